@@ -1,0 +1,36 @@
+# The front door. `make` installs what is missing and builds; `make test` runs every suite.
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+
+.PHONY: all deps build test unit differential format check-format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR)
+	@echo "built $(BUILD_DIR)/parallax"
+
+# Every suite: unit tests, the clang-format check, the differential suite against the reference.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+differential: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L differential
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+check-format:
+	scripts/check-format.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

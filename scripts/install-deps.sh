@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building and testing Parallax needs, from Debian's packages and npm only.
+# Idempotent: installs only what is missing, so `make` can run it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  g++ cmake ninja-build make pkg-config
+  libsimdjson-dev libfmt-dev libabsl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format python3
+)
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+# Node.js: any node >= 18 will do; take Debian's only when none is on PATH.
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The reference engine (the test oracle) from npm, pinned by tests/oracle/package-lock.json.
+if [ ! -f tests/oracle/node_modules/.package-lock.json ] ||
+   [ tests/oracle/package-lock.json -nt tests/oracle/node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci in tests/oracle"
+  (cd tests/oracle && npm ci --silent --no-audit --no-fund)
+fi

@@ -1,0 +1,159 @@
+#include "api/engine.h"
+
+#include <simdjson.h>
+
+#include "core/temporal.h"
+#include "core/value_parsing.h"
+
+namespace parallax {
+
+namespace {
+
+// Reads one JSON key as the index column's type; nullopt when it cannot be read.
+std::optional<Scalar> key_from_json(simdjson::dom::element value, DataType type) {
+  using simdjson::dom::element_type;
+  if (value.is_null()) return Scalar::null(type);
+  const bool is_number = value.is_number();
+  const bool is_string = value.is_string();
+  const std::string_view text = is_string ? std::string_view(value) : std::string_view();
+  switch (type) {
+    case DataType::kString:
+      if (is_string) return Scalar::of_string(std::string(text));
+      return std::nullopt;
+    case DataType::kInteger:
+      if (is_number) return Scalar::of_integer(type, static_cast<int64_t>(double(value)));
+      if (auto parsed = parse_integer(text); is_string && parsed)
+        return Scalar::of_integer(type, *parsed);
+      return std::nullopt;
+    case DataType::kFloat:
+      if (is_number) return Scalar::of_float(double(value));
+      if (auto parsed = parse_float(text); is_string && parsed) return Scalar::of_float(*parsed);
+      return std::nullopt;
+    case DataType::kDate:
+      if (is_number)
+        return Scalar::of_integer(type, millis_to_days(static_cast<int64_t>(double(value))));
+      if (auto parsed = parse_date(text); is_string && parsed)
+        return Scalar::of_integer(type, *parsed);
+      return std::nullopt;
+    case DataType::kDatetime:
+      if (is_number) return Scalar::of_integer(type, static_cast<int64_t>(double(value)));
+      if (is_string) {
+        if (auto parsed = parse_datetime(text)) return Scalar::of_integer(type, *parsed);
+        if (auto days = parse_date(text)) return Scalar::of_integer(type, date_to_millis(*days));
+      }
+      return std::nullopt;
+    case DataType::kBoolean:
+      if (value.is_bool()) return Scalar::of_integer(type, bool(value));
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status Engine::create_table(const std::string& name, const TableData& data, TableOptions options) {
+  if (tables_.contains(name)) return Status::invalid("a table named '{}' already exists", name);
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, nullptr));
+  if (batch.columns.empty()) return Status::invalid("the data has no columns");
+  options.name = name;
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<Table> table,
+                      Table::create(batch.schema(), std::move(options)));
+  PX_RETURN_IF_ERROR(table->update(batch).status());
+  tables_.emplace(name, std::move(table));
+  return Status::ok();
+}
+
+Status Engine::create_table(const std::string& name, Schema schema, TableOptions options) {
+  if (tables_.contains(name)) return Status::invalid("a table named '{}' already exists", name);
+  options.name = name;
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<Table> table,
+                      Table::create(std::move(schema), std::move(options)));
+  tables_.emplace(name, std::move(table));
+  return Status::ok();
+}
+
+Status Engine::delete_table(const std::string& name) {
+  PX_RETURN_IF_ERROR(table(name).status());
+  for (const auto& [view, table] : view_tables_) {
+    if (table == name)
+      return Status::invalid("table '{}' still has views (such as '{}')", name, view);
+  }
+  tables_.erase(name);
+  return Status::ok();
+}
+
+Result<Table*> Engine::mutable_table(const std::string& name) {
+  auto found = tables_.find(name);
+  if (found == tables_.end()) return Status::not_found("no table named '{}'", name);
+  return found->second.get();
+}
+
+Result<const Table*> Engine::table(const std::string& name) const {
+  auto found = tables_.find(name);
+  if (found == tables_.end()) return Status::not_found("no table named '{}'", name);
+  return static_cast<const Table*>(found->second.get());
+}
+
+std::vector<std::string> Engine::table_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, table] : tables_) names.push_back(name);
+  return names;
+}
+
+Status Engine::update(const std::string& name, const TableData& data) {
+  PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema()));
+  return table->update(batch).status();
+}
+
+Status Engine::remove(const std::string& name, std::string_view keys_json) {
+  PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
+  if (!table->index_position())
+    return Status::invalid("cannot remove from a table without an index");
+  simdjson::dom::parser parser;
+  simdjson::dom::array values;
+  if (parser.parse(keys_json.data(), keys_json.size()).get(values) != simdjson::SUCCESS) {
+    return Status::invalid("remove expects a JSON list of keys");
+  }
+  const DataType key_type = table->schema().field(*table->index_position()).type;
+  std::vector<Scalar> keys;
+  for (auto value : values) {
+    if (auto key = key_from_json(value, key_type)) keys.push_back(std::move(*key));
+  }
+  return table->remove(keys).status();
+}
+
+Status Engine::clear(const std::string& name) {
+  PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
+  table->clear();
+  return Status::ok();
+}
+
+Status Engine::replace(const std::string& name, const TableData& data) {
+  PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema()));
+  return table->replace(batch).status();
+}
+
+Status Engine::create_view(const std::string& table_name, const std::string& name,
+                           ViewConfig config) {
+  PX_ASSIGN_OR_RETURN(const Table* source, table(table_name));
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<FlatView> view, FlatView::create(*source, std::move(config)));
+  views_[name] = std::move(view);
+  view_tables_[name] = table_name;
+  return Status::ok();
+}
+
+Status Engine::delete_view(const std::string& name) {
+  if (views_.erase(name) == 0) return Status::not_found("no view named '{}'", name);
+  view_tables_.erase(name);
+  return Status::ok();
+}
+
+Result<const FlatView*> Engine::view(const std::string& name) const {
+  auto found = views_.find(name);
+  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
+  return static_cast<const FlatView*>(found->second.get());
+}
+
+}  // namespace parallax

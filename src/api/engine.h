@@ -1,0 +1,49 @@
+// The one facade over the engine that every front end (replay, CLI, server, Python) uses:
+// named tables and views, requests in, typed results or a Status out.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "api/table_data.h"
+#include "common/status.h"
+#include "core/table.h"
+#include "query/flat_view.h"
+
+namespace parallax {
+
+class Engine {
+ public:
+  // A table from data (types inferred) or from a schema (empty).
+  Status create_table(const std::string& name, const TableData& data, TableOptions options);
+  Status create_table(const std::string& name, Schema schema, TableOptions options);
+  // Fails while views of the table exist.
+  Status delete_table(const std::string& name);
+
+  Status update(const std::string& table, const TableData& data);
+  // `keys` is a JSON list of primary key values; each is read as the index column's type,
+  // and keys that cannot be read or are not in the table are ignored, as the reference does.
+  Status remove(const std::string& table, std::string_view keys_json);
+  Status clear(const std::string& table);
+  Status replace(const std::string& table, const TableData& data);
+
+  Result<const Table*> table(const std::string& name) const;
+  std::vector<std::string> table_names() const;
+
+  Status create_view(const std::string& table, const std::string& name, ViewConfig config);
+  Status delete_view(const std::string& name);
+  Result<const FlatView*> view(const std::string& name) const;
+
+ private:
+  Result<Table*> mutable_table(const std::string& name);
+
+  std::map<std::string, std::unique_ptr<Table>> tables_;
+  absl::flat_hash_map<std::string, std::unique_ptr<FlatView>> views_;
+  absl::flat_hash_map<std::string, std::string> view_tables_;  // view name -> table name
+};
+
+}  // namespace parallax

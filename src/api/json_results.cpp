@@ -1,0 +1,134 @@
+#include "api/json_results.h"
+
+#include "common/number_format.h"
+#include "core/temporal.h"
+#include "formats/json_writer.h"
+
+namespace parallax {
+
+std::string schema_json(const std::vector<Field>& fields) {
+  std::string out = "{";
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, fields[i].name);
+    out += ':';
+    append_json_string(out, type_name(fields[i].type));
+  }
+  out += '}';
+  return out;
+}
+
+std::string string_list_json(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, values[i]);
+  }
+  out += ']';
+  return out;
+}
+
+namespace {
+
+void append_filter_value(std::string& out, const FilterValue& value) {
+  switch (value.kind) {
+    case FilterValue::Kind::kNull:
+      out += "null";
+      break;
+    case FilterValue::Kind::kBoolean:
+      out += value.boolean ? "true" : "false";
+      break;
+    case FilterValue::Kind::kNumber:
+      append_number(out, value.number);
+      break;
+    case FilterValue::Kind::kString:
+      append_json_string(out, value.text);
+      break;
+  }
+}
+
+void append_pairs(std::string& out, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  out += '{';
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, pairs[i].first);
+    out += ':';
+    append_json_string(out, pairs[i].second);
+  }
+  out += '}';
+}
+
+}  // namespace
+
+std::string config_json(const ViewConfig& config) {
+  std::string out = "{\"group_by\":";
+  out += string_list_json(config.group_by);
+  out += ",\"split_by\":";
+  out += string_list_json(config.split_by);
+  out += ",\"sort\":[";
+  for (size_t i = 0; i < config.sort.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '[';
+    append_json_string(out, config.sort[i].column);
+    out += ',';
+    append_json_string(out, sort_direction_name(config.sort[i].direction));
+    out += ']';
+  }
+  out += "],\"filter\":[";
+  for (size_t i = 0; i < config.filter.size(); ++i) {
+    const FilterTerm& term = config.filter[i];
+    if (i > 0) out += ',';
+    out += '[';
+    append_json_string(out, term.column);
+    out += ',';
+    append_json_string(out, filter_op_name(term.op));
+    if (term.op == FilterOp::kIn || term.op == FilterOp::kNotIn) {
+      out += ",[";
+      for (size_t j = 0; j < term.values.size(); ++j) {
+        if (j > 0) out += ',';
+        append_filter_value(out, term.values[j]);
+      }
+      out += ']';
+    } else if (!term.values.empty()) {
+      out += ',';
+      append_filter_value(out, term.values[0]);
+    }
+    out += ']';
+  }
+  out += "],\"expressions\":";
+  append_pairs(out, config.expressions);
+  out += ",\"columns\":";
+  out += string_list_json(config.columns.value_or(std::vector<std::string>{}));
+  out += ",\"aggregates\":";
+  append_pairs(out, config.aggregates);
+  if (config.filter_op) {
+    out += ",\"filter_op\":";
+    out += config.filter_op == FilterCombinator::kOr ? "\"or\"" : "\"and\"";
+  }
+  out += '}';
+  return out;
+}
+
+std::string scalar_json(const Scalar& value) {
+  if (!value.valid) return "null";
+  std::string out;
+  switch (value.type) {
+    case DataType::kBoolean:
+      return value.integer ? "true" : "false";
+    case DataType::kInteger:
+      return std::to_string(value.integer);
+    case DataType::kFloat:
+      append_number(out, value.number);
+      return out;
+    case DataType::kString:
+      append_json_string(out, value.text);
+      return out;
+    case DataType::kDate:
+      return std::to_string(date_to_millis(static_cast<int32_t>(value.integer)));
+    case DataType::kDatetime:
+      return std::to_string(value.integer);
+  }
+  return "null";
+}
+
+}  // namespace parallax

@@ -1,0 +1,19 @@
+// Engine answers rendered as the reference's JSON (schemas, configs, scalars).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/scalar.h"
+#include "core/schema.h"
+#include "query/view_config.h"
+
+namespace parallax {
+
+std::string schema_json(const std::vector<Field>& fields);
+std::string config_json(const ViewConfig& config);
+// A scalar as to_json writes a cell (dates and datetimes as epoch milliseconds).
+std::string scalar_json(const Scalar& value);
+std::string string_list_json(const std::vector<std::string>& values);
+
+}  // namespace parallax

@@ -1,0 +1,33 @@
+#include "api/table_data.h"
+
+#include "formats/csv_reader.h"
+#include "formats/json_reader.h"
+
+namespace parallax {
+
+std::optional<DataFormat> data_format_from_name(std::string_view name) {
+  if (name == "csv") return DataFormat::kCsv;
+  if (name == "json") return DataFormat::kJson;
+  if (name == "columns") return DataFormat::kColumns;
+  if (name == "ndjson") return DataFormat::kNdjson;
+  return std::nullopt;
+}
+
+Result<RowBatch> read_table_data(const TableData& data, const Schema* schema) {
+  Result<RowBatch> batch = Status::invalid("no data");
+  switch (data.format) {
+    case DataFormat::kCsv:
+      batch = read_csv(data.text, schema);
+      break;
+    case DataFormat::kJson:
+    case DataFormat::kColumns:
+      batch = read_json(data.text, schema);
+      break;
+    case DataFormat::kNdjson:
+      batch = read_ndjson(data.text, schema);
+      break;
+  }
+  return batch;
+}
+
+}  // namespace parallax

@@ -1,0 +1,27 @@
+// Table data as a client sends it: text in one of the input formats.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "core/row_batch.h"
+#include "core/schema.h"
+
+namespace parallax {
+
+enum class DataFormat { kCsv, kJson, kColumns, kNdjson };
+
+std::optional<DataFormat> data_format_from_name(std::string_view name);
+
+struct TableData {
+  std::string text;
+  DataFormat format = DataFormat::kCsv;
+};
+
+// Parses `data` into a batch typed as `schema` (an update) or with inferred types (a new
+// table). Columns the schema lacks are ignored, as the reference does.
+Result<RowBatch> read_table_data(const TableData& data, const Schema* schema);
+
+}  // namespace parallax

@@ -1,0 +1,59 @@
+#include "cli/data_input.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace parallax {
+
+namespace {
+
+Result<DataFormat> text_format(const std::optional<std::string>& format) {
+  if (!format) return DataFormat::kCsv;
+  if (format == "arrow") return Status::unsupported("Arrow input is not supported yet");
+  auto parsed = data_format_from_name(*format);
+  if (!parsed) return Status::invalid("unknown data format '{}'", *format);
+  return *parsed;
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::invalid("cannot read file '{}'", path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+Result<TableInput> table_input_from_json(simdjson::dom::element data,
+                                         std::optional<std::string> format) {
+  if (data.is_string()) {
+    PX_ASSIGN_OR_RETURN(DataFormat parsed, text_format(format));
+    return TableInput(TableData{std::string(std::string_view(data)), parsed});
+  }
+  if (data.is_array()) return TableInput(TableData{simdjson::minify(data), DataFormat::kJson});
+  if (!data.is_object()) return Status::invalid("table data must be a string, a list or an object");
+  simdjson::dom::object object = data.get_object().value();
+  bool all_type_names = object.size() > 0;
+  for (auto field : object) all_type_names = all_type_names && field.value.is_string();
+  if (!all_type_names) return TableInput(TableData{simdjson::minify(data), DataFormat::kColumns});
+  Schema schema;
+  for (auto field : object) {
+    const std::string_view name = std::string_view(field.value);
+    auto type = type_from_name(name);
+    if (!type) return Status::invalid("unknown type '{}' for column '{}'", name, field.key);
+    if (!schema.add({std::string(field.key), *type})) {
+      return Status::invalid("schema names column '{}' twice", field.key);
+    }
+  }
+  return TableInput(std::move(schema));
+}
+
+Result<TableInput> table_input_from_file(const std::string& path,
+                                         std::optional<std::string> format) {
+  PX_ASSIGN_OR_RETURN(DataFormat parsed, text_format(format));
+  PX_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  return TableInput(TableData{std::move(text), parsed});
+}
+
+}  // namespace parallax

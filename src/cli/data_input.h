@@ -1,0 +1,29 @@
+// Turning the `data` / `path` / `format` fields of a request into engine input.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <simdjson.h>
+
+#include "api/table_data.h"
+#include "common/status.h"
+#include "core/schema.h"
+
+namespace parallax {
+
+// Data is either rows to load or, for a new table, just a schema.
+using TableInput = std::variant<TableData, Schema>;
+
+// A JSON string is CSV unless `format` says otherwise; a list is rows; an object of type
+// names is a schema; any other object is columns (the reference's rules).
+Result<TableInput> table_input_from_json(simdjson::dom::element data,
+                                         std::optional<std::string> format);
+// A file's text is CSV unless `format` says otherwise.
+Result<TableInput> table_input_from_file(const std::string& path,
+                                         std::optional<std::string> format);
+
+Result<std::string> read_file(const std::string& path);
+
+}  // namespace parallax

@@ -1,0 +1,25 @@
+// parallax: the command line front end. Each subcommand lives in its own file.
+#include <cstdio>
+#include <cstring>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  parallax replay SCRIPT.jsonl [--timing]     run a replay script ('-' reads stdin)\n"
+    "  parallax view FILE --config JSON [--format columns|json|csv|ndjson] [--index COL]\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "replay") == 0) return parallax::run_replay(argc - 2, argv + 2);
+  if (std::strcmp(argv[1], "view") == 0) return parallax::run_view(argc - 2, argv + 2);
+  std::fprintf(stderr, "parallax: unknown command '%s'\n%s", argv[1], kUsage);
+  return 2;
+}

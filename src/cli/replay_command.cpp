@@ -1,0 +1,251 @@
+// `parallax replay SCRIPT.jsonl [--timing]`: runs a replay script (shared/oracle/README.md)
+// through the engine API and prints one {"ok": ...} or {"error": ...} line per operation.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <simdjson.h>
+
+#include "api/engine.h"
+#include "api/json_results.h"
+#include "api/view_config_json.h"
+#include "cli/commands.h"
+#include "cli/data_input.h"
+#include "core/temporal.h"
+#include "formats/csv_writer.h"
+#include "formats/json_writer.h"
+
+namespace parallax {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+std::optional<std::string> optional_string(object op, std::string_view key) {
+  std::string_view value;
+  if (op[key].get(value) != simdjson::SUCCESS) return std::nullopt;
+  return std::string(value);
+}
+
+std::string name_field(object op, std::string_view key, std::string_view fallback) {
+  return optional_string(op, key).value_or(std::string(fallback));
+}
+
+// min_max answers dates and datetimes as text, as the reference does.
+std::string min_max_value_json(const Scalar& value) {
+  if (value.valid && value.type == DataType::kDate) {
+    return json_quoted(format_date_iso(static_cast<int32_t>(value.integer)));
+  }
+  if (value.valid && value.type == DataType::kDatetime) {
+    return json_quoted(format_datetime_iso(value.integer));
+  }
+  return scalar_json(value);
+}
+
+class ReplaySession {
+ public:
+  // Runs one operation; the JSON text of its result, or an error.
+  Result<std::string> run(object op) {
+    std::string_view kind;
+    if (op["op"].get(kind) != simdjson::SUCCESS)
+      return Status::invalid("every line needs an \"op\"");
+    if (kind == "table") return create_table(op);
+    if (kind == "update" || kind == "replace") return load(op, kind == "replace");
+    if (kind == "remove") return remove(op);
+    if (kind == "clear") return done(engine_.clear(table_name(op)));
+    if (kind == "size" || kind == "table_schema" || kind == "columns") return table_info(op, kind);
+    if (kind == "view") return create_view(op);
+    if (kind == "delete_view") return done(engine_.delete_view(view_name(op)));
+    if (kind == "to_columns" || kind == "to_json" || kind == "to_csv" || kind == "to_ndjson") {
+      return read_view(op, kind);
+    }
+    if (kind == "schema" || kind == "num_rows" || kind == "num_columns" || kind == "dimensions" ||
+        kind == "column_paths" || kind == "config" || kind == "min_max") {
+      return view_info(op, kind);
+    }
+    if (kind == "to_arrow") return Status::unsupported("to_arrow is not supported yet");
+    if (kind == "expand" || kind == "collapse") {
+      return Status::unsupported("{} needs a grouped view, which is not supported yet", kind);
+    }
+    if (kind == "open_table" || kind == "hosted_tables") {
+      return Status::unsupported("{} needs a server (--websocket)", kind);
+    }
+    return Status::invalid("unknown op '{}'", kind);
+  }
+
+ private:
+  static std::string table_name(object op) { return name_field(op, "table", "t"); }
+  static std::string view_name(object op) { return name_field(op, "view", "v"); }
+  static Result<std::string> done(const Status& status) {
+    if (!status.is_ok()) return status;
+    return std::string("null");
+  }
+
+  static Result<TableInput> input_of(object op) {
+    const auto format = optional_string(op, "format");
+    if (auto path = optional_string(op, "path")) return table_input_from_file(*path, format);
+    element data;
+    if (op["data"].get(data) != simdjson::SUCCESS && op["schema"].get(data) != simdjson::SUCCESS) {
+      return Status::invalid("the operation needs \"data\" or \"path\"");
+    }
+    return table_input_from_json(data, format);
+  }
+
+  Result<std::string> create_table(object op) {
+    TableOptions options;
+    options.index = optional_string(op, "index");
+    element limit;
+    if (op["limit"].get(limit) == simdjson::SUCCESS) {
+      uint64_t value;
+      if (limit.get(value) != simdjson::SUCCESS || value > UINT32_MAX) {
+        return Status::invalid("limit must be a whole number of rows, not {}",
+                               simdjson::minify(limit));
+      }
+      options.limit = static_cast<uint32_t>(value);
+    }
+    PX_ASSIGN_OR_RETURN(TableInput input, input_of(op));
+    const std::string name = name_field(op, "name", "t");
+    if (auto* schema = std::get_if<Schema>(&input)) {
+      return done(engine_.create_table(name, std::move(*schema), std::move(options)));
+    }
+    return done(engine_.create_table(name, std::get<TableData>(input), std::move(options)));
+  }
+
+  Result<std::string> load(object op, bool replace) {
+    PX_ASSIGN_OR_RETURN(TableInput input, input_of(op));
+    auto* data = std::get_if<TableData>(&input);
+    if (data == nullptr) return Status::invalid("update data cannot be a schema");
+    return done(replace ? engine_.replace(table_name(op), *data)
+                        : engine_.update(table_name(op), *data));
+  }
+
+  Result<std::string> remove(object op) {
+    element keys;
+    if (op["keys"].get(keys) != simdjson::SUCCESS) return Status::invalid("remove needs \"keys\"");
+    return done(engine_.remove(table_name(op), simdjson::minify(keys)));
+  }
+
+  Result<std::string> table_info(object op, std::string_view kind) {
+    PX_ASSIGN_OR_RETURN(const Table* table, engine_.table(table_name(op)));
+    if (kind == "size") return std::to_string(table->num_rows());
+    if (kind == "table_schema") return schema_json(table->schema().fields());
+    std::vector<std::string> names;
+    for (const auto& field : table->schema().fields()) names.push_back(field.name);
+    return string_list_json(names);
+  }
+
+  Result<std::string> create_view(object op) {
+    element config_json;
+    std::string config_text = "{}";
+    if (op["config"].get(config_json) == simdjson::SUCCESS)
+      config_text = simdjson::minify(config_json);
+    PX_ASSIGN_OR_RETURN(ViewConfig config, view_config_from_json(config_text));
+    return done(
+        engine_.create_view(table_name(op), name_field(op, "name", "v"), std::move(config)));
+  }
+
+  Result<std::string> read_view(object op, std::string_view kind) {
+    PX_ASSIGN_OR_RETURN(const FlatView* view, engine_.view(view_name(op)));
+    ViewWindow window;
+    element window_json;
+    if (op["window"].get(window_json) == simdjson::SUCCESS) {
+      PX_ASSIGN_OR_RETURN(window, view_window_from_json(simdjson::minify(window_json)));
+    }
+    if (kind == "to_columns") return write_json_columns(view->read(window, KeyColumns::kTrailing));
+    if (kind == "to_json") return write_json_rows(view->read(window, KeyColumns::kLeading));
+    if (kind == "to_csv") return json_quoted(write_csv(view->read(window, KeyColumns::kNone)));
+    // The reference's to_ndjson ignores the window: every row and column of the view.
+    return json_quoted(write_ndjson(view->read(ViewWindow{}, KeyColumns::kNone)));
+  }
+
+  Result<std::string> view_info(object op, std::string_view kind) {
+    PX_ASSIGN_OR_RETURN(const FlatView* view, engine_.view(view_name(op)));
+    if (kind == "schema") return schema_json(view->schema());
+    if (kind == "num_rows") return std::to_string(view->num_rows());
+    if (kind == "num_columns") return std::to_string(view->num_columns());
+    if (kind == "column_paths") return string_list_json(view->column_paths());
+    if (kind == "config") return config_json(view->config());
+    if (kind == "dimensions") {
+      const Table& table = view->table();
+      return fmt::format(
+          "{{\"num_table_rows\":{},\"num_table_columns\":{},\"num_view_rows\":{},\"num_view_"
+          "columns\":{}}}",
+          table.num_rows(), table.schema().size(), view->num_rows(), view->num_columns());
+    }
+    auto column = optional_string(op, "column");
+    if (!column) return Status::invalid("min_max needs a \"column\"");
+    PX_ASSIGN_OR_RETURN(auto range, view->min_max(*column));
+    return "[" + min_max_value_json(range.first) + "," + min_max_value_json(range.second) + "]";
+  }
+
+  Engine engine_;
+};
+
+}  // namespace
+
+int run_replay(int argc, char** argv) {
+  std::string path;
+  bool timing = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--timing") {
+      timing = true;
+    } else if (path.empty()) {
+      path = arg;
+    } else {
+      std::fprintf(stderr, "parallax replay: unexpected argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  if (path.empty()) {
+    std::fprintf(stderr, "usage: parallax replay SCRIPT.jsonl [--timing]\n");
+    return 2;
+  }
+  std::string script;
+  if (path == "-") {
+    script.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    auto text = read_file(path);
+    if (!text.is_ok()) {
+      std::fprintf(stderr, "parallax replay: %s\n", text.status().message().c_str());
+      return 1;
+    }
+    script = std::move(text).value();
+  }
+
+  ReplaySession session;
+  simdjson::dom::parser parser;
+  std::string out;
+  size_t start = 0;
+  while (start < script.size()) {
+    size_t end = script.find('\n', start);
+    if (end == std::string::npos) end = script.size();
+    const std::string_view line(script.data() + start, end - start);
+    start = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+
+    const auto began = std::chrono::steady_clock::now();
+    Result<std::string> result = Status::invalid("a script line must be a JSON object");
+    object op;
+    if (parser.parse(line.data(), line.size()).get(op) == simdjson::SUCCESS)
+      result = session.run(op);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+
+    out.clear();
+    if (result.is_ok()) {
+      out = "{\"ok\":" + result.value();
+    } else {
+      out = "{\"error\":" + json_quoted(result.status().message());
+    }
+    if (timing) out += fmt::format(",\"ms\":{:.3f}", ms);
+    out += "}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace parallax

@@ -1,0 +1,87 @@
+// `parallax view FILE --config JSON [--format columns|json|csv|ndjson] [--index COL]`:
+// loads one file, makes one view, prints it.
+#include <cstdio>
+#include <string>
+
+#include "api/engine.h"
+#include "api/view_config_json.h"
+#include "cli/commands.h"
+#include "cli/data_input.h"
+#include "formats/csv_writer.h"
+#include "formats/json_writer.h"
+
+namespace parallax {
+
+namespace {
+
+// The input format a file's name suggests.
+std::optional<std::string> format_of_path(const std::string& path) {
+  auto ends_with = [&](std::string_view suffix) { return path.ends_with(suffix); };
+  if (ends_with(".ndjson") || ends_with(".jsonl")) return "ndjson";
+  if (ends_with(".json")) return "json";
+  return std::nullopt;  // CSV
+}
+
+int fail(const Status& status) {
+  std::fprintf(stderr, "parallax view: %s\n", status.message().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int run_view(int argc, char** argv) {
+  std::string path, config_text = "{}", output = "columns";
+  TableOptions options;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--config" && has_value) {
+      config_text = argv[++i];
+    } else if (arg == "--format" && has_value) {
+      output = argv[++i];
+    } else if (arg == "--index" && has_value) {
+      options.index = argv[++i];
+    } else if (path.empty() && !arg.starts_with("--")) {
+      path = arg;
+    } else {
+      std::fprintf(stderr, "parallax view: unexpected argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  if (path.empty()) {
+    std::fprintf(stderr,
+                 "usage: parallax view FILE --config JSON [--format columns|json|csv|ndjson]\n");
+    return 2;
+  }
+  auto input = table_input_from_file(path, format_of_path(path));
+  if (!input.is_ok()) return fail(input.status());
+  Engine engine;
+  if (auto status = engine.create_table("table", std::get<TableData>(input.value()), options);
+      !status.is_ok()) {
+    return fail(status);
+  }
+  auto config = view_config_from_json(config_text);
+  if (!config.is_ok()) return fail(config.status());
+  if (auto status = engine.create_view("table", "view", std::move(config).value());
+      !status.is_ok()) {
+    return fail(status);
+  }
+  const FlatView* view = engine.view("view").value();
+  std::string text;
+  if (output == "columns") {
+    text = write_json_columns(view->read({}, KeyColumns::kTrailing));
+  } else if (output == "json") {
+    text = write_json_rows(view->read({}, KeyColumns::kLeading));
+  } else if (output == "csv") {
+    text = write_csv(view->read({}, KeyColumns::kNone));
+  } else if (output == "ndjson") {
+    text = write_ndjson(view->read({}, KeyColumns::kNone));
+  } else {
+    return fail(Status::invalid("unknown output format '{}'", output));
+  }
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+}  // namespace parallax

@@ -1,0 +1,49 @@
+#include "core/column.h"
+
+namespace parallax {
+
+Column::Column(DataType type) : type_(type) {
+  visit_type(type, [this](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    storage_.emplace<std::vector<Storage>>();
+  });
+}
+
+void Column::append_null() {
+  visit_storage([](auto& values) { values.emplace_back(); });
+  validity_.push_back(false);
+}
+
+void Column::set_null(size_t row) {
+  visit_storage([row](auto& values) { values[row] = {}; });
+  validity_.set(row, false);
+}
+
+void Column::resize(size_t size) {
+  visit_storage([size](auto& values) { values.resize(size); });
+  validity_.resize(size, false);
+}
+
+void Column::reserve(size_t size) {
+  visit_storage([size](auto& values) { values.reserve(size); });
+  validity_.reserve(size);
+}
+
+void Column::clear() {
+  visit_storage([](auto& values) { values.clear(); });
+  validity_.clear();
+}
+
+void Column::move_cell(size_t from, size_t to) {
+  visit_storage([from, to](auto& values) { values[to] = values[from]; });
+  validity_.set(to, validity_.is_valid(from));
+}
+
+size_t Column::memory_bytes() const {
+  size_t bytes = validity_.memory_bytes() + dictionary_.memory_bytes();
+  std::visit([&bytes](const auto& values) { bytes += values.capacity() * sizeof(values[0]); },
+             storage_);
+  return bytes;
+}
+
+}  // namespace parallax

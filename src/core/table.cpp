@@ -1,0 +1,316 @@
+#include "core/table.h"
+
+#include <algorithm>
+#include <bit>
+#include <numeric>
+
+namespace parallax {
+
+namespace {
+
+// Dictionary codes of `batch_column` translated into `target`'s dictionary.
+std::vector<uint32_t> remap_strings(const Column& batch_column, Column& target) {
+  const StringDictionary& from = batch_column.dictionary();
+  std::vector<uint32_t> codes(from.size());
+  for (uint32_t code = 0; code < from.size(); ++code) {
+    codes[code] = target.mutable_dictionary().intern(from.at(code));
+  }
+  return codes;
+}
+
+template <typename Storage>
+int64_t hash_key(Storage value) {
+  if constexpr (std::is_same_v<Storage, double>) {
+    return std::bit_cast<int64_t>(value == 0 ? 0.0 : value);  // -0 and 0 are one key
+  } else {
+    return static_cast<int64_t>(value);
+  }
+}
+
+}  // namespace
+
+Table::Table(Schema schema, TableOptions options)
+    : schema_(std::move(schema)), options_(std::move(options)) {
+  for (const auto& field : schema_.fields()) columns_.emplace_back(field.type);
+}
+
+Result<std::unique_ptr<Table>> Table::create(Schema schema, TableOptions options) {
+  if (schema.size() == 0) return Status::invalid("a table needs at least one column");
+  std::optional<size_t> index_position;
+  if (options.index) {
+    index_position = schema.find(*options.index);
+    if (!index_position) {
+      return Status::invalid("index column '{}' is not in the table's columns", *options.index);
+    }
+  }
+  if (options.limit && *options.limit == 0) return Status::invalid("limit must be at least 1");
+  if (options.limit && options.index) {
+    return Status::invalid("a table cannot have both an index and a limit");
+  }
+  std::unique_ptr<Table> table(new Table(std::move(schema), std::move(options)));
+  table->index_position_ = index_position;
+  return table;
+}
+
+Status Table::check_batch(const RowBatch& batch) const {
+  for (const auto& column : batch.columns) {
+    auto position = schema_.find(column.name);
+    if (!position) return Status::invalid("column '{}' is not in the table", column.name);
+    const DataType expected = schema_.field(*position).type;
+    if (column.values.type() != expected) {
+      return Status::invalid("column '{}' is {} in the table, not {}", column.name,
+                             type_name(expected), type_name(column.values.type()));
+    }
+    if (column.values.size() != batch.num_rows) {
+      return Status::invalid("column '{}' has {} values for {} rows", column.name,
+                             column.values.size(), batch.num_rows);
+    }
+  }
+  if (index_position_ && batch.num_rows > 0) {
+    const BatchColumn* key = batch.find(*options_.index);
+    if (key == nullptr) {
+      return Status::invalid("rows must have the index column '{}'", *options_.index);
+    }
+    for (size_t row = 0; row < batch.num_rows; ++row) {
+      if (!key->is_present(row)) {
+        return Status::invalid("row {} lacks the index column '{}'", row, *options_.index);
+      }
+    }
+  }
+  return Status::ok();
+}
+
+int64_t Table::key_hash_of_row(uint32_t row) const {
+  const Column& keys = columns_[*index_position_];
+  return visit_type(keys.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    return hash_key(keys.value<Storage>(row));
+  });
+}
+
+Result<ChangeSet> Table::update(const RowBatch& batch) {
+  PX_RETURN_IF_ERROR(check_batch(batch));
+  // From here on nothing can fail: the table is changed only past this point.
+  ChangeSet changes;
+  const size_t rows_before = num_rows_;
+  std::vector<uint32_t> targets(batch.num_rows);
+  std::vector<uint8_t> overwrite_all(batch.num_rows, 0);  // a new row, or a limit overwrite
+  std::vector<uint32_t> string_codes;
+
+  if (index_position_) {
+    const BatchColumn& key = *batch.find(*options_.index);
+    Column& table_keys = columns_[*index_position_];
+    if (key.values.type() == DataType::kString)
+      string_codes = remap_strings(key.values, table_keys);
+    visit_type(key.values.type(), [&](auto tag) {
+      using Storage = typename decltype(tag)::Storage;
+      const auto& values = key.values.values<Storage>();
+      for (size_t row = 0; row < batch.num_rows; ++row) {
+        std::optional<uint32_t>* null_slot = nullptr;
+        uint32_t* slot = nullptr;
+        bool inserted = false;
+        if (key.values.is_null(row)) {
+          null_slot = &null_key_row_;
+          inserted = !null_key_row_.has_value();
+          if (inserted) null_key_row_ = static_cast<uint32_t>(num_rows_);
+        } else {
+          Storage value = values[row];
+          if constexpr (std::is_same_v<Storage, uint32_t>) value = string_codes[value];
+          auto [entry, added] = rows_by_key_.try_emplace(hash_key(value), num_rows_);
+          slot = &entry->second;
+          inserted = added;
+        }
+        if (inserted) {
+          targets[row] = static_cast<uint32_t>(num_rows_++);
+          overwrite_all[row] = 1;
+        } else {
+          targets[row] = null_slot ? **null_slot : *slot;
+        }
+      }
+    });
+  } else {
+    for (size_t row = 0; row < batch.num_rows; ++row) {
+      if (!options_.limit || num_rows_ < *options_.limit) {
+        targets[row] = static_cast<uint32_t>(num_rows_++);
+      } else {
+        targets[row] = next_overwrite_;
+        next_overwrite_ = (next_overwrite_ + 1) % *options_.limit;
+      }
+      overwrite_all[row] = 1;
+      ++rows_appended_;
+    }
+  }
+
+  for (size_t position = 0; position < columns_.size(); ++position) {
+    Column& column = columns_[position];
+    column.resize(num_rows_);
+    const BatchColumn* source = batch.find(schema_.field(position).name);
+    if (source == nullptr) {
+      for (size_t row = 0; row < batch.num_rows; ++row) {
+        if (overwrite_all[row] && targets[row] < rows_before) column.set_null(targets[row]);
+      }
+      continue;
+    }
+    if (column.type() == DataType::kString) string_codes = remap_strings(source->values, column);
+    visit_type(column.type(), [&](auto tag) {
+      using Storage = typename decltype(tag)::Storage;
+      const auto& values = source->values.values<Storage>();
+      for (size_t row = 0; row < batch.num_rows; ++row) {
+        const bool present = source->is_present(row);
+        if (!present && !overwrite_all[row]) continue;
+        if (!present || source->values.is_null(row)) {
+          column.set_null(targets[row]);
+        } else if constexpr (std::is_same_v<Storage, uint32_t>) {
+          column.set<Storage>(targets[row], string_codes[values[row]]);
+        } else {
+          column.set<Storage>(targets[row], values[row]);
+        }
+      }
+    });
+  }
+
+  for (size_t row = 0; row < batch.num_rows; ++row) {
+    (targets[row] >= rows_before ? changes.added_rows : changes.updated_rows)
+        .push_back(targets[row]);
+  }
+  ++version_;
+  return changes;
+}
+
+void Table::remove_row(uint32_t row) {
+  const uint32_t last = static_cast<uint32_t>(num_rows_ - 1);
+  if (row != last) {
+    for (auto& column : columns_) column.move_cell(last, row);
+    if (columns_[*index_position_].is_null(row)) {
+      null_key_row_ = row;
+    } else {
+      rows_by_key_[key_hash_of_row(row)] = row;
+    }
+  }
+  for (auto& column : columns_) column.resize(last);
+  --num_rows_;
+}
+
+Result<ChangeSet> Table::remove(const std::vector<Scalar>& keys) {
+  if (!index_position_) return Status::invalid("remove needs a table with an index");
+  const Column& key_column = columns_[*index_position_];
+  for (const auto& key : keys) {
+    if (key.valid && key.type != key_column.type()) {
+      return Status::invalid("key of type {} for index '{}' of type {}", type_name(key.type),
+                             *options_.index, type_name(key_column.type()));
+    }
+  }
+  ChangeSet changes;
+  for (const auto& key : keys) {
+    std::optional<uint32_t> row;
+    if (!key.valid) {
+      row = null_key_row_;
+      null_key_row_.reset();
+    } else {
+      int64_t hash = 0;
+      if (key.type == DataType::kString) {
+        const int64_t code = key_column.dictionary().find(key.text);
+        if (code < 0) continue;
+        hash = code;
+      } else if (key.type == DataType::kFloat) {
+        hash = hash_key(key.number);
+      } else {
+        hash = key.integer;
+      }
+      auto found = rows_by_key_.find(hash);
+      if (found == rows_by_key_.end()) continue;
+      row = found->second;
+      rows_by_key_.erase(found);
+    }
+    if (!row) continue;
+    remove_row(*row);
+    ++changes.removed_rows;
+  }
+  if (changes.removed_rows > 0) ++version_;
+  return changes;
+}
+
+ChangeSet Table::clear() {
+  for (auto& column : columns_) column.clear();
+  num_rows_ = 0;
+  rows_by_key_.clear();
+  null_key_row_.reset();
+  next_overwrite_ = 0;
+  ++version_;
+  ChangeSet changes;
+  changes.cleared = true;
+  return changes;
+}
+
+Result<ChangeSet> Table::replace(const RowBatch& batch) {
+  PX_RETURN_IF_ERROR(check_batch(batch));
+  ChangeSet cleared = clear();
+  PX_ASSIGN_OR_RETURN(ChangeSet changes, update(batch));
+  changes.cleared = cleared.cleared;
+  return changes;
+}
+
+std::vector<uint32_t> Table::rows_in_natural_order() const {
+  std::vector<uint32_t> rows(num_rows_);
+  if (!index_position_) {
+    // With a limit, once full the oldest row is the next one to be overwritten.
+    std::iota(rows.begin(), rows.end(), 0);
+    if (options_.limit && num_rows_ == *options_.limit) {
+      std::rotate(rows.begin(), rows.begin() + next_overwrite_, rows.end());
+    }
+    return rows;
+  }
+  std::iota(rows.begin(), rows.end(), 0);
+  const Column& keys = columns_[*index_position_];
+  visit_type(keys.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    const auto& values = keys.values<Storage>();
+    auto null_first = [&](uint32_t a, uint32_t b, auto&& less) {
+      const bool a_null = keys.is_null(a), b_null = keys.is_null(b);
+      if (a_null || b_null) return a_null && !b_null;
+      return less(a, b);
+    };
+    if constexpr (std::is_same_v<Storage, uint32_t>) {
+      std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+        return null_first(a, b, [&](uint32_t x, uint32_t y) {
+          return keys.dictionary().at(values[x]) < keys.dictionary().at(values[y]);
+        });
+      });
+    } else {
+      std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+        return null_first(a, b, [&](uint32_t x, uint32_t y) { return values[x] < values[y]; });
+      });
+    }
+  });
+  return rows;
+}
+
+Scalar Table::key_of(uint32_t row) const {
+  if (!index_position_) {
+    // Rows without an index hold consecutive ids, oldest first in natural order.
+    const bool wrapped = options_.limit && num_rows_ == *options_.limit;
+    const uint64_t position = wrapped ? (row + num_rows_ - next_overwrite_) % num_rows_ : row;
+    return Scalar::of_integer(DataType::kInteger,
+                              static_cast<int64_t>(rows_appended_ - num_rows_ + position));
+  }
+  const Column& keys = columns_[*index_position_];
+  if (keys.is_null(row)) return Scalar::null(keys.type());
+  return visit_type(keys.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (std::is_same_v<Storage, uint32_t>) {
+      return Scalar::of_string(std::string(keys.string_at(row)));
+    } else if constexpr (std::is_same_v<Storage, double>) {
+      return Scalar::of_float(keys.value<double>(row));
+    } else {
+      return Scalar::of_integer(keys.type(), keys.value<Storage>(row));
+    }
+  });
+}
+
+size_t Table::memory_bytes() const {
+  size_t bytes = rows_by_key_.capacity() * (sizeof(int64_t) + sizeof(uint32_t) + 1);
+  for (const auto& column : columns_) bytes += column.memory_bytes();
+  return bytes;
+}
+
+}  // namespace parallax

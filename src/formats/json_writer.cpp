@@ -1,0 +1,144 @@
+#include "formats/json_writer.h"
+
+#include <cmath>
+
+#include "common/number_format.h"
+#include "core/temporal.h"
+
+namespace parallax {
+
+namespace {
+
+void append_cell(std::string& out, const Column& column, uint32_t row, NumberStyle style) {
+  if (column.is_null(row)) {
+    out += "null";
+    return;
+  }
+  switch (column.type()) {
+    case DataType::kBoolean:
+      out += column.value<uint8_t>(row) ? "true" : "false";
+      return;
+    case DataType::kInteger:
+      out += std::to_string(column.value<int32_t>(row));
+      return;
+    case DataType::kFloat: {
+      const double value = column.value<double>(row);
+      if (std::isfinite(value)) {
+        append_number(out, value, style);
+      } else {
+        out += "null";
+      }
+      return;
+    }
+    case DataType::kString:
+      append_json_string(out, column.string_at(row));
+      return;
+    case DataType::kDate:
+      out += std::to_string(date_to_millis(column.value<int32_t>(row)));
+      return;
+    case DataType::kDatetime:
+      out += std::to_string(column.value<int64_t>(row));
+      return;
+  }
+}
+
+void append_frame_cell(std::string& out, const FrameColumn& column, uint32_t row,
+                       NumberStyle style = NumberStyle::kJavaScript) {
+  if (column.wrap_in_list) out += '[';
+  append_cell(out, *column.column, row, style);
+  if (column.wrap_in_list) out += ']';
+}
+
+void append_row_object(std::string& out, const Frame& frame, uint32_t row,
+                       NumberStyle style = NumberStyle::kJavaScript) {
+  out += '{';
+  for (size_t i = 0; i < frame.columns.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, frame.columns[i].name);
+    out += ':';
+    append_frame_cell(out, frame.columns[i], row, style);
+  }
+  out += '}';
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xF];
+          out += kHex[c & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+std::string write_json_columns(const Frame& frame) {
+  std::string out = "{";
+  for (size_t i = 0; i < frame.columns.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, frame.columns[i].name);
+    out += ":[";
+    bool first = true;
+    for (const uint32_t row : frame.rows) {
+      if (!first) out += ',';
+      first = false;
+      append_frame_cell(out, frame.columns[i], row);
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
+}
+
+std::string write_json_rows(const Frame& frame) {
+  std::string out = "[";
+  bool first = true;
+  for (const uint32_t row : frame.rows) {
+    if (!first) out += ',';
+    first = false;
+    append_row_object(out, frame, row);
+  }
+  out += ']';
+  return out;
+}
+
+std::string write_ndjson(const Frame& frame) {
+  std::string out;
+  for (const uint32_t row : frame.rows) {
+    if (!out.empty()) out += '\n';
+    append_row_object(out, frame, row, NumberStyle::kSerde);
+  }
+  return out;
+}
+
+}  // namespace parallax

@@ -1,0 +1,176 @@
+#include "query/flat_view.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace parallax {
+
+namespace {
+
+// Clamps a window bound to [0, size]; starts round down, ends round up.
+size_t clamp_bound(std::optional<double> bound, size_t fallback, size_t size, bool is_end) {
+  if (!bound || std::isnan(*bound)) return std::min(fallback, size);
+  const double rounded = is_end ? std::ceil(*bound) : std::floor(*bound);
+  if (rounded <= 0) return 0;
+  return std::min(static_cast<size_t>(rounded), size);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfig config) {
+  if (!config.group_by.empty() || !config.split_by.empty()) {
+    return Status::unsupported("group_by and split_by are not supported yet");
+  }
+  if (!config.expressions.empty()) return Status::unsupported("expressions are not supported yet");
+  const Schema& schema = table.schema();
+  std::unique_ptr<FlatView> view(new FlatView(table, std::move(config)));
+  if (view->config_.columns) {
+    for (const auto& name : *view->config_.columns) {
+      auto position = schema.find(name);
+      if (!position) return Status::invalid("columns names unknown column '{}'", name);
+      view->visible_.push_back(*position);
+    }
+  } else {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < schema.size(); ++i) {
+      view->visible_.push_back(i);
+      names.push_back(schema.field(i).name);
+    }
+    view->config_.columns = std::move(names);
+  }
+  for (const auto& [column, aggregate] : view->config_.aggregates) {
+    if (!schema.find(column)) return Status::invalid("aggregates name unknown column '{}'", column);
+  }
+  PX_ASSIGN_OR_RETURN(view->filter_,
+                      RowFilter::compile(schema, view->config_.filter,
+                                         view->config_.filter_op.value_or(FilterCombinator::kAnd)));
+  PX_ASSIGN_OR_RETURN(view->sort_, compile_sort(schema, view->config_.sort));
+  return view;
+}
+
+void FlatView::refresh() const {
+  if (rows_version_ == table_->version()) return;
+  std::vector<uint32_t> rows = table_->rows_in_natural_order();
+  if (!filter_.empty()) {
+    const std::vector<uint8_t> keep = filter_.evaluate(*table_);
+    std::erase_if(rows, [&](uint32_t row) { return !keep[row]; });
+  }
+  sort_rows(*table_, sort_, rows);
+  rows_ = std::move(rows);
+  rows_version_ = table_->version();
+}
+
+size_t FlatView::num_rows() const {
+  refresh();
+  return rows_.size();
+}
+
+std::vector<Field> FlatView::schema() const {
+  std::vector<Field> fields;
+  for (const size_t position : visible_) fields.push_back(table_->schema().field(position));
+  return fields;
+}
+
+std::vector<std::string> FlatView::column_paths() const {
+  std::vector<std::string> paths;
+  for (const size_t position : visible_) paths.push_back(table_->schema().field(position).name);
+  return paths;
+}
+
+Result<std::pair<Scalar, Scalar>> FlatView::min_max(const std::string& name) const {
+  auto position = table_->schema().find(name);
+  if (!position) return Status::invalid("min_max names unknown column '{}'", name);
+  refresh();
+  const Column& column = table_->column(*position);
+  std::optional<uint32_t> low, high;
+  visit_type(column.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    const auto& values = column.values<Storage>();
+    auto less = [&](uint32_t a, uint32_t b) {
+      if constexpr (std::is_same_v<Storage, uint32_t>) {
+        return column.dictionary().at(values[a]) < column.dictionary().at(values[b]);
+      } else {
+        return values[a] < values[b];
+      }
+    };
+    for (const uint32_t row : rows_) {
+      if (column.is_null(row)) continue;
+      if (!low || less(row, *low)) low = row;
+      if (!high || less(*high, row)) high = row;
+    }
+  });
+  auto scalar_at = [&](std::optional<uint32_t> row) {
+    if (!row) return Scalar::null(column.type());
+    return visit_type(column.type(), [&](auto tag) {
+      using Storage = typename decltype(tag)::Storage;
+      if constexpr (std::is_same_v<Storage, uint32_t>) {
+        return Scalar::of_string(std::string(column.string_at(*row)));
+      } else if constexpr (std::is_same_v<Storage, double>) {
+        return Scalar::of_float(column.value<double>(*row));
+      } else {
+        return Scalar::of_integer(column.type(), column.value<Storage>(*row));
+      }
+    });
+  };
+  return std::make_pair(scalar_at(low), scalar_at(high));
+}
+
+Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
+  refresh();
+  Frame frame;
+  const size_t start_row = clamp_bound(window.start_row, 0, rows_.size(), false);
+  const size_t end_row =
+      std::max(start_row, clamp_bound(window.end_row, rows_.size(), rows_.size(), true));
+  const size_t start_col = clamp_bound(window.start_col, 0, visible_.size(), false);
+  const size_t end_col =
+      std::max(start_col, clamp_bound(window.end_col, visible_.size(), visible_.size(), true));
+  frame.rows.assign(rows_.begin() + start_row, rows_.begin() + end_row);
+
+  std::vector<FrameColumn> key_columns;
+  if (keys != KeyColumns::kNone && (window.id || window.index)) {
+    // The keys of the window's rows, gathered into a column the frame owns and indexed
+    // by the same row positions as the table's columns.
+    const DataType key_type = table_->index_position()
+                                  ? table_->schema().field(*table_->index_position()).type
+                                  : DataType::kInteger;
+    Column key_column(key_type);
+    key_column.resize(table_->num_rows());
+    for (const uint32_t row : frame.rows) {
+      const Scalar key = table_->key_of(row);
+      if (!key.valid) continue;
+      if (key_type == DataType::kString) {
+        key_column.set<uint32_t>(row, key_column.mutable_dictionary().intern(key.text));
+      } else {
+        visit_type(key_type, [&](auto tag) {
+          using Storage = typename decltype(tag)::Storage;
+          if constexpr (std::is_same_v<Storage, double>) {
+            key_column.set<double>(row, key.number);
+          } else if constexpr (!std::is_same_v<Storage, uint32_t>) {
+            key_column.set<Storage>(row, static_cast<Storage>(key.integer));
+          }
+        });
+      }
+    }
+    const Column& owned = frame.own(std::move(key_column));
+    if (keys == KeyColumns::kLeading) {
+      if (window.id) key_columns.push_back({"__ID__", &owned, true});
+      if (window.index) key_columns.push_back({"__INDEX__", &owned, true});
+    } else {
+      if (window.index) key_columns.push_back({"__INDEX__", &owned, true});
+      if (window.id) key_columns.push_back({"__ID__", &owned, true});
+    }
+  }
+  if (keys == KeyColumns::kLeading) {
+    for (auto& column : key_columns) frame.columns.push_back(column);
+  }
+  for (size_t i = start_col; i < end_col; ++i) {
+    const size_t position = visible_[i];
+    frame.columns.push_back({table_->schema().field(position).name, &table_->column(position)});
+  }
+  if (keys == KeyColumns::kTrailing) {
+    for (auto& column : key_columns) frame.columns.push_back(column);
+  }
+  return frame;
+}
+
+}  // namespace parallax

@@ -1,0 +1,67 @@
+#include "query/view_config.h"
+
+#include <array>
+#include <utility>
+
+namespace parallax {
+
+namespace {
+
+constexpr std::array<std::pair<SortDirection, std::string_view>, 5> kSortNames{{
+    {SortDirection::kAscending, "asc"},
+    {SortDirection::kDescending, "desc"},
+    {SortDirection::kAscendingAbs, "asc abs"},
+    {SortDirection::kDescendingAbs, "desc abs"},
+    {SortDirection::kNone, "none"},
+}};
+
+constexpr std::array<std::pair<FilterOp, std::string_view>, 13> kFilterNames{{
+    {FilterOp::kEqual, "=="},
+    {FilterOp::kNotEqual, "!="},
+    {FilterOp::kLess, "<"},
+    {FilterOp::kGreater, ">"},
+    {FilterOp::kLessEqual, "<="},
+    {FilterOp::kGreaterEqual, ">="},
+    {FilterOp::kBeginsWith, "begins with"},
+    {FilterOp::kContains, "contains"},
+    {FilterOp::kEndsWith, "ends with"},
+    {FilterOp::kIn, "in"},
+    {FilterOp::kNotIn, "not in"},
+    {FilterOp::kIsNull, "is null"},
+    {FilterOp::kIsNotNull, "is not null"},
+}};
+
+template <typename Enum, size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                         Enum value) {
+  for (const auto& [candidate, name] : names) {
+    if (candidate == value) return name;
+  }
+  return "";
+}
+
+template <typename Enum, size_t N>
+std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                             std::string_view name) {
+  for (const auto& [value, candidate] : names) {
+    if (candidate == name) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view sort_direction_name(SortDirection direction) {
+  return name_of(kSortNames, direction);
+}
+std::optional<SortDirection> sort_direction_from_name(std::string_view name) {
+  return value_of(kSortNames, name);
+}
+std::string_view filter_op_name(FilterOp op) {
+  return name_of(kFilterNames, op);
+}
+std::optional<FilterOp> filter_op_from_name(std::string_view name) {
+  return value_of(kFilterNames, name);
+}
+
+}  // namespace parallax

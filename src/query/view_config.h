@@ -1,0 +1,71 @@
+// What a view shows: its columns, sort, filter (and, for later layers, grouping, aggregates
+// and expressions). Parsed once from the request, validated against the table once.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "core/schema.h"
+
+namespace parallax {
+
+enum class SortDirection { kAscending, kDescending, kAscendingAbs, kDescendingAbs, kNone };
+
+struct SortKey {
+  std::string column;
+  SortDirection direction;
+};
+
+enum class FilterOp {
+  kEqual,
+  kNotEqual,
+  kLess,
+  kGreater,
+  kLessEqual,
+  kGreaterEqual,
+  kBeginsWith,
+  kContains,
+  kEndsWith,
+  kIn,
+  kNotIn,
+  kIsNull,
+  kIsNotNull,
+};
+
+// A filter operand as the request spelled it, before it is read as the column's type.
+struct FilterValue {
+  enum class Kind { kNull, kBoolean, kNumber, kString };
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  double number = 0;
+  std::string text;
+};
+
+struct FilterTerm {
+  std::string column;
+  FilterOp op;
+  std::vector<FilterValue> values;  // one value, several for in / not in, none for is (not) null
+};
+
+enum class FilterCombinator { kAnd, kOr };
+
+struct ViewConfig {
+  std::optional<std::vector<std::string>> columns;  // nullopt: every table column
+  std::vector<std::string> group_by;
+  std::vector<std::string> split_by;
+  std::vector<SortKey> sort;
+  std::vector<FilterTerm> filter;
+  std::optional<FilterCombinator> filter_op;
+  std::vector<std::pair<std::string, std::string>> aggregates;   // column, aggregate name
+  std::vector<std::pair<std::string, std::string>> expressions;  // name, expression text
+};
+
+std::string_view sort_direction_name(SortDirection direction);
+std::optional<SortDirection> sort_direction_from_name(std::string_view name);
+std::string_view filter_op_name(FilterOp op);
+std::optional<FilterOp> filter_op_from_name(std::string_view name);
+
+}  // namespace parallax

@@ -1,0 +1,53 @@
+#include "formats/json_reader.h"
+#include "formats/json_writer.h"
+
+#include <gtest/gtest.h>
+
+namespace parallax {
+namespace {
+
+TEST(JsonReader, RowsInferTypesAndMoveLateColumnsLast) {
+  auto batch =
+      read_json(R"([{"a":null,"b":1,"c":"2024-01-02"},{"a":"x","b":2.5,"c":null}])").value();
+  ASSERT_EQ(batch.columns.size(), 3u);
+  EXPECT_EQ(batch.columns[0].name, "b");
+  EXPECT_EQ(batch.columns[0].values.type(), DataType::kFloat);
+  EXPECT_EQ(batch.columns[1].values.type(), DataType::kDate);
+  EXPECT_EQ(batch.columns[2].name, "a");
+}
+
+TEST(JsonReader, MissingKeysAreAbsentNotNull) {
+  Schema schema({{"k", DataType::kInteger}, {"v", DataType::kString}});
+  auto batch = read_json(R"([{"k":1},{"k":2,"v":null}])", &schema).value();
+  const BatchColumn* v = batch.find("v");
+  ASSERT_NE(v, nullptr);
+  EXPECT_FALSE(v->is_present(0));
+  EXPECT_TRUE(v->is_present(1));
+}
+
+TEST(JsonReader, ColumnsAndNdjson) {
+  EXPECT_EQ(read_json(R"({"a":[1,2,3]})").value().num_rows, 3u);
+  EXPECT_EQ(read_ndjson("{\"a\":1}\n\n{\"a\":2}\n").value().num_rows, 2u);
+  EXPECT_FALSE(read_ndjson("{\"a\":1}\n[1]\n").is_ok());
+}
+
+TEST(JsonReader, RejectsWhatCannotBeCoerced) {
+  Schema schema({{"i", DataType::kInteger}});
+  EXPECT_FALSE(read_json(R"([{"i":"abc"}])", &schema).is_ok());
+  EXPECT_FALSE(read_json(R"([{"i":true}])", &schema).is_ok());
+  EXPECT_FALSE(read_json("[{\"i\":1}", &schema).is_ok());
+  EXPECT_FALSE(read_json(R"([{"a":1},{"b":2}])").is_ok());
+}
+
+TEST(JsonWriter, WritesColumnsAndRows) {
+  auto batch = read_json(R"([{"s":"a\"b","f":0.1,"d":"2024-01-02"}])").value();
+  Frame frame;
+  for (auto& column : batch.columns) frame.columns.push_back({column.name, &column.values});
+  frame.rows = {0};
+  EXPECT_EQ(write_json_columns(frame), R"({"s":["a\"b"],"f":[0.1],"d":[1704153600000]})");
+  EXPECT_EQ(write_json_rows(frame), R"([{"s":"a\"b","f":0.1,"d":1704153600000}])");
+  EXPECT_EQ(write_ndjson(frame), R"({"s":"a\"b","f":0.1,"d":1704153600000})");
+}
+
+}  // namespace
+}  // namespace parallax

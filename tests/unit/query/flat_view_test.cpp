@@ -1,0 +1,100 @@
+#include "query/flat_view.h"
+
+#include <gtest/gtest.h>
+
+namespace parallax {
+namespace {
+
+// Table: name (string), score (float, one null).
+std::unique_ptr<Table> scores() {
+  auto table =
+      Table::create(Schema({{"name", DataType::kString}, {"score", DataType::kFloat}}), {}).value();
+  RowBatch batch;
+  batch.num_rows = 4;
+  BatchColumn name{"name", Column(DataType::kString), std::nullopt};
+  BatchColumn score{"score", Column(DataType::kFloat), std::nullopt};
+  for (auto text : {"bob", "Ann", "cy", "al"}) name.values.append_string(text);
+  score.values.append<double>(2.5);
+  score.values.append_null();
+  score.values.append<double>(-1);
+  score.values.append<double>(2.5);
+  batch.columns.push_back(std::move(name));
+  batch.columns.push_back(std::move(score));
+  EXPECT_TRUE(table->update(batch).is_ok());
+  return table;
+}
+
+std::vector<std::string> names(const FlatView& view) {
+  Frame frame = view.read({}, KeyColumns::kNone);
+  std::vector<std::string> out;
+  for (uint32_t row : frame.rows) out.emplace_back(view.table().column(0).string_at(row));
+  return out;
+}
+
+FilterValue text(std::string value) {
+  return {FilterValue::Kind::kString, false, 0, std::move(value)};
+}
+
+TEST(FlatView, SortsDescendingWithNullsLastAndStableTies) {
+  auto table = scores();
+  ViewConfig config;
+  config.sort = {{"score", SortDirection::kDescending}};
+  auto view = FlatView::create(*table, config).value();
+  EXPECT_EQ(names(*view), (std::vector<std::string>{"bob", "al", "cy", "Ann"}));
+}
+
+TEST(FlatView, SortsAscendingWithNullsFirst) {
+  auto table = scores();
+  ViewConfig config;
+  config.sort = {{"score", SortDirection::kAscending}, {"name", SortDirection::kAscending}};
+  auto view = FlatView::create(*table, config).value();
+  EXPECT_EQ(names(*view), (std::vector<std::string>{"Ann", "cy", "al", "bob"}));
+}
+
+TEST(FlatView, TextFiltersIgnoreCaseAndNullsMatchNotEqual) {
+  auto table = scores();
+  ViewConfig config;
+  config.filter = {{"name", FilterOp::kBeginsWith, {text("A")}}};
+  EXPECT_EQ(names(*FlatView::create(*table, config).value()),
+            (std::vector<std::string>{"Ann", "al"}));
+  config.filter = {{"score", FilterOp::kNotEqual, {{FilterValue::Kind::kNumber, false, 2.5}}}};
+  EXPECT_EQ(names(*FlatView::create(*table, config).value()),
+            (std::vector<std::string>{"Ann", "cy"}));
+}
+
+TEST(FlatView, FollowsTheTableAfterAnUpdate) {
+  auto table = scores();
+  auto view = FlatView::create(*table, {}).value();
+  EXPECT_EQ(view->num_rows(), 4u);
+  table->clear();
+  EXPECT_EQ(view->num_rows(), 0u);
+}
+
+TEST(FlatView, WindowsClampAndRoundOutwards) {
+  auto table = scores();
+  auto view = FlatView::create(*table, {}).value();
+  ViewWindow window;
+  window.start_row = 0.5;
+  window.end_row = 1.2;
+  EXPECT_EQ(view->read(window, KeyColumns::kNone).rows.size(), 2u);
+  window.start_row = -3;
+  window.end_row = 99;
+  window.start_col = 1;
+  Frame frame = view->read(window, KeyColumns::kNone);
+  EXPECT_EQ(frame.rows.size(), 4u);
+  ASSERT_EQ(frame.columns.size(), 1u);
+  EXPECT_EQ(frame.columns[0].name, "score");
+}
+
+TEST(FlatView, RejectsUnknownColumns) {
+  auto table = scores();
+  ViewConfig config;
+  config.columns = std::vector<std::string>{"nope"};
+  EXPECT_FALSE(FlatView::create(*table, config).is_ok());
+  config = {};
+  config.sort = {{"nope", SortDirection::kAscending}};
+  EXPECT_FALSE(FlatView::create(*table, config).is_ok());
+}
+
+}  // namespace
+}  // namespace parallax
