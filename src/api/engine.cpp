@@ -58,7 +58,7 @@ Status Engine::create_table(const std::string& name, const TableData& data, Tabl
   options.name = name;
   PX_ASSIGN_OR_RETURN(std::unique_ptr<Table> table,
                       Table::create(batch.schema(), std::move(options)));
-  PX_RETURN_IF_ERROR(table->update(batch).status());
+  PX_RETURN_IF_ERROR(table->load(batch).status());
   tables_.emplace(name, std::move(table));
   return Status::ok();
 }

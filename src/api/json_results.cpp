@@ -81,7 +81,7 @@ std::string config_json(const ViewConfig& config) {
     out += '[';
     append_json_string(out, term.column);
     out += ',';
-    append_json_string(out, filter_op_name(term.op));
+    append_json_string(out, filter_op_config_name(term.op));
     if (term.op == FilterOp::kIn || term.op == FilterOp::kNotIn) {
       out += ",[";
       for (size_t j = 0; j < term.values.size(); ++j) {
@@ -89,22 +89,21 @@ std::string config_json(const ViewConfig& config) {
         append_filter_value(out, term.values[j]);
       }
       out += ']';
-    } else if (!term.values.empty()) {
+    } else {
       out += ',';
-      append_filter_value(out, term.values[0]);
+      append_filter_value(out, term.values.empty() ? FilterValue{} : term.values[0]);
     }
     out += ']';
   }
-  out += "],\"expressions\":";
+  out += ']';
+  // The reference echoes filter_op only when it is "or".
+  if (config.filter_op == FilterCombinator::kOr) out += ",\"filter_op\":\"or\"";
+  out += ",\"expressions\":";
   append_pairs(out, config.expressions);
   out += ",\"columns\":";
   out += string_list_json(config.columns.value_or(std::vector<std::string>{}));
   out += ",\"aggregates\":";
   append_pairs(out, config.aggregates);
-  if (config.filter_op) {
-    out += ",\"filter_op\":";
-    out += config.filter_op == FilterCombinator::kOr ? "\"or\"" : "\"and\"";
-  }
   out += '}';
   return out;
 }

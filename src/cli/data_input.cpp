@@ -34,7 +34,7 @@ Result<TableInput> table_input_from_json(simdjson::dom::element data,
   if (data.is_array()) return TableInput(TableData{simdjson::minify(data), DataFormat::kJson});
   if (!data.is_object()) return Status::invalid("table data must be a string, a list or an object");
   simdjson::dom::object object = data.get_object().value();
-  bool all_type_names = object.size() > 0;
+  bool all_type_names = true;  // {} too: a schema without columns
   for (auto field : object) all_type_names = all_type_names && field.value.is_string();
   if (!all_type_names) return TableInput(TableData{simdjson::minify(data), DataFormat::kColumns});
   Schema schema;

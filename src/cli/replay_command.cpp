@@ -155,7 +155,11 @@ class ReplaySession {
     }
     if (kind == "to_columns") return write_json_columns(view->read(window, KeyColumns::kTrailing));
     if (kind == "to_json") return write_json_rows(view->read(window, KeyColumns::kLeading));
-    if (kind == "to_csv") return json_quoted(write_csv(view->read(window, KeyColumns::kNone)));
+    if (kind == "to_csv") {
+      if (view->is_inverted(window))
+        return Status::invalid("the window's start_row is after its end_row");
+      return json_quoted(write_csv(view->read(window, KeyColumns::kNone)));
+    }
     // The reference's to_ndjson ignores the window: every row and column of the view.
     return json_quoted(write_ndjson(view->read(ViewWindow{}, KeyColumns::kNone)));
   }

@@ -42,6 +42,10 @@ Result<std::unique_ptr<Table>> Table::create(Schema schema, TableOptions options
     if (!index_position) {
       return Status::invalid("index column '{}' is not in the table's columns", *options.index);
     }
+    if (schema.field(*index_position).type == DataType::kBoolean) {
+      return Status::invalid("index column '{}' is boolean, which cannot be a primary key",
+                             *options.index);
+    }
   }
   if (options.limit && *options.limit == 0) return Status::invalid("limit must be at least 1");
   if (options.limit && options.index) {
@@ -66,17 +70,6 @@ Status Table::check_batch(const RowBatch& batch) const {
                              column.values.size(), batch.num_rows);
     }
   }
-  if (index_position_ && batch.num_rows > 0) {
-    const BatchColumn* key = batch.find(*options_.index);
-    if (key == nullptr) {
-      return Status::invalid("rows must have the index column '{}'", *options_.index);
-    }
-    for (size_t row = 0; row < batch.num_rows; ++row) {
-      if (!key->is_present(row)) {
-        return Status::invalid("row {} lacks the index column '{}'", row, *options_.index);
-      }
-    }
-  }
   return Status::ok();
 }
 
@@ -89,6 +82,14 @@ int64_t Table::key_hash_of_row(uint32_t row) const {
 }
 
 Result<ChangeSet> Table::update(const RowBatch& batch) {
+  return apply(batch, false);
+}
+
+Result<ChangeSet> Table::load(const RowBatch& batch) {
+  return apply(batch, true);
+}
+
+Result<ChangeSet> Table::apply(const RowBatch& batch, bool initial_load) {
   PX_RETURN_IF_ERROR(check_batch(batch));
   // From here on nothing can fail: the table is changed only past this point.
   ChangeSet changes;
@@ -98,33 +99,33 @@ Result<ChangeSet> Table::update(const RowBatch& batch) {
   std::vector<uint32_t> string_codes;
 
   if (index_position_) {
-    const BatchColumn& key = *batch.find(*options_.index);
+    // A row without the index column (or with a null key) upserts the null-key row.
+    const BatchColumn* key = batch.find(*options_.index);
     Column& table_keys = columns_[*index_position_];
-    if (key.values.type() == DataType::kString)
-      string_codes = remap_strings(key.values, table_keys);
-    visit_type(key.values.type(), [&](auto tag) {
+    if (key != nullptr && key->values.type() == DataType::kString) {
+      string_codes = remap_strings(key->values, table_keys);
+    }
+    visit_type(table_keys.type(), [&](auto tag) {
       using Storage = typename decltype(tag)::Storage;
-      const auto& values = key.values.values<Storage>();
       for (size_t row = 0; row < batch.num_rows; ++row) {
-        std::optional<uint32_t>* null_slot = nullptr;
-        uint32_t* slot = nullptr;
+        const bool null_key = key == nullptr || !key->is_present(row) || key->values.is_null(row);
+        uint32_t* target = nullptr;
         bool inserted = false;
-        if (key.values.is_null(row)) {
-          null_slot = &null_key_row_;
+        if (null_key) {
           inserted = !null_key_row_.has_value();
           if (inserted) null_key_row_ = static_cast<uint32_t>(num_rows_);
+          target = &*null_key_row_;
         } else {
-          Storage value = values[row];
+          Storage value = key->values.values<Storage>()[row];
           if constexpr (std::is_same_v<Storage, uint32_t>) value = string_codes[value];
           auto [entry, added] = rows_by_key_.try_emplace(hash_key(value), num_rows_);
-          slot = &entry->second;
+          target = &entry->second;
           inserted = added;
         }
+        targets[row] = *target;
         if (inserted) {
-          targets[row] = static_cast<uint32_t>(num_rows_++);
+          ++num_rows_;
           overwrite_all[row] = 1;
-        } else {
-          targets[row] = null_slot ? **null_slot : *slot;
         }
       }
     });
@@ -158,6 +159,7 @@ Result<ChangeSet> Table::update(const RowBatch& batch) {
       for (size_t row = 0; row < batch.num_rows; ++row) {
         const bool present = source->is_present(row);
         if (!present && !overwrite_all[row]) continue;
+        if (initial_load && !overwrite_all[row] && present && source->values.is_null(row)) continue;
         if (!present || source->values.is_null(row)) {
           column.set_null(targets[row]);
         } else if constexpr (std::is_same_v<Storage, uint32_t>) {

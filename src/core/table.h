@@ -40,6 +40,9 @@ class Table {
   // Upserts (with an index) or appends (without) the batch. Columns the batch lacks are
   // left alone on existing rows and null on new ones. Fails without changing anything.
   Result<ChangeSet> update(const RowBatch& batch);
+  // The first load of a new table: as update, except that when a key repeats within the
+  // batch, a null does not overwrite an earlier value (the reference's behaviour).
+  Result<ChangeSet> load(const RowBatch& batch);
   // Removes the rows whose primary key is in `keys` (unknown keys are ignored).
   Result<ChangeSet> remove(const std::vector<Scalar>& keys);
   ChangeSet clear();
@@ -57,6 +60,7 @@ class Table {
  private:
   Table(Schema schema, TableOptions options);
   Status check_batch(const RowBatch& batch) const;
+  Result<ChangeSet> apply(const RowBatch& batch, bool initial_load);
   // The hashed form of a primary key cell: integers, dates, datetimes and booleans as
   // themselves, floats by bit pattern, strings by dictionary code (codes never change).
   int64_t key_hash_of_row(uint32_t row) const;

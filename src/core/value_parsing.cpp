@@ -52,6 +52,15 @@ std::optional<int32_t> checked_days(int year, int month, int day) {
 std::optional<int32_t> parse_date_prefix(std::string_view text, TemporalSyntax syntax,
                                          size_t& consumed) {
   int year = 0, month = 0, day = 0;
+  if (syntax.short_fields && text.size() >= 8 && read_digits(text, 0, 4, year) && text[4] == '-') {
+    size_t pos = 5;
+    if (read_one_or_two_digits(text, pos, month) && pos < text.size() && text[pos] == '-' &&
+        read_one_or_two_digits(text, ++pos, day)) {
+      consumed = pos;
+      return checked_days(year, month, day);
+    }
+    return std::nullopt;
+  }
   if (text.size() >= 10 && read_digits(text, 0, 4, year) && (text[4] == '-' || text[4] == '/')) {
     if (text[4] == '/' && !syntax.iso_slashed_dates) return std::nullopt;
     if (text[7] != text[4] || !read_digits(text, 5, 2, month) || !read_digits(text, 8, 2, day)) {
@@ -83,7 +92,14 @@ std::optional<bool> parse_boolean(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view trim_spaces(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
+}
+
 std::optional<int64_t> parse_integer(std::string_view text) {
+  text = trim_spaces(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return std::nullopt;
   int64_t value = 0;
@@ -93,6 +109,7 @@ std::optional<int64_t> parse_integer(std::string_view text) {
 }
 
 std::optional<double> parse_float(std::string_view text) {
+  text = trim_spaces(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return std::nullopt;
   // from_chars accepts "inf" and "nan"; numbers must start with a digit, '.', or '-'.

@@ -10,9 +10,10 @@ namespace parallax {
 
 // "true" / "false" in any letter case.
 std::optional<bool> parse_boolean(std::string_view text);
-// An optional sign and decimal digits, nothing else.
+// An optional sign and decimal digits; spaces around the number are ignored.
 std::optional<int64_t> parse_integer(std::string_view text);
-// A decimal or exponent number ("1.5", "-2e3", ".5"); no hex, no "inf"/"nan".
+// A decimal or exponent number ("1.5", "-2e3", ".5"); no hex, no "inf"/"nan"; spaces
+// around the number are ignored.
 std::optional<double> parse_float(std::string_view text);
 
 // The date and datetime spellings a column may use. ISO forms are accepted everywhere;
@@ -20,6 +21,7 @@ std::optional<double> parse_float(std::string_view text);
 struct TemporalSyntax {
   bool us_slashed_dates = true;   // "01/02/2024" -> 2024-01-02
   bool iso_slashed_dates = true;  // "2024/01/02"
+  bool short_fields = false;      // "2024-1-2": one-digit months and days
 };
 
 // "yyyy-MM-dd" (and the slashed forms the syntax allows) as days since the epoch.

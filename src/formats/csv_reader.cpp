@@ -99,28 +99,49 @@ Result<Tokenized> tokenize(std::string_view text) {
   return out;
 }
 
-DataType infer_column(const std::string& buffer, const std::vector<FieldRef>& fields) {
+// The cells Apache Arrow's CSV reader (the reference's) reads as null in non-string columns.
+bool is_null_text(std::string_view text) {
+  static constexpr std::string_view kNullTexts[] = {
+      "",        "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+      "1.#QNAN", "N/A",  "NA",       "NULL", "NaN",     "n/a",      "nan",  "null"};
+  if (text.size() > 8) return false;
+  for (const auto candidate : kNullTexts) {
+    if (text == candidate) return true;
+  }
+  return false;
+}
+
+// nullopt when every cell is null.
+std::optional<DataType> infer_column(const std::string& buffer,
+                                     const std::vector<FieldRef>& fields) {
   std::optional<DataType> type;
   for (const auto& field : fields) {
-    if (field.length == 0) continue;
-    const DataType cell = classify_text(
-        std::string_view(buffer.data() + field.offset, field.length), TextDialect::kCsv);
+    const std::string_view text(buffer.data() + field.offset, field.length);
+    if (is_null_text(text)) continue;
+    const DataType cell = classify_text(text, TextDialect::kCsv);
     type = type ? widen(*type, cell) : cell;
     if (*type == DataType::kString) break;
   }
-  return type.value_or(DataType::kString);
+  return type;
 }
 
+// String columns keep every cell verbatim ("" and "NA" included), as Arrow does, unless the
+// column held nothing but nulls; other types read the null texts as null.
 Status convert_column(const std::string& buffer, const std::vector<FieldRef>& fields,
-                      const std::string& name, Column& column) {
+                      const std::string& name, bool all_null, Column& column) {
   column.reserve(fields.size());
+  const bool verbatim = column.type() == DataType::kString && !all_null;
   for (size_t row = 0; row < fields.size(); ++row) {
     const FieldRef field = fields[row];
-    if (field.length == 0) {
+    const std::string_view text(buffer.data() + field.offset, field.length);
+    if (verbatim) {
+      column.append_string(text);
+      continue;
+    }
+    if (all_null || is_null_text(text)) {
       column.append_null();
       continue;
     }
-    const std::string_view text(buffer.data() + field.offset, field.length);
     if (!append_text(column, text, TextDialect::kCsv)) {
       return Status::invalid("CSV row {}, column '{}': cannot read '{}' as {}", row + 1, name, text,
                              type_name(column.type()));
@@ -138,21 +159,25 @@ Result<RowBatch> read_csv(std::string_view text, const Schema* schema) {
   batch.num_rows = num_columns > 0 ? tokens.columns[0].size() : 0;
   Schema seen;
   std::vector<const std::vector<FieldRef>*> sources;  // the fields of each batch column
+  std::vector<uint8_t> all_null_columns;
   for (size_t i = 0; i < num_columns; ++i) {
-    const std::string& name = tokens.header[i];
-    if (!seen.add({name, DataType::kString})) {
-      return Status::invalid("CSV header names column '{}' twice", name);
-    }
+    // A repeated header is renamed "a*", "a**", ... as the reference does.
+    std::string& name = tokens.header[i];
+    while (!seen.add({name, DataType::kString})) name += '*';
     DataType type;
+    bool all_null = false;
     if (schema != nullptr) {
       auto position = schema->find(name);
       if (!position) continue;  // the reference ignores columns the table lacks
       type = schema->field(*position).type;
     } else {
-      type = infer_column(tokens.buffer, tokens.columns[i]);
+      const auto inferred = infer_column(tokens.buffer, tokens.columns[i]);
+      all_null = !inferred;
+      type = inferred.value_or(DataType::kString);
     }
     batch.columns.push_back({name, Column(type), std::nullopt});
     sources.push_back(&tokens.columns[i]);
+    all_null_columns.push_back(all_null);
   }
   // Columns convert independently: spread them over two threads when the input is large.
   const size_t num_converted = batch.columns.size();
@@ -160,7 +185,7 @@ Result<RowBatch> read_csv(std::string_view text, const Schema* schema) {
   auto convert_range = [&](size_t first, size_t step) {
     for (size_t i = first; i < num_converted; i += step) {
       results[i] = convert_column(tokens.buffer, *sources[i], batch.columns[i].name,
-                                  batch.columns[i].values);
+                                  all_null_columns[i], batch.columns[i].values);
     }
   };
   if (batch.num_rows * num_converted > 200'000 && num_converted > 1) {

@@ -66,8 +66,10 @@ bool is_number(element_type kind) {
 // A number as the reference writes it into a string column: integral values without a
 // fraction, others with six decimals (C's "%f").
 std::string number_as_text(double number) {
-  if (number == std::trunc(number) && std::abs(number) < 1e300)
+  if (number == 0) return "0";  // -0 too
+  if (number == std::trunc(number) && std::abs(number) < 1e300) {
     return fmt::format("{:.0f}", number);
+  }
   return fmt::format("{:f}", number);
 }
 
@@ -93,7 +95,7 @@ bool append_coerced(Column& column, element value) {
       if (number) parsed = double(value);
       if (text && string.empty()) return column.append_null(), true;
       if (text) parsed = parse_float(string);
-      if (!parsed || !(std::abs(*parsed) < 2147483648.0)) return false;
+      if (!parsed || !(*parsed > -2147483649.0 && *parsed < 2147483648.0)) return false;
       return column.append<int32_t>(static_cast<int32_t>(*parsed)), true;
     }
     case DataType::kFloat:
@@ -164,8 +166,9 @@ DataType infer_type(const PendingColumn& input, size_t num_rows) {
 }
 
 // Types (from the schema, or inferred) and converts the pending columns into a batch.
-Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows,
-                        const Schema* schema) {
+// `rows_layout`: the input was row objects, whose columns null in the first row go last.
+Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, const Schema* schema,
+                        bool rows_layout) {
   RowBatch batch;
   batch.num_rows = num_rows;
   std::vector<BatchColumn> late;  // inferred columns that were null in the first row go last
@@ -177,7 +180,8 @@ Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows,
       if (!position) continue;  // the reference ignores columns the table lacks
       type = schema->field(*position).type;
     } else {
-      null_at_first = num_rows > 0 && (!input.present.is_valid(0) || input.cells[0].is_null());
+      null_at_first =
+          rows_layout && num_rows > 0 && (!input.present.is_valid(0) || input.cells[0].is_null());
       type = infer_type(input, num_rows);
     }
     BatchColumn column{input.name, Column(type), std::nullopt};
@@ -243,7 +247,7 @@ class RowCollector {
   }
 
   Result<RowBatch> finish(const Schema* schema) {
-    return parallax::finish(columns_, num_rows_, schema);
+    return parallax::finish(columns_, num_rows_, schema, /*rows_layout=*/true);
   }
 
  private:
@@ -271,7 +275,7 @@ Result<RowBatch> read_column_object(simdjson::dom::object object, const Schema* 
     column.present.resize(column.cells.size(), true);
     pending.push_back(std::move(column));
   }
-  return finish(pending, num_rows.value_or(0), schema);
+  return finish(pending, num_rows.value_or(0), schema, /*rows_layout=*/false);
 }
 
 }  // namespace

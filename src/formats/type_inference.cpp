@@ -13,7 +13,7 @@ namespace {
 TemporalSyntax date_syntax(TextDialect dialect) {
   // CSV reads only ISO dates as dates (US dates become datetimes); JSON strings accept both.
   if (dialect == TextDialect::kCsv) return {.us_slashed_dates = false, .iso_slashed_dates = false};
-  return {.us_slashed_dates = true, .iso_slashed_dates = true};
+  return {.us_slashed_dates = true, .iso_slashed_dates = true, .short_fields = true};
 }
 
 std::optional<int64_t> parse_datetime_in(std::string_view text, TextDialect dialect) {
@@ -36,7 +36,8 @@ bool fits_int32(int64_t value) {
 
 DataType classify_text(std::string_view text, TextDialect dialect) {
   if (parse_boolean(text)) return DataType::kBoolean;
-  if (auto integer = parse_integer(text)) {
+  const bool plus_sign = text.find('+') != std::string_view::npos;  // CSV: "+5" is a float
+  if (auto integer = parse_integer(text); integer && !(plus_sign && dialect == TextDialect::kCsv)) {
     return fits_int32(*integer) ? DataType::kInteger : DataType::kFloat;
   }
   if (parse_float(text)) return DataType::kFloat;

@@ -115,6 +115,13 @@ Result<std::pair<Scalar, Scalar>> FlatView::min_max(const std::string& name) con
   return std::make_pair(scalar_at(low), scalar_at(high));
 }
 
+bool FlatView::is_inverted(const ViewWindow& window) const {
+  refresh();
+  // As the reference: the start is compared before it is clamped to the view's rows.
+  const double start = window.start_row ? std::floor(*window.start_row) : 0;
+  return start > static_cast<double>(clamp_bound(window.end_row, rows_.size(), rows_.size(), true));
+}
+
 Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
   refresh();
   Frame frame;
@@ -170,6 +177,8 @@ Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
   if (keys == KeyColumns::kTrailing) {
     for (auto& column : key_columns) frame.columns.push_back(column);
   }
+  // A window without any column has no rows either (to_json answers []), as the reference.
+  if (frame.columns.empty()) frame.rows.clear();
   return frame;
 }
 

@@ -43,6 +43,8 @@ class FlatView {
   std::vector<std::string> column_paths() const;
   Result<std::pair<Scalar, Scalar>> min_max(const std::string& column) const;
   Frame read(const ViewWindow& window, KeyColumns keys) const;
+  // Whether the window starts after its (clamped) end, which CSV reads refuse.
+  bool is_inverted(const ViewWindow& window) const;
 
  private:
   FlatView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}

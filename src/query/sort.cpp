@@ -49,7 +49,18 @@ Result<std::vector<CompiledSortKey>> compile_sort(const Schema& schema,
   for (const auto& key : keys) {
     auto position = schema.find(key.column);
     if (!position) return Status::invalid("sort names unknown column '{}'", key.column);
-    if (key.direction == SortDirection::kNone) continue;
+    const bool row_sort = key.direction == SortDirection::kAscending ||
+                          key.direction == SortDirection::kDescending ||
+                          key.direction == SortDirection::kAscendingAbs ||
+                          key.direction == SortDirection::kDescendingAbs;
+    if (!row_sort) continue;  // "none" and the split_by ("col ...") directions
+    // A column sorted twice sorts by its first entry; abs on strings does nothing.
+    const bool absolute = key.direction == SortDirection::kAscendingAbs ||
+                          key.direction == SortDirection::kDescendingAbs;
+    if (absolute && schema.field(*position).type == DataType::kString) continue;
+    bool seen = false;
+    for (const auto& earlier : compiled) seen = seen || earlier.column == *position;
+    if (seen) continue;
     compiled.push_back({*position, key.direction});
   }
   return compiled;

@@ -7,12 +7,16 @@ namespace parallax {
 
 namespace {
 
-constexpr std::array<std::pair<SortDirection, std::string_view>, 5> kSortNames{{
+constexpr std::array<std::pair<SortDirection, std::string_view>, 9> kSortNames{{
     {SortDirection::kAscending, "asc"},
     {SortDirection::kDescending, "desc"},
     {SortDirection::kAscendingAbs, "asc abs"},
     {SortDirection::kDescendingAbs, "desc abs"},
     {SortDirection::kNone, "none"},
+    {SortDirection::kColumnAscending, "col asc"},
+    {SortDirection::kColumnDescending, "col desc"},
+    {SortDirection::kColumnAscendingAbs, "col asc abs"},
+    {SortDirection::kColumnDescendingAbs, "col desc abs"},
 }};
 
 constexpr std::array<std::pair<FilterOp, std::string_view>, 13> kFilterNames{{
@@ -61,7 +65,16 @@ std::string_view filter_op_name(FilterOp op) {
   return name_of(kFilterNames, op);
 }
 std::optional<FilterOp> filter_op_from_name(std::string_view name) {
+  // The reference also accepts the spellings its get_config answers with.
+  if (name == "startswith") return FilterOp::kBeginsWith;
+  if (name == "endswith") return FilterOp::kEndsWith;
   return value_of(kFilterNames, name);
+}
+
+std::string_view filter_op_config_name(FilterOp op) {
+  if (op == FilterOp::kBeginsWith) return "startswith";
+  if (op == FilterOp::kEndsWith) return "endswith";
+  return filter_op_name(op);
 }
 
 }  // namespace parallax

@@ -12,7 +12,18 @@
 
 namespace parallax {
 
-enum class SortDirection { kAscending, kDescending, kAscendingAbs, kDescendingAbs, kNone };
+// "col ..." directions sort split_by columns; views without split_by ignore them.
+enum class SortDirection {
+  kAscending,
+  kDescending,
+  kAscendingAbs,
+  kDescendingAbs,
+  kNone,
+  kColumnAscending,
+  kColumnDescending,
+  kColumnAscendingAbs,
+  kColumnDescendingAbs,
+};
 
 struct SortKey {
   std::string column;
@@ -67,5 +78,7 @@ std::string_view sort_direction_name(SortDirection direction);
 std::optional<SortDirection> sort_direction_from_name(std::string_view name);
 std::string_view filter_op_name(FilterOp op);
 std::optional<FilterOp> filter_op_from_name(std::string_view name);
+// The name get_config answers with ("startswith" and "endswith" for the pattern ops).
+std::string_view filter_op_config_name(FilterOp op);
 
 }  // namespace parallax
