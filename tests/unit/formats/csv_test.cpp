@@ -43,7 +43,8 @@ TEST(CsvWriter, QuotesHeadersAndStrings) {
   Frame frame;
   for (auto& column : batch.columns) frame.columns.push_back({column.name, &column.values});
   frame.rows = {0, 1};
-  EXPECT_EQ(write_csv(frame), "\"s\",\"n\"\n\"x\",1\n,\n");
+  // An empty cell of a string column is the empty string (quoted); a null number is bare.
+  EXPECT_EQ(write_csv(frame), "\"s\",\"n\"\n\"x\",1\n\"\",\n");
 }
 
 }  // namespace
