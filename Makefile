@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 
-.PHONY: all deps build test unit differential format check-format clean
+.PHONY: all deps build test unit differential format check-format clean demo
 
 all: build
 
@@ -34,3 +34,7 @@ check-format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# The demo: queries on the bundled sample orders (examples/).
+demo: build
+	examples/demo.sh
