@@ -1,5 +1,6 @@
 #include "formats/json_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -166,12 +167,17 @@ DataType infer_type(const PendingColumn& input, size_t num_rows) {
 }
 
 // Types (from the schema, or inferred) and converts the pending columns into a batch.
-// `rows_layout`: the input was row objects, whose columns null in the first row go last.
+// How the input was laid out, which changes inference as in the reference: a JSON list of
+// rows moves columns that are null in the first row to the end; NDJSON takes every type
+// from its first line.
+enum class Layout { kRows, kColumns, kNdjson };
+
 Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, const Schema* schema,
-                        bool rows_layout) {
+                        Layout layout) {
   RowBatch batch;
   batch.num_rows = num_rows;
-  std::vector<BatchColumn> late;  // inferred columns that were null in the first row go last
+  // Inferred columns that were null in the first row, with the row of their first value.
+  std::vector<std::pair<size_t, BatchColumn>> late;
   for (auto& input : pending) {
     DataType type = DataType::kString;
     bool null_at_first = false;
@@ -180,9 +186,10 @@ Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, co
       if (!position) continue;  // the reference ignores columns the table lacks
       type = schema->field(*position).type;
     } else {
-      null_at_first =
-          rows_layout && num_rows > 0 && (!input.present.is_valid(0) || input.cells[0].is_null());
-      type = infer_type(input, num_rows);
+      null_at_first = layout == Layout::kRows && num_rows > 0 &&
+                      (!input.present.is_valid(0) || input.cells[0].is_null());
+      type =
+          infer_type(input, layout == Layout::kNdjson ? std::min<size_t>(num_rows, 1) : num_rows);
     }
     BatchColumn column{input.name, Column(type), std::nullopt};
     column.values.reserve(num_rows);
@@ -194,15 +201,28 @@ Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, co
       PX_RETURN_IF_ERROR(append_value(column.values, input.cells[row], input.name, row));
     }
     if (!input.all_present) column.present = std::move(input.present);
-    (null_at_first ? late : batch.columns).push_back(std::move(column));
+    if (null_at_first) {
+      size_t first_value_row = 1;
+      while (first_value_row < num_rows &&
+             (!input.present.is_valid(first_value_row) || input.cells[first_value_row].is_null())) {
+        ++first_value_row;
+      }
+      late.emplace_back(first_value_row, std::move(column));
+    } else {
+      batch.columns.push_back(std::move(column));
+    }
   }
-  for (auto& column : late) batch.columns.push_back(std::move(column));
+  // Late columns join in the order their first value appears, as the reference discovers
+  // them; columns with no value at all come last.
+  std::stable_sort(late.begin(), late.end(),
+                   [&](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [first_value_row, column] : late) batch.columns.push_back(std::move(column));
   return batch;
 }
 
 class RowCollector {
  public:
-  explicit RowCollector(bool fixed_keys) : fixed_keys_(fixed_keys) {}
+  RowCollector(bool fixed_keys, Layout layout) : fixed_keys_(fixed_keys), layout_(layout) {}
 
   Status add_row(element row) {
     simdjson::dom::object object;
@@ -247,11 +267,12 @@ class RowCollector {
   }
 
   Result<RowBatch> finish(const Schema* schema) {
-    return parallax::finish(columns_, num_rows_, schema, /*rows_layout=*/true);
+    return parallax::finish(columns_, num_rows_, schema, layout_);
   }
 
  private:
   bool fixed_keys_;
+  Layout layout_;
   size_t num_rows_ = 0;
   std::vector<PendingColumn> columns_;
   absl::flat_hash_map<std::string, size_t> positions_;
@@ -275,7 +296,7 @@ Result<RowBatch> read_column_object(simdjson::dom::object object, const Schema* 
     column.present.resize(column.cells.size(), true);
     pending.push_back(std::move(column));
   }
-  return finish(pending, num_rows.value_or(0), schema, /*rows_layout=*/false);
+  return finish(pending, num_rows.value_or(0), schema, Layout::kColumns);
 }
 
 }  // namespace
@@ -291,7 +312,7 @@ Result<RowBatch> read_json(std::string_view json, const Schema* schema) {
   if (document.get(rows) != simdjson::SUCCESS) {
     return Status::invalid("JSON data must be a list of row objects or an object of columns");
   }
-  RowCollector collector(/*fixed_keys=*/schema == nullptr);
+  RowCollector collector(/*fixed_keys=*/schema == nullptr, Layout::kRows);
   for (element row : rows) PX_RETURN_IF_ERROR(collector.add_row(row));
   return collector.finish(schema);
 }
@@ -319,7 +340,7 @@ Result<RowBatch> read_ndjson(std::string_view text, const Schema* schema) {
   if (auto error = parser.parse(rows).get(parsed_rows)) {
     return Status::invalid("invalid NDJSON: {}", simdjson::error_message(error));
   }
-  RowCollector collector(/*fixed_keys=*/schema == nullptr);
+  RowCollector collector(/*fixed_keys=*/schema == nullptr, Layout::kNdjson);
   for (element row : parsed_rows) PX_RETURN_IF_ERROR(collector.add_row(row));
   return collector.finish(schema);
 }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/temporal.h"
+#include "core/value_parsing.h"
+
 namespace parallax {
 
 namespace {
@@ -45,6 +48,20 @@ Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfi
                       RowFilter::compile(schema, view->config_.filter,
                                          view->config_.filter_op.value_or(FilterCombinator::kAnd)));
   PX_ASSIGN_OR_RETURN(view->sort_, compile_sort(schema, view->config_.sort));
+  // Datetime operands are kept (and echoed by get_config) as epoch milliseconds, as the
+  // reference does; they parsed above, so this cannot fail.
+  for (auto& term : view->config_.filter) {
+    if (schema.field(*schema.find(term.column)).type != DataType::kDatetime) continue;
+    for (auto& value : term.values) {
+      if (value.kind != FilterValue::Kind::kString) continue;
+      auto millis =
+          parse_datetime(value.text, {.us_slashed_dates = true, .iso_slashed_dates = true});
+      if (!millis) {
+        if (auto days = parse_date(value.text)) millis = date_to_millis(*days);
+      }
+      if (millis) value = {FilterValue::Kind::kNumber, false, static_cast<double>(*millis), {}};
+    }
+  }
   return view;
 }
 

@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""Differential test runner: parallax vs the reference oracle (FINOS Perspective 3.8).
+
+usage: run.py [--parallax build/parallax] [--jobs N] [--generated N] [--seed S]
+              [--keep DIR] [--expected-cache DIR] [--oracle-only] [FILES or DIRS...]
+
+Without FILES/DIRS it runs the hand-written scripts tests/differential/cases/*.jsonl plus
+--generated N (default 300) scripts made by generate.py with --seed S (default 0). With
+FILES/DIRS it runs just those (a directory means its *.jsonl), plus generated scripts only
+when --generated is given.
+
+Each script is replayed by the oracle (node ../shared/oracle/replay.mjs) and by
+`parallax replay SCRIPT`, and the two outputs are compared line by line with the rules of
+../shared/oracle/compare.py (imported from there). Exit status: 0 when all scripts match,
+1 on any mismatch, 2 on a usage or set-up problem.
+
+Environment: ORACLE_NODE_MODULES (default tests/oracle/node_modules in the repo),
+PARALLAX_SHARED (default ../shared beside the repo root), NODE (default "node").
+"""
+import argparse
+import concurrent.futures
+import glob
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import select
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SHARED = os.environ.get("PARALLAX_SHARED") or os.path.join(os.path.dirname(REPO), "shared")
+ORACLE_DIR = os.path.join(SHARED, "oracle")
+REPLAY = os.path.join(ORACLE_DIR, "replay.mjs")
+COMPARE = os.path.join(ORACLE_DIR, "compare.py")
+NODE_MODULES = os.environ.get("ORACLE_NODE_MODULES") or os.path.join(REPO, "tests", "oracle", "node_modules")
+NODE = os.environ.get("NODE", "node")
+BATCH_DRIVER = os.path.join(HERE, "oracle_batch.mjs")
+TIMEOUT = 120  # seconds per script and engine
+
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # importing generate.py must not leave __pycache__ in the repo
+
+
+def load_compare():
+    spec = importlib.util.spec_from_file_location("oracle_compare", COMPARE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def parse_lines(text):
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                out.append({"unparsable": line[:200]})
+    return out
+
+
+def compare_outputs(cmp, expected, actual, ops):
+    """compare.py's main loop as a function: returns (n_expected_lines, list of mismatch messages)."""
+    bad = []
+    for i in range(max(len(expected), len(actual))):
+        e = expected[i] if i < len(expected) else None
+        a = actual[i] if i < len(actual) else None
+        op = ops[i] if i < len(ops) else None
+        if e is None or a is None:
+            ok = False
+        elif "error" in e or "error" in a:
+            ok = "error" in e and "error" in a
+        else:
+            ev, av = e.get("ok"), a.get("ok")
+            ok = cmp.same(ev, av, op not in cmp.UNORDERED_OPS)
+        if not ok:
+            bad.append(f"line {i + 1} ({op}): expected {json.dumps(e, ensure_ascii=False)[:300]} "
+                       f"got {json.dumps(a, ensure_ascii=False)[:300]}")
+    return len(expected), bad
+
+
+def oracle_fingerprint():
+    h = hashlib.sha256()
+    for p in (REPLAY, os.path.join(NODE_MODULES, "@finos", "perspective", "package.json")):
+        try:
+            with open(p, "rb") as f:
+                h.update(f.read())
+        except OSError:
+            h.update(p.encode())
+    return h.hexdigest()[:12]
+
+
+class BatchOracle:
+    """One long-lived `node oracle_batch.mjs` process per worker thread (see that file)."""
+    local = threading.local()
+    all_procs = []
+    lock = threading.Lock()
+    disabled = None  # reason, once the batch driver proved unusable
+
+    @classmethod
+    def get(cls):
+        p = getattr(cls.local, "proc", None)
+        if p is not None and p.poll() is None:
+            return p
+        env = dict(os.environ, ORACLE_NODE_MODULES=NODE_MODULES)
+        p = subprocess.Popen([NODE, BATCH_DRIVER, REPLAY], cwd=REPO, env=env, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        first = cls.readline(p, TIMEOUT)
+        if first != "ready":
+            p.kill()
+            p.wait()
+            with cls.lock:
+                cls.disabled = first or "batch driver did not start"
+            return None
+        cls.local.proc = p
+        with cls.lock:
+            cls.all_procs.append(p)
+        return p
+
+    @staticmethod
+    def readline(p, timeout):
+        ready, _, _ = select.select([p.stdout], [], [], timeout)
+        if not ready:
+            return None
+        return p.stdout.readline().decode("utf-8", "replace").strip()
+
+    @classmethod
+    def run(cls, script, out_path):
+        """True when out_path now holds the oracle output; False to fall back to replay.mjs."""
+        if cls.disabled:
+            return False
+        p = cls.get()
+        if p is None:
+            return False
+        try:
+            p.stdin.write(("%s\t%s\n" % (os.path.abspath(script), out_path)).encode("utf-8"))
+            p.stdin.flush()
+        except OSError:
+            return False
+        reply = cls.readline(p, TIMEOUT)
+        if reply == "ok":
+            return True
+        if reply is None:  # hung: kill it, the next script starts a new one
+            p.kill()
+        return False
+
+    @classmethod
+    def retire(cls):
+        p = getattr(cls.local, "proc", None)
+        cls.local.proc = None
+        if p is not None:
+            try:
+                p.stdin.close()
+            except OSError:
+                pass
+
+    @classmethod
+    def close(cls):
+        for p in cls.all_procs:
+            try:
+                p.stdin.close()
+                p.wait(timeout=10)
+            except Exception:
+                p.kill()
+
+
+def run_oracle(script, content, cache_dir, batch=True):
+    """Oracle output text for a script, from the cache when possible. Returns (text, problem)."""
+    key = hashlib.sha256(content).hexdigest()
+    cached = os.path.join(cache_dir, key + ".jsonl") if cache_dir else None
+    if cached and os.path.exists(cached):
+        with open(cached, encoding="utf-8") as f:
+            return f.read(), None
+    if batch:
+        fd, out_path = tempfile.mkstemp(prefix="oracle-", suffix=".jsonl")
+        os.close(fd)
+        try:
+            if BatchOracle.run(script, out_path):
+                with open(out_path, encoding="utf-8") as f:
+                    text = f.read()
+                if '{"error":' in text:
+                    # An error inside the reference's WASM (an Abort) may leave state behind that
+                    # changes later scripts run in the same process: start a fresh one.
+                    BatchOracle.retire()
+                if cached:
+                    store(cached, text)
+                return text, None
+        finally:
+            os.unlink(out_path)
+    env = dict(os.environ, ORACLE_NODE_MODULES=NODE_MODULES)
+    try:
+        p = subprocess.run([NODE, REPLAY, os.path.abspath(script)], cwd=REPO, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return "", "oracle timed out"
+    text = p.stdout.decode("utf-8", "replace")
+    if p.returncode != 0:
+        return text, "oracle exited %d: %s" % (p.returncode, p.stderr.decode("utf-8", "replace")[-500:])
+    if cached:
+        store(cached, text)
+    return text, None
+
+
+def store(path, text):
+    tmp = "%s.%d.%d.tmp" % (path, os.getpid(), threading.get_ident())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def run_parallax(parallax, script):
+    try:
+        p = subprocess.run([parallax, "replay", os.path.abspath(script)], cwd=REPO,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return "", "parallax timed out"
+    except OSError as e:
+        return "", "cannot run parallax: %s" % e
+    text = p.stdout.decode("utf-8", "replace")
+    if p.returncode != 0:
+        return text, "parallax exited %d: %s" % (p.returncode, p.stderr.decode("utf-8", "replace")[-500:])
+    return text, None
+
+
+def job(args, cmp, script, label, keep_out, cache_dir):
+    with open(script, "rb") as f:
+        content = f.read()
+    ops = []
+    for line in content.decode("utf-8").splitlines():
+        if line.strip():
+            try:
+                ops.append(json.loads(line).get("op"))
+            except ValueError:
+                ops.append(None)
+    res = {"label": label, "ops": ops}
+    exp_text, problem = run_oracle(script, content, cache_dir, not args.no_batch)
+    expected = parse_lines(exp_text)
+    res["expected"] = expected
+    if problem or len(expected) != len(ops):
+        res["oracle_problem"] = problem or "oracle printed %d lines for %d ops" % (len(expected), len(ops))
+    if keep_out:
+        with open(os.path.join(keep_out, label + ".expected.jsonl"), "w", encoding="utf-8") as f:
+            f.write(exp_text)
+    if args.oracle_only:
+        return res
+    act_text, problem = run_parallax(args.parallax, script)
+    if keep_out:
+        with open(os.path.join(keep_out, label + ".actual.jsonl"), "w", encoding="utf-8") as f:
+            f.write(act_text)
+    actual = parse_lines(act_text)
+    n, bad = compare_outputs(cmp, expected, actual, ops)
+    res["lines"] = n
+    res["bad"] = bad
+    res["problem"] = problem
+    return res
+
+
+def collect(paths):
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            out.extend(sorted(glob.glob(os.path.join(p, "*.jsonl"))))
+        elif os.path.exists(p):
+            out.append(p)
+        else:
+            raise SystemExit("run.py: no such file or directory: %s" % p)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Differential tests: parallax vs the reference oracle.")
+    ap.add_argument("paths", nargs="*", help="scripts or directories of *.jsonl (default: cases/)")
+    ap.add_argument("--parallax", default=os.path.join(REPO, "build", "parallax"))
+    ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--generated", type=int, default=None, help="generated scripts (default 300, 0 with paths)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", metavar="DIR", help="keep generated scripts and both outputs in DIR")
+    ap.add_argument("--expected-cache", metavar="DIR", help="cache oracle outputs by script sha256")
+    ap.add_argument("--oracle-only", action="store_true", help="only run the oracle; print the error fraction")
+    ap.add_argument("--no-batch", action="store_true",
+                    help="start node replay.mjs per script instead of the batch driver (slower)")
+    ap.add_argument("--max-lines", type=int, default=5, help="mismatching lines shown per script")
+    args = ap.parse_args(argv)
+
+    if not os.path.exists(REPLAY):
+        print("run.py: oracle script not found: %s (set PARALLAX_SHARED)" % REPLAY, file=sys.stderr)
+        return 2
+    if not os.path.isdir(NODE_MODULES):
+        print("run.py: oracle node_modules not found: %s (set ORACLE_NODE_MODULES)" % NODE_MODULES,
+              file=sys.stderr)
+        return 2
+    if not args.oracle_only:
+        args.parallax = os.path.abspath(args.parallax)
+        if not os.access(args.parallax, os.X_OK):
+            print("run.py: parallax binary not found: %s (use --parallax)" % args.parallax, file=sys.stderr)
+            return 2
+
+    if args.paths:
+        scripts = collect(args.paths)
+        ngen = args.generated or 0
+    else:
+        scripts = collect([os.path.join(HERE, "cases")]) if os.path.isdir(os.path.join(HERE, "cases")) else []
+        ngen = 300 if args.generated is None else args.generated
+
+    tmp = None
+    keep_out = None
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+        gen_dir = os.path.join(args.keep, "generated")
+        keep_out = os.path.join(args.keep, "out")
+        os.makedirs(keep_out, exist_ok=True)
+    else:
+        tmp = tempfile.mkdtemp(prefix="parallax-diff-")
+        gen_dir = tmp
+    if ngen:
+        import generate
+        scripts += generate.generate(gen_dir, ngen, args.seed)
+
+    cache_dir = None
+    if args.expected_cache:
+        cache_dir = os.path.join(args.expected_cache, oracle_fingerprint())
+        os.makedirs(cache_dir, exist_ok=True)
+
+    # Labels unique per script: name, prefixed by the parent dir when names collide.
+    labels = {}
+    for s in scripts:
+        base = os.path.splitext(os.path.basename(s))[0]
+        label = base
+        if label in labels.values():
+            label = os.path.basename(os.path.dirname(os.path.abspath(s))) + "_" + base
+        labels[s] = label
+
+    cmp = load_compare()
+    started = time.time()
+    results = []
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+            futs = [ex.submit(job, args, cmp, s, labels[s], keep_out, cache_dir) for s in scripts]
+            for s, fut in zip(scripts, futs):
+                results.append((s, fut.result()))
+    finally:
+        BatchOracle.close()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    elapsed = time.time() - started
+
+    if BatchOracle.disabled and not args.no_batch:
+        print("note: oracle batch driver unusable (%s); ran replay.mjs per script" % BatchOracle.disabled)
+    oracle_problems = [(s, r) for s, r in results if r.get("oracle_problem")]
+    for s, r in oracle_problems:
+        print("ORACLE PROBLEM %s: %s" % (r["label"], r["oracle_problem"]))
+
+    if args.oracle_only:
+        total = sum(len(r["expected"]) for _, r in results)
+        errors = sum(1 for _, r in results for e in r["expected"] if "error" in e)
+        by_op = {}
+        for s, r in results:
+            for op, e in zip(r["ops"], r["expected"]):
+                t = by_op.setdefault(op, [0, 0])
+                t[0] += 1
+                t[1] += "error" in e
+        print("scripts: %d; lines: %d, errors: %d (%.2f%%); %.1f s"
+              % (len(results), total, errors, 100.0 * errors / max(total, 1), elapsed))
+        for op, (n, e) in sorted(by_op.items(), key=lambda kv: -kv[1][1]):
+            if e:
+                print("  %-14s %5d errors of %5d" % (op, e, n))
+        return 1 if oracle_problems else 0
+
+    passed = failed = lines_ok = lines_bad = 0
+    for s, r in results:
+        bad = r["bad"]
+        problem = r.get("problem")
+        lines_bad += len(bad)
+        lines_ok += r["lines"] - min(len(bad), r["lines"])
+        if bad or problem:
+            failed += 1
+            print("FAIL %s (%s): %d mismatching line(s)%s" % (r["label"], s, len(bad),
+                                                              "; " + problem if problem else ""))
+            for m in bad[:args.max_lines]:
+                print("    " + m)
+            if len(bad) > args.max_lines:
+                print("    ... %d more" % (len(bad) - args.max_lines))
+        else:
+            passed += 1
+    print("scripts: %d passed, %d failed; lines: %d passed, %d failed; %.1f s"
+          % (passed, failed, lines_ok, lines_bad, elapsed))
+    if failed and ngen and not args.keep:
+        print("(generated scripts were in a temporary directory: re-run with --keep DIR to keep "
+              "them and both outputs; same --generated/--seed give the same scripts)")
+    return 1 if failed or oracle_problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
