@@ -30,6 +30,8 @@ class RowFilter {
                                    FilterCombinator combinator);
 
   bool empty() const { return terms_.empty(); }
+  // One per FilterTerm, in order.
+  const std::vector<CompiledFilterTerm>& terms() const { return terms_; }
   // One byte per table row: 1 when the row passes.
   std::vector<uint8_t> evaluate(const Table& table) const;
 

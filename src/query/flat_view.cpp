@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/temporal.h"
-#include "core/value_parsing.h"
-
 namespace parallax {
 
 namespace {
@@ -48,18 +45,21 @@ Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfi
                       RowFilter::compile(schema, view->config_.filter,
                                          view->config_.filter_op.value_or(FilterCombinator::kAnd)));
   PX_ASSIGN_OR_RETURN(view->sort_, compile_sort(schema, view->config_.sort));
-  // Datetime operands are kept (and echoed by get_config) as epoch milliseconds, as the
-  // reference does; they parsed above, so this cannot fail.
-  for (auto& term : view->config_.filter) {
-    if (schema.field(*schema.find(term.column)).type != DataType::kDatetime) continue;
+  // Datetime operands are echoed by get_config as the epoch milliseconds they compiled to,
+  // as the reference does. Compiled numbers skip null operands, so walk both in step.
+  for (size_t i = 0; i < view->config_.filter.size(); ++i) {
+    FilterTerm& term = view->config_.filter[i];
+    const CompiledFilterTerm& compiled = view->filter_.terms()[i];
+    if (schema.field(compiled.column).type != DataType::kDatetime || compiled.null_operand)
+      continue;
+    size_t next_number = 0;
     for (auto& value : term.values) {
-      if (value.kind != FilterValue::Kind::kString) continue;
-      auto millis =
-          parse_datetime(value.text, {.us_slashed_dates = true, .iso_slashed_dates = true});
-      if (!millis) {
-        if (auto days = parse_date(value.text)) millis = date_to_millis(*days);
+      if (next_number >= compiled.numbers.size()) break;
+      if (value.kind == FilterValue::Kind::kNull) continue;
+      const double millis = compiled.numbers[next_number++];
+      if (value.kind == FilterValue::Kind::kString) {
+        value = {FilterValue::Kind::kNumber, false, millis, {}};
       }
-      if (millis) value = {FilterValue::Kind::kNumber, false, static_cast<double>(*millis), {}};
     }
   }
   return view;
