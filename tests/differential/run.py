@@ -38,7 +38,8 @@ SHARED = os.environ.get("PARALLAX_SHARED") or os.path.join(os.path.dirname(REPO)
 ORACLE_DIR = os.path.join(SHARED, "oracle")
 REPLAY = os.path.join(ORACLE_DIR, "replay.mjs")
 COMPARE = os.path.join(ORACLE_DIR, "compare.py")
-NODE_MODULES = os.environ.get("ORACLE_NODE_MODULES") or os.path.join(REPO, "tests", "oracle", "node_modules")
+# Absolute, because the oracle resolves it from its own directory.
+NODE_MODULES = os.path.abspath(os.environ.get("ORACLE_NODE_MODULES") or os.path.join(REPO, "tests", "oracle", "node_modules"))
 NODE = os.environ.get("NODE", "node")
 BATCH_DRIVER = os.path.join(HERE, "oracle_batch.mjs")
 TIMEOUT = 120  # seconds per script and engine
