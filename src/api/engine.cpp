@@ -138,7 +138,7 @@ Status Engine::replace(const std::string& name, const TableData& data) {
 Status Engine::create_view(const std::string& table_name, const std::string& name,
                            ViewConfig config) {
   PX_ASSIGN_OR_RETURN(const Table* source, table(table_name));
-  PX_ASSIGN_OR_RETURN(std::unique_ptr<FlatView> view, FlatView::create(*source, std::move(config)));
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view, View::create(*source, std::move(config)));
   views_[name] = std::move(view);
   view_tables_[name] = table_name;
   return Status::ok();
@@ -150,10 +150,22 @@ Status Engine::delete_view(const std::string& name) {
   return Status::ok();
 }
 
-Result<const FlatView*> Engine::view(const std::string& name) const {
+Result<const View*> Engine::view(const std::string& name) const {
   auto found = views_.find(name);
   if (found == views_.end()) return Status::not_found("no view named '{}'", name);
-  return static_cast<const FlatView*>(found->second.get());
+  return static_cast<const View*>(found->second.get());
+}
+
+Result<int64_t> Engine::expand(const std::string& name, size_t row) {
+  auto found = views_.find(name);
+  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
+  return found->second->expand(row);
+}
+
+Result<int64_t> Engine::collapse(const std::string& name, size_t row) {
+  auto found = views_.find(name);
+  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
+  return found->second->collapse(row);
 }
 
 }  // namespace parallax

@@ -12,7 +12,7 @@
 #include "api/table_data.h"
 #include "common/status.h"
 #include "core/table.h"
-#include "query/flat_view.h"
+#include "query/view.h"
 
 namespace parallax {
 
@@ -36,13 +36,16 @@ class Engine {
 
   Status create_view(const std::string& table, const std::string& name, ViewConfig config);
   Status delete_view(const std::string& name);
-  Result<const FlatView*> view(const std::string& name) const;
+  Result<const View*> view(const std::string& name) const;
+  // Grouped views: show or hide the children of a visible row; answers the rows changed.
+  Result<int64_t> expand(const std::string& view, size_t row);
+  Result<int64_t> collapse(const std::string& view, size_t row);
 
  private:
   Result<Table*> mutable_table(const std::string& name);
 
   std::map<std::string, std::unique_ptr<Table>> tables_;
-  absl::flat_hash_map<std::string, std::unique_ptr<FlatView>> views_;
+  absl::flat_hash_map<std::string, std::unique_ptr<View>> views_;
   absl::flat_hash_map<std::string, std::string> view_tables_;  // view name -> table name
 };
 

@@ -189,8 +189,10 @@ Result<ViewWindow> view_window_from_json(std::string_view json) {
       window.id = value.is_bool() && bool(value);
     } else if (key == "index") {
       window.index = value.is_bool() && bool(value);
-    } else if (key == "leaves_only" || key == "formatted" || key == "compression") {
-      // Accepted; they do not change a flat view's output.
+    } else if (key == "leaves_only") {
+      window.leaves_only = value.is_bool() && bool(value);
+    } else if (key == "formatted" || key == "compression") {
+      // Accepted; they do not change the values read.
     } else {
       return Status::invalid("unknown window field '{}'", key);
     }

@@ -66,9 +66,7 @@ class ReplaySession {
       return view_info(op, kind);
     }
     if (kind == "to_arrow") return Status::unsupported("to_arrow is not supported yet");
-    if (kind == "expand" || kind == "collapse") {
-      return Status::unsupported("{} needs a grouped view, which is not supported yet", kind);
-    }
+    if (kind == "expand" || kind == "collapse") return expand_or_collapse(op, kind);
     if (kind == "open_table" || kind == "hosted_tables") {
       return Status::unsupported("{} needs a server (--websocket)", kind);
     }
@@ -147,7 +145,7 @@ class ReplaySession {
   }
 
   Result<std::string> read_view(object op, std::string_view kind) {
-    PX_ASSIGN_OR_RETURN(const FlatView* view, engine_.view(view_name(op)));
+    PX_ASSIGN_OR_RETURN(const View* view, engine_.view(view_name(op)));
     ViewWindow window;
     element window_json;
     if (op["window"].get(window_json) == simdjson::SUCCESS) {
@@ -165,7 +163,7 @@ class ReplaySession {
   }
 
   Result<std::string> view_info(object op, std::string_view kind) {
-    PX_ASSIGN_OR_RETURN(const FlatView* view, engine_.view(view_name(op)));
+    PX_ASSIGN_OR_RETURN(const View* view, engine_.view(view_name(op)));
     if (kind == "schema") return schema_json(view->schema());
     if (kind == "num_rows") return std::to_string(view->num_rows());
     if (kind == "num_columns") return std::to_string(view->num_columns());
@@ -182,6 +180,14 @@ class ReplaySession {
     if (!column) return Status::invalid("min_max needs a \"column\"");
     PX_ASSIGN_OR_RETURN(auto range, view->min_max(*column));
     return "[" + min_max_value_json(range.first) + "," + min_max_value_json(range.second) + "]";
+  }
+
+  Result<std::string> expand_or_collapse(object op, std::string_view kind) {
+    uint64_t row;
+    if (op["row"].get(row) != simdjson::SUCCESS) return Status::invalid("{} needs a \"row\"", kind);
+    PX_ASSIGN_OR_RETURN(int64_t changed, kind == "expand" ? engine_.expand(view_name(op), row)
+                                                          : engine_.collapse(view_name(op), row));
+    return std::to_string(changed);
   }
 
   Engine engine_;

@@ -66,7 +66,7 @@ int run_view(int argc, char** argv) {
       !status.is_ok()) {
     return fail(status);
   }
-  const FlatView* view = engine.view("view").value();
+  const View* view = engine.view("view").value();
   std::string text;
   if (output == "columns") {
     text = write_json_columns(view->read({}, KeyColumns::kTrailing));

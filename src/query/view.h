@@ -1,0 +1,63 @@
+// What every view offers its readers (api, server, Python), whether it shows the table's
+// rows (FlatView) or groups of them (GroupedView). View::create picks the kind from the
+// config, so front ends never need to know which one they hold.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "core/frame.h"
+#include "core/scalar.h"
+#include "core/schema.h"
+#include "core/table.h"
+#include "query/view_config.h"
+
+namespace parallax {
+
+// Which slice of a view to read. Bounds are clamped to the view; fractional ones round
+// outwards (a start rounds down, an end up).
+struct ViewWindow {
+  std::optional<double> start_row, end_row, start_col, end_col;
+  bool id = false;           // add "__ID__": each row's primary key
+  bool index = false;        // add "__INDEX__": each row's primary key
+  bool leaves_only = false;  // grouped views: only rows at the deepest group level
+};
+
+// Where a read puts the "__ID__"/"__INDEX__" columns: to_json leads with them, to_columns
+// ends with them, CSV and NDJSON leave them out.
+enum class KeyColumns { kNone, kLeading, kTrailing };
+
+class View {
+ public:
+  // A flat view without group_by/split_by, a grouped view otherwise.
+  static Result<std::unique_ptr<View>> create(const Table& table, ViewConfig config);
+  virtual ~View() = default;
+
+  // The config as get_config answers it (defaults filled in).
+  virtual const ViewConfig& config() const = 0;
+  virtual const Table& table() const = 0;
+  virtual size_t num_rows() const = 0;
+  // Columns of data, not counting the row path.
+  virtual size_t num_columns() const = 0;
+  // The type of each visible column (aggregated types for grouped views), by column name.
+  virtual std::vector<Field> schema() const = 0;
+  // The names of the data columns in output order ("x|y|price" with split_by).
+  virtual std::vector<std::string> column_paths() const = 0;
+  virtual Result<std::pair<Scalar, Scalar>> min_max(const std::string& column) const = 0;
+  // The window's cells. Grouped views lead with a "__ROW_PATH__" column.
+  virtual Frame read(const ViewWindow& window, KeyColumns keys) const = 0;
+  // Whether the window starts after its (clamped) end, which CSV reads refuse.
+  virtual bool is_inverted(const ViewWindow& window) const = 0;
+
+  // Tree operations of grouped views, by visible row; flat views change nothing. Each
+  // answers how many rows appeared or disappeared.
+  virtual Result<int64_t> expand(size_t row) { return int64_t{0}; }
+  virtual Result<int64_t> collapse(size_t row) { return int64_t{0}; }
+  virtual Status set_depth(size_t depth) { return Status::ok(); }
+};
+
+}  // namespace parallax
