@@ -103,7 +103,7 @@ std::vector<std::string> Engine::table_names() const {
 Status Engine::update(const std::string& name, const TableData& data) {
   PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
   PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema()));
-  return table->update(batch).status();
+  return notify(name, table->update(batch));
 }
 
 Status Engine::remove(const std::string& name, std::string_view keys_json) {
@@ -120,19 +120,18 @@ Status Engine::remove(const std::string& name, std::string_view keys_json) {
   for (auto value : values) {
     if (auto key = key_from_json(value, key_type)) keys.push_back(std::move(*key));
   }
-  return table->remove(keys).status();
+  return notify(name, table->remove(keys));
 }
 
 Status Engine::clear(const std::string& name) {
   PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
-  table->clear();
-  return Status::ok();
+  return notify(name, table->clear());
 }
 
 Status Engine::replace(const std::string& name, const TableData& data) {
   PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
   PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema()));
-  return table->replace(batch).status();
+  return notify(name, table->replace(batch));
 }
 
 Status Engine::create_view(const std::string& table_name, const std::string& name,
@@ -147,6 +146,7 @@ Status Engine::create_view(const std::string& table_name, const std::string& nam
 Status Engine::delete_view(const std::string& name) {
   if (views_.erase(name) == 0) return Status::not_found("no view named '{}'", name);
   view_tables_.erase(name);
+  subscriptions_.erase(name);
   return Status::ok();
 }
 
@@ -166,6 +166,36 @@ Result<int64_t> Engine::collapse(const std::string& name, size_t row) {
   auto found = views_.find(name);
   if (found == views_.end()) return Status::not_found("no view named '{}'", name);
   return found->second->collapse(row);
+}
+
+Result<uint64_t> Engine::on_update(const std::string& view_name, ViewUpdateCallback callback) {
+  PX_RETURN_IF_ERROR(view(view_name).status());
+  const uint64_t id = next_subscription_++;
+  subscriptions_[view_name].push_back({id, std::move(callback)});
+  return id;
+}
+
+Status Engine::remove_update(const std::string& view_name, uint64_t id) {
+  auto found = subscriptions_.find(view_name);
+  if (found != subscriptions_.end() &&
+      std::erase_if(found->second, [&](const Subscription& s) { return s.id == id; }) > 0) {
+    return Status::ok();
+  }
+  return Status::not_found("view '{}' has no on_update subscription {}", view_name, id);
+}
+
+Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {
+  PX_RETURN_IF_ERROR(changes.status());
+  if (changes->empty() || subscriptions_.empty()) return Status::ok();
+  // Callbacks may subscribe, unsubscribe or delete views, so they run from a copy.
+  std::vector<std::pair<std::string, ViewUpdateCallback>> callbacks;
+  for (const auto& [view_name, subscribers] : subscriptions_) {
+    if (view_tables_.at(view_name) != table) continue;
+    for (const auto& subscription : subscribers)
+      callbacks.emplace_back(view_name, subscription.callback);
+  }
+  for (const auto& [view_name, callback] : callbacks) callback({view_name, *changes});
+  return Status::ok();
 }
 
 }  // namespace parallax

@@ -2,6 +2,8 @@
 // named tables and views, requests in, typed results or a Status out.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +17,13 @@
 #include "query/view.h"
 
 namespace parallax {
+
+// What an on_update callback hears: which view, and what the change did to its table.
+struct ViewUpdate {
+  const std::string& view;
+  const ChangeSet& changes;
+};
+using ViewUpdateCallback = std::function<void(const ViewUpdate&)>;
 
 class Engine {
  public:
@@ -41,12 +50,25 @@ class Engine {
   Result<int64_t> expand(const std::string& view, size_t row);
   Result<int64_t> collapse(const std::string& view, size_t row);
 
+  // Subscribes `callback` to every change of the view's table (called after the change,
+  // on the thread that made it). Answers an id for remove_update; deleting the view drops it.
+  Result<uint64_t> on_update(const std::string& view, ViewUpdateCallback callback);
+  Status remove_update(const std::string& view, uint64_t id);
+
  private:
   Result<Table*> mutable_table(const std::string& name);
+  // Runs the on_update callbacks of every view of `table` when `changes` is not empty.
+  Status notify(const std::string& table, Result<ChangeSet> changes);
 
   std::map<std::string, std::unique_ptr<Table>> tables_;
   absl::flat_hash_map<std::string, std::unique_ptr<View>> views_;
   absl::flat_hash_map<std::string, std::string> view_tables_;  // view name -> table name
+  struct Subscription {
+    uint64_t id;
+    ViewUpdateCallback callback;
+  };
+  std::map<std::string, std::vector<Subscription>> subscriptions_;  // by view name
+  uint64_t next_subscription_ = 1;
 };
 
 }  // namespace parallax

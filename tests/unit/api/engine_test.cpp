@@ -1,0 +1,36 @@
+#include "api/engine.h"
+
+#include <gtest/gtest.h>
+
+namespace parallax {
+namespace {
+
+TableData json(std::string text) { return {std::move(text), DataFormat::kJson}; }
+
+TEST(Engine, OnUpdateHearsEveryChangeOfTheViewsTableUntilRemoved) {
+  Engine engine;
+  ASSERT_TRUE(engine.create_table("t", json(R"([{"k":1,"x":2}])"), {.index = "k"}).is_ok());
+  ASSERT_TRUE(engine.create_table("other", json(R"([{"y":1}])"), {}).is_ok());
+  ASSERT_TRUE(engine.create_view("t", "v", {}).is_ok());
+  std::vector<size_t> added, updated;
+  auto id = engine.on_update("v", [&](const ViewUpdate& update) {
+    EXPECT_EQ(update.view, "v");
+    added.push_back(update.changes.added_rows.size());
+    updated.push_back(update.changes.updated_rows.size());
+  });
+  ASSERT_TRUE(id.is_ok());
+  ASSERT_TRUE(engine.update("t", json(R"([{"k":1,"x":3},{"k":2,"x":4}])")).is_ok());
+  ASSERT_TRUE(engine.update("other", json(R"([{"y":2}])")).is_ok());  // not the view's table
+  EXPECT_FALSE(engine.update("t", json(R"([{"k":"bad"}])")).is_ok());  // failed: no callback
+  EXPECT_EQ(added, std::vector<size_t>({1}));
+  EXPECT_EQ(updated, std::vector<size_t>({1}));
+
+  ASSERT_TRUE(engine.remove_update("v", *id).is_ok());
+  EXPECT_FALSE(engine.remove_update("v", *id).is_ok());
+  ASSERT_TRUE(engine.clear("t").is_ok());
+  EXPECT_EQ(added.size(), 1u);
+  EXPECT_FALSE(engine.on_update("missing", [](const ViewUpdate&) {}).is_ok());
+}
+
+}  // namespace
+}  // namespace parallax
