@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libsimdjson-dev libfmt-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format python3
+  libflatbuffers-dev flatbuffers-compiler liblz4-dev clang
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "api/table_data.h"
 
+#include "formats/arrow_reader.h"
 #include "formats/csv_reader.h"
 #include "formats/json_reader.h"
 
@@ -10,6 +11,7 @@ std::optional<DataFormat> data_format_from_name(std::string_view name) {
   if (name == "json") return DataFormat::kJson;
   if (name == "columns") return DataFormat::kColumns;
   if (name == "ndjson") return DataFormat::kNdjson;
+  if (name == "arrow") return DataFormat::kArrow;
   return std::nullopt;
 }
 
@@ -25,6 +27,9 @@ Result<RowBatch> read_table_data(const TableData& data, const Schema* schema) {
       break;
     case DataFormat::kNdjson:
       batch = read_ndjson(data.text, schema);
+      break;
+    case DataFormat::kArrow:
+      batch = read_arrow(data.text, schema);
       break;
   }
   return batch;

@@ -1,4 +1,4 @@
-// Table data as a client sends it: text in one of the input formats.
+// Table data as a client sends it: text in one of the input formats, or Arrow IPC bytes.
 #pragma once
 
 #include <optional>
@@ -11,7 +11,7 @@
 
 namespace parallax {
 
-enum class DataFormat { kCsv, kJson, kColumns, kNdjson };
+enum class DataFormat { kCsv, kJson, kColumns, kNdjson, kArrow };
 
 std::optional<DataFormat> data_format_from_name(std::string_view name);
 

@@ -9,7 +9,6 @@ namespace {
 
 Result<DataFormat> text_format(const std::optional<std::string>& format) {
   if (!format) return DataFormat::kCsv;
-  if (format == "arrow") return Status::unsupported("Arrow input is not supported yet");
   auto parsed = data_format_from_name(*format);
   if (!parsed) return Status::invalid("unknown data format '{}'", *format);
   return *parsed;
@@ -29,6 +28,7 @@ Result<TableInput> table_input_from_json(simdjson::dom::element data,
                                          std::optional<std::string> format) {
   if (data.is_string()) {
     PX_ASSIGN_OR_RETURN(DataFormat parsed, text_format(format));
+    if (parsed == DataFormat::kArrow) return Status::invalid("Arrow data must come from a file");
     return TableInput(TableData{std::string(std::string_view(data)), parsed});
   }
   if (data.is_array()) return TableInput(TableData{simdjson::minify(data), DataFormat::kJson});
@@ -51,6 +51,7 @@ Result<TableInput> table_input_from_json(simdjson::dom::element data,
 
 Result<TableInput> table_input_from_file(const std::string& path,
                                          std::optional<std::string> format) {
+  if (!format && (path.ends_with(".arrow") || path.ends_with(".arrows"))) format = "arrow";
   PX_ASSIGN_OR_RETURN(DataFormat parsed, text_format(format));
   PX_ASSIGN_OR_RETURN(std::string text, read_file(path));
   return TableInput(TableData{std::move(text), parsed});

@@ -20,7 +20,8 @@ using TableInput = std::variant<TableData, Schema>;
 // names is a schema; any other object is columns (the reference's rules).
 Result<TableInput> table_input_from_json(simdjson::dom::element data,
                                          std::optional<std::string> format);
-// A file's text is CSV unless `format` says otherwise.
+// A file's text is CSV unless `format` says otherwise; a file named *.arrow or *.arrows holds
+// Arrow IPC bytes.
 Result<TableInput> table_input_from_file(const std::string& path,
                                          std::optional<std::string> format);
 

@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kUsage =
     "usage:\n"
     "  parallax replay SCRIPT.jsonl [--timing]     run a replay script ('-' reads stdin)\n"
-    "  parallax view FILE --config JSON [--format columns|json|csv|ndjson] [--index COL]\n";
+    "  parallax view FILE --config JSON [--format columns|json|csv|ndjson|arrow|arrow-file]\n"
+    "      [--compression lz4] [--index COL]     arrow/arrow-file write binary Arrow IPC\n";
 
 }  // namespace
 

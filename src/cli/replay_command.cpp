@@ -2,6 +2,7 @@
 // through the engine API and prints one {"ok": ...} or {"error": ...} line per operation.
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -13,6 +14,8 @@
 #include "cli/commands.h"
 #include "cli/data_input.h"
 #include "core/temporal.h"
+#include "formats/arrow_reader.h"
+#include "formats/arrow_writer.h"
 #include "formats/csv_writer.h"
 #include "formats/json_writer.h"
 
@@ -44,6 +47,23 @@ std::string min_max_value_json(const Scalar& value) {
   return scalar_json(value);
 }
 
+// Arrow bytes as the oracle reports them: {"schema": {column: Arrow type}, "columns": {column:
+// values}}, decoded by Parallax's own reader (the interop tests check it against apache-arrow).
+Result<std::string> arrow_result_json(std::string_view bytes) {
+  PX_ASSIGN_OR_RETURN(auto types, read_arrow_field_types(bytes));
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_arrow(bytes));
+  std::string out = "{\"schema\":{";
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i > 0) out += ',';
+    out += json_quoted(types[i].first) + ":" + json_quoted(types[i].second);
+  }
+  Frame frame;
+  for (const auto& column : batch.columns) frame.columns.push_back({column.name, &column.values});
+  frame.rows.resize(batch.num_rows);
+  for (size_t row = 0; row < batch.num_rows; ++row) frame.rows[row] = static_cast<uint32_t>(row);
+  return out + "},\"columns\":" + write_json_columns(frame) + "}";
+}
+
 class ReplaySession {
  public:
   // Runs one operation; the JSON text of its result, or an error.
@@ -65,7 +85,7 @@ class ReplaySession {
         kind == "column_paths" || kind == "config" || kind == "min_max") {
       return view_info(op, kind);
     }
-    if (kind == "to_arrow") return Status::unsupported("to_arrow is not supported yet");
+    if (kind == "to_arrow") return to_arrow(op);
     if (kind == "expand" || kind == "collapse") return expand_or_collapse(op, kind);
     if (kind == "open_table" || kind == "hosted_tables") {
       return Status::unsupported("{} needs a server (--websocket)", kind);
@@ -160,6 +180,29 @@ class ReplaySession {
     }
     // The reference's to_ndjson ignores the window: every row and column of the view.
     return json_quoted(write_ndjson(view->read(ViewWindow{}, KeyColumns::kNone)));
+  }
+
+  // The window's "compression": "lz4" compresses the body, as the reference does.
+  Result<std::string> to_arrow(object op) {
+    PX_ASSIGN_OR_RETURN(const View* view, engine_.view(view_name(op)));
+    ViewWindow window;
+    ArrowWriteOptions options;
+    element window_json;
+    if (op["window"].get(window_json) == simdjson::SUCCESS) {
+      PX_ASSIGN_OR_RETURN(window, view_window_from_json(simdjson::minify(window_json)));
+      std::string_view compression;
+      if (window_json["compression"].get(compression) == simdjson::SUCCESS) {
+        if (compression != "lz4") return Status::invalid("unknown compression '{}'", compression);
+        options.compression = ArrowCompression::kLz4Frame;
+      }
+    }
+    const std::string bytes = write_arrow(view->read(window, KeyColumns::kNone), options);
+    if (auto save = optional_string(op, "save")) {
+      std::ofstream file(*save, std::ios::binary);
+      file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (!file) return Status::invalid("cannot write '{}'", *save);
+    }
+    return arrow_result_json(bytes);
   }
 
   Result<std::string> view_info(object op, std::string_view kind) {

@@ -1,4 +1,5 @@
-// `parallax view FILE --config JSON [--format columns|json|csv|ndjson] [--index COL]`:
+// `parallax view FILE --config JSON [--format columns|json|csv|ndjson|arrow|arrow-file]
+// [--compression lz4] [--index COL]`:
 // loads one file, makes one view, prints it.
 #include <cstdio>
 #include <string>
@@ -7,6 +8,7 @@
 #include "api/view_config_json.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
+#include "formats/arrow_writer.h"
 #include "formats/csv_writer.h"
 #include "formats/json_writer.h"
 
@@ -19,6 +21,7 @@ std::optional<std::string> format_of_path(const std::string& path) {
   auto ends_with = [&](std::string_view suffix) { return path.ends_with(suffix); };
   if (ends_with(".ndjson") || ends_with(".jsonl")) return "ndjson";
   if (ends_with(".json")) return "json";
+  if (ends_with(".arrow") || ends_with(".arrows")) return "arrow";
   return std::nullopt;  // CSV
 }
 
@@ -30,7 +33,7 @@ int fail(const Status& status) {
 }  // namespace
 
 int run_view(int argc, char** argv) {
-  std::string path, config_text = "{}", output = "columns";
+  std::string path, config_text = "{}", output = "columns", compression = "none";
   TableOptions options;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -39,6 +42,12 @@ int run_view(int argc, char** argv) {
       config_text = argv[++i];
     } else if (arg == "--format" && has_value) {
       output = argv[++i];
+    } else if (arg == "--compression" && has_value) {
+      compression = argv[++i];
+      if (compression != "lz4" && compression != "none") {
+        std::fprintf(stderr, "parallax view: unknown compression '%s'\n", argv[i]);
+        return 2;
+      }
     } else if (arg == "--index" && has_value) {
       options.index = argv[++i];
     } else if (path.empty() && !arg.starts_with("--")) {
@@ -50,7 +59,8 @@ int run_view(int argc, char** argv) {
   }
   if (path.empty()) {
     std::fprintf(stderr,
-                 "usage: parallax view FILE --config JSON [--format columns|json|csv|ndjson]\n");
+                 "usage: parallax view FILE --config JSON "
+                 "[--format columns|json|csv|ndjson|arrow|arrow-file] [--compression lz4]\n");
     return 2;
   }
   auto input = table_input_from_file(path, format_of_path(path));
@@ -76,6 +86,14 @@ int run_view(int argc, char** argv) {
     text = write_csv(view->read({}, KeyColumns::kNone));
   } else if (output == "ndjson") {
     text = write_ndjson(view->read({}, KeyColumns::kNone));
+  } else if (output == "arrow" || output == "arrow-file") {
+    // Binary: the Arrow IPC stream or file, exactly as written (no trailing newline).
+    ArrowWriteOptions arrow_options;
+    if (output == "arrow-file") arrow_options.format = ArrowFormat::kFile;
+    if (compression == "lz4") arrow_options.compression = ArrowCompression::kLz4Frame;
+    const std::string bytes = write_arrow(view->read({}, KeyColumns::kNone), arrow_options);
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    return 0;
   } else {
     return fail(Status::invalid("unknown output format '{}'", output));
   }

@@ -22,6 +22,8 @@ class Column {
   bool is_null(size_t row) const { return !validity_.is_valid(row); }
   bool is_valid(size_t row) const { return validity_.is_valid(row); }
   const ValidityBitmap& validity() const { return validity_; }
+  // For bulk appends (the Arrow reader): the caller keeps values and validity the same size.
+  ValidityBitmap& mutable_validity() { return validity_; }
 
   template <typename T>
   const std::vector<T>& values() const {
