@@ -398,12 +398,12 @@ class Decoder {
       const ArrowType& type = out_.fields[i].type;
       Status status = decode_array(type, false, length, reader, arrays[i]);
       if (status.is_ok() && type.dictionary) {
-        arrays[i].dictionary = dictionaries_[type.dictionary_id];
-        if (!arrays[i].dictionary) {
-          status = Status::invalid("Arrow record batch before the dictionary it uses");
-        } else {
-          status = check_dictionary_indices(type, arrays[i]);
-        }
+        // A batch before its dictionary may only hold nulls (writers send no dictionary for
+        // an empty table): it gets an empty one, against which any index is out of range.
+        auto& dictionary = dictionaries_[type.dictionary_id];
+        if (!dictionary) dictionary = std::make_shared<ArrowDictionary>();
+        arrays[i].dictionary = dictionary;
+        status = check_dictionary_indices(type, arrays[i]);
       }
       if (!status.is_ok()) return status.with_context("Arrow field '" + out_.fields[i].name + "'");
     }
