@@ -5,7 +5,9 @@
 namespace parallax {
 namespace {
 
-TableData json(std::string text) { return {std::move(text), DataFormat::kJson}; }
+TableData json(std::string text) {
+  return {std::move(text), DataFormat::kJson};
+}
 
 TEST(Engine, OnUpdateHearsEveryChangeOfTheViewsTableUntilRemoved) {
   Engine engine;
@@ -20,7 +22,7 @@ TEST(Engine, OnUpdateHearsEveryChangeOfTheViewsTableUntilRemoved) {
   });
   ASSERT_TRUE(id.is_ok());
   ASSERT_TRUE(engine.update("t", json(R"([{"k":1,"x":3},{"k":2,"x":4}])")).is_ok());
-  ASSERT_TRUE(engine.update("other", json(R"([{"y":2}])")).is_ok());  // not the view's table
+  ASSERT_TRUE(engine.update("other", json(R"([{"y":2}])")).is_ok());   // not the view's table
   EXPECT_FALSE(engine.update("t", json(R"([{"k":"bad"}])")).is_ok());  // failed: no callback
   EXPECT_EQ(added, std::vector<size_t>({1}));
   EXPECT_EQ(updated, std::vector<size_t>({1}));
