@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 
-.PHONY: all deps build test unit differential format check-format clean demo
+.PHONY: all deps build test unit differential python-test install format check-format clean demo
 
 all: build
 
@@ -25,6 +25,13 @@ unit: build
 
 differential: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L differential
+
+python-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L python
+
+# Installs the Python package for the system Python (/usr/local/lib/python3.X/dist-packages).
+install: build
+	cmake --install $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -10,6 +10,8 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format python3
   libflatbuffers-dev flatbuffers-compiler liblz4-dev clang
+  python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
+  python3-tornado python3-aiohttp
 )
 
 missing=()

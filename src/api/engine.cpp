@@ -54,6 +54,11 @@ std::optional<Scalar> key_from_json(simdjson::dom::element value, DataType type)
 Status Engine::create_table(const std::string& name, const TableData& data, TableOptions options) {
   if (tables_.contains(name)) return Status::invalid("a table named '{}' already exists", name);
   PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, nullptr));
+  return create_table(name, batch, std::move(options));
+}
+
+Status Engine::create_table(const std::string& name, const RowBatch& batch, TableOptions options) {
+  if (tables_.contains(name)) return Status::invalid("a table named '{}' already exists", name);
   if (batch.columns.empty()) return Status::invalid("the data has no columns");
   options.name = name;
   PX_ASSIGN_OR_RETURN(std::unique_ptr<Table> table,
@@ -106,6 +111,11 @@ Status Engine::update(const std::string& name, const TableData& data) {
   return notify(name, table->update(batch));
 }
 
+Status Engine::update(const std::string& name, const RowBatch& batch) {
+  PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
+  return notify(name, table->update(batch));
+}
+
 Status Engine::remove(const std::string& name, std::string_view keys_json) {
   PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
   if (!table->index_position())
@@ -131,6 +141,11 @@ Status Engine::clear(const std::string& name) {
 Status Engine::replace(const std::string& name, const TableData& data) {
   PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
   PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema()));
+  return notify(name, table->replace(batch));
+}
+
+Status Engine::replace(const std::string& name, const RowBatch& batch) {
+  PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
   return notify(name, table->replace(batch));
 }
 

@@ -30,15 +30,20 @@ class Engine {
   // A table from data (types inferred) or from a schema (empty).
   Status create_table(const std::string& name, const TableData& data, TableOptions options);
   Status create_table(const std::string& name, Schema schema, TableOptions options);
+  // A table from rows already typed (front ends that convert their own data, e.g. numpy).
+  Status create_table(const std::string& name, const RowBatch& batch, TableOptions options);
   // Fails while views of the table exist.
   Status delete_table(const std::string& name);
 
   Status update(const std::string& table, const TableData& data);
+  // `batch` must be typed as the table's schema (a subset of its columns).
+  Status update(const std::string& table, const RowBatch& batch);
   // `keys` is a JSON list of primary key values; each is read as the index column's type,
   // and keys that cannot be read or are not in the table are ignored, as the reference does.
   Status remove(const std::string& table, std::string_view keys_json);
   Status clear(const std::string& table);
   Status replace(const std::string& table, const TableData& data);
+  Status replace(const std::string& table, const RowBatch& batch);
 
   Result<const Table*> table(const std::string& name) const;
   std::vector<std::string> table_names() const;

@@ -1,0 +1,79 @@
+"""Python data out: JSON reads turned into Python values (dates and datetimes as objects,
+by the rules in temporal.py), and column copies turned into pandas DataFrames."""
+
+import numpy
+
+from . import temporal
+
+
+def cell_to_python(value, type_name, days=False):
+    """A cell of a date or datetime column as a Python object (others unchanged). Cells
+    are epoch milliseconds as JSON reads give them, or days for dates when `days`."""
+    if value is None or isinstance(value, bool):
+        return value
+    if type_name == "datetime":
+        return temporal.millis_to_local(value)
+    if type_name == "date":
+        return temporal.days_to_date(value) if days else temporal.millis_to_date(value)
+    return value
+
+
+def _column_type(name, types):
+    # Split-by columns are "a|b|column"; keys and row paths are not cells.
+    return types.get(name.rsplit("|", 1)[-1]) if not name.startswith("__") else None
+
+
+def columns_to_python(columns, types):
+    for name, values in columns.items():
+        type_name = _column_type(name, types)
+        if type_name in ("date", "datetime"):
+            columns[name] = [cell_to_python(v, type_name) for v in values]
+    return columns
+
+
+def rows_to_python(rows, types):
+    if not rows:
+        return rows
+    temporal_columns = [(name, _column_type(name, types)) for name in rows[0]]
+    temporal_columns = [(n, t) for n, t in temporal_columns if t in ("date", "datetime")]
+    for row in rows:
+        for name, type_name in temporal_columns:
+            if name in row:
+                row[name] = cell_to_python(row[name], type_name)
+    return rows
+
+
+def copies_to_frame(copies):
+    """A DataFrame from the engine's column copies: integers with nulls become float64 with
+    NaN, booleans with nulls objects with None, dates and datetimes naive-UTC datetime64."""
+    import pandas
+
+    columns = {}
+    for name, type_name, values, valid, strings in copies:
+        has_nulls = not valid.all()
+        if type_name == "string":
+            lookup = numpy.empty(len(strings) + 1, dtype=object)
+            lookup[: len(strings)] = strings  # code -1 (null) reads the last slot, None
+            column = lookup[values]
+        elif type_name == "integer":
+            column = values.astype(numpy.float64) if has_nulls else values
+            if has_nulls:
+                column[~valid] = numpy.nan
+        elif type_name == "float":
+            column = values
+            if has_nulls:
+                column = values.copy()
+                column[~valid] = numpy.nan
+        elif type_name == "boolean":
+            column = values.astype(bool)
+            if has_nulls:
+                column = column.astype(object)
+                column[~valid] = None
+        else:
+            unit = "datetime64[D]" if type_name == "date" else "datetime64[ms]"
+            wide = values.astype(numpy.int64) if type_name == "date" else values
+            column = wide.view(unit).astype("datetime64[ns]")
+            if has_nulls:
+                column[~valid] = numpy.datetime64("NaT")
+        columns[name] = column
+    return pandas.DataFrame(columns)

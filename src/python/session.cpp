@@ -1,0 +1,245 @@
+#include "python/session.h"
+
+#include <cstring>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "api/json_results.h"
+#include "api/view_config_json.h"
+#include "formats/csv_writer.h"
+#include "formats/json_writer.h"
+
+namespace parallax::python {
+
+namespace {
+
+Result<ViewWindow> window_of(const std::string& window_json) {
+  if (window_json.empty()) return ViewWindow{};
+  return view_window_from_json(window_json);
+}
+
+// The storage values and validity of `column` at `rows`, in that order.
+ColumnCopy copy_column(const FrameColumn& source, const std::vector<uint32_t>& rows) {
+  const Column& column = *source.column;
+  ColumnCopy copy{source.name, column.type(), {}, std::vector<uint8_t>(rows.size()), {}};
+  for (size_t i = 0; i < rows.size(); ++i) copy.valid[i] = column.is_valid(rows[i]);
+  if (column.type() == DataType::kString) {
+    // Codes local to this copy, numbered in order of first use.
+    absl::flat_hash_map<uint32_t, int32_t> local;
+    std::vector<int32_t> codes(rows.size(), -1);
+    const auto& values = column.values<uint32_t>();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!copy.valid[i]) continue;
+      auto [found, added] = local.try_emplace(values[rows[i]], int32_t(copy.strings.size()));
+      if (added) copy.strings.emplace_back(column.dictionary().at(values[rows[i]]));
+      codes[i] = found->second;
+    }
+    copy.bytes.resize(codes.size() * sizeof(int32_t));
+    std::memcpy(copy.bytes.data(), codes.data(), copy.bytes.size());
+    return copy;
+  }
+  visit_type(column.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    const auto& values = column.values<Storage>();
+    copy.bytes.resize(rows.size() * sizeof(Storage));
+    auto* out = reinterpret_cast<Storage*>(copy.bytes.data());
+    for (size_t i = 0; i < rows.size(); ++i) out[i] = copy.valid[i] ? values[rows[i]] : Storage{};
+  });
+  return copy;
+}
+
+}  // namespace
+
+template <typename Change>
+Result<Notifications> Session::notifying(Change&& change) {
+  std::lock_guard lock(mutex_);
+  pending_.clear();
+  Status status = change();
+  Notifications notifications = std::move(pending_);
+  pending_.clear();
+  if (!status.is_ok()) return status;
+  return notifications;
+}
+
+Status Session::create_table(const std::string& name, const TableData& data, TableOptions options,
+                             const std::vector<std::string>& datetime_columns) {
+  if (datetime_columns.empty()) {
+    std::lock_guard lock(mutex_);
+    return engine_.create_table(name, data, std::move(options));
+  }
+  // Infer, then read again with the known datetime columns typed as datetimes.
+  PX_ASSIGN_OR_RETURN(RowBatch inferred, read_table_data(data, nullptr));
+  Schema schema;
+  for (const auto& column : inferred.columns) {
+    DataType type = column.values.type();
+    for (const auto& name : datetime_columns) {
+      if (name == column.name && type == DataType::kDate) type = DataType::kDatetime;
+    }
+    schema.add({column.name, type});
+  }
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &schema));
+  std::lock_guard lock(mutex_);
+  return engine_.create_table(name, batch, std::move(options));
+}
+
+Status Session::create_table(const std::string& name, const RowBatch& batch, TableOptions options) {
+  std::lock_guard lock(mutex_);
+  return engine_.create_table(name, batch, std::move(options));
+}
+
+Status Session::create_table(const std::string& name, Schema schema, TableOptions options) {
+  std::lock_guard lock(mutex_);
+  return engine_.create_table(name, std::move(schema), std::move(options));
+}
+
+Status Session::delete_table(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  return engine_.delete_table(name);
+}
+
+std::vector<std::string> Session::table_names() const {
+  std::lock_guard lock(mutex_);
+  return engine_.table_names();
+}
+
+Result<TableInfo> Session::table_info(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(const Table* table, engine_.table(name));
+  return TableInfo{table->num_rows(), table->schema().fields(), table->options().index,
+                   table->options().limit};
+}
+
+Result<Notifications> Session::update(const std::string& table, const TableData& data) {
+  return notifying([&] { return engine_.update(table, data); });
+}
+
+Result<Notifications> Session::update(const std::string& table, const RowBatch& batch) {
+  return notifying([&] { return engine_.update(table, batch); });
+}
+
+Result<Notifications> Session::replace(const std::string& table, const TableData& data) {
+  return notifying([&] { return engine_.replace(table, data); });
+}
+
+Result<Notifications> Session::replace(const std::string& table, const RowBatch& batch) {
+  return notifying([&] { return engine_.replace(table, batch); });
+}
+
+Result<Notifications> Session::remove(const std::string& table, const std::string& keys_json) {
+  return notifying([&] { return engine_.remove(table, keys_json); });
+}
+
+Result<Notifications> Session::clear(const std::string& table) {
+  return notifying([&] { return engine_.clear(table); });
+}
+
+Status Session::create_view(const std::string& table, const std::string& name,
+                            const std::string& config_json) {
+  PX_ASSIGN_OR_RETURN(ViewConfig config, view_config_from_json(config_json));
+  std::lock_guard lock(mutex_);
+  return engine_.create_view(table, name, std::move(config));
+}
+
+Status Session::delete_view(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  return engine_.delete_view(name);
+}
+
+Result<std::string> Session::read(const std::string& name, ReadFormat format,
+                                  const std::string& window_json) {
+  PX_ASSIGN_OR_RETURN(ViewWindow window, window_of(window_json));
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+  switch (format) {
+    case ReadFormat::kJsonRows:
+      return write_json_rows(view->read(window, KeyColumns::kLeading));
+    case ReadFormat::kJsonColumns:
+      return write_json_columns(view->read(window, KeyColumns::kTrailing));
+    case ReadFormat::kCsv:
+      if (view->is_inverted(window))
+        return Status::invalid("the window's start_row is after its end_row");
+      return write_csv(view->read(window, KeyColumns::kNone));
+    case ReadFormat::kNdjson:
+      // The reference's to_ndjson ignores the window: every row and column of the view.
+      return write_ndjson(view->read(ViewWindow{}, KeyColumns::kNone));
+    case ReadFormat::kArrow:
+      break;
+  }
+  return Status::unsupported("to_arrow is not supported yet");
+}
+
+Result<std::vector<ColumnCopy>> Session::copy_columns(const std::string& name,
+                                                      const std::string& window_json) {
+  PX_ASSIGN_OR_RETURN(ViewWindow window, window_of(window_json));
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+  const Frame frame = view->read(window, KeyColumns::kNone);
+  std::vector<ColumnCopy> copies;
+  for (const auto& column : frame.columns) {
+    if (column.wrap_in_list) continue;  // row paths and keys are lists, not cells
+    copies.push_back(copy_column(column, frame.rows));
+  }
+  return copies;
+}
+
+Result<std::vector<Field>> Session::view_schema(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+  return view->schema();
+}
+
+Result<std::string> Session::view_config_json(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+  return config_json(view->config());
+}
+
+Result<std::vector<std::string>> Session::column_paths(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+  return view->column_paths();
+}
+
+Result<std::vector<size_t>> Session::dimensions(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+  const Table& table = view->table();
+  return std::vector<size_t>{view->num_rows(), view->num_columns(), table.num_rows(),
+                             table.schema().size()};
+}
+
+Result<std::pair<Scalar, Scalar>> Session::min_max(const std::string& name,
+                                                   const std::string& column) const {
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+  return view->min_max(column);
+}
+
+Result<int64_t> Session::expand(const std::string& view, size_t row) {
+  std::lock_guard lock(mutex_);
+  return engine_.expand(view, row);
+}
+
+Result<int64_t> Session::collapse(const std::string& view, size_t row) {
+  std::lock_guard lock(mutex_);
+  return engine_.collapse(view, row);
+}
+
+Result<uint64_t> Session::on_update(const std::string& view, bool row_deltas) {
+  std::lock_guard lock(mutex_);
+  // The id is known only once the engine answers; the callback reads it from here.
+  auto id = std::make_shared<uint64_t>(0);
+  PX_ASSIGN_OR_RETURN(uint64_t subscription,
+                      engine_.on_update(view, [this, id, row_deltas](const ViewUpdate& update) {
+                        pending_.push_back({*id, std::nullopt});
+                      }));
+  *id = subscription;
+  return subscription;
+}
+
+Status Session::remove_update(const std::string& view, uint64_t subscription) {
+  std::lock_guard lock(mutex_);
+  return engine_.remove_update(view, subscription);
+}
+
+}  // namespace parallax::python

@@ -1,0 +1,98 @@
+// The Python module's engine: one api::Engine behind a mutex, so that Python threads (which
+// call in with the GIL released) can share it. Free of pybind11: module.cpp converts Python
+// values to and from what this class takes and answers.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/engine.h"
+#include "api/table_data.h"
+#include "common/status.h"
+#include "core/row_batch.h"
+#include "core/schema.h"
+
+namespace parallax::python {
+
+// One on_update subscription that heard one change. Collected while the engine is locked,
+// delivered to Python after it is released, so callbacks may call back into the engine.
+struct Notification {
+  uint64_t subscription;
+  std::optional<std::string> delta;  // mode="row": the view's changed rows as Arrow
+};
+using Notifications = std::vector<Notification>;
+
+// What the table methods that answer plain values (size, schema, ...) need, in one call.
+struct TableInfo {
+  size_t size = 0;
+  std::vector<Field> schema;
+  std::optional<std::string> index;
+  std::optional<uint32_t> limit;
+};
+
+// One view column copied out for to_pandas: storage values, a validity byte per row and,
+// for strings, the distinct strings the int32 codes point into.
+struct ColumnCopy {
+  std::string name;
+  DataType type;
+  std::vector<uint8_t> bytes;  // the values, packed as the type's storage
+  std::vector<uint8_t> valid;
+  std::vector<std::string> strings;
+};
+
+// Views' reads, in the reference's output formats.
+enum class ReadFormat { kJsonRows, kJsonColumns, kCsv, kNdjson, kArrow };
+
+class Session {
+ public:
+  // `datetime_columns`: columns the caller knows hold datetimes; text inference would read
+  // a datetime at midnight as a date (the reference's JSON rule), which Python values avoid.
+  Status create_table(const std::string& name, const TableData& data, TableOptions options,
+                      const std::vector<std::string>& datetime_columns);
+  Status create_table(const std::string& name, const RowBatch& batch, TableOptions options);
+  Status create_table(const std::string& name, Schema schema, TableOptions options);
+  Status delete_table(const std::string& name);
+  std::vector<std::string> table_names() const;
+  Result<TableInfo> table_info(const std::string& name) const;
+
+  Result<Notifications> update(const std::string& table, const TableData& data);
+  Result<Notifications> update(const std::string& table, const RowBatch& batch);
+  Result<Notifications> replace(const std::string& table, const TableData& data);
+  Result<Notifications> replace(const std::string& table, const RowBatch& batch);
+  Result<Notifications> remove(const std::string& table, const std::string& keys_json);
+  Result<Notifications> clear(const std::string& table);
+
+  Status create_view(const std::string& table, const std::string& name,
+                     const std::string& config_json);
+  Status delete_view(const std::string& name);
+  Result<std::string> read(const std::string& view, ReadFormat format,
+                           const std::string& window_json);
+  Result<std::vector<ColumnCopy>> copy_columns(const std::string& view,
+                                               const std::string& window_json);
+  Result<std::vector<Field>> view_schema(const std::string& view) const;
+  Result<std::string> view_config_json(const std::string& view) const;
+  Result<std::vector<std::string>> column_paths(const std::string& view) const;
+  // num_rows, num_columns, num_table_rows, num_table_columns.
+  Result<std::vector<size_t>> dimensions(const std::string& view) const;
+  Result<std::pair<Scalar, Scalar>> min_max(const std::string& view,
+                                            const std::string& column) const;
+  Result<int64_t> expand(const std::string& view, size_t row);
+  Result<int64_t> collapse(const std::string& view, size_t row);
+
+  Result<uint64_t> on_update(const std::string& view, bool row_deltas);
+  Status remove_update(const std::string& view, uint64_t subscription);
+
+ private:
+  // Runs `change` and answers the notifications it caused.
+  template <typename Change>
+  Result<Notifications> notifying(Change&& change);
+
+  mutable std::mutex mutex_;
+  Engine engine_;
+  Notifications pending_;  // filled by the engine's callbacks while mutex_ is held
+};
+
+}  // namespace parallax::python
