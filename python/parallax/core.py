@@ -271,8 +271,11 @@ class View:
     def to_ndjson(self, **window):
         return self._session.read(self._name, "ndjson", _window(window))
 
-    def to_arrow(self, **window):
-        return self._session.read(self._name, "arrow", _window(window))
+    def to_arrow(self, compression=None, **window):
+        """Arrow IPC stream bytes; compression="lz4" compresses the bodies (LZ4_FRAME)."""
+        if compression not in (None, "lz4"):
+            raise PerspectiveError("to_arrow compression must be \"lz4\" or None")
+        return self._session.read(self._name, "arrow", _window(window), compression == "lz4")
 
     def to_pandas(self, **window):
         config = self.get_config()

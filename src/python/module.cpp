@@ -289,18 +289,20 @@ PYBIND11_MODULE(_parallax, m) {
       .def(
           "delete_view", [](Session& s, const std::string& name) { check(s.delete_view(name)); },
           Release())
-      .def("read",
-           [](Session& s, const std::string& view, const std::string& format,
-              const std::string& window_json) -> py::object {
-             const ReadFormat read_format = read_format_of(format);
-             std::string out;
-             {
-               py::gil_scoped_release release;
-               out = value_of(s.read(view, read_format, window_json));
-             }
-             if (read_format == ReadFormat::kArrow) return py::bytes(out);
-             return py::str(out);
-           })
+      .def(
+          "read",
+          [](Session& s, const std::string& view, const std::string& format,
+             const std::string& window_json, bool lz4) -> py::object {
+            const ReadFormat read_format = read_format_of(format);
+            std::string out;
+            {
+              py::gil_scoped_release release;
+              out = value_of(s.read(view, read_format, window_json, lz4));
+            }
+            if (read_format == ReadFormat::kArrow) return py::bytes(out);
+            return py::str(out);
+          },
+          py::arg("view"), py::arg("format"), py::arg("window_json"), py::arg("lz4") = false)
       .def("copy_columns",
            [](Session& s, const std::string& view, const std::string& window_json) {
              std::vector<ColumnCopy> copies;

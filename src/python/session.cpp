@@ -3,11 +3,14 @@
 #include <cstring>
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include "api/json_results.h"
 #include "api/view_config_json.h"
+#include "formats/arrow_writer.h"
 #include "formats/csv_writer.h"
 #include "formats/json_writer.h"
+#include "query/flat_view.h"
 
 namespace parallax::python {
 
@@ -46,6 +49,19 @@ ColumnCopy copy_column(const FrameColumn& source, const std::vector<uint32_t>& r
     for (size_t i = 0; i < rows.size(); ++i) out[i] = copy.valid[i] ? values[rows[i]] : Storage{};
   });
   return copy;
+}
+
+// What on_update(mode="row") delivers: the view's rows that `changes` added or updated, as
+// Arrow. A flat view's frame rows are table rows, so they are picked out by the change set;
+// a grouped view's rows are groups, and it sends them all.
+std::string row_delta(const View& view, const ChangeSet& changes) {
+  Frame frame = view.read(ViewWindow{}, KeyColumns::kNone);
+  if (dynamic_cast<const FlatView*>(&view) != nullptr) {
+    absl::flat_hash_set<uint32_t> changed(changes.added_rows.begin(), changes.added_rows.end());
+    changed.insert(changes.updated_rows.begin(), changes.updated_rows.end());
+    std::erase_if(frame.rows, [&](uint32_t row) { return !changed.contains(row); });
+  }
+  return write_arrow(frame);
 }
 
 }  // namespace
@@ -146,7 +162,7 @@ Status Session::delete_view(const std::string& name) {
 }
 
 Result<std::string> Session::read(const std::string& name, ReadFormat format,
-                                  const std::string& window_json) {
+                                  const std::string& window_json, bool lz4) {
   PX_ASSIGN_OR_RETURN(ViewWindow window, window_of(window_json));
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
@@ -162,10 +178,13 @@ Result<std::string> Session::read(const std::string& name, ReadFormat format,
     case ReadFormat::kNdjson:
       // The reference's to_ndjson ignores the window: every row and column of the view.
       return write_ndjson(view->read(ViewWindow{}, KeyColumns::kNone));
-    case ReadFormat::kArrow:
-      break;
+    case ReadFormat::kArrow: {
+      ArrowWriteOptions options;
+      if (lz4) options.compression = ArrowCompression::kLz4Frame;
+      return write_arrow(view->read(window, KeyColumns::kNone), options);
+    }
   }
-  return Status::unsupported("to_arrow is not supported yet");
+  return Status::invalid("unknown output format");
 }
 
 Result<std::vector<ColumnCopy>> Session::copy_columns(const std::string& name,
@@ -231,7 +250,10 @@ Result<uint64_t> Session::on_update(const std::string& view, bool row_deltas) {
   auto id = std::make_shared<uint64_t>(0);
   PX_ASSIGN_OR_RETURN(uint64_t subscription,
                       engine_.on_update(view, [this, id, row_deltas](const ViewUpdate& update) {
-                        pending_.push_back({*id, std::nullopt});
+                        std::optional<std::string> delta;
+                        if (auto source = engine_.view(update.view); row_deltas && source.is_ok())
+                          delta = row_delta(**source, update.changes);
+                        pending_.push_back({*id, std::move(delta)});
                       }));
   *id = subscription;
   return subscription;

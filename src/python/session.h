@@ -68,8 +68,9 @@ class Session {
   Status create_view(const std::string& table, const std::string& name,
                      const std::string& config_json);
   Status delete_view(const std::string& name);
+  // `lz4`: Arrow bodies compressed with LZ4_FRAME (the reference's compression="lz4").
   Result<std::string> read(const std::string& view, ReadFormat format,
-                           const std::string& window_json);
+                           const std::string& window_json, bool lz4 = false);
   Result<std::vector<ColumnCopy>> copy_columns(const std::string& view,
                                                const std::string& window_json);
   Result<std::vector<Field>> view_schema(const std::string& view) const;

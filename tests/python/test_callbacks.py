@@ -60,8 +60,10 @@ def test_row_mode_delivers_a_delta_argument(client):
     view = table.view()
     deltas = []
     view.on_update(lambda port_id, delta: deltas.append(delta), mode="row")
-    table.update({"a": [2]})
-    assert len(deltas) == 1
+    table.update({"a": [2, 3]})
+    assert len(deltas) == 1 and isinstance(deltas[0], bytes)
+    # The delta is the changed rows, as Arrow any client (here parallax itself) can read.
+    assert client.table(deltas[0]).view().to_columns() == {"a": [2, 3]}
     with pytest.raises(PerspectiveError):
         view.on_update(lambda: None, mode="cells")
 
@@ -106,3 +108,15 @@ def test_deleting_a_view_drops_its_callbacks(client):
     view.delete()
     table.update({"a": [2]})
     assert heard == []
+
+
+def test_row_deltas_of_an_indexed_table_hold_only_changed_rows(client):
+    table = client.table({"k": [1, 2, 3], "v": ["a", "b", "c"]}, index="k")
+    view = table.view(columns=["v", "k"], filter=[["k", "!=", 3]])
+    deltas = []
+    view.on_update(lambda port_id, delta: deltas.append(delta), mode="row")
+    table.update([{"k": 2, "v": "B"}, {"k": 3, "v": "C"}, {"k": 4, "v": "d"}])
+    table.remove([1])
+    delta = client.table(deltas[0]).view().to_columns()
+    assert delta == {"v": ["B", "d"], "k": [2, 4]}  # k=3 is filtered out of the view
+    assert client.table(deltas[1], format="arrow").size() == 0

@@ -108,3 +108,20 @@ def test_grouped_views_answer_or_raise(table):
         assert "group_by" in str(error)
         return
     assert view.to_columns()["price"][0] == pytest.approx(sum(r["price"] for r in ROWS))
+
+
+def test_to_arrow_round_trips(client, table):
+    view = table.view(columns=["name", "price", "ok"], sort=[["k", "desc"]])
+    for compression in (None, "lz4"):
+        arrow = view.to_arrow(compression=compression, end_row=3)
+        assert isinstance(arrow, bytes)
+        copy = client.table(arrow)
+        assert copy.schema() == {"name": "string", "price": "float", "ok": "boolean"}
+        assert copy.view().to_columns() == view.to_columns(end_row=3)
+    with pytest.raises(PerspectiveError):
+        view.to_arrow(compression="zip")
+    with pytest.raises(PerspectiveError):
+        client.table(b"not arrow at all")
+    # Arrow updates too: upserts by the index, so the same rows change nothing.
+    table.update(table.view().to_arrow())
+    assert table.size() == 6
