@@ -168,8 +168,9 @@ DataType infer_type(const PendingColumn& input, size_t num_rows) {
 
 // Types (from the schema, or inferred) and converts the pending columns into a batch.
 // How the input was laid out, which changes inference as in the reference: a JSON list of
-// rows moves columns that are null in the first row to the end; NDJSON takes every type
-// from its first line.
+// rows moves columns that are null in the first row to the end, in the order their first
+// values appear; NDJSON takes every type from its first line and moves the columns null
+// there to the end in their own order.
 enum class Layout { kRows, kColumns, kNdjson };
 
 Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, const Schema* schema,
@@ -186,7 +187,7 @@ Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, co
       if (!position) continue;  // the reference ignores columns the table lacks
       type = schema->field(*position).type;
     } else {
-      null_at_first = layout == Layout::kRows && num_rows > 0 &&
+      null_at_first = layout != Layout::kColumns && num_rows > 0 &&
                       (!input.present.is_valid(0) || input.cells[0].is_null());
       type =
           infer_type(input, layout == Layout::kNdjson ? std::min<size_t>(num_rows, 1) : num_rows);
@@ -203,7 +204,7 @@ Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, co
     if (!input.all_present) column.present = std::move(input.present);
     if (null_at_first) {
       size_t first_value_row = 1;
-      while (first_value_row < num_rows &&
+      while (layout == Layout::kRows && first_value_row < num_rows &&
              (!input.present.is_valid(first_value_row) || input.cells[first_value_row].is_null())) {
         ++first_value_row;
       }

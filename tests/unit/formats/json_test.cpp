@@ -16,6 +16,17 @@ TEST(JsonReader, RowsInferTypesAndMoveLateColumnsLast) {
   EXPECT_EQ(batch.columns[2].name, "a");
 }
 
+TEST(JsonReader, NdjsonMovesColumnsNullInTheFirstLineLastInTheirOwnOrder) {
+  // Types come from the first line alone, so "a" stays a string column although 3 follows.
+  auto batch =
+      read_ndjson("{\"a\":null,\"b\":null,\"c\":1}\n{\"a\":3,\"b\":\"x\",\"c\":2}\n").value();
+  ASSERT_EQ(batch.columns.size(), 3u);
+  EXPECT_EQ(batch.columns[0].name, "c");
+  EXPECT_EQ(batch.columns[1].name, "a");
+  EXPECT_EQ(batch.columns[1].values.type(), DataType::kString);
+  EXPECT_EQ(batch.columns[2].name, "b");
+}
+
 TEST(JsonReader, MissingKeysAreAbsentNotNull) {
   Schema schema({{"k", DataType::kInteger}, {"v", DataType::kString}});
   auto batch = read_json(R"([{"k":1},{"k":2,"v":null}])", &schema).value();
