@@ -21,7 +21,11 @@ Generation rules that keep the scripts meaningful against the reference (see REA
   * datetime filter values are ISO strings, never epoch numbers (the reference truncates
     large numeric datetime filter values);
   * datetimes are written in one format per column; naive strings are parsed as UTC by
-    the reference whatever the TZ, so they are used as well as "Z" ones.
+    the reference whatever the TZ, so they are used as well as "Z" ones;
+  * reference bugs steered around (docs/differences.md): no sort by a column that got a
+    null while its table was empty; upserts write no nulls into columns a live view filters
+    on; under "or", string ==/!= become in/not in; views without columns have no filter
+    and no limit table; no update of empty columns.
 """
 import argparse
 import datetime as _dt
@@ -187,7 +191,24 @@ class Table:
         self.index = index  # Column or None
         self.limit = limit
         self.keys = set()  # index keys believed present
-        self.views = []
+        self.ever_keys = set()  # every index key ever written (the reference may remember them)
+        self.views = []  # View records, live ones only
+        # The reference's "empty table" state: made from a schema, or just cleared. Nulls an
+        # update writes then sort above every value (docs/differences.md), so the columns
+        # that got one are "tainted" until the next clear or replace: views never sort by them.
+        self.empty = False
+        self.tainted = set()
+
+    def filtered_columns(self):
+        return set().union(*[v.filter_cols for v in self.views]) if self.views else set()
+
+
+class View:
+    def __init__(self, name, visible, sort_cols, filter_cols):
+        self.name = name
+        self.visible = visible
+        self.sort_cols = sort_cols
+        self.filter_cols = filter_cols
 
 
 def pick_names(rng, n):
@@ -203,10 +224,6 @@ def make_rows(rng, table, n, inferred):
         for c in table.cols:
             if table.index is c:
                 v = c.key_value(rng)
-            elif not inferred and i > 0:
-                # Reference bug: a null written by an update past the batch's first row sorts
-                # above every value (docs/differences.md).
-                v = c.value(rng, allow_null=False, integral_ok=True)
             else:
                 v = c.value(rng, integral_ok=not inferred)
             row[c.name] = v
@@ -305,6 +322,7 @@ class Scenario:
             op["name"] = name
         if mode == "schema":
             op["data"] = {c.name: c.type for c in cols}
+            t.empty = True
         else:
             n = rng.randint(1, 25)
             rows = make_rows(rng, t, n, inferred=True)
@@ -326,6 +344,7 @@ class Scenario:
                 op["format"] = "columns"
             if index is not None:
                 t.keys.update(r[index.name] for r in rows)
+                t.ever_keys.update(t.keys)
         if index is not None:
             op["index"] = index.name
         if limit is not None:
@@ -348,20 +367,37 @@ class Scenario:
             k = rng.randint(0 if rng.random() < 0.05 else 1, len(names))
             visible = rng.sample(names, k)
             config["columns"] = visible
-        if rng.random() < 0.6:
-            keys = rng.sample(names, min(len(names), rng.choice([1, 1, 2, 2, 3])))
+        sortable = [n for n in names if n not in table.tainted]
+        if rng.random() < 0.6 and sortable:
+            keys = rng.sample(sortable, min(len(sortable), rng.choice([1, 1, 2, 2, 3])))
             config["sort"] = [[k, rng.choice(["asc", "desc"])] for k in keys]
         if rng.random() < 0.6:
             nf = rng.choice([1, 1, 1, 1, 2, 2, 3])
             config["filter"] = [self.filter_clause(table) for _ in range(nf)]
             if rng.random() < 0.7:
                 config["filter_op"] = rng.choice(["and", "or"])
+            if config.get("filter_op") == "or":
+                # Reference bug: under "or", string == matches nothing and != everything
+                # (docs/differences.md). "in"/"not in" of the one value say the same.
+                types = {c.name: c.type for c in table.cols}
+                for clause in config["filter"]:
+                    if types[clause[0]] == "string" and clause[1] in ("==", "!="):
+                        clause[1:] = ["in" if clause[1] == "==" else "not in", [clause[2]]]
+        if "columns" in config and not config["columns"] and table.limit is not None:
+            # Reference bug: a view without columns on a table with a limit also counts the
+            # rows the limit dropped (docs/differences.md).
+            visible = config["columns"] = [rng.choice(names)]
+        if "columns" in config and not config["columns"] and "filter" in config:
+            # Reference bug: a view without columns ignores its filter (docs/differences.md).
+            del config["filter"]
+            config.pop("filter_op", None)
         op = self.top({"op": "view"}, table)
         if name != "v" or rng.random() < 0.5:
             op["name"] = name
         op["config"] = config
         self.emit(op)
-        table.views.append((name, visible))
+        table.views.append(View(name, visible, {k for k, _ in config.get("sort", [])},
+                                {clause[0] for clause in config.get("filter", [])}))
         # The reference's get_config echoes an in/not in list as n nulls followed by the n
         # values (docs/differences.md): such views are never asked for their config.
         if any(clause[1] in ("in", "not in") for clause in config.get("filter", [])):
@@ -445,10 +481,15 @@ class Scenario:
             op = rng.choice(["size", "size", "table_schema", "columns"])
             self.emit(self.top({"op": op}, table))
             return
-        vname, visible = rng.choice(table.views)
-        op = rng.choice(["to_columns"] * 6 + ["to_json"] * 4 + ["to_csv"] * 3 + ["to_ndjson"] * 2
-                        + ["num_rows", "num_columns", "dimensions", "schema", "column_paths",
-                           "config", "min_max", "min_max"])
+        view = rng.choice(table.views)
+        vname, visible = view.name, view.visible
+        unordered = ["num_rows", "num_columns", "dimensions", "schema", "column_paths", "config",
+                     "min_max", "min_max"]
+        if view.sort_cols & table.tainted:
+            op = rng.choice(unordered)  # its row order is the reference bug's (see Table)
+        else:
+            op = rng.choice(["to_columns"] * 6 + ["to_json"] * 4 + ["to_csv"] * 3
+                            + ["to_ndjson"] * 2 + unordered)
         if op == "config" and vname in self.list_filter_views:
             op = "column_paths"
         o = self.vop({"op": op}, vname)
@@ -465,8 +506,9 @@ class Scenario:
         rng = self.rng
         n = rng.choice([0, 1, 1, 2, 3, 4, 5, 8, 12])
         fmt = rng.choice(["rows", "rows", "rows", "columns", "csv", "ndjson"])
-        if n == 0 and fmt == "columns" and rng.random() < 0.8:
-            n = 1  # an empty columns dict is an error in the reference; keep it rare
+        if n == 0 and fmt == "columns":
+            # {"a": []} is an error in the reference, a no-op in Parallax (docs/differences.md).
+            n = 1
         partial_names = None
         rows = make_rows(rng, table, n, inferred=False)
         if table.index is not None:
@@ -486,6 +528,7 @@ class Scenario:
                 for c in table.cols:
                     if c is not table.index and rng.random() < 0.3:
                         r[c.name] = None
+        self.avoid_stale_filters(table, rows)
         if fmt == "rows" and partial_names is not None and rng.random() < 0.5:
             # Ragged partial rows: each row its own subset (still with the key).
             enc = []
@@ -505,12 +548,40 @@ class Scenario:
             data, f = encode(rng, table, rows, fmt, typed=True, col_names=partial_names)
         if table.index is not None:
             table.keys.update(r[table.index.name] for r in rows)
+            table.ever_keys.update(table.keys)
+        self.note_written(table, rows)
         op = self.top({"op": "update"}, table)
         op["data"] = data
         if f:
             op["format"] = f
         self.emit(op)
         self.row_hint += n
+
+    def avoid_stale_filters(self, table, rows):
+        """Reference bug: a view that exists when an update sets an existing row's cell to
+        null keeps filtering that row by the cell's old value (docs/differences.md). So
+        upserts write no nulls into the columns live views filter on."""
+        if table.index is None:
+            return
+        filtered = table.filtered_columns() - {table.index.name}
+        seen = set(table.ever_keys)
+        for r in rows:
+            key = r[table.index.name]
+            if key in seen:
+                for c in table.cols:
+                    if c.name in filtered and r.get(c.name, 0) is None:
+                        r[c.name] = c.value(self.rng, allow_null=False, integral_ok=False)
+                        c.seen.append(r[c.name])
+            seen.add(key)
+
+    @staticmethod
+    def note_written(table, rows):
+        """Tracks the reference's empty-table state (see Table)."""
+        if not rows:
+            return
+        if table.empty:
+            table.tainted.update(k for r in rows for k, v in r.items() if v is None)
+        table.empty = False
 
     def remove(self, table):
         rng = self.rng
@@ -530,9 +601,13 @@ class Scenario:
         rng = self.rng
         n = rng.randint(1, 10)
         rows = make_rows(rng, table, n, inferred=False)
+        table.empty, table.tainted = True, set()
+        self.avoid_stale_filters(table, rows)
+        self.note_written(table, rows)
         data, _ = encode(rng, table, rows, "rows", typed=True)
         if table.index is not None:
             table.keys = {r[table.index.name] for r in rows}
+            table.ever_keys.update(table.keys)
         op = self.top({"op": "replace"}, table)
         op["data"] = data
         self.emit(op)
@@ -561,14 +636,15 @@ class Scenario:
             elif r < 0.72:
                 self.emit(self.top({"op": "clear"}, t))
                 t.keys = set()
+                t.empty, t.tainted = True, set()
                 self.row_hint = 1
             elif r < 0.8:
                 self.replace(t)
             elif r < 0.88:
                 self.new_view(t)
             elif r < 0.9 and t.views:
-                vname, _ = t.views.pop(rng.randrange(len(t.views)))
-                self.emit(self.vop({"op": "delete_view"}, vname))
+                view = t.views.pop(rng.randrange(len(t.views)))
+                self.emit(self.vop({"op": "delete_view"}, view.name))
             else:
                 self.update(t)
             for _ in range(rng.randint(1, 4)):
