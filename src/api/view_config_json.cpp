@@ -30,6 +30,39 @@ Result<std::vector<std::string>> strings_of(element value, std::string_view what
   return out;
 }
 
+// {"col": "sum", "price": ["weighted mean", ["qty"]]}
+Result<std::vector<AggregateChoice>> aggregates_of(element value) {
+  object fields;
+  if (value.get(fields) != simdjson::SUCCESS)
+    return Status::invalid("aggregates must be an object of column: aggregate");
+  std::vector<AggregateChoice> out;
+  for (auto field : fields) {
+    AggregateChoice choice{std::string(field.key), {}, {}};
+    element spec = field.value;
+    array parts;
+    if (spec.is_string()) {
+      choice.name = std::string(std::string_view(spec));
+    } else if (spec.get(parts) == simdjson::SUCCESS && parts.size() == 2 &&
+               parts.at(0).is_string()) {
+      choice.name = std::string(std::string_view(parts.at(0)));
+      element argument = parts.at(1);
+      array arguments;
+      if (argument.get(arguments) == simdjson::SUCCESS && arguments.size() == 1 &&
+          arguments.at(0).is_string()) {
+        choice.argument = std::string(std::string_view(arguments.at(0)));
+      } else {
+        return Status::invalid("aggregate of '{}' must be [name, [column]], not {}", choice.column,
+                               simdjson::minify(spec));
+      }
+    } else {
+      return Status::invalid("aggregate of '{}' must be a name or [name, [column]], not {}",
+                             choice.column, simdjson::minify(spec));
+    }
+    out.push_back(std::move(choice));
+  }
+  return out;
+}
+
 Result<FilterValue> filter_value_of(element value) {
   FilterValue out;
   switch (value.type()) {
@@ -143,7 +176,7 @@ Result<ViewConfig> view_config_from_json(std::string_view json) {
         return Status::invalid("filter_op must be 'and' or 'or', not '{}'", op);
       }
     } else if (key == "aggregates") {
-      PX_ASSIGN_OR_RETURN(config.aggregates, string_pairs_of(value, "aggregates"));
+      PX_ASSIGN_OR_RETURN(config.aggregates, aggregates_of(value));
     } else if (key == "expressions") {
       if (value.is_array()) {
         PX_ASSIGN_OR_RETURN(std::vector<std::string> texts, strings_of(value, "expressions"));

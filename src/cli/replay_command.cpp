@@ -171,6 +171,7 @@ class ReplaySession {
     if (op["window"].get(window_json) == simdjson::SUCCESS) {
       PX_ASSIGN_OR_RETURN(window, view_window_from_json(simdjson::minify(window_json)));
     }
+    PX_RETURN_IF_ERROR(view->check_window(window));
     if (kind == "to_columns") return write_json_columns(view->read(window, KeyColumns::kTrailing));
     if (kind == "to_json") return write_json_rows(view->read(window, KeyColumns::kLeading));
     if (kind == "to_csv") {

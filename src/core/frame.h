@@ -3,7 +3,9 @@
 // side knows about the other.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,16 @@ struct FrameColumn {
   bool wrap_in_list = false;
 };
 
+// Grouped views: each row's group path ("__ROW_PATH__"), one column per group_by level,
+// indexed by the same positions as the data columns.
+struct FrameRowPath {
+  std::vector<FrameColumn> levels;  // named like the CSV headers: "region (Group by 1)"
+  std::vector<uint8_t> depths;      // one per entry of Frame::rows: how many levels it has
+  bool with_id = false;             // also write the path as "__ID__", right after it
+};
+
 struct Frame {
+  std::optional<FrameRowPath> row_path;
   std::vector<FrameColumn> columns;
   std::vector<uint32_t> rows;                          // positions in the columns, in output order
   std::vector<std::unique_ptr<Column>> owned_columns;  // columns made for this frame only

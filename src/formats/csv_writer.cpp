@@ -45,16 +45,25 @@ void append_cell(std::string& out, const Column& column, uint32_t row) {
 std::string write_csv(const Frame& frame) {
   std::string out;
   if (frame.columns.empty()) return out;
-  for (size_t i = 0; i < frame.columns.size(); ++i) {
-    if (i > 0) out += ',';
-    append_csv_quoted(out, frame.columns[i].name);
-  }
+  // Grouped views lead with one column per group level, empty below the row's depth.
+  const std::vector<FrameColumn> no_levels;
+  const auto& levels = frame.row_path ? frame.row_path->levels : no_levels;
+  bool first = true;
+  auto separate = [&] {
+    if (!first) out += ',';
+    first = false;
+  };
+  for (const auto& column : levels) separate(), append_csv_quoted(out, column.name);
+  for (const auto& column : frame.columns) separate(), append_csv_quoted(out, column.name);
   out += '\n';
-  for (const uint32_t row : frame.rows) {
-    for (size_t i = 0; i < frame.columns.size(); ++i) {
-      if (i > 0) out += ',';
-      append_cell(out, *frame.columns[i].column, row);
+  for (size_t index = 0; index < frame.rows.size(); ++index) {
+    const uint32_t row = frame.rows[index];
+    first = true;
+    for (size_t level = 0; level < levels.size(); ++level) {
+      separate();
+      if (level < frame.row_path->depths[index]) append_cell(out, *levels[level].column, row);
     }
+    for (const auto& column : frame.columns) separate(), append_cell(out, *column.column, row);
     out += '\n';
   }
   return out;

@@ -49,11 +49,38 @@ void append_frame_cell(std::string& out, const FrameColumn& column, uint32_t row
   if (column.wrap_in_list) out += ']';
 }
 
-void append_row_object(std::string& out, const Frame& frame, uint32_t row,
+// The group path of the frame's `index`-th row, as a JSON list.
+void append_row_path(std::string& out, const FrameRowPath& path, size_t index, uint32_t row) {
+  out += '[';
+  for (size_t level = 0; level < path.depths[index]; ++level) {
+    if (level > 0) out += ',';
+    append_cell(out, *path.levels[level].column, row, NumberStyle::kJavaScript);
+  }
+  out += ']';
+}
+
+// The names of the leading path columns: "__ROW_PATH__", and "__ID__" when asked for.
+std::vector<std::string_view> row_path_names(const Frame& frame) {
+  if (!frame.row_path) return {};
+  if (frame.row_path->with_id) return {"__ROW_PATH__", "__ID__"};
+  return {"__ROW_PATH__"};
+}
+
+void append_row_object(std::string& out, const Frame& frame, size_t index,
                        NumberStyle style = NumberStyle::kJavaScript) {
+  const uint32_t row = frame.rows[index];
   out += '{';
+  bool first = true;
+  for (const std::string_view name : row_path_names(frame)) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, name);
+    out += ':';
+    append_row_path(out, *frame.row_path, index, row);
+  }
   for (size_t i = 0; i < frame.columns.size(); ++i) {
-    if (i > 0) out += ',';
+    if (!first) out += ',';
+    first = false;
     append_json_string(out, frame.columns[i].name);
     out += ':';
     append_frame_cell(out, frame.columns[i], row, style);
@@ -104,8 +131,21 @@ void append_json_string(std::string& out, std::string_view text) {
 
 std::string write_json_columns(const Frame& frame) {
   std::string out = "{";
+  bool first_column = true;
+  for (const std::string_view name : row_path_names(frame)) {
+    if (!first_column) out += ',';
+    first_column = false;
+    append_json_string(out, name);
+    out += ":[";
+    for (size_t index = 0; index < frame.rows.size(); ++index) {
+      if (index > 0) out += ',';
+      append_row_path(out, *frame.row_path, index, frame.rows[index]);
+    }
+    out += ']';
+  }
   for (size_t i = 0; i < frame.columns.size(); ++i) {
-    if (i > 0) out += ',';
+    if (!first_column) out += ',';
+    first_column = false;
     append_json_string(out, frame.columns[i].name);
     out += ":[";
     bool first = true;
@@ -122,11 +162,9 @@ std::string write_json_columns(const Frame& frame) {
 
 std::string write_json_rows(const Frame& frame) {
   std::string out = "[";
-  bool first = true;
-  for (const uint32_t row : frame.rows) {
-    if (!first) out += ',';
-    first = false;
-    append_row_object(out, frame, row);
+  for (size_t index = 0; index < frame.rows.size(); ++index) {
+    if (index > 0) out += ',';
+    append_row_object(out, frame, index);
   }
   out += ']';
   return out;
@@ -134,9 +172,9 @@ std::string write_json_rows(const Frame& frame) {
 
 std::string write_ndjson(const Frame& frame) {
   std::string out;
-  for (const uint32_t row : frame.rows) {
-    if (!out.empty()) out += '\n';
-    append_row_object(out, frame, row, NumberStyle::kSerde);
+  for (size_t index = 0; index < frame.rows.size(); ++index) {
+    if (index > 0) out += '\n';
+    append_row_object(out, frame, index, NumberStyle::kSerde);
   }
   return out;
 }

@@ -5,18 +5,6 @@
 
 namespace parallax {
 
-namespace {
-
-// Clamps a window bound to [0, size]; starts round down, ends round up.
-size_t clamp_bound(std::optional<double> bound, size_t fallback, size_t size, bool is_end) {
-  if (!bound || std::isnan(*bound)) return std::min(fallback, size);
-  const double rounded = is_end ? std::ceil(*bound) : std::floor(*bound);
-  if (rounded <= 0) return 0;
-  return std::min(static_cast<size_t>(rounded), size);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfig config) {
   if (!config.group_by.empty() || !config.split_by.empty()) {
     return Status::unsupported("group_by and split_by are not supported yet");
@@ -38,8 +26,9 @@ Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfi
     }
     view->config_.columns = std::move(names);
   }
-  for (const auto& [column, aggregate] : view->config_.aggregates) {
-    if (!schema.find(column)) return Status::invalid("aggregates name unknown column '{}'", column);
+  for (const auto& aggregate : view->config_.aggregates) {
+    if (!schema.find(aggregate.column))
+      return Status::invalid("aggregates name unknown column '{}'", aggregate.column);
   }
   PX_ASSIGN_OR_RETURN(view->filter_,
                       RowFilter::compile(schema, view->config_.filter,
@@ -136,18 +125,19 @@ bool FlatView::is_inverted(const ViewWindow& window) const {
   refresh();
   // As the reference: the start is compared before it is clamped to the view's rows.
   const double start = window.start_row ? std::floor(*window.start_row) : 0;
-  return start > static_cast<double>(clamp_bound(window.end_row, rows_.size(), rows_.size(), true));
+  return start >
+         static_cast<double>(clamp_window_bound(window.end_row, rows_.size(), rows_.size(), true));
 }
 
 Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
   refresh();
   Frame frame;
-  const size_t start_row = clamp_bound(window.start_row, 0, rows_.size(), false);
+  const size_t start_row = clamp_window_bound(window.start_row, 0, rows_.size(), false);
   const size_t end_row =
-      std::max(start_row, clamp_bound(window.end_row, rows_.size(), rows_.size(), true));
-  const size_t start_col = clamp_bound(window.start_col, 0, visible_.size(), false);
-  const size_t end_col =
-      std::max(start_col, clamp_bound(window.end_col, visible_.size(), visible_.size(), true));
+      std::max(start_row, clamp_window_bound(window.end_row, rows_.size(), rows_.size(), true));
+  const size_t start_col = clamp_window_bound(window.start_col, 0, visible_.size(), false);
+  const size_t end_col = std::max(
+      start_col, clamp_window_bound(window.end_col, visible_.size(), visible_.size(), true));
   frame.rows.assign(rows_.begin() + start_row, rows_.begin() + end_row);
 
   std::vector<FrameColumn> key_columns;

@@ -27,6 +27,9 @@ struct ViewWindow {
   bool leaves_only = false;  // grouped views: only rows at the deepest group level
 };
 
+// Clamps a window bound to [0, size]; starts round down, ends round up; none means `fallback`.
+size_t clamp_window_bound(std::optional<double> bound, size_t fallback, size_t size, bool is_end);
+
 // Where a read puts the "__ID__"/"__INDEX__" columns: to_json leads with them, to_columns
 // ends with them, CSV and NDJSON leave them out.
 enum class KeyColumns { kNone, kLeading, kTrailing };
@@ -52,6 +55,8 @@ class View {
   virtual Frame read(const ViewWindow& window, KeyColumns keys) const = 0;
   // Whether the window starts after its (clamped) end, which CSV reads refuse.
   virtual bool is_inverted(const ViewWindow& window) const = 0;
+  // An error when the view cannot read this window (an option it does not support).
+  virtual Status check_window(const ViewWindow& window) const { return Status::ok(); }
 
   // Tree operations of grouped views, by visible row; flat views change nothing. Each
   // answers how many rows appeared or disappeared.

@@ -63,6 +63,14 @@ struct FilterTerm {
 
 enum class FilterCombinator { kAnd, kOr };
 
+// An aggregate chosen for a column: "sum", or one that takes a second column, as
+// ["weighted mean", ["weight"]].
+struct AggregateChoice {
+  std::string column;
+  std::string name;
+  std::optional<std::string> argument;
+};
+
 struct ViewConfig {
   std::optional<std::vector<std::string>> columns;  // nullopt: every table column
   std::vector<std::string> group_by;
@@ -70,7 +78,7 @@ struct ViewConfig {
   std::vector<SortKey> sort;
   std::vector<FilterTerm> filter;
   std::optional<FilterCombinator> filter_op;
-  std::vector<std::pair<std::string, std::string>> aggregates;   // column, aggregate name
+  std::vector<AggregateChoice> aggregates;
   std::vector<std::pair<std::string, std::string>> expressions;  // name, expression text
 };
 

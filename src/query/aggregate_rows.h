@@ -1,0 +1,20 @@
+// Computes one aggregate over a group's rows, a typed loop per column. The rows come in
+// primary-key order, which "first" and "last" rely on.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/column.h"
+#include "core/table.h"
+#include "query/aggregate.h"
+
+namespace parallax {
+
+// Writes the aggregate of `input` over `rows` into `out` at `position`. `argument` is the
+// weight / "by" column of the aggregates that take one. Percentages of sums are written as
+// the plain sum; the view divides them once every group's sum is known.
+void aggregate_rows(AggregateKind kind, const Column& input, const Column* argument,
+                    std::span<const uint32_t> rows, Column& out, uint32_t position);
+
+}  // namespace parallax

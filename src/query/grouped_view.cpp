@@ -1,0 +1,571 @@
+#include "query/grouped_view.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <tuple>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "core/temporal.h"
+#include "query/aggregate_rows.h"
+
+namespace parallax {
+
+namespace {
+
+bool is_column_direction(SortDirection direction) {
+  return direction == SortDirection::kColumnAscending ||
+         direction == SortDirection::kColumnDescending ||
+         direction == SortDirection::kColumnAscendingAbs ||
+         direction == SortDirection::kColumnDescendingAbs;
+}
+
+bool is_descending(SortDirection direction) {
+  return direction == SortDirection::kDescending || direction == SortDirection::kDescendingAbs ||
+         direction == SortDirection::kColumnDescending ||
+         direction == SortDirection::kColumnDescendingAbs;
+}
+
+bool is_abs(SortDirection direction) {
+  return direction == SortDirection::kAscendingAbs || direction == SortDirection::kDescendingAbs ||
+         direction == SortDirection::kColumnAscendingAbs ||
+         direction == SortDirection::kColumnDescendingAbs;
+}
+
+// The hashable identity of a cell: whether it is valid, and its bits (strings by dictionary
+// code, floats by bit pattern, other types by value).
+int64_t cell_bits(const Column& column, uint32_t row) {
+  return visit_type(column.type(), [&](auto tag) -> int64_t {
+    using Storage = typename decltype(tag)::Storage;
+    const Storage value = column.value<Storage>(row);
+    if constexpr (std::is_same_v<Storage, double>) {
+      int64_t bits;
+      std::memcpy(&bits, &value, sizeof bits);
+      return bits;
+    } else {
+      return static_cast<int64_t>(value);
+    }
+  });
+}
+
+void append_key(std::string& path, const Column& column, uint32_t row) {
+  const bool valid = column.is_valid(row);
+  const int64_t bits = valid ? cell_bits(column, row) : 0;
+  path += valid ? '1' : '0';
+  path.append(reinterpret_cast<const char*>(&bits), sizeof bits);
+}
+
+// Orders two cells of one column: null first, strings by text, numbers by value (by
+// magnitude for the abs directions). Negative, zero or positive.
+int compare_cells(const Column& a_column, uint32_t a, const Column& b_column, uint32_t b,
+                  bool abs = false) {
+  const bool a_null = a_column.is_null(a), b_null = b_column.is_null(b);
+  if (a_null || b_null) return int(b_null) - int(a_null) == 0 ? 0 : (a_null ? -1 : 1);
+  return visit_type(a_column.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (std::is_same_v<Storage, uint32_t>) {
+      const int order = a_column.string_at(a).compare(b_column.string_at(b));
+      return order < 0 ? -1 : order > 0 ? 1 : 0;
+    } else {
+      double x = static_cast<double>(a_column.value<Storage>(a));
+      double y = static_cast<double>(b_column.value<Storage>(b));
+      if (abs) x = std::fabs(x), y = std::fabs(y);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+  });
+}
+
+// How a split value is written in a column path ("East|sales").
+std::string path_text(const Column& column, uint32_t row) {
+  if (column.is_null(row)) return "null";
+  switch (column.type()) {
+    case DataType::kBoolean:
+      return column.value<uint8_t>(row) ? "true" : "false";
+    case DataType::kInteger:
+      return std::to_string(column.value<int32_t>(row));
+    case DataType::kFloat: {
+      std::string text = std::to_string(column.value<double>(row));
+      return text;
+    }
+    case DataType::kString:
+      return std::string(column.string_at(row));
+    case DataType::kDate:
+      return format_date_iso(column.value<int32_t>(row));
+    case DataType::kDatetime:
+      return format_datetime_iso(column.value<int64_t>(row));
+  }
+  return {};
+}
+
+Scalar scalar_at(const Column& column, uint32_t row) {
+  if (column.is_null(row)) return Scalar::null(column.type());
+  return visit_type(column.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (std::is_same_v<Storage, uint32_t>) {
+      return Scalar::of_string(std::string(column.string_at(row)));
+    } else if constexpr (std::is_same_v<Storage, double>) {
+      return Scalar::of_float(column.value<double>(row));
+    } else {
+      return Scalar::of_integer(column.type(), column.value<Storage>(row));
+    }
+  });
+}
+
+}  // namespace
+
+Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& name) const {
+  const Schema& schema = table_->schema();
+  auto position = schema.find(name);
+  if (!position) return Status::invalid("unknown column '{}'", name);
+  const DataType type = schema.field(*position).type;
+  Aggregate aggregate{default_aggregate(type), std::nullopt};
+  for (const auto& choice : config_.aggregates) {
+    if (choice.column != name) continue;
+    PX_ASSIGN_OR_RETURN(aggregate.kind, aggregate_for(choice.name, type));
+    if (aggregate_takes_argument(aggregate.kind)) {
+      if (!choice.argument)
+        return Status::invalid("aggregate '{}' of '{}' needs a column", choice.name, name);
+      auto argument = schema.find(*choice.argument);
+      if (!argument) return Status::invalid("aggregates name unknown column '{}'", *choice.argument);
+      const DataType argument_type = schema.field(*argument).type;
+      if (argument_type != DataType::kFloat && argument_type != DataType::kInteger)
+        return Status::invalid("'{}' takes a numeric column, not '{}'", choice.name,
+                               *choice.argument);
+      aggregate.argument = *argument;
+    }
+  }
+  return ValueColumn{name, *position, aggregate, aggregate_result_type(aggregate.kind, type)};
+}
+
+Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, ViewConfig config) {
+  if (!config.expressions.empty()) return Status::unsupported("expressions are not supported yet");
+  const Schema& schema = table.schema();
+  std::unique_ptr<GroupedView> view(new GroupedView(table, std::move(config)));
+  ViewConfig& cfg = view->config_;
+  for (const auto& name : cfg.group_by) {
+    auto position = schema.find(name);
+    if (!position) return Status::invalid("group_by names unknown column '{}'", name);
+    view->group_by_.push_back(*position);
+  }
+  for (const auto& name : cfg.split_by) {
+    auto position = schema.find(name);
+    if (!position) return Status::invalid("split_by names unknown column '{}'", name);
+    view->split_by_.push_back(*position);
+  }
+  for (const auto& choice : cfg.aggregates) {
+    if (!schema.find(choice.column))
+      return Status::invalid("aggregates name unknown column '{}'", choice.column);
+  }
+  if (!cfg.columns) {
+    std::vector<std::string> names;
+    for (const auto& field : schema.fields()) names.push_back(field.name);
+    cfg.columns = std::move(names);
+  }
+  for (const auto& name : *cfg.columns) {
+    auto column = view->value_column(name);
+    if (!column.is_ok()) return Status::invalid("columns: {}", column.status().message());
+    view->values_.push_back(std::move(*column));
+  }
+  for (const auto& key : cfg.sort) {
+    if (key.direction == SortDirection::kNone) continue;
+    if (is_column_direction(key.direction)) {
+      if (cfg.split_by.empty() || view->column_sort_) continue;
+      auto found = std::find_if(view->values_.begin(), view->values_.end(),
+                                [&](const ValueColumn& v) { return v.name == key.column; });
+      if (found == view->values_.end())
+        return Status::invalid("sort names column '{}', which the view does not show", key.column);
+      view->column_sort_ = {static_cast<size_t>(found - view->values_.begin()), key.direction};
+      continue;
+    }
+    auto column = view->value_column(key.column);
+    if (!column.is_ok()) return Status::invalid("sort: {}", column.status().message());
+    view->row_sort_.emplace_back(std::move(*column), key.direction);
+  }
+  PX_ASSIGN_OR_RETURN(view->filter_,
+                      RowFilter::compile(schema, cfg.filter,
+                                         cfg.filter_op.value_or(FilterCombinator::kAnd)));
+  return view;
+}
+
+void GroupedView::refresh() const {
+  if (version_ == table_->version()) return;
+  std::vector<uint32_t> rows = table_->rows_in_natural_order();
+  if (!filter_.empty()) {
+    const std::vector<uint8_t> keep = filter_.evaluate(*table_);
+    std::erase_if(rows, [&](uint32_t row) { return !keep[row]; });
+  }
+  build_tree(rows);
+  build_combos(rows);
+  aggregate_nodes();
+  order_children();
+  layout_rows();
+  version_ = table_->version();
+}
+
+void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
+  nodes_.assign(1, Node{});
+  nodes_[0].rows = rows;
+  // (parent, key valid, key bits) -> child node.
+  using ChildKey = std::tuple<uint32_t, bool, int64_t>;
+  absl::flat_hash_map<ChildKey, uint32_t> children;
+  // Without group_by (split_by only), every row is its own group under a hidden total.
+  const size_t depth = group_by_.empty() ? 1 : group_by_.size();
+  for (const uint32_t row : rows) {
+    uint32_t node = 0;
+    for (size_t level = 0; level < depth; ++level) {
+      ChildKey key{node, true, row};
+      if (!group_by_.empty()) {
+        const Column& column = table_->column(group_by_[level]);
+        const bool valid = column.is_valid(row);
+        key = {node, valid, valid ? cell_bits(column, row) : 0};
+      }
+      auto [found, inserted] = children.try_emplace(key, static_cast<uint32_t>(nodes_.size()));
+      if (inserted) {
+        Node child;
+        child.parent = node;
+        child.depth = static_cast<uint32_t>(level + 1);
+        child.key_row = row;
+        child.path = nodes_[node].path;
+        if (!group_by_.empty()) append_key(child.path, table_->column(group_by_[level]), row);
+        nodes_[node].children.push_back(found->second);
+        nodes_.push_back(std::move(child));
+      }
+      node = found->second;
+      nodes_[node].rows.push_back(row);
+    }
+  }
+  // Each level's key, per node, for the row paths.
+  levels_.clear();
+  for (size_t level = 0; level < group_by_.size(); ++level) {
+    const Column& source = table_->column(group_by_[level]);
+    Column column(source.type());
+    column.resize(nodes_.size());
+    for (uint32_t node = 1; node < nodes_.size(); ++node) {
+      uint32_t ancestor = node;
+      while (nodes_[ancestor].depth > level + 1) ancestor = nodes_[ancestor].parent;
+      if (nodes_[ancestor].depth != level + 1) continue;
+      const uint32_t row = nodes_[ancestor].key_row;
+      if (source.is_null(row)) continue;
+      visit_type(source.type(), [&](auto tag) {
+        using Storage = typename decltype(tag)::Storage;
+        if constexpr (std::is_same_v<Storage, uint32_t>) {
+          column.set<uint32_t>(node, column.mutable_dictionary().intern(source.string_at(row)));
+        } else {
+          column.set<Storage>(node, source.value<Storage>(row));
+        }
+      });
+    }
+    levels_.push_back(std::move(column));
+  }
+}
+
+void GroupedView::build_combos(const std::vector<uint32_t>& rows) const {
+  combo_rows_.clear();
+  combo_of_row_.assign(table_->num_rows(), 0);
+  if (split_by_.empty()) {
+    combo_rows_.push_back(0);
+    return;
+  }
+  absl::flat_hash_map<std::string, uint32_t> combos;
+  std::string key;
+  for (const uint32_t row : rows) {
+    key.clear();
+    for (const size_t position : split_by_) append_key(key, table_->column(position), row);
+    auto [found, inserted] = combos.try_emplace(key, static_cast<uint32_t>(combo_rows_.size()));
+    if (inserted) combo_rows_.push_back(row);
+    combo_of_row_[row] = found->second;
+  }
+  // Combinations in order of their values, level by level, null first.
+  std::vector<uint32_t> order(combo_rows_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    for (const size_t position : split_by_) {
+      const Column& column = table_->column(position);
+      const int order = compare_cells(column, combo_rows_[a], column, combo_rows_[b]);
+      if (order != 0) return order < 0;
+    }
+    return false;
+  });
+  std::vector<uint32_t> rank(order.size());
+  for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+  std::vector<uint32_t> sorted_rows(order.size());
+  for (uint32_t i = 0; i < order.size(); ++i) sorted_rows[i] = combo_rows_[order[i]];
+  combo_rows_ = std::move(sorted_rows);
+  for (const uint32_t row : rows) combo_of_row_[row] = rank[combo_of_row_[row]];
+}
+
+void GroupedView::aggregate_nodes() const {
+  const size_t num_nodes = nodes_.size();
+  auto new_column = [&](DataType type) {
+    Column column(type);
+    column.resize(num_nodes);
+    return column;
+  };
+  cells_.clear();
+  for (size_t combo = 0; combo < combo_rows_.size(); ++combo) {
+    std::vector<Column> columns;
+    for (const auto& value : values_) columns.push_back(new_column(value.result_type));
+    cells_.push_back(std::move(columns));
+  }
+  auto aggregate = [&](const ValueColumn& value, std::span<const uint32_t> rows, Column& out,
+                       uint32_t node) {
+    const Column* argument =
+        value.aggregate.argument ? &table_->column(*value.aggregate.argument) : nullptr;
+    aggregate_rows(value.aggregate.kind, table_->column(value.position), argument, rows, out,
+                   node);
+  };
+  std::vector<uint32_t> by_combo;
+  for (uint32_t node = 0; node < num_nodes; ++node) {
+    const std::vector<uint32_t>& rows = nodes_[node].rows;
+    if (split_by_.empty()) {
+      for (size_t v = 0; v < values_.size(); ++v) aggregate(values_[v], rows, cells_[0][v], node);
+      continue;
+    }
+    // The node's rows by split combination (stable, so each run keeps primary-key order).
+    by_combo = rows;
+    std::stable_sort(by_combo.begin(), by_combo.end(),
+                     [&](uint32_t a, uint32_t b) { return combo_of_row_[a] < combo_of_row_[b]; });
+    for (size_t start = 0; start < by_combo.size();) {
+      const uint32_t combo = combo_of_row_[by_combo[start]];
+      size_t end = start;
+      while (end < by_combo.size() && combo_of_row_[by_combo[end]] == combo) ++end;
+      const std::span<const uint32_t> run(by_combo.data() + start, end - start);
+      for (size_t v = 0; v < values_.size(); ++v) aggregate(values_[v], run, cells_[combo][v], node);
+      start = end;
+    }
+  }
+  // Percentages: each sum over its parent's (or the total's) sum, in the same combination.
+  for (size_t v = 0; v < values_.size(); ++v) {
+    const AggregateKind kind = values_[v].aggregate.kind;
+    if (kind != AggregateKind::kPctSumParent && kind != AggregateKind::kPctSumTotal) continue;
+    for (auto& columns : cells_) {
+      const Column sums = columns[v];
+      Column& out = columns[v];
+      for (uint32_t node = 0; node < num_nodes; ++node) {
+        if (sums.is_null(node)) continue;
+        const uint32_t base = kind == AggregateKind::kPctSumParent && node != 0 ? nodes_[node].parent : 0;
+        const double denominator = sums.is_null(base) ? 0 : sums.value<double>(base);
+        out.set<double>(node, 100.0 * sums.value<double>(node) / denominator);
+        if (std::isnan(out.value<double>(node))) out.set_null(node);
+      }
+    }
+  }
+  sort_cells_.clear();
+  for (const auto& [value, direction] : row_sort_) {
+    Column column = new_column(value.result_type);
+    for (uint32_t node = 0; node < num_nodes; ++node) aggregate(value, nodes_[node].rows, column, node);
+    sort_cells_.push_back(std::move(column));
+  }
+}
+
+void GroupedView::order_children() const {
+  for (auto& node : nodes_) {
+    auto& children = node.children;
+    if (children.empty()) continue;
+    const size_t level = nodes_[children[0]].depth - 1;
+    if (!group_by_.empty()) {
+      const Column& column = table_->column(group_by_[level]);
+      std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
+        return compare_cells(column, nodes_[a].key_row, column, nodes_[b].key_row) < 0;
+      });
+    }
+    if (row_sort_.empty()) continue;
+    std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
+      for (size_t k = 0; k < row_sort_.size(); ++k) {
+        const SortDirection direction = row_sort_[k].second;
+        const Column& column = sort_cells_[k];
+        int order = compare_cells(column, a, column, b, is_abs(direction));
+        if (is_descending(direction)) order = -order;
+        if (order != 0) return order < 0;
+      }
+      return false;
+    });
+  }
+  // "col asc/desc": split combinations ordered by the total row's value of that column.
+  if (column_sort_) {
+    const auto [v, direction] = *column_sort_;
+    std::vector<size_t> order(cells_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      int result = compare_cells(cells_[a][v], 0, cells_[b][v], 0, is_abs(direction));
+      if (is_descending(direction)) result = -result;
+      return result < 0;
+    });
+    std::vector<std::vector<Column>> cells;
+    std::vector<uint32_t> rows;
+    for (const size_t i : order) {
+      cells.push_back(std::move(cells_[i]));
+      rows.push_back(combo_rows_[i]);
+    }
+    cells_ = std::move(cells);
+    combo_rows_ = std::move(rows);
+  }
+}
+
+void GroupedView::layout_rows() const {
+  visible_.clear();
+  // Depth-first, skipping the children of collapsed groups; no totals row without group_by.
+  std::vector<uint32_t> stack{0};
+  while (!stack.empty()) {
+    const uint32_t node = stack.back();
+    stack.pop_back();
+    if (node != 0 || !group_by_.empty()) visible_.push_back(node);
+    if (node != 0 && is_collapsed(node)) continue;
+    if (node == 0 && collapsed_.contains(std::string())) continue;
+    const auto& children = nodes_[node].children;
+    for (auto child = children.rbegin(); child != children.rend(); ++child) stack.push_back(*child);
+  }
+}
+
+size_t GroupedView::num_rows() const {
+  refresh();
+  return visible_.size();
+}
+
+size_t GroupedView::num_columns() const {
+  refresh();
+  return cells_.size() * values_.size();
+}
+
+std::vector<Field> GroupedView::schema() const {
+  std::vector<Field> fields;
+  for (const auto& value : values_) {
+    const DataType input = table_->schema().field(value.position).type;
+    fields.push_back({value.name, aggregate_schema_type(value.aggregate.kind, input)});
+  }
+  return fields;
+}
+
+std::pair<size_t, size_t> GroupedView::column_at(size_t index) const {
+  return {index / values_.size(), index % values_.size()};
+}
+
+std::vector<std::string> GroupedView::column_paths() const {
+  refresh();
+  std::vector<std::string> paths;
+  for (size_t index = 0; index < num_columns(); ++index) {
+    const auto [combo, v] = column_at(index);
+    std::string path;
+    for (const size_t position : split_by_) {
+      path += path_text(table_->column(position), combo_rows_[combo]);
+      path += '|';
+    }
+    paths.push_back(path + values_[v].name);
+  }
+  return paths;
+}
+
+Result<std::pair<Scalar, Scalar>> GroupedView::min_max(const std::string& name) const {
+  refresh();
+  std::optional<size_t> v;
+  for (size_t i = 0; i < values_.size(); ++i) {
+    if (values_[i].name == name) v = i;
+  }
+  if (!v) return Status::invalid("min_max names unknown column '{}'", name);
+  // Over every group below the totals row, in every split combination.
+  std::optional<std::pair<size_t, uint32_t>> low, high;
+  for (size_t combo = 0; combo < cells_.size(); ++combo) {
+    const Column& column = cells_[combo][*v];
+    for (uint32_t node = 1; node < nodes_.size(); ++node) {
+      if (column.is_null(node)) continue;
+      if (!low || compare_cells(column, node, cells_[low->first][*v], low->second) < 0)
+        low = {{combo, node}};
+      if (!high || compare_cells(column, node, cells_[high->first][*v], high->second) > 0)
+        high = {{combo, node}};
+    }
+  }
+  const DataType type = values_[*v].result_type;
+  auto scalar = [&](const auto& at) {
+    return at ? scalar_at(cells_[at->first][*v], at->second) : Scalar::null(type);
+  };
+  return std::make_pair(scalar(low), scalar(high));
+}
+
+bool GroupedView::is_inverted(const ViewWindow& window) const {
+  refresh();
+  const double start = window.start_row ? std::floor(*window.start_row) : 0;
+  return start > static_cast<double>(clamp_window_bound(window.end_row, visible_.size(),
+                                                        visible_.size(), true));
+}
+
+Status GroupedView::check_window(const ViewWindow& window) const {
+  if (window.index) return Status::unsupported("the index option of grouped views");
+  return Status::ok();
+}
+
+Frame GroupedView::read(const ViewWindow& window, KeyColumns keys) const {
+  refresh();
+  std::vector<uint32_t> rows = visible_;
+  if (window.leaves_only) {
+    const uint32_t leaf_depth = static_cast<uint32_t>(std::max<size_t>(group_by_.size(), 1));
+    std::erase_if(rows, [&](uint32_t node) { return nodes_[node].depth != leaf_depth; });
+  }
+  const size_t columns = num_columns();
+  const size_t start_row = clamp_window_bound(window.start_row, 0, rows.size(), false);
+  const size_t end_row =
+      std::max(start_row, clamp_window_bound(window.end_row, rows.size(), rows.size(), true));
+  const size_t start_col = clamp_window_bound(window.start_col, 0, columns, false);
+  const size_t end_col =
+      std::max(start_col, clamp_window_bound(window.end_col, columns, columns, true));
+  Frame frame;
+  frame.rows.assign(rows.begin() + start_row, rows.begin() + end_row);
+  if (!group_by_.empty()) {
+    FrameRowPath path;
+    for (size_t level = 0; level < group_by_.size(); ++level) {
+      path.levels.push_back(
+          {config_.group_by[level] + " (Group by " + std::to_string(level + 1) + ")", &levels_[level]});
+    }
+    for (const uint32_t node : frame.rows) path.depths.push_back(static_cast<uint8_t>(nodes_[node].depth));
+    path.with_id = window.id && keys != KeyColumns::kNone;
+    frame.row_path = std::move(path);
+  }
+  const std::vector<std::string> paths = column_paths();
+  for (size_t index = start_col; index < end_col; ++index) {
+    const auto [combo, v] = column_at(index);
+    frame.columns.push_back({paths[index], &cells_[combo][v]});
+  }
+  return frame;
+}
+
+Result<int64_t> GroupedView::expand(size_t row) {
+  refresh();
+  if (row >= visible_.size() || group_by_.empty()) return int64_t{0};
+  const uint32_t node = visible_[row];
+  if (nodes_[node].children.empty() || !collapsed_.contains(nodes_[node].path)) return int64_t{0};
+  const size_t before = visible_.size();
+  collapsed_.erase(nodes_[node].path);
+  layout_rows();
+  return static_cast<int64_t>(visible_.size() - before);
+}
+
+Result<int64_t> GroupedView::collapse(size_t row) {
+  refresh();
+  if (row >= visible_.size() || group_by_.empty()) return int64_t{0};
+  const uint32_t node = visible_[row];
+  if (nodes_[node].children.empty() || collapsed_.contains(nodes_[node].path)) return int64_t{0};
+  const size_t before = visible_.size();
+  // Collapsing a group collapses its descendants too: expanding it shows one level.
+  std::vector<uint32_t> stack{node};
+  while (!stack.empty()) {
+    const uint32_t next = stack.back();
+    stack.pop_back();
+    if (nodes_[next].children.empty()) continue;
+    collapsed_.insert(nodes_[next].path);
+    for (const uint32_t child : nodes_[next].children) stack.push_back(child);
+  }
+  layout_rows();
+  return static_cast<int64_t>(before - visible_.size());
+}
+
+Status GroupedView::set_depth(size_t depth) {
+  refresh();
+  collapsed_.clear();
+  for (const auto& node : nodes_) {
+    if (node.depth >= depth && !node.children.empty()) collapsed_.insert(node.path);
+  }
+  layout_rows();
+  return Status::ok();
+}
+
+}  // namespace parallax
