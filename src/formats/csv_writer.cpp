@@ -44,7 +44,7 @@ void append_cell(std::string& out, const Column& column, uint32_t row) {
 
 std::string write_csv(const Frame& frame) {
   std::string out;
-  if (frame.columns.empty()) return out;
+  if (frame.columns.empty() && !frame.row_path) return out;
   // Grouped views lead with one column per group level, empty below the row's depth.
   const std::vector<FrameColumn> no_levels;
   const auto& levels = frame.row_path ? frame.row_path->levels : no_levels;

@@ -41,8 +41,12 @@ constexpr std::array<std::pair<std::string_view, AggregateKind>, 31> kNames{{
     {"max by", AggregateKind::kMaxBy},
 }};
 
-bool is_numeric(DataType type) { return type == DataType::kInteger || type == DataType::kFloat; }
-bool is_temporal(DataType type) { return type == DataType::kDate || type == DataType::kDatetime; }
+bool is_numeric(DataType type) {
+  return type == DataType::kInteger || type == DataType::kFloat;
+}
+bool is_temporal(DataType type) {
+  return type == DataType::kDate || type == DataType::kDatetime;
+}
 
 // Which types take each aggregate (the reference's get_features answer).
 bool accepts(AggregateKind kind, DataType type) {

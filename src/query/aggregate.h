@@ -14,8 +14,8 @@ namespace parallax {
 
 enum class AggregateKind {
   kSum,
-  kAbsSum,     // |sum|
-  kSumAbs,     // sum of |value|
+  kAbsSum,  // |sum|
+  kSumAbs,  // sum of |value|
   kSumNotNull,
   kAny,
   kAvg,  // also "mean"

@@ -158,6 +158,7 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
       if (count == 0) return out.set_null(position);
       const double mean = sum / static_cast<double>(count);
       if (kind == K::kAvg) return write_number(out, position, mean);
+      if (count < 2) return out.set_null(position);  // as the reference: no spread of one value
       double squares = 0;
       for (const uint32_t row : rows) {
         if (!cells.null(row)) squares += (cells.number(row) - mean) * (cells.number(row) - mean);
@@ -206,8 +207,8 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
     case K::kMax:
     case K::kMin: {
       // Null orders below every value, so one null is the minimum; max skips nulls.
-      if (kind == K::kMin && std::any_of(rows.begin(), rows.end(),
-                                         [&](uint32_t row) { return cells.null(row); })) {
+      if (kind == K::kMin &&
+          std::any_of(rows.begin(), rows.end(), [&](uint32_t row) { return cells.null(row); })) {
         return out.set_null(position);
       }
       if (auto row = extreme(kind == K::kMax)) return cells.copy(*row, out, position);
@@ -250,7 +251,7 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
     case K::kUnique:
     case K::kDominant:
     case K::kJoin: {
-      if (rows.empty()) return out.set_null(position);
+      if (rows.empty() && kind != K::kUnique) return out.set_null(position);
       const std::vector<uint32_t> sorted = sorted_rows();
       // Runs of equal values in sorted order, as (first row of the run, length).
       std::vector<std::pair<uint32_t, size_t>> runs;
@@ -265,6 +266,7 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
         return out.set<int32_t>(position, static_cast<int32_t>(runs.size()));
       }
       if (kind == K::kUnique) {
+        if (runs.empty()) return write_zero(out, position);
         if (runs.size() == 1) return cells.copy(runs[0].first, out, position);
         return out.set_null(position);
       }

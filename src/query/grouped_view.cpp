@@ -119,6 +119,11 @@ Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& na
   auto position = schema.find(name);
   if (!position) return Status::invalid("unknown column '{}'", name);
   const DataType type = schema.field(*position).type;
+  // Without group_by every row is its own group, and the reference shows its values as they
+  // are (a null as the type's zero), whatever aggregate the config names.
+  if (config_.group_by.empty()) {
+    return ValueColumn{name, *position, {AggregateKind::kAny, std::nullopt}, type};
+  }
   Aggregate aggregate{default_aggregate(type), std::nullopt};
   for (const auto& choice : config_.aggregates) {
     if (choice.column != name) continue;
@@ -127,7 +132,8 @@ Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& na
       if (!choice.argument)
         return Status::invalid("aggregate '{}' of '{}' needs a column", choice.name, name);
       auto argument = schema.find(*choice.argument);
-      if (!argument) return Status::invalid("aggregates name unknown column '{}'", *choice.argument);
+      if (!argument)
+        return Status::invalid("aggregates name unknown column '{}'", *choice.argument);
       const DataType argument_type = schema.field(*argument).type;
       if (argument_type != DataType::kFloat && argument_type != DataType::kInteger)
         return Status::invalid("'{}' takes a numeric column, not '{}'", choice.name,
@@ -182,9 +188,11 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
     if (!column.is_ok()) return Status::invalid("sort: {}", column.status().message());
     view->row_sort_.emplace_back(std::move(*column), key.direction);
   }
-  PX_ASSIGN_OR_RETURN(view->filter_,
-                      RowFilter::compile(schema, cfg.filter,
-                                         cfg.filter_op.value_or(FilterCombinator::kAnd)));
+  // The reference leaves "col ..." sorts out of the config it echoes.
+  std::erase_if(cfg.sort, [](const SortKey& key) { return is_column_direction(key.direction); });
+  PX_ASSIGN_OR_RETURN(
+      view->filter_,
+      RowFilter::compile(schema, cfg.filter, cfg.filter_op.value_or(FilterCombinator::kAnd)));
   return view;
 }
 
@@ -199,8 +207,38 @@ void GroupedView::refresh() const {
   build_combos(rows);
   aggregate_nodes();
   order_children();
+  carry_any_up();
   layout_rows();
   version_ = table_->version();
+}
+
+void GroupedView::carry_any_up() const {
+  // The reference computes "any" of a group from its children: the first child, in display
+  // order, that has a value. Children come after their parents in nodes_, so walking
+  // backwards settles every child before its parent.
+  for (size_t v = 0; v < values_.size(); ++v) {
+    if (values_[v].aggregate.kind != AggregateKind::kAny || group_by_.empty()) continue;
+    const Column& input = table_->column(values_[v].position);
+    for (size_t combo = 0; combo < cells_.size(); ++combo) {
+      Column& column = cells_[combo][v];
+      // Whether a group has a non-null input value in this combination.
+      auto has_value = [&](uint32_t node) {
+        return std::any_of(nodes_[node].rows.begin(), nodes_[node].rows.end(), [&](uint32_t row) {
+          return input.is_valid(row) && (split_by_.empty() || combo_of_row_[row] == combo);
+        });
+      };
+      for (size_t node = nodes_.size(); node-- > 0;) {
+        for (const uint32_t child : nodes_[node].children) {
+          if (column.is_null(child) || !has_value(child)) continue;
+          visit_type(column.type(), [&](auto tag) {
+            using Storage = typename decltype(tag)::Storage;
+            column.set<Storage>(node, column.value<Storage>(child));
+          });
+          break;
+        }
+      }
+    }
+  }
 }
 
 void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
@@ -312,9 +350,11 @@ void GroupedView::aggregate_nodes() const {
                        uint32_t node) {
     const Column* argument =
         value.aggregate.argument ? &table_->column(*value.aggregate.argument) : nullptr;
-    aggregate_rows(value.aggregate.kind, table_->column(value.position), argument, rows, out,
-                   node);
+    aggregate_rows(value.aggregate.kind, table_->column(value.position), argument, rows, out, node);
   };
+  // The totals row of an empty table has no values at all (a filter that keeps no row
+  // still aggregates, to 0 for a sum).
+  if (table_->num_rows() == 0) return;
   std::vector<uint32_t> by_combo;
   for (uint32_t node = 0; node < num_nodes; ++node) {
     const std::vector<uint32_t>& rows = nodes_[node].rows;
@@ -331,7 +371,8 @@ void GroupedView::aggregate_nodes() const {
       size_t end = start;
       while (end < by_combo.size() && combo_of_row_[by_combo[end]] == combo) ++end;
       const std::span<const uint32_t> run(by_combo.data() + start, end - start);
-      for (size_t v = 0; v < values_.size(); ++v) aggregate(values_[v], run, cells_[combo][v], node);
+      for (size_t v = 0; v < values_.size(); ++v)
+        aggregate(values_[v], run, cells_[combo][v], node);
       start = end;
     }
   }
@@ -344,7 +385,8 @@ void GroupedView::aggregate_nodes() const {
       Column& out = columns[v];
       for (uint32_t node = 0; node < num_nodes; ++node) {
         if (sums.is_null(node)) continue;
-        const uint32_t base = kind == AggregateKind::kPctSumParent && node != 0 ? nodes_[node].parent : 0;
+        const uint32_t base =
+            kind == AggregateKind::kPctSumParent && node != 0 ? nodes_[node].parent : 0;
         const double denominator = sums.is_null(base) ? 0 : sums.value<double>(base);
         out.set<double>(node, 100.0 * sums.value<double>(node) / denominator);
         if (std::isnan(out.value<double>(node))) out.set_null(node);
@@ -354,7 +396,8 @@ void GroupedView::aggregate_nodes() const {
   sort_cells_.clear();
   for (const auto& [value, direction] : row_sort_) {
     Column column = new_column(value.result_type);
-    for (uint32_t node = 0; node < num_nodes; ++node) aggregate(value, nodes_[node].rows, column, node);
+    for (uint32_t node = 0; node < num_nodes; ++node)
+      aggregate(value, nodes_[node].rows, column, node);
     sort_cells_.push_back(std::move(column));
   }
 }
@@ -430,10 +473,16 @@ size_t GroupedView::num_columns() const {
 
 std::vector<Field> GroupedView::schema() const {
   std::vector<Field> fields;
-  for (const auto& value : values_) {
+  auto add = [&](const ValueColumn& value) {
+    for (const auto& field : fields) {
+      if (field.name == value.name) return;
+    }
     const DataType input = table_->schema().field(value.position).type;
     fields.push_back({value.name, aggregate_schema_type(value.aggregate.kind, input)});
-  }
+  };
+  for (const auto& value : values_) add(value);
+  // The reference's schema also lists the hidden columns that rows are sorted by.
+  for (const auto& [value, direction] : row_sort_) add(value);
   return fields;
 }
 
@@ -485,8 +534,8 @@ Result<std::pair<Scalar, Scalar>> GroupedView::min_max(const std::string& name) 
 bool GroupedView::is_inverted(const ViewWindow& window) const {
   refresh();
   const double start = window.start_row ? std::floor(*window.start_row) : 0;
-  return start > static_cast<double>(clamp_window_bound(window.end_row, visible_.size(),
-                                                        visible_.size(), true));
+  return start > static_cast<double>(
+                     clamp_window_bound(window.end_row, visible_.size(), visible_.size(), true));
 }
 
 Status GroupedView::check_window(const ViewWindow& window) const {
@@ -514,9 +563,11 @@ Frame GroupedView::read(const ViewWindow& window, KeyColumns keys) const {
     FrameRowPath path;
     for (size_t level = 0; level < group_by_.size(); ++level) {
       path.levels.push_back(
-          {config_.group_by[level] + " (Group by " + std::to_string(level + 1) + ")", &levels_[level]});
+          {config_.group_by[level] + " (Group by " + std::to_string(level + 1) + ")",
+           &levels_[level]});
     }
-    for (const uint32_t node : frame.rows) path.depths.push_back(static_cast<uint8_t>(nodes_[node].depth));
+    for (const uint32_t node : frame.rows)
+      path.depths.push_back(static_cast<uint8_t>(nodes_[node].depth));
     path.with_id = window.id && keys != KeyColumns::kNone;
     frame.row_path = std::move(path);
   }

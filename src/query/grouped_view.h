@@ -61,6 +61,7 @@ class GroupedView final : public View {
   void build_combos(const std::vector<uint32_t>& rows) const;
   void aggregate_nodes() const;
   void order_children() const;
+  void carry_any_up() const;
   void layout_rows() const;
   bool is_collapsed(uint32_t node) const { return collapsed_.contains(nodes_[node].path); }
   // The combo and value column shown at visible column `index`.
@@ -78,12 +79,12 @@ class GroupedView final : public View {
 
   mutable std::optional<uint64_t> version_;
   mutable std::vector<Node> nodes_;
-  mutable std::vector<uint32_t> combo_rows_;  // a table row of each split combination, in order
-  mutable std::vector<uint32_t> combo_of_row_;              // by table row
-  mutable std::vector<std::vector<Column>> cells_;          // [combo][value]: one cell per node
-  mutable std::vector<Column> sort_cells_;                  // [row sort key]: one per node
-  mutable std::vector<Column> levels_;                      // [group level]: key per node
-  mutable std::vector<uint32_t> visible_;                   // nodes in display order
+  mutable std::vector<uint32_t> combo_rows_;    // a table row of each split combination, in order
+  mutable std::vector<uint32_t> combo_of_row_;  // by table row
+  mutable std::vector<std::vector<Column>> cells_;  // [combo][value]: one cell per node
+  mutable std::vector<Column> sort_cells_;          // [row sort key]: one per node
+  mutable std::vector<Column> levels_;              // [group level]: key per node
+  mutable std::vector<uint32_t> visible_;           // nodes in display order
 };
 
 }  // namespace parallax

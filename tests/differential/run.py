@@ -284,6 +284,8 @@ def main(argv=None):
     ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--generated", type=int, default=None, help="generated scripts (default 300, 0 with paths)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--grouped", type=int, default=0,
+                    help="also N grouped-view scripts from generate_grouped.py (same --seed)")
     ap.add_argument("--keep", metavar="DIR", help="keep generated scripts and both outputs in DIR")
     ap.add_argument("--expected-cache", metavar="DIR", help="cache oracle outputs by script sha256")
     ap.add_argument("--oracle-only", action="store_true", help="only run the oracle; print the error fraction")
@@ -325,6 +327,9 @@ def main(argv=None):
     if ngen:
         import generate
         scripts += generate.generate(gen_dir, ngen, args.seed)
+    if args.grouped:
+        import generate_grouped
+        scripts += generate_grouped.generate_grouped(gen_dir, args.grouped, args.seed)
 
     cache_dir = None
     if args.expected_cache:
