@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include "core/temporal.h"
 
@@ -247,7 +247,20 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
       }
       return cells.copy(sorted[index], out, position);
     }
-    case K::kDistinctCount:
+    case K::kDistinctCount: {
+      // Hashes cells instead of sorting them: strings by dictionary code, no text compares.
+      if (rows.empty()) return out.set_null(position);
+      absl::flat_hash_set<Storage> seen;
+      bool any_null = false;
+      for (const uint32_t row : rows) {
+        if (cells.null(row)) {
+          any_null = true;
+        } else {
+          seen.insert(cells.values[row]);
+        }
+      }
+      return out.set<int32_t>(position, static_cast<int32_t>(seen.size() + any_null));
+    }
     case K::kUnique:
     case K::kDominant:
     case K::kJoin: {
@@ -261,9 +274,6 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
         } else {
           runs.emplace_back(row, 1);
         }
-      }
-      if (kind == K::kDistinctCount) {
-        return out.set<int32_t>(position, static_cast<int32_t>(runs.size()));
       }
       if (kind == K::kUnique) {
         if (runs.empty()) return write_zero(out, position);
