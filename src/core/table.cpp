@@ -144,8 +144,18 @@ Result<ChangeSet> Table::apply(const RowBatch& batch, bool initial_load) {
 
   for (size_t position = 0; position < columns_.size(); ++position) {
     Column& column = columns_[position];
-    column.resize(num_rows_);
     const BatchColumn* source = batch.find(schema_.field(position).name);
+    if (source != nullptr && !source->present && rows_before == 0 && !index_position_ &&
+        num_rows_ == batch.num_rows && column.dictionary().size() == 0) {
+      // Every row is new and lands where the batch has it (a first load, usually): take the
+      // column whole instead of cell by cell. Null cells hold zeros, as set_null leaves them.
+      column = source->values;
+      for (size_t row = 0; row < num_rows_; ++row) {
+        if (column.is_null(row)) column.set_null(row);
+      }
+      continue;
+    }
+    column.resize(num_rows_);
     if (source == nullptr) {
       for (size_t row = 0; row < batch.num_rows; ++row) {
         if (overwrite_all[row] && targets[row] < rows_before) column.set_null(targets[row]);

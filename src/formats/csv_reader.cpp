@@ -1,5 +1,6 @@
 #include "formats/csv_reader.h"
 
+#include <atomic>
 #include <cstring>
 #include <future>
 #include <string>
@@ -159,41 +160,44 @@ Result<RowBatch> read_csv(std::string_view text, const Schema* schema) {
   batch.num_rows = num_columns > 0 ? tokens.columns[0].size() : 0;
   Schema seen;
   std::vector<const std::vector<FieldRef>*> sources;  // the fields of each batch column
-  std::vector<uint8_t> all_null_columns;
+  std::vector<uint8_t> inferred;                      // whether the column's type is inferred
   for (size_t i = 0; i < num_columns; ++i) {
     // A repeated header is renamed "a*", "a**", ... as the reference does.
     std::string& name = tokens.header[i];
     while (!seen.add({name, DataType::kString})) name += '*';
-    DataType type;
-    bool all_null = false;
+    DataType type = DataType::kString;  // decided by inference below when there is no schema
     if (schema != nullptr) {
       auto position = schema->find(name);
       if (!position) continue;  // the reference ignores columns the table lacks
       type = schema->field(*position).type;
-    } else {
-      const auto inferred = infer_column(tokens.buffer, tokens.columns[i]);
-      all_null = !inferred;
-      type = inferred.value_or(DataType::kString);
     }
     batch.columns.push_back({name, Column(type), std::nullopt});
     sources.push_back(&tokens.columns[i]);
-    all_null_columns.push_back(all_null);
+    inferred.push_back(schema == nullptr);
   }
-  // Columns convert independently: spread them over two threads when the input is large.
+  // Columns infer and convert independently: spread them over two threads when the input is
+  // large (inference reads every cell, so it is worth sharing out too).
   const size_t num_converted = batch.columns.size();
   std::vector<Status> results(num_converted);
-  auto convert_range = [&](size_t first, size_t step) {
-    for (size_t i = first; i < num_converted; i += step) {
-      results[i] = convert_column(tokens.buffer, *sources[i], batch.columns[i].name,
-                                  all_null_columns[i], batch.columns[i].values);
+  std::atomic<size_t> next_column{0};  // columns differ in cost: each thread takes the next
+  auto convert_columns = [&] {
+    for (size_t i = next_column++; i < num_converted; i = next_column++) {
+      bool all_null = false;
+      if (inferred[i]) {
+        const auto type = infer_column(tokens.buffer, *sources[i]);
+        all_null = !type;
+        batch.columns[i].values = Column(type.value_or(DataType::kString));
+      }
+      results[i] = convert_column(tokens.buffer, *sources[i], batch.columns[i].name, all_null,
+                                  batch.columns[i].values);
     }
   };
   if (batch.num_rows * num_converted > 200'000 && num_converted > 1) {
-    auto other = std::async(std::launch::async, convert_range, 1, 2);
-    convert_range(0, 2);
+    auto other = std::async(std::launch::async, convert_columns);
+    convert_columns();
     other.get();
   } else {
-    convert_range(0, 1);
+    convert_columns();
   }
   for (const auto& status : results) PX_RETURN_IF_ERROR(status);
   return batch;

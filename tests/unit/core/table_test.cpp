@@ -31,6 +31,43 @@ std::vector<int32_t> values_in_order(const Table& table, size_t column) {
   return out;
 }
 
+TEST(Table, FirstLoadTakenWholeKeepsNullsStringsAndLaterUpdates) {
+  // A first load without index takes the batch's columns whole; a null cell there may hold
+  // any value, and must still read as null and hold zero like cells set null one by one.
+  RowBatch batch;
+  batch.num_rows = 3;
+  BatchColumn s{"s", Column(DataType::kString), std::nullopt};
+  BatchColumn v{"v", Column(DataType::kInteger), std::nullopt};
+  s.values.append_string("b");
+  s.values.append_null();
+  s.values.append_string("a");
+  v.values.append<int32_t>(7);
+  v.values.append<int32_t>(9);
+  v.values.mutable_validity().set(1, false);
+  v.values.append<int32_t>(8);
+  batch.columns.push_back(std::move(s));
+  batch.columns.push_back(std::move(v));
+  auto table =
+      Table::create(Schema({{"s", DataType::kString}, {"v", DataType::kInteger}}), {}).value();
+  ASSERT_TRUE(table->load(batch).is_ok());
+  ASSERT_EQ(table->num_rows(), 3u);
+  EXPECT_EQ(table->column(0).string_at(0), "b");
+  EXPECT_TRUE(table->column(0).is_null(1));
+  EXPECT_EQ(table->column(0).string_at(2), "a");
+  EXPECT_TRUE(table->column(1).is_null(1));
+  EXPECT_EQ(table->column(1).value<int32_t>(1), 0);
+  // Later updates go cell by cell into the same dictionary.
+  RowBatch more;
+  more.num_rows = 1;
+  BatchColumn s2{"s", Column(DataType::kString), std::nullopt};
+  s2.values.append_string("a");
+  more.columns.push_back(std::move(s2));
+  ASSERT_TRUE(table->update(more).is_ok());
+  EXPECT_EQ(table->column(0).string_at(3), "a");
+  EXPECT_EQ(table->column(0).value<uint32_t>(3), table->column(0).value<uint32_t>(2));
+  EXPECT_TRUE(table->column(1).is_null(3));
+}
+
 TEST(Table, UpsertsByIndexAndLastDuplicateWins) {
   auto table = Table::create(key_value_schema(), {.index = "k"}).value();
   ASSERT_TRUE(table->update(key_value_batch({1, 1, 2, 1}, {1, 2, 3, 4})).is_ok());
