@@ -40,10 +40,12 @@ Result<Tokenized> tokenize(std::string_view text) {
 
   while (pos < size) {
     record.clear();
+    bool quoted = false;  // a record of one quoted empty field ("") is a row, not a blank line
     // One record.
     while (true) {
       FieldRef field{static_cast<uint32_t>(pos), 0};
       if (pos < size && data[pos] == '"') {
+        quoted = true;
         size_t write = pos;
         field.offset = static_cast<uint32_t>(write);
         ++pos;
@@ -83,7 +85,7 @@ Result<Tokenized> tokenize(std::string_view text) {
       break;
     }
     const size_t record_line = line++;
-    if (record.size() == 1 && record[0].length == 0) continue;  // blank line
+    if (record.size() == 1 && record[0].length == 0 && !quoted) continue;  // blank line
     if (!header_done) {
       for (const auto& field : record) out.header.emplace_back(data + field.offset, field.length);
       out.columns.resize(record.size());

@@ -264,6 +264,8 @@ def encode(rng, table, rows, fmt, typed, col_names=None):
             v = r.get(c.name)
             if c.type == "string" and v is not None and force:
                 fields.append(csv_quote(v, True))
+            elif v is None and len(cols) == 1:
+                fields.append('""')  # a blank line is no row; a quoted empty field is a null
             else:
                 fields.append(c.csv_value(v))
         lines.append(",".join(fields))
@@ -316,7 +318,7 @@ class Scenario:
         t = Table(name, cols, index, limit)
         mode = rng.choice(["rows", "rows", "columns", "csv", "schema", "ndjson"])
         if len(cols) == 1 and mode == "csv" and cols[0].type == "string":
-            mode = "rows"  # a one-column CSV can't tell null from an empty line
+            mode = "rows"  # a one-column CSV has no null strings: "" is the empty string
         op = {"op": "table"}
         if name != "t" or rng.random() < 0.5:
             op["name"] = name
@@ -331,10 +333,6 @@ class Scenario:
                     if rows[0][c.name] is None:
                         rows[0][c.name] = c.value(rng, allow_null=False, integral_ok=False)
                         c.seen.append(rows[0][c.name])
-            if mode == "csv" and len(cols) == 1:
-                rows = [r for r in rows if r[cols[0].name] is not None] or rows[:1]
-                if rows[0][cols[0].name] is None:
-                    rows[0][cols[0].name] = cols[0].value(rng, allow_null=False, integral_ok=False)
             op["data"], f = encode(rng, t, rows, mode, typed=False)
             if f:
                 op["format"] = f
@@ -539,12 +537,6 @@ class Scenario:
         else:
             if fmt == "csv" and n == 0:
                 fmt = "rows"
-            if fmt == "csv":
-                cols = [c for c in table.cols if partial_names is None or c.name in partial_names]
-                if len(cols) == 1:
-                    rows = [r for r in rows if r[cols[0].name] is not None and r[cols[0].name] != ""]
-                    if not rows:
-                        fmt = "rows"
             data, f = encode(rng, table, rows, fmt, typed=True, col_names=partial_names)
         if table.index is not None:
             table.keys.update(r[table.index.name] for r in rows)

@@ -30,6 +30,19 @@ TEST(CsvReader, QuotesCrlfAndBom) {
   EXPECT_EQ(batch.columns[0].values.string_at(0), "x,\"y\"");
 }
 
+TEST(CsvReader, OneColumnSkipsBlankLinesButKeepsQuotedEmptyFields) {
+  // As the reference: "" is a row (an empty string, or null in other types), a blank line
+  // is nothing.
+  auto strings = read_csv("s\n\"\"\n\nx\n").value();
+  ASSERT_EQ(strings.num_rows, 2u);
+  EXPECT_EQ(strings.columns[0].values.string_at(0), "");
+  EXPECT_EQ(strings.columns[0].values.string_at(1), "x");
+  auto numbers = read_csv("n\n\"\"\n5\n").value();
+  ASSERT_EQ(numbers.num_rows, 2u);
+  EXPECT_EQ(numbers.columns[0].values.type(), DataType::kInteger);
+  EXPECT_TRUE(numbers.columns[0].values.is_null(0));
+}
+
 TEST(CsvReader, RejectsBrokenInput) {
   EXPECT_FALSE(read_csv("a,b\n1\n").is_ok());
   EXPECT_FALSE(read_csv("a\n\"open\n").is_ok());
