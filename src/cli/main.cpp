@@ -10,7 +10,11 @@ constexpr const char* kUsage =
     "usage:\n"
     "  parallax replay SCRIPT.jsonl [--timing]     run a replay script ('-' reads stdin)\n"
     "  parallax view FILE --config JSON [--format columns|json|csv|ndjson|arrow|arrow-file]\n"
-    "      [--compression lz4] [--index COL]     arrow/arrow-file write binary Arrow IPC\n";
+    "      [--compression lz4] [--index COL]     arrow/arrow-file write binary Arrow IPC\n"
+    "  parallax script-host [--host H] [--port P] [--hmac-key-file F] [--help for more]\n"
+    "  parallax transform --config F.json --input FILE [--format F]   a Python transform\n"
+    "  parallax connector --config F.json [--test] [--format F]       a Python connector\n"
+    "  parallax run-script SCRIPT.py [--input FILE] [--param k=v ...] [--timeout S] ...\n";
 
 }  // namespace
 
@@ -21,6 +25,11 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(argv[1], "replay") == 0) return parallax::run_replay(argc - 2, argv + 2);
   if (std::strcmp(argv[1], "view") == 0) return parallax::run_view(argc - 2, argv + 2);
+  if (std::strcmp(argv[1], "script-host") == 0)
+    return parallax::run_script_host(argc - 2, argv + 2);
+  if (std::strcmp(argv[1], "transform") == 0) return parallax::run_transform(argc - 2, argv + 2);
+  if (std::strcmp(argv[1], "connector") == 0) return parallax::run_connector(argc - 2, argv + 2);
+  if (std::strcmp(argv[1], "run-script") == 0) return parallax::run_run_script(argc - 2, argv + 2);
   std::fprintf(stderr, "parallax: unknown command '%s'\n%s", argv[1], kUsage);
   return 2;
 }

@@ -1,0 +1,3 @@
+from parallax_scripthost.cli import main
+
+main()

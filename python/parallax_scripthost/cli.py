@@ -1,0 +1,123 @@
+"""`parallax script-host`: starts the Pyro4 daemon with one ScriptHost object."""
+
+import argparse
+import glob
+import os
+import signal
+import sys
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # workers are single-threaded
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import Pyro4  # noqa: E402
+
+from parallax_scripthost import OBJECT_ID, checks  # noqa: E402
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(prog="parallax script-host",
+                                     description="Runs transform and connector scripts over Pyro4.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9090, help="0 picks a free port")
+    parser.add_argument("--hmac-key-file", help="file holding the HMAC key (required)")
+    parser.add_argument("--insecure-no-hmac", action="store_true",
+                        help="accept connections without an HMAC key (unsafe)")
+    parser.add_argument("--allow-pickle", action="store_true",
+                        help="also accept the pickle serializer (unsafe: it runs code)")
+    parser.add_argument("--profile", choices=("restricted", "trusted"), default="restricted")
+    parser.add_argument("--code-path", action="append", default=[],
+                        help="directory of modules scripts may import (repeatable)")
+    parser.add_argument("--allow-import", action="append", default=None,
+                        help="replaces the default import allow-list (repeatable)")
+    parser.add_argument("--allow-network", action="store_true",
+                        help="let scripts use the network")
+    parser.add_argument("--workers", type=int, default=2, help="pre-forked idle workers")
+    parser.add_argument("--memory-mb", type=int, default=1024, help="memory per script")
+    parser.add_argument("--file-mb", type=int, default=64, help="largest file a script writes")
+    parser.add_argument("--max-timeout", type=float, default=3600)
+    parser.add_argument("--max-cells", type=int, default=50_000_000,
+                        help="largest output (rows x columns)")
+    return parser.parse_args(argv)
+
+
+def read_key(path):
+    with open(path, "rb") as key_file:
+        key = key_file.read().strip()
+    if not key:
+        raise SystemExit("parallax script-host: the HMAC key file %s is empty" % path)
+    return key
+
+
+def local_modules(code_paths):
+    names = set()
+    for directory in code_paths:
+        for entry in glob.glob(os.path.join(directory, "*")):
+            base = os.path.basename(entry)
+            if base.endswith(".py"):
+                names.add(base[:-3])
+            elif os.path.isfile(os.path.join(entry, "__init__.py")):
+                names.add(base)
+    return sorted(names)
+
+
+def main(argv=None):
+    args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    if not args.hmac_key_file and not args.insecure_no_hmac:
+        raise SystemExit("parallax script-host: an HMAC key is required (--hmac-key-file F); "
+                         "--insecure-no-hmac runs without one")
+    key = read_key(args.hmac_key_file) if args.hmac_key_file else None
+    code_paths = [os.path.abspath(path) for path in args.code_path]
+    for path in code_paths:
+        if not os.path.isdir(path):
+            raise SystemExit("parallax script-host: --code-path %s is not a directory" % path)
+    sys.path[:0] = code_paths  # workers inherit it through the fork server
+
+    allowed = checks.effective_allow_list(
+        tuple(args.allow_import) if args.allow_import is not None else checks.DEFAULT_ALLOWED_IMPORTS)
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    settings = {
+        "profile": args.profile,
+        "allowed_imports": allowed,
+        "code_paths": code_paths + [package_dir],
+        "local_modules": local_modules(code_paths),
+        "network": args.allow_network,
+        "memory_bytes": args.memory_mb << 20,
+        "file_bytes": args.file_mb << 20,
+        "open_files": 256,
+        "default_timeout": 10.0,
+        "max_timeout": args.max_timeout,
+        "max_cells": args.max_cells,
+    }
+
+    serializers = {"serpent", "json"} | ({"pickle"} if args.allow_pickle else set())
+    Pyro4.config.SERIALIZERS_ACCEPTED = serializers
+    Pyro4.config.SERVERTYPE = "thread"
+    Pyro4.config.THREADPOOL_SIZE = 64
+    Pyro4.config.DETAILED_TRACEBACK = False
+
+    from parallax_scripthost.host import ScriptHost
+    from parallax_scripthost.pool import WorkerPool
+
+    pool = WorkerPool(settings, size=args.workers)
+    daemon = Pyro4.Daemon(host=args.host, port=args.port)
+    if key is not None:
+        daemon._pyroHmacKey = key
+    uri = daemon.register(ScriptHost(pool, settings), objectId=OBJECT_ID)
+
+    def stop(signum, frame):
+        daemon.shutdown()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("parallax script-host: serving %s (profile %s, serializers %s%s)"
+          % (uri, args.profile, ",".join(sorted(serializers)),
+             "" if key else ", NO HMAC KEY"), flush=True)
+    try:
+        daemon.requestLoop()
+    finally:
+        daemon.close()
+        pool.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The object the Pyro4 daemon exposes. It validates a request, hands the script to the
+worker pool and turns failures into builtin exceptions, which every Pyro4 client can read."""
+
+import threading
+
+import Pyro4
+
+from parallax_scripthost.pool import JobFailed
+
+REQUEST_KEYS = {"script", "data_name", "input", "arrow_input", "dataframe", "timeout",
+                "checkpoint", "mode", "profile"}
+
+
+@Pyro4.expose
+@Pyro4.behavior(instance_mode="single")
+class ScriptHost:
+    def __init__(self, pool, settings):
+        self._pool = pool
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._runs = 0
+
+    def ping(self):
+        return "pong"
+
+    def info(self):
+        return {
+            "profile": self._settings["profile"],
+            "allowed_imports": list(self._settings["allowed_imports"]),
+            "code_paths": list(self._settings["code_paths"]),
+            "network": self._settings["network"],
+            "workers": self._pool.size,
+            "runs": self._runs,
+        }
+
+    def run(self, request):
+        """Runs request['script'] (the body of an async function ending in `return rows`).
+        Returns {'names', 'kinds', 'columns', 'num_rows', 'logs'}."""
+        job = self._validate(request)
+        timeout = job["timeout"]
+        try:
+            reply = self._pool.run(job, timeout)
+        except JobFailed as failure:
+            if failure.kind == "timeout":
+                raise TimeoutError(str(failure)) from None
+            raise RuntimeError(str(failure)) from None
+        with self._lock:
+            self._runs += 1
+        if not reply.get("ok"):
+            message = reply.get("error", "the script failed")
+            if reply.get("kind") == "refused":
+                raise PermissionError(message)
+            if reply.get("kind") == "memory":
+                raise MemoryError(message)
+            raise ValueError(message)
+        reply.pop("ok", None)
+        return reply
+
+    def _validate(self, request):
+        if not isinstance(request, dict):
+            raise TypeError("run() takes one dict")
+        unknown = set(request) - REQUEST_KEYS
+        if unknown:
+            raise ValueError("unknown request keys: %s" % ", ".join(sorted(map(str, unknown))))
+        script = request.get("script")
+        if not isinstance(script, str):
+            raise TypeError("'script' must be a str")
+        job = dict(request)
+        timeout = request.get("timeout", self._settings["default_timeout"])
+        if not isinstance(timeout, (int, float)) or not 0 < timeout <= self._settings["max_timeout"]:
+            raise ValueError("'timeout' must be a number of seconds in (0, %g]"
+                             % self._settings["max_timeout"])
+        job["timeout"] = float(timeout)
+        profile = request.get("profile") or self._settings["profile"]
+        if profile not in ("restricted", "trusted"):
+            raise ValueError("unknown profile %r (restricted or trusted)" % profile)
+        if profile == "trusted" and self._settings["profile"] != "trusted":
+            raise PermissionError("this script host runs restricted scripts only")
+        job["profile"] = profile
+        if job.get("mode", "bulk") not in ("bulk", "row"):
+            raise ValueError("'mode' must be 'bulk' or 'row'")
+        table = job.get("input")
+        if table is not None:
+            if not isinstance(table, dict) or not {"names", "types", "columns"} <= set(table):
+                raise ValueError("'input' must be {'names': [...], 'types': [...], 'columns': [...]}")
+        return job

@@ -1,0 +1,150 @@
+"""A worker process: forked (with pandas and numpy already imported) before any script
+arrives, it takes one job, enters the sandbox, runs the script and exits. The daemon never
+runs a script itself, and never unpickles what a worker sends (the reply is JSON)."""
+
+import asyncio
+import json
+import os
+import sys
+import traceback
+
+import numpy  # noqa: F401  preloaded: every worker is forked with them
+import pandas  # noqa: F401
+
+from parallax_scripthost import checks, sandbox, tables
+
+FUNCTION_NAME = "__parallax_script__"
+LOG_LEVELS = ("trace", "debug", "info", "warn", "error")
+
+
+class Log:
+    """log.trace/debug/info/warn/error; an error fails the run once the script ends."""
+
+    def __init__(self, limit=1000):
+        self.records = []
+        self.failed = False
+        self.limit = limit
+        for level in LOG_LEVELS:
+            setattr(self, level, self._writer(level))
+
+    def _writer(self, level):
+        def write(*parts):
+            if level == "error":
+                self.failed = True
+            if len(self.records) < self.limit:
+                self.records.append([level, " ".join(str(part) for part in parts)[:10000]])
+        return write
+
+
+async def sleep(seconds):
+    await asyncio.sleep(seconds)
+
+
+def script_traceback(error):
+    """The frames of the user's script only, with its own line numbers."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename == "<script>"]
+    lines = ["  line %d, in the script" % frame.lineno for frame in frames]
+    return "\n".join(lines)
+
+
+def compile_script(job, settings):
+    profile = settings["profile"]
+    tree = checks.parse_script(job["script"], FUNCTION_NAME)
+    local_modules = settings["local_modules"]
+    if profile == "restricted":
+        checks.check_restricted(tree, settings["allowed_imports"], local_modules)
+        builtins_dict = checks.restricted_builtins(settings["allowed_imports"], local_modules)
+    else:
+        import builtins
+        builtins_dict = builtins
+    code = compile(tree, "<script>", "exec")
+    namespace = {"__builtins__": builtins_dict, "__name__": "__script__"}
+    exec(code, namespace)  # defines the async function only
+    return namespace, namespace[FUNCTION_NAME]
+
+
+def run_job(job, settings):
+    namespace, function = compile_script(job, settings)
+    log = Log()
+    namespace.update({"log": log, "sleep": sleep, "DATA_CHECKPOINT": job.get("checkpoint")})
+    table = job.get("input")
+    data_name = job.get("data_name") or "rows"
+    if job.get("arrow_input") is not None:
+        from parallax_scripthost import arrow_ipc
+        data = arrow_ipc.read_frame(job["arrow_input"])
+    elif table is None:
+        data = []
+    elif job.get("dataframe"):
+        data = tables.input_frame(table)
+    else:
+        data = tables.input_rows(table)
+
+    async def call(value):
+        namespace["INPUT_DATA"] = value
+        namespace[data_name] = value
+        return await function()
+
+    if job.get("mode") == "row":
+        rows = data.to_dict("records") if hasattr(data, "to_dict") else data
+        result = []
+        for row in rows:
+            produced = asyncio.run(call(row))
+            if isinstance(produced, dict):
+                result.append(produced)
+            elif produced is not None:
+                result.extend(produced)
+    else:
+        result = asyncio.run(call(data))
+    if log.failed:
+        errors = [message for level, message in log.records if level == "error"]
+        return {"ok": False, "error": "the script logged an error: " + "; ".join(errors),
+                "logs": log.records}
+    output = tables.output_columns(result, settings["max_cells"])
+    output.update({"ok": True, "logs": log.records})
+    return output
+
+
+def reply_for(job, settings):
+    try:
+        return run_job(job, settings)
+    except checks.ScriptRejected as error:
+        return {"ok": False, "error": "script refused: %s" % error, "kind": "refused"}
+    except tables.OutputError as error:
+        return {"ok": False, "error": "bad output: %s" % error, "kind": "output"}
+    except MemoryError:
+        return {"ok": False, "error": "the script ran out of memory (limit %d MB)"
+                % (settings["memory_bytes"] // (1 << 20)), "kind": "memory"}
+    except BaseException as error:  # noqa: B036  the script's own errors, reported
+        where = script_traceback(error)
+        message = "%s: %s" % (type(error).__name__, error)
+        return {"ok": False, "error": "script failed: " + message + ("\n" + where if where else ""),
+                "kind": "script"}
+
+
+def main(connection, settings, scratch):
+    """Waits for one job, runs it in the sandbox, replies, exits."""
+    os.environ.pop("PYRO_HMAC_KEY", None)
+    try:
+        job = connection.recv()
+    except EOFError:
+        return
+    settings = dict(settings)
+    settings["profile"] = job.get("profile") or settings["profile"]
+    timeout = float(job.get("timeout") or settings["default_timeout"])
+    settings["cpu_seconds"] = int(timeout) + 1
+    try:
+        try:
+            settings["sandbox"] = sandbox.enter(settings, scratch, settings["code_paths"])
+            reply = reply_for(job, settings)
+            reply["sandbox"] = settings["sandbox"]
+        except BaseException as error:  # noqa: B036
+            reply = {"ok": False, "error": "sandbox setup failed: %s" % error, "kind": "host"}
+        try:
+            data = json.dumps(reply, allow_nan=True).encode()
+        except (TypeError, ValueError, MemoryError) as error:
+            data = json.dumps({"ok": False, "error": "cannot send the output: %s" % error}).encode()
+        connection.send_bytes(data)
+    finally:
+        connection.close()
+        sys.stdout.flush()

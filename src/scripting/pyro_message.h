@@ -1,0 +1,80 @@
+// Pyro4 messages (protocol 48): the 24-byte header, annotations, HMAC-SHA1 and payload, as
+// described in shared/reference/pyro4-wire.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace parallax {
+
+constexpr uint16_t kPyroProtocolVersion = 48;
+constexpr size_t kPyroHeaderSize = 24;
+
+enum class PyroMessageType : uint16_t {
+  kConnect = 1,
+  kConnectOk = 2,
+  kConnectFail = 3,
+  kInvoke = 4,
+  kResult = 5,
+  kPing = 6,
+};
+
+namespace pyro_flags {
+constexpr uint16_t kException = 0x01;
+constexpr uint16_t kCompressed = 0x02;
+constexpr uint16_t kOneway = 0x04;
+constexpr uint16_t kBatch = 0x08;
+constexpr uint16_t kMetaOnConnect = 0x10;
+constexpr uint16_t kItemStreamResult = 0x20;
+}  // namespace pyro_flags
+
+enum class PyroSerializer : uint16_t {
+  kSerpent = 1,
+  kJson = 2,
+  kMarshal = 3,
+  kPickle = 4,
+  kPing = 42,
+};
+
+std::string_view serializer_name(PyroSerializer serializer);
+
+struct PyroMessage {
+  PyroMessageType type = PyroMessageType::kInvoke;
+  uint16_t flags = 0;
+  uint16_t sequence = 0;
+  PyroSerializer serializer = PyroSerializer::kSerpent;
+  std::map<std::string, std::string> annotations;  // id (4 ASCII bytes) -> value; sorted by id
+  std::string payload;
+};
+
+// The header fields, checked (magic, version, checksum) but before annotations and payload.
+struct PyroHeader {
+  PyroMessageType type;
+  uint16_t flags;
+  uint16_t sequence;
+  uint32_t payload_size;
+  PyroSerializer serializer;
+  uint16_t annotations_size;
+};
+
+// The whole message, ready for one write. With a key, an HMAC annotation is added.
+std::string encode_pyro_message(const PyroMessage& message, std::string_view hmac_key);
+Result<PyroHeader> decode_pyro_header(std::string_view bytes);
+// Reads the annotations block and checks the HMAC: a keyed peer must sign, an unkeyed one
+// must not (either both sides have a key or neither).
+Result<PyroMessage> decode_pyro_body(const PyroHeader& header, std::string_view annotations,
+                                     std::string payload, std::string_view hmac_key,
+                                     bool check_hmac = true);
+
+// HMAC-SHA1(key, payload || annotation values other than HMAC, sorted by id).
+std::string pyro_hmac(std::string_view key, const PyroMessage& message);
+
+// The text of a marshal-encoded string (what a daemon sends in CONNECTFAIL before it knows
+// the client's serializer).
+Result<std::string> marshal_decode_string(std::string_view bytes);
+
+}  // namespace parallax

@@ -1,0 +1,150 @@
+#include "scripting/script_step.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "scripting/pyro_json.h"
+#include "scripting/script_table.h"
+
+namespace parallax {
+
+namespace {
+
+PyroClientOptions client_options(const ScriptStepSettings& settings) {
+  PyroClientOptions options;
+  options.hmac_key = settings.hmac_key;
+  options.serializer = settings.serialization;
+  // The host kills the script at its timeout; the call waits a little longer for that reply.
+  options.call_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(std::ceil(settings.timeout_seconds * 1000)) + 5000);
+  return options;
+}
+
+PyroAddress address_of(const ScriptStepSettings& settings) {
+  PyroAddress address;
+  address.host = settings.host;
+  address.port = settings.port;
+  return address;
+}
+
+Result<PyValue> read_checkpoint(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return PyValue::none();  // the first run
+  std::ostringstream text;
+  text << file.rdbuf();
+  auto value = json_decode(text.str());
+  if (!value.is_ok()) return value.status().with_context("checkpoint file '" + path + "'");
+  return value;
+}
+
+Status write_checkpoint(const std::string& path, const PyValue& value) {
+  PX_ASSIGN_OR_RETURN(std::string text, json_encode(value));
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (!file) return Status::invalid("cannot write checkpoint file '{}'", temporary);
+    file << text << '\n';
+    if (!file.flush()) return Status::invalid("cannot write checkpoint file '{}'", temporary);
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);  // atomic: a crash keeps the old value
+  if (error)
+    return Status::invalid("cannot replace checkpoint file '{}': {}", path, error.message());
+  return Status::ok();
+}
+
+// The last value of the checkpoint column in the host's reply (before type conversion, so
+// the script gets back exactly what it returned).
+std::optional<PyValue> last_value_of(const PyValue& reply, const std::string& column) {
+  const PyValue* names = reply.get("names");
+  const PyValue* columns = reply.get("columns");
+  if (!names || !columns) return std::nullopt;
+  for (size_t i = 0; i < names->items.size() && i < columns->items.size(); ++i) {
+    if (names->items[i].is_str() && names->items[i].text == column) {
+      const auto& values = columns->items[i].items;
+      if (values.empty()) return std::nullopt;
+      return values.back();
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ScriptClient::ScriptClient(const ScriptStepSettings& settings)
+    : proxy_(address_of(settings), client_options(settings)) {}
+
+Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const RowBatch* input) {
+  if (settings.use_arrow) {
+    return Status::unsupported(
+        "Apache Arrow mode is not available yet (Arrow IPC support has "
+        "not landed); turn 'use Apache Arrow' off");
+  }
+  if (!(settings.timeout_seconds > 0)) return Status::invalid("the timeout must be positive");
+  if (settings.data_object_name.empty()) return Status::invalid("the data object name is empty");
+  PX_ASSIGN_OR_RETURN(ScriptParameters parameters,
+                      parameters_in_utc(settings.parameters, settings.time_zone));
+  PX_ASSIGN_OR_RETURN(std::string script, fill_parameters(settings.script, parameters,
+                                                          settings.enclose_parameters_in_quotes));
+  PyValue request = PyValue::dict();
+  request.set("script", PyValue::str(std::move(script)));
+  request.set("data_name", PyValue::str(settings.data_object_name));
+  if (input) request.set("input", script_input_from_batch(*input));
+  request.set("timeout", PyValue::of_float(settings.timeout_seconds));
+  request.set("mode", PyValue::str(settings.row_by_row ? "row" : "bulk"));
+  if (!settings.profile.empty()) request.set("profile", PyValue::str(settings.profile));
+  const bool keeps_checkpoint = !settings.checkpoint_column.empty();
+  if (keeps_checkpoint) {
+    if (settings.checkpoint_file.empty()) {
+      return Status::invalid("a checkpoint column needs a checkpoint file");
+    }
+    PX_ASSIGN_OR_RETURN(PyValue checkpoint, read_checkpoint(settings.checkpoint_file));
+    request.set("checkpoint", std::move(checkpoint));
+  }
+
+  auto reply = proxy_.call("run", {std::move(request)});
+  if (!reply.is_ok()) return reply.status().with_context("script host");
+  ScriptResult result;
+  if (const PyValue* logs = reply->get("logs"); logs && logs->is_sequence()) {
+    for (const auto& record : logs->items) {
+      if (record.is_sequence() && record.items.size() == 2 && record.items[0].is_str() &&
+          record.items[1].is_str()) {
+        result.logs.push_back({record.items[0].text, record.items[1].text});
+      }
+    }
+  }
+  OutputOptions output;
+  output.schema = settings.output_schema ? &*settings.output_schema : nullptr;
+  output.time_zone = settings.time_zone;
+  PX_ASSIGN_OR_RETURN(result.rows, batch_from_script_output(reply.value(), output));
+  if (keeps_checkpoint) {
+    if (result.rows.num_rows > 0 && !result.rows.find(settings.checkpoint_column)) {
+      return Status::invalid("the checkpoint column '{}' is not in the output",
+                             settings.checkpoint_column);
+    }
+    // Only a successful run moves the checkpoint; an empty one keeps the old value.
+    if (auto last = last_value_of(reply.value(), settings.checkpoint_column)) {
+      PX_RETURN_IF_ERROR(write_checkpoint(settings.checkpoint_file, *last));
+    }
+  }
+  return result;
+}
+
+Result<std::string> ScriptClient::test_connection() {
+  PX_RETURN_IF_ERROR(proxy_.ping());
+  PX_ASSIGN_OR_RETURN(PyValue info, proxy_.call("info", {}));
+  std::string text =
+      "connected to " + proxy_.address().host + ":" + std::to_string(proxy_.address().port);
+  if (const PyValue* profile = info.get("profile"); profile && profile->is_str()) {
+    text += ", profile " + profile->text;
+  }
+  if (const PyValue* workers = info.get("workers"); workers && workers->kind == PyKind::kInt) {
+    text += ", " + std::to_string(workers->integer) + " workers";
+  }
+  return text;
+}
+
+}  // namespace parallax

@@ -1,0 +1,36 @@
+// Tables to and from a script host: a batch becomes {'names', 'types', 'columns'} (dates as
+// days, datetimes as UTC epoch milliseconds); the host's reply {'names', 'kinds', 'columns'}
+// becomes a batch, its types inferred or checked against a declared schema.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "core/row_batch.h"
+#include "core/schema.h"
+#include "scripting/python_value.h"
+
+namespace parallax {
+
+PyValue script_input_from_batch(const RowBatch& batch);
+
+struct OutputOptions {
+  const Schema* schema = nullptr;  // declared output schema; null infers types
+  std::string time_zone;           // IANA name: datetimes are shifted to its wall clock
+};
+
+// A mismatch with the schema is an error naming the column and the row.
+Result<RowBatch> batch_from_script_output(const PyValue& reply, const OutputOptions& options);
+
+// The datetime spellings a script may return as text: yyyy-MM-dd'T'HH:mm:ss.SSSSSS,
+// yyyy-MM-dd'T'HH:mm:ss (as UTC milliseconds) and yyyy-MM-dd (as days, for dates).
+std::optional<int64_t> parse_script_datetime(std::string_view text);
+std::optional<int32_t> parse_script_date(std::string_view text);
+
+// The UTC instant shown at `millis` on the wall clock of `zone` (and back).
+Result<int64_t> utc_to_zone_wall_clock(int64_t millis, const std::string& zone);
+Result<int64_t> zone_wall_clock_to_utc(int64_t millis, const std::string& zone);
+
+}  // namespace parallax

@@ -1,0 +1,619 @@
+#include "scripting/serpent.h"
+
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "scripting/utf8.h"
+
+namespace parallax {
+
+namespace {
+
+constexpr std::string_view kHeader = "# serpent utf-8 python3.2\n";
+constexpr int kMaxDepth = 200;
+
+// ---- encoding ----
+
+void append_escaped(std::string& out, std::string_view text, bool is_bytes) {
+  out += is_bytes ? "b'" : "'";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F || (is_bytes && c >= 0x80)) {
+          out += fmt::format("\\x{:02x}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '\'';
+}
+
+class Encoder {
+ public:
+  Status encode(const PyValue& value, int depth) {
+    if (depth > kMaxDepth) return Status::invalid("value nested deeper than {} levels", kMaxDepth);
+    switch (value.kind) {
+      case PyKind::kNone:
+        out_ += "None";
+        break;
+      case PyKind::kBool:
+        out_ += value.integer ? "True" : "False";
+        break;
+      case PyKind::kInt:
+        out_ += fmt::format("{}", value.integer);
+        break;
+      case PyKind::kBigInt:
+        out_ += value.text;
+        break;
+      case PyKind::kFloat:
+        append_python_float(out_, value.number);
+        break;
+      case PyKind::kStr:
+        if (auto bad = find_invalid_utf8(value.text)) {
+          return Status::invalid("string is not valid UTF-8 (byte {})", *bad);
+        }
+        append_escaped(out_, value.text, false);
+        break;
+      case PyKind::kBytes:
+        append_escaped(out_, value.text, true);
+        break;
+      case PyKind::kList:
+        return sequence(value.items, "[", "]", depth);
+      case PyKind::kTuple:
+        if (value.items.size() == 1) {
+          out_ += '(';
+          PX_RETURN_IF_ERROR(encode(value.items[0], depth + 1));
+          out_ += ",)";
+          return Status::ok();
+        }
+        return sequence(value.items, "(", ")", depth);
+      case PyKind::kSet:
+        // An empty set has no literal; serpent sends an empty tuple.
+        if (value.items.empty()) return sequence(value.items, "(", ")", depth);
+        return sequence(value.items, "{", "}", depth);
+      case PyKind::kDict:
+        out_ += '{';
+        for (size_t i = 0; i < value.entries.size(); ++i) {
+          if (i) out_ += ',';
+          PX_RETURN_IF_ERROR(encode(value.entries[i].first, depth + 1));
+          out_ += ':';
+          PX_RETURN_IF_ERROR(encode(value.entries[i].second, depth + 1));
+        }
+        out_ += '}';
+        break;
+    }
+    return Status::ok();
+  }
+  std::string take() { return std::move(out_); }
+  void raw(std::string_view text) { out_ += text; }
+
+ private:
+  Status sequence(const std::vector<PyValue>& items, const char* open, const char* close,
+                  int depth) {
+    out_ += open;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) out_ += ',';
+      PX_RETURN_IF_ERROR(encode(items[i], depth + 1));
+    }
+    out_ += close;
+    return Status::ok();
+  }
+
+  std::string out_;
+};
+
+// ---- decoding: a recursive-descent reader of Python literals ----
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_identifier_char(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+int hex_value(char c) {
+  if (is_digit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+class Decoder {
+ public:
+  explicit Decoder(std::string_view text) : text_(text) {}
+
+  Result<PyValue> document() {
+    if (auto bad = find_invalid_utf8(text_)) {
+      return Status::invalid("serpent: text is not valid UTF-8 (byte {})", *bad);
+    }
+    skip_space();
+    if (at_end()) return Status::invalid("serpent: no value (empty text)");
+    PX_ASSIGN_OR_RETURN(PyValue value, parse_value(0));
+    skip_space();
+    if (!at_end()) return error("unexpected text after the value");
+    return value;
+  }
+
+ private:
+  bool at_end() const { return pos_ >= text_.size(); }
+  char peek(size_t ahead = 0) const {
+    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
+  }
+  Status error(std::string_view what) const {
+    return Status::invalid("serpent: {} at offset {}", what, pos_);
+  }
+
+  // Whitespace, comments (the header line is one) and explicit line joins.
+  void skip_space() {
+    while (!at_end()) {
+      const char c = peek();
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+        ++pos_;
+      } else if (c == '#') {
+        while (!at_end() && peek() != '\n') ++pos_;
+      } else if (c == '\\' && (peek(1) == '\n' || (peek(1) == '\r' && peek(2) == '\n'))) {
+        pos_ += peek(1) == '\n' ? 2 : 3;
+      } else {
+        break;
+      }
+    }
+  }
+
+  Result<PyValue> parse_value(int depth) {
+    if (depth > kMaxDepth) return error("value nested too deeply");
+    skip_space();
+    if (at_end()) return error("unexpected end of text");
+    const char c = peek();
+    if (c == '[') return parse_sequence(depth, ']', PyKind::kList);
+    if (c == '(') return parse_parenthesised(depth);
+    if (c == '{') return parse_braces(depth);
+    if (c == '-' || c == '+') {
+      ++pos_;
+      skip_space();
+      if (!is_digit(peek()) && peek() != '.' && peek() != '-' && peek() != '+') {
+        return error("a sign must be followed by a number");
+      }
+      PX_ASSIGN_OR_RETURN(PyValue operand, parse_value(depth + 1));
+      if (c == '+') return operand;
+      return negate(std::move(operand));
+    }
+    if (is_digit(c) || (c == '.' && is_digit(peek(1)))) return parse_number();
+    if (c == '\'' || c == '"') return parse_strings();
+    if (is_identifier_char(c)) {
+      size_t end = pos_;
+      while (end < text_.size() && is_identifier_char(text_[end])) ++end;
+      const std::string_view word = text_.substr(pos_, end - pos_);
+      if (end < text_.size() && (text_[end] == '\'' || text_[end] == '"') &&
+          is_string_prefix(word)) {
+        return parse_strings();
+      }
+      if (word == "None" || word == "True" || word == "False") {
+        pos_ = end;
+        if (word == "None") return PyValue::none();
+        return PyValue::boolean(word == "True");
+      }
+      return error(fmt::format("'{}' is not a literal", word));
+    }
+    return error(fmt::format("unexpected character '{}'", c));
+  }
+
+  Result<PyValue> negate(PyValue value) {
+    switch (value.kind) {
+      case PyKind::kInt:
+        if (value.integer == INT64_MIN) {
+          value.kind = PyKind::kBigInt;
+          value.text = "9223372036854775808";
+        } else {
+          value.integer = -value.integer;
+          return value;
+        }
+        [[fallthrough]];
+      case PyKind::kBigInt:
+        if (value.text.starts_with('-')) {
+          value.text.erase(0, 1);
+        } else if (value.text == "9223372036854775808") {
+          return PyValue::of_int(INT64_MIN);
+        } else {
+          value.text.insert(0, "-");
+        }
+        return value;
+      case PyKind::kFloat:
+        value.number = -value.number;
+        return value;
+      case PyKind::kBool:
+        return PyValue::of_int(-value.integer);
+      default:
+        return error("a sign applies to numbers only");
+    }
+  }
+
+  Result<PyValue> parse_number() {
+    const size_t start = pos_;
+    std::string digits;
+    bool is_float = false;
+    if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X' || peek(1) == 'o' || peek(1) == 'O' ||
+                          peek(1) == 'b' || peek(1) == 'B')) {
+      const char base_letter = static_cast<char>(peek(1) | 0x20);
+      const int base = base_letter == 'x' ? 16 : base_letter == 'o' ? 8 : 2;
+      pos_ += 2;
+      while (!at_end() && (is_identifier_char(peek()))) {
+        if (peek() != '_') digits += peek();
+        ++pos_;
+      }
+      uint64_t value = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+      if (digits.empty() || end != digits.data() + digits.size()) {
+        return Status::invalid("serpent: malformed number at offset {}", start);
+      }
+      if (ec != std::errc() || value > uint64_t{INT64_MAX}) {
+        return Status::invalid("serpent: integer at offset {} is too large", start);
+      }
+      return PyValue::of_int(static_cast<int64_t>(value));
+    }
+    while (!at_end()) {
+      const char c = peek();
+      if (is_digit(c)) {
+        digits += c;
+      } else if (c == '_') {
+        // digit separators
+      } else if (c == '.') {
+        is_float = true;
+        digits += c;
+      } else if (c == 'e' || c == 'E') {
+        is_float = true;
+        digits += 'e';
+        if (peek(1) == '+' || peek(1) == '-') digits += text_[++pos_];
+      } else {
+        break;
+      }
+      ++pos_;
+    }
+    if (peek() == 'j' || peek() == 'J') return error("complex numbers are not supported");
+    if (is_identifier_char(peek())) return error("malformed number");
+    if (is_float) {
+      if (digits.ends_with('e') || digits.ends_with('+') || digits.ends_with('-')) {
+        return Status::invalid("serpent: malformed number at offset {}", start);
+      }
+      double value = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      if (end != digits.data() + digits.size()) {
+        return Status::invalid("serpent: malformed number at offset {}", start);
+      }
+      // Out of range: Python reads 1e30000 as infinity and 1e-400 as 0.
+      if (ec == std::errc::result_out_of_range) {
+        value = digits.find("e-") != std::string::npos ? 0.0 : INFINITY;
+      }
+      return PyValue::of_float(value);
+    }
+    if (digits.size() > 1 && digits[0] == '0' &&
+        digits.find_first_not_of('0') != std::string::npos) {
+      return Status::invalid("serpent: leading zeros in an integer at offset {}", start);
+    }
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec == std::errc::result_out_of_range) {
+      const size_t first = digits.find_first_not_of('0');
+      PyValue big = PyValue::of_kind(PyKind::kBigInt);
+      big.text = digits.substr(first);
+      return big;
+    }
+    if (end != digits.data() + digits.size()) {
+      return Status::invalid("serpent: malformed number at offset {}", start);
+    }
+    return PyValue::of_int(value);
+  }
+
+  static bool is_string_prefix(std::string_view word) {
+    if (word.size() > 2) return false;
+    bool bytes = false, raw = false, unicode = false;
+    for (char c : word) {
+      const char lower = static_cast<char>(c | 0x20);
+      if (lower == 'b' && !bytes && !unicode) {
+        bytes = true;
+      } else if (lower == 'r' && !raw && !unicode) {
+        raw = true;
+      } else if (lower == 'u' && word.size() == 1) {
+        unicode = true;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // One or more adjacent string literals ('a' 'b' is 'ab'); str and bytes do not mix.
+  Result<PyValue> parse_strings() {
+    std::optional<PyValue> joined;
+    while (true) {
+      skip_space();
+      const size_t start = pos_;
+      size_t end = pos_;
+      while (end < text_.size() && is_identifier_char(text_[end])) ++end;
+      const std::string_view prefix = text_.substr(pos_, end - pos_);
+      if (end >= text_.size() || (text_[end] != '\'' && text_[end] != '"') ||
+          !is_string_prefix(prefix)) {
+        break;
+      }
+      bool bytes = false, raw = false;
+      for (char c : prefix) {
+        bytes |= (c | 0x20) == 'b';
+        raw |= (c | 0x20) == 'r';
+      }
+      pos_ = end;
+      PX_ASSIGN_OR_RETURN(std::string content, parse_string_body(bytes, raw));
+      const PyKind kind = bytes ? PyKind::kBytes : PyKind::kStr;
+      if (!joined) {
+        joined = PyValue::of_kind(kind);
+      } else if (joined->kind != kind) {
+        return Status::invalid("serpent: cannot mix bytes and str literals at offset {}", start);
+      }
+      joined->text += content;
+    }
+    if (!joined) return error("expected a string");
+    return *std::move(joined);
+  }
+
+  Result<std::string> parse_string_body(bool bytes, bool raw) {
+    const size_t start = pos_;
+    const char quote = peek();
+    const bool triple = peek(1) == quote && peek(2) == quote;
+    pos_ += triple ? 3 : 1;
+    std::string out;
+    while (true) {
+      if (at_end()) return Status::invalid("serpent: unterminated string starting at {}", start);
+      const char c = peek();
+      if (c == quote && (!triple || (peek(1) == quote && peek(2) == quote))) {
+        pos_ += triple ? 3 : 1;
+        return out;
+      }
+      if ((c == '\n' || c == '\r') && !triple) {
+        return Status::invalid("serpent: line break inside a string starting at {}", start);
+      }
+      if (bytes && static_cast<unsigned char>(c) >= 0x80) {
+        return error("bytes literals may contain only ASCII characters");
+      }
+      if (c != '\\') {
+        out += c;
+        ++pos_;
+        continue;
+      }
+      if (pos_ + 1 >= text_.size()) {
+        return Status::invalid("serpent: unterminated string starting at {}", start);
+      }
+      if (raw) {
+        // A raw string keeps the backslash; it only stops the next quote ending the string.
+        out += c;
+        out += text_[pos_ + 1];
+        pos_ += 2;
+        continue;
+      }
+      PX_RETURN_IF_ERROR(parse_escape(out, bytes));
+    }
+  }
+
+  Status parse_escape(std::string& out, bool bytes) {
+    const char kind = peek(1);
+    pos_ += 2;
+    switch (kind) {
+      case '\n':
+        return Status::ok();
+      case '\r':
+        if (peek() == '\n') ++pos_;
+        return Status::ok();
+      case '\\':
+      case '\'':
+      case '"':
+        out += kind;
+        return Status::ok();
+      case 'n':
+        out += '\n';
+        return Status::ok();
+      case 'r':
+        out += '\r';
+        return Status::ok();
+      case 't':
+        out += '\t';
+        return Status::ok();
+      case 'a':
+        out += '\a';
+        return Status::ok();
+      case 'b':
+        out += '\b';
+        return Status::ok();
+      case 'f':
+        out += '\f';
+        return Status::ok();
+      case 'v':
+        out += '\v';
+        return Status::ok();
+      case 'x':
+        return append_hex_escape(out, 2, bytes);
+      case 'u':
+      case 'U':
+        if (bytes) break;
+        return append_hex_escape(out, kind == 'u' ? 4 : 8, bytes);
+      case 'N':
+        if (bytes) break;
+        return error("named unicode escapes (\\N{...}) are not supported");
+      default:
+        if (kind >= '0' && kind <= '7') {
+          uint32_t code = kind - '0';
+          for (int i = 0; i < 2 && peek() >= '0' && peek() <= '7'; ++i) {
+            code = code * 8 + (text_[pos_++] - '0');
+          }
+          return append_code(out, code, bytes);
+        }
+    }
+    // An unknown escape keeps its backslash, as Python does.
+    out += '\\';
+    out += kind;
+    return Status::ok();
+  }
+
+  Status append_hex_escape(std::string& out, int count, bool bytes) {
+    uint32_t code = 0;
+    for (int i = 0; i < count; ++i) {
+      const int digit = hex_value(peek());
+      if (digit < 0)
+        return error(fmt::format("truncated \\x/\\u escape (needs {} hex digits)", count));
+      code = code * 16 + static_cast<uint32_t>(digit);
+      ++pos_;
+    }
+    return append_code(out, code, bytes);
+  }
+
+  Status append_code(std::string& out, uint32_t code, bool bytes) {
+    if (bytes) {
+      if (code > 0xFF) return error("byte escape out of range");
+      out += static_cast<char>(code);
+      return Status::ok();
+    }
+    if (code > 0x10FFFF) return error("escape beyond the last Unicode code point");
+    if (code >= 0xD800 && code <= 0xDFFF) return error("escape of a lone surrogate");
+    append_utf8(out, code);
+    return Status::ok();
+  }
+
+  Result<PyValue> parse_sequence(int depth, char close, PyKind kind) {
+    ++pos_;  // the opening bracket
+    PyValue value = PyValue::of_kind(kind);
+    while (true) {
+      skip_space();
+      if (at_end()) return error("unterminated list, tuple or set");
+      if (peek() == close) {
+        ++pos_;
+        return value;
+      }
+      PX_ASSIGN_OR_RETURN(PyValue item, parse_value(depth + 1));
+      value.items.push_back(std::move(item));
+      skip_space();
+      if (peek() == ',') {
+        ++pos_;
+      } else if (peek() != close) {
+        return error(fmt::format("expected ',' or '{}'", close));
+      }
+    }
+  }
+
+  // "(x)" is x; "(x,)", "()" and "(x, y)" are tuples.
+  Result<PyValue> parse_parenthesised(int depth) {
+    const size_t start = pos_;
+    ++pos_;
+    skip_space();
+    if (peek() == ')') {
+      ++pos_;
+      return PyValue::tuple();
+    }
+    PX_ASSIGN_OR_RETURN(PyValue first, parse_value(depth + 1));
+    skip_space();
+    if (peek() == ')') {
+      ++pos_;
+      return first;
+    }
+    pos_ = start;
+    PX_ASSIGN_OR_RETURN(PyValue tuple, parse_sequence(depth, ')', PyKind::kTuple));
+    return tuple;
+  }
+
+  Result<PyValue> parse_braces(int depth) {
+    const size_t start = pos_;
+    ++pos_;
+    skip_space();
+    if (peek() == '}') {
+      ++pos_;
+      return PyValue::dict();
+    }
+    PX_ASSIGN_OR_RETURN(PyValue first_key, parse_value(depth + 1));
+    skip_space();
+    if (peek() != ':') {
+      pos_ = start;
+      return parse_sequence(depth, '}', PyKind::kSet);
+    }
+    PyValue dict = PyValue::dict();
+    std::optional<PyValue> key = std::move(first_key);
+    while (true) {
+      skip_space();
+      if (peek() != ':') return error("expected ':' in a dict");
+      ++pos_;
+      PX_ASSIGN_OR_RETURN(PyValue value, parse_value(depth + 1));
+      PX_RETURN_IF_ERROR(check_key(*key));
+      dict.entries.emplace_back(std::move(*key), std::move(value));
+      skip_space();
+      if (peek() == ',') {
+        ++pos_;
+        skip_space();
+      } else if (peek() != '}') {
+        return error("expected ',' or '}' in a dict");
+      }
+      if (peek() == '}') {
+        ++pos_;
+        return nan_marker(dict) ? PyValue::of_float(NAN) : dict;
+      }
+      PX_ASSIGN_OR_RETURN(PyValue next_key, parse_value(depth + 1));
+      key = std::move(next_key);
+    }
+  }
+
+  Status check_key(const PyValue& key) const {
+    if (key.kind == PyKind::kList || key.kind == PyKind::kDict || key.kind == PyKind::kSet) {
+      return error(fmt::format("a {} cannot be a dict key (unhashable)", py_type_name(key.kind)));
+    }
+    return Status::ok();
+  }
+
+  static bool nan_marker(const PyValue& dict) {
+    if (dict.entries.size() != 2) return false;
+    const PyValue* cls = dict.get("__class__");
+    const PyValue* value = dict.get("value");
+    return cls && value && cls->is_str() && cls->text == "float" && value->is_str() &&
+           value->text == "nan";
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+void append_python_float(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "{'__class__':'float','value':'nan'}";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "1e30000" : "-1e30000";
+  } else {
+    const size_t start = out.size();
+    fmt::format_to(std::back_inserter(out), "{}", value);
+    // "1" would read back as an int.
+    if (out.find_first_of(".e", start) == std::string::npos) out += ".0";
+  }
+}
+
+Result<std::string> serpent_encode(const PyValue& value) {
+  Encoder encoder;
+  encoder.raw(kHeader);
+  PX_RETURN_IF_ERROR(encoder.encode(value, 0));
+  return encoder.take();
+}
+
+Result<PyValue> serpent_decode(std::string_view text) {
+  return Decoder(text).document();
+}
+
+}  // namespace parallax
