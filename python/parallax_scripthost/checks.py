@@ -34,6 +34,10 @@ class ScriptRejected(ValueError):
     """The script failed a check; the message says which line and why."""
 
 
+class ScriptSyntaxError(ValueError):
+    """The script is not valid Python."""
+
+
 def installed(name):
     try:
         return importlib.util.find_spec(name) is not None
@@ -70,7 +74,7 @@ def parse_script(script, function_name="__parallax_script__"):
         tree = ast.parse(function_source(script, function_name), filename="<script>")
     except SyntaxError as error:
         line = (error.lineno or 1) - 1
-        raise ScriptRejected("syntax error on line %d: %s" % (max(line, 1), error.msg)) from None
+        raise ScriptSyntaxError("syntax error on line %d: %s" % (max(line, 1), error.msg)) from None
     ast.increment_lineno(tree, -1)
     return tree
 

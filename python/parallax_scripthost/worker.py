@@ -108,6 +108,8 @@ def run_job(job, settings):
 def reply_for(job, settings):
     try:
         return run_job(job, settings)
+    except checks.ScriptSyntaxError as error:
+        return {"ok": False, "error": "script failed: %s" % error, "kind": "script"}
     except checks.ScriptRejected as error:
         return {"ok": False, "error": "script refused: %s" % error, "kind": "refused"}
     except tables.OutputError as error:

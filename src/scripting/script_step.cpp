@@ -85,6 +85,7 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
   }
   if (!(settings.timeout_seconds > 0)) return Status::invalid("the timeout must be positive");
   if (settings.data_object_name.empty()) return Status::invalid("the data object name is empty");
+  if (!settings.time_zone.empty()) PX_RETURN_IF_ERROR(check_time_zone(settings.time_zone));
   PX_ASSIGN_OR_RETURN(ScriptParameters parameters,
                       parameters_in_utc(settings.parameters, settings.time_zone));
   PX_ASSIGN_OR_RETURN(std::string script, fill_parameters(settings.script, parameters,

@@ -225,6 +225,10 @@ std::optional<int64_t> parse_script_datetime(std::string_view text) {
   return millis + fraction_ms;
 }
 
+Status check_time_zone(const std::string& zone) {
+  return load_zone(zone).status();
+}
+
 Result<int64_t> utc_to_zone_wall_clock(int64_t millis, const std::string& zone) {
   PX_ASSIGN_OR_RETURN(absl::TimeZone loaded, load_zone(zone));
   return shift_to_wall_clock(millis, loaded);

@@ -29,6 +29,8 @@ Result<RowBatch> batch_from_script_output(const PyValue& reply, const OutputOpti
 std::optional<int64_t> parse_script_datetime(std::string_view text);
 std::optional<int32_t> parse_script_date(std::string_view text);
 
+// Whether `zone` is a known IANA time zone.
+Status check_time_zone(const std::string& zone);
 // The UTC instant shown at `millis` on the wall clock of `zone` (and back).
 Result<int64_t> utc_to_zone_wall_clock(int64_t millis, const std::string& zone);
 Result<int64_t> zone_wall_clock_to_utc(int64_t millis, const std::string& zone);

@@ -1,0 +1,58 @@
+"""Fixtures: a Parallax script host started on a free port of 127.0.0.1 (stopped after the
+module), and the `parallax` binary (PARALLAX_BIN)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON_DIR = os.path.join(REPO, "python")
+sys.path.insert(0, PYTHON_DIR)
+
+
+class RunningHost:
+    def __init__(self, tmp_path, *flags, key="test-key"):
+        self.key = key
+        self.key_file = str(tmp_path / "key.txt")
+        with open(self.key_file, "w") as key_file:
+            key_file.write(key + "\n")
+        env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
+        args = [sys.executable, "-m", "parallax_scripthost", "--port", "0", "--workers", "1"]
+        args += ["--hmac-key-file", self.key_file] if key else ["--insecure-no-hmac"]
+        self.process = subprocess.Popen(args + list(flags), stdout=subprocess.PIPE, env=env,
+                                        text=True)
+        line = self.process.stdout.readline()
+        assert "serving PYRO:" in line, line
+        self.uri = line.split("serving ")[1].split()[0]
+        self.port = int(self.uri.rsplit(":", 1)[1])
+
+    def proxy(self, serializer="serpent", key=None):
+        import Pyro4
+        Pyro4.config.SERIALIZER = serializer
+        proxy = Pyro4.Proxy(self.uri)
+        proxy._pyroHmacKey = (key if key is not None else self.key).encode() or None
+        return proxy
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    running = RunningHost(tmp_path_factory.mktemp("host"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def parallax_bin():
+    path = os.environ.get("PARALLAX_BIN", os.path.join(REPO, "build", "parallax"))
+    assert os.path.exists(path), "set PARALLAX_BIN to the parallax binary"
+    return path

@@ -1,0 +1,156 @@
+"""End to end through the `parallax` binary: transforms in every serialization mode,
+connectors with parameters, time zones and checkpoints, schema checks, run-script."""
+
+import json
+import subprocess
+
+import pytest
+
+
+def parallax(parallax_bin, *args, check=True):
+    result = subprocess.run([parallax_bin, *args], capture_output=True, text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def write_config(tmp_path, host, name="step.json", **settings):
+    config = {"host": "127.0.0.1", "port": host.port, "hmac_key_file": host.key_file}
+    config.update(settings)
+    path = tmp_path / name
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+@pytest.fixture
+def orders(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("region,price,qty,day\nnorth,1.5,2,2024-01-02\nsouth,2.5,4,2024-01-03\n"
+                    "north,3.0,1,2024-01-04\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("serialization", ["serpent", "json"])
+def test_transform(parallax_bin, host, tmp_path, orders, serialization):
+    script = tmp_path / "totals.py"
+    script.write_text("out = []\nfor r in data:\n"
+                      "    out.append({'region': r['region'], 'total': r['price'] * r['qty'],\n"
+                      "                'day': r['day'], 'weekday': r['day'].weekday()})\n"
+                      "return out\n")
+    config = write_config(tmp_path, host, serialization=serialization, data_object_name="data",
+                          script_file="totals.py")
+    result = parallax(parallax_bin, "transform", "--config", config, "--input", orders)
+    assert json.loads(result.stdout) == {
+        "region": ["north", "south", "north"], "total": [3.0, 10.0, 3.0],
+        "day": [1704153600000, 1704240000000, 1704326400000], "weekday": [1, 2, 3]}
+
+
+def test_pickle_mode_is_refused_clearly(parallax_bin, host, tmp_path, orders):
+    config = write_config(tmp_path, host, serialization="pickle", script="return rows")
+    result = parallax(parallax_bin, "transform", "--config", config, "--input", orders,
+                      check=False)
+    assert result.returncode == 1 and "pickle" in result.stderr
+
+
+def test_output_schema_mismatch_names_column_and_row(parallax_bin, host, tmp_path, orders):
+    config = write_config(tmp_path, host, output_schema={"region": "string", "qty": "integer"},
+                          script="rows[1]['qty'] = 'many'\n"
+                                 "return [{'region': r['region'], 'qty': r['qty']} for r in rows]")
+    result = parallax(parallax_bin, "transform", "--config", config, "--input", orders,
+                      check=False)
+    assert result.returncode == 1
+    assert "output column 'qty', row 1: expected integer, got str 'many'" in result.stderr
+    assert "not in the declared schema" in parallax(
+        parallax_bin, "transform", "--config", write_config(
+            tmp_path, host, name="s2.json", output_schema={"qty": "integer"}, script="return rows"),
+        "--input", orders, check=False).stderr
+    # A matching schema types the output as declared.
+    ok = write_config(tmp_path, host, name="s3.json",
+                      output_schema={"region": "string", "qty": "float"},
+                      script="return [{'region': r['region'], 'qty': r['qty']} for r in rows]")
+    out = json.loads(parallax(parallax_bin, "transform", "--config", ok, "--input", orders,
+                              "--format", "json").stdout)
+    assert out[0] == {"region": "north", "qty": 2}
+
+
+def test_script_failures_are_clear(parallax_bin, host, tmp_path, orders):
+    config = write_config(tmp_path, host, script="import os\nreturn rows")
+    result = parallax(parallax_bin, "transform", "--config", config, "--input", orders,
+                      check=False)
+    assert result.returncode == 1 and "import of 'os' is not allowed" in result.stderr
+    slow = write_config(tmp_path, host, name="slow.json", timeout=1, script="while True:\n  pass")
+    result = parallax(parallax_bin, "transform", "--config", slow, "--input", orders, check=False)
+    assert result.returncode == 1 and "timeout of 1 s" in result.stderr
+
+
+def test_connector_parameters_quotes_and_logs(parallax_bin, host, tmp_path):
+    script = ("table = []\nfor i in range({count}):\n"
+              "    table.append({'ID': str(i), 'label': {label}, 'size': i * 0.5})\n"
+              "log.info('made', len(table))\nreturn table")
+    config = write_config(tmp_path, host, script=script, parameters={"count": 3, "label": "a'b"},
+                          enclose_parameters_in_quotes=True)
+    # Quoting applies to every parameter: {count} becomes '3', so range() fails clearly...
+    result = parallax(parallax_bin, "connector", "--config", config, check=False)
+    assert result.returncode == 1 and "TypeError" in result.stderr
+    script = script.replace("range({count})", "range(int({count}))")
+    config = write_config(tmp_path, host, script=script, parameters={"count": 3, "label": "a'b"},
+                          enclose_parameters_in_quotes=True)
+    result = parallax(parallax_bin, "connector", "--config", config, "--format", "json")
+    assert json.loads(result.stdout) == [
+        {"ID": "0", "label": "a'b", "size": 0}, {"ID": "1", "label": "a'b", "size": 0.5},
+        {"ID": "2", "label": "a'b", "size": 1}]
+    assert "[info] made 3" in result.stderr
+    assert "connected to 127.0.0.1" in parallax(parallax_bin, "connector", "--config", config,
+                                               "--test").stdout
+
+
+def test_connector_time_zones_and_datetime_formats(parallax_bin, host, tmp_path):
+    script = ("return [{'a': '2024-07-01T12:00:00.250000', 'b': '2024-01-15T12:00:00', "
+              "'c': '2024-01-15', 'p': {when}}]")
+    utc = write_config(tmp_path, host, name="utc.json", script=script,
+                       parameters={"when": "2024-07-01T09:30:00"}, enclose_parameters_in_quotes=True)
+    zoned = write_config(tmp_path, host, name="ny.json", script=script,
+                         parameters={"when": "2024-07-01T09:30:00"},
+                         enclose_parameters_in_quotes=True, time_zone="America/New_York")
+    plain = json.loads(parallax(parallax_bin, "connector", "--config", utc).stdout)
+    shown = json.loads(parallax(parallax_bin, "connector", "--config", zoned).stdout)
+    hour = 3600 * 1000
+    assert plain["a"] == [1719835200250]            # 2024-07-01 12:00:00.250 UTC
+    assert shown["a"] == [1719835200250 - 4 * hour]  # EDT: UTC-4
+    assert shown["b"] == [plain["b"][0] - 5 * hour]  # EST in January: UTC-5
+    assert plain["c"] == shown["c"] == [1705276800000]  # a date has no time zone
+    # The parameter is read on New York's wall clock: 09:30 EDT is 13:30 UTC, then shown
+    # again as 09:30 on the wall clock.
+    assert plain["p"] == [1719826200000]
+    assert shown["p"] == [1719826200000]
+    bad = write_config(tmp_path, host, name="bad.json", script="return []", time_zone="Mars/Base")
+    result = parallax(parallax_bin, "connector", "--config", bad, check=False)
+    assert result.returncode == 1 and "unknown time zone 'Mars/Base'" in result.stderr
+
+
+def test_checkpoints_persist_across_runs(parallax_bin, host, tmp_path):
+    script = ("start = DATA_CHECKPOINT or 0\n"
+              "return [{'id': i, 'seen': DATA_CHECKPOINT} for i in range(start + 1, start + 4)]")
+    config = write_config(tmp_path, host, script=script, checkpoint_column="id",
+                          checkpoint_file="state.json")
+    first = json.loads(parallax(parallax_bin, "connector", "--config", config).stdout)
+    second = json.loads(parallax(parallax_bin, "connector", "--config", config).stdout)
+    assert first == {"id": [1, 2, 3], "seen": [None, None, None]}
+    assert second == {"id": [4, 5, 6], "seen": [3, 3, 3]}
+    assert (tmp_path / "state.json").read_text().strip() == "6"
+    # A failed run keeps the checkpoint.
+    failing = write_config(tmp_path, host, name="fail.json", script="log.error('no')\nreturn []",
+                           checkpoint_column="id", checkpoint_file="state.json")
+    assert parallax(parallax_bin, "connector", "--config", failing, check=False).returncode == 1
+    assert (tmp_path / "state.json").read_text().strip() == "6"
+
+
+def test_run_script_starts_its_own_host(parallax_bin, tmp_path, orders):
+    script = tmp_path / "debug.py"
+    script.write_text("import pandas as pd\nframe = pd.DataFrame(rows)\n"
+                      "return frame.groupby('region', as_index=False)['qty'].sum()")
+    result = parallax(parallax_bin, "run-script", str(script), "--input", orders, "--format", "csv")
+    assert result.stdout.splitlines() == ['"region","qty"', '"north",3', '"south",4']
+    result = parallax(parallax_bin, "run-script", str(script), "--input", orders, "--arrow",
+                      check=False)
+    assert result.returncode == 1 and "Arrow" in result.stderr

@@ -1,0 +1,188 @@
+"""Our script host called by a plain Pyro4 proxy (Debian's python3-pyro4): serializers,
+HMAC, processor semantics, and the sandbox escape battery. Each escape must fail with a
+clear error, and the host must keep serving."""
+
+import Pyro4
+import Pyro4.errors
+import pytest
+
+from conftest import RunningHost
+
+
+def run(host, script, serializer="serpent", **request):
+    with host.proxy(serializer) as proxy:
+        return proxy.run(dict(script=script, **request))
+
+
+def table(reply):
+    return {name: column for name, column in zip(reply["names"], reply["columns"])}
+
+
+@pytest.mark.parametrize("serializer", ["serpent", "json"])
+def test_transform_rows_in_both_serializers(host, serializer):
+    reply = run(host, "return [dict(r, total=r['price'] * r['qty']) for r in rows]", serializer,
+                input={"names": ["price", "qty"], "types": ["float", "integer"],
+                       "columns": [[1.5, 2.0], [2, 3]]})
+    assert table(reply) == {"price": [1.5, 2.0], "qty": [2, 3], "total": [3.0, 6.0]}
+    assert reply["kinds"] == ["float", "int", "float"]
+
+
+def test_dates_arrive_as_python_dates_and_leave_as_iso_text(host):
+    script = ("out = []\nfor r in rows:\n"
+              "    out.append({'d': r['d'], 't': r['t'], 'year': r['t'].year})\nreturn out")
+    reply = run(host, script, input={"names": ["d", "t"], "types": ["date", "datetime"],
+                                      "columns": [[19724], [1704164645123]]})
+    assert table(reply) == {"d": ["2024-01-02"], "t": ["2024-01-02T03:04:05.123000"],
+                            "year": [2024]}
+    assert reply["kinds"] == ["date", "datetime", "int"]
+
+
+def test_dataframes_are_returned_as_columns(host):
+    reply = run(host, "import pandas as pd\nimport numpy as np\n"
+                      "return pd.DataFrame({'x': np.arange(3), 'y': ['a', 'b', None]})")
+    assert table(reply) == {"x": [0, 1, 2], "y": ["a", "b", None]}
+
+
+def test_processor_semantics(host):
+    script = ("log.info('starting', DATA_CHECKPOINT)\nawait sleep(0.01)\n"
+              "number: int = 3\nreturn [{'n': number, 'cp': DATA_CHECKPOINT}]")
+    reply = run(host, script, checkpoint=41)
+    assert table(reply) == {"n": [3], "cp": [41]}
+    assert reply["logs"] == [["info", "starting 41"]]
+    with pytest.raises(ValueError, match="logged an error: bad row"):
+        run(host, "log.error('bad row')\nreturn []")
+
+
+def test_row_by_row_mode_calls_the_script_per_row(host):
+    reply = run(host, "return {'double': INPUT_DATA['v'] * 2}", mode="row",
+                input={"names": ["v"], "types": ["integer"], "columns": [[1, 2, 3]]})
+    assert table(reply) == {"double": [2, 4, 6]}
+
+
+def test_script_errors_name_the_line(host):
+    with pytest.raises(ValueError, match=r"ZeroDivisionError.*\n  line 2"):
+        run(host, "x = 1\ny = x / 0\nreturn []")
+    with pytest.raises(ValueError, match="syntax error on line 2"):
+        run(host, "x = 1\ny = = 2\nreturn []")
+    with pytest.raises(ValueError, match="return rows"):
+        run(host, "x = 1")
+    with pytest.raises(ValueError, match="row 1 is a int"):
+        run(host, "return [{'a': 1}, 2]")
+
+
+def test_allow_list_is_exact_for_dotted_names(host):
+    assert table(run(host, "from xml import etree\nimport json\nreturn [{'ok': json.dumps(1)}]"))
+    with pytest.raises(PermissionError, match="'xml.etree' is not allowed"):
+        run(host, "from xml.etree import ElementTree\nreturn []")
+    with pytest.raises(PermissionError, match="'os' is not allowed"):
+        run(host, "import os\nreturn []")
+
+
+ESCAPES = {
+    "dunder import": "__import__('os').system('true')\nreturn []",
+    "builtins walk": "b = [].__class__.__base__.__subclasses__()\nreturn []",
+    "getattr walk": "getattr((), '__class__')\nreturn []",
+    "format walk": "'{0.__class__}'.format(1)\nreturn []",
+    "open passwd": "return [{'x': open('/etc/passwd').read()}]",
+    "import subprocess": "import subprocess\nsubprocess.run(['true'])\nreturn []",
+    "eval": "eval('1')\nreturn []",
+    "module attribute walk to os": "import pandas\npandas.io.common.os.system('true')\nreturn []",
+    "globals": "globals()\nreturn []",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESCAPES))
+def test_first_fence_refuses_escapes(host, name):
+    with pytest.raises(PermissionError, match="script refused: line"):
+        run(host, ESCAPES[name])
+
+
+# Escapes that pass the first fence (through objects allowed modules expose) must be stopped
+# by the OS: Landlock, the network namespace, seccomp (test_sandbox.py checks each layer).
+def test_os_fence_stops_what_the_first_fence_lets_through(host):
+    with pytest.raises(ValueError, match="Permission denied"):
+        run(host, "import pandas\nreturn [{'x': pandas.read_csv('/etc/passwd').shape[0]}]")
+    with pytest.raises(ValueError, match="Permission denied"):
+        run(host, "import pandas\n"
+                  "pandas.DataFrame({'a': [1]}).to_csv('/tmp/parallax-escape.csv')\nreturn []")
+    # Writing inside the private scratch directory (the working directory) works.
+    reply = run(host, "import pandas\npandas.DataFrame({'a': [1]}).to_csv('mine.csv')\n"
+                      "return [{'back': len(pandas.read_csv('mine.csv'))}]")
+    assert table(reply) == {"back": [1]}
+    # No network: ssl exposes the socket module; connecting fails in the sandbox.
+    with pytest.raises(ValueError, match="PermissionError|Operation not permitted|unreachable"):
+        run(host, "import ssl\ns = ssl.socket()\ns.connect(('127.0.0.1', 9))\nreturn []")
+
+
+def test_resource_limits(host):
+    with pytest.raises(TimeoutError, match="timeout of 1 s and was killed"):
+        run(host, "while True:\n    pass", timeout=1)
+    with pytest.raises(MemoryError, match="out of memory"):
+        run(host, "x = 'a' * (8 << 30)\nreturn []")
+    with pytest.raises(ValueError, match="File too large|file size|Errno 27"):
+        run(host, "import io\nb = io.open('big.bin', 'wb')\nfor i in range(100):\n"
+                  "    b.write(bytes(1 << 20))\nreturn []")
+    with pytest.raises(Exception, match="more than .* cells"):
+        run(host, "return [{'a': 1}] * 60_000_000", timeout=30)
+    # The host is still serving.
+    assert table(run(host, "return [{'ok': True}]")) == {"ok": [True]}
+
+
+def test_every_sandbox_layer_is_applied(host):
+    layers = run(host, "return [{'x': 1}]")["sandbox"]
+    assert {"netns", "seccomp", "rlimits"} <= set(layers)
+    assert any(layer.startswith("landlock") for layer in layers)
+
+
+def test_hmac_mismatch_and_serializer_refusal(host):
+    with pytest.raises(Pyro4.errors.CommunicationError):
+        with host.proxy(key="wrong-key") as proxy:
+            proxy.ping()
+    with pytest.raises(Pyro4.errors.CommunicationError):
+        with host.proxy(key="") as proxy:
+            proxy.ping()
+    for refused in ("pickle", "marshal"):
+        with pytest.raises(Pyro4.errors.CommunicationError, match="serializer"):
+            with host.proxy(serializer=refused) as proxy:
+                proxy.ping()
+    with host.proxy() as proxy:
+        assert proxy.ping() == "pong"
+
+
+def test_pickle_only_with_its_flag(tmp_path):
+    pickle_host = RunningHost(tmp_path, "--allow-pickle")
+    try:
+        with pickle_host.proxy(serializer="pickle") as proxy:
+            assert table(proxy.run({"script": "return [{'a': 1}]"})) == {"a": [1]}
+    finally:
+        pickle_host.stop()
+
+
+def test_key_required_unless_insecure(tmp_path):
+    import subprocess
+    import sys
+    from conftest import PYTHON_DIR
+    result = subprocess.run([sys.executable, "-m", "parallax_scripthost", "--port", "0"],
+                            env={"PYTHONPATH": PYTHON_DIR}, capture_output=True, text=True)
+    assert result.returncode != 0 and "HMAC key is required" in result.stderr
+
+
+def test_trusted_scripts_need_a_trusted_host(host, tmp_path):
+    with pytest.raises(PermissionError, match="restricted scripts only"):
+        run(host, "return []", profile="trusted")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "helpers.py").write_text("import os\n\ndef double(x):\n    return 2 * x\n")
+    trusted = RunningHost(tmp_path, "--profile", "trusted", "--code-path", str(code))
+    try:
+        reply = run(trusted, "import os\nfrom helpers import double\n"
+                             "return [{'pid_ok': os.getpid() > 0, 'd': double(21)}]")
+        assert table(reply) == {"pid_ok": [True], "d": [42]}
+        # A restricted step on a trusted host still gets the sandbox and the allow-list.
+        with pytest.raises(PermissionError):
+            run(trusted, "import os\nreturn []", profile="restricted")
+        # Code-path modules are importable by restricted scripts too.
+        assert table(run(trusted, "from helpers import double\nreturn [{'d': double(1)}]",
+                         profile="restricted")) == {"d": [2]}
+    finally:
+        trusted.stop()
