@@ -13,6 +13,7 @@ APT_PACKAGES=(
   python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
   python3-tornado python3-aiohttp
   libssl-dev tzdata python3-pyro4 python3-serpent python3-seccomp
+  python3-flatbuffers
 )
 
 missing=()

@@ -7,7 +7,7 @@ import Pyro4
 
 from parallax_scripthost.pool import JobFailed
 
-REQUEST_KEYS = {"script", "data_name", "input", "arrow_input", "dataframe", "timeout",
+REQUEST_KEYS = {"script", "data_name", "input", "arrow_input", "arrow", "dataframe", "timeout",
                 "checkpoint", "mode", "profile"}
 
 
@@ -83,4 +83,6 @@ class ScriptHost:
         if table is not None:
             if not isinstance(table, dict) or not {"names", "types", "columns"} <= set(table):
                 raise ValueError("'input' must be {'names': [...], 'types': [...], 'columns': [...]}")
+        if job.get("arrow_input") is not None and not isinstance(job["arrow_input"], str):
+            raise ValueError("'arrow_input' must be base64 text of an Arrow IPC stream")
         return job

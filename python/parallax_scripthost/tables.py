@@ -141,3 +141,47 @@ def output_columns(result, max_cells):
                 column.append(None)
     return {"names": names, "kinds": [_column_kind(k) for k in kinds], "columns": columns,
             "num_rows": len(rows)}
+
+
+def output_arrow(result, max_cells):
+    """The script's return value as an Arrow IPC stream (base64 text) and its row count."""
+    import base64
+
+    import pandas
+
+    from parallax_scripthost import arrow_ipc
+    if type(result).__name__ == "DataFrame" and type(result).__module__.startswith("pandas"):
+        frame = result
+    elif isinstance(result, (list, tuple)):
+        for number, row in enumerate(result):
+            if not isinstance(row, dict):
+                raise OutputError("row %d is a %s, not a dict" % (number, type(row).__name__))
+        if len(result) > max_cells:
+            raise OutputError("the output has more than %d cells" % max_cells)
+        # Object columns keep what the rows hold (ints with a None stay ints, not floats).
+        names, cells = {}, []
+        for number, row in enumerate(result):
+            for key, value in row.items():
+                name = key if isinstance(key, str) else str(key)
+                if name not in names:
+                    names[name] = len(cells)
+                    cells.append([None] * number)
+                column = cells[names[name]]
+                column.extend([None] * (number - len(column)))
+                column.append(value)
+        for column in cells:
+            column.extend([None] * (len(result) - len(column)))
+        frame = pandas.DataFrame({name: pandas.Series(cells[position], dtype=object)
+                                  for name, position in names.items()})
+    elif result is None:
+        raise OutputError("the script returned nothing: end it with `return rows` "
+                          "(a list of dicts or a DataFrame)")
+    else:
+        raise OutputError("the script returned a %s: return a list of dicts or a DataFrame"
+                          % type(result).__name__)
+    if len(frame) * max(1, len(frame.columns)) > max_cells:
+        raise OutputError("the output has more than %d cells" % max_cells)
+    if len(set(map(str, frame.columns))) != len(frame.columns):
+        raise OutputError("the returned DataFrame repeats a column name")
+    return {"arrow": base64.b64encode(arrow_ipc.write_frame(frame)).decode(),
+            "num_rows": len(frame)}

@@ -3,6 +3,7 @@ arrives, it takes one job, enters the sandbox, runs the script and exits. The da
 runs a script itself, and never unpickles what a worker sends (the reply is JSON)."""
 
 import asyncio
+import base64
 import json
 import os
 import sys
@@ -11,7 +12,7 @@ import traceback
 import numpy  # noqa: F401  preloaded: every worker is forked with them
 import pandas  # noqa: F401
 
-from parallax_scripthost import checks, sandbox, tables
+from parallax_scripthost import arrow_ipc, checks, sandbox, tables
 
 FUNCTION_NAME = "__parallax_script__"
 LOG_LEVELS = ("trace", "debug", "info", "warn", "error")
@@ -71,8 +72,7 @@ def run_job(job, settings):
     table = job.get("input")
     data_name = job.get("data_name") or "rows"
     if job.get("arrow_input") is not None:
-        from parallax_scripthost import arrow_ipc
-        data = arrow_ipc.read_frame(job["arrow_input"])
+        data = arrow_ipc.read_frame(base64.b64decode(job["arrow_input"]))
     elif table is None:
         data = []
     elif job.get("dataframe"):
@@ -100,7 +100,10 @@ def run_job(job, settings):
         errors = [message for level, message in log.records if level == "error"]
         return {"ok": False, "error": "the script logged an error: " + "; ".join(errors),
                 "logs": log.records}
-    output = tables.output_columns(result, settings["max_cells"])
+    if job.get("arrow"):
+        output = tables.output_arrow(result, settings["max_cells"])
+    else:
+        output = tables.output_columns(result, settings["max_cells"])
     output.update({"ok": True, "logs": log.records})
     return output
 

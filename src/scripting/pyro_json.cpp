@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "formats/json_writer.h"
+#include "scripting/text_cursor.h"
 #include "scripting/utf8.h"
 
 namespace parallax {
@@ -12,36 +14,6 @@ namespace parallax {
 namespace {
 
 constexpr int kMaxDepth = 200;
-
-void append_json_text(std::string& out, std::string_view text) {
-  out += '"';
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
 
 void append_json_float(std::string& out, double value) {
   if (std::isnan(value)) {
@@ -77,7 +49,7 @@ Status encode(std::string& out, const PyValue& value, int depth) {
       if (auto bad = find_invalid_utf8(value.text)) {
         return Status::invalid("string is not valid UTF-8 (byte {})", *bad);
       }
-      append_json_text(out, value.text);
+      append_json_string(out, value.text);
       return Status::ok();
     case PyKind::kBytes:
       return Status::invalid("bytes cannot be sent with the json serializer");
@@ -103,7 +75,7 @@ Status encode(std::string& out, const PyValue& value, int depth) {
                    key.kind == PyKind::kNone) {
           std::string text;
           PX_RETURN_IF_ERROR(encode(text, key, depth + 1));
-          append_json_text(out, text);
+          append_json_string(out, text);
         } else {
           return Status::invalid("json dict keys must be strings, not {}", py_type_name(key.kind));
         }
@@ -116,16 +88,13 @@ Status encode(std::string& out, const PyValue& value, int depth) {
   return Status::ok();
 }
 
-class Decoder {
+class Decoder : TextCursor {
  public:
-  explicit Decoder(std::string_view text) : text_(text) {}
+  explicit Decoder(std::string_view text) : TextCursor(text, "json") {}
 
   Result<PyValue> document() {
-    if (auto bad = find_invalid_utf8(text_)) {
-      return Status::invalid("json: text is not valid UTF-8 (byte {})", *bad);
-    }
+    PX_RETURN_IF_ERROR(check_text());
     skip_space();
-    if (at_end()) return Status::invalid("json: no value (empty text)");
     PX_ASSIGN_OR_RETURN(PyValue value, parse_value(0));
     skip_space();
     if (!at_end()) return error("unexpected text after the value");
@@ -133,13 +102,6 @@ class Decoder {
   }
 
  private:
-  bool at_end() const { return pos_ >= text_.size(); }
-  char peek(size_t ahead = 0) const {
-    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
-  }
-  Status error(std::string_view what) const {
-    return Status::invalid("json: {} at offset {}", what, pos_);
-  }
   void skip_space() {
     while (!at_end() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) {
       ++pos_;
@@ -338,9 +300,6 @@ class Decoder {
       }
     }
   }
-
-  std::string_view text_;
-  size_t pos_ = 0;
 };
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "formats/arrow_writer.h"
+#include "scripting/base64.h"
 #include "scripting/pyro_json.h"
 #include "scripting/script_table.h"
 
@@ -72,17 +74,21 @@ std::optional<PyValue> last_value_of(const PyValue& reply, const std::string& co
   return std::nullopt;
 }
 
+// The batch as an Arrow IPC stream (the engine's writer, as `to_arrow` writes tables).
+std::string arrow_of_batch(const RowBatch& batch) {
+  Frame frame;
+  for (const auto& column : batch.columns) frame.columns.push_back({column.name, &column.values});
+  frame.rows.resize(batch.num_rows);
+  for (uint32_t row = 0; row < batch.num_rows; ++row) frame.rows[row] = row;
+  return write_arrow(frame);
+}
+
 }  // namespace
 
 ScriptClient::ScriptClient(const ScriptStepSettings& settings)
     : proxy_(address_of(settings), client_options(settings)) {}
 
 Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const RowBatch* input) {
-  if (settings.use_arrow) {
-    return Status::unsupported(
-        "Apache Arrow mode is not available yet (Arrow IPC support has "
-        "not landed); turn 'use Apache Arrow' off");
-  }
   if (!(settings.timeout_seconds > 0)) return Status::invalid("the timeout must be positive");
   if (settings.data_object_name.empty()) return Status::invalid("the data object name is empty");
   if (!settings.time_zone.empty()) PX_RETURN_IF_ERROR(check_time_zone(settings.time_zone));
@@ -93,7 +99,12 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
   PyValue request = PyValue::dict();
   request.set("script", PyValue::str(std::move(script)));
   request.set("data_name", PyValue::str(settings.data_object_name));
-  if (input) request.set("input", script_input_from_batch(*input));
+  if (input && settings.use_arrow) {
+    request.set("arrow_input", PyValue::str(base64_encode(arrow_of_batch(*input))));
+  } else if (input) {
+    request.set("input", script_input_from_batch(*input));
+  }
+  if (settings.use_arrow) request.set("arrow", PyValue::boolean(true));
   request.set("timeout", PyValue::of_float(settings.timeout_seconds));
   request.set("mode", PyValue::str(settings.row_by_row ? "row" : "bulk"));
   if (!settings.profile.empty()) request.set("profile", PyValue::str(settings.profile));
@@ -119,17 +130,28 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
   }
   OutputOptions output;
   output.schema = settings.output_schema ? &*settings.output_schema : nullptr;
-  output.time_zone = settings.time_zone;
-  PX_ASSIGN_OR_RETURN(result.rows, batch_from_script_output(reply.value(), output));
+  std::optional<PyValue> checkpoint;
+  if (settings.use_arrow) {
+    const PyValue* arrow = reply->get("arrow");
+    if (!arrow || !arrow->is_str()) return Status::invalid("the script host sent no Arrow reply");
+    PX_ASSIGN_OR_RETURN(std::string bytes, base64_decode(arrow->text));
+    PX_ASSIGN_OR_RETURN(result.rows, batch_from_arrow_output(bytes, output));
+    if (keeps_checkpoint && result.rows.num_rows > 0) {
+      checkpoint = last_value_in(result.rows, settings.checkpoint_column);
+    }
+  } else {
+    PX_ASSIGN_OR_RETURN(result.rows, batch_from_script_output(reply.value(), output));
+    if (keeps_checkpoint) checkpoint = last_value_of(reply.value(), settings.checkpoint_column);
+  }
+  // Checkpoints keep UTC; only what is shown moves to the time zone.
+  PX_RETURN_IF_ERROR(show_in_time_zone(result.rows, settings.time_zone));
   if (keeps_checkpoint) {
     if (result.rows.num_rows > 0 && !result.rows.find(settings.checkpoint_column)) {
       return Status::invalid("the checkpoint column '{}' is not in the output",
                              settings.checkpoint_column);
     }
     // Only a successful run moves the checkpoint; an empty one keeps the old value.
-    if (auto last = last_value_of(reply.value(), settings.checkpoint_column)) {
-      PX_RETURN_IF_ERROR(write_checkpoint(settings.checkpoint_file, *last));
-    }
+    if (checkpoint) PX_RETURN_IF_ERROR(write_checkpoint(settings.checkpoint_file, *checkpoint));
   }
   return result;
 }

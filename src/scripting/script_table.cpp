@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/temporal.h"
+#include "formats/arrow_reader.h"
 #include "scripting/serpent.h"
 
 namespace parallax {
@@ -291,13 +292,6 @@ Result<RowBatch> batch_from_script_output(const PyValue& reply, const OutputOpti
                                type_name(type), describe(values.items[row]));
       }
     }
-    if (type == DataType::kDatetime && !options.time_zone.empty()) {
-      PX_ASSIGN_OR_RETURN(absl::TimeZone zone, load_zone(options.time_zone));
-      auto& cells = column.mutable_values<int64_t>();
-      for (size_t row = 0; row < cells.size(); ++row) {
-        if (column.is_valid(row)) cells[row] = shift_to_wall_clock(cells[row], zone);
-      }
-    }
     batch.columns.push_back({name.text, std::move(column), std::nullopt});
   }
   if (options.schema) {
@@ -307,7 +301,62 @@ Result<RowBatch> batch_from_script_output(const PyValue& reply, const OutputOpti
         batch.columns.push_back({field.name, Column(field.type), std::nullopt});
     }
   }
+  PX_RETURN_IF_ERROR(show_in_time_zone(batch, options.time_zone));
   return batch;
+}
+
+Status show_in_time_zone(RowBatch& batch, const std::string& zone_name) {
+  if (zone_name.empty()) return Status::ok();
+  PX_ASSIGN_OR_RETURN(absl::TimeZone zone, load_zone(zone_name));
+  for (auto& batch_column : batch.columns) {
+    Column& column = batch_column.values;
+    if (column.type() != DataType::kDatetime) continue;
+    auto& cells = column.mutable_values<int64_t>();
+    for (size_t row = 0; row < cells.size(); ++row) {
+      if (column.is_valid(row)) cells[row] = shift_to_wall_clock(cells[row], zone);
+    }
+  }
+  return Status::ok();
+}
+
+Result<RowBatch> batch_from_arrow_output(std::string_view arrow, const OutputOptions& options) {
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_arrow(arrow, options.schema));
+  if (options.schema) {
+    PX_ASSIGN_OR_RETURN(auto fields, read_arrow_field_types(arrow));
+    for (const auto& [name, type] : fields) {
+      if (!options.schema->find(name)) {
+        return Status::invalid("output column '{}' is not in the declared schema", name);
+      }
+    }
+    for (const auto& field : options.schema->fields()) {
+      if (!batch.find(field.name)) {
+        if (batch.num_rows > 0) {
+          return Status::invalid("output column '{}' of the declared schema is missing",
+                                 field.name);
+        }
+        batch.columns.push_back({field.name, Column(field.type), std::nullopt});
+      }
+    }
+  }
+  PX_RETURN_IF_ERROR(show_in_time_zone(batch, options.time_zone));
+  return batch;
+}
+
+PyValue last_value_in(const RowBatch& batch, std::string_view column_name) {
+  const BatchColumn* column = batch.find(column_name);
+  if (!column || batch.num_rows == 0) return PyValue::none();
+  const size_t row = batch.num_rows - 1;
+  PyValue value = cell_value(column->values, row);
+  // As the script returned them: dates and datetimes as ISO text.
+  if (value.kind == PyKind::kInt && column->values.type() == DataType::kDate) {
+    return PyValue::str(format_date_iso(static_cast<int32_t>(value.integer)));
+  }
+  if (value.kind == PyKind::kInt && column->values.type() == DataType::kDatetime) {
+    std::string text = format_datetime_iso(value.integer);
+    text[10] = 'T';
+    return PyValue::str(text + "000");
+  }
+  return value;
 }
 
 }  // namespace parallax

@@ -24,6 +24,14 @@ struct OutputOptions {
 // A mismatch with the schema is an error naming the column and the row.
 Result<RowBatch> batch_from_script_output(const PyValue& reply, const OutputOptions& options);
 
+// The same from Arrow IPC bytes (use_arrow mode). A value that does not fit the declared
+// schema is an error of the Arrow reader; missing and unknown columns are errors here.
+Result<RowBatch> batch_from_arrow_output(std::string_view arrow, const OutputOptions& options);
+// Shifts every datetime column from UTC to `zone`'s wall clock (no change when empty).
+Status show_in_time_zone(RowBatch& batch, const std::string& zone);
+// The last row's value of a column, dates and datetimes as ISO text (for checkpoints).
+PyValue last_value_in(const RowBatch& batch, std::string_view column);
+
 // The datetime spellings a script may return as text: yyyy-MM-dd'T'HH:mm:ss.SSSSSS,
 // yyyy-MM-dd'T'HH:mm:ss (as UTC milliseconds) and yyyy-MM-dd (as days, for dates).
 std::optional<int64_t> parse_script_datetime(std::string_view text);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "scripting/text_cursor.h"
 #include "scripting/utf8.h"
 
 namespace parallax {
@@ -135,16 +136,14 @@ int hex_value(char c) {
   return -1;
 }
 
-class Decoder {
+class Decoder : TextCursor {
  public:
-  explicit Decoder(std::string_view text) : text_(text) {}
+  explicit Decoder(std::string_view text) : TextCursor(text, "serpent") {}
 
   Result<PyValue> document() {
-    if (auto bad = find_invalid_utf8(text_)) {
-      return Status::invalid("serpent: text is not valid UTF-8 (byte {})", *bad);
-    }
+    PX_RETURN_IF_ERROR(check_text());
     skip_space();
-    if (at_end()) return Status::invalid("serpent: no value (empty text)");
+    if (at_end()) return error("no value (only a comment)");
     PX_ASSIGN_OR_RETURN(PyValue value, parse_value(0));
     skip_space();
     if (!at_end()) return error("unexpected text after the value");
@@ -152,14 +151,6 @@ class Decoder {
   }
 
  private:
-  bool at_end() const { return pos_ >= text_.size(); }
-  char peek(size_t ahead = 0) const {
-    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
-  }
-  Status error(std::string_view what) const {
-    return Status::invalid("serpent: {} at offset {}", what, pos_);
-  }
-
   // Whitespace, comments (the header line is one) and explicit line joins.
   void skip_space() {
     while (!at_end()) {
@@ -585,9 +576,6 @@ class Decoder {
     return cls && value && cls->is_str() && cls->text == "float" && value->is_str() &&
            value->text == "nan";
   }
-
-  std::string_view text_;
-  size_t pos_ = 0;
 };
 
 }  // namespace
