@@ -88,6 +88,14 @@ def _column_kind(kinds):
     return "mixed" if kinds else "none"
 
 
+def _not_a_table(result):
+    if result is None:
+        return OutputError("the script returned nothing: end it with `return rows` "
+                           "(a list of dicts or a DataFrame)")
+    return OutputError("the script returned a %s: return a list of dicts or a DataFrame"
+                       % type(result).__name__)
+
+
 def output_columns(result, max_cells):
     """The script's return value as {'names', 'kinds', 'columns', 'num_rows'}."""
     if type(result).__name__ == "DataFrame" and type(result).__module__.startswith("pandas"):
@@ -99,12 +107,8 @@ def output_columns(result, max_cells):
     elif isinstance(result, (list, tuple)):
         rows = result
         order = None
-    elif result is None:
-        raise OutputError("the script returned nothing: end it with `return rows` "
-                          "(a list of dicts or a DataFrame)")
     else:
-        raise OutputError("the script returned a %s: return a list of dicts or a DataFrame"
-                          % type(result).__name__)
+        raise _not_a_table(result)
     positions = {}
     names = []
     if order is not None:
@@ -173,12 +177,8 @@ def output_arrow(result, max_cells):
             column.extend([None] * (len(result) - len(column)))
         frame = pandas.DataFrame({name: pandas.Series(cells[position], dtype=object)
                                   for name, position in names.items()})
-    elif result is None:
-        raise OutputError("the script returned nothing: end it with `return rows` "
-                          "(a list of dicts or a DataFrame)")
     else:
-        raise OutputError("the script returned a %s: return a list of dicts or a DataFrame"
-                          % type(result).__name__)
+        raise _not_a_table(result)
     if len(frame) * max(1, len(frame.columns)) > max_cells:
         raise OutputError("the output has more than %d cells" % max_cells)
     if len(set(map(str, frame.columns))) != len(frame.columns):
