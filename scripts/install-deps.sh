@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   g++ cmake ninja-build make pkg-config
-  libsimdjson-dev libfmt-dev libabsl-dev
+  libsimdjson-dev libfmt-dev libabsl-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format python3
   libflatbuffers-dev flatbuffers-compiler liblz4-dev clang

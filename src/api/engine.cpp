@@ -199,9 +199,26 @@ Status Engine::remove_update(const std::string& view_name, uint64_t id) {
   return Status::not_found("view '{}' has no on_update subscription {}", view_name, id);
 }
 
+Result<ExpressionValidation> Engine::validate_expressions(
+    const std::string& table_name,
+    const std::vector<std::pair<std::string, std::string>>& expressions) const {
+  PX_ASSIGN_OR_RETURN(const Table* source, table(table_name));
+  return parallax::validate_expressions(source->schema(), expressions);
+}
+
+Result<std::vector<Field>> Engine::expression_schema(const std::string& view_name) const {
+  PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
+  return found->expression_schema();
+}
+
 Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {
   PX_RETURN_IF_ERROR(changes.status());
-  if (changes->empty() || subscriptions_.empty()) return Status::ok();
+  if (changes->empty()) return Status::ok();
+  // Views follow the change first (expression columns recompute the changed rows).
+  for (auto& [view_name, view] : views_) {
+    if (view_tables_.at(view_name) == table) view->table_changed(*changes);
+  }
+  if (subscriptions_.empty()) return Status::ok();
   // Callbacks may subscribe, unsubscribe or delete views, so they run from a copy.
   std::vector<std::pair<std::string, ViewUpdateCallback>> callbacks;
   for (const auto& [view_name, subscribers] : subscriptions_) {

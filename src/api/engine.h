@@ -14,6 +14,7 @@
 #include "api/table_data.h"
 #include "common/status.h"
 #include "core/table.h"
+#include "query/expressions/expression.h"
 #include "query/view.h"
 
 namespace parallax {
@@ -54,6 +55,13 @@ class Engine {
   // Grouped views: show or hide the children of a visible row; answers the rows changed.
   Result<int64_t> expand(const std::string& view, size_t row);
   Result<int64_t> collapse(const std::string& view, size_t row);
+
+  // The reference's table.validate_expressions: each expression's type, or its error.
+  Result<ExpressionValidation> validate_expressions(
+      const std::string& table,
+      const std::vector<std::pair<std::string, std::string>>& expressions) const;
+  // The reference's view.expression_schema: the type of each of the view's expressions.
+  Result<std::vector<Field>> expression_schema(const std::string& view) const;
 
   // Subscribes `callback` to every change of the view's table (called after the change,
   // on the thread that made it). Answers an id for remove_update; deleting the view drops it.

@@ -236,13 +236,13 @@ Result<RowFilter> RowFilter::compile(const Schema& schema, const std::vector<Fil
   return filter;
 }
 
-std::vector<uint8_t> RowFilter::evaluate(const Table& table) const {
-  const size_t rows = table.num_rows();
+std::vector<uint8_t> RowFilter::evaluate(const ColumnSource& source) const {
+  const size_t rows = source.num_rows();
   const bool all = combinator_ == FilterCombinator::kAnd;
   std::vector<uint8_t> result(rows, all ? 1 : 0);
   std::vector<uint8_t> term_result(rows);
   for (const auto& term : terms_) {
-    evaluate_term(term, table.column(term.column), term_result);
+    evaluate_term(term, source.column(term.column), term_result);
     for (size_t row = 0; row < rows; ++row) {
       result[row] = all ? (result[row] & term_result[row]) : (result[row] | term_result[row]);
     }

@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "core/table.h"
+#include "query/column_source.h"
 #include "query/view_config.h"
 
 namespace parallax {
@@ -32,8 +33,8 @@ class RowFilter {
   bool empty() const { return terms_.empty(); }
   // One per FilterTerm, in order.
   const std::vector<CompiledFilterTerm>& terms() const { return terms_; }
-  // One byte per table row: 1 when the row passes.
-  std::vector<uint8_t> evaluate(const Table& table) const;
+  // One byte per table row: 1 when the row passes. Column ids are the source's.
+  std::vector<uint8_t> evaluate(const ColumnSource& source) const;
 
  private:
   std::vector<CompiledFilterTerm> terms_;

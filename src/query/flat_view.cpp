@@ -9,9 +9,9 @@ Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfi
   if (!config.group_by.empty() || !config.split_by.empty()) {
     return Status::unsupported("group_by and split_by are not supported yet");
   }
-  if (!config.expressions.empty()) return Status::unsupported("expressions are not supported yet");
-  const Schema& schema = table.schema();
   std::unique_ptr<FlatView> view(new FlatView(table, std::move(config)));
+  PX_ASSIGN_OR_RETURN(view->source_, ColumnSource::create(table, view->config_.expressions));
+  const Schema& schema = view->source_->schema();
   if (view->config_.columns) {
     for (const auto& name : *view->config_.columns) {
       auto position = schema.find(name);
@@ -58,10 +58,10 @@ void FlatView::refresh() const {
   if (rows_version_ == table_->version()) return;
   std::vector<uint32_t> rows = table_->rows_in_natural_order();
   if (!filter_.empty()) {
-    const std::vector<uint8_t> keep = filter_.evaluate(*table_);
+    const std::vector<uint8_t> keep = filter_.evaluate(*source_);
     std::erase_if(rows, [&](uint32_t row) { return !keep[row]; });
   }
-  sort_rows(*table_, sort_, rows);
+  sort_rows(*source_, sort_, rows);
   rows_ = std::move(rows);
   rows_version_ = table_->version();
 }
@@ -73,21 +73,21 @@ size_t FlatView::num_rows() const {
 
 std::vector<Field> FlatView::schema() const {
   std::vector<Field> fields;
-  for (const size_t position : visible_) fields.push_back(table_->schema().field(position));
+  for (const size_t id : visible_) fields.push_back(source_->field(id));
   return fields;
 }
 
 std::vector<std::string> FlatView::column_paths() const {
   std::vector<std::string> paths;
-  for (const size_t position : visible_) paths.push_back(table_->schema().field(position).name);
+  for (const size_t id : visible_) paths.push_back(source_->field(id).name);
   return paths;
 }
 
 Result<std::pair<Scalar, Scalar>> FlatView::min_max(const std::string& name) const {
-  auto position = table_->schema().find(name);
-  if (!position) return Status::invalid("min_max names unknown column '{}'", name);
+  auto id = source_->find(name);
+  if (!id) return Status::invalid("min_max names unknown column '{}'", name);
   refresh();
-  const Column& column = table_->column(*position);
+  const Column& column = source_->column(*id);
   std::optional<uint32_t> low, high;
   visit_type(column.type(), [&](auto tag) {
     using Storage = typename decltype(tag)::Storage;
@@ -178,8 +178,8 @@ Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
     for (auto& column : key_columns) frame.columns.push_back(column);
   }
   for (size_t i = start_col; i < end_col; ++i) {
-    const size_t position = visible_[i];
-    frame.columns.push_back({table_->schema().field(position).name, &table_->column(position)});
+    const size_t id = visible_[i];
+    frame.columns.push_back({source_->field(id).name, &source_->column(id)});
   }
   if (keys == KeyColumns::kTrailing) {
     for (auto& column : key_columns) frame.columns.push_back(column);

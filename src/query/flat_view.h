@@ -12,6 +12,7 @@
 #include "core/frame.h"
 #include "core/scalar.h"
 #include "core/table.h"
+#include "query/column_source.h"
 #include "query/filter.h"
 #include "query/sort.h"
 #include "query/view.h"
@@ -32,6 +33,8 @@ class FlatView final : public View {
   Result<std::pair<Scalar, Scalar>> min_max(const std::string& column) const override;
   Frame read(const ViewWindow& window, KeyColumns keys) const override;
   bool is_inverted(const ViewWindow& window) const override;
+  std::vector<Field> expression_schema() const override { return source_->expression_fields(); }
+  void table_changed(const ChangeSet& changes) override { source_->apply(changes); }
 
  private:
   FlatView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}
@@ -40,7 +43,8 @@ class FlatView final : public View {
 
   const Table* table_;
   ViewConfig config_;
-  std::vector<size_t> visible_;  // table column positions
+  std::unique_ptr<ColumnSource> source_;  // table and expression columns
+  std::vector<size_t> visible_;           // column ids of source_
   RowFilter filter_;
   std::vector<CompiledSortKey> sort_;
   mutable std::vector<uint32_t> rows_;

@@ -115,7 +115,7 @@ Scalar scalar_at(const Column& column, uint32_t row) {
 }  // namespace
 
 Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& name) const {
-  const Schema& schema = table_->schema();
+  const Schema& schema = source_->schema();
   auto position = schema.find(name);
   if (!position) return Status::invalid("unknown column '{}'", name);
   const DataType type = schema.field(*position).type;
@@ -145,9 +145,10 @@ Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& na
 }
 
 Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, ViewConfig config) {
-  if (!config.expressions.empty()) return Status::unsupported("expressions are not supported yet");
-  const Schema& schema = table.schema();
   std::unique_ptr<GroupedView> view(new GroupedView(table, std::move(config)));
+  // Columns are named through the source: the table's and the view's expression columns.
+  PX_ASSIGN_OR_RETURN(view->source_, ColumnSource::create(table, view->config_.expressions));
+  const Schema& schema = view->source_->schema();
   ViewConfig& cfg = view->config_;
   for (const auto& name : cfg.group_by) {
     auto position = schema.find(name);
@@ -200,7 +201,7 @@ void GroupedView::refresh() const {
   if (version_ == table_->version()) return;
   std::vector<uint32_t> rows = table_->rows_in_natural_order();
   if (!filter_.empty()) {
-    const std::vector<uint8_t> keep = filter_.evaluate(*table_);
+    const std::vector<uint8_t> keep = filter_.evaluate(*source_);
     std::erase_if(rows, [&](uint32_t row) { return !keep[row]; });
   }
   build_tree(rows);
@@ -218,7 +219,7 @@ void GroupedView::carry_any_up() const {
   // backwards settles every child before its parent.
   for (size_t v = 0; v < values_.size(); ++v) {
     if (values_[v].aggregate.kind != AggregateKind::kAny || group_by_.empty()) continue;
-    const Column& input = table_->column(values_[v].position);
+    const Column& input = source_->column(values_[v].position);
     for (size_t combo = 0; combo < cells_.size(); ++combo) {
       Column& column = cells_[combo][v];
       // Whether a group has a non-null input value in this combination.
@@ -254,7 +255,7 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
     for (size_t level = 0; level < depth; ++level) {
       ChildKey key{node, true, row};
       if (!group_by_.empty()) {
-        const Column& column = table_->column(group_by_[level]);
+        const Column& column = source_->column(group_by_[level]);
         const bool valid = column.is_valid(row);
         key = {node, valid, valid ? cell_bits(column, row) : 0};
       }
@@ -265,7 +266,7 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
         child.depth = static_cast<uint32_t>(level + 1);
         child.key_row = row;
         child.path = nodes_[node].path;
-        if (!group_by_.empty()) append_key(child.path, table_->column(group_by_[level]), row);
+        if (!group_by_.empty()) append_key(child.path, source_->column(group_by_[level]), row);
         nodes_[node].children.push_back(found->second);
         nodes_.push_back(std::move(child));
       }
@@ -276,7 +277,7 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
   // Each level's key, per node, for the row paths.
   levels_.clear();
   for (size_t level = 0; level < group_by_.size(); ++level) {
-    const Column& source = table_->column(group_by_[level]);
+    const Column& source = source_->column(group_by_[level]);
     Column column(source.type());
     column.resize(nodes_.size());
     for (uint32_t node = 1; node < nodes_.size(); ++node) {
@@ -309,7 +310,7 @@ void GroupedView::build_combos(const std::vector<uint32_t>& rows) const {
   std::string key;
   for (const uint32_t row : rows) {
     key.clear();
-    for (const size_t position : split_by_) append_key(key, table_->column(position), row);
+    for (const size_t position : split_by_) append_key(key, source_->column(position), row);
     auto [found, inserted] = combos.try_emplace(key, static_cast<uint32_t>(combo_rows_.size()));
     if (inserted) combo_rows_.push_back(row);
     combo_of_row_[row] = found->second;
@@ -319,7 +320,7 @@ void GroupedView::build_combos(const std::vector<uint32_t>& rows) const {
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     for (const size_t position : split_by_) {
-      const Column& column = table_->column(position);
+      const Column& column = source_->column(position);
       const int order = compare_cells(column, combo_rows_[a], column, combo_rows_[b]);
       if (order != 0) return order < 0;
     }
@@ -349,8 +350,9 @@ void GroupedView::aggregate_nodes() const {
   auto aggregate = [&](const ValueColumn& value, std::span<const uint32_t> rows, Column& out,
                        uint32_t node) {
     const Column* argument =
-        value.aggregate.argument ? &table_->column(*value.aggregate.argument) : nullptr;
-    aggregate_rows(value.aggregate.kind, table_->column(value.position), argument, rows, out, node);
+        value.aggregate.argument ? &source_->column(*value.aggregate.argument) : nullptr;
+    aggregate_rows(value.aggregate.kind, source_->column(value.position), argument, rows, out,
+                   node);
   };
   // The totals row of an empty table has no values at all (a filter that keeps no row
   // still aggregates, to 0 for a sum).
@@ -408,7 +410,7 @@ void GroupedView::order_children() const {
     if (children.empty()) continue;
     const size_t level = nodes_[children[0]].depth - 1;
     if (!group_by_.empty()) {
-      const Column& column = table_->column(group_by_[level]);
+      const Column& column = source_->column(group_by_[level]);
       std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
         return compare_cells(column, nodes_[a].key_row, column, nodes_[b].key_row) < 0;
       });
@@ -477,7 +479,7 @@ std::vector<Field> GroupedView::schema() const {
     for (const auto& field : fields) {
       if (field.name == value.name) return;
     }
-    const DataType input = table_->schema().field(value.position).type;
+    const DataType input = source_->schema().field(value.position).type;
     fields.push_back({value.name, aggregate_schema_type(value.aggregate.kind, input)});
   };
   for (const auto& value : values_) add(value);
@@ -497,7 +499,7 @@ std::vector<std::string> GroupedView::column_paths() const {
     const auto [combo, v] = column_at(index);
     std::string path;
     for (const size_t position : split_by_) {
-      path += path_text(table_->column(position), combo_rows_[combo]);
+      path += path_text(source_->column(position), combo_rows_[combo]);
       path += '|';
     }
     paths.push_back(path + values_[v].name);

@@ -12,6 +12,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "query/aggregate.h"
+#include "query/column_source.h"
 #include "query/filter.h"
 #include "query/view.h"
 
@@ -31,6 +32,8 @@ class GroupedView final : public View {
   Frame read(const ViewWindow& window, KeyColumns keys) const override;
   bool is_inverted(const ViewWindow& window) const override;
   Status check_window(const ViewWindow& window) const override;
+  std::vector<Field> expression_schema() const override { return source_->expression_fields(); }
+  void table_changed(const ChangeSet& changes) override { source_->apply(changes); }
 
   Result<int64_t> expand(size_t row) override;
   Result<int64_t> collapse(size_t row) override;
@@ -68,6 +71,7 @@ class GroupedView final : public View {
   std::pair<size_t, size_t> column_at(size_t index) const;
 
   const Table* table_;
+  std::unique_ptr<ColumnSource> source_;  // table and expression columns, by column id
   ViewConfig config_;
   std::vector<size_t> group_by_, split_by_;
   std::vector<ValueColumn> values_;

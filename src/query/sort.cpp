@@ -66,7 +66,7 @@ Result<std::vector<CompiledSortKey>> compile_sort(const Schema& schema,
   return compiled;
 }
 
-void sort_rows(const Table& table, const std::vector<CompiledSortKey>& keys,
+void sort_rows(const ColumnSource& source, const std::vector<CompiledSortKey>& keys,
                std::vector<uint32_t>& rows) {
   if (keys.empty()) return;
   struct PreparedKey {
@@ -79,7 +79,7 @@ void sort_rows(const Table& table, const std::vector<CompiledSortKey>& keys,
                           key.direction == SortDirection::kDescendingAbs;
     const bool descending = key.direction == SortDirection::kDescending ||
                             key.direction == SortDirection::kDescendingAbs;
-    prepared.push_back({sort_numbers(table.column(key.column), absolute), descending});
+    prepared.push_back({sort_numbers(source.column(key.column), absolute), descending});
   }
   if (prepared.size() == 1) {
     const auto& numbers = prepared[0].numbers;

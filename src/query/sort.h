@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "core/table.h"
+#include "query/column_source.h"
 #include "query/view_config.h"
 
 namespace parallax {
@@ -20,8 +21,9 @@ struct CompiledSortKey {
 Result<std::vector<CompiledSortKey>> compile_sort(const Schema& schema,
                                                   const std::vector<SortKey>& keys);
 
-// Sorts `rows` (table row positions, given in the order ties keep) by `keys`.
-void sort_rows(const Table& table, const std::vector<CompiledSortKey>& keys,
+// Sorts `rows` (table row positions, given in the order ties keep) by `keys`, whose column
+// ids are the source's.
+void sort_rows(const ColumnSource& source, const std::vector<CompiledSortKey>& keys,
                std::vector<uint32_t>& rows);
 
 }  // namespace parallax

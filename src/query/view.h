@@ -58,6 +58,12 @@ class View {
   // An error when the view cannot read this window (an option it does not support).
   virtual Status check_window(const ViewWindow& window) const { return Status::ok(); }
 
+  // The type of each expression column of the config, in config order.
+  virtual std::vector<Field> expression_schema() const = 0;
+  // Called after every change of the table, with what it changed (views that keep state
+  // follow it incrementally; others may re-derive on their next read).
+  virtual void table_changed(const ChangeSet& changes) {}
+
   // Tree operations of grouped views, by visible row; flat views change nothing. Each
   // answers how many rows appeared or disappeared.
   virtual Result<int64_t> expand(size_t row) { return int64_t{0}; }

@@ -286,6 +286,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--grouped", type=int, default=0,
                     help="also N grouped-view scripts from generate_grouped.py (same --seed)")
+    ap.add_argument("--expressions", type=int, default=0,
+                    help="also N expression scripts from generate_expressions.py (same --seed)")
     ap.add_argument("--keep", metavar="DIR", help="keep generated scripts and both outputs in DIR")
     ap.add_argument("--expected-cache", metavar="DIR", help="cache oracle outputs by script sha256")
     ap.add_argument("--oracle-only", action="store_true", help="only run the oracle; print the error fraction")
@@ -330,6 +332,9 @@ def main(argv=None):
     if args.grouped:
         import generate_grouped
         scripts += generate_grouped.generate_grouped(gen_dir, args.grouped, args.seed)
+    if args.expressions:
+        import generate_expressions
+        scripts += generate_expressions.generate(gen_dir, args.expressions, args.seed)
 
     cache_dir = None
     if args.expected_cache:

@@ -34,5 +34,37 @@ TEST(Engine, OnUpdateHearsEveryChangeOfTheViewsTableUntilRemoved) {
   EXPECT_FALSE(engine.on_update("missing", [](const ViewUpdate&) {}).is_ok());
 }
 
+TEST(Engine, ValidatesExpressionsAndKeepsExpressionColumnsCurrent) {
+  Engine engine;
+  ASSERT_TRUE(engine.create_table("t", json(R"([{"k":1,"x":2.5}])"), {.index = "k"}).is_ok());
+  auto validation = engine.validate_expressions("t", {{"double", "\"x\" * 2"}, {"bad", "1 +"}});
+  ASSERT_TRUE(validation.is_ok());
+  ASSERT_EQ(validation->schema.size(), 1u);
+  EXPECT_EQ(validation->schema[0].type, DataType::kFloat);
+  ASSERT_EQ(validation->errors.size(), 1u);
+  EXPECT_EQ(validation->errors[0].name, "bad");
+  EXPECT_FALSE(engine.validate_expressions("missing", {}).is_ok());
+
+  ViewConfig config;
+  config.expressions = {{"double", "\"x\" * 2"}};
+  config.sort = {{"double", SortDirection::kDescending}};
+  ASSERT_TRUE(engine.create_view("t", "v", config).is_ok());
+  auto schema = engine.expression_schema("v");
+  ASSERT_TRUE(schema.is_ok());
+  ASSERT_EQ(schema->size(), 1u);
+  EXPECT_EQ((*schema)[0].name, "double");
+
+  // An update after the view exists reaches its expression column (and its sort).
+  ASSERT_TRUE(engine.update("t", json(R"([{"k":2,"x":10}])")).is_ok());
+  const View* view = engine.view("v").value();
+  Frame frame = view->read({}, KeyColumns::kNone);
+  ASSERT_EQ(frame.rows.size(), 2u);
+  const Column& doubled = *frame.columns.back().column;
+  EXPECT_EQ(doubled.value<double>(frame.rows[0]), 20);
+  EXPECT_EQ(doubled.value<double>(frame.rows[1]), 5);
+  config.expressions = {{"k", "1"}};
+  EXPECT_FALSE(engine.create_view("t", "w", config).is_ok());
+}
+
 }  // namespace
 }  // namespace parallax

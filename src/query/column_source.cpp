@@ -1,0 +1,64 @@
+#include "query/column_source.h"
+
+#include <algorithm>
+
+namespace parallax {
+
+Result<std::unique_ptr<ColumnSource>> ColumnSource::create(
+    const Table& table, const std::vector<std::pair<std::string, std::string>>& expressions) {
+  std::unique_ptr<ColumnSource> source(new ColumnSource(table));
+  source->schema_ = table.schema();
+  for (const auto& [name, text] : expressions) {
+    PX_ASSIGN_OR_RETURN(Expression expression, Expression::compile(name, text, table.schema()));
+    if (!source->schema_.add({name, expression.type()})) {
+      return Status::invalid("expression '{}' is defined twice", name);
+    }
+    source->columns_.emplace_back(expression.type());
+    source->expressions_.push_back(std::move(expression));
+  }
+  return source;
+}
+
+const Column& ColumnSource::column(size_t id) const {
+  const size_t table_columns = table_->schema().size();
+  if (id < table_columns) return table_->column(id);
+  refresh();
+  return columns_[id - table_columns];
+}
+
+std::vector<Field> ColumnSource::expression_fields() const {
+  const auto& fields = schema_.fields();
+  return {fields.begin() + static_cast<std::ptrdiff_t>(table_->schema().size()), fields.end()};
+}
+
+void ColumnSource::refresh() const {
+  if (version_ == table_->version()) return;
+  for (size_t i = 0; i < expressions_.size(); ++i) {
+    columns_[i] = Column(expressions_[i].type());  // a fresh dictionary, too
+    expressions_[i].compute(*table_, nullptr, columns_[i]);
+  }
+  version_ = table_->version();
+}
+
+void ColumnSource::apply(const ChangeSet& changes) {
+  if (expressions_.empty()) return;
+  // Incremental only when the columns matched the table just before this change, and the
+  // change kept every other row where it was (updates and appends do; removals move rows).
+  const bool follows = version_ && *version_ + 1 == table_->version();
+  if (!follows || changes.cleared || changes.removed_rows > 0) {
+    version_.reset();
+    refresh();
+    return;
+  }
+  std::vector<uint32_t> rows = changes.added_rows;
+  rows.insert(rows.end(), changes.updated_rows.begin(), changes.updated_rows.end());
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  for (size_t i = 0; i < expressions_.size(); ++i) {
+    columns_[i].resize(table_->num_rows());
+    if (!rows.empty()) expressions_[i].compute(*table_, &rows, columns_[i]);
+  }
+  version_ = table_->version();
+}
+
+}  // namespace parallax

@@ -1,0 +1,60 @@
+// The columns a view can name: the table's own, then the view's expression columns. Each has
+// an id (its position in schema()): table columns keep their table positions, expression
+// columns follow. Expression columns are row-aligned with the table (row r of an expression
+// column is computed from row r of the table), so filters, sorts and groupings read them
+// exactly as they read table columns.
+//
+// Keeping them current: apply() recomputes just the rows a ChangeSet names (the views call it
+// as each change happens); any read after a change that apply() did not see (a removal moves
+// rows, so it recomputes everything) recomputes every row, decided by the table's version.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "core/change_set.h"
+#include "core/column.h"
+#include "core/schema.h"
+#include "core/table.h"
+#include "query/expressions/expression.h"
+
+namespace parallax {
+
+class ColumnSource {
+ public:
+  // Compiles each (name, text) expression against the table; fails on the first error.
+  static Result<std::unique_ptr<ColumnSource>> create(
+      const Table& table, const std::vector<std::pair<std::string, std::string>>& expressions);
+
+  const Table& table() const { return *table_; }
+  // Table fields, then expression fields; a position here is a column id.
+  const Schema& schema() const { return schema_; }
+  std::optional<size_t> find(std::string_view name) const { return schema_.find(name); }
+  const Field& field(size_t id) const { return schema_.field(id); }
+  bool is_expression(size_t id) const { return id >= table_->schema().size(); }
+  // The column with this id, brought up to date with the table first.
+  const Column& column(size_t id) const;
+  size_t num_rows() const { return table_->num_rows(); }
+  // The expression columns' fields, in config order (view.expression_schema).
+  std::vector<Field> expression_fields() const;
+
+  // Follows one table change (call it after every change, with what the change reported).
+  void apply(const ChangeSet& changes);
+  // Brings every expression column up to date with the table.
+  void refresh() const;
+
+ private:
+  explicit ColumnSource(const Table& table) : table_(&table) {}
+
+  const Table* table_;
+  Schema schema_;
+  std::vector<Expression> expressions_;
+  mutable std::vector<Column> columns_;      // one per expression
+  mutable std::optional<uint64_t> version_;  // table version the columns reflect
+};
+
+}  // namespace parallax

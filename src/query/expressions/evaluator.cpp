@@ -1,0 +1,367 @@
+#include "query/expressions/evaluator.h"
+
+#include <cmath>
+#include <limits>
+
+namespace parallax::expressions {
+
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// Loops stop after this many rounds, whatever their condition, so no expression can hang.
+constexpr size_t kMaxLoopRounds = 100'000;
+
+// Valid when both are; otherwise a null made by the computation (below every value).
+inline uint8_t both_valid(uint8_t x, uint8_t y) {
+  return static_cast<uint8_t>((x == kValid) & (y == kValid));
+}
+
+// out[i] = op(a[i], b[i]) with the validity of both; one loop per shape of the operands.
+template <typename Op>
+Vector numeric_binary(const Vector& a, const Vector& b, DataType type, size_t size, Op op) {
+  Vector out = Vector::make(type, size, a.constant && b.constant);
+  double* result = out.numbers.data();
+  uint8_t* valid = out.valid.data();
+  const size_t rows = out.numbers.size();
+  const double* x = a.numbers.data();
+  const double* y = b.numbers.data();
+  const uint8_t* x_valid = a.valid.data();
+  const uint8_t* y_valid = b.valid.data();
+  if (a.constant == b.constant) {
+    for (size_t row = 0; row < rows; ++row) result[row] = op(x[row], y[row]);
+    for (size_t row = 0; row < rows; ++row) valid[row] = both_valid(x_valid[row], y_valid[row]);
+  } else if (a.constant) {
+    const double left = x[0];
+    for (size_t row = 0; row < rows; ++row) result[row] = op(left, y[row]);
+    for (size_t row = 0; row < rows; ++row) valid[row] = both_valid(x_valid[0], y_valid[row]);
+  } else {
+    const double right = y[0];
+    for (size_t row = 0; row < rows; ++row) result[row] = op(x[row], right);
+    for (size_t row = 0; row < rows; ++row) valid[row] = both_valid(x_valid[row], y_valid[0]);
+  }
+  return out;
+}
+
+// Comparisons answer for every row: a null is equal to a null of its kind only, and above or
+// below every value (see Vector::valid).
+template <typename Op>
+Vector compare(const Vector& a, const Vector& b, size_t size, Op op) {
+  Vector out = Vector::make(DataType::kBoolean, size, a.constant && b.constant);
+  const size_t rows = out.valid.size();
+  if (a.type == DataType::kString) {
+    for (size_t row = 0; row < rows; ++row) {
+      const bool x_null = !a.is_valid(row), y_null = !b.is_valid(row);
+      int order = 0;
+      if (x_null || y_null) {
+        // Nulls as +1 (above) or -1 (below), values as 0.
+        const int x = x_null ? (a.is_null_above(row) ? 1 : -1) : 0;
+        const int y = y_null ? (b.is_null_above(row) ? 1 : -1) : 0;
+        order = (x > y) - (x < y);
+      } else {
+        const int cmp = a.string(row).compare(b.string(row));
+        order = (cmp > 0) - (cmp < 0);
+      }
+      out.set(row, op(static_cast<double>(order), 0.0) ? 1.0 : 0.0);
+    }
+    return out;
+  }
+  for (size_t row = 0; row < rows; ++row) {
+    const double x =
+        a.is_valid(row) ? a.number(row) : (a.is_null_above(row) ? kInfinity : -kInfinity);
+    const double y =
+        b.is_valid(row) ? b.number(row) : (b.is_null_above(row) ? kInfinity : -kInfinity);
+    out.set(row, op(x, y) ? 1.0 : 0.0);
+  }
+  return out;
+}
+
+bool truthy(const Vector& v, size_t row) {
+  return v.is_valid(row) && v.number(row) != 0;
+}
+
+class Evaluator {
+ public:
+  Evaluator(const Table& table, EvaluationContext& context, size_t variable_count)
+      : table_(table), context_(context), variables_(variable_count) {}
+
+  Vector evaluate(const Node& node) {
+    switch (node.kind) {
+      case NodeKind::kNumber:
+      case NodeKind::kBoolean: {
+        Vector out = Vector::make(node.type, 1, true);
+        out.set(0, node.number);
+        return out;
+      }
+      case NodeKind::kString: {
+        Vector out = Vector::make(DataType::kString, 1, true);
+        out.set(0, std::string_view(node.text));
+        return out;
+      }
+      case NodeKind::kColumn:
+        return column(node);
+      case NodeKind::kVariable:
+        return variables_[node.slot];
+      case NodeKind::kNegate: {
+        Vector out = evaluate(*node.children[0]);
+        for (double& value : out.numbers) value = -value;
+        out.type = node.type;
+        return out;
+      }
+      case NodeKind::kArithmetic:
+        return arithmetic(node);
+      case NodeKind::kCompare:
+        return comparison(node);
+      case NodeKind::kLogical:
+        return logical(node);
+      case NodeKind::kConditional:
+        return conditional(node);
+      case NodeKind::kCall: {
+        std::vector<Vector> arguments;
+        arguments.reserve(node.children.size());
+        for (const auto& child : node.children) arguments.push_back(evaluate(*child));
+        Vector out = node.function->kernel(node, arguments, context_);
+        if (node.function->passes_nulls) pass_nulls(arguments, out);
+        return out;
+      }
+      case NodeKind::kBlock: {
+        Vector value;
+        for (const auto& child : node.children) value = evaluate(*child);
+        return value;
+      }
+      case NodeKind::kDeclare: {
+        Vector value;
+        if (node.children.empty()) {
+          value = Vector::make(DataType::kFloat, 1, true);
+          value.set(0, 0.0);
+        } else {
+          value = evaluate(*node.children[0]);
+        }
+        assign(node.slot, std::move(value));
+        return variables_[node.slot];
+      }
+      case NodeKind::kAssign:
+        return assignment(node);
+      case NodeKind::kFor:
+      case NodeKind::kWhile:
+        loop(node);
+        return Vector::make(DataType::kFloat, context_.size, true);
+    }
+    return Vector::make(node.type, context_.size, true);
+  }
+
+ private:
+  Vector column(const Node& node) {
+    const Column& column = table_.column(node.slot);
+    const size_t size = context_.size;
+    const std::vector<uint32_t>* rows = context_.rows;
+    Vector out = Vector::make(node.type, size, false);
+    for (size_t i = 0; i < size; ++i) {
+      out.valid[i] = column.is_valid(rows ? (*rows)[i] : i) ? kValid : kNullAbove;
+    }
+    visit_type(column.type(), [&](auto tag) {
+      using Storage = typename decltype(tag)::Storage;
+      const auto& values = column.values<Storage>();
+      if constexpr (std::is_same_v<Storage, uint32_t>) {
+        const StringDictionary& dictionary = column.dictionary();
+        for (size_t i = 0; i < size; ++i) {
+          if (out.valid[i] == kValid) out.strings[i] = dictionary.at(values[rows ? (*rows)[i] : i]);
+        }
+      } else if (rows) {
+        for (size_t i = 0; i < size; ++i) out.numbers[i] = static_cast<double>(values[(*rows)[i]]);
+      } else {
+        double* numbers = out.numbers.data();
+        const Storage* source = values.data();
+        for (size_t i = 0; i < size; ++i) numbers[i] = static_cast<double>(source[i]);
+      }
+    });
+    return out;
+  }
+
+  Vector arithmetic(const Node& node) {
+    const Vector a = evaluate(*node.children[0]);
+    const Vector b = evaluate(*node.children[1]);
+    const size_t size = context_.size;
+    switch (node.text[0]) {
+      case '+':
+        return numeric_binary(a, b, node.type, size, [](double x, double y) { return x + y; });
+      case '-':
+        return numeric_binary(a, b, node.type, size, [](double x, double y) { return x - y; });
+      case '*':
+        return numeric_binary(a, b, node.type, size, [](double x, double y) { return x * y; });
+      case '/':
+        return numeric_binary(a, b, node.type, size, [](double x, double y) { return x / y; });
+      case '%':
+        return numeric_binary(a, b, node.type, size,
+                              [](double x, double y) { return std::fmod(x, y); });
+      default:
+        return numeric_binary(a, b, node.type, size,
+                              [](double x, double y) { return std::pow(x, y); });
+    }
+  }
+
+  Vector comparison(const Node& node) {
+    const Vector a = evaluate(*node.children[0]);
+    const Vector b = evaluate(*node.children[1]);
+    const size_t size = context_.size;
+    const std::string& op = node.text;
+    if (op == "==") return compare(a, b, size, [](double x, double y) { return x == y; });
+    if (op == "!=") return compare(a, b, size, [](double x, double y) { return x != y; });
+    if (op == "<") return compare(a, b, size, [](double x, double y) { return x < y; });
+    if (op == "<=") return compare(a, b, size, [](double x, double y) { return x <= y; });
+    if (op == ">") return compare(a, b, size, [](double x, double y) { return x > y; });
+    return compare(a, b, size, [](double x, double y) { return x >= y; });
+  }
+
+  // and / or / xor / nand / nor: a null operand counts as false; the result is never null.
+  Vector logical(const Node& node) {
+    const Vector a = evaluate(*node.children[0]);
+    const Vector b = evaluate(*node.children[1]);
+    Vector out = Vector::make(DataType::kBoolean, context_.size, a.constant && b.constant);
+    const std::string& op = node.text;
+    for (size_t row = 0; row < out.valid.size(); ++row) {
+      const bool x = truthy(a, row), y = truthy(b, row);
+      bool value = false;
+      if (op == "and") value = x && y;
+      if (op == "or") value = x || y;
+      if (op == "xor") value = x != y;
+      if (op == "nand") value = !(x && y);
+      if (op == "nor") value = !(x || y);
+      out.set(row, value ? 1.0 : 0.0);
+    }
+    return out;
+  }
+
+  // Both branches run, each under the mask of the rows that take it; a null condition
+  // takes the first branch, as in the reference.
+  Vector conditional(const Node& node) {
+    const Vector condition = evaluate(*node.children[0]);
+    std::vector<uint8_t> takes_then(context_.size);
+    for (size_t row = 0; row < context_.size; ++row) {
+      takes_then[row] = !condition.is_valid(row) || condition.number(row) != 0;
+    }
+    const std::vector<uint8_t> outer = active_;
+    active_ = mask_with(outer, takes_then, true);
+    Vector then = evaluate(*node.children[1]);
+    active_ = mask_with(outer, takes_then, false);
+    Vector otherwise = evaluate(*node.children[2]);
+    active_ = outer;
+    return choose(then, otherwise, takes_then, node.type);
+  }
+
+  // Row by row, `first` where `take_first` is set, else `second` (nulls keep their kind).
+  Vector choose(const Vector& first, const Vector& second, const std::vector<uint8_t>& take_first,
+                DataType type) const {
+    Vector out = Vector::make(type, context_.size, false);
+    for (size_t row = 0; row < context_.size; ++row) {
+      const Vector& source = take_first[row] ? first : second;
+      if (!source.is_valid(row)) {
+        out.valid[row] = source.valid[source.at(row)];
+      } else if (type == DataType::kString) {
+        out.set(row, source.string(row));
+      } else {
+        out.set(row, source.number(row));
+      }
+    }
+    return out;
+  }
+
+  // A null that came from an argument keeps that argument's kind.
+  static void pass_nulls(const std::vector<Vector>& arguments, Vector& out) {
+    for (size_t row = 0; row < out.valid.size(); ++row) {
+      if (out.valid[row] != kNullBelow) continue;
+      for (const Vector& argument : arguments) {
+        if (argument.is_null_above(row)) out.valid[row] = kNullAbove;
+      }
+    }
+  }
+
+  std::vector<uint8_t> mask_with(const std::vector<uint8_t>& outer,
+                                 const std::vector<uint8_t>& selected, bool want) const {
+    std::vector<uint8_t> mask(context_.size);
+    for (size_t row = 0; row < context_.size; ++row) {
+      mask[row] = (outer.empty() || outer[row]) && (selected[row] != 0) == want;
+    }
+    return mask;
+  }
+
+  Vector assignment(const Node& node) {
+    Vector value = evaluate(*node.children[0]);
+    const std::string& op = node.literals[0];
+    if (op != ":=") {
+      const Vector& current = variables_[node.slot];
+      auto combine = [&](auto f) {
+        return numeric_binary(current, value, DataType::kFloat, context_.size, f);
+      };
+      switch (op[0]) {
+        case '+':
+          value = combine([](double x, double y) { return x + y; });
+          break;
+        case '-':
+          value = combine([](double x, double y) { return x - y; });
+          break;
+        case '*':
+          value = combine([](double x, double y) { return x * y; });
+          break;
+        case '/':
+          value = combine([](double x, double y) { return x / y; });
+          break;
+        default:
+          value = combine([](double x, double y) { return std::fmod(x, y); });
+          break;
+      }
+    }
+    value.type = node.type;
+    assign(node.slot, std::move(value));
+    return variables_[node.slot];
+  }
+
+  // Sets a variable in the active rows only.
+  void assign(size_t slot, Vector value) {
+    Vector& variable = variables_[slot];
+    if (active_.empty() || variable.valid.empty()) {
+      variable = std::move(value);
+      return;
+    }
+    variable = choose(value, variable, active_, value.type);
+  }
+
+  // for (init; condition; step) { body } and while (condition) { body }, row by row: a row
+  // leaves the loop when its condition fails; the loop ends when every row has left.
+  void loop(const Node& node) {
+    const bool is_for = node.kind == NodeKind::kFor;
+    if (is_for) evaluate(*node.children[0]);
+    const Node& condition = *node.children[is_for ? 1 : 0];
+    const Node& body = *node.children[is_for ? 3 : 1];
+    const std::vector<uint8_t> outer = active_;
+    std::vector<uint8_t> running(context_.size, 1);
+    for (size_t round = 0; round < kMaxLoopRounds; ++round) {
+      const Vector test = evaluate(condition);
+      bool any = false;
+      for (size_t row = 0; row < context_.size; ++row) {
+        running[row] = running[row] && (outer.empty() || outer[row]) && truthy(test, row);
+        any = any || running[row];
+      }
+      if (!any) break;
+      active_ = running;
+      evaluate(body);
+      if (is_for) evaluate(*node.children[2]);
+      active_ = outer;
+    }
+    active_ = outer;
+  }
+
+  const Table& table_;
+  EvaluationContext& context_;
+  std::vector<Vector> variables_;
+  std::vector<uint8_t> active_;  // rows that statements change; empty: every row
+};
+
+}  // namespace
+
+Vector evaluate(const Node& tree, size_t variable_count, const Table& table,
+                EvaluationContext& context) {
+  Evaluator evaluator(table, context, variable_count);
+  return evaluator.evaluate(tree);
+}
+
+}  // namespace parallax::expressions

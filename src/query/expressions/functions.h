@@ -1,0 +1,43 @@
+// The reference's expression functions: for each, how many arguments it takes, the check
+// that types a call (and prepares its literal arguments: regular expressions, bucket units)
+// and the kernel that computes it over whole vectors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/expressions/syntax_tree.h"
+#include "query/expressions/vector.h"
+
+namespace parallax::expressions {
+
+// What a kernel may need besides its arguments.
+struct EvaluationContext {
+  size_t size = 0;                              // rows evaluated
+  const std::vector<uint32_t>* rows = nullptr;  // their table rows; nullptr: 0..size-1
+  StringArena arena;
+};
+
+struct Function {
+  std::string_view name;
+  size_t min_arguments;
+  size_t max_arguments;  // SIZE_MAX: any number
+  bool deterministic;    // false for now(), today(), random(), index()
+  // Whether a null argument's kind (Vector::valid) carries over to the result, as in the
+  // reference's own functions on strings and dates; other nulls compare below every value.
+  bool passes_nulls;
+  // Types the call from its typed arguments; answers false with a message when it can't.
+  bool (*check)(Node& call, std::string& error);
+  Vector (*kernel)(const Node& call, std::vector<Vector>& arguments, EvaluationContext& context);
+};
+
+// nullptr when no function has that name.
+const Function* find_function(std::string_view name);
+
+inline bool is_numeric(DataType type) {
+  return type == DataType::kInteger || type == DataType::kFloat || type == DataType::kBoolean;
+}
+
+}  // namespace parallax::expressions
