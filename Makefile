@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 
-.PHONY: all deps build test unit differential python-test install format check-format clean demo
+.PHONY: all deps build test unit differential python-test install format check-format clean demo bench
 
 all: build
 
@@ -41,6 +41,10 @@ check-format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Micro-benchmarks (not part of `make test`): computed columns over 1M rows.
+bench: build
+	$(BUILD_DIR)/benchmarks/expression_benchmark
 
 # The demo: queries on the bundled sample orders (examples/).
 demo: build

@@ -1,5 +1,7 @@
 #include "api/json_results.h"
 
+#include <fmt/format.h>
+
 #include "common/number_format.h"
 #include "core/temporal.h"
 #include "formats/json_writer.h"
@@ -104,6 +106,22 @@ std::string config_json(const ViewConfig& config) {
   out += string_list_json(config.columns.value_or(std::vector<std::string>{}));
   // The reference always answers an empty aggregates object, whatever the view uses.
   out += ",\"aggregates\":{}";
+  out += '}';
+  return out;
+}
+
+std::string expression_validation_json(const ExpressionValidation& validation) {
+  std::string out = "{\"expression_schema\":" + schema_json(validation.schema) + ",\"errors\":{";
+  for (size_t i = 0; i < validation.errors.size(); ++i) {
+    const auto& error = validation.errors[i];
+    if (i > 0) out += ',';
+    append_json_string(out, error.name);
+    out += ":{\"error_message\":";
+    append_json_string(out, error.message);
+    out += fmt::format(",\"line\":{},\"column\":{}}}", error.line, error.column);
+  }
+  out += "},\"expression_alias\":";
+  append_pairs(out, validation.aliases);
   out += '}';
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "core/scalar.h"
 #include "core/schema.h"
+#include "query/expressions/expression.h"
 #include "query/view_config.h"
 
 namespace parallax {
@@ -15,5 +16,8 @@ std::string config_json(const ViewConfig& config);
 // A scalar as to_json writes a cell (dates and datetimes as epoch milliseconds).
 std::string scalar_json(const Scalar& value);
 std::string string_list_json(const std::vector<std::string>& values);
+// table_validate_expr's answer: {"expression_schema": {name: type}, "errors": {name:
+// {"error_message", "line", "column"}}, "expression_alias": {name: text}}.
+std::string expression_validation_json(const ExpressionValidation& validation);
 
 }  // namespace parallax

@@ -86,6 +86,11 @@ class ReplaySession {
       return view_info(op, kind);
     }
     if (kind == "to_arrow") return to_arrow(op);
+    if (kind == "validate_expressions") return validate_expressions(op);
+    if (kind == "expression_schema") {
+      PX_ASSIGN_OR_RETURN(std::vector<Field> fields, engine_.expression_schema(view_name(op)));
+      return schema_json(fields);
+    }
     if (kind == "expand" || kind == "collapse") return expand_or_collapse(op, kind);
     if (kind == "open_table" || kind == "hosted_tables") {
       return Status::unsupported("{} needs a server (--websocket)", kind);
@@ -227,6 +232,26 @@ class ReplaySession {
     if (!column) return Status::invalid("min_max needs a \"column\"");
     PX_ASSIGN_OR_RETURN(auto range, view->min_max(*column));
     return "[" + min_max_value_json(range.first) + "," + min_max_value_json(range.second) + "]";
+  }
+
+  // Parallax's own op (the oracle has none): {"op": "validate_expressions", "table",
+  // "expressions": {name: text}} answers as the reference's table.validate_expressions.
+  Result<std::string> validate_expressions(object op) {
+    object expressions;
+    if (op["expressions"].get(expressions) != simdjson::SUCCESS) {
+      return Status::invalid("validate_expressions needs \"expressions\": {{name: text}}");
+    }
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (auto entry : expressions) {
+      std::string_view text;
+      if (entry.value.get(text) != simdjson::SUCCESS) {
+        return Status::invalid("expression '{}' must be a string", std::string(entry.key));
+      }
+      pairs.emplace_back(std::string(entry.key), std::string(text));
+    }
+    PX_ASSIGN_OR_RETURN(ExpressionValidation validation,
+                        engine_.validate_expressions(table_name(op), pairs));
+    return expression_validation_json(validation);
   }
 
   Result<std::string> expand_or_collapse(object op, std::string_view kind) {

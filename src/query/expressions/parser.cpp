@@ -279,8 +279,8 @@ class Parser {
   NodePointer power() {
     NodePointer base = primary();
     if (failed_ || !is_symbol("^")) return base;
-    auto node = make(NodeKind::kArithmetic, next());
-    node->text = "^";
+    auto node = make(NodeKind::kArithmetic, peek());
+    node->text = next().text;  // "^"
     node->children.push_back(std::move(base));
     node->children.push_back(unary());
     return failed_ ? nullptr : std::move(node);

@@ -58,7 +58,7 @@ struct Vector {
     } else {
       vector.numbers.resize(rows);
     }
-    vector.valid.resize(rows, 0);
+    vector.valid.assign(rows, kNullBelow);
     return vector;
   }
   void set(size_t row, double value) {
