@@ -219,6 +219,10 @@ class ColumnReader {
       append_values<int32_t>(out, array, [](int32_t days) { return date_to_millis(days); });
       return Status::ok();
     }
+    if (type().kind == ArrowKind::kTimestamp && type().unit == ArrowTimeUnit::kMillisecond) {
+      append_values<int64_t>(out, array, std::identity{});
+      return Status::ok();
+    }
     return append_converted_millis(array, out, [](int64_t millis, int64_t& out_millis) {
       out_millis = millis;
       return true;
@@ -277,35 +281,57 @@ class ColumnReader {
     }
   }
 
-  // Each dictionary entry is interned once, then indices map to codes.
+  // Each dictionary entry the rows use is interned once; then indices map to codes in a
+  // tight loop (the decoder checked every valid index against the dictionary's size).
   void append_dictionary_codes(const ArrowArray& array, size_t before) {
+    const ArrowDictionary& dictionary = *array.dictionary;
     if (array.dictionary != dictionary_) {
       dictionary_ = array.dictionary;
-      codes_.assign(dictionary_->values.size(), -1);
+      codes_.assign(dictionary.values.size(), kUnused);
     }
-    auto& out = column_.mutable_values<uint32_t>();
+    uint32_t* out = column_.mutable_values<uint32_t>().data() + before;
     ValidityBitmap& validity = column_.mutable_validity();
     visit_integer(type().index_bit_width, type().index_signed, [&](auto tag) {
       using Index = decltype(tag);
+      auto index_at = [&](int64_t row) {
+        return static_cast<size_t>(load<Index>(array.values + row * sizeof(Index)));
+      };
+      bool null_entries = false;
       for (int64_t row = 0; row < array.length; ++row) {
         if (!array.is_valid(row)) continue;
-        const auto index = static_cast<size_t>(load<Index>(array.values + row * sizeof(Index)));
-        if (!dictionary_->valid[index]) {
+        uint32_t& code = codes_[index_at(row)];
+        if (code != kUnused) continue;
+        const size_t index = index_at(row);
+        null_entries |= !dictionary.valid[index];
+        code = dictionary.valid[index]
+                   ? column_.mutable_dictionary().intern(dictionary.values[index])
+                   : kNullEntry;
+      }
+      const size_t size = codes_.size();
+      for (int64_t row = 0; row < array.length; ++row) {
+        const size_t index = index_at(row);  // unchecked in null rows, which are fixed below
+        out[row] = index < size ? codes_[index] : 0;
+      }
+      if (array.validity == nullptr && !null_entries) return;
+      for (int64_t row = 0; row < array.length; ++row) {
+        if (!array.is_valid(row)) {
+          out[row] = 0;
+        } else if (out[row] == kNullEntry) {
+          out[row] = 0;
           validity.set(before + row, false);
-          continue;
         }
-        if (codes_[index] < 0) {
-          codes_[index] = column_.mutable_dictionary().intern(dictionary_->values[index]);
-        }
-        out[before + row] = static_cast<uint32_t>(codes_[index]);
       }
     });
   }
 
+  static constexpr uint32_t kUnused = UINT32_MAX;         // not interned yet
+  static constexpr uint32_t kNullEntry = UINT32_MAX - 1;  // a null dictionary entry
+
   const ArrowField& field_;
   Column& column_;
+  // The column's codes of the current dictionary's entries.
   std::shared_ptr<const ArrowDictionary> dictionary_;
-  std::vector<int64_t> codes_;
+  std::vector<uint32_t> codes_;
 };
 
 // The type a field becomes when nothing asks for another.
@@ -324,6 +350,8 @@ Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema) {
   PX_ASSIGN_OR_RETURN(ArrowContents contents, decode_arrow(bytes));
   RowBatch batch;
   batch.num_rows = static_cast<size_t>(contents.num_rows);
+  // Reserved: a column's move may copy (its dictionary's deque), re-interning every string.
+  batch.columns.reserve(contents.fields.size());
   for (size_t i = 0; i < contents.fields.size(); ++i) {
     const ArrowField& field = contents.fields[i];
     DataType type;

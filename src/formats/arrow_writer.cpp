@@ -27,57 +27,110 @@ void append_scalar(std::string& out, T value) {
   out.append(reinterpret_cast<const char*>(&value), sizeof(value));
 }
 
-// The body of one record or dictionary batch: buffers (each padded to 8 bytes, compressed on
-// their own when asked) and the field nodes that describe them.
-class BodyWriter {
+// One dictionary or record batch message, written straight into the output: a gap for the
+// prefix and metadata (whose size is known in advance: see metadata_size), then the body's
+// buffers (each padded to 8 bytes, compressed on their own when asked), then the metadata in
+// the gap. The body is never copied.
+class BatchWriter {
  public:
-  explicit BodyWriter(bool compress) : compress_(compress) {}
+  BatchWriter(std::string& out, bool compress, size_t metadata_gap, size_t expected_body)
+      : out_(out), compress_(compress), start_(out.size()), gap_(metadata_gap) {
+    out_.reserve(start_ + gap_ + expected_body + 16);
+    out_.resize(start_ + gap_);
+  }
 
   void add_node(size_t length, size_t null_count) {
     nodes_.emplace_back(static_cast<int64_t>(length), static_cast<int64_t>(null_count));
   }
-  void add_empty_buffer() { buffers_.emplace_back(static_cast<int64_t>(body_.size()), 0); }
+  void add_empty_buffer() { buffers_.emplace_back(static_cast<int64_t>(body_size()), 0); }
   // A buffer of `size` bytes that fill(char*) writes.
   template <typename Fill>
   void add_buffer(size_t size, Fill fill) {
-    const size_t start = body_.size();
+    const size_t offset = body_size();
     if (compress_) {
       scratch_.resize(size);
       fill(scratch_.data());
-      append_lz4_buffer(body_, scratch_);
+      append_lz4_buffer(out_, scratch_);
     } else {
-      body_.resize(start + size);
-      fill(body_.data() + start);
+      out_.resize(out_.size() + size);
+      fill(out_.data() + out_.size() - size);
     }
-    buffers_.emplace_back(static_cast<int64_t>(start), static_cast<int64_t>(body_.size() - start));
-    body_.resize(padded(body_.size()), '\0');
+    buffers_.emplace_back(static_cast<int64_t>(offset), static_cast<int64_t>(body_size() - offset));
+    out_.resize(start_ + gap_ + padded(body_size()), '\0');
   }
 
-  const std::string& body() const { return body_; }
+  size_t start() const { return start_; }
+  size_t body_size() const { return out_.size() - start_ - gap_; }
+  const std::vector<fb::FieldNode>& nodes() const { return nodes_; }
+  const std::vector<fb::Buffer>& buffers() const { return buffers_; }
+  bool compress() const { return compress_; }
 
-  flatbuffers::Offset<fb::RecordBatch> finish(flatbuffers::FlatBufferBuilder& builder,
-                                              size_t length) const {
-    const auto nodes = builder.CreateVectorOfStructs(nodes_);
-    const auto buffers = builder.CreateVectorOfStructs(buffers_);
-    flatbuffers::Offset<fb::BodyCompression> compression = 0;
-    if (compress_) {
-      compression = fb::CreateBodyCompression(builder, fb::CompressionType_LZ4_FRAME,
-                                              fb::BodyCompressionMethod_BUFFER);
-    }
-    return fb::CreateRecordBatch(builder, static_cast<int64_t>(length), nodes, buffers,
-                                 compression);
+  // Writes the prefix and `metadata` (a finished Message) into the gap.
+  void finish(const flatbuffers::FlatBufferBuilder& metadata) {
+    write_prefix(out_.data() + start_, gap_);
+    if (8 + metadata.GetSize() > gap_) std::abort();  // metadata_size() is exact
+    std::memcpy(out_.data() + start_ + 8, metadata.GetBufferPointer(), metadata.GetSize());
+    std::memset(out_.data() + start_ + 8 + metadata.GetSize(), 0, gap_ - 8 - metadata.GetSize());
+  }
+  // The continuation marker and the metadata length of a message whose prefix and metadata
+  // take `gap` bytes.
+  static void write_prefix(char* at, size_t gap) {
+    const auto length = static_cast<int32_t>(gap - 8);
+    std::memcpy(at, &kContinuation, 4);
+    std::memcpy(at + 4, &length, 4);
   }
 
  private:
+  std::string& out_;
   bool compress_;
-  std::string body_;
+  size_t start_, gap_;
   std::string scratch_;
   std::vector<fb::FieldNode> nodes_;
   std::vector<fb::Buffer> buffers_;
 };
 
+// A batch's metadata. Every scalar is written even when it holds its default, so the size
+// depends only on the numbers of nodes and buffers: metadata_size can measure it in advance.
+void build_batch_metadata(flatbuffers::FlatBufferBuilder& builder, fb::MessageHeader kind,
+                          int64_t dictionary_id, size_t length,
+                          const std::vector<fb::FieldNode>& nodes,
+                          const std::vector<fb::Buffer>& buffers, bool compress, size_t body_size) {
+  builder.ForceDefaults(true);
+  const auto node_vector = builder.CreateVectorOfStructs(nodes);
+  const auto buffer_vector = builder.CreateVectorOfStructs(buffers);
+  flatbuffers::Offset<fb::BodyCompression> compression = 0;
+  if (compress) {
+    compression = fb::CreateBodyCompression(builder, fb::CompressionType_LZ4_FRAME,
+                                            fb::BodyCompressionMethod_BUFFER);
+  }
+  auto batch = fb::CreateRecordBatch(builder, static_cast<int64_t>(length), node_vector,
+                                     buffer_vector, compression);
+  flatbuffers::Offset<void> header = batch.Union();
+  if (kind == fb::MessageHeader_DictionaryBatch) {
+    header = fb::CreateDictionaryBatch(builder, dictionary_id, batch, false).Union();
+  }
+  builder.Finish(fb::CreateMessage(builder, fb::MetadataVersion_V5, kind, header,
+                                   static_cast<int64_t>(body_size)));
+}
+
+// The prefix and padded metadata size of a batch with this many nodes and buffers.
+size_t metadata_size(fb::MessageHeader kind, size_t nodes, size_t buffers, bool compress) {
+  flatbuffers::FlatBufferBuilder builder;
+  build_batch_metadata(builder, kind, 0, 0, std::vector<fb::FieldNode>(nodes),
+                       std::vector<fb::Buffer>(buffers), compress, 0);
+  return padded(8 + builder.GetSize());
+}
+
+void finish_batch(BatchWriter& batch, fb::MessageHeader kind, int64_t dictionary_id,
+                  size_t length) {
+  flatbuffers::FlatBufferBuilder builder;
+  build_batch_metadata(builder, kind, dictionary_id, length, batch.nodes(), batch.buffers(),
+                       batch.compress(), batch.body_size());
+  batch.finish(builder);
+}
+
 // The validity bitmap of the frame's rows of `column` (left out when nothing is null).
-void add_validity(BodyWriter& body, const Column& column, const std::vector<uint32_t>& rows) {
+void add_validity(BatchWriter& body, const Column& column, const std::vector<uint32_t>& rows) {
   size_t null_count = 0;
   for (uint32_t row : rows) null_count += column.is_null(row);
   body.add_node(rows.size(), null_count);
@@ -91,7 +144,7 @@ void add_validity(BodyWriter& body, const Column& column, const std::vector<uint
 }
 
 template <typename T>
-void add_gathered(BodyWriter& body, const std::vector<T>& values,
+void add_gathered(BatchWriter& body, const std::vector<T>& values,
                   const std::vector<uint32_t>& rows) {
   body.add_buffer(rows.size() * sizeof(T), [&](char* out) {
     T* typed = reinterpret_cast<T*>(out);  // std::string's storage is suitably aligned
@@ -100,13 +153,13 @@ void add_gathered(BodyWriter& body, const std::vector<T>& values,
 }
 
 template <typename T>
-void add_copied(BodyWriter& body, const std::vector<T>& values) {
+void add_copied(BatchWriter& body, const std::vector<T>& values) {
   body.add_buffer(values.size() * sizeof(T), [&](char* out) {
     if (!values.empty()) std::memcpy(out, values.data(), values.size() * sizeof(T));
   });
 }
 
-void add_booleans(BodyWriter& body, const Column& column, const std::vector<uint32_t>& rows) {
+void add_booleans(BatchWriter& body, const Column& column, const std::vector<uint32_t>& rows) {
   const auto& values = column.values<uint8_t>();
   body.add_buffer((rows.size() + 7) / 8, [&](char* out) {
     std::memset(out, 0, (rows.size() + 7) / 8);
@@ -141,7 +194,7 @@ DenseDictionary dense_dictionary(const Column& column, const std::vector<uint32_
 }
 
 // The dictionary batch body for `strings`: no nulls, Utf8 (int32 offsets).
-void add_dictionary_values(BodyWriter& body, const std::vector<std::string_view>& strings) {
+void add_dictionary_values(BatchWriter& body, const std::vector<std::string_view>& strings) {
   body.add_node(strings.size(), 0);
   body.add_empty_buffer();
   body.add_buffer((strings.size() + 1) * sizeof(int32_t), [&](char* out) {
@@ -210,21 +263,41 @@ flatbuffers::Offset<fb::Schema> build_schema(flatbuffers::FlatBufferBuilder& bui
   return fb::CreateSchema(builder, fb::Endianness_Little, builder.CreateVector(fields));
 }
 
+// The uncompressed record batch body's size (at most: validity bitmaps may be left out).
+size_t record_body_size(const Frame& frame) {
+  const size_t rows = frame.rows.size();
+  size_t size = 0;
+  for (const auto& column : frame.columns) {
+    const ArrowType type = arrow_type_for(column.column->type());
+    const size_t values =
+        type.kind == ArrowKind::kBool ? (rows + 7) / 8 : rows * type.value_bytes();
+    size += padded((rows + 7) / 8) + padded(values);
+  }
+  return size;
+}
+
 class StreamWriter {
  public:
-  explicit StreamWriter(const ArrowWriteOptions& options) : options_(options) {
+  explicit StreamWriter(const ArrowWriteOptions& options)
+      : options_(options), compress_(options.compression == ArrowCompression::kLz4Frame) {
     if (options_.format == ArrowFormat::kFile) out_.append(kFileMagic);
   }
 
+  // Schema, one dictionary batch per string column, the record batch.
   void write(const Frame& frame) {
-    {
-      flatbuffers::FlatBufferBuilder builder;
-      const auto schema = build_schema(builder, frame);
-      write_message(builder, fb::MessageHeader_Schema, schema.Union(), {}, nullptr);
+    write_schema(frame);
+    std::vector<DenseDictionary> dictionaries;
+    for (const auto& column : frame.columns) {
+      if (column.column->type() != DataType::kString) continue;
+      dictionaries.push_back(dense_dictionary(*column.column, frame.rows));
+      write_dictionary(static_cast<int64_t>(dictionaries.size() - 1), dictionaries.back().strings);
     }
-    const bool compress = options_.compression == ArrowCompression::kLz4Frame;
-    BodyWriter record(compress);
-    int64_t dictionary_id = 0;
+    const size_t columns = frame.columns.size();
+    BatchWriter record(
+        out_, compress_,
+        metadata_size(fb::MessageHeader_RecordBatch, columns, 2 * columns, compress_),
+        record_body_size(frame));
+    size_t dictionary = 0;
     for (const auto& frame_column : frame.columns) {
       const Column& column = *frame_column.column;
       add_validity(record, column, frame.rows);
@@ -242,18 +315,13 @@ class StreamWriter {
         case DataType::kDatetime:
           add_gathered(record, column.values<int64_t>(), frame.rows);
           break;
-        case DataType::kString: {
-          DenseDictionary dense = dense_dictionary(column, frame.rows);
-          write_dictionary(dictionary_id++, dense.strings, compress);
-          add_copied(record, dense.indices);
+        case DataType::kString:
+          add_copied(record, dictionaries[dictionary++].indices);
           break;
-        }
       }
     }
-    flatbuffers::FlatBufferBuilder builder;
-    const auto batch = record.finish(builder, frame.rows.size());
-    write_message(builder, fb::MessageHeader_RecordBatch, batch.Union(), record.body(),
-                  &record_blocks_);
+    finish_batch(record, fb::MessageHeader_RecordBatch, 0, frame.rows.size());
+    note_block(record, record_blocks_);
   }
 
   std::string finish(const Frame& frame) {
@@ -274,37 +342,38 @@ class StreamWriter {
   }
 
  private:
-  void write_dictionary(int64_t id, const std::vector<std::string_view>& strings, bool compress) {
-    BodyWriter body(compress);
-    add_dictionary_values(body, strings);
+  void write_schema(const Frame& frame) {
     flatbuffers::FlatBufferBuilder builder;
-    const auto data = body.finish(builder, strings.size());
-    const auto batch = fb::CreateDictionaryBatch(builder, id, data, false);
-    write_message(builder, fb::MessageHeader_DictionaryBatch, batch.Union(), body.body(),
-                  &dictionary_blocks_);
+    const auto schema = build_schema(builder, frame);
+    builder.Finish(fb::CreateMessage(builder, fb::MetadataVersion_V5, fb::MessageHeader_Schema,
+                                     schema.Union(), 0));
+    const size_t start = out_.size();
+    const size_t gap = padded(8 + builder.GetSize());
+    out_.resize(start + gap, '\0');
+    BatchWriter::write_prefix(out_.data() + start, gap);
+    std::memcpy(out_.data() + start + 8, builder.GetBufferPointer(), builder.GetSize());
   }
 
-  // The encapsulated message: continuation marker, metadata length, metadata padded to 8
-  // bytes, body; noted in `blocks` for the file footer.
-  void write_message(flatbuffers::FlatBufferBuilder& builder, fb::MessageHeader kind,
-                     flatbuffers::Offset<void> header, std::string_view body,
-                     std::vector<fb::Block>* blocks) {
-    builder.Finish(fb::CreateMessage(builder, fb::MetadataVersion_V5, kind, header,
-                                     static_cast<int64_t>(body.size())));
-    const size_t start = out_.size();
-    const size_t metadata_length = padded(8 + builder.GetSize()) - 8;
-    append_scalar(out_, kContinuation);
-    append_scalar(out_, static_cast<int32_t>(metadata_length));
-    out_.append(reinterpret_cast<const char*>(builder.GetBufferPointer()), builder.GetSize());
-    out_.resize(start + 8 + metadata_length, '\0');
-    out_.append(body);
-    if (blocks != nullptr) {
-      blocks->emplace_back(static_cast<int64_t>(start), static_cast<int32_t>(8 + metadata_length),
-                           static_cast<int64_t>(body.size()));
-    }
+  void write_dictionary(int64_t id, const std::vector<std::string_view>& strings) {
+    size_t total = 0;
+    for (auto string : strings) total += string.size();
+    BatchWriter batch(out_, compress_,
+                      metadata_size(fb::MessageHeader_DictionaryBatch, 1, 3, compress_),
+                      padded((strings.size() + 1) * sizeof(int32_t)) + padded(total));
+    add_dictionary_values(batch, strings);
+    finish_batch(batch, fb::MessageHeader_DictionaryBatch, id, strings.size());
+    note_block(batch, dictionary_blocks_);
+  }
+
+  // Where the message starts, for the file footer.
+  void note_block(const BatchWriter& batch, std::vector<fb::Block>& blocks) {
+    const size_t metadata = out_.size() - batch.start() - batch.body_size();
+    blocks.emplace_back(static_cast<int64_t>(batch.start()), static_cast<int32_t>(metadata),
+                        static_cast<int64_t>(batch.body_size()));
   }
 
   ArrowWriteOptions options_;
+  bool compress_;
   std::string out_;
   std::vector<fb::Block> dictionary_blocks_, record_blocks_;
 };
