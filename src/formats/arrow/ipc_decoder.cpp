@@ -38,6 +38,15 @@ int64_t bitmap_bytes(int64_t length) {
   return (length + 7) / 8;
 }
 
+// A struct of a flatbuffer vector, copied out: the Verifier does not check that vectors of
+// 8-byte structs are 8-byte aligned, so reading them in place could be a misaligned access.
+template <typename Struct>
+Struct struct_at(const flatbuffers::Vector<const Struct*>& vector, flatbuffers::uoffset_t i) {
+  Struct value;
+  std::memcpy(&value, vector.Data() + static_cast<size_t>(i) * sizeof(Struct), sizeof(Struct));
+  return value;
+}
+
 struct Message {
   const fb::Message* header;
   std::string_view body;
@@ -62,12 +71,12 @@ class BatchReader {
     return Status::ok();
   }
 
-  Result<const fb::FieldNode*> next_node() {
+  Result<fb::FieldNode> next_node() {
     const auto* nodes = batch_.nodes();
     if (nodes == nullptr || next_node_ >= nodes->size()) {
       return Status::invalid("Arrow record batch has fewer field nodes than its schema has fields");
     }
-    return nodes->Get(next_node_++);
+    return struct_at(*nodes, next_node_++);
   }
 
   Result<std::string_view> next_buffer() {
@@ -75,8 +84,8 @@ class BatchReader {
     if (buffers == nullptr || next_buffer_ >= buffers->size()) {
       return Status::invalid("Arrow record batch has fewer buffers than its fields need");
     }
-    const fb::Buffer* buffer = buffers->Get(next_buffer_++);
-    const int64_t offset = buffer->offset(), length = buffer->length();
+    const fb::Buffer buffer = struct_at(*buffers, next_buffer_++);
+    const int64_t offset = buffer.offset(), length = buffer.length();
     const auto size = static_cast<int64_t>(body_.size());
     if (offset < 0 || length < 0 || offset > size || length > size - offset) {
       return Status::invalid("Arrow buffer [{}, +{}) lies outside its message body of {} bytes",
@@ -159,9 +168,9 @@ Status check_dictionary_indices(const ArrowType& type, const ArrowArray& array) 
 // One field's node and buffers; `as_values` decodes a dictionary's values rather than indices.
 Status decode_array(const ArrowType& type, bool as_values, int64_t length, BatchReader& reader,
                     ArrowArray& array) {
-  PX_ASSIGN_OR_RETURN(const fb::FieldNode* node, reader.next_node());
-  array.length = node->length();
-  array.null_count = node->null_count();
+  PX_ASSIGN_OR_RETURN(const fb::FieldNode node, reader.next_node());
+  array.length = node.length();
+  array.null_count = node.null_count();
   if (array.length != length) {
     return Status::invalid("Arrow field node of {} values in a batch of {} rows", array.length,
                            length);
@@ -241,8 +250,8 @@ class Decoder {
     if (schema_only) return Status::ok();
     for (const auto* blocks : {footer->dictionaries(), footer->record_batches()}) {
       if (blocks == nullptr) continue;
-      for (const fb::Block* block : *blocks) {
-        const int64_t start = block->offset();
+      for (flatbuffers::uoffset_t i = 0; i < blocks->size(); ++i) {
+        const int64_t start = struct_at(*blocks, i).offset();
         if (start < 8 || start >= static_cast<int64_t>(footer_start)) {
           return Status::invalid("Arrow file block at {} is outside the file", start);
         }
