@@ -10,6 +10,7 @@
 
 #include "api/engine.h"
 #include "api/json_results.h"
+#include "api/view_arrow.h"
 #include "api/view_config_json.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
@@ -205,7 +206,7 @@ class ReplaySession {
     // The reference aborts on a window that starts after its end; so does to_csv here.
     if (view->is_inverted(window))
       return Status::invalid("the window's start_row is after its end_row");
-    const std::string bytes = write_arrow(view->read(window, KeyColumns::kNone), options);
+    const std::string bytes = view_to_arrow(*view, window, options);
     if (auto save = optional_string(op, "save")) {
       std::ofstream file(*save, std::ios::binary);
       file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -5,10 +5,10 @@
 #include <string>
 
 #include "api/engine.h"
+#include "api/view_arrow.h"
 #include "api/view_config_json.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
-#include "formats/arrow_writer.h"
 #include "formats/csv_writer.h"
 #include "formats/json_writer.h"
 
@@ -91,7 +91,7 @@ int run_view(int argc, char** argv) {
     ArrowWriteOptions arrow_options;
     if (output == "arrow-file") arrow_options.format = ArrowFormat::kFile;
     if (compression == "lz4") arrow_options.compression = ArrowCompression::kLz4Frame;
-    const std::string bytes = write_arrow(view->read({}, KeyColumns::kNone), arrow_options);
+    const std::string bytes = view_to_arrow(*view, {}, arrow_options);
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
     return 0;
   } else {

@@ -129,26 +129,65 @@ void finish_batch(BatchWriter& batch, fb::MessageHeader kind, int64_t dictionary
   batch.finish(builder);
 }
 
+// One Arrow field: a frame column, or one level of a grouped frame's row path (null in rows
+// whose path is shorter).
+struct OutputColumn {
+  std::string_view name;
+  const Column* column;
+  ArrowType type;
+  const std::vector<uint8_t>* depths = nullptr;  // row path levels only
+  size_t level = 0;
+
+  bool is_valid(const std::vector<uint32_t>& rows, size_t i) const {
+    return (depths == nullptr || level < (*depths)[i]) && column->is_valid(rows[i]);
+  }
+};
+
+std::vector<OutputColumn> output_columns(const Frame& frame, const ArrowWriteOptions& options) {
+  std::vector<OutputColumn> columns;
+  if (frame.row_path) {
+    const FrameRowPath& path = *frame.row_path;
+    for (size_t level = 0; level < path.levels.size(); ++level) {
+      const Column* column = path.levels[level].column;
+      columns.push_back(
+          {path.levels[level].name, column, arrow_type_for(column->type()), &path.depths, level});
+    }
+  }
+  for (size_t i = 0; i < frame.columns.size(); ++i) {
+    const Column* column = frame.columns[i].column;
+    ArrowType type = arrow_type_for(column->type());
+    if (type.kind == ArrowKind::kInt && i < options.integers.size()) {
+      type.bit_width = options.integers[i] == ArrowInteger::kInt64 ? 64 : 32;
+      type.is_signed = options.integers[i] != ArrowInteger::kUint32;
+    }
+    columns.push_back({frame.columns[i].name, column, type});
+  }
+  return columns;
+}
+
 // The validity bitmap of the frame's rows of `column` (left out when nothing is null).
-void add_validity(BatchWriter& body, const Column& column, const std::vector<uint32_t>& rows) {
+void add_validity(BatchWriter& body, const OutputColumn& column,
+                  const std::vector<uint32_t>& rows) {
   size_t null_count = 0;
-  for (uint32_t row : rows) null_count += column.is_null(row);
+  for (size_t i = 0; i < rows.size(); ++i) null_count += !column.is_valid(rows, i);
   body.add_node(rows.size(), null_count);
   if (null_count == 0) return body.add_empty_buffer();
   body.add_buffer((rows.size() + 7) / 8, [&](char* out) {
     std::memset(out, 0, (rows.size() + 7) / 8);
     for (size_t i = 0; i < rows.size(); ++i) {
-      if (column.is_valid(rows[i])) out[i >> 3] = static_cast<char>(out[i >> 3] | (1 << (i & 7)));
+      if (column.is_valid(rows, i)) out[i >> 3] = static_cast<char>(out[i >> 3] | (1 << (i & 7)));
     }
   });
 }
 
-template <typename T>
+// The values of the frame's rows, converted to Out (int32 to int64 for widened integers).
+template <typename Out = void, typename T>
 void add_gathered(BatchWriter& body, const std::vector<T>& values,
                   const std::vector<uint32_t>& rows) {
-  body.add_buffer(rows.size() * sizeof(T), [&](char* out) {
-    T* typed = reinterpret_cast<T*>(out);  // std::string's storage is suitably aligned
-    for (size_t i = 0; i < rows.size(); ++i) typed[i] = values[rows[i]];
+  using Written = std::conditional_t<std::is_void_v<Out>, T, Out>;
+  body.add_buffer(rows.size() * sizeof(Written), [&](char* out) {
+    Written* typed = reinterpret_cast<Written*>(out);  // the body is 8-byte aligned
+    for (size_t i = 0; i < rows.size(); ++i) typed[i] = static_cast<Written>(values[rows[i]]);
   });
 }
 
@@ -176,13 +215,14 @@ struct DenseDictionary {
   std::vector<std::string_view> strings;
 };
 
-DenseDictionary dense_dictionary(const Column& column, const std::vector<uint32_t>& rows) {
+DenseDictionary dense_dictionary(const OutputColumn& output, const std::vector<uint32_t>& rows) {
   DenseDictionary dense;
+  const Column& column = *output.column;
   std::vector<int32_t> remap(column.dictionary().size(), -1);
   const auto& codes = column.values<uint32_t>();
   dense.indices.resize(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (column.is_null(rows[i])) continue;
+    if (!output.is_valid(rows, i)) continue;
     const uint32_t code = codes[rows[i]];
     if (remap[code] < 0) {
       remap[code] = static_cast<int32_t>(dense.strings.size());
@@ -216,12 +256,12 @@ void add_dictionary_values(BatchWriter& body, const std::vector<std::string_view
 }
 
 flatbuffers::Offset<fb::Schema> build_schema(flatbuffers::FlatBufferBuilder& builder,
-                                             const Frame& frame) {
+                                             const std::vector<OutputColumn>& columns) {
   std::vector<flatbuffers::Offset<fb::Field>> fields;
   int64_t dictionary_id = 0;
-  for (const auto& column : frame.columns) {
-    const ArrowType type = arrow_type_for(column.column->type());
-    const auto name = builder.CreateString(column.name);
+  for (const auto& column : columns) {
+    const ArrowType& type = column.type;
+    const auto name = builder.CreateString(column.name.data(), column.name.size());
     flatbuffers::Offset<void> type_table;
     fb::Type type_kind = fb::Type_NONE;
     switch (type.kind) {
@@ -264,11 +304,10 @@ flatbuffers::Offset<fb::Schema> build_schema(flatbuffers::FlatBufferBuilder& bui
 }
 
 // The uncompressed record batch body's size (at most: validity bitmaps may be left out).
-size_t record_body_size(const Frame& frame) {
-  const size_t rows = frame.rows.size();
+size_t record_body_size(const std::vector<OutputColumn>& columns, size_t rows) {
   size_t size = 0;
-  for (const auto& column : frame.columns) {
-    const ArrowType type = arrow_type_for(column.column->type());
+  for (const auto& column : columns) {
+    const ArrowType& type = column.type;
     const size_t values =
         type.kind == ArrowKind::kBool ? (rows + 7) / 8 : rows * type.value_bytes();
     size += padded((rows + 7) / 8) + padded(values);
@@ -285,27 +324,33 @@ class StreamWriter {
 
   // Schema, one dictionary batch per string column, the record batch.
   void write(const Frame& frame) {
-    write_schema(frame);
+    const std::vector<OutputColumn> columns = output_columns(frame, options_);
+    write_schema(columns);
     std::vector<DenseDictionary> dictionaries;
-    for (const auto& column : frame.columns) {
+    for (const auto& column : columns) {
       if (column.column->type() != DataType::kString) continue;
-      dictionaries.push_back(dense_dictionary(*column.column, frame.rows));
+      dictionaries.push_back(dense_dictionary(column, frame.rows));
       write_dictionary(static_cast<int64_t>(dictionaries.size() - 1), dictionaries.back().strings);
     }
-    const size_t columns = frame.columns.size();
     BatchWriter record(
         out_, compress_,
-        metadata_size(fb::MessageHeader_RecordBatch, columns, 2 * columns, compress_),
-        record_body_size(frame));
+        metadata_size(fb::MessageHeader_RecordBatch, columns.size(), 2 * columns.size(), compress_),
+        record_body_size(columns, frame.rows.size()));
     size_t dictionary = 0;
-    for (const auto& frame_column : frame.columns) {
-      const Column& column = *frame_column.column;
-      add_validity(record, column, frame.rows);
+    for (const auto& output : columns) {
+      const Column& column = *output.column;
+      add_validity(record, output, frame.rows);
       switch (column.type()) {
         case DataType::kBoolean:
           add_booleans(record, column, frame.rows);
           break;
         case DataType::kInteger:
+          if (output.type.bit_width == 64) {
+            add_gathered<int64_t>(record, column.values<int32_t>(), frame.rows);
+          } else {
+            add_gathered(record, column.values<int32_t>(), frame.rows);
+          }
+          break;
         case DataType::kDate:
           add_gathered(record, column.values<int32_t>(), frame.rows);
           break;
@@ -322,14 +367,19 @@ class StreamWriter {
     }
     finish_batch(record, fb::MessageHeader_RecordBatch, 0, frame.rows.size());
     note_block(record, record_blocks_);
+    append_scalar(out_, kContinuation);  // the end-of-stream marker
+    append_scalar(out_, int32_t{0});
+    if (options_.format == ArrowFormat::kFile) write_footer(columns);
   }
 
-  std::string finish(const Frame& frame) {
-    append_scalar(out_, kContinuation);
-    append_scalar(out_, int32_t{0});
-    if (options_.format == ArrowFormat::kFile) {
+  std::string finish() { return std::move(out_); }
+
+ private:
+  // The file format's footer (where each message starts) and closing magic.
+  void write_footer(const std::vector<OutputColumn>& columns) {
+    {
       flatbuffers::FlatBufferBuilder builder;
-      const auto schema = build_schema(builder, frame);
+      const auto schema = build_schema(builder, columns);
       const auto dictionaries = builder.CreateVectorOfStructs(dictionary_blocks_);
       const auto records = builder.CreateVectorOfStructs(record_blocks_);
       builder.Finish(
@@ -338,13 +388,11 @@ class StreamWriter {
       append_scalar(out_, static_cast<int32_t>(builder.GetSize()));
       out_.append(kFileMagic.substr(0, 6));
     }
-    return std::move(out_);
   }
 
- private:
-  void write_schema(const Frame& frame) {
+  void write_schema(const std::vector<OutputColumn>& columns) {
     flatbuffers::FlatBufferBuilder builder;
-    const auto schema = build_schema(builder, frame);
+    const auto schema = build_schema(builder, columns);
     builder.Finish(fb::CreateMessage(builder, fb::MetadataVersion_V5, fb::MessageHeader_Schema,
                                      schema.Union(), 0));
     const size_t start = out_.size();
@@ -383,7 +431,7 @@ class StreamWriter {
 std::string write_arrow(const Frame& frame, const ArrowWriteOptions& options) {
   StreamWriter writer(options);
   writer.write(frame);
-  return writer.finish(frame);
+  return writer.finish();
 }
 
 }  // namespace parallax

@@ -6,6 +6,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "api/json_results.h"
+#include "api/view_arrow.h"
 #include "api/view_config_json.h"
 #include "formats/arrow_writer.h"
 #include "formats/csv_writer.h"
@@ -181,7 +182,7 @@ Result<std::string> Session::read(const std::string& name, ReadFormat format,
     case ReadFormat::kArrow: {
       ArrowWriteOptions options;
       if (lz4) options.compression = ArrowCompression::kLz4Frame;
-      return write_arrow(view->read(window, KeyColumns::kNone), options);
+      return view_to_arrow(*view, window, options);
     }
   }
   return Status::invalid("unknown output format");

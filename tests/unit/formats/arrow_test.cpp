@@ -130,6 +130,30 @@ TEST(ArrowWriter, DictionaryHoldsOnlyTheStringsUsedInOrderOfFirstUse) {
   EXPECT_EQ(read.string_at(2), "b");
 }
 
+TEST(ArrowWriter, GroupedFramesLeadWithRowPathLevelsAndWidenIntegers) {
+  Column region(DataType::kString), counts(DataType::kInteger), distinct(DataType::kInteger);
+  for (const char* s : {"", "EU", "US"}) region.append_string(s);
+  for (int32_t value : {3, 2, 1}) counts.append<int32_t>(value), distinct.append<int32_t>(value);
+  Frame frame;
+  frame.row_path = FrameRowPath{{{"region (Group by 1)", &region}}, {0, 1, 1}};
+  frame.columns = {{"count", &counts}, {"distinct", &distinct}};
+  frame.rows = {0, 1, 2};
+  const std::string bytes = write_arrow(frame, {ArrowFormat::kStream,
+                                                ArrowCompression::kNone,
+                                                {ArrowInteger::kInt64, ArrowInteger::kUint32}});
+  auto types = read_arrow_field_types(bytes).value();
+  ASSERT_EQ(types.size(), 3u);
+  EXPECT_EQ(types[0], std::make_pair(std::string("region (Group by 1)"),
+                                     std::string("Dictionary<Int32, Utf8>")));
+  EXPECT_EQ(types[1].second, "Int64");
+  EXPECT_EQ(types[2].second, "Uint32");
+  auto batch = read_arrow(bytes).value();
+  EXPECT_TRUE(batch.columns[0].values.is_null(0));  // the root: no path
+  EXPECT_EQ(batch.columns[0].values.string_at(2), "US");
+  EXPECT_EQ(batch.columns[1].values.value<int32_t>(0), 3);
+  EXPECT_EQ(batch.columns[2].values.value<int32_t>(2), 1);
+}
+
 TEST(ArrowReader, ConvertsToTheTableSchema) {
   Fixture fixture;
   const std::string bytes = write_arrow(fixture.frame({0, 1, 2}));

@@ -1,0 +1,16 @@
+// A view's window as Arrow IPC in the reference's layout (formats/arrow_writer.h), with the
+// integer widths the reference gives a grouped view's aggregates: counts and sums Int64,
+// distinct counts Uint32, the others the column's own Int32.
+#pragma once
+
+#include <string>
+
+#include "formats/arrow_writer.h"
+#include "query/view.h"
+
+namespace parallax {
+
+std::string view_to_arrow(const View& view, const ViewWindow& window,
+                          ArrowWriteOptions options = {});
+
+}  // namespace parallax
