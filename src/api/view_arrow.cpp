@@ -50,8 +50,7 @@ std::string view_to_arrow(const View& view, const ViewWindow& window, ArrowWrite
   options.integers.clear();
   if (!config.group_by.empty()) {
     for (const auto& column : frame.columns) {
-      options.integers.push_back(
-          aggregated_integer(config, view.table().schema(), column.name));
+      options.integers.push_back(aggregated_integer(config, view.table().schema(), column.name));
     }
   }
   return write_arrow(frame, options);
