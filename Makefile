@@ -49,3 +49,15 @@ bench: build
 # The demo: queries on the bundled sample orders (examples/).
 demo: build
 	examples/demo.sh
+
+# Benchmarks (bench/README.md): side by side with the reference and DuckDB, scaling plot,
+# memory, update latency, micro benchmarks; results in bench/results/. BENCH_ARGS passes
+# options to bench/run.py, e.g. BENCH_ARGS="--scale 100000,1000000,10000000".
+BENCH_ARGS ?=
+.PHONY: bench
+bench: build
+	cmake --build $(BUILD_DIR) --target parallax_bench
+	@if [ ! -f bench/node_modules/.package-lock.json ] || \
+	    [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then \
+	  (cd bench && npm ci --silent --no-audit --no-fund); fi
+	/usr/bin/python3 bench/run.py --build $(BUILD_DIR) $(BENCH_ARGS)

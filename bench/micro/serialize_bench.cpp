@@ -1,0 +1,48 @@
+// Writing a view window out: JSON columns, JSON rows, CSV (the reference's formats).
+#include <benchmark/benchmark.h>
+
+#include "formats/csv_writer.h"
+#include "formats/json_writer.h"
+#include "orders_fixture.h"
+
+namespace parallax::bench {
+namespace {
+
+// A frame of the first `rows` rows of every column.
+Frame frame_of(const Table& table, size_t rows) {
+  Frame frame;
+  for (size_t i = 0; i < table.schema().size(); ++i) {
+    frame.columns.push_back({table.schema().field(i).name, &table.column(i)});
+  }
+  for (uint32_t row = 0; row < rows; ++row) frame.rows.push_back(row);
+  return frame;
+}
+
+template <std::string (*Write)(const Frame&)>
+void BM_Serialize(benchmark::State& state) {
+  auto table = orders_table(state.range(0), false);
+  const Frame frame = frame_of(*table, state.range(0));
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string out = Write(frame);
+    bytes += out.size();
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(bytes);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_Serialize<write_json_columns>)
+    ->Name("BM_SerializeJsonColumns")
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Serialize<write_json_rows>)
+    ->Name("BM_SerializeJsonRows")
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Serialize<write_csv>)
+    ->Name("BM_SerializeCsv")
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace parallax::bench

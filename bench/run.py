@@ -1,0 +1,329 @@
+#!/usr/bin/python3
+"""`make bench`: the orders workload side by side on the reference, DuckDB and Parallax, the
+scaling runs and their plot, peak memory, update latency and the micro benchmarks.
+
+usage: run.py [--build DIR] [--rows N] [--scale N,N,...] [--skip-micro] [--reference-max N]
+
+Each engine runs the same replay script (shared/bench/orders_workload.py) in its own process,
+one after the other: the reference (node shared/oracle/replay.mjs --timing), DuckDB
+(bench/duckdb_replay.mjs, the same operations as SQL) and Parallax (parallax replay --timing).
+A label's time is the sum of its lines, update_1row the median (update + read) pair, as
+shared/bench/compare_timing.py computes them; a label any of whose lines failed is "n/a".
+Results go to bench/results/ (markdown and JSON), with the machine's facts.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+SHARED = Path(os.environ.get("PARALLAX_SHARED", ROOT.parent / "shared")).resolve()
+RESULTS = BENCH / "results"
+ENGINES = ("reference", "duckdb", "parallax")
+# The workloads the scaling plot follows.
+SCALING_LABELS = ("load_csv", "group_by_product", "sort_desc_top100", "update_1row")
+
+sys.path.insert(0, str(SHARED / "bench"))
+from compare_timing import per_label  # noqa: E402  the shared definition of a label's time
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, text=True, capture_output=True, **kwargs).stdout
+
+
+def orders_csv(data_dir, rows):
+    path = data_dir / f"orders_{rows}.csv"
+    if not path.exists():
+        log(f"generating {path}")
+        run(["/usr/bin/python3", str(SHARED / "bench" / "gen_orders.py"), str(rows), str(path) + ".tmp"])
+        os.replace(str(path) + ".tmp", path)
+    return path
+
+
+def engine_command(engine, build, script):
+    if engine == "reference":
+        return ["node", str(SHARED / "oracle" / "replay.mjs"), "--timing", str(script)]
+    if engine == "duckdb":
+        return ["node", str(BENCH / "duckdb_replay.mjs"), str(script)]
+    return [str(build / "parallax"), "replay", str(script), "--timing"]
+
+
+def run_engine(engine, build, script):
+    """One line of output per script line, or None when the engine could not run at all."""
+    env = dict(os.environ, ORACLE_NODE_MODULES=str(ROOT / "tests" / "oracle" / "node_modules"))
+    proc = subprocess.run(engine_command(engine, build, script), text=True, capture_output=True, env=env)
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0 or not lines:
+        log(f"{engine} failed (exit {proc.returncode}): {proc.stderr.strip()[-400:]}")
+        return None
+    return lines
+
+
+def label_times(ops, out):
+    """({label: ms or None}, {label: error}); None when a line of the label failed."""
+    labels = [op["bench"] for op in ops if op.get("bench")]
+    times = per_label(ops, out)
+    errors = {}
+    for op, res in zip(ops, out):
+        if op.get("bench") and "error" in res:
+            errors.setdefault(op["bench"], res["error"])  # the first error is the cause
+    return {label: (None if label in errors else times.get(label)) for label in labels}, errors
+
+
+def run_workload(build, data_dir, rows, engines):
+    csv = orders_csv(data_dir, rows)
+    script = data_dir / f"orders_workload_{rows}.jsonl"
+    script.write_text(run(["/usr/bin/python3", str(SHARED / "bench" / "orders_workload.py"), str(csv)]))
+    ops = [json.loads(line) for line in script.read_text().splitlines() if line.strip()]
+    result = {"rows": rows, "engines": {}, "errors": {}}
+    for engine in ENGINES:
+        if engine not in engines:
+            result["engines"][engine] = {op["bench"]: None for op in ops if op.get("bench")}
+            result["errors"][engine] = {"*": "not run at this size"}
+            continue
+        log(f"{rows} rows: {engine}")
+        out = run_engine(engine, build, script)
+        if out is None:
+            result["engines"][engine] = {op["bench"]: None for op in ops if op.get("bench")}
+            result["errors"][engine] = {"*": "the engine failed"}
+            continue
+        times, errors = label_times(ops, out)
+        result["engines"][engine], result["errors"][engine] = times, errors
+    return result
+
+
+def geomean(values):
+    values = [v for v in values if v and v > 0 and not math.isnan(v)]
+    return math.exp(sum(map(math.log, values)) / len(values)) if values else None
+
+
+def fmt_ms(value):
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def fmt_ratio(value):
+    return "n/a" if value is None else f"{value:.1f}x"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b is not None and b > 0 else None
+
+
+def table_markdown(result):
+    engines = result["engines"]
+    lines = [
+        "| workload | reference ms | DuckDB ms | Parallax ms | vs reference | vs DuckDB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    over_ref, over_duck = [], []
+    for label in engines["reference"]:
+        r, d, p = engines["reference"][label], engines["duckdb"][label], engines["parallax"][label]
+        s_ref, s_duck = ratio(r, p), ratio(d, p)
+        over_ref.append(s_ref)
+        over_duck.append(s_duck)
+        note = result["errors"]["parallax"].get(label)
+        p_text = fmt_ms(p) if p is not None else ("n/a (error)" if note else "n/a")
+        lines.append(f"| {label} | {fmt_ms(r)} | {fmt_ms(d)} | {p_text} | {fmt_ratio(s_ref)} | {fmt_ratio(s_duck)} |")
+    g_ref, g_duck = geomean(over_ref), geomean(over_duck)
+    n_ref = sum(1 for v in over_ref if v)
+    n_duck = sum(1 for v in over_duck if v)
+    lines.append(f"| geometric mean | | | | {fmt_ratio(g_ref)} ({n_ref}) | {fmt_ratio(g_duck)} ({n_duck}) |")
+    result["geomean_speedup_over_reference"] = g_ref
+    result["geomean_speedup_over_duckdb"] = g_duck
+    errors = sorted({f"{label}: {message}" for label, message in result["errors"]["parallax"].items()})
+    if errors:
+        lines.append("")
+        lines.append("Parallax errors (n/a): " + "; ".join(errors))
+    return "\n".join(lines)
+
+
+def machine_facts(build):
+    def first(command):
+        try:
+            return run(command, cwd=ROOT).strip().splitlines()[0]
+        except (subprocess.CalledProcessError, FileNotFoundError, IndexError):
+            return "unknown"
+
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+
+    def package_version(folder, name):
+        try:
+            return json.loads((folder / "node_modules" / name / "package.json").read_text())["version"]
+        except (OSError, ValueError, KeyError):
+            return "unknown"
+
+    dirty = first(["git", "status", "--porcelain", "--untracked-files=no"]) != "unknown"
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory) / 1024 / 1024, 1),
+        "load_average": os.getloadavg(),
+        "kernel": platform.release(),
+        "compiler": first(["c++", "--version"]),
+        "node": first(["node", "--version"]),
+        "reference": "@finos/perspective " + package_version(ROOT / "tests" / "oracle", "@finos/perspective"),
+        "duckdb": "@duckdb/node-api " + package_version(BENCH, "@duckdb/node-api"),
+        "parallax_commit": first(["git", "rev-parse", "--short", "HEAD"]) + (" (uncommitted changes)" if dirty else ""),
+        "build_type": first(["grep", "-m1", "CMAKE_BUILD_TYPE:", str(build / "CMakeCache.txt")]).split("=")[-1],
+    }
+
+
+def facts_markdown(facts):
+    load = ", ".join(f"{x:.1f}" for x in facts["load_average"])
+    return "\n".join([
+        f"- date: {facts['date']}; Parallax commit {facts['parallax_commit']} ({facts['build_type']})",
+        f"- CPU: {facts['cpu']}, {facts['cores']} cores; memory {facts['memory_gib']} GiB; kernel {facts['kernel']}",
+        f"- {facts['compiler']}; node {facts['node']}; {facts['reference']}; {facts['duckdb']}",
+        f"- load average when the run started: {load}. The machine is shared with other developers:"
+        " timings are wall times taken under that load, so compare engines within one run only.",
+    ])
+
+
+def plot_scaling(runs, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(SCALING_LABELS), figsize=(4.2 * len(SCALING_LABELS), 4))
+    for axis, label in zip(axes, SCALING_LABELS):
+        for engine, style in zip(ENGINES, ("o-", "s--", "^-")):
+            points = [(r["rows"], r["engines"][engine].get(label)) for r in runs]
+            points = [(x, y) for x, y in points if y]
+            if points:
+                axis.plot(*zip(*points), style, label=engine)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_title(label)
+        axis.set_xlabel("rows")
+        axis.set_ylabel("ms (wall)")
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend()
+    fig.suptitle("orders workload: cost against table size (missing points: n/a)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def scaling_markdown(runs):
+    lines = ["| workload | rows | reference ms | DuckDB ms | Parallax ms |", "|---|---:|---:|---:|---:|"]
+    for label in SCALING_LABELS:
+        for r in runs:
+            e = r["engines"]
+            lines.append(f"| {label} | {r['rows']:,} | {fmt_ms(e['reference'].get(label))} | "
+                         f"{fmt_ms(e['duckdb'].get(label))} | {fmt_ms(e['parallax'].get(label))} |")
+    return "\n".join(lines)
+
+
+LATENCY_CONFIGS = [
+    'group_by_product={"group_by":["product"],"columns":["price","qty"],"aggregates":{"price":"sum","qty":"avg"}}',
+    'flat_unsorted={}',
+    'flat_sort_price_desc={"sort":[["price","desc"]]}',
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=str(ROOT / "build"))
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the side-by-side table")
+    parser.add_argument("--scale", default="100000,1000000", help="row counts of the scaling plot")
+    parser.add_argument("--reference-max", type=int, default=1_000_000,
+                        help="largest table the reference runs (it is slow, and WASM memory is bounded)")
+    parser.add_argument("--skip-micro", action="store_true")
+    args = parser.parse_args()
+    build = Path(args.build).resolve()
+    data_dir = build / "bench"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    facts = machine_facts(build)
+
+    sizes = sorted({args.rows, *map(int, args.scale.split(","))})
+    runs = {}
+    for rows in sizes:
+        engines = ENGINES if rows <= args.reference_max else ("duckdb", "parallax")
+        runs[rows] = run_workload(build, data_dir, rows, engines)
+    main_run = runs[args.rows]
+    table = table_markdown(main_run)
+    print(f"\norders workload, {args.rows:,} rows (wall ms; speed-up = other engine's ms / Parallax ms)\n")
+    print(table)
+
+    scaling = [runs[n] for n in sorted(map(int, args.scale.split(",")))]
+    plot_path = RESULTS / "scaling.png"
+    plot_scaling(scaling, plot_path)
+    print(f"\nscaling plot: {plot_path.relative_to(ROOT)}")
+
+    log("memory and latency")
+    memory = json.loads(run([str(build / "bench" / "parallax_memory_bench"), str(orders_csv(data_dir, 1_000_000))]))
+    latency = [json.loads(line) for line in
+               run([str(build / "bench" / "parallax_latency_bench"), "1000000", "200", *LATENCY_CONFIGS]).splitlines()]
+    print(f"\nmemory, 1M rows: resident after load {memory['rss_after_load_bytes'] / 2**20:.0f} MiB "
+          f"(peak {memory['rss_peak_bytes'] / 2**20:.0f} MiB), raw columnar {memory['raw_columnar_bytes'] / 2**20:.0f} MiB: "
+          f"{memory['resident_over_raw']:.2f}x")
+    for item in latency:
+        text = item.get("error") or f"p50 {item['p50_ms']:.3f} ms, p99 {item['p99_ms']:.3f} ms"
+        print(f"update 1 row + read 50 rows, {item['view']}: {text}")
+
+    micro_path = RESULTS / "micro.json"
+    if not args.skip_micro:
+        log("micro benchmarks")
+        subprocess.run([str(build / "bench" / "parallax_micro_bench"), "--benchmark_min_time=0.2",
+                        f"--benchmark_out={micro_path}", "--benchmark_out_format=json"], check=False)
+
+    (RESULTS / "orders.json").write_text(json.dumps(
+        {"machine": facts, "side_by_side": main_run, "scaling": scaling, "memory": memory, "latency": latency},
+        indent=1) + "\n")
+    latency_lines = "\n".join(
+        f"| {i['view']} | " + (f"{i['p50_ms']:.3f} | {i['p99_ms']:.3f} | {i['max_ms']:.3f} |" if "p50_ms" in i
+                              else f"n/a | n/a | n/a ({i['error']}) |") for i in latency)
+    (RESULTS / "orders.md").write_text(f"""# Benchmark results
+
+{facts_markdown(facts)}
+
+## Orders workload, {args.rows:,} rows, side by side
+
+Wall ms per workload (a view made and read is one workload; update_1row is the median update +
+read pair). Speed-up = the other engine's ms / Parallax ms. n/a: the engine answered an error.
+
+{table}
+
+## Scaling
+
+![scaling](scaling.png)
+
+{scaling_markdown(scaling)}
+
+## Memory, 1,000,000 rows
+
+Resident set after loading {memory['rss_after_load_bytes'] / 2**20:.1f} MiB above a baseline of
+{memory['rss_before_bytes'] / 2**20:.1f} MiB (peak while loading {memory['rss_peak_bytes'] / 2**20:.1f} MiB, the CSV text
+and parse buffers included); the table's own accounting {memory['table_bytes'] / 2**20:.1f} MiB; raw columnar
+size (Arrow plain layout) {memory['raw_columnar_bytes'] / 2**20:.1f} MiB. Resident / raw = {memory['resident_over_raw']:.2f}x,
+table / raw = {memory['table_over_raw']:.2f}x.
+
+## Single-row update then read (1,000,000 rows keyed by order_id, 200 repetitions)
+
+| view | p50 ms | p99 ms | max ms |
+|---|---:|---:|---:|
+{latency_lines}
+
+Micro benchmarks (Google Benchmark): `micro.json`.
+""")
+    print(f"results: {(RESULTS / 'orders.md').relative_to(ROOT)}, {(RESULTS / 'orders.json').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
