@@ -297,6 +297,30 @@ std::vector<uint32_t> Table::rows_in_natural_order() const {
   return rows;
 }
 
+bool Table::is_natural_order(const std::vector<uint32_t>& rows) const {
+  if (rows.size() != num_rows_) return false;
+  if (!index_position_) return rows == rows_in_natural_order();
+  // Keys strictly increasing (a null key first) means every row appears once, in order.
+  const Column& keys = columns_[*index_position_];
+  return visit_type(keys.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    const auto& values = keys.values<Storage>();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i] >= num_rows_) return false;
+      if (i == 0) continue;
+      const uint32_t a = rows[i - 1], b = rows[i];
+      if (keys.is_null(b)) return false;
+      if (keys.is_null(a)) continue;
+      if constexpr (std::is_same_v<Storage, uint32_t>) {
+        if (!(keys.dictionary().at(values[a]) < keys.dictionary().at(values[b]))) return false;
+      } else {
+        if (!(values[a] < values[b])) return false;
+      }
+    }
+    return true;
+  });
+}
+
 Scalar Table::key_of(uint32_t row) const {
   if (!index_position_) {
     // Rows without an index hold consecutive ids, oldest first in natural order.

@@ -52,6 +52,9 @@ class Table {
   // Rows in the order a view without sort shows them: by primary key with an index,
   // otherwise oldest first.
   std::vector<uint32_t> rows_in_natural_order() const;
+  // Whether `rows` is still what rows_in_natural_order answers (one pass, no sort): upserts
+  // of existing keys leave the order alone, so views can keep theirs.
+  bool is_natural_order(const std::vector<uint32_t>& rows) const;
   // The primary key of `row`. Without an index, rows are keyed by an implicit id: the count
   // of rows appended before it since the table was made (never reset, as the reference).
   Scalar key_of(uint32_t row) const;

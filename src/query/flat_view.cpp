@@ -56,14 +56,32 @@ Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfi
 
 void FlatView::refresh() const {
   if (rows_version_ == table_->version()) return;
-  std::vector<uint32_t> rows = table_->rows_in_natural_order();
+  if (!table_->is_natural_order(natural_)) natural_ = table_->rows_in_natural_order();
+  std::vector<uint32_t> rows = natural_;
   if (!filter_.empty()) {
     const std::vector<uint8_t> keep = filter_.evaluate(*source_);
     std::erase_if(rows, [&](uint32_t row) { return !keep[row]; });
   }
-  sort_rows(*source_, sort_, rows);
   rows_ = std::move(rows);
+  sorted_ = sort_.empty();
+  first_rows_.clear();
   rows_version_ = table_->version();
+}
+
+const std::vector<uint32_t>& FlatView::ordered_rows(size_t end) const {
+  // Pages near the top are served from a bounded heap; deeper reads sort every row once.
+  constexpr size_t kMinFirstRows = 256, kMaxFirstRows = 4096;
+  if (sorted_) return rows_;
+  if (end <= first_rows_.size()) return first_rows_;
+  const size_t count = std::max(end, kMinFirstRows);
+  if (count <= kMaxFirstRows && count <= rows_.size() / 16) {
+    first_rows_ = first_sorted_rows(*source_, sort_, rows_, count);
+    return first_rows_;
+  }
+  sort_rows(*source_, sort_, rows_);
+  sorted_ = true;
+  first_rows_.clear();
+  return rows_;
 }
 
 size_t FlatView::num_rows() const {
@@ -138,7 +156,8 @@ Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
   const size_t start_col = clamp_window_bound(window.start_col, 0, visible_.size(), false);
   const size_t end_col = std::max(
       start_col, clamp_window_bound(window.end_col, visible_.size(), visible_.size(), true));
-  frame.rows.assign(rows_.begin() + start_row, rows_.begin() + end_row);
+  const std::vector<uint32_t>& ordered = ordered_rows(end_row);
+  frame.rows.assign(ordered.begin() + start_row, ordered.begin() + end_row);
 
   std::vector<FrameColumn> key_columns;
   if (keys != KeyColumns::kNone && (window.id || window.index)) {

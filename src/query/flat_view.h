@@ -40,6 +40,9 @@ class FlatView final : public View {
   FlatView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}
   // Recomputes the row list when the table has changed since the last read.
   void refresh() const;
+  // The view's rows in order, at least up to `end`: sorting waits for a read, and a read of
+  // the first rows only orders those (first_rows_).
+  const std::vector<uint32_t>& ordered_rows(size_t end) const;
 
   const Table* table_;
   ViewConfig config_;
@@ -47,7 +50,10 @@ class FlatView final : public View {
   std::vector<size_t> visible_;           // column ids of source_
   RowFilter filter_;
   std::vector<CompiledSortKey> sort_;
-  mutable std::vector<uint32_t> rows_;
+  mutable std::vector<uint32_t> natural_;  // the table's rows in natural order
+  mutable std::vector<uint32_t> rows_;     // filtered; sorted when sorted_
+  mutable bool sorted_ = false;
+  mutable std::vector<uint32_t> first_rows_;  // the first rows in order, while !sorted_
   mutable std::optional<uint64_t> rows_version_;
 };
 

@@ -41,6 +41,33 @@ std::vector<double> sort_numbers(const Column& column, bool absolute) {
   return numbers;
 }
 
+struct PreparedKey {
+  std::vector<double> numbers;
+  bool descending;
+};
+
+std::vector<PreparedKey> prepare_keys(const ColumnSource& source,
+                                      const std::vector<CompiledSortKey>& keys) {
+  std::vector<PreparedKey> prepared;
+  for (const auto& key : keys) {
+    const bool absolute = key.direction == SortDirection::kAscendingAbs ||
+                          key.direction == SortDirection::kDescendingAbs;
+    const bool descending = key.direction == SortDirection::kDescending ||
+                            key.direction == SortDirection::kDescendingAbs;
+    prepared.push_back({sort_numbers(source.column(key.column), absolute), descending});
+  }
+  return prepared;
+}
+
+// Whether row `a` sorts before row `b` by the keys alone (ties are neither).
+bool sorts_before(const std::vector<PreparedKey>& prepared, uint32_t a, uint32_t b) {
+  for (const auto& key : prepared) {
+    const double x = key.numbers[a], y = key.numbers[b];
+    if (x != y) return key.descending ? x > y : x < y;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<std::vector<CompiledSortKey>> compile_sort(const Schema& schema,
@@ -69,18 +96,7 @@ Result<std::vector<CompiledSortKey>> compile_sort(const Schema& schema,
 void sort_rows(const ColumnSource& source, const std::vector<CompiledSortKey>& keys,
                std::vector<uint32_t>& rows) {
   if (keys.empty()) return;
-  struct PreparedKey {
-    std::vector<double> numbers;
-    bool descending;
-  };
-  std::vector<PreparedKey> prepared;
-  for (const auto& key : keys) {
-    const bool absolute = key.direction == SortDirection::kAscendingAbs ||
-                          key.direction == SortDirection::kDescendingAbs;
-    const bool descending = key.direction == SortDirection::kDescending ||
-                            key.direction == SortDirection::kDescendingAbs;
-    prepared.push_back({sort_numbers(source.column(key.column), absolute), descending});
-  }
+  const std::vector<PreparedKey> prepared = prepare_keys(source, keys);
   if (prepared.size() == 1) {
     const auto& numbers = prepared[0].numbers;
     if (prepared[0].descending) {
@@ -92,13 +108,41 @@ void sort_rows(const ColumnSource& source, const std::vector<CompiledSortKey>& k
     }
     return;
   }
-  std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
-    for (const auto& key : prepared) {
-      const double x = key.numbers[a], y = key.numbers[b];
-      if (x != y) return key.descending ? x > y : x < y;
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](uint32_t a, uint32_t b) { return sorts_before(prepared, a, b); });
+}
+
+std::vector<uint32_t> first_sorted_rows(const ColumnSource& source,
+                                        const std::vector<CompiledSortKey>& keys,
+                                        const std::vector<uint32_t>& rows, size_t count) {
+  count = std::min(count, rows.size());
+  if (keys.empty()) return {rows.begin(), rows.begin() + count};
+  const std::vector<PreparedKey> prepared = prepare_keys(source, keys);
+  // Entries are (row, position in `rows`): the position breaks ties as a stable sort does.
+  using Entry = std::pair<uint32_t, uint32_t>;
+  auto before = [&](const Entry& a, const Entry& b) {
+    if (sorts_before(prepared, a.first, b.first)) return true;
+    if (sorts_before(prepared, b.first, a.first)) return false;
+    return a.second < b.second;
+  };
+  // A max-heap of the best `count` entries so far: its top is the one to beat.
+  std::vector<Entry> heap;
+  heap.reserve(count);
+  for (uint32_t position = 0; position < rows.size(); ++position) {
+    const Entry entry{rows[position], position};
+    if (heap.size() < count) {
+      heap.push_back(entry);
+      std::push_heap(heap.begin(), heap.end(), before);
+    } else if (count > 0 && before(entry, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), before);
+      heap.back() = entry;
+      std::push_heap(heap.begin(), heap.end(), before);
     }
-    return false;
-  });
+  }
+  std::sort_heap(heap.begin(), heap.end(), before);
+  std::vector<uint32_t> first(heap.size());
+  for (size_t i = 0; i < heap.size(); ++i) first[i] = heap[i].first;
+  return first;
 }
 
 }  // namespace parallax

@@ -26,4 +26,10 @@ Result<std::vector<CompiledSortKey>> compile_sort(const Schema& schema,
 void sort_rows(const ColumnSource& source, const std::vector<CompiledSortKey>& keys,
                std::vector<uint32_t>& rows);
 
+// The first `count` rows of what sort_rows would give, without sorting the rest: one pass
+// with a bounded heap, O(n log count), for views read a page at a time.
+std::vector<uint32_t> first_sorted_rows(const ColumnSource& source,
+                                        const std::vector<CompiledSortKey>& keys,
+                                        const std::vector<uint32_t>& rows, size_t count);
+
 }  // namespace parallax
