@@ -1,5 +1,6 @@
 #include "formats/csv_reader.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <future>
@@ -19,41 +20,42 @@ struct FieldRef {
 };
 
 struct Tokenized {
-  std::string buffer;  // the input, with quoted fields unescaped in place
+  std::string_view input;  // the caller's text (fields point into it when it has no quotes)
+  std::string unescaped;   // a copy with quoted fields unescaped, when the text has quotes
+  std::string_view buffer() const { return unescaped.empty() ? input : unescaped; }
   std::vector<std::string> header;
   std::vector<std::vector<FieldRef>> columns;
 };
 
-// Splits the text into fields, one pass. Quoted fields are unescaped in place: the result
-// is never longer than its source.
-Result<Tokenized> tokenize(std::string_view text) {
-  Tokenized out;
-  if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
-  if (text.size() > UINT32_MAX) return Status::invalid("CSV input over 4 GiB is not supported");
-  out.buffer.assign(text);
-  char* data = out.buffer.data();
-  const size_t size = out.buffer.size();
-  size_t pos = 0;
-  size_t line = 1;
-  std::vector<FieldRef> record;
-  bool header_done = false;
+// Where a run of records ends: the position after it, and the line after its last record.
+struct RecordsEnd {
+  size_t pos;
+  size_t line;
+};
 
-  while (pos < size) {
+// Splits data[pos, end) into fields, record by record, appending each field to its column in
+// `columns` (the header's count of them); with `header`, reads only the first record, into it.
+// Quoted fields are unescaped in place: the result is never longer than its source.
+Result<RecordsEnd> tokenize_records(char* data, size_t pos, size_t end, size_t line,
+                                    std::vector<std::string>* header,
+                                    std::vector<std::vector<FieldRef>>& columns) {
+  std::vector<FieldRef> record;
+  while (pos < end) {
     record.clear();
     bool quoted = false;  // a record of one quoted empty field ("") is a row, not a blank line
     // One record.
     while (true) {
       FieldRef field{static_cast<uint32_t>(pos), 0};
-      if (pos < size && data[pos] == '"') {
+      if (pos < end && data[pos] == '"') {
         quoted = true;
         size_t write = pos;
         field.offset = static_cast<uint32_t>(write);
         ++pos;
         while (true) {
-          if (pos >= size) return Status::invalid("CSV line {}: unterminated quoted field", line);
+          if (pos >= end) return Status::invalid("CSV line {}: unterminated quoted field", line);
           const char c = data[pos];
           if (c == '"') {
-            if (pos + 1 < size && data[pos + 1] == '"') {
+            if (pos + 1 < end && data[pos + 1] == '"') {
               data[write++] = '"';
               pos += 2;
               continue;
@@ -66,39 +68,94 @@ Result<Tokenized> tokenize(std::string_view text) {
           ++pos;
         }
         field.length = static_cast<uint32_t>(write - field.offset);
-        if (pos < size && data[pos] != ',' && data[pos] != '\n' && data[pos] != '\r') {
+        if (pos < end && data[pos] != ',' && data[pos] != '\n' && data[pos] != '\r') {
           return Status::invalid("CSV line {}: unexpected text after a closing quote", line);
         }
       } else {
         const size_t start = pos;
-        while (pos < size && data[pos] != ',' && data[pos] != '\n' && data[pos] != '\r') ++pos;
+        while (pos < end && data[pos] != ',' && data[pos] != '\n' && data[pos] != '\r') ++pos;
         field.length = static_cast<uint32_t>(pos - start);
       }
       record.push_back(field);
-      if (pos < size && data[pos] == ',') {
+      if (pos < end && data[pos] == ',') {
         ++pos;
         continue;
       }
       // End of record: \n, \r\n, or end of input.
-      if (pos < size && data[pos] == '\r') ++pos;
-      if (pos < size && data[pos] == '\n') ++pos;
+      if (pos < end && data[pos] == '\r') ++pos;
+      if (pos < end && data[pos] == '\n') ++pos;
       break;
     }
     const size_t record_line = line++;
     if (record.size() == 1 && record[0].length == 0 && !quoted) continue;  // blank line
-    if (!header_done) {
-      for (const auto& field : record) out.header.emplace_back(data + field.offset, field.length);
-      out.columns.resize(record.size());
-      header_done = true;
-      continue;
+    if (header != nullptr) {
+      for (const auto& field : record) header->emplace_back(data + field.offset, field.length);
+      columns.resize(record.size());
+      return RecordsEnd{pos, line};
     }
-    if (record.size() != out.header.size()) {
+    if (record.size() != columns.size()) {
       return Status::invalid("CSV line {}: expected {} fields, found {}", record_line,
-                             out.header.size(), record.size());
+                             columns.size(), record.size());
     }
-    for (size_t i = 0; i < record.size(); ++i) out.columns[i].push_back(record[i]);
+    for (size_t i = 0; i < record.size(); ++i) columns[i].push_back(record[i]);
   }
-  if (!header_done) return Status::invalid("CSV input has no header row");
+  return RecordsEnd{pos, line};
+}
+
+// Splits the text into fields. Text without quotes is not copied, and when large it is split
+// at a line break into two halves tokenized on two threads (a quote could hide a line break,
+// so text with quotes takes one pass).
+Result<Tokenized> tokenize(std::string_view text) {
+  Tokenized out;
+  if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
+  if (text.size() > UINT32_MAX) return Status::invalid("CSV input over 4 GiB is not supported");
+  const bool quoted = std::memchr(text.data(), '"', text.size()) != nullptr;
+  // Without quotes nothing is written: the input is only read through `data`.
+  char* data = const_cast<char*>(text.data());
+  if (quoted) {
+    out.unescaped.assign(text);
+    data = out.unescaped.data();
+  }
+  out.input = text;
+  const size_t size = text.size();
+  std::vector<std::vector<FieldRef>> columns;
+  PX_ASSIGN_OR_RETURN(RecordsEnd header_end,
+                      tokenize_records(data, 0, size, 1, &out.header, columns));
+  if (out.header.empty()) return Status::invalid("CSV input has no header row");
+  out.columns.resize(out.header.size());
+  size_t begin = header_end.pos;
+  constexpr size_t kParallelBytes = 1 << 20;
+  const char* split = nullptr;
+  if (!quoted && size - begin > kParallelBytes) {
+    split = static_cast<const char*>(
+        std::memchr(data + begin + (size - begin) / 2, '\n', size - begin - (size - begin) / 2));
+  }
+  if (split != nullptr) {
+    const size_t middle = split - data + 1;
+    // Reserve by a line count, so the field lists grow without copies.
+    auto reserve = [&](std::vector<std::vector<FieldRef>>& lists, size_t from, size_t to) {
+      const size_t lines = std::count(data + from, data + to, '\n') + 1;
+      for (auto& list : lists) list.reserve(lines);
+    };
+    std::vector<std::vector<FieldRef>> second(out.header.size());
+    auto second_half = std::async(std::launch::async, [&] {
+      reserve(second, middle, size);
+      return tokenize_records(data, middle, size, 0, nullptr, second);
+    });
+    reserve(out.columns, begin, middle);
+    auto first_half = tokenize_records(data, begin, middle, header_end.line, nullptr, out.columns);
+    auto second_result = second_half.get();
+    if (first_half.is_ok() && second_result.is_ok()) {
+      for (size_t i = 0; i < out.columns.size(); ++i) {
+        out.columns[i].insert(out.columns[i].end(), second[i].begin(), second[i].end());
+      }
+      return out;
+    }
+    // An error: tokenize again in one pass, for the message with the right line number.
+    for (auto& list : out.columns) list.clear();
+  }
+  PX_RETURN_IF_ERROR(
+      tokenize_records(data, begin, size, header_end.line, nullptr, out.columns).status());
   return out;
 }
 
@@ -107,7 +164,13 @@ bool is_null_text(std::string_view text) {
   static constexpr std::string_view kNullTexts[] = {
       "",        "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
       "1.#QNAN", "N/A",  "NA",       "NULL", "NaN",     "n/a",      "nan",  "null"};
-  if (text.size() > 8) return false;
+  if (text.empty()) return true;
+  // Every null text starts with one of these; most cells are rejected on their first byte.
+  const char first = text[0];
+  if (text.size() > 8 ||
+      (first != '#' && first != '-' && first != '1' && first != 'N' && first != 'n')) {
+    return false;
+  }
   for (const auto candidate : kNullTexts) {
     if (text == candidate) return true;
   }
@@ -115,8 +178,7 @@ bool is_null_text(std::string_view text) {
 }
 
 // nullopt when every cell is null.
-std::optional<DataType> infer_column(const std::string& buffer,
-                                     const std::vector<FieldRef>& fields) {
+std::optional<DataType> infer_column(std::string_view buffer, const std::vector<FieldRef>& fields) {
   std::optional<DataType> type;
   for (const auto& field : fields) {
     const std::string_view text(buffer.data() + field.offset, field.length);
@@ -130,7 +192,7 @@ std::optional<DataType> infer_column(const std::string& buffer,
 
 // String columns keep every cell verbatim ("" and "NA" included), as Arrow does, unless the
 // column held nothing but nulls; other types read the null texts as null.
-Status convert_column(const std::string& buffer, const std::vector<FieldRef>& fields,
+Status convert_column(std::string_view buffer, const std::vector<FieldRef>& fields,
                       const std::string& name, bool all_null, Column& column) {
   column.reserve(fields.size());
   const bool verbatim = column.type() == DataType::kString && !all_null;
@@ -162,35 +224,35 @@ Result<RowBatch> read_csv(std::string_view text, const Schema* schema) {
   batch.num_rows = num_columns > 0 ? tokens.columns[0].size() : 0;
   Schema seen;
   std::vector<const std::vector<FieldRef>*> sources;  // the fields of each batch column
-  std::vector<uint8_t> inferred;                      // whether the column's type is inferred
+  std::vector<std::optional<DataType>> schema_types;  // nullopt: inferred from the cells
   for (size_t i = 0; i < num_columns; ++i) {
     // A repeated header is renamed "a*", "a**", ... as the reference does.
     std::string& name = tokens.header[i];
     while (!seen.add({name, DataType::kString})) name += '*';
-    DataType type = DataType::kString;  // decided by inference below when there is no schema
+    std::optional<DataType> type;
     if (schema != nullptr) {
       auto position = schema->find(name);
       if (!position) continue;  // the reference ignores columns the table lacks
       type = schema->field(*position).type;
     }
-    batch.columns.push_back({name, Column(type), std::nullopt});
+    batch.columns.push_back({name, Column(type.value_or(DataType::kString)), std::nullopt});
     sources.push_back(&tokens.columns[i]);
-    inferred.push_back(schema == nullptr);
+    schema_types.push_back(type);
   }
   // Columns infer and convert independently: spread them over two threads when the input is
-  // large (inference reads every cell, so it is worth sharing out too).
+  // large (inference reads every cell, so it is half the work).
   const size_t num_converted = batch.columns.size();
   std::vector<Status> results(num_converted);
-  std::atomic<size_t> next_column{0};  // columns differ in cost: each thread takes the next
+  std::atomic<size_t> next_column = 0;  // each thread takes the next column not yet taken
   auto convert_columns = [&] {
     for (size_t i = next_column++; i < num_converted; i = next_column++) {
       bool all_null = false;
-      if (inferred[i]) {
-        const auto type = infer_column(tokens.buffer, *sources[i]);
-        all_null = !type;
-        batch.columns[i].values = Column(type.value_or(DataType::kString));
+      if (!schema_types[i]) {
+        const auto inferred = infer_column(tokens.buffer(), *sources[i]);
+        all_null = !inferred;
+        batch.columns[i].values = Column(inferred.value_or(DataType::kString));
       }
-      results[i] = convert_column(tokens.buffer, *sources[i], batch.columns[i].name, all_null,
+      results[i] = convert_column(tokens.buffer(), *sources[i], batch.columns[i].name, all_null,
                                   batch.columns[i].values);
     }
   };
