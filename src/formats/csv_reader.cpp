@@ -177,17 +177,50 @@ bool is_null_text(std::string_view text) {
   return false;
 }
 
-// nullopt when every cell is null.
-std::optional<DataType> infer_column(std::string_view buffer, const std::vector<FieldRef>& fields) {
+// A column's type, inferred from every cell (nullopt when every cell is null), and, when all
+// its values were of that one type, the column already converted: inference appends each value
+// as it reads it, as long as the cells keep the first one's type.
+struct InferredColumn {
   std::optional<DataType> type;
+  std::optional<Column> converted;
+};
+
+InferredColumn infer_column(std::string_view buffer, const std::vector<FieldRef>& fields) {
+  std::optional<DataType> type;
+  std::optional<Column> converted;
+  bool converting = true;
+  size_t leading_nulls = 0;
   for (const auto& field : fields) {
     const std::string_view text(buffer.data() + field.offset, field.length);
-    if (is_null_text(text)) continue;
-    const DataType cell = classify_text(text, TextDialect::kCsv);
+    if (is_null_text(text)) {
+      if (converted && converting) {
+        converted->append_null();
+      } else {
+        ++leading_nulls;
+      }
+      continue;
+    }
+    bool appended = false;
+    DataType cell;
+    if (!type) {
+      cell = classify_text(text, TextDialect::kCsv);
+      if (cell != DataType::kString) {
+        converted.emplace(cell);
+        converted->reserve(fields.size());
+        for (size_t i = 0; i < leading_nulls; ++i) converted->append_null();
+        appended = append_text(*converted, text, TextDialect::kCsv);
+      }
+    } else if (converting) {
+      cell = classify_and_append(text, TextDialect::kCsv, *converted, appended);
+    } else {
+      cell = classify_text(text, TextDialect::kCsv);
+    }
+    if (!appended) converting = false;
     type = type ? widen(*type, cell) : cell;
     if (*type == DataType::kString) break;
   }
-  return type;
+  if (!converting || !type || *type == DataType::kString) converted.reset();
+  return {type, std::move(converted)};
 }
 
 // String columns keep every cell verbatim ("" and "NA" included), as Arrow does, unless the
@@ -248,9 +281,13 @@ Result<RowBatch> read_csv(std::string_view text, const Schema* schema) {
     for (size_t i = next_column++; i < num_converted; i = next_column++) {
       bool all_null = false;
       if (!schema_types[i]) {
-        const auto inferred = infer_column(tokens.buffer(), *sources[i]);
-        all_null = !inferred;
-        batch.columns[i].values = Column(inferred.value_or(DataType::kString));
+        InferredColumn inferred = infer_column(tokens.buffer(), *sources[i]);
+        if (inferred.converted) {
+          batch.columns[i].values = std::move(*inferred.converted);
+          continue;
+        }
+        all_null = !inferred.type;
+        batch.columns[i].values = Column(inferred.type.value_or(DataType::kString));
       }
       results[i] = convert_column(tokens.buffer(), *sources[i], batch.columns[i].name, all_null,
                                   batch.columns[i].values);

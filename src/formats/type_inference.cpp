@@ -32,17 +32,31 @@ bool fits_int32(int64_t value) {
          value <= std::numeric_limits<int32_t>::max();
 }
 
-}  // namespace
-
-DataType classify_text(std::string_view text, TextDialect dialect) {
-  if (parse_boolean(text)) return DataType::kBoolean;
+// The narrowest type whose reader accepts `text`. `found(type, integer, number)` hears the
+// value that reader parsed (booleans as 0/1, dates as days, datetimes as milliseconds), except
+// where append_text would read the text another way (an integer too wide for 32 bits, a JSON
+// datetime at midnight read as a date).
+template <typename Found>
+DataType classify(std::string_view text, TextDialect dialect, Found&& found) {
+  if (auto value = parse_boolean(text)) {
+    found(DataType::kBoolean, *value ? 1 : 0, 0.0);
+    return DataType::kBoolean;
+  }
   const bool plus_sign = text.find('+') != std::string_view::npos;  // CSV: "+5" is a float
   if (auto integer = parse_integer(text); integer && !(plus_sign && dialect == TextDialect::kCsv)) {
-    return fits_int32(*integer) ? DataType::kInteger : DataType::kFloat;
+    if (!fits_int32(*integer)) return DataType::kFloat;
+    found(DataType::kInteger, *integer, 0.0);
+    return DataType::kInteger;
   }
-  if (parse_float(text)) return DataType::kFloat;
-  if (parse_date(text, date_syntax(dialect))) return DataType::kDate;
-  if (parse_datetime_in(text, dialect)) {
+  if (auto number = parse_float(text)) {
+    found(DataType::kFloat, 0, *number);
+    return DataType::kFloat;
+  }
+  if (auto days = parse_date(text, date_syntax(dialect))) {
+    found(DataType::kDate, *days, 0.0);
+    return DataType::kDate;
+  }
+  if (auto millis = parse_datetime_in(text, dialect)) {
     // The reference reads a JSON datetime at exactly midnight (to the second) as a date.
     if (dialect == TextDialect::kJson && !has_numeric_offset(text)) {
       const size_t time = text.find_first_of("T ");
@@ -51,9 +65,43 @@ DataType classify_text(std::string_view text, TextDialect dialect) {
         return DataType::kDate;
       }
     }
+    found(DataType::kDatetime, *millis, 0.0);
     return DataType::kDatetime;
   }
   return DataType::kString;
+}
+
+}  // namespace
+
+DataType classify_text(std::string_view text, TextDialect dialect) {
+  return classify(text, dialect, [](DataType, int64_t, double) {});
+}
+
+DataType classify_and_append(std::string_view text, TextDialect dialect, Column& column,
+                             bool& appended) {
+  appended = false;
+  return classify(text, dialect, [&](DataType type, int64_t integer, double number) {
+    if (type != column.type()) return;
+    appended = true;
+    switch (type) {
+      case DataType::kBoolean:
+        column.append<uint8_t>(static_cast<uint8_t>(integer));
+        break;
+      case DataType::kInteger:
+      case DataType::kDate:
+        column.append<int32_t>(static_cast<int32_t>(integer));
+        break;
+      case DataType::kFloat:
+        column.append<double>(number);
+        break;
+      case DataType::kDatetime:
+        column.append<int64_t>(integer);
+        break;
+      case DataType::kString:
+        appended = false;
+        break;
+    }
+  });
 }
 
 DataType widen(DataType so_far, DataType next) {
