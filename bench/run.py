@@ -3,13 +3,15 @@
 scaling runs and their plot, peak memory, update latency and the micro benchmarks.
 
 usage: run.py [--build DIR] [--rows N] [--scale N,N,...] [--skip-micro] [--reference-max N]
+              [--baseline PARALLAX_BINARY]
 
 Each engine runs the same replay script (shared/bench/orders_workload.py) in its own process,
 one after the other: the reference (node shared/oracle/replay.mjs --timing), DuckDB
 (bench/duckdb_replay.mjs, the same operations as SQL) and Parallax (parallax replay --timing).
 A label's time is the sum of its lines, update_1row the median (update + read) pair, as
 shared/bench/compare_timing.py computes them; a label any of whose lines failed is "n/a".
-Results go to bench/results/ (markdown and JSON), with the machine's facts.
+Results go to bench/results/ (markdown and JSON), with the machine's facts. With --baseline,
+an older parallax binary runs the same script too (before/after figures from one run).
 """
 import argparse
 import datetime
@@ -17,6 +19,7 @@ import json
 import math
 import os
 import platform
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -50,23 +53,33 @@ def orders_csv(data_dir, rows):
     return path
 
 
-def engine_command(engine, build, script):
+def engine_command(engine, build, script, baseline=None):
     if engine == "reference":
         return ["node", str(SHARED / "oracle" / "replay.mjs"), "--timing", str(script)]
     if engine == "duckdb":
         return ["node", str(BENCH / "duckdb_replay.mjs"), str(script)]
-    return [str(build / "parallax"), "replay", str(script), "--timing"]
+    binary = Path(baseline) if engine == "parallax_before" else build / "parallax"
+    return [str(binary), "replay", str(script), "--timing"]
 
 
-def run_engine(engine, build, script):
-    """One line of output per script line, or None when the engine could not run at all."""
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_engine(engine, build, script, baseline):
+    """(one line of output per script line, or None when the engine could not run at all;
+    the CPU seconds its process used, all threads, user + sys)."""
     env = dict(os.environ, ORACLE_NODE_MODULES=str(ROOT / "tests" / "oracle" / "node_modules"))
-    proc = subprocess.run(engine_command(engine, build, script), text=True, capture_output=True, env=env)
+    cpu_before = children_cpu_seconds()
+    proc = subprocess.run(engine_command(engine, build, script, baseline), text=True,
+                          capture_output=True, env=env)
+    cpu = children_cpu_seconds() - cpu_before
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
         log(f"{engine} failed (exit {proc.returncode}): {proc.stderr.strip()[-400:]}")
-        return None
-    return lines
+        return None, cpu
+    return lines, cpu
 
 
 def label_times(ops, out):
@@ -80,19 +93,19 @@ def label_times(ops, out):
     return {label: (None if label in errors else times.get(label)) for label in labels}, errors
 
 
-def run_workload(build, data_dir, rows, engines):
+def run_workload(build, data_dir, rows, engines, baseline=None):
     csv = orders_csv(data_dir, rows)
     script = data_dir / f"orders_workload_{rows}.jsonl"
     script.write_text(run(["/usr/bin/python3", str(SHARED / "bench" / "orders_workload.py"), str(csv)]))
     ops = [json.loads(line) for line in script.read_text().splitlines() if line.strip()]
-    result = {"rows": rows, "engines": {}, "errors": {}}
-    for engine in ENGINES:
+    result = {"rows": rows, "engines": {}, "errors": {}, "cpu_seconds": {}}
+    for engine in ENGINES + (("parallax_before",) if baseline else ()):
         if engine not in engines:
             result["engines"][engine] = {op["bench"]: None for op in ops if op.get("bench")}
             result["errors"][engine] = {"*": "not run at this size"}
             continue
         log(f"{rows} rows: {engine}")
-        out = run_engine(engine, build, script)
+        out, result["cpu_seconds"][engine] = run_engine(engine, build, script, baseline)
         if out is None:
             result["engines"][engine] = {op["bench"]: None for op in ops if op.get("bench")}
             result["errors"][engine] = {"*": "the engine failed"}
@@ -121,11 +134,14 @@ def ratio(a, b):
 
 def table_markdown(result):
     engines = result["engines"]
-    lines = [
-        "| workload | reference ms | DuckDB ms | Parallax ms | vs reference | vs DuckDB |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    over_ref, over_duck = [], []
+    before = engines.get("parallax_before")
+    header = "| workload | reference ms | DuckDB ms | Parallax ms | vs reference | vs DuckDB |"
+    rule = "|---|---:|---:|---:|---:|---:|"
+    if before:
+        header += " Parallax before ms | after vs before |"
+        rule += "---:|---:|"
+    lines = [header, rule]
+    over_ref, over_duck, over_before = [], [], []
     for label in engines["reference"]:
         r, d, p = engines["reference"][label], engines["duckdb"][label], engines["parallax"][label]
         s_ref, s_duck = ratio(r, p), ratio(d, p)
@@ -133,13 +149,23 @@ def table_markdown(result):
         over_duck.append(s_duck)
         note = result["errors"]["parallax"].get(label)
         p_text = fmt_ms(p) if p is not None else ("n/a (error)" if note else "n/a")
-        lines.append(f"| {label} | {fmt_ms(r)} | {fmt_ms(d)} | {p_text} | {fmt_ratio(s_ref)} | {fmt_ratio(s_duck)} |")
+        line = f"| {label} | {fmt_ms(r)} | {fmt_ms(d)} | {p_text} | {fmt_ratio(s_ref)} | {fmt_ratio(s_duck)} |"
+        if before:
+            over_before.append(ratio(before[label], p))
+            line += f" {fmt_ms(before[label])} | {fmt_ratio(over_before[-1])} |"
+        lines.append(line)
     g_ref, g_duck = geomean(over_ref), geomean(over_duck)
     n_ref = sum(1 for v in over_ref if v)
     n_duck = sum(1 for v in over_duck if v)
-    lines.append(f"| geometric mean | | | | {fmt_ratio(g_ref)} ({n_ref}) | {fmt_ratio(g_duck)} ({n_duck}) |")
+    line = f"| geometric mean | | | | {fmt_ratio(g_ref)} ({n_ref}) | {fmt_ratio(g_duck)} ({n_duck}) |"
+    if before:
+        line += f" | {fmt_ratio(geomean(over_before))} ({sum(1 for v in over_before if v)}) |"
+    lines.append(line)
     result["geomean_speedup_over_reference"] = g_ref
     result["geomean_speedup_over_duckdb"] = g_duck
+    cpu = ", ".join(f"{engine} {seconds:.1f} s" for engine, seconds in result["cpu_seconds"].items())
+    lines.append("")
+    lines.append(f"CPU time of each engine's whole run (user + sys, every thread): {cpu}.")
     errors = sorted({f"{label}: {message}" for label, message in result["errors"]["parallax"].items()})
     if errors:
         lines.append("")
@@ -244,6 +270,7 @@ def main():
     parser.add_argument("--reference-max", type=int, default=1_000_000,
                         help="largest table the reference runs (it is slow, and WASM memory is bounded)")
     parser.add_argument("--skip-micro", action="store_true")
+    parser.add_argument("--baseline", help="an older parallax binary to run beside (before/after)")
     args = parser.parse_args()
     build = Path(args.build).resolve()
     data_dir = build / "bench"
@@ -255,7 +282,8 @@ def main():
     runs = {}
     for rows in sizes:
         engines = ENGINES if rows <= args.reference_max else ("duckdb", "parallax")
-        runs[rows] = run_workload(build, data_dir, rows, engines)
+        runs[rows] = run_workload(build, data_dir, rows, engines,
+                                  args.baseline if rows == args.rows else None)
     main_run = runs[args.rows]
     table = table_markdown(main_run)
     print(f"\norders workload, {args.rows:,} rows (wall ms; speed-up = other engine's ms / Parallax ms)\n")
