@@ -133,6 +133,15 @@ std::unique_ptr<Engine> orders_engine(size_t rows, bool indexed) {
   return engine;
 }
 
+Frame frame_of(const Table& table, size_t rows) {
+  Frame frame;
+  for (size_t i = 0; i < table.schema().size(); ++i) {
+    frame.columns.push_back({table.schema().field(i).name, &table.column(i)});
+  }
+  for (uint32_t row = 0; row < rows; ++row) frame.rows.push_back(row);
+  return frame;
+}
+
 std::string one_row_update_csv(size_t order_id, double price, int qty) {
   return fmt::format("order_id,price,qty\n{},{:.2f},{}\n", order_id, price, qty);
 }

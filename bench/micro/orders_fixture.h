@@ -8,6 +8,7 @@
 #include <string>
 
 #include "api/engine.h"
+#include "core/frame.h"
 #include "core/row_batch.h"
 #include "core/table.h"
 
@@ -23,6 +24,8 @@ const RowBatch& orders_batch(size_t rows);
 std::unique_ptr<Table> orders_table(size_t rows, bool indexed);
 // An engine holding the orders as table "t" (keyed by order_id when `indexed`).
 std::unique_ptr<Engine> orders_engine(size_t rows, bool indexed);
+// A frame of every column of `table`'s first `rows` rows, as a view read would give.
+Frame frame_of(const Table& table, size_t rows);
 // A one-row update of order `order_id` as CSV text (new price and qty).
 std::string one_row_update_csv(size_t order_id, double price, int qty);
 

@@ -8,16 +8,6 @@
 namespace parallax::bench {
 namespace {
 
-// A frame of the first `rows` rows of every column.
-Frame frame_of(const Table& table, size_t rows) {
-  Frame frame;
-  for (size_t i = 0; i < table.schema().size(); ++i) {
-    frame.columns.push_back({table.schema().field(i).name, &table.column(i)});
-  }
-  for (uint32_t row = 0; row < rows; ++row) frame.rows.push_back(row);
-  return frame;
-}
-
 template <std::string (*Write)(const Frame&)>
 void BM_Serialize(benchmark::State& state) {
   auto table = orders_table(state.range(0), false);
