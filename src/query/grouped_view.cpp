@@ -199,7 +199,9 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
 
 void GroupedView::refresh() const {
   if (version_ == table_->version()) return;
-  std::vector<uint32_t> rows = table_->rows_in_natural_order();
+  // Upserts of existing keys keep the natural order: checking it is one pass, sorting is not.
+  if (!table_->is_natural_order(natural_)) natural_ = table_->rows_in_natural_order();
+  std::vector<uint32_t> rows = natural_;
   if (!filter_.empty()) {
     const std::vector<uint8_t> keep = filter_.evaluate(*source_);
     std::erase_if(rows, [&](uint32_t row) { return !keep[row]; });

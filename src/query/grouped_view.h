@@ -82,6 +82,7 @@ class GroupedView final : public View {
   absl::flat_hash_set<std::string> collapsed_;  // paths of collapsed groups
 
   mutable std::optional<uint64_t> version_;
+  mutable std::vector<uint32_t> natural_;  // the table's rows in natural order
   mutable std::vector<Node> nodes_;
   mutable std::vector<uint32_t> combo_rows_;    // a table row of each split combination, in order
   mutable std::vector<uint32_t> combo_of_row_;  // by table row
