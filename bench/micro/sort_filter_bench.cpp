@@ -2,6 +2,7 @@
 #include <benchmark/benchmark.h>
 
 #include "orders_fixture.h"
+#include "query/column_source.h"
 #include "query/filter.h"
 #include "query/sort.h"
 
@@ -15,9 +16,10 @@ std::vector<CompiledSortKey> sort_keys(const Table& table, std::vector<SortKey> 
 void BM_SortFloatDesc(benchmark::State& state) {
   auto table = orders_table(state.range(0), false);
   const auto keys = sort_keys(*table, {{"price", SortDirection::kDescending}});
+  const auto source = ColumnSource::create(*table, {}).value();
   for (auto _ : state) {
     std::vector<uint32_t> rows = table->rows_in_natural_order();
-    sort_rows(*table, keys, rows);
+    sort_rows(*source, keys, rows);
     benchmark::DoNotOptimize(rows);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -28,9 +30,10 @@ void BM_SortStringThenFloat(benchmark::State& state) {
   auto table = orders_table(state.range(0), false);
   const auto keys = sort_keys(
       *table, {{"region", SortDirection::kAscending}, {"price", SortDirection::kDescending}});
+  const auto source = ColumnSource::create(*table, {}).value();
   for (auto _ : state) {
     std::vector<uint32_t> rows = table->rows_in_natural_order();
-    sort_rows(*table, keys, rows);
+    sort_rows(*source, keys, rows);
     benchmark::DoNotOptimize(rows);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -45,8 +48,9 @@ void BM_FilterFloatAndString(benchmark::State& state) {
                                          {"region", FilterOp::kEqual, {eu}}};
   auto filter =
       std::move(RowFilter::compile(table->schema(), terms, FilterCombinator::kAnd)).value();
+  const auto source = ColumnSource::create(*table, {}).value();
   for (auto _ : state) {
-    auto keep = filter.evaluate(*table);
+    auto keep = filter.evaluate(*source);
     benchmark::DoNotOptimize(keep);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
