@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler liblz4-dev clang
   python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
   python3-tornado python3-aiohttp
+  python3-matplotlib  # make bench: the scaling plot
   libssl-dev tzdata python3-pyro4 python3-serpent python3-seccomp
   python3-flatbuffers
 )
