@@ -15,6 +15,7 @@ APT_PACKAGES=(
   python3-matplotlib  # make bench: the scaling plot
   libssl-dev tzdata python3-pyro4 python3-serpent python3-seccomp
   python3-flatbuffers
+  libboost-dev libprotobuf-dev protobuf-compiler chromium
 )
 
 missing=()
@@ -38,4 +39,12 @@ if [ ! -f tests/oracle/node_modules/.package-lock.json ] ||
    [ tests/oracle/package-lock.json -nt tests/oracle/node_modules/.package-lock.json ]; then
   echo "install-deps: npm ci in tests/oracle"
   (cd tests/oracle && npm ci --silent --no-audit --no-fund)
+fi
+
+# The viewer page that `parallax serve` hosts (and playwright-core for the browser test),
+# pinned by web/package-lock.json.
+if [ ! -f web/node_modules/.package-lock.json ] ||
+   [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci in web"
+  (cd web && npm ci --silent --no-audit --no-fund)
 fi

@@ -183,6 +183,12 @@ Result<int64_t> Engine::collapse(const std::string& name, size_t row) {
   return found->second->collapse(row);
 }
 
+Status Engine::set_depth(const std::string& name, size_t depth) {
+  auto found = views_.find(name);
+  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
+  return found->second->set_depth(depth);
+}
+
 Result<uint64_t> Engine::on_update(const std::string& view_name, ViewUpdateCallback callback) {
   PX_RETURN_IF_ERROR(view(view_name).status());
   const uint64_t id = next_subscription_++;

@@ -9,5 +9,6 @@ int run_script_host(int argc, char** argv);
 int run_transform(int argc, char** argv);
 int run_connector(int argc, char** argv);
 int run_run_script(int argc, char** argv);
+int run_serve(int argc, char** argv);
 
 }  // namespace parallax

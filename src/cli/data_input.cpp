@@ -24,6 +24,14 @@ Result<std::string> read_file(const std::string& path) {
   return text.str();
 }
 
+std::optional<std::string> format_of_path(const std::string& path) {
+  auto ends_with = [&](std::string_view suffix) { return path.ends_with(suffix); };
+  if (ends_with(".ndjson") || ends_with(".jsonl")) return "ndjson";
+  if (ends_with(".json")) return "json";
+  if (ends_with(".arrow") || ends_with(".arrows")) return "arrow";
+  return std::nullopt;  // CSV
+}
+
 Result<TableInput> table_input_from_json(simdjson::dom::element data,
                                          std::optional<std::string> format) {
   if (data.is_string()) {

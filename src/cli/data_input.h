@@ -27,4 +27,7 @@ Result<TableInput> table_input_from_file(const std::string& path,
 
 Result<std::string> read_file(const std::string& path);
 
+// The input format a file's name suggests: "ndjson", "json", or nothing for CSV.
+std::optional<std::string> format_of_path(const std::string& path);
+
 }  // namespace parallax

@@ -14,7 +14,10 @@ constexpr const char* kUsage =
     "  parallax script-host [--host H] [--port P] [--hmac-key-file F] [--help for more]\n"
     "  parallax transform --config F.json --input FILE [--format F]   a Python transform\n"
     "  parallax connector --config F.json [--test] [--format F]       a Python connector\n"
-    "  parallax run-script SCRIPT.py [--input FILE] [--param k=v ...] [--timeout S] ...\n";
+    "  parallax run-script SCRIPT.py [--input FILE] [--param k=v ...] [--timeout S] ...\n"
+    "  parallax serve [FILE...] [--host 127.0.0.1] [--port 8080] [--index COL] [--lock]\n"
+    "                 [--web DIR] [--demo-stream [MS]]   the viewer at /, the protocol at "
+    "/websocket\n";
 
 }  // namespace
 
@@ -30,6 +33,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(argv[1], "transform") == 0) return parallax::run_transform(argc - 2, argv + 2);
   if (std::strcmp(argv[1], "connector") == 0) return parallax::run_connector(argc - 2, argv + 2);
   if (std::strcmp(argv[1], "run-script") == 0) return parallax::run_run_script(argc - 2, argv + 2);
+  if (std::strcmp(argv[1], "serve") == 0) return parallax::run_serve(argc - 2, argv + 2);
   std::fprintf(stderr, "parallax: unknown command '%s'\n%s", argv[1], kUsage);
   return 2;
 }

@@ -12,12 +12,11 @@
 #include "api/json_results.h"
 #include "api/view_arrow.h"
 #include "api/view_config_json.h"
+#include "api/view_output.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
-#include "core/temporal.h"
 #include "formats/arrow_reader.h"
 #include "formats/arrow_writer.h"
-#include "formats/csv_writer.h"
 #include "formats/json_writer.h"
 
 namespace parallax {
@@ -35,17 +34,6 @@ std::optional<std::string> optional_string(object op, std::string_view key) {
 
 std::string name_field(object op, std::string_view key, std::string_view fallback) {
   return optional_string(op, key).value_or(std::string(fallback));
-}
-
-// min_max answers dates and datetimes as text, as the reference does.
-std::string min_max_value_json(const Scalar& value) {
-  if (value.valid && value.type == DataType::kDate) {
-    return json_quoted(format_date_iso(static_cast<int32_t>(value.integer)));
-  }
-  if (value.valid && value.type == DataType::kDatetime) {
-    return json_quoted(format_datetime_iso(value.integer));
-  }
-  return scalar_json(value);
 }
 
 // Arrow bytes as the oracle reports them: {"schema": {column: Arrow type}, "columns": {column:
@@ -177,16 +165,11 @@ class ReplaySession {
     if (op["window"].get(window_json) == simdjson::SUCCESS) {
       PX_ASSIGN_OR_RETURN(window, view_window_from_json(simdjson::minify(window_json)));
     }
-    PX_RETURN_IF_ERROR(view->check_window(window));
-    if (kind == "to_columns") return write_json_columns(view->read(window, KeyColumns::kTrailing));
-    if (kind == "to_json") return write_json_rows(view->read(window, KeyColumns::kLeading));
-    if (kind == "to_csv") {
-      if (view->is_inverted(window))
-        return Status::invalid("the window's start_row is after its end_row");
-      return json_quoted(write_csv(view->read(window, KeyColumns::kNone)));
-    }
-    // The reference's to_ndjson ignores the window: every row and column of the view.
-    return json_quoted(write_ndjson(view->read(ViewWindow{}, KeyColumns::kNone)));
+    if (kind == "to_columns") return write_view(*view, window, ViewTextFormat::kColumns);
+    if (kind == "to_json") return write_view(*view, window, ViewTextFormat::kRows);
+    const auto format = kind == "to_csv" ? ViewTextFormat::kCsv : ViewTextFormat::kNdjson;
+    PX_ASSIGN_OR_RETURN(std::string text, write_view(*view, window, format));
+    return json_quoted(text);
   }
 
   // The window's "compression": "lz4" compresses the body, as the reference does.

@@ -16,15 +16,6 @@ namespace parallax {
 
 namespace {
 
-// The input format a file's name suggests.
-std::optional<std::string> format_of_path(const std::string& path) {
-  auto ends_with = [&](std::string_view suffix) { return path.ends_with(suffix); };
-  if (ends_with(".ndjson") || ends_with(".jsonl")) return "ndjson";
-  if (ends_with(".json")) return "json";
-  if (ends_with(".arrow") || ends_with(".arrows")) return "arrow";
-  return std::nullopt;  // CSV
-}
-
 int fail(const Status& status) {
   std::fprintf(stderr, "parallax view: %s\n", status.message().c_str());
   return 1;

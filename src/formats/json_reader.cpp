@@ -300,12 +300,59 @@ Result<RowBatch> read_column_object(simdjson::dom::object object, const Schema* 
   return finish(pending, num_rows.value_or(0), schema, Layout::kColumns);
 }
 
+// `json` with every integer literal too long for 64 bits written as a float ("...0.0"):
+// simdjson refuses such integers, while JavaScript writes numbers from 1e21 down this way
+// (JSON.stringify(1e20) is "100000000000000000000") and the reference reads them as floats.
+std::string with_long_integers_as_floats(std::string_view json) {
+  std::string out;
+  out.reserve(json.size() + 16);
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string || c == '"') {
+      out += c;
+      if (c == '\\' && i + 1 < json.size()) {
+        out += json[++i];
+      } else if (c == '"') {
+        in_string = !in_string;
+      }
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) {
+      out += c;
+      continue;
+    }
+    // A number token outside strings.
+    size_t end = i;
+    bool integral = true;
+    while (end < json.size() &&
+           std::string_view("-+.eE0123456789").find(json[end]) != std::string_view::npos) {
+      integral = integral && json[end] != '.' && json[end] != 'e' && json[end] != 'E';
+      ++end;
+    }
+    const std::string_view token = json.substr(i, end - i);
+    out += token;
+    if (integral && token.size() - (token[0] == '-') > 19) out += ".0";
+    i = end - 1;
+  }
+  return out;
+}
+
+// Parses JSON text, retrying once with long integers as floats when simdjson refuses them.
+simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string_view json,
+                                element& document) {
+  auto error = parser.parse(json.data(), json.size()).get(document);
+  if (error != simdjson::NUMBER_ERROR) return error;
+  const std::string rewritten = with_long_integers_as_floats(json);
+  return parser.parse(rewritten).get(document);
+}
+
 }  // namespace
 
 Result<RowBatch> read_json(std::string_view json, const Schema* schema) {
   simdjson::dom::parser parser;
   element document;
-  if (auto error = parser.parse(json.data(), json.size()).get(document)) {
+  if (auto error = parse_json(parser, json, document)) {
     return Status::invalid("invalid JSON: {}", simdjson::error_message(error));
   }
   if (document.is_object()) return read_column_object(document.get_object().value(), schema);
@@ -337,10 +384,12 @@ Result<RowBatch> read_ndjson(std::string_view text, const Schema* schema) {
   }
   rows += ']';
   simdjson::dom::parser parser;
+  element document;
   simdjson::dom::array parsed_rows;
-  if (auto error = parser.parse(rows).get(parsed_rows)) {
+  if (auto error = parse_json(parser, rows, document)) {
     return Status::invalid("invalid NDJSON: {}", simdjson::error_message(error));
   }
+  if (document.get(parsed_rows) != simdjson::SUCCESS) return Status::invalid("invalid NDJSON");
   RowCollector collector(/*fixed_keys=*/schema == nullptr, Layout::kNdjson);
   for (element row : parsed_rows) PX_RETURN_IF_ERROR(collector.add_row(row));
   return collector.finish(schema);

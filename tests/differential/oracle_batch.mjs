@@ -9,7 +9,9 @@
 // as a fresh `node replay.mjs SCRIPT` would.
 //
 // usage: node oracle_batch.mjs REPLAY_MJS
-//   stdin:  one request per line: SCRIPT_PATH \t OUTPUT_PATH
+//   stdin:  one request per line: SCRIPT_PATH \t OUTPUT_PATH [\t EXTRA_ARG]...
+//           (extra arguments go to replay.mjs, e.g. --websocket URL --table-prefix P; the
+//           websocket clients a script opens are closed when it ends)
 //   stdout: one line per request: "ok" once OUTPUT_PATH holds the replay output,
 //           or "fail <message>" when the run could not complete.
 // The first stdout line is "ready" (or "fail <message>" if the replay source could not be
@@ -19,6 +21,9 @@ import readline from "node:readline";
 
 const replayPath = process.argv[2];
 const realProcess = process;
+// stdout carries this driver's replies only: libraries' console output goes to stderr (the
+// websocket client logs "Closing WebSocket" on terminate).
+for (const level of ["log", "info", "debug"]) console[level] = console.error;
 
 class Exit extends Error {}
 
@@ -60,18 +65,25 @@ function freshEngine(mod) {
     const session = server.make_session(async (resp) => await client.handle_response(resp));
     client = mod.make_client(async (req) => await session.handle_request(req));
     const engine = { ...mod.default };
+    const sockets = [];
+    engine.websocket = async (url) => {
+        const socket = await mod.default.websocket(url);
+        sockets.push(socket);
+        return socket;
+    };
     for (const k of ["table", "get_hosted_table_names", "on_hosted_tables_update",
         "remove_hosted_tables_update", "on_error", "system_info"]) {
         engine[k] = (...a) => client[k](...a);
     }
-    return { engine, server };
+    return { engine, server, sockets };
 }
 
-async function runOne(adapted, script, outPath) {
+async function runOne(adapted, script, outPath, extraArgs) {
     const chunks = [];
     let servers = [];
+    let sockets = [];
     const shim = {
-        argv: [realProcess.argv[0], replayPath, script],
+        argv: [realProcess.argv[0], replayPath, ...extraArgs, script],
         env: realProcess.env,
         stdout: { write: (s) => { chunks.push(String(s)); return true; } },
         stderr: realProcess.stderr,
@@ -80,8 +92,10 @@ async function runOne(adapted, script, outPath) {
     const __import = async (spec) => {
         const mod = await realImport(spec);
         if (mod && typeof mod.PerspectiveServer === "function" && typeof mod.make_client === "function") {
-            const { engine, server } = freshEngine(mod);
-            servers.push(server);
+            const fresh = freshEngine(mod);
+            servers.push(fresh.server);
+            sockets = fresh.sockets;
+            const engine = fresh.engine;
             return { ...mod, default: engine };
         }
         return mod;
@@ -94,6 +108,9 @@ async function runOne(adapted, script, outPath) {
         if (!(e instanceof Exit)) throw e;
     }
     fs.writeFileSync(outPath, chunks.join(""));
+    for (const socket of sockets) {
+        try { await socket.terminate(); } catch (e) { /* ignore */ }
+    }
     for (const s of servers) {
         try { s.delete(); } catch (e) { /* ignore */ }
     }
@@ -110,9 +127,9 @@ realProcess.stdout.write("ready\n");
 const rl = readline.createInterface({ input: realProcess.stdin });
 for await (const line of rl) {
     if (!line.trim()) continue;
-    const [script, outPath] = line.split("\t");
+    const [script, outPath, ...extraArgs] = line.split("\t");
     try {
-        await runOne(adapted, script, outPath);
+        await runOne(adapted, script, outPath, extraArgs);
         realProcess.stdout.write("ok\n");
     } catch (e) {
         realProcess.stdout.write("fail " + String(e?.message ?? e).replace(/\n/g, " ") + "\n");

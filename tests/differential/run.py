@@ -11,7 +11,9 @@ when --generated is given.
 
 Each script is replayed by the oracle (node ../shared/oracle/replay.mjs) and by
 `parallax replay SCRIPT`, and the two outputs are compared line by line with the rules of
-../shared/oracle/compare.py (imported from there). Exit status: 0 when all scripts match,
+../shared/oracle/compare.py (imported from there). With --serve, the parallax side is
+instead the reference's own client (`replay.mjs --websocket`) talking to `parallax serve`,
+so the same scripts check the server's wire protocol. Exit status: 0 when all scripts match,
 1 on any mismatch, 2 on a usage or set-up problem.
 
 Environment: ORACLE_NODE_MODULES (default tests/oracle/node_modules in the repo),
@@ -132,7 +134,7 @@ class BatchOracle:
         return p.stdout.readline().decode("utf-8", "replace").strip()
 
     @classmethod
-    def run(cls, script, out_path):
+    def run(cls, script, out_path, extra_args=()):
         """True when out_path now holds the oracle output; False to fall back to replay.mjs."""
         if cls.disabled:
             return False
@@ -140,7 +142,8 @@ class BatchOracle:
         if p is None:
             return False
         try:
-            p.stdin.write(("%s\t%s\n" % (os.path.abspath(script), out_path)).encode("utf-8"))
+            request = "\t".join([os.path.abspath(script), out_path, *extra_args])
+            p.stdin.write((request + "\n").encode("utf-8"))
             p.stdin.flush()
         except OSError:
             return False
@@ -229,6 +232,55 @@ def run_parallax(parallax, script):
     return text, None
 
 
+class ServedParallax:
+    """`parallax serve` on a free loopback port, for --serve runs."""
+
+    def __init__(self, parallax):
+        self.proc = subprocess.Popen([parallax, "serve", "--port", "0"], cwd=REPO,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
+        line = self.proc.stdout.readline().decode("utf-8", "replace") if ready else ""
+        address = [w for w in line.split() if w.startswith("http://")]
+        if not address:
+            self.stop()
+            raise SystemExit("run.py: parallax serve did not start: %r" % line)
+        self.url = address[0].replace("http://", "ws://").rstrip("/") + "/websocket"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def run_websocket(url, script, label, batch=True):
+    """The reference client replaying `script` against the server at `url`."""
+    extra = ["--websocket", url, "--table-prefix", label + "__"]
+    if batch:
+        fd, out_path = tempfile.mkstemp(prefix="websocket-", suffix=".jsonl")
+        os.close(fd)
+        try:
+            if BatchOracle.run(script, out_path, extra):
+                with open(out_path, encoding="utf-8") as f:
+                    return f.read(), None
+        finally:
+            os.unlink(out_path)
+    env = dict(os.environ, ORACLE_NODE_MODULES=NODE_MODULES)
+    command = [NODE, REPLAY, *extra, os.path.abspath(script)]
+    try:
+        p = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return "", "websocket replay timed out"
+    text = p.stdout.decode("utf-8", "replace")
+    if p.returncode != 0:
+        return text, "websocket replay exited %d: %s" % (p.returncode, p.stderr.decode("utf-8", "replace")[-500:])
+    return text, None
+
+
 def job(args, cmp, script, label, keep_out, cache_dir):
     with open(script, "rb") as f:
         content = f.read()
@@ -250,7 +302,10 @@ def job(args, cmp, script, label, keep_out, cache_dir):
             f.write(exp_text)
     if args.oracle_only:
         return res
-    act_text, problem = run_parallax(args.parallax, script)
+    if args.served:
+        act_text, problem = run_websocket(args.served.url, script, label, not args.no_batch)
+    else:
+        act_text, problem = run_parallax(args.parallax, script)
     if keep_out:
         with open(os.path.join(keep_out, label + ".actual.jsonl"), "w", encoding="utf-8") as f:
             f.write(act_text)
@@ -294,7 +349,10 @@ def main(argv=None):
     ap.add_argument("--no-batch", action="store_true",
                     help="start node replay.mjs per script instead of the batch driver (slower)")
     ap.add_argument("--max-lines", type=int, default=5, help="mismatching lines shown per script")
+    ap.add_argument("--serve", action="store_true",
+                    help="check `parallax serve` through the reference client instead of `parallax replay`")
     args = ap.parse_args(argv)
+    args.served = None
 
     if not os.path.exists(REPLAY):
         print("run.py: oracle script not found: %s (set PARALLAX_SHARED)" % REPLAY, file=sys.stderr)
@@ -353,12 +411,16 @@ def main(argv=None):
     cmp = load_compare()
     started = time.time()
     results = []
+    if args.serve and not args.oracle_only:
+        args.served = ServedParallax(args.parallax)
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
             futs = [ex.submit(job, args, cmp, s, labels[s], keep_out, cache_dir) for s in scripts]
             for s, fut in zip(scripts, futs):
                 results.append((s, fut.result()))
     finally:
+        if args.served:
+            args.served.stop()
         BatchOracle.close()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

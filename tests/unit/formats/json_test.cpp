@@ -42,6 +42,20 @@ TEST(JsonReader, ColumnsAndNdjson) {
   EXPECT_FALSE(read_ndjson("{\"a\":1}\n[1]\n").is_ok());
 }
 
+// JavaScript writes 1e20 as "100000000000000000000", too long for a 64-bit integer.
+TEST(JsonReader, ReadsIntegersTooLongFor64BitsAsFloats) {
+  Schema schema({{"f", DataType::kFloat}, {"s", DataType::kString}});
+  auto batch =
+      read_json(R"([{"f":100000000000000000000,"s":"123456789012345678901"},{"f":-1e21}])", &schema)
+          .value();
+  const BatchColumn* f = batch.find("f");
+  ASSERT_NE(f, nullptr);
+  EXPECT_DOUBLE_EQ(f->values.value<double>(0), 1e20);
+  EXPECT_DOUBLE_EQ(f->values.value<double>(1), -1e21);
+  EXPECT_EQ(batch.find("s")->values.string_at(0), "123456789012345678901");
+  EXPECT_EQ(read_ndjson("{\"f\":-100000000000000000000}\n", &schema).value().num_rows, 1u);
+}
+
 TEST(JsonReader, RejectsWhatCannotBeCoerced) {
   Schema schema({{"i", DataType::kInteger}});
   EXPECT_FALSE(read_json(R"([{"i":"abc"}])", &schema).is_ok());

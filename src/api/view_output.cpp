@@ -1,0 +1,38 @@
+#include "api/view_output.h"
+
+#include "api/json_results.h"
+#include "core/temporal.h"
+#include "formats/csv_writer.h"
+#include "formats/json_writer.h"
+
+namespace parallax {
+
+Result<std::string> write_view(const View& view, const ViewWindow& window, ViewTextFormat format) {
+  PX_RETURN_IF_ERROR(view.check_window(window));
+  switch (format) {
+    case ViewTextFormat::kColumns:
+      return write_json_columns(view.read(window, KeyColumns::kTrailing));
+    case ViewTextFormat::kRows:
+      return write_json_rows(view.read(window, KeyColumns::kLeading));
+    case ViewTextFormat::kCsv:
+      if (view.is_inverted(window)) {
+        return Status::invalid("the window's start_row is after its end_row");
+      }
+      return write_csv(view.read(window, KeyColumns::kNone));
+    case ViewTextFormat::kNdjson:
+      return write_ndjson(view.read(ViewWindow{}, KeyColumns::kNone));
+  }
+  return Status::invalid("unknown view output format");
+}
+
+std::string min_max_value_json(const Scalar& value) {
+  if (value.valid && value.type == DataType::kDate) {
+    return json_quoted(format_date_iso(static_cast<int32_t>(value.integer)));
+  }
+  if (value.valid && value.type == DataType::kDatetime) {
+    return json_quoted(format_datetime_iso(value.integer));
+  }
+  return scalar_json(value);
+}
+
+}  // namespace parallax

@@ -1,0 +1,102 @@
+// `parallax serve [FILE...] [--host H] [--port P] [--index COL] [--lock] [--web DIR]
+// [--demo-stream [MS]]`: hosts each file as a table named after it and serves the viewer
+// at / and the Perspective protocol at /websocket until interrupted.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/engine.h"
+#include "cli/commands.h"
+#include "cli/data_input.h"
+#include "server/demo_stream.h"
+#include "server/server.h"
+
+namespace parallax {
+
+namespace {
+
+constexpr const char* kServeUsage =
+    "usage: parallax serve [FILE...] [--host 127.0.0.1] [--port 8080] [--index COL] [--lock]\n"
+    "                      [--web DIR] [--demo-stream [MS]]\n";
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "parallax serve: %s\n", message.c_str());
+  return 1;
+}
+
+// "data/orders.csv" is hosted as "orders".
+std::string table_name_of(const std::string& path) {
+  return std::filesystem::path(path).stem().string();
+}
+
+}  // namespace
+
+int run_serve(int argc, char** argv) {
+  server::ServerOptions options;
+  options.web_root = PARALLAX_WEB_DIR;
+  std::vector<std::string> paths;
+  std::optional<std::string> index;
+  std::optional<int> demo_interval_ms;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--host" && has_value) {
+      options.host = argv[++i];
+    } else if (arg == "--port" && has_value) {
+      const int port = std::atoi(argv[++i]);
+      if (port < 0 || port > 65535) return fail("--port must be 0..65535");
+      options.port = static_cast<uint16_t>(port);
+    } else if (arg == "--index" && has_value) {
+      index = argv[++i];
+    } else if (arg == "--web" && has_value) {
+      options.web_root = argv[++i];
+    } else if (arg == "--lock") {
+      options.lock = true;
+    } else if (arg == "--demo-stream") {
+      demo_interval_ms = 300;
+      if (has_value && std::atoi(argv[i + 1]) > 0) demo_interval_ms = std::atoi(argv[++i]);
+    } else if (arg == "--help" || arg == "-h") {
+      std::fputs(kServeUsage, stdout);
+      return 0;
+    } else if (!arg.starts_with("--")) {
+      paths.emplace_back(arg);
+    } else {
+      std::fprintf(stderr, "parallax serve: unexpected argument '%s'\n%s", argv[i], kServeUsage);
+      return 2;
+    }
+  }
+
+  Engine engine;
+  for (const auto& path : paths) {
+    auto input = table_input_from_file(path, format_of_path(path));
+    if (!input.is_ok()) return fail(input.status().message());
+    TableOptions table_options;
+    table_options.index = index;
+    const std::string name = table_name_of(path);
+    const Status made =
+        engine.create_table(name, std::get<TableData>(input.value()), table_options);
+    if (!made.is_ok()) return fail("table '" + name + "' from " + path + ": " + made.message());
+  }
+  if (demo_interval_ms && (paths.empty() || !index)) {
+    return fail("--demo-stream changes rows of the first table in place: it needs a FILE and --index");
+  }
+
+  server::Server server(engine, options);
+  if (const Status started = server.start(); !started.is_ok()) return fail(started.message());
+  std::unique_ptr<server::DemoStream> stream;
+  if (demo_interval_ms) {
+    stream = std::make_unique<server::DemoStream>(server, table_name_of(paths.front()),
+                                                  std::chrono::milliseconds(*demo_interval_ms), 20);
+  }
+  std::printf("parallax: serving %zu table(s) at http://%s:%u/ (websocket: /websocket)%s\n",
+              paths.size(), options.host.c_str(), server.port(), options.lock ? ", locked" : "");
+  std::fflush(stdout);
+  server.run_until_signal();
+  stream.reset();
+  return 0;
+}
+
+}  // namespace parallax

@@ -1,0 +1,144 @@
+#include "server/features.h"
+
+#include <string>
+#include <vector>
+
+#include "api/engine.h"
+#include "server/protocol_convert.h"
+
+namespace parallax::server {
+
+namespace {
+
+// The reference's lists (shared/reference/perspective-traces/viewer-session.txt).
+const std::vector<std::string> kStringFilterOps = {
+    "==", "!=", ">", ">=", "<", "<=", "begins with", "contains", "ends with", "in", "not in",
+    "is not null", "is null"};
+const std::vector<std::string> kOtherFilterOps = {"==", "!=", ">",           ">=",
+                                                  "<",  "<=", "is not null", "is null"};
+const std::vector<std::string> kTextAggregates = {
+    "count", "any", "distinct count", "dominant", "first", "join", "last", "last by index",
+    "median", "q1", "q3", "unique"};
+const std::vector<std::string> kTemporalAggregates = {
+    "count", "any",  "avg",  "distinct count", "dominant", "first", "high", "low",
+    "min",   "max",  "last by index", "last",  "median",   "q1",    "q3",   "unique"};
+const std::vector<std::string> kNumberAggregates = {
+    "sum",       "abs sum",        "any",           "avg",            "count",
+    "distinct count", "dominant",  "first",         "high",           "low",
+    "max",       "min",            "high minus low", "last by index", "last minus first",
+    "last",      "mean",           "median",        "q1",             "q3",
+    "pct sum parent", "pct sum total", "stddev",    "sum abs",        "sum not null",
+    "unique",    "var"};
+
+constexpr DataType kTypes[] = {DataType::kString,  DataType::kDate,  DataType::kDatetime,
+                               DataType::kInteger, DataType::kFloat, DataType::kBoolean};
+
+std::string column_of(DataType type) { return std::string(type_name(type)); }
+
+FilterValue operand_for(DataType type) {
+  switch (type) {
+    case DataType::kString:
+      return {FilterValue::Kind::kString, false, 0, "x"};
+    case DataType::kDate:
+      return {FilterValue::Kind::kString, false, 0, "2024-01-01"};
+    case DataType::kDatetime:
+      return {FilterValue::Kind::kString, false, 0, "2024-01-01 00:00:00"};
+    case DataType::kBoolean:
+      return {FilterValue::Kind::kBoolean, true, 0, {}};
+    default:
+      return {FilterValue::Kind::kNumber, false, 1, {}};
+  }
+}
+
+class Prober {
+ public:
+  Prober() {
+    Schema schema;
+    for (DataType type : kTypes) schema.add({column_of(type), type});
+    ready_ = engine_.create_table("probe", std::move(schema), {}).is_ok();
+  }
+
+  bool accepts(ViewConfig config) {
+    if (!ready_) return false;
+    const std::string name = "probe" + std::to_string(next_++);
+    if (!engine_.create_view("probe", name, std::move(config)).is_ok()) return false;
+    (void)engine_.delete_view(name);
+    return true;
+  }
+
+ private:
+  Engine engine_;
+  bool ready_ = false;
+  int next_ = 0;
+};
+
+}  // namespace
+
+proto::GetFeaturesResp probe_engine_features() {
+  Prober prober;
+  proto::GetFeaturesResp features;
+  const std::string text = column_of(DataType::kString);
+  const std::string number = column_of(DataType::kFloat);
+  {
+    ViewConfig config;
+    config.group_by = {text};
+    features.set_group_by(prober.accepts(config));
+  }
+  {
+    ViewConfig config;
+    config.split_by = {text};
+    features.set_split_by(prober.accepts(config));
+  }
+  {
+    ViewConfig config;
+    config.expressions = {{"doubled", "\"" + number + "\" * 2"}};
+    features.set_expressions(prober.accepts(config));
+  }
+  {
+    ViewConfig config;
+    config.sort = {{number, SortDirection::kDescending}};
+    features.set_sort(prober.accepts(config));
+  }
+  features.set_on_update(true);
+
+  for (DataType type : kTypes) {
+    const std::string column = column_of(type);
+    proto::GetFeaturesResp::ColumnTypeOptions ops;
+    for (const auto& name : type == DataType::kString ? kStringFilterOps : kOtherFilterOps) {
+      auto op = filter_op_from_name(name);
+      if (!op) continue;
+      FilterTerm term{column, *op, {}};
+      if (*op != FilterOp::kIsNull && *op != FilterOp::kIsNotNull) term.values = {operand_for(type)};
+      ViewConfig config;
+      config.filter = {std::move(term)};
+      if (prober.accepts(std::move(config))) ops.add_options(name);
+    }
+    (*features.mutable_filter_ops())[column_type_of(type)] = std::move(ops);
+
+    proto::GetFeaturesResp::AggregateOptions aggregates;
+    if (!features.group_by()) {
+      // Nothing is aggregated without group_by, but the viewer needs one aggregate per
+      // column type to fill in its default config (it fails on an empty list): offer its
+      // own defaults, which flat views accept and ignore.
+      const bool numeric = type == DataType::kInteger || type == DataType::kFloat;
+      aggregates.add_aggregates()->set_name(numeric ? "sum" : "count");
+      (*features.mutable_aggregates())[column_type_of(type)] = std::move(aggregates);
+      continue;
+    }
+    const auto& names = type == DataType::kString || type == DataType::kBoolean ? kTextAggregates
+                        : type == DataType::kDate || type == DataType::kDatetime
+                            ? kTemporalAggregates
+                            : kNumberAggregates;
+    for (const auto& name : names) {
+      ViewConfig config;
+      config.group_by = {text};
+      config.columns = std::vector<std::string>{column};
+      config.aggregates = {{column, name}};
+      if (prober.accepts(std::move(config))) aggregates.add_aggregates()->set_name(name);
+    }
+    (*features.mutable_aggregates())[column_type_of(type)] = std::move(aggregates);
+  }
+  return features;
+}
+
+}  // namespace parallax::server

@@ -1,0 +1,36 @@
+// One HTTP connection: serves the viewer's static files, and hands a websocket upgrade on
+// /websocket to a WebsocketSession.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "server/server_context.h"
+
+namespace parallax::server {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
+  void start();
+
+ private:
+  void read_next();
+  void on_read(boost::beast::error_code error);
+  template <typename Response>
+  void write(std::shared_ptr<Response> response);
+  void serve_file(const boost::beast::http::request<boost::beast::http::string_body>& request);
+  void serve_error(const boost::beast::http::request<boost::beast::http::string_body>& request,
+                   boost::beast::http::status status, std::string text);
+
+  boost::beast::tcp_stream stream_;
+  ServerContext& context_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+};
+
+}  // namespace parallax::server

@@ -1,0 +1,32 @@
+// Conversions between the Perspective protocol's messages and the engine's own types
+// (column types, view configs, viewports, table data).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/table_data.h"
+#include "common/status.h"
+#include "core/data_type.h"
+#include "perspective.pb.h"
+#include "query/view.h"
+#include "query/view_config.h"
+
+namespace parallax::server {
+
+namespace proto = ::perspective::proto;
+
+proto::ColumnType column_type_of(DataType type);
+
+Result<ViewConfig> view_config_from_proto(const proto::ViewConfig& config);
+proto::ViewConfig view_config_to_proto(const ViewConfig& config);
+
+// A viewport with the request's id / index / leaves_only flags.
+ViewWindow view_window_from_proto(const proto::ViewPort& viewport, bool id, bool index,
+                                  bool leaves_only);
+
+// Rows, columns, CSV or NDJSON text as the engine reads it; a schema or Arrow is not text.
+Result<TableData> table_data_from_proto(const proto::MakeTableData& data);
+Result<Schema> schema_from_proto(const proto::Schema& schema);
+
+}  // namespace parallax::server

@@ -1,0 +1,573 @@
+#include "server/protocol_handler.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <fstream>
+#include <unistd.h>
+
+#include "api/view_output.h"
+#include "server/features.h"
+#include "server/protocol_convert.h"
+
+namespace parallax::server {
+
+namespace {
+
+using proto::Response;
+
+// Resident and virtual memory of this process, and its CPU time, for server_system_info.
+void fill_system_info(proto::ServerSystemInfoResp& info) {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  info.set_heap_size(pages_total * page);
+  info.set_used_size(pages_resident * page);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const uint64_t cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000ull +
+                          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+  info.set_cpu_time(static_cast<uint32_t>(cpu_ms));
+  info.set_cpu_time_epoch(static_cast<uint32_t>(time(nullptr)));
+}
+
+template <typename Subscribers>
+void erase_subscriber(Subscribers& subscribers, uint64_t client_id, uint32_t msg_id) {
+  std::erase_if(subscribers, [&](const auto& s) {
+    return s.client_id == client_id && s.msg_id == msg_id;
+  });
+}
+
+}  // namespace
+
+// One request being answered: the message, its client, and how to reply.
+class ProtocolHandler::Request {
+ public:
+  Request(const std::shared_ptr<ClientLink>& client, const proto::Request& message)
+      : client(client), message(message) {}
+
+  Response response() const {
+    Response out;
+    out.set_msg_id(message.msg_id());
+    out.set_entity_id(message.entity_id());
+    return out;
+  }
+  void reply(const Response& out) const { client->send(out.SerializeAsString()); }
+  void fail(const Status& status,
+            proto::StatusCode code = proto::StatusCode::SERVER_ERROR) const {
+    Response out = response();
+    out.mutable_server_error()->set_message(status.message());
+    out.mutable_server_error()->set_status_code(code);
+    reply(out);
+  }
+  // Replies with `status` when it is an error; answers whether it was one.
+  bool failed(const Status& status) const {
+    if (status.is_ok()) return false;
+    fail(status);
+    return true;
+  }
+
+  const std::shared_ptr<ClientLink>& client;
+  const proto::Request& message;
+};
+
+ProtocolHandler::ProtocolHandler(Engine& engine, HandlerOptions options)
+    : engine_(engine), options_(options), features_(probe_engine_features()) {}
+
+void ProtocolHandler::handle(const std::shared_ptr<ClientLink>& client,
+                             const proto::Request& message) {
+  auto& state = clients_[client->client_id()];
+  if (state.link.expired()) state.link = client;
+  Request request(client, message);
+  dispatch(request);
+}
+
+void ProtocolHandler::dispatch(Request& request) {
+  const proto::Request& message = request.message;
+  using Case = proto::Request::ClientReqCase;
+  switch (message.client_req_case()) {
+    case Case::kGetFeaturesReq: {
+      Response out = request.response();
+      *out.mutable_get_features_resp() = features_;
+      request.reply(out);
+      return;
+    }
+    case Case::kGetHostedTablesReq: {
+      if (message.get_hosted_tables_req().subscribe()) {
+        hosted_table_subscribers_.push_back(
+            {request.client, request.client->client_id(), message.msg_id()});
+        return;  // answered on each change of the list, under this msg_id
+      }
+      Response out = request.response();
+      auto* tables = out.mutable_get_hosted_tables_resp();
+      for (const auto& name : engine_.table_names()) {
+        auto table = engine_.table(name);
+        if (!table.is_ok()) continue;
+        auto* info = tables->add_table_infos();
+        info->set_entity_id(name);
+        const TableOptions& options = table.value()->options();
+        if (options.index) info->set_index(*options.index);
+        if (options.limit) info->set_limit(*options.limit);
+      }
+      request.reply(out);
+      return;
+    }
+    case Case::kRemoveHostedTablesUpdateReq:
+      erase_subscriber(hosted_table_subscribers_, request.client->client_id(),
+                       message.remove_hosted_tables_update_req().id());
+      {
+        Response out = request.response();
+        out.mutable_remove_hosted_tables_update_resp();
+        request.reply(out);
+      }
+      return;
+    case Case::kServerSystemInfoReq: {
+      Response out = request.response();
+      fill_system_info(*out.mutable_server_system_info_resp());
+      request.reply(out);
+      return;
+    }
+    case Case::kMakeTableReq:
+      make_table(request);
+      return;
+    case Case::kTableMakePortReq:
+    case Case::kTableMakeViewReq:
+    case Case::kTableSchemaReq:
+    case Case::kTableSizeReq:
+    case Case::kTableValidateExprReq:
+    case Case::kTableDeleteReq:
+    case Case::kTableOnDeleteReq:
+    case Case::kTableRemoveDeleteReq:
+    case Case::kTableRemoveReq:
+    case Case::kTableReplaceReq:
+    case Case::kTableUpdateReq:
+      handle_table_request(request);
+      return;
+    case Case::CLIENT_REQ_NOT_SET:
+      request.fail(Status::invalid("the request names no operation"));
+      return;
+    default:
+      handle_view_request(request);
+      return;
+  }
+}
+
+void ProtocolHandler::handle_table_request(Request& request) {
+  const proto::Request& message = request.message;
+  const std::string& name = message.entity_id();
+  auto table = engine_.table(name);
+  if (!table.is_ok()) {
+    request.fail(table.status());
+    return;
+  }
+  using Case = proto::Request::ClientReqCase;
+  const Case kind = message.client_req_case();
+  const bool changes_table = kind == Case::kTableDeleteReq || kind == Case::kTableRemoveReq ||
+                             kind == Case::kTableReplaceReq || kind == Case::kTableUpdateReq;
+  if (changes_table && options_.lock) {
+    request.fail(Status::invalid("table '{}' is read-only: this server runs with --lock", name));
+    return;
+  }
+  Response out = request.response();
+  switch (kind) {
+    case Case::kTableMakePortReq:
+      out.mutable_table_make_port_resp()->set_port_id(next_port(name));
+      break;
+    case Case::kTableMakeViewReq:
+      make_view(request);
+      return;
+    case Case::kTableSchemaReq: {
+      auto* schema = out.mutable_table_schema_resp()->mutable_schema();
+      for (const auto& field : table.value()->schema().fields()) {
+        auto* pair = schema->add_schema();
+        pair->set_name(field.name);
+        pair->set_type(column_type_of(field.type));
+      }
+      break;
+    }
+    case Case::kTableSizeReq:
+      out.mutable_table_size_resp()->set_size(static_cast<uint32_t>(table.value()->num_rows()));
+      break;
+    case Case::kTableValidateExprReq: {
+      auto* result = out.mutable_table_validate_expr_resp();
+      const auto& expressions = message.table_validate_expr_req().column_to_expr();
+      for (const auto& [alias, text] : std::map<std::string, std::string>(expressions.begin(),
+                                                                            expressions.end())) {
+        // An expression is valid when a view computing it can be made.
+        ViewConfig config;
+        config.expressions = {{alias, text}};
+        const std::string probe = "\x01validate/" + alias;
+        Status made = engine_.create_view(name, probe, std::move(config));
+        if (made.code() == StatusCode::kUnsupported) {
+          request.fail(made);
+          return;
+        }
+        (*result->mutable_expression_alias())[alias] = text;
+        if (!made.is_ok()) {
+          (*result->mutable_errors())[alias].set_error_message(made.message());
+          continue;
+        }
+        for (const auto& field : engine_.view(probe).value()->schema()) {
+          if (field.name == alias) (*result->mutable_expression_schema())[alias] = column_type_of(field.type);
+        }
+        (void)engine_.delete_view(probe);
+      }
+      break;
+    }
+    case Case::kTableDeleteReq:
+      delete_table(request);
+      return;
+    case Case::kTableOnDeleteReq:
+      table_delete_subscribers_[name].push_back(
+          {request.client, request.client->client_id(), message.msg_id()});
+      return;  // answered when the table is deleted
+    case Case::kTableRemoveDeleteReq:
+      erase_subscriber(table_delete_subscribers_[name], request.client->client_id(),
+                       message.table_remove_delete_req().id());
+      out.mutable_table_remove_delete_resp();
+      break;
+    case Case::kTableRemoveReq: {
+      // The keys to remove travel as a JSON list, whichever field carries them.
+      const auto& data = message.table_remove_req().data();
+      const std::string& keys = data.has_from_rows() ? data.from_rows() : data.from_cols();
+      if (request.failed(engine_.remove(name, keys))) return;
+      out.mutable_table_remove_resp();
+      break;
+    }
+    case Case::kTableReplaceReq: {
+      auto data = table_data_from_proto(message.table_replace_req().data());
+      if (request.failed(data.status()) || request.failed(engine_.replace(name, data.value()))) {
+        return;
+      }
+      out.mutable_table_replace_resp();
+      break;
+    }
+    case Case::kTableUpdateReq: {
+      const auto& update = message.table_update_req();
+      auto data = table_data_from_proto(update.data());
+      if (request.failed(data.status())) return;
+      current_port_ = update.port_id();
+      const Status status = engine_.update(name, data.value());
+      current_port_ = 0;
+      if (request.failed(status)) return;
+      out.mutable_table_update_resp();
+      break;
+    }
+    default:
+      return;
+  }
+  request.reply(out);
+}
+
+void ProtocolHandler::make_table(Request& request) {
+  const proto::Request& message = request.message;
+  if (options_.lock) {
+    request.fail(Status::invalid("clients cannot create tables: this server runs with --lock"));
+    return;
+  }
+  const std::string& name = message.entity_id();
+  const auto& make = message.make_table_req();
+  TableOptions options;
+  options.name = name;
+  if (make.has_options()) {
+    if (make.options().has_make_index_table()) options.index = make.options().make_index_table();
+    if (make.options().has_make_limit_table()) options.limit = make.options().make_limit_table();
+  }
+  Status made;
+  const auto& data = make.data();
+  if (data.has_from_schema()) {
+    auto schema = schema_from_proto(data.from_schema());
+    made = schema.is_ok() ? engine_.create_table(name, std::move(schema).value(), options)
+                          : schema.status();
+  } else if (data.has_from_view()) {
+    // A copy of a view's current rows, typed as the view's columns.
+    auto& views = clients_[request.client->client_id()].views;
+    auto found = views.find(data.from_view());
+    if (found == views.end()) {
+      request.fail(Status::not_found("no view named '{}'", data.from_view()),
+                   proto::StatusCode::VIEW_NOT_FOUND);
+      return;
+    }
+    const View* view = engine_.view(found->second.engine_name).value();
+    Schema schema;
+    for (const auto& field : view->schema()) schema.add(field);
+    auto rows = write_view(*view, ViewWindow{}, ViewTextFormat::kColumns);
+    made = engine_.create_table(name, std::move(schema), options);
+    if (made.is_ok()) {
+      made = engine_.update(name, TableData{rows.value(), DataFormat::kColumns});
+      if (!made.is_ok()) (void)engine_.delete_table(name);
+    }
+  } else {
+    auto text = table_data_from_proto(data);
+    made = text.is_ok() ? engine_.create_table(name, text.value(), options) : text.status();
+  }
+  if (request.failed(made)) return;
+  Response out = request.response();
+  out.mutable_make_table_resp();
+  request.reply(out);
+  notify_hosted_tables();
+}
+
+void ProtocolHandler::delete_table(Request& request) {
+  const std::string& name = request.message.entity_id();
+  if (request.failed(engine_.delete_table(name))) return;
+  Response out = request.response();
+  out.mutable_table_delete_resp();
+  request.reply(out);
+  ports_.erase(name);
+  auto subscribers = std::move(table_delete_subscribers_[name]);
+  table_delete_subscribers_.erase(name);
+  for (const auto& subscriber : subscribers) {
+    auto client = subscriber.client.lock();
+    if (!client) continue;
+    Response note;
+    note.set_msg_id(subscriber.msg_id);
+    note.set_entity_id(name);
+    note.mutable_table_on_delete_resp();
+    client->send(note.SerializeAsString());
+  }
+  notify_hosted_tables();
+}
+
+void ProtocolHandler::make_view(Request& request) {
+  const proto::Request& message = request.message;
+  const auto& make = message.table_make_view_req();
+  ClientState& state = clients_[request.client->client_id()];
+  if (state.views.contains(make.view_id())) {
+    request.fail(Status::invalid("a view named '{}' already exists", make.view_id()));
+    return;
+  }
+  auto config = view_config_from_proto(make.config());
+  if (request.failed(config.status())) return;
+  const std::string engine_name =
+      std::to_string(request.client->client_id()) + "/" + make.view_id();
+  if (request.failed(
+          engine_.create_view(message.entity_id(), engine_name, std::move(config).value()))) {
+    return;
+  }
+  state.views[make.view_id()] = ClientView{engine_name, message.entity_id(), {}, {}};
+  Response out = request.response();
+  out.mutable_table_make_view_resp()->set_view_id(make.view_id());
+  request.reply(out);
+}
+
+void ProtocolHandler::handle_view_request(Request& request) {
+  const proto::Request& message = request.message;
+  ClientState& state = clients_[request.client->client_id()];
+  auto found = state.views.find(message.entity_id());
+  if (found == state.views.end()) {
+    request.fail(Status::not_found("no view named '{}'", message.entity_id()),
+                 proto::StatusCode::VIEW_NOT_FOUND);
+    return;
+  }
+  ClientView& entry = found->second;
+  auto looked_up = engine_.view(entry.engine_name);
+  if (request.failed(looked_up.status())) return;
+  const View& view = *looked_up.value();
+  Response out = request.response();
+  using Case = proto::Request::ClientReqCase;
+  auto write = [&](const proto::ViewPort& viewport, bool id, bool index, bool leaves_only,
+                   ViewTextFormat format) -> Result<std::string> {
+    return write_view(view, view_window_from_proto(viewport, id, index, leaves_only), format);
+  };
+  switch (message.client_req_case()) {
+    case Case::kViewSchemaReq: {
+      auto* schema = out.mutable_view_schema_resp()->mutable_schema();
+      for (const auto& field : view.schema()) (*schema)[field.name] = column_type_of(field.type);
+      break;
+    }
+    case Case::kViewDimensionsReq: {
+      auto* dimensions = out.mutable_view_dimensions_resp();
+      dimensions->set_num_table_rows(static_cast<uint32_t>(view.table().num_rows()));
+      dimensions->set_num_table_columns(static_cast<uint32_t>(view.table().schema().size()));
+      dimensions->set_num_view_rows(static_cast<uint32_t>(view.num_rows()));
+      dimensions->set_num_view_columns(static_cast<uint32_t>(view.num_columns()));
+      break;
+    }
+    case Case::kViewGetConfigReq:
+      *out.mutable_view_get_config_resp()->mutable_config() = view_config_to_proto(view.config());
+      break;
+    case Case::kViewColumnPathsReq: {
+      const auto& range = message.view_column_paths_req();
+      const auto paths = view.column_paths();
+      const size_t end = range.has_end_col() ? std::min<size_t>(range.end_col(), paths.size())
+                                             : paths.size();
+      auto* out_paths = out.mutable_view_column_paths_resp();
+      for (size_t i = range.has_start_col() ? range.start_col() : 0; i < end; ++i) {
+        out_paths->add_paths(paths[i]);
+      }
+      break;
+    }
+    case Case::kViewExpressionSchemaReq: {
+      auto* schema = out.mutable_view_expression_schema_resp()->mutable_schema();
+      for (const auto& field : view.schema()) {
+        for (const auto& [alias, text] : view.config().expressions) {
+          if (alias == field.name) (*schema)[field.name] = column_type_of(field.type);
+        }
+      }
+      break;
+    }
+    case Case::kViewToColumnsStringReq: {
+      const auto& req = message.view_to_columns_string_req();
+      auto text = write(req.viewport(), req.id(), req.index(), req.leaves_only(),
+                        ViewTextFormat::kColumns);
+      if (request.failed(text.status())) return;
+      out.mutable_view_to_columns_string_resp()->set_json_string(std::move(text).value());
+      break;
+    }
+    case Case::kViewToRowsStringReq: {
+      const auto& req = message.view_to_rows_string_req();
+      auto text = write(req.viewport(), req.id(), req.index(), req.leaves_only(),
+                        ViewTextFormat::kRows);
+      if (request.failed(text.status())) return;
+      out.mutable_view_to_rows_string_resp()->set_json_string(std::move(text).value());
+      break;
+    }
+    case Case::kViewToNdjsonStringReq: {
+      const auto& req = message.view_to_ndjson_string_req();
+      auto text = write(req.viewport(), req.id(), req.index(), req.leaves_only(),
+                        ViewTextFormat::kNdjson);
+      if (request.failed(text.status())) return;
+      out.mutable_view_to_ndjson_string_resp()->set_ndjson_string(std::move(text).value());
+      break;
+    }
+    case Case::kViewToCsvReq: {
+      auto text = write(message.view_to_csv_req().viewport(), false, false, false,
+                        ViewTextFormat::kCsv);
+      if (request.failed(text.status())) return;
+      out.mutable_view_to_csv_resp()->set_csv(std::move(text).value());
+      break;
+    }
+    case Case::kViewToArrowReq:
+      request.fail(Status::unsupported("to_arrow is not supported yet"));
+      return;
+    case Case::kViewGetMinMaxReq: {
+      auto range = view.min_max(message.view_get_min_max_req().column_name());
+      if (request.failed(range.status())) return;
+      out.mutable_view_get_min_max_resp()->set_min(min_max_value_json(range.value().first));
+      out.mutable_view_get_min_max_resp()->set_max(min_max_value_json(range.value().second));
+      break;
+    }
+    case Case::kViewOnUpdateReq:
+      subscribe_updates(request, entry);
+      return;
+    case Case::kViewRemoveOnUpdateReq: {
+      auto subscription = entry.updates.find(message.view_remove_on_update_req().id());
+      if (subscription != entry.updates.end()) {
+        (void)engine_.remove_update(entry.engine_name, subscription->second);
+        entry.updates.erase(subscription);
+      }
+      out.mutable_view_remove_on_update_resp();
+      break;
+    }
+    case Case::kViewOnDeleteReq:
+      entry.on_delete.push_back(message.msg_id());
+      return;  // answered when the view is deleted
+    case Case::kViewRemoveDeleteReq:
+      std::erase(entry.on_delete, message.view_remove_delete_req().id());
+      out.mutable_view_remove_delete_resp();
+      break;
+    case Case::kViewSetDepthReq:
+      if (request.failed(
+              engine_.set_depth(entry.engine_name, message.view_set_depth_req().depth()))) {
+        return;
+      }
+      out.mutable_view_set_depth_resp();
+      break;
+    case Case::kViewExpandReq:
+    case Case::kViewCollapseReq: {
+      const bool expand = message.client_req_case() == Case::kViewExpandReq;
+      auto changed = expand ? engine_.expand(entry.engine_name, message.view_expand_req().row_index())
+                            : engine_.collapse(entry.engine_name,
+                                               message.view_collapse_req().row_index());
+      if (request.failed(changed.status())) return;
+      const auto count = static_cast<uint32_t>(std::max<int64_t>(changed.value(), 0));
+      if (expand) {
+        out.mutable_view_expand_resp()->set_num_changed(count);
+      } else {
+        out.mutable_view_collapse_resp()->set_num_changed(count);
+      }
+      break;
+    }
+    case Case::kViewDeleteReq:
+      delete_view(request, state, message.entity_id());
+      return;
+    default:
+      request.fail(Status::invalid("unknown request kind {}",
+                                   static_cast<int>(message.client_req_case())));
+      return;
+  }
+  request.reply(out);
+}
+
+void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
+  const proto::Request& message = request.message;
+  if (message.view_on_update_req().has_mode()) {
+    // ROW mode sends each change as Arrow rows.
+    request.fail(Status::unsupported("on_update in ROW mode needs Arrow, not supported yet"));
+    return;
+  }
+  std::weak_ptr<ClientLink> client = request.client;
+  const uint32_t msg_id = message.msg_id();
+  const std::string view_id = message.entity_id();
+  auto subscribed = engine_.on_update(view.engine_name, [this, client, msg_id, view_id](const ViewUpdate&) {
+    auto link = client.lock();
+    if (!link) return;
+    Response note;
+    note.set_msg_id(msg_id);
+    note.set_entity_id(view_id);
+    note.mutable_view_on_update_resp()->set_port_id(current_port_);
+    link->send_notification(msg_id, note.SerializeAsString());
+  });
+  if (request.failed(subscribed.status())) return;
+  view.updates[msg_id] = subscribed.value();
+}
+
+void ProtocolHandler::delete_view(Request& request, ClientState& state,
+                                  const std::string& view_id) {
+  ClientView& entry = state.views.at(view_id);
+  if (request.failed(engine_.delete_view(entry.engine_name))) return;
+  Response out = request.response();
+  out.mutable_view_delete_resp();
+  request.reply(out);
+  for (uint32_t msg_id : entry.on_delete) {
+    Response note;
+    note.set_msg_id(msg_id);
+    note.set_entity_id(view_id);
+    note.mutable_view_on_delete_resp();
+    request.client->send(note.SerializeAsString());
+  }
+  state.views.erase(view_id);
+}
+
+void ProtocolHandler::disconnect(uint64_t client_id) {
+  auto found = clients_.find(client_id);
+  if (found != clients_.end()) {
+    for (const auto& [view_id, entry] : found->second.views) {
+      (void)engine_.delete_view(entry.engine_name);
+    }
+    clients_.erase(found);
+  }
+  std::erase_if(hosted_table_subscribers_,
+                [&](const Subscriber& s) { return s.client_id == client_id; });
+  for (auto& [table, subscribers] : table_delete_subscribers_) {
+    std::erase_if(subscribers, [&](const Subscriber& s) { return s.client_id == client_id; });
+  }
+}
+
+void ProtocolHandler::notify_hosted_tables() {
+  for (const auto& subscriber : hosted_table_subscribers_) {
+    auto client = subscriber.client.lock();
+    if (!client) continue;
+    // The reference sends an empty response under the subscription's msg_id; the client
+    // then asks for the list again.
+    Response note;
+    note.set_msg_id(subscriber.msg_id);
+    client->send(note.SerializeAsString());
+  }
+}
+
+uint32_t ProtocolHandler::next_port(const std::string& table) { return ++ports_[table]; }
+
+}  // namespace parallax::server

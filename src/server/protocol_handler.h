@@ -1,0 +1,75 @@
+// The server side of the Perspective 3.8 protocol: every Request kind, answered from the
+// engine. Runs on the engine's own thread only (the server posts every request there), so
+// requests and table updates are applied one at a time and no request ever sees a
+// half-applied update. Answers and notifications leave through each client's ClientLink,
+// which queues them without blocking.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/engine.h"
+#include "perspective.pb.h"
+#include "server/client_link.h"
+
+namespace parallax::server {
+
+struct HandlerOptions {
+  bool lock = false;  // clients may read tables but not create, change or delete them
+};
+
+class ProtocolHandler {
+ public:
+  ProtocolHandler(Engine& engine, HandlerOptions options);
+
+  void handle(const std::shared_ptr<ClientLink>& client, const ::perspective::proto::Request& request);
+  // A client went away: its views and subscriptions go with it.
+  void disconnect(uint64_t client_id);
+
+ private:
+  struct Subscriber {
+    std::weak_ptr<ClientLink> client;
+    uint64_t client_id;
+    uint32_t msg_id;
+  };
+  struct ClientView {
+    std::string engine_name;  // views are private to their client: "<client>/<view id>"
+    std::string table;
+    std::map<uint32_t, uint64_t> updates;  // on_update msg_id -> engine subscription
+    std::vector<uint32_t> on_delete;       // view_on_delete msg_ids
+  };
+  struct ClientState {
+    std::weak_ptr<ClientLink> link;
+    std::map<std::string, ClientView> views;  // by the client's view id
+  };
+  class Request;
+
+  void dispatch(Request& request);
+  void handle_table_request(Request& request);
+  void handle_view_request(Request& request);
+
+  void make_table(Request& request);
+  void delete_table(Request& request);
+  void make_view(Request& request);
+  void delete_view(Request& request, ClientState& state, const std::string& view_id);
+  void subscribe_updates(Request& request, ClientView& view);
+
+  // Tells the hosted-tables subscribers that the list changed.
+  void notify_hosted_tables();
+  uint32_t next_port(const std::string& table);
+
+  Engine& engine_;
+  HandlerOptions options_;
+  ::perspective::proto::GetFeaturesResp features_;
+  std::map<uint64_t, ClientState> clients_;
+  std::vector<Subscriber> hosted_table_subscribers_;
+  std::map<std::string, std::vector<Subscriber>> table_delete_subscribers_;
+  std::map<std::string, uint32_t> ports_;  // last port handed out per table
+  uint32_t current_port_ = 0;              // the port of the update being applied
+};
+
+}  // namespace parallax::server

@@ -1,0 +1,113 @@
+#include "server/server.h"
+
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "server/http_session.h"
+#include "server/protocol_handler.h"
+#include "server/server_context.h"
+
+namespace parallax::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct Server::State {
+  State(Engine& engine, ServerOptions options)
+      : engine(engine),
+        options(std::move(options)),
+        handler(engine, HandlerOptions{this->options.lock}),
+        context{engine_io, handler, this->options.web_root, {}, {}},
+        acceptor(network_io) {}
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(network_io),
+                          [this](boost::system::error_code error, tcp::socket socket) {
+                            if (error) {
+                              if (error == asio::error::operation_aborted) return;
+                            } else {
+                              std::make_shared<HttpSession>(std::move(socket), context)->start();
+                            }
+                            accept();
+                          });
+  }
+
+  Engine& engine;
+  ServerOptions options;
+  asio::io_context engine_io{1};
+  asio::io_context network_io;
+  ProtocolHandler handler;
+  ServerContext context;
+  tcp::acceptor acceptor;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> engine_work;
+  std::vector<std::thread> threads;
+  bool stopped = false;
+};
+
+Server::Server(Engine& engine, ServerOptions options)
+    : state_(std::make_unique<State>(engine, std::move(options))) {}
+
+Server::~Server() { stop(); }
+
+Status Server::start() {
+  State& s = *state_;
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(s.options.host, error);
+  if (error) return Status::invalid("bad --host '{}': {}", s.options.host, error.message());
+  const tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor.open(endpoint.protocol(), error);
+  if (!error) s.acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) s.acceptor.bind(endpoint, error);
+  if (!error) s.acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return Status::invalid("cannot listen on {}:{}: {}", s.options.host, s.options.port,
+                           error.message());
+  }
+  s.accept();
+  s.engine_work.emplace(s.engine_io.get_executor());
+  s.threads.emplace_back([&s] { s.engine_io.run(); });
+  for (int i = 0; i < std::max(1, s.options.network_threads); ++i) {
+    s.threads.emplace_back([&s] { s.network_io.run(); });
+  }
+  return Status::ok();
+}
+
+uint16_t Server::port() const {
+  boost::system::error_code error;
+  return state_->acceptor.local_endpoint(error).port();
+}
+
+void Server::post_to_engine(std::function<void(Engine&)> task) {
+  asio::post(state_->engine_io, [this, task = std::move(task)] { task(state_->engine); });
+}
+
+void Server::run_until_signal() {
+  asio::io_context signals_io;
+  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+  signals.async_wait([](boost::system::error_code, int) {});
+  signals_io.run();
+  stop();
+}
+
+void Server::stop() {
+  State& s = *state_;
+  if (s.stopped) return;
+  s.stopped = true;
+  boost::system::error_code ignored;
+  s.acceptor.close(ignored);
+  s.network_io.stop();
+  s.engine_work.reset();
+  s.engine_io.stop();
+  for (auto& thread : s.threads) thread.join();
+  s.threads.clear();
+}
+
+}  // namespace parallax::server

@@ -1,0 +1,44 @@
+// `parallax serve`: HTTP (the viewer's files) and the Perspective protocol on /websocket,
+// over one engine. The engine has its own thread: every request and every table change
+// runs there, one at a time; network threads only read, decode and write.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/engine.h"
+#include "common/status.h"
+
+namespace parallax::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port (see Server::port)
+  std::string web_root;  // the viewer's files (web/)
+  bool lock = false;     // clients may not create, change or delete tables
+  int network_threads = 2;
+};
+
+class Server {
+ public:
+  // `engine` must outlive the server; after start() only the engine thread touches it.
+  Server(Engine& engine, ServerOptions options);
+  ~Server();
+
+  // Binds and starts the threads.
+  Status start();
+  uint16_t port() const;
+  // Runs `task` on the engine thread, after the requests already queued there.
+  void post_to_engine(std::function<void(Engine&)> task);
+  // Blocks until SIGINT or SIGTERM, then stops.
+  void run_until_signal();
+  void stop();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace parallax::server
