@@ -1,6 +1,7 @@
 #include "api/view_output.h"
 
 #include "api/json_results.h"
+#include "api/view_arrow.h"
 #include "core/temporal.h"
 #include "formats/csv_writer.h"
 #include "formats/json_writer.h"
@@ -23,6 +24,20 @@ Result<std::string> write_view(const View& view, const ViewWindow& window, ViewT
       return write_ndjson(view.read(ViewWindow{}, KeyColumns::kNone));
   }
   return Status::invalid("unknown view output format");
+}
+
+Result<std::string> write_view_arrow(const View& view, const ViewWindow& window,
+                                     std::string_view compression) {
+  ArrowWriteOptions options;
+  if (compression == "lz4") {
+    options.compression = ArrowCompression::kLz4Frame;
+  } else if (!compression.empty()) {
+    return Status::invalid("unknown compression '{}'", compression);
+  }
+  if (view.is_inverted(window)) {
+    return Status::invalid("the window's start_row is after its end_row");
+  }
+  return view_to_arrow(view, window, options);
 }
 
 std::string min_max_value_json(const Scalar& value) {

@@ -16,6 +16,11 @@ enum class ViewTextFormat { kColumns, kRows, kCsv, kNdjson };
 // refuses an inverted window, and its NDJSON ignores the window (every row and column).
 Result<std::string> write_view(const View& view, const ViewWindow& window, ViewTextFormat format);
 
+// to_arrow of a window: Arrow IPC stream bytes; `compression` is "" or "lz4" (LZ4_FRAME
+// bodies). The reference refuses an inverted window here too.
+Result<std::string> write_view_arrow(const View& view, const ViewWindow& window,
+                                     std::string_view compression);
+
 // One end of a get_min_max answer as JSON: dates and datetimes as text, as the reference does.
 std::string min_max_value_json(const Scalar& value);
 

@@ -10,13 +10,11 @@
 
 #include "api/engine.h"
 #include "api/json_results.h"
-#include "api/view_arrow.h"
 #include "api/view_config_json.h"
 #include "api/view_output.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
 #include "formats/arrow_reader.h"
-#include "formats/arrow_writer.h"
 #include "formats/json_writer.h"
 
 namespace parallax {
@@ -176,20 +174,14 @@ class ReplaySession {
   Result<std::string> to_arrow(object op) {
     PX_ASSIGN_OR_RETURN(const View* view, engine_.view(view_name(op)));
     ViewWindow window;
-    ArrowWriteOptions options;
+    std::string compression;
     element window_json;
     if (op["window"].get(window_json) == simdjson::SUCCESS) {
       PX_ASSIGN_OR_RETURN(window, view_window_from_json(simdjson::minify(window_json)));
-      std::string_view compression;
-      if (window_json["compression"].get(compression) == simdjson::SUCCESS) {
-        if (compression != "lz4") return Status::invalid("unknown compression '{}'", compression);
-        options.compression = ArrowCompression::kLz4Frame;
-      }
+      std::string_view name;
+      if (window_json["compression"].get(name) == simdjson::SUCCESS) compression = name;
     }
-    // The reference aborts on a window that starts after its end; so does to_csv here.
-    if (view->is_inverted(window))
-      return Status::invalid("the window's start_row is after its end_row");
-    const std::string bytes = view_to_arrow(*view, window, options);
+    PX_ASSIGN_OR_RETURN(const std::string bytes, write_view_arrow(*view, window, compression));
     if (auto save = optional_string(op, "save")) {
       std::ofstream file(*save, std::ios::binary);
       file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

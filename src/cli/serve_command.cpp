@@ -81,7 +81,8 @@ int run_serve(int argc, char** argv) {
     if (!made.is_ok()) return fail("table '" + name + "' from " + path + ": " + made.message());
   }
   if (demo_interval_ms && (paths.empty() || !index)) {
-    return fail("--demo-stream changes rows of the first table in place: it needs a FILE and --index");
+    return fail(
+        "--demo-stream changes rows of the first table in place: it needs a FILE and --index");
   }
 
   server::Server server(engine, options);

@@ -76,11 +76,12 @@ DemoStream::~DemoStream() {
 void DemoStream::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-    server_.post_to_engine([table = table_, count = rows_per_tick_, random = random_](Engine& engine) {
+    server_.post_to_engine([table = table_, count = rows_per_tick_,
+                            random = random_](Engine& engine) {
       auto found = engine.table(table);
       if (!found.is_ok()) return;
-      const Status status =
-          engine.update(table, TableData{changed_rows(*found.value(), count, *random), DataFormat::kJson});
+      const Status status = engine.update(
+          table, TableData{changed_rows(*found.value(), count, *random), DataFormat::kJson});
       if (!status.is_ok()) {
         std::fprintf(stderr, "parallax: demo stream update failed: %s\n", status.message().c_str());
       }

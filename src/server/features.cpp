@@ -12,28 +12,50 @@ namespace {
 
 // The reference's lists (shared/reference/perspective-traces/viewer-session.txt).
 const std::vector<std::string> kStringFilterOps = {
-    "==", "!=", ">", ">=", "<", "<=", "begins with", "contains", "ends with", "in", "not in",
-    "is not null", "is null"};
-const std::vector<std::string> kOtherFilterOps = {"==", "!=", ">",           ">=",
-                                                  "<",  "<=", "is not null", "is null"};
+    "==",       "!=",        ">",  ">=",     "<",           "<=",     "begins with",
+    "contains", "ends with", "in", "not in", "is not null", "is null"};
+const std::vector<std::string> kOtherFilterOps = {
+    "==", "!=", ">", ">=", "<", "<=", "is not null", "is null"};
 const std::vector<std::string> kTextAggregates = {
-    "count", "any", "distinct count", "dominant", "first", "join", "last", "last by index",
-    "median", "q1", "q3", "unique"};
+    "count", "any",           "distinct count", "dominant", "first", "join",
+    "last",  "last by index", "median",         "q1",       "q3",    "unique"};
 const std::vector<std::string> kTemporalAggregates = {
-    "count", "any",  "avg",  "distinct count", "dominant", "first", "high", "low",
-    "min",   "max",  "last by index", "last",  "median",   "q1",    "q3",   "unique"};
-const std::vector<std::string> kNumberAggregates = {
-    "sum",       "abs sum",        "any",           "avg",            "count",
-    "distinct count", "dominant",  "first",         "high",           "low",
-    "max",       "min",            "high minus low", "last by index", "last minus first",
-    "last",      "mean",           "median",        "q1",             "q3",
-    "pct sum parent", "pct sum total", "stddev",    "sum abs",        "sum not null",
-    "unique",    "var"};
+    "count", "any", "avg",           "distinct count", "dominant", "first", "high", "low",
+    "min",   "max", "last by index", "last",           "median",   "q1",    "q3",   "unique"};
+const std::vector<std::string> kNumberAggregates = {"sum",
+                                                    "abs sum",
+                                                    "any",
+                                                    "avg",
+                                                    "count",
+                                                    "distinct count",
+                                                    "dominant",
+                                                    "first",
+                                                    "high",
+                                                    "low",
+                                                    "max",
+                                                    "min",
+                                                    "high minus low",
+                                                    "last by index",
+                                                    "last minus first",
+                                                    "last",
+                                                    "mean",
+                                                    "median",
+                                                    "q1",
+                                                    "q3",
+                                                    "pct sum parent",
+                                                    "pct sum total",
+                                                    "stddev",
+                                                    "sum abs",
+                                                    "sum not null",
+                                                    "unique",
+                                                    "var"};
 
 constexpr DataType kTypes[] = {DataType::kString,  DataType::kDate,  DataType::kDatetime,
                                DataType::kInteger, DataType::kFloat, DataType::kBoolean};
 
-std::string column_of(DataType type) { return std::string(type_name(type)); }
+std::string column_of(DataType type) {
+  return std::string(type_name(type));
+}
 
 FilterValue operand_for(DataType type) {
   switch (type) {
@@ -108,7 +130,8 @@ proto::GetFeaturesResp probe_engine_features() {
       auto op = filter_op_from_name(name);
       if (!op) continue;
       FilterTerm term{column, *op, {}};
-      if (*op != FilterOp::kIsNull && *op != FilterOp::kIsNotNull) term.values = {operand_for(type)};
+      if (*op != FilterOp::kIsNull && *op != FilterOp::kIsNotNull)
+        term.values = {operand_for(type)};
       ViewConfig config;
       config.filter = {std::move(term)};
       if (prober.accepts(std::move(config))) ops.add_options(name);

@@ -24,10 +24,9 @@ void HttpSession::read_next() {
   parser_.emplace();
   parser_->body_limit(1u << 20);  // requests here carry no data; the protocol is websocket
   stream_.expires_after(std::chrono::seconds(60));
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code error, size_t) {
-                     self->on_read(error);
-                   });
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code error, size_t) { self->on_read(error); });
 }
 
 void HttpSession::on_read(beast::error_code error) {
@@ -72,7 +71,8 @@ void HttpSession::serve_file(const http::request<http::string_body>& request) {
   response->content_length(size);
   response->keep_alive(request.keep_alive());
   if (request.method() == http::verb::head) {
-    auto head = std::make_shared<http::response<http::empty_body>>(http::status::ok, request.version());
+    auto head =
+        std::make_shared<http::response<http::empty_body>>(http::status::ok, request.version());
     head->base() = response->base();
     return write(head);
   }
@@ -93,16 +93,16 @@ void HttpSession::serve_error(const http::request<http::string_body>& request, h
 template <typename Response>
 void HttpSession::write(std::shared_ptr<Response> response) {
   const bool keep_alive = response->keep_alive();
-  http::async_write(stream_, *response,
-                    [self = shared_from_this(), response, keep_alive](beast::error_code error, size_t) {
-                      if (error || !keep_alive) {
-                        beast::error_code ignored;
-                        self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send,
-                                                        ignored);
-                        return;
-                      }
-                      self->read_next();
-                    });
+  http::async_write(
+      stream_, *response,
+      [self = shared_from_this(), response, keep_alive](beast::error_code error, size_t) {
+        if (error || !keep_alive) {
+          beast::error_code ignored;
+          self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+          return;
+        }
+        self->read_next();
+      });
 }
 
 }  // namespace parallax::server

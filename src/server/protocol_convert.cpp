@@ -152,8 +152,7 @@ Result<ViewConfig> view_config_from_proto(const proto::ViewConfig& in) {
   }
   if (in.filter_op() == proto::ViewConfig::OR) config.filter_op = FilterCombinator::kOr;
   // Maps arrive in no particular order; sort them so that views are deterministic.
-  std::map<std::string, std::string> expressions(in.expressions().begin(),
-                                                 in.expressions().end());
+  std::map<std::string, std::string> expressions(in.expressions().begin(), in.expressions().end());
   config.expressions.assign(expressions.begin(), expressions.end());
   std::map<std::string, std::string> aggregates;
   for (const auto& [column, list] : in.aggregates()) {
@@ -234,7 +233,9 @@ Result<Schema> schema_from_proto(const proto::Schema& in) {
   Schema schema;
   for (const auto& pair : in.schema()) {
     auto type = data_type_of(pair.type());
-    if (!type) return Status::invalid("unknown type {} for column '{}'", static_cast<int>(pair.type()), pair.name());
+    if (!type)
+      return Status::invalid("unknown type {} for column '{}'", static_cast<int>(pair.type()),
+                             pair.name());
     if (!schema.add({pair.name(), *type})) {
       return Status::invalid("schema names column '{}' twice", pair.name());
     }

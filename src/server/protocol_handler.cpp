@@ -2,9 +2,9 @@
 
 #include <sys/resource.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <fstream>
-#include <unistd.h>
 
 #include "api/view_output.h"
 #include "server/features.h"
@@ -34,9 +34,8 @@ void fill_system_info(proto::ServerSystemInfoResp& info) {
 
 template <typename Subscribers>
 void erase_subscriber(Subscribers& subscribers, uint64_t client_id, uint32_t msg_id) {
-  std::erase_if(subscribers, [&](const auto& s) {
-    return s.client_id == client_id && s.msg_id == msg_id;
-  });
+  std::erase_if(subscribers,
+                [&](const auto& s) { return s.client_id == client_id && s.msg_id == msg_id; });
 }
 
 }  // namespace
@@ -54,8 +53,7 @@ class ProtocolHandler::Request {
     return out;
   }
   void reply(const Response& out) const { client->send(out.SerializeAsString()); }
-  void fail(const Status& status,
-            proto::StatusCode code = proto::StatusCode::SERVER_ERROR) const {
+  void fail(const Status& status, proto::StatusCode code = proto::StatusCode::SERVER_ERROR) const {
     Response out = response();
     out.mutable_server_error()->set_message(status.message());
     out.mutable_server_error()->set_status_code(code);
@@ -192,8 +190,8 @@ void ProtocolHandler::handle_table_request(Request& request) {
     case Case::kTableValidateExprReq: {
       auto* result = out.mutable_table_validate_expr_resp();
       const auto& expressions = message.table_validate_expr_req().column_to_expr();
-      for (const auto& [alias, text] : std::map<std::string, std::string>(expressions.begin(),
-                                                                            expressions.end())) {
+      for (const auto& [alias, text] :
+           std::map<std::string, std::string>(expressions.begin(), expressions.end())) {
         // An expression is valid when a view computing it can be made.
         ViewConfig config;
         config.expressions = {{alias, text}};
@@ -209,7 +207,8 @@ void ProtocolHandler::handle_table_request(Request& request) {
           continue;
         }
         for (const auto& field : engine_.view(probe).value()->schema()) {
-          if (field.name == alias) (*result->mutable_expression_schema())[alias] = column_type_of(field.type);
+          if (field.name == alias)
+            (*result->mutable_expression_schema())[alias] = column_type_of(field.type);
         }
         (void)engine_.delete_view(probe);
       }
@@ -391,8 +390,8 @@ void ProtocolHandler::handle_view_request(Request& request) {
     case Case::kViewColumnPathsReq: {
       const auto& range = message.view_column_paths_req();
       const auto paths = view.column_paths();
-      const size_t end = range.has_end_col() ? std::min<size_t>(range.end_col(), paths.size())
-                                             : paths.size();
+      const size_t end =
+          range.has_end_col() ? std::min<size_t>(range.end_col(), paths.size()) : paths.size();
       auto* out_paths = out.mutable_view_column_paths_resp();
       for (size_t i = range.has_start_col() ? range.start_col() : 0; i < end; ++i) {
         out_paths->add_paths(paths[i]);
@@ -410,38 +409,43 @@ void ProtocolHandler::handle_view_request(Request& request) {
     }
     case Case::kViewToColumnsStringReq: {
       const auto& req = message.view_to_columns_string_req();
-      auto text = write(req.viewport(), req.id(), req.index(), req.leaves_only(),
-                        ViewTextFormat::kColumns);
+      auto text =
+          write(req.viewport(), req.id(), req.index(), req.leaves_only(), ViewTextFormat::kColumns);
       if (request.failed(text.status())) return;
       out.mutable_view_to_columns_string_resp()->set_json_string(std::move(text).value());
       break;
     }
     case Case::kViewToRowsStringReq: {
       const auto& req = message.view_to_rows_string_req();
-      auto text = write(req.viewport(), req.id(), req.index(), req.leaves_only(),
-                        ViewTextFormat::kRows);
+      auto text =
+          write(req.viewport(), req.id(), req.index(), req.leaves_only(), ViewTextFormat::kRows);
       if (request.failed(text.status())) return;
       out.mutable_view_to_rows_string_resp()->set_json_string(std::move(text).value());
       break;
     }
     case Case::kViewToNdjsonStringReq: {
       const auto& req = message.view_to_ndjson_string_req();
-      auto text = write(req.viewport(), req.id(), req.index(), req.leaves_only(),
-                        ViewTextFormat::kNdjson);
+      auto text =
+          write(req.viewport(), req.id(), req.index(), req.leaves_only(), ViewTextFormat::kNdjson);
       if (request.failed(text.status())) return;
       out.mutable_view_to_ndjson_string_resp()->set_ndjson_string(std::move(text).value());
       break;
     }
     case Case::kViewToCsvReq: {
-      auto text = write(message.view_to_csv_req().viewport(), false, false, false,
-                        ViewTextFormat::kCsv);
+      auto text =
+          write(message.view_to_csv_req().viewport(), false, false, false, ViewTextFormat::kCsv);
       if (request.failed(text.status())) return;
       out.mutable_view_to_csv_resp()->set_csv(std::move(text).value());
       break;
     }
-    case Case::kViewToArrowReq:
-      request.fail(Status::unsupported("to_arrow is not supported yet"));
-      return;
+    case Case::kViewToArrowReq: {
+      const auto& req = message.view_to_arrow_req();
+      auto bytes = write_view_arrow(
+          view, view_window_from_proto(req.viewport(), false, false, false), req.compression());
+      if (request.failed(bytes.status())) return;
+      out.mutable_view_to_arrow_resp()->set_arrow(std::move(bytes).value());
+      break;
+    }
     case Case::kViewGetMinMaxReq: {
       auto range = view.min_max(message.view_get_min_max_req().column_name());
       if (request.failed(range.status())) return;
@@ -478,9 +482,9 @@ void ProtocolHandler::handle_view_request(Request& request) {
     case Case::kViewExpandReq:
     case Case::kViewCollapseReq: {
       const bool expand = message.client_req_case() == Case::kViewExpandReq;
-      auto changed = expand ? engine_.expand(entry.engine_name, message.view_expand_req().row_index())
-                            : engine_.collapse(entry.engine_name,
-                                               message.view_collapse_req().row_index());
+      auto changed =
+          expand ? engine_.expand(entry.engine_name, message.view_expand_req().row_index())
+                 : engine_.collapse(entry.engine_name, message.view_collapse_req().row_index());
       if (request.failed(changed.status())) return;
       const auto count = static_cast<uint32_t>(std::max<int64_t>(changed.value(), 0));
       if (expand) {
@@ -494,8 +498,8 @@ void ProtocolHandler::handle_view_request(Request& request) {
       delete_view(request, state, message.entity_id());
       return;
     default:
-      request.fail(Status::invalid("unknown request kind {}",
-                                   static_cast<int>(message.client_req_case())));
+      request.fail(
+          Status::invalid("unknown request kind {}", static_cast<int>(message.client_req_case())));
       return;
   }
   request.reply(out);
@@ -511,15 +515,16 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
   std::weak_ptr<ClientLink> client = request.client;
   const uint32_t msg_id = message.msg_id();
   const std::string view_id = message.entity_id();
-  auto subscribed = engine_.on_update(view.engine_name, [this, client, msg_id, view_id](const ViewUpdate&) {
-    auto link = client.lock();
-    if (!link) return;
-    Response note;
-    note.set_msg_id(msg_id);
-    note.set_entity_id(view_id);
-    note.mutable_view_on_update_resp()->set_port_id(current_port_);
-    link->send_notification(msg_id, note.SerializeAsString());
-  });
+  auto subscribed =
+      engine_.on_update(view.engine_name, [this, client, msg_id, view_id](const ViewUpdate&) {
+        auto link = client.lock();
+        if (!link) return;
+        Response note;
+        note.set_msg_id(msg_id);
+        note.set_entity_id(view_id);
+        note.mutable_view_on_update_resp()->set_port_id(current_port_);
+        link->send_notification(msg_id, note.SerializeAsString());
+      });
   if (request.failed(subscribed.status())) return;
   view.updates[msg_id] = subscribed.value();
 }
@@ -568,6 +573,8 @@ void ProtocolHandler::notify_hosted_tables() {
   }
 }
 
-uint32_t ProtocolHandler::next_port(const std::string& table) { return ++ports_[table]; }
+uint32_t ProtocolHandler::next_port(const std::string& table) {
+  return ++ports_[table];
+}
 
 }  // namespace parallax::server

@@ -26,7 +26,8 @@ class ProtocolHandler {
  public:
   ProtocolHandler(Engine& engine, HandlerOptions options);
 
-  void handle(const std::shared_ptr<ClientLink>& client, const ::perspective::proto::Request& request);
+  void handle(const std::shared_ptr<ClientLink>& client,
+              const ::perspective::proto::Request& request);
   // A client went away: its views and subscriptions go with it.
   void disconnect(uint64_t client_id);
 

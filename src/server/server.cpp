@@ -55,7 +55,9 @@ struct Server::State {
 Server::Server(Engine& engine, ServerOptions options)
     : state_(std::make_unique<State>(engine, std::move(options))) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 Status Server::start() {
   State& s = *state_;

@@ -66,7 +66,8 @@ std::string_view content_type_of(std::string_view path) {
       {".ttf", "font/ttf"},
   }};
   for (const auto& [extension, type] : kTypes) {
-    if (path.size() >= extension.size() && path.substr(path.size() - extension.size()) == extension) {
+    if (path.size() >= extension.size() &&
+        path.substr(path.size() - extension.size()) == extension) {
       return type;
     }
   }

@@ -54,11 +54,10 @@ void WebsocketSession::on_read(beast::error_code error, size_t bytes) {
     return read_next();
   }
   ++in_flight_;
-  asio::post(context_.engine_io,
-             [self = shared_from_this(), request = std::move(request)]() {
-               self->context_.handler.handle(self, request);
-               asio::post(self->executor_, [self] { self->on_request_done(); });
-             });
+  asio::post(context_.engine_io, [self = shared_from_this(), request = std::move(request)]() {
+    self->context_.handler.handle(self, request);
+    asio::post(self->executor_, [self] { self->on_request_done(); });
+  });
   if (in_flight_ < context_.limits.max_requests_in_flight) read_next();
 }
 

@@ -21,8 +21,7 @@
 
 namespace parallax::server {
 
-class WebsocketSession : public ClientLink,
-                         public std::enable_shared_from_this<WebsocketSession> {
+class WebsocketSession : public ClientLink, public std::enable_shared_from_this<WebsocketSession> {
  public:
   WebsocketSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
 
