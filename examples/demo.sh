@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# `make demo`: queries on a bundled sample of orders with the command line, until the
-# server (and its browser viewer) lands.
+# `make demo`: 100,000 generated orders served live. Open the printed URL: the real
+# perspective-viewer, rows changing every 300 ms. Ctrl-C stops it.
+# PORT (default 8080) and HOST (default 127.0.0.1) pick the address.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-parallax=build/parallax
-data=examples/orders_sample.csv
-run() {
-  echo
-  echo "\$ parallax view $data --config '$1' --format csv | head -6"
-  local out
-  out=$("$parallax" view "$data" --config "$1" --format csv)
-  head -6 <<< "$out"
-}
-echo "Parallax demo: $(($(wc -l < $data) - 1)) orders in $data"
-run '{"columns":["order_id","region","product","price"],"sort":[["price","desc"]]}'
-run '{"columns":["order_id","region","qty","price"],"filter":[["region","==","EU"],["price",">",900]]}'
-run '{"columns":["customer","product","day"],"filter":[["product","begins with","p00"]],"sort":[["day","asc"],["customer","desc"]]}'
-echo
-echo "Replay a script of table and view operations (the conformance interface):"
-echo "\$ parallax replay examples/quickstart.jsonl"
-"$parallax" replay examples/quickstart.jsonl
+shared=${PARALLAX_SHARED:-../shared}
+data=build/demo/orders.csv
+mkdir -p build/demo
+if [ ! -s "$data" ]; then
+  if [ -f "$shared/bench/gen_orders.py" ]; then
+    echo "demo: generating 100,000 orders into $data"
+    /usr/bin/python3 "$shared/bench/gen_orders.py" 100000 "$data"
+  else
+    echo "demo: $shared/bench/gen_orders.py not found; serving the bundled sample instead"
+    cp examples/orders_sample.csv "$data"
+  fi
+fi
+echo "demo: serving $(($(wc -l < "$data") - 1)) orders; 20 of them change every 300 ms"
+exec build/parallax serve "$data" --index order_id --demo-stream 300 \
+  --host "${HOST:-127.0.0.1}" --port "${PORT:-8080}"

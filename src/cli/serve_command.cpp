@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* kServeUsage =
     "usage: parallax serve [FILE...] [--host 127.0.0.1] [--port 8080] [--index COL] [--lock]\n"
-    "                      [--web DIR] [--demo-stream [MS]]\n";
+    "                      [--web DIR] [--demo-stream [MS]]\n"
+    "                      [--max-message-mb N] [--client-queue-mb N]   per-client limits (256)\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "parallax serve: %s\n", message.c_str());
@@ -53,6 +54,11 @@ int run_serve(int argc, char** argv) {
       index = argv[++i];
     } else if (arg == "--web" && has_value) {
       options.web_root = argv[++i];
+    } else if ((arg == "--max-message-mb" || arg == "--client-queue-mb") && has_value) {
+      const long megabytes = std::atol(argv[++i]);
+      if (megabytes <= 0) return fail(std::string(arg) + " must be a positive number");
+      (arg == "--max-message-mb" ? options.max_message_bytes : options.max_queued_bytes) =
+          static_cast<size_t>(megabytes) << 20;
     } else if (arg == "--lock") {
       options.lock = true;
     } else if (arg == "--demo-stream") {

@@ -156,8 +156,25 @@ proto::GetFeaturesResp probe_engine_features() {
       ViewConfig config;
       config.group_by = {text};
       config.columns = std::vector<std::string>{column};
-      config.aggregates = {{column, name}};
+      config.aggregates = {{column, name, std::nullopt}};
       if (prober.accepts(std::move(config))) aggregates.add_aggregates()->set_name(name);
+    }
+    // Aggregates over a second, float column: "weighted mean(FLOAT)", "min by(FLOAT)", ...
+    const bool numeric = type == DataType::kInteger || type == DataType::kFloat;
+    const std::vector<std::string> with_argument =
+        numeric ? std::vector<std::string>{"weighted mean"}
+        : type == DataType::kString || type == DataType::kBoolean
+            ? std::vector<std::string>{"min by", "max by"}
+            : std::vector<std::string>{};
+    for (const auto& name : with_argument) {
+      ViewConfig config;
+      config.group_by = {text};
+      config.columns = std::vector<std::string>{column};
+      config.aggregates = {{column, name, number}};
+      if (!prober.accepts(std::move(config))) continue;
+      auto* aggregate = aggregates.add_aggregates();
+      aggregate->set_name(name);
+      aggregate->add_args(proto::FLOAT);
     }
     (*features.mutable_aggregates())[column_type_of(type)] = std::move(aggregates);
   }

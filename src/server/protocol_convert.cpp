@@ -1,5 +1,7 @@
 #include "server/protocol_convert.h"
 
+#include <map>
+
 namespace parallax::server {
 
 namespace {
@@ -154,15 +156,21 @@ Result<ViewConfig> view_config_from_proto(const proto::ViewConfig& in) {
   // Maps arrive in no particular order; sort them so that views are deterministic.
   std::map<std::string, std::string> expressions(in.expressions().begin(), in.expressions().end());
   config.expressions.assign(expressions.begin(), expressions.end());
-  std::map<std::string, std::string> aggregates;
+  // An aggregate is a name, or a name and its argument column ("weighted mean", "qty").
+  std::map<std::string, AggregateChoice> aggregates;
   for (const auto& [column, list] : in.aggregates()) {
-    if (list.aggregations_size() > 1) {
-      return Status::unsupported("aggregates with arguments ('{}' on '{}') are not supported yet",
-                                 list.aggregations(0), column);
+    if (list.aggregations_size() == 0) continue;
+    if (list.aggregations_size() > 2) {
+      return Status::invalid(
+          "aggregate of '{}' has {} parts; expected a name and at most one "
+          "argument",
+          column, list.aggregations_size());
     }
-    if (list.aggregations_size() == 1) aggregates[column] = list.aggregations(0);
+    AggregateChoice choice{column, list.aggregations(0), std::nullopt};
+    if (list.aggregations_size() == 2) choice.argument = list.aggregations(1);
+    aggregates[column] = std::move(choice);
   }
-  config.aggregates.assign(aggregates.begin(), aggregates.end());
+  for (auto& [column, choice] : aggregates) config.aggregates.push_back(std::move(choice));
   return config;
 }
 
@@ -188,9 +196,7 @@ proto::ViewConfig view_config_to_proto(const ViewConfig& config) {
     sort->set_op(sort_op_of(key.direction));
   }
   for (const auto& [name, text] : config.expressions) (*out.mutable_expressions())[name] = text;
-  for (const auto& [column, aggregate] : config.aggregates) {
-    (*out.mutable_aggregates())[column].add_aggregations(aggregate);
-  }
+  // Aggregates are not echoed: the reference always answers an empty map.
   if (config.filter_op == FilterCombinator::kOr) out.set_filter_op(proto::ViewConfig::OR);
   return out;
 }

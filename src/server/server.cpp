@@ -25,7 +25,11 @@ struct Server::State {
       : engine(engine),
         options(std::move(options)),
         handler(engine, HandlerOptions{this->options.lock}),
-        context{engine_io, handler, this->options.web_root, {}, {}},
+        context{engine_io,
+                handler,
+                this->options.web_root,
+                {this->options.max_message_bytes, this->options.max_queued_bytes},
+                {}},
         acceptor(network_io) {}
 
   void accept() {

@@ -19,6 +19,8 @@ struct ServerOptions {
   std::string web_root;  // the viewer's files (web/)
   bool lock = false;     // clients may not create, change or delete tables
   int network_threads = 2;
+  size_t max_message_bytes = 256u << 20;  // one incoming websocket message
+  size_t max_queued_bytes = 256u << 20;   // answers waiting to be written to one client
 };
 
 class Server {

@@ -13,9 +13,9 @@
 namespace parallax::server {
 
 struct ConnectionLimits {
-  size_t max_message_bytes = 256u << 20;  // one incoming websocket message
-  size_t max_queued_bytes = 256u << 20;   // answers waiting to be written to one client
-  int max_requests_in_flight = 64;        // per client, before its reads pause
+  size_t max_message_bytes;
+  size_t max_queued_bytes;
+  int max_requests_in_flight = 64;  // per client, before its reads pause
 };
 
 struct ServerContext {

@@ -1,0 +1,323 @@
+// Tests of `parallax serve` beyond the conformance suite: hosted tables and open_table,
+// tables made, changed and deleted by clients with their notifications, --lock, many clients
+// at once, a client that stops reading, malformed / truncated / oversized messages, unknown
+// entities, abrupt disconnects. Each test starts its own server on a free loopback port.
+//
+// usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
+//        node tests/server/server_test.mjs
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const repo = path.resolve(here, "..", "..");
+const parallax = path.resolve(process.env.PARALLAX ?? path.join(repo, "build", "parallax"));
+const modules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
+const requireFrom = createRequire(path.join(modules, "x.js"));
+const perspective = (await import(requireFrom.resolve("@finos/perspective"))).default;
+const WebSocket = (await import(requireFrom.resolve("ws"))).default;
+
+const orders = path.join(repo, "examples", "orders_sample.csv");
+const orderRows = fs.readFileSync(orders, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "parallax-server-test-"));
+const labels = path.join(scratch, "labels.csv");
+fs.writeFileSync(labels, "order_id,label\n" + [0, 1, 2, 3, 4].map((i) => `${i},l${i}`).join("\n") + "\n");
+
+// Starts `parallax serve ARGS --port 0` and waits for the line that names its address.
+async function serve(...args) {
+    const proc = spawn(parallax, ["serve", ...args, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    proc.stderr.on("data", (d) => (stderr += d));
+    const line = await new Promise((resolve, reject) => {
+        let out = "";
+        proc.stdout.on("data", (d) => {
+            out += d;
+            if (out.includes("\n")) resolve(out);
+        });
+        proc.on("exit", (code) => reject(new Error(`parallax serve exited ${code}: ${stderr}`)));
+    });
+    const http = line.match(/http:\/\/[\d.]+:\d+/)[0];
+    return {
+        url: http.replace("http", "ws") + "/websocket",
+        stderr: () => stderr,
+        exited: () => proc.exitCode !== null || proc.signalCode !== null,
+        async stop() {
+            proc.kill("SIGTERM");
+            await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on("exit", resolve)));
+            assert.equal(proc.exitCode, 0, "the server stops cleanly: " + stderr);
+        },
+    };
+}
+
+async function until(condition) {
+    while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
+}
+
+// Just enough protobuf to write Requests by hand and read a Response's top-level fields.
+function varint(n) {
+    const out = [];
+    while (n >= 0x80) {
+        out.push((n & 0x7f) | 0x80);
+        n = Math.floor(n / 128);
+    }
+    out.push(n);
+    return Buffer.from(out);
+}
+function bytesField(number, payload) {
+    return Buffer.concat([varint(number * 8 + 2), varint(payload.length), payload]);
+}
+function request(msgId, entity, kind, body = Buffer.alloc(0)) {
+    return Buffer.concat([varint(8), varint(msgId), bytesField(2, Buffer.from(entity)), bytesField(kind, body)]);
+}
+const Kind = { getHostedTables: 4, makeView: 6, tableSize: 8, viewSchema: 15, onUpdate: 21, getFeatures: 3 };
+function fields(buffer) {
+    const out = {};
+    let at = 0;
+    const read = () => {
+        let value = 0, scale = 1, byte;
+        do {
+            byte = buffer[at++];
+            value += (byte & 0x7f) * scale;
+            scale *= 128;
+        } while (byte & 0x80);
+        return value;
+    };
+    while (at < buffer.length) {
+        const key = read();
+        const number = Math.floor(key / 8);
+        if ((key & 7) === 0) out[number] = read();
+        else {
+            const length = read();
+            out[number] = buffer.subarray(at, at + length);
+            at += length;
+        }
+    }
+    return out;
+}
+function serverError(response) {
+    const body = fields(response)[50];
+    if (!body) return null;
+    const error = fields(body);
+    return { message: error[1]?.toString() ?? "", code: error[2] ?? 0 };
+}
+
+// A raw websocket client: send bytes, await the next reply.
+async function rawClient(url) {
+    const ws = new WebSocket(url);
+    ws.binaryType = "nodebuffer";
+    const replies = [];
+    const waiting = [];
+    ws.on("message", (data) => (waiting.length ? waiting.shift()(data) : replies.push(data)));
+    await new Promise((resolve, reject) => {
+        ws.on("open", resolve);
+        ws.on("error", reject);
+    });
+    return {
+        ws,
+        send: (bytes) => ws.send(bytes),
+        next: () => (replies.length ? Promise.resolve(replies.shift()) : new Promise((r) => waiting.push(r))),
+        closed: new Promise((resolve) => ws.on("close", (code) => resolve(code))),
+    };
+}
+
+test("hosted tables and open_table", async () => {
+    const server = await serve(orders, labels, "--index", "order_id");
+    const client = await perspective.websocket(server.url);
+    assert.deepEqual((await client.get_hosted_table_names()).sort(), ["labels", "orders_sample"]);
+    const table = await client.open_table("orders_sample");
+    assert.equal(await table.size(), orderRows.length);
+    assert.equal(await table.get_index(), "order_id");
+    const view = await table.view({ columns: ["order_id", "product"], filter: [["order_id", "<", 3]] });
+    assert.deepEqual(await view.to_columns(), {
+        order_id: [0, 1, 2],
+        product: orderRows.slice(0, 3).map((r) => r[2]),
+    });
+    await view.delete();
+    await assert.rejects(client.open_table("nope").then((t) => t.size()));
+    await client.terminate();
+    await server.stop();
+});
+
+test("clients make, change and delete tables; subscribers hear it", async () => {
+    const server = await serve();
+    const watcher = await perspective.websocket(server.url);
+    let hostedChanges = 0;
+    await watcher.on_hosted_tables_update(() => hostedChanges++);
+    const maker = await perspective.websocket(server.url);
+    const made = await maker.table({ a: "integer", b: "string" }, { name: "made", index: "a" });
+    await made.update([{ a: 1, b: "x" }, { a: 2, b: "y" }]);
+    await until(() => hostedChanges >= 1);
+    assert.deepEqual(await watcher.get_hosted_table_names(), ["made"]);
+
+    const seen = await watcher.open_table("made");
+    const view = await seen.view({ sort: [["a", "desc"]] });
+    let updates = 0;
+    await view.on_update(() => updates++);
+    await made.update([{ a: 3, b: "z" }]);
+    await until(() => updates >= 1);
+    assert.deepEqual(await view.to_columns(), { a: [3, 2, 1], b: ["z", "y", "x"] });
+    await made.remove([1]);
+    await made.update("a,b\n4,w\n", { format: "csv" });
+    assert.equal(await seen.size(), 3);
+    await made.replace([{ a: 9, b: "r" }]);
+    assert.deepEqual(await view.to_columns(), { a: [9], b: ["r"] });
+
+    let viewDeleted = false, tableDeleted = false;
+    await view.on_delete(() => (viewDeleted = true));
+    await seen.on_delete(() => (tableDeleted = true));
+    // (The client's handle is spent by a delete, even a refused one: use a second handle.)
+    await assert.rejects((await maker.open_table("made")).delete(), /still has views/);
+    await view.delete();
+    await until(() => viewDeleted);
+    await made.delete();
+    await until(() => tableDeleted && hostedChanges >= 2);
+    assert.deepEqual(await watcher.get_hosted_table_names(), []);
+    await maker.terminate();
+    await watcher.terminate();
+    await server.stop();
+});
+
+test("--lock refuses every change, with a clear error, and serves reads", async () => {
+    const server = await serve(labels, "--index", "order_id", "--lock");
+    const client = await perspective.websocket(server.url);
+    await assert.rejects(client.table({ a: "integer" }, { name: "mine" }), /--lock/);
+    const table = await client.open_table("labels");
+    await assert.rejects(table.update([{ order_id: 7, label: "x" }]), /--lock/);
+    await assert.rejects(table.remove([1]), /--lock/);
+    await assert.rejects(table.replace([{ order_id: 7, label: "x" }]), /--lock/);
+    await assert.rejects(table.clear(), /--lock/);
+    await assert.rejects((await client.open_table("labels")).delete(), /--lock/);
+    assert.equal(await table.size(), 5);
+    const view = await table.view({ columns: ["label"] });
+    assert.deepEqual(await view.to_columns(), { label: ["l0", "l1", "l2", "l3", "l4"] });
+    await view.delete();
+    assert.deepEqual(await client.get_hosted_table_names(), ["labels"]);
+    await client.terminate();
+    await server.stop();
+});
+
+test("many clients at once; no read sees half an update", async () => {
+    const server = await serve(orders, labels, "--index", "order_id");
+    const writer = await perspective.websocket(server.url);
+    const labelsTable = await writer.open_table("labels");
+    const batches = 40, perBatch = 10;
+    const writes = (async () => {
+        for (let b = 0; b < batches; b++) {
+            const rows = [];
+            for (let i = 0; i < perBatch; i++) rows.push({ order_id: 100 + b * perBatch + i, label: `b${b}` });
+            await labelsTable.update(rows);
+        }
+    })();
+    const expectedEU = orderRows.filter((r) => r[1] === "EU").length;
+    const readers = [];
+    for (let c = 0; c < 30; c++) {
+        readers.push((async () => {
+            const client = await perspective.websocket(server.url);
+            const table = await client.open_table("orders_sample");
+            const view = await table.view({ columns: ["order_id", "price"], filter: [["region", "==", "EU"]], sort: [["price", "desc"]] });
+            assert.equal(await view.num_rows(), expectedEU);
+            const labelView = await (await client.open_table("labels")).view({});
+            for (let i = 0; i < 10; i++) {
+                const size = await labelView.num_rows();
+                assert.equal((size - 5) % perBatch, 0, `a read saw ${size} rows: half an update`);
+            }
+            await labelView.delete();
+            await view.delete();
+            await client.terminate();
+        })());
+    }
+    await Promise.all([writes, ...readers]);
+    assert.equal(await labelsTable.size(), 5 + batches * perBatch);
+    await writer.terminate();
+    await server.stop();
+});
+
+test("a client that stops reading is dropped; everyone else is served", async () => {
+    const server = await serve(orders, "--client-queue-mb", "1");
+    const { port } = new URL(server.url.replace("ws:", "http:"));
+    // A websocket handshake by hand, then requests whose answers are never read.
+    const socket = net.connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => socket.on("connect", resolve));
+    socket.write(
+        "GET /websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.pause();
+    socket.on("error", () => {});
+    const frame = (payload) => {
+        const mask = crypto.randomBytes(4);
+        const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
+        return Buffer.concat([Buffer.from([0x82, 0x80 | payload.length]), mask, masked]);
+    };
+    const ask = frame(request(1, "", Kind.getFeatures));
+    for (let i = 0; i < 20000 && !server.stderr().includes("stopped reading"); i++) {
+        if (!socket.write(ask)) await new Promise((r) => setTimeout(r, 5));
+    }
+    // Meanwhile another client is answered as usual.
+    const other = await perspective.websocket(server.url);
+    assert.deepEqual(await other.get_hosted_table_names(), ["orders_sample"]);
+    await until(() => server.stderr().includes("stopped reading"));
+    const view = await (await other.open_table("orders_sample")).view({ columns: ["order_id"] });
+    assert.equal(await view.num_rows(), orderRows.length);
+    await view.delete();
+    await other.terminate();
+    socket.destroy();
+    await server.stop();
+});
+
+test("malformed, truncated and unknown requests get an error; the connection goes on", async () => {
+    const server = await serve(labels);
+    const raw = await rawClient(server.url);
+    raw.send(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+    assert.match(serverError(await raw.next()).message, /malformed/);
+    const good = request(7, "", Kind.getHostedTables);
+    raw.send(good.subarray(0, good.length - 3));
+    assert.match(serverError(await raw.next()).message, /malformed/);
+    raw.send(Buffer.from("not protobuf at all, and sent as text"));
+    assert.ok(serverError(await raw.next()));
+    raw.send(Buffer.concat([varint(8), varint(9)]));  // a msg_id and no request
+    assert.match(serverError(await raw.next()).message, /no operation/);
+    raw.send(request(10, "nope", Kind.viewSchema));
+    const unknownView = serverError(await raw.next());
+    assert.equal(unknownView.code, 1, "VIEW_NOT_FOUND");
+    raw.send(request(11, "nope", Kind.tableSize));
+    assert.match(serverError(await raw.next()).message, /nope/);
+    // A view config naming a column the table lacks.
+    const config = bytesField(3, bytesField(2, bytesField(1, Buffer.from("missing"))));
+    raw.send(request(12, "labels", Kind.makeView, Buffer.concat([bytesField(1, Buffer.from("v")), bytesField(2, config)])));
+    assert.match(serverError(await raw.next()).message, /missing/);
+    raw.send(good);
+    const reply = fields(await raw.next());
+    assert.equal(reply[1], 7);
+    assert.ok(reply[4], "get_hosted_tables_resp");
+    raw.ws.close();
+    await server.stop();
+});
+
+test("oversized messages close that connection only; abrupt disconnects are cleaned up", async () => {
+    const server = await serve(labels, "--index", "order_id", "--max-message-mb", "1");
+    const big = await rawClient(server.url);
+    big.send(Buffer.alloc(2 << 20, 1));
+    assert.equal(await big.closed, 1009, "closed as too big");
+
+    // A client with a view and an update subscription vanishes without a goodbye.
+    const vanishing = await rawClient(server.url);
+    vanishing.send(request(1, "labels", Kind.makeView, bytesField(1, Buffer.from("gone"))));
+    assert.ok(fields(await vanishing.next())[6], "table_make_view_resp");
+    vanishing.send(request(2, "gone", Kind.onUpdate));
+    vanishing.ws.terminate();
+    await vanishing.closed;
+
+    const client = await perspective.websocket(server.url);
+    const table = await client.open_table("labels");
+    await table.update([{ order_id: 9, label: "after" }]);
+    assert.equal(await table.size(), 6);
+    await client.terminate();
+    assert.ok(!server.exited());
+    await server.stop();
+});
