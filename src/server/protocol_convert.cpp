@@ -225,7 +225,7 @@ Result<TableData> table_data_from_proto(const proto::MakeTableData& data) {
     case proto::MakeTableData::kFromNdjson:
       return TableData{data.from_ndjson(), DataFormat::kNdjson};
     case proto::MakeTableData::kFromArrow:
-      return Status::unsupported("Arrow table data is not supported yet");
+      return TableData{data.from_arrow(), DataFormat::kArrow};
     case proto::MakeTableData::kFromSchema:
       return Status::invalid("a schema holds no rows to load");
     case proto::MakeTableData::kFromView:

@@ -25,7 +25,7 @@ proto::ViewConfig view_config_to_proto(const ViewConfig& config);
 ViewWindow view_window_from_proto(const proto::ViewPort& viewport, bool id, bool index,
                                   bool leaves_only);
 
-// Rows, columns, CSV or NDJSON text as the engine reads it; a schema or Arrow is not text.
+// Rows, columns, CSV, NDJSON or Arrow as the engine reads them; a schema or a view holds none.
 Result<TableData> table_data_from_proto(const proto::MakeTableData& data);
 Result<Schema> schema_from_proto(const proto::Schema& schema);
 

@@ -165,6 +165,12 @@ test("clients make, change and delete tables; subscribers hear it", async () => 
     await made.remove([1]);
     await made.update("a,b\n4,w\n", { format: "csv" });
     assert.equal(await seen.size(), 3);
+    // Arrow in: a view's to_arrow bytes make a new table, and update one.
+    const arrow = await view.to_arrow();
+    const copy = await maker.table(arrow, { name: "copy" });
+    assert.deepEqual(await (await copy.view()).to_columns(), await view.to_columns());
+    await copy.update(arrow);
+    assert.equal(await copy.size(), 2 * (await seen.size()));
     await made.replace([{ a: 9, b: "r" }]);
     assert.deepEqual(await view.to_columns(), { a: [9], b: ["r"] });
 
@@ -177,7 +183,7 @@ test("clients make, change and delete tables; subscribers hear it", async () => 
     await until(() => viewDeleted);
     await made.delete();
     await until(() => tableDeleted && hostedChanges >= 2);
-    assert.deepEqual(await watcher.get_hosted_table_names(), []);
+    assert.deepEqual(await watcher.get_hosted_table_names(), ["copy"]);
     await maker.terminate();
     await watcher.terminate();
     await server.stop();
