@@ -309,7 +309,9 @@ test("oversized messages close that connection only; abrupt disconnects are clea
     const server = await serve(labels, "--index", "order_id", "--max-message-mb", "1");
     const big = await rawClient(server.url);
     big.send(Buffer.alloc(2 << 20, 1));
-    assert.equal(await big.closed, 1009, "closed as too big");
+    // 1009 (too big) when the close frame arrives before the reset; 1006 when the client is
+    // still sending as the server closes. Either way that connection, and only it, is gone.
+    assert.ok([1009, 1006].includes(await big.closed), "closed as too big");
 
     // A client with a view and an update subscription vanishes without a goodbye.
     const vanishing = await rawClient(server.url);
