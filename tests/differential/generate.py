@@ -644,28 +644,38 @@ class Scenario:
         return self.ops
 
 
-def generate(outdir, count, seed):
+def write_scripts(outdir, count, prefix, build):
+    """Writes build(i), a list of ops, as OUTDIR/PREFIX_NNNN.jsonl for each i < count.
+    Shared by every generator here; returns the paths."""
     os.makedirs(outdir, exist_ok=True)
     paths = []
     for i in range(count):
-        rng = random.Random(f"parallax-differential:{seed}:{i}")
-        ops = Scenario(rng).build()
-        path = os.path.join(outdir, "scenario_%04d.jsonl" % i)
+        path = os.path.join(outdir, "%s_%04d.jsonl" % (prefix, i))
         with open(path, "w", encoding="utf-8") as f:
-            for op in ops:
+            for op in build(i):
                 f.write(json.dumps(op, ensure_ascii=False, separators=(",", ":")) + "\n")
         paths.append(path)
     return paths
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def generator_main(argv, doc, generate_fn, default_count):
+    """The command line every generator here offers: OUTDIR [--count N] [--seed S]."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("outdir")
-    ap.add_argument("--count", type=int, default=300)
+    ap.add_argument("--count", type=int, default=default_count)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    generate(a.outdir, a.count, a.seed)
+    generate_fn(a.outdir, a.count, a.seed)
     return 0
+
+
+def generate(outdir, count, seed):
+    return write_scripts(outdir, count, "scenario", lambda i: Scenario(
+        random.Random(f"parallax-differential:{seed}:{i}")).build())
+
+
+def main(argv=None):
+    return generator_main(argv, __doc__, generate, 300)
 
 
 if __name__ == "__main__":

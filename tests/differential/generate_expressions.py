@@ -30,12 +30,14 @@ Reference behaviour the scenarios keep away from (docs/differences.md):
     filters take them for values;
   * now(), today(), random() and index(), which no two runs agree on.
 """
-import argparse
 import datetime as _dt
-import json
 import os
 import random
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+import generate as generate_common  # noqa: E402  (the scripts writer shared by the generators)
 
 WORDS = ["apple", "banana", "cherry", "Date fruit", "elder", "fig", "grape", "Apple", "kiwi",
          "lemon", "mango", "bb", "abba", "b", "a", "Hello World", "x y z", "under_score",
@@ -321,27 +323,12 @@ class Scenario:
 
 
 def generate(outdir, count, seed):
-    os.makedirs(outdir, exist_ok=True)
-    paths = []
-    for n in range(count):
-        rng = random.Random("%d-%d" % (seed, n))
-        ops = Scenario(rng, n).build()
-        path = os.path.join(outdir, "expressions_%04d.jsonl" % n)
-        with open(path, "w", encoding="utf-8") as f:
-            for op in ops:
-                f.write(json.dumps(op, ensure_ascii=False) + "\n")
-        paths.append(path)
-    return paths
+    return generate_common.write_scripts(outdir, count, "expressions", lambda n: Scenario(
+        random.Random("%d-%d" % (seed, n)), n).build())
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("outdir")
-    ap.add_argument("--count", type=int, default=50)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
-    generate(args.outdir, args.count, args.seed)
-    return 0
+    return generate_common.generator_main(argv, __doc__, generate, 50)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ Left out on purpose (docs/differences.md): "dominant" (the reference breaks ties
 map's order), the index window option, split_by on float and datetime columns (their column
 path texts are not probed yet).
 """
-import argparse
-import json
 import os
 import random
 import sys
@@ -172,27 +170,12 @@ class GroupedScenario:
 
 
 def generate_grouped(outdir, count, seed):
-    os.makedirs(outdir, exist_ok=True)
-    paths = []
-    for i in range(count):
-        rng = random.Random(f"parallax-grouped:{seed}:{i}")
-        ops = GroupedScenario(rng).build()
-        path = os.path.join(outdir, "grouped_%04d.jsonl" % i)
-        with open(path, "w", encoding="utf-8") as f:
-            for op in ops:
-                f.write(json.dumps(op, ensure_ascii=False, separators=(",", ":")) + "\n")
-        paths.append(path)
-    return paths
+    return generate.write_scripts(outdir, count, "grouped", lambda i: GroupedScenario(
+        random.Random(f"parallax-grouped:{seed}:{i}")).build())
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("outdir")
-    ap.add_argument("--count", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args(argv)
-    generate_grouped(a.outdir, a.count, a.seed)
-    return 0
+    return generate.generator_main(argv, __doc__, generate_grouped, 200)
 
 
 if __name__ == "__main__":
