@@ -39,6 +39,32 @@ void Column::move_cell(size_t from, size_t to) {
   validity_.set(to, validity_.is_valid(from));
 }
 
+void Column::set_from(size_t position, const Column& source, size_t row) {
+  if (source.is_null(row)) return set_null(position);
+  visit_type(type_, [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (std::is_same_v<Storage, uint32_t>) {
+      set<uint32_t>(position, dictionary_.intern(source.string_at(row)));
+    } else {
+      set<Storage>(position, source.value<Storage>(row));
+    }
+  });
+}
+
+Scalar Column::scalar_at(size_t row) const {
+  if (is_null(row)) return Scalar::null(type_);
+  return visit_type(type_, [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (std::is_same_v<Storage, uint32_t>) {
+      return Scalar::of_string(std::string(string_at(row)));
+    } else if constexpr (std::is_same_v<Storage, double>) {
+      return Scalar::of_float(value<double>(row));
+    } else {
+      return Scalar::of_integer(type_, value<Storage>(row));
+    }
+  });
+}
+
 size_t Column::memory_bytes() const {
   size_t bytes = validity_.memory_bytes() + dictionary_.memory_bytes();
   std::visit([&bytes](const auto& values) { bytes += values.capacity() * sizeof(values[0]); },

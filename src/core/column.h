@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/data_type.h"
+#include "core/scalar.h"
 #include "core/string_dictionary.h"
 #include "core/validity_bitmap.h"
 
@@ -64,6 +65,11 @@ class Column {
   void clear();
   // Moves the cell at `from` to `to` (used to fill the hole a removed row leaves).
   void move_cell(size_t from, size_t to);
+  // Sets the cell at `position` to `source`'s cell at `row`, which has this column's type
+  // (a string is interned into this column's dictionary).
+  void set_from(size_t position, const Column& source, size_t row);
+  // The cell at `row` as a Scalar (a null one when the cell is null).
+  Scalar scalar_at(size_t row) const;
   size_t memory_bytes() const;
 
  private:

@@ -42,13 +42,7 @@ struct Cells {
     return values[a] == values[b];
   }
   void copy(uint32_t row, Column& out, uint32_t position) const {
-    if (null(row)) {
-      out.set_null(position);
-    } else if constexpr (std::is_same_v<Storage, uint32_t>) {
-      out.set<uint32_t>(position, out.mutable_dictionary().intern(column.string_at(row)));
-    } else {
-      out.set<Storage>(position, values[row]);
-    }
+    out.set_from(position, column, row);
   }
   std::string text(uint32_t row) const {
     if (null(row)) return "null";
@@ -191,15 +185,11 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
           std::any_of(rows.begin(), rows.end(), [&](uint32_t row) { return cells.null(row); });
       auto row = extreme(kind == K::kHigh);
       if (!row) return write_zero(out, position);
-      if (any_null) {
-        Column zero(out.type());
-        zero.resize(1);
-        write_zero(zero, 0);
-        const Cells<Storage> zero_cell(zero);
-        const bool zero_wins = kind == K::kHigh ? zero_cell.values[0] > cells.values[*row]
-                                                : zero_cell.values[0] < cells.values[*row];
-        if constexpr (!std::is_same_v<Storage, uint32_t>) {
-          if (zero_wins) return write_zero(out, position);
+      if constexpr (!std::is_same_v<Storage, uint32_t>) {
+        const Storage zero = out.type() == DataType::kDate ? Storage(kZeroDate) : Storage{};
+        const Storage best = cells.values[*row];
+        if (any_null && (kind == K::kHigh ? zero > best : zero < best)) {
+          return write_zero(out, position);
         }
       }
       return cells.copy(*row, out, position);

@@ -124,17 +124,7 @@ Result<std::pair<Scalar, Scalar>> FlatView::min_max(const std::string& name) con
     }
   });
   auto scalar_at = [&](std::optional<uint32_t> row) {
-    if (!row) return Scalar::null(column.type());
-    return visit_type(column.type(), [&](auto tag) {
-      using Storage = typename decltype(tag)::Storage;
-      if constexpr (std::is_same_v<Storage, uint32_t>) {
-        return Scalar::of_string(std::string(column.string_at(*row)));
-      } else if constexpr (std::is_same_v<Storage, double>) {
-        return Scalar::of_float(column.value<double>(*row));
-      } else {
-        return Scalar::of_integer(column.type(), column.value<Storage>(*row));
-      }
-    });
+    return row ? column.scalar_at(*row) : Scalar::null(column.type());
   };
   return std::make_pair(scalar_at(low), scalar_at(high));
 }

@@ -98,20 +98,6 @@ std::string path_text(const Column& column, uint32_t row) {
   return {};
 }
 
-Scalar scalar_at(const Column& column, uint32_t row) {
-  if (column.is_null(row)) return Scalar::null(column.type());
-  return visit_type(column.type(), [&](auto tag) {
-    using Storage = typename decltype(tag)::Storage;
-    if constexpr (std::is_same_v<Storage, uint32_t>) {
-      return Scalar::of_string(std::string(column.string_at(row)));
-    } else if constexpr (std::is_same_v<Storage, double>) {
-      return Scalar::of_float(column.value<double>(row));
-    } else {
-      return Scalar::of_integer(column.type(), column.value<Storage>(row));
-    }
-  });
-}
-
 }  // namespace
 
 Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& name) const {
@@ -233,10 +219,7 @@ void GroupedView::carry_any_up() const {
       for (size_t node = nodes_.size(); node-- > 0;) {
         for (const uint32_t child : nodes_[node].children) {
           if (column.is_null(child) || !has_value(child)) continue;
-          visit_type(column.type(), [&](auto tag) {
-            using Storage = typename decltype(tag)::Storage;
-            column.set<Storage>(node, column.value<Storage>(child));
-          });
+          column.set_from(node, column, child);
           break;
         }
       }
@@ -286,16 +269,7 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
       uint32_t ancestor = node;
       while (nodes_[ancestor].depth > level + 1) ancestor = nodes_[ancestor].parent;
       if (nodes_[ancestor].depth != level + 1) continue;
-      const uint32_t row = nodes_[ancestor].key_row;
-      if (source.is_null(row)) continue;
-      visit_type(source.type(), [&](auto tag) {
-        using Storage = typename decltype(tag)::Storage;
-        if constexpr (std::is_same_v<Storage, uint32_t>) {
-          column.set<uint32_t>(node, column.mutable_dictionary().intern(source.string_at(row)));
-        } else {
-          column.set<Storage>(node, source.value<Storage>(row));
-        }
-      });
+      column.set_from(node, source, nodes_[ancestor].key_row);
     }
     levels_.push_back(std::move(column));
   }
@@ -530,7 +504,7 @@ Result<std::pair<Scalar, Scalar>> GroupedView::min_max(const std::string& name) 
   }
   const DataType type = values_[*v].result_type;
   auto scalar = [&](const auto& at) {
-    return at ? scalar_at(cells_[at->first][*v], at->second) : Scalar::null(type);
+    return at ? cells_[at->first][*v].scalar_at(at->second) : Scalar::null(type);
   };
   return std::make_pair(scalar(low), scalar(high));
 }
