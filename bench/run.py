@@ -3,7 +3,7 @@
 scaling runs and their plot, peak memory, update latency and the micro benchmarks.
 
 usage: run.py [--build DIR] [--rows N] [--scale N,N,...] [--skip-micro] [--reference-max N]
-              [--baseline PARALLAX_BINARY]
+              [--baseline PARALLAX_BINARY] [--python-rows N]
 
 Each engine runs the same replay script (shared/bench/orders_workload.py) in its own process,
 one after the other: the reference (node shared/oracle/replay.mjs --timing), DuckDB
@@ -262,6 +262,18 @@ LATENCY_CONFIGS = [
 ]
 
 
+def python_markdown(python):
+    """bench/python_bench.py's figures: the bulk paths against the per-value ones."""
+    return f"""Columns: {python['columns']}.
+
+| path | seconds | bulk speed-up |
+|---|---:|---:|
+| `client.table(DataFrame)` (numpy buffers) | {python['load_dataframe_s']:.2f} | {python['load_speedup']:.1f}x |
+| `client.table(list of dicts)` | {python['load_list_of_dicts_s']:.2f} | |
+| `view.to_pandas()` | {python['to_pandas_s']:.2f} | {python['to_pandas_speedup']:.1f}x |
+| `view.to_records()` | {python['to_records_s']:.2f} | |"""
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=str(ROOT / "build"))
@@ -270,6 +282,8 @@ def main():
     parser.add_argument("--reference-max", type=int, default=1_000_000,
                         help="largest table the reference runs (it is slow, and WASM memory is bounded)")
     parser.add_argument("--skip-micro", action="store_true")
+    parser.add_argument("--python-rows", type=int, default=1_000_000,
+                        help="rows of the Python package's bulk load and to_pandas runs")
     parser.add_argument("--baseline", help="an older parallax binary to run beside (before/after)")
     args = parser.parse_args()
     build = Path(args.build).resolve()
@@ -305,6 +319,12 @@ def main():
         text = item.get("error") or f"p50 {item['p50_ms']:.3f} ms, p99 {item['p99_ms']:.3f} ms"
         print(f"update 1 row + read 50 rows, {item['view']}: {text}")
 
+    log("python package")
+    python = json.loads(run(["/usr/bin/python3", str(BENCH / "python_bench.py"), str(args.python_rows)],
+                            env=dict(os.environ, PYTHONPATH=str(build / "python"))))
+    python_lines = python_markdown(python)
+    print("\n" + python_lines)
+
     micro_path = RESULTS / "micro.json"
     if not args.skip_micro:
         log("micro benchmarks")
@@ -312,7 +332,8 @@ def main():
                         f"--benchmark_out={micro_path}", "--benchmark_out_format=json"], check=False)
 
     (RESULTS / "orders.json").write_text(json.dumps(
-        {"machine": facts, "side_by_side": main_run, "scaling": scaling, "memory": memory, "latency": latency},
+        {"machine": facts, "side_by_side": main_run, "scaling": scaling, "memory": memory, "latency": latency,
+         "python": python},
         indent=1) + "\n")
     latency_lines = "\n".join(
         f"| {i['view']} | " + (f"{i['p50_ms']:.3f} | {i['p99_ms']:.3f} | {i['max_ms']:.3f} |" if "p50_ms" in i
@@ -347,6 +368,10 @@ table / raw = {memory['table_over_raw']:.2f}x.
 | view | p50 ms | p99 ms | max ms |
 |---|---:|---:|---:|
 {latency_lines}
+
+## Python package, {python['rows']:,} rows
+
+{python_lines}
 
 Micro benchmarks (Google Benchmark): `micro.json`.
 """)

@@ -15,6 +15,7 @@ import uuid
 
 from . import data as _data
 from . import output as _output
+from . import session as _remote
 from ._parallax import PerspectiveError, Session
 
 _log = logging.getLogger("parallax")
@@ -60,6 +61,11 @@ class Server:
 
     def new_local_client(self):
         return Client(self)
+
+    def new_session(self, response_cb, lock=False):
+        """A remote client speaking the Perspective protocol (see parallax.session); the
+        web handlers in parallax.handlers use one per websocket."""
+        return _remote.Session(self, response_cb, lock=lock)
 
     # ---- used by the handles ----
 

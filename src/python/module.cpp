@@ -5,10 +5,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
+#include "python/queued_link.h"
 #include "python/session.h"
 
 namespace py = pybind11;
@@ -188,6 +190,38 @@ ReadFormat read_format_of(const std::string& name) {
   throw EngineError("unknown output format '" + name + "'");
 }
 
+// One websocket client of a web handler (parallax.handlers): protocol messages in, its
+// queued answers and notifications out.
+class WebClient {
+ public:
+  WebClient(std::shared_ptr<Session> session, bool lock, size_t max_queued_bytes)
+      : session_(std::move(session)),
+        link_(std::make_shared<QueuedLink>(next_id_++, max_queued_bytes)),
+        lock_(lock) {}
+  ~WebClient() { close(); }
+
+  Notifications handle(std::string_view message) {
+    if (closed_) throw EngineError("this web client is closed");
+    return value_of(session_->handle_request(link_, message, lock_));
+  }
+  std::optional<std::vector<std::string>> drain() { return link_->drain(); }
+  int fileno() const { return link_->wake_fd(); }
+  uint64_t id() const { return link_->client_id(); }
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    session_->disconnect(link_->client_id(), lock_);
+    link_->close();
+  }
+
+ private:
+  static inline std::atomic<uint64_t> next_id_{1};
+  std::shared_ptr<Session> session_;
+  std::shared_ptr<QueuedLink> link_;
+  bool lock_;
+  bool closed_ = false;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_parallax, m) {
@@ -195,8 +229,37 @@ PYBIND11_MODULE(_parallax, m) {
   py::register_exception<EngineError>(m, "PerspectiveError");
 
   using Release = py::call_guard<py::gil_scoped_release>;
+  py::class_<WebClient>(m, "WebClient")
+      .def("handle",
+           [](WebClient& client, const py::bytes& message) {
+             const std::string_view bytes = message;  // immutable, kept alive by the caller
+             Notifications notifications;
+             {
+               py::gil_scoped_release release;
+               notifications = client.handle(bytes);
+             }
+             return notifications_of(std::move(notifications));
+           })
+      .def("drain",
+           [](WebClient& client) -> py::object {
+             auto messages = client.drain();
+             if (!messages) return py::none();
+             py::list out;
+             for (const auto& message : *messages) out.append(py::bytes(message));
+             return out;
+           })
+      .def("fileno", &WebClient::fileno)
+      .def_property_readonly("id", &WebClient::id)
+      .def("close", &WebClient::close, Release());
+
   py::class_<Session, std::shared_ptr<Session>>(m, "Session")
       .def(py::init<>())
+      .def(
+          "connect",
+          [](std::shared_ptr<Session> s, bool lock, size_t max_queued_bytes) {
+            return std::make_unique<WebClient>(std::move(s), lock, max_queued_bytes);
+          },
+          py::arg("lock"), py::arg("max_queued_bytes"))
       .def("create_table_text",
            [](Session& s, const std::string& name, std::string text, const std::string& format,
               std::optional<std::string> index, std::optional<int64_t> limit,

@@ -11,7 +11,9 @@
 #include "formats/arrow_writer.h"
 #include "formats/csv_writer.h"
 #include "formats/json_writer.h"
+#include "python/queued_link.h"
 #include "query/flat_view.h"
+#include "server/protocol_handler.h"
 
 namespace parallax::python {
 
@@ -66,6 +68,9 @@ std::string row_delta(const View& view, const ChangeSet& changes) {
 }
 
 }  // namespace
+
+Session::Session() = default;
+Session::~Session() = default;
 
 template <typename Change>
 Result<Notifications> Session::notifying(Change&& change) {
@@ -263,6 +268,34 @@ Result<uint64_t> Session::on_update(const std::string& view, bool row_deltas) {
 Status Session::remove_update(const std::string& view, uint64_t subscription) {
   std::lock_guard lock(mutex_);
   return engine_.remove_update(view, subscription);
+}
+
+Result<Notifications> Session::handle_request(const std::shared_ptr<QueuedLink>& client,
+                                              std::string_view message, bool lock) {
+  ::perspective::proto::Request request;
+  if (!request.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+    // As `parallax serve` answers: say so, and keep serving this client.
+    ::perspective::proto::Response out;
+    out.mutable_server_error()->set_message(
+        "malformed message: not a Perspective protocol Request (protobuf)");
+    out.mutable_server_error()->set_status_code(::perspective::proto::StatusCode::TRANSPORT_ERROR);
+    client->send(out.SerializeAsString());
+    return Notifications{};
+  }
+  return notifying([&] {
+    auto& handler = handlers_[lock ? 1 : 0];
+    if (!handler) {
+      handler = std::make_unique<server::ProtocolHandler>(engine_, server::HandlerOptions{lock});
+    }
+    std::shared_ptr<server::ClientLink> link = client;
+    handler->handle(link, request);
+    return Status::ok();
+  });
+}
+
+void Session::disconnect(uint64_t client_id, bool lock) {
+  std::lock_guard guard(mutex_);
+  if (auto& handler = handlers_[lock ? 1 : 0]) handler->disconnect(client_id);
 }
 
 }  // namespace parallax::python

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/engine.h"
@@ -15,7 +17,13 @@
 #include "core/row_batch.h"
 #include "core/schema.h"
 
+namespace parallax::server {
+class ProtocolHandler;
+}
+
 namespace parallax::python {
+
+class QueuedLink;
 
 // One on_update subscription that heard one change. Collected while the engine is locked,
 // delivered to Python after it is released, so callbacks may call back into the engine.
@@ -48,6 +56,11 @@ enum class ReadFormat { kJsonRows, kJsonColumns, kCsv, kNdjson, kArrow };
 
 class Session {
  public:
+  Session();
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
   // `datetime_columns`: columns the caller knows hold datetimes; text inference would read
   // a datetime at midnight as a date (the reference's JSON rule), which Python values avoid.
   Status create_table(const std::string& name, const TableData& data, TableOptions options,
@@ -86,6 +99,15 @@ class Session {
   Result<uint64_t> on_update(const std::string& view, bool row_deltas);
   Status remove_update(const std::string& view, uint64_t subscription);
 
+  // Web handlers: one Perspective protocol message (protobuf bytes) from a websocket client.
+  // Answers go to `client`'s queue; a message that is not a protocol Request gets a
+  // TRANSPORT_ERROR answer and changes nothing. `lock`: the client may read but not create,
+  // change or delete tables. Answers the Python on_update subscriptions the message fired.
+  Result<Notifications> handle_request(const std::shared_ptr<QueuedLink>& client,
+                                       std::string_view message, bool lock);
+  // The client went away: its views and subscriptions go with it.
+  void disconnect(uint64_t client_id, bool lock);
+
  private:
   // Runs `change` and answers the notifications it caused.
   template <typename Change>
@@ -94,6 +116,9 @@ class Session {
   mutable std::mutex mutex_;
   Engine engine_;
   Notifications pending_;  // filled by the engine's callbacks while mutex_ is held
+  // The protocol handlers of web clients (index 1: locked), made on first use; declared
+  // after engine_ so that they go first.
+  std::unique_ptr<server::ProtocolHandler> handlers_[2];
 };
 
 }  // namespace parallax::python

@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import select
+import shlex
 import tempfile
 import threading
 import time
@@ -233,17 +234,18 @@ def run_parallax(parallax, script):
 
 
 class ServedParallax:
-    """`parallax serve` on a free loopback port, for --serve runs."""
+    """`parallax serve` (or --serve-command) on a free loopback port, for --serve runs."""
 
-    def __init__(self, parallax):
-        self.proc = subprocess.Popen([parallax, "serve", "--port", "0"], cwd=REPO,
+    def __init__(self, parallax, command=None):
+        command = shlex.split(command) if command else [parallax, "serve"]
+        self.proc = subprocess.Popen(command + ["--port", "0"], cwd=REPO,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
         line = self.proc.stdout.readline().decode("utf-8", "replace") if ready else ""
         address = [w for w in line.split() if w.startswith("http://")]
         if not address:
             self.stop()
-            raise SystemExit("run.py: parallax serve did not start: %r" % line)
+            raise SystemExit("run.py: %s did not start: %r" % (" ".join(command), line))
         self.url = address[0].replace("http://", "ws://").rstrip("/") + "/websocket"
 
     def stop(self):
@@ -351,6 +353,9 @@ def main(argv=None):
     ap.add_argument("--max-lines", type=int, default=5, help="mismatching lines shown per script")
     ap.add_argument("--serve", action="store_true",
                     help="check `parallax serve` through the reference client instead of `parallax replay`")
+    ap.add_argument("--serve-command", metavar="CMD",
+                    help="with --serve: the server to start instead of `parallax serve` (given "
+                         "--port 0, it prints its http:// address first), e.g. the Python handlers")
     args = ap.parse_args(argv)
     args.served = None
 
@@ -361,7 +366,7 @@ def main(argv=None):
         print("run.py: oracle node_modules not found: %s (set ORACLE_NODE_MODULES)" % NODE_MODULES,
               file=sys.stderr)
         return 2
-    if not args.oracle_only:
+    if not args.oracle_only and not args.serve_command:
         args.parallax = os.path.abspath(args.parallax)
         if not os.access(args.parallax, os.X_OK):
             print("run.py: parallax binary not found: %s (use --parallax)" % args.parallax, file=sys.stderr)
@@ -412,7 +417,7 @@ def main(argv=None):
     started = time.time()
     results = []
     if args.serve and not args.oracle_only:
-        args.served = ServedParallax(args.parallax)
+        args.served = ServedParallax(args.parallax, args.serve_command)
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
             futs = [ex.submit(job, args, cmp, s, labels[s], keep_out, cache_dir) for s in scripts]

@@ -7,6 +7,8 @@
 // usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
 //        WEB_NODE_MODULES=web/node_modules SCREENSHOT_DIR=build/screenshots \
 //        node tests/server/browser_test.mjs
+// SERVE_COMMAND (a JSON array) replaces `parallax serve` with another server taking the same
+// arguments, e.g. the Python handlers' examples/python_server.py.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -20,6 +22,7 @@ const repo = path.resolve(here, "..", "..");
 const parallax = path.resolve(process.env.PARALLAX ?? path.join(repo, "build", "parallax"));
 const oracleModules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
 const webModules = path.resolve(process.env.WEB_NODE_MODULES ?? path.join(repo, "web", "node_modules"));
+const serve = process.env.SERVE_COMMAND ? JSON.parse(process.env.SERVE_COMMAND) : [parallax, "serve"];
 const shots = path.resolve(process.env.SCREENSHOT_DIR ?? path.join(repo, "build", "screenshots"));
 const perspective = (await import(createRequire(path.join(oracleModules, "x.js")).resolve("@finos/perspective"))).default;
 const { chromium } = createRequire(path.join(webModules, "x.js"))("playwright-core");
@@ -32,11 +35,11 @@ fs.writeFileSync(labels, "order_id,label\n0,first label\n1,second label\n");
 fs.mkdirSync(shots, { recursive: true });
 
 test("the viewer works end to end in chromium", async () => {
-    const proc = spawn(parallax, ["serve", orders, labels, "--index", "order_id", "--port", "0"],
+    const proc = spawn(serve[0], [...serve.slice(1), orders, labels, "--index", "order_id", "--port", "0"],
         { stdio: ["ignore", "pipe", "inherit"] });
     const line = await new Promise((resolve, reject) => {
         proc.stdout.on("data", (d) => resolve(String(d)));
-        proc.on("exit", (code) => reject(new Error("parallax serve exited " + code)));
+        proc.on("exit", (code) => reject(new Error(serve.join(" ") + " exited " + code)));
     });
     const http = line.match(/http:\/\/[\d.]+:\d+/)[0];
     const context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(scratch, "chromium-")), {

@@ -1,0 +1,67 @@
+"""``PerspectiveAIOHTTPHandler``: an AIOHTTP websocket endpoint for a Server's tables.
+
+    server = parallax.Server()
+    server.new_local_client().table(data, name="data_source")
+
+    async def websocket_handler(request):
+        handler = PerspectiveAIOHTTPHandler(perspective_server=server, request=request)
+        return await handler.run()
+
+    app = aiohttp.web.Application()
+    app.router.add_get("/websocket", websocket_handler)
+"""
+
+import asyncio
+
+from aiohttp import WSMsgType, web
+
+from ._loop import MAX_MESSAGE_BYTES, MAX_QUEUED_BYTES, LoopSession, default_server
+
+
+class PerspectiveAIOHTTPHandler:
+    """``request``: the aiohttp request to answer; ``perspective_server`` (or ``server``),
+    ``lock``, ``executor``, ``max_message_size`` and ``max_queued_bytes`` as for
+    ``PerspectiveTornadoHandler``. ``run()`` serves the client until it goes away and
+    answers the ``WebSocketResponse``."""
+
+    def __init__(self, request, perspective_server=None, server=None, lock=False,
+                 executor=None, max_message_size=MAX_MESSAGE_BYTES,
+                 max_queued_bytes=MAX_QUEUED_BYTES):
+        self._request = request
+        self._server = default_server(perspective_server, server)
+        self._lock = lock
+        self._executor = executor
+        self._max_message_size = max_message_size
+        self._max_queued_bytes = max_queued_bytes
+
+    async def run(self):
+        ws = web.WebSocketResponse(max_msg_size=self._max_message_size)
+        await ws.prepare(self._request)
+
+        async def send(message):
+            if not ws.closed:
+                try:
+                    await ws.send_bytes(message)
+                except ConnectionError:
+                    pass
+
+        closing = []
+
+        async def cut_off():
+            # Its own task: the reading loop ends on this close, then cancels the writer
+            # task this runs on, and must wait for the close (with its code) to be sent.
+            closing.append(asyncio.ensure_future(
+                ws.close(code=1008, message=b"the client stopped reading")))
+            await asyncio.shield(closing[0])
+
+        session = LoopSession(self._server, send, cut_off, lock=self._lock,
+                              executor=self._executor, max_queued_bytes=self._max_queued_bytes)
+        try:
+            async for message in ws:
+                if message.type in (WSMsgType.BINARY, WSMsgType.TEXT):
+                    await session.handle(message.data)
+            for close in closing:
+                await close
+        finally:
+            session.close()
+        return ws

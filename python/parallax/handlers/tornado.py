@@ -1,0 +1,65 @@
+"""``PerspectiveTornadoHandler``: a Tornado websocket endpoint for a Server's tables.
+
+    server = parallax.Server()
+    server.new_local_client().table(data, name="data_source")
+    app = tornado.web.Application([
+        (r"/websocket", PerspectiveTornadoHandler, {"perspective_server": server}),
+    ])
+
+The reference's JavaScript client (``perspective.websocket(URL)``) and ``<perspective-viewer>``
+then open ``data_source`` as they would against ``parallax serve``.
+"""
+
+import tornado.websocket
+
+from ._loop import MAX_MESSAGE_BYTES, MAX_QUEUED_BYTES, LoopSession, default_server
+
+
+class PerspectiveTornadoHandler(tornado.websocket.WebSocketHandler):
+    """Options (the dict in the route): ``perspective_server`` (or ``server``), the Server
+    to host (default: the module's); ``lock``: clients may read but not create, update or
+    delete tables; ``executor``: a concurrent.futures executor to apply messages on, off
+    the event loop (each client's messages still apply in order); ``check_origin``
+    (default True, as the reference: any page may connect); ``max_message_size`` and
+    ``max_queued_bytes`` (256 MiB each, as ``parallax serve``)."""
+
+    def initialize(self, perspective_server=None, server=None, lock=False, executor=None,
+                   check_origin=True, max_message_size=MAX_MESSAGE_BYTES,
+                   max_queued_bytes=MAX_QUEUED_BYTES):
+        self._server = default_server(perspective_server, server)
+        self._lock = lock
+        self._executor = executor
+        self._any_origin = check_origin
+        self._max_message_size = max_message_size
+        self._max_queued_bytes = max_queued_bytes
+        self._session = None
+
+    @property
+    def max_message_size(self):
+        return self._max_message_size
+
+    def check_origin(self, origin):
+        return True if self._any_origin else super().check_origin(origin)
+
+    def open(self):
+        self._session = LoopSession(self._server, self._send, self._cut_off, lock=self._lock,
+                                    executor=self._executor,
+                                    max_queued_bytes=self._max_queued_bytes)
+
+    async def on_message(self, message):
+        # Tornado delivers the next message only once this coroutine returns: in order.
+        if self._session is not None:
+            await self._session.handle(message)
+
+    def on_close(self):
+        if self._session is not None:
+            self._session.close()
+
+    async def _send(self, message):
+        try:
+            await self.write_message(message, binary=True)
+        except tornado.websocket.WebSocketClosedError:
+            pass
+
+    async def _cut_off(self):
+        self.close(1008, "the client stopped reading")
