@@ -15,6 +15,7 @@ APT_PACKAGES=(
   python3-matplotlib  # make bench: the scaling plot
   libssl-dev tzdata python3-pyro4 python3-serpent python3-seccomp
   python3-flatbuffers
+  libyaml-cpp-dev  # parallax serve --pipeline
   libboost-dev libprotobuf-dev protobuf-compiler chromium
 )
 

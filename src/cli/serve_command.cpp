@@ -1,6 +1,7 @@
 // `parallax serve [FILE...] [--host H] [--port P] [--index COL] [--lock] [--web DIR]
-// [--demo-stream [MS]]`: hosts each file as a table named after it and serves the viewer
-// at / and the Perspective protocol at /websocket until interrupted.
+// [--demo-stream [MS]] [--pipeline FILE.yaml]`: hosts each file as a table named after it
+// (and the tables a pipeline feeds, see src/pipeline) and serves the viewer at / and the
+// Perspective protocol at /websocket until interrupted.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "api/engine.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
+#include "pipeline/pipeline.h"
 #include "server/demo_stream.h"
 #include "server/server.h"
 
@@ -20,7 +22,7 @@ namespace {
 
 constexpr const char* kServeUsage =
     "usage: parallax serve [FILE...] [--host 127.0.0.1] [--port 8080] [--index COL] [--lock]\n"
-    "                      [--web DIR] [--demo-stream [MS]]\n"
+    "                      [--web DIR] [--demo-stream [MS]] [--pipeline FILE.yaml]\n"
     "                      [--max-message-mb N] [--client-queue-mb N]   per-client limits (256)\n";
 
 int fail(const std::string& message) {
@@ -41,6 +43,7 @@ int run_serve(int argc, char** argv) {
   std::vector<std::string> paths;
   std::optional<std::string> index;
   std::optional<int> demo_interval_ms;
+  std::string pipeline_file;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -59,6 +62,8 @@ int run_serve(int argc, char** argv) {
       if (megabytes <= 0) return fail(std::string(arg) + " must be a positive number");
       (arg == "--max-message-mb" ? options.max_message_bytes : options.max_queued_bytes) =
           static_cast<size_t>(megabytes) << 20;
+    } else if (arg == "--pipeline" && has_value) {
+      pipeline_file = argv[++i];
     } else if (arg == "--lock") {
       options.lock = true;
     } else if (arg == "--demo-stream") {
@@ -91,18 +96,35 @@ int run_serve(int argc, char** argv) {
         "--demo-stream changes rows of the first table in place: it needs a FILE and --index");
   }
 
+  std::unique_ptr<Pipeline> pipeline;
+  if (!pipeline_file.empty()) {
+    auto config = load_pipeline_config(pipeline_file);
+    if (!config.is_ok()) return fail(config.status().message());
+    auto created = Pipeline::create(std::move(config).value());
+    if (!created.is_ok()) return fail(created.status().message());
+    pipeline = std::move(created).value();
+    if (const Status loaded = pipeline->load(engine); !loaded.is_ok())
+      return fail(loaded.message());
+  }
+
+  const size_t hosted = engine.table_names().size();  // before the engine thread owns it
   server::Server server(engine, options);
   if (const Status started = server.start(); !started.is_ok()) return fail(started.message());
+  if (pipeline) {
+    pipeline->start(
+        [&server](std::function<void(Engine&)> task) { server.post_to_engine(std::move(task)); });
+  }
   std::unique_ptr<server::DemoStream> stream;
   if (demo_interval_ms) {
     stream = std::make_unique<server::DemoStream>(server, table_name_of(paths.front()),
                                                   std::chrono::milliseconds(*demo_interval_ms), 20);
   }
-  std::printf("parallax: serving %zu table(s) at http://%s:%u/ (websocket: /websocket)%s\n",
-              paths.size(), options.host.c_str(), server.port(), options.lock ? ", locked" : "");
+  std::printf("parallax: serving %zu table(s) at http://%s:%u/ (websocket: /websocket)%s\n", hosted,
+              options.host.c_str(), server.port(), options.lock ? ", locked" : "");
   std::fflush(stdout);
   server.run_until_signal();
   stream.reset();
+  pipeline.reset();
   return 0;
 }
 

@@ -1,0 +1,153 @@
+#include "pipeline/pipeline.h"
+
+#include <cstdio>
+
+namespace parallax {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t now_epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The first good batch makes the table; later ones replace its rows (views update).
+Status apply(Engine& engine, const TableSpec& spec, const RowBatch& batch) {
+  if (!engine.table(spec.name).is_ok()) {
+    TableOptions options;
+    options.index = spec.index;
+    return engine.create_table(spec.name, batch, options);
+  }
+  return engine.replace(spec.name, batch);
+}
+
+void log_status(const std::string& status_table, Engine& engine, const TableHealth& health) {
+  const Status written = write_status_row(engine, status_table, health);
+  if (!written.is_ok()) {
+    std::fprintf(stderr, "parallax pipeline: cannot update '%s': %s\n", status_table.c_str(),
+                 written.message().c_str());
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Pipeline>> Pipeline::create(PipelineConfig config) {
+  std::unique_ptr<Pipeline> pipeline(new Pipeline(std::move(config)));
+  if (pipeline->config_.local_script_host) {
+    auto host = LocalScriptHost::start(pipeline->config_.script_host_args);
+    if (!host.is_ok()) return host.status().with_context("starting the pipeline's script host");
+    pipeline->script_host_ = std::move(host).value();
+  }
+  for (auto& spec : pipeline->config_.tables) {
+    std::vector<ScriptStepSpec*> steps;
+    if (spec.connector) steps.push_back(&*spec.connector);
+    for (auto& step : spec.transforms) steps.push_back(&step);
+    for (ScriptStepSpec* step : steps) {
+      if (!step->on_local_host) continue;
+      step->settings.host = "127.0.0.1";
+      step->settings.port = pipeline->script_host_->port();
+      if (step->settings.hmac_key.empty())
+        step->settings.hmac_key = pipeline->script_host_->hmac_key();
+    }
+    auto slot = std::make_unique<Slot>();
+    slot->runner = std::make_unique<TableRunner>(spec);
+    slot->health = std::make_shared<TableHealth>();
+    slot->health->table = spec.name;
+    pipeline->slots_.push_back(std::move(slot));
+  }
+  return pipeline;
+}
+
+Pipeline::~Pipeline() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) thread.join();
+}
+
+Status Pipeline::load(Engine& engine) {
+  PX_RETURN_IF_ERROR(create_status_table(engine, config_.status_table));
+  const PostToEngine here = [&engine](std::function<void(Engine&)> task) { task(engine); };
+  for (auto& slot : slots_) run_once(*slot, here, 0);
+  return Status::ok();
+}
+
+void Pipeline::start(PostToEngine post) {
+  for (auto& slot : slots_) {
+    const TableSpec& spec = slot->runner->spec();
+    if (spec.file.empty() && !spec.refresh) continue;  // a connector run once
+    threads_.emplace_back([this, &slot = *slot, post] { watch(slot, post); });
+  }
+}
+
+void Pipeline::run_once(Slot& slot, const PostToEngine& post, int64_t conflated) {
+  const std::string& status_table = config_.status_table;
+  post([health = slot.health, status_table](Engine& engine) {
+    health->state = "running";
+    log_status(status_table, engine, *health);
+  });
+  const auto began = Clock::now();
+  auto produced = slot.runner->produce();
+  const double took_ms = std::chrono::duration<double, std::milli>(Clock::now() - began).count();
+  auto batch = produced.is_ok() ? std::make_shared<RowBatch>(std::move(produced).value()) : nullptr;
+  const Status failure = produced.is_ok() ? Status::ok() : produced.status();
+  post([health = slot.health, spec = &slot.runner->spec(), status_table, batch, failure, took_ms,
+        conflated](Engine& engine) {
+    const Status applied = batch ? apply(engine, *spec, *batch) : failure;
+    TableHealth& h = *health;
+    ++h.runs;
+    h.conflated += conflated;
+    h.last_run_ms = took_ms;
+    if (applied.is_ok()) {
+      if (!h.last_error.empty()) {
+        std::fprintf(stderr, "parallax pipeline: table '%s' is refreshed again\n", h.table.c_str());
+      }
+      h.state = "ok";
+      h.rows = static_cast<int64_t>(batch->num_rows);
+      h.last_success_ms = now_epoch_ms();
+      h.last_error.clear();
+    } else {
+      ++h.failures;
+      h.state = "failed";
+      h.last_error = applied.message();
+      std::fprintf(stderr, "parallax pipeline: table '%s' failed, keeping its last good rows: %s\n",
+                   h.table.c_str(), applied.message().c_str());
+    }
+    log_status(status_table, engine, h);
+  });
+}
+
+void Pipeline::watch(Slot& slot, PostToEngine post) {
+  const TableSpec& spec = slot.runner->spec();
+  auto next_period = Clock::now() + spec.refresh.value_or(std::chrono::milliseconds(0));
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    // Every period that came and every change seen since the last run is a trigger; one run
+    // serves them all (the triggers that came during a run are counted here, after it).
+    int64_t triggers = 0;
+    const auto now = Clock::now();
+    if (spec.refresh && now >= next_period) {
+      const int64_t missed = 1 + (now - next_period) / *spec.refresh;
+      triggers += missed;
+      next_period += missed * *spec.refresh;
+    }
+    if (slot.runner->source_changed()) ++triggers;
+    if (triggers > 0) {
+      lock.unlock();
+      run_once(slot, post, triggers - 1);
+      lock.lock();
+      continue;
+    }
+    auto wake = Clock::time_point::max();
+    if (!spec.file.empty()) wake = now + config_.watch_interval;
+    if (spec.refresh) wake = std::min(wake, next_period);
+    wake_.wait_until(lock, wake, [this] { return stopping_; });
+  }
+}
+
+}  // namespace parallax

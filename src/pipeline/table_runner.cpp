@@ -1,0 +1,73 @@
+#include "pipeline/table_runner.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "api/table_data.h"
+
+namespace parallax {
+
+TableRunner::TableRunner(TableSpec spec) : spec_(std::move(spec)) {
+  if (spec_.connector)
+    connector_client_ = std::make_unique<ScriptClient>(spec_.connector->settings);
+  for (const auto& step : spec_.transforms) {
+    transform_clients_.push_back(std::make_unique<ScriptClient>(step.settings));
+  }
+}
+
+std::optional<TableRunner::FileSignature> TableRunner::signature() const {
+  std::error_code error;
+  FileSignature signature;
+  signature.modified = std::filesystem::last_write_time(spec_.file, error);
+  if (error) return std::nullopt;
+  signature.size = std::filesystem::file_size(spec_.file, error);
+  if (error) return std::nullopt;
+  return signature;
+}
+
+bool TableRunner::source_changed() const {
+  return !spec_.file.empty() && signature() != last_read_;
+}
+
+Result<RowBatch> TableRunner::read_file_source() {
+  last_read_ = signature();  // before reading: a write during the read triggers another run
+  std::ifstream file(spec_.file, std::ios::binary);
+  if (!file) return Status::invalid("cannot read source file '{}'", spec_.file);
+  std::ostringstream text;
+  text << file.rdbuf();
+  auto batch = read_table_data(TableData{text.str(), spec_.file_format}, nullptr);
+  if (!batch.is_ok()) return batch.status().with_context("source file '" + spec_.file + "'");
+  return batch;
+}
+
+Result<RowBatch> TableRunner::run_step(const ScriptStepSpec& step, ScriptClient& client,
+                                       const RowBatch* input) {
+  auto result = client.run(step.settings, input);
+  if (!result.is_ok()) return result.status();
+  for (const auto& record : result->logs) {
+    std::fprintf(stderr, "parallax pipeline: table '%s': [%s] %s\n", spec_.name.c_str(),
+                 record.level.c_str(), record.message.c_str());
+  }
+  return std::move(result->rows);
+}
+
+Result<RowBatch> TableRunner::produce() {
+  RowBatch batch;
+  if (connector_client_) {
+    auto rows = run_step(*spec_.connector, *connector_client_, nullptr);
+    if (!rows.is_ok()) return rows.status().with_context("connector");
+    batch = std::move(rows).value();
+  } else {
+    PX_ASSIGN_OR_RETURN(batch, read_file_source());
+  }
+  for (size_t i = 0; i < spec_.transforms.size(); ++i) {
+    auto rows = run_step(spec_.transforms[i], *transform_clients_[i], &batch);
+    if (!rows.is_ok()) return rows.status().with_context(fmt::format("transform {}", i + 1));
+    batch = std::move(rows).value();
+  }
+  if (batch.columns.empty()) return Status::invalid("the pipeline produced no columns");
+  return batch;
+}
+
+}  // namespace parallax

@@ -1,0 +1,43 @@
+// One hosted table's work: read its source (a file or a Python connector) and pass the rows
+// through its transforms. Runs on the table's own thread, never on the engine's.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "common/status.h"
+#include "core/row_batch.h"
+#include "pipeline/pipeline_config.h"
+#include "scripting/script_step.h"
+
+namespace parallax {
+
+class TableRunner {
+ public:
+  explicit TableRunner(TableSpec spec);
+
+  const TableSpec& spec() const { return spec_; }
+  // A file source whose size or modification time differs from when it was last read.
+  bool source_changed() const;
+  Result<RowBatch> produce();
+
+ private:
+  struct FileSignature {
+    std::filesystem::file_time_type modified;
+    uintmax_t size = 0;
+    bool operator==(const FileSignature&) const = default;
+  };
+  std::optional<FileSignature> signature() const;
+  Result<RowBatch> read_file_source();
+  Result<RowBatch> run_step(const ScriptStepSpec& step, ScriptClient& client,
+                            const RowBatch* input);
+
+  TableSpec spec_;
+  std::optional<FileSignature> last_read_;
+  std::unique_ptr<ScriptClient> connector_client_;
+  std::vector<std::unique_ptr<ScriptClient>> transform_clients_;  // one per transform
+};
+
+}  // namespace parallax

@@ -1,0 +1,174 @@
+// `parallax serve --pipeline`: a live table refreshed from a changing file through a Python
+// transform while a client (the reference's own) watches it, a failing transform that keeps
+// the last good table and shows its error in the status table, runs of a slow connector
+// conflated instead of stacked, and bad pipeline files refused with the key and line.
+//
+// usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
+//        node tests/server/pipeline_test.mjs
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const repo = path.resolve(here, "..", "..");
+const parallax = path.resolve(process.env.PARALLAX ?? path.join(repo, "build", "parallax"));
+const modules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
+const requireFrom = createRequire(path.join(modules, "x.js"));
+const perspective = (await import(requireFrom.resolve("@finos/perspective"))).default;
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "parallax-pipeline-test-"));
+
+// Replaces a file in one step, as a producer should (a reader never sees half a file).
+function writeAtomically(file, text) {
+    fs.writeFileSync(file + ".tmp", text);
+    fs.renameSync(file + ".tmp", file);
+}
+
+async function serve(...args) {
+    const proc = spawn(parallax, ["serve", ...args, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    proc.stderr.on("data", (d) => (stderr += d));
+    const line = await new Promise((resolve, reject) => {
+        let out = "";
+        proc.stdout.on("data", (d) => {
+            out += d;
+            if (out.includes("\n")) resolve(out);
+        });
+        proc.on("exit", (code) => reject(new Error(`parallax serve exited ${code}: ${stderr}`)));
+    });
+    const http = line.match(/http:\/\/[\d.]+:\d+/)[0];
+    return {
+        url: http.replace("http", "ws") + "/websocket",
+        stderr: () => stderr,
+        async stop() {
+            proc.kill("SIGTERM");
+            await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on("exit", resolve)));
+            assert.equal(proc.exitCode, 0, "the server stops cleanly: " + stderr);
+        },
+    };
+}
+
+async function until(condition) {
+    while (!(await condition())) await new Promise((r) => setTimeout(r, 50));
+}
+
+test("a pipeline keeps a watched table live, keeps the last good table on failure, conflates slow runs", async () => {
+    const values = path.join(scratch, "values.csv");
+    writeAtomically(values, "name,value\na,1\nb,2\n");
+    fs.writeFileSync(path.join(scratch, "double.py"), [
+        "bad = [r['name'] for r in rows if r['value'] < 0]",
+        "if bad:",
+        "    log.error(f'negative value for {bad[0]}')",
+        "return [{'name': r['name'], 'doubled': r['value'] * 2} for r in rows]",
+    ].join("\n") + "\n");
+    fs.writeFileSync(path.join(scratch, "pipeline.yaml"), `
+script_host: local
+watch_interval: 50ms
+tables:
+  - name: doubled
+    source: {file: values.csv}
+    transforms:
+      - script_file: double.py
+    index: name
+  - name: slow
+    source:
+      connector:
+        script: |
+          import time
+          started = time.time()
+          await sleep(0.6)
+          return [{'run': 1, 'started': started, 'ended': time.time()}]
+    refresh: 100ms
+`);
+    const server = await serve("--pipeline", path.join(scratch, "pipeline.yaml"));
+    const client = await perspective.websocket(server.url);
+    assert.deepEqual((await client.get_hosted_table_names()).sort(), ["doubled", "pipeline_status", "slow"]);
+
+    // The first run happened before serving.
+    const doubled = await client.open_table("doubled");
+    const view = await doubled.view({ columns: ["name", "doubled"], sort: [["name", "asc"]] });
+    assert.deepEqual(await view.to_columns(), { name: ["a", "b"], doubled: [2, 4] });
+    let updates = 0;
+    await view.on_update(() => updates++);
+    const status = await (await client.open_table("pipeline_status")).view({
+        columns: ["state", "runs", "failures", "conflated", "rows", "last_error", "last_success"],
+        filter: [["table", "==", "doubled"]],
+    });
+    const health = async () => (await status.to_json())[0];
+    assert.equal((await health()).state, "ok");
+
+    // The source changes: the transform reruns and the watching client is told.
+    writeAtomically(values, "name,value\na,5\nb,6\n");
+    await until(() => updates >= 1);
+    await until(async () => JSON.stringify((await view.to_columns()).doubled) === "[10,12]");
+
+    // A failing run keeps the last good table; the error is logged and shown to clients.
+    const runsBefore = (await health()).runs;
+    writeAtomically(values, "name,value\na,7\nb,-1\n");
+    await until(async () => (await health()).state === "failed");
+    const failed = await health();
+    assert.match(failed.last_error, /negative value for b/);
+    assert.equal(failed.failures, 1);
+    assert.ok(failed.runs > runsBefore);
+    assert.deepEqual(await view.to_columns(), { name: ["a", "b"], doubled: [10, 12] });
+    assert.match(server.stderr(), /table 'doubled' failed, keeping its last good rows: .*negative value for b/);
+
+    // Fixed: the table moves on and the error is cleared.
+    writeAtomically(values, "name,value\na,8\nb,9\n");
+    await until(async () => (await health()).state === "ok");
+    assert.deepEqual(await view.to_columns(), { name: ["a", "b"], doubled: [16, 18] });
+    assert.equal((await health()).last_error, null);
+
+    // A connector slower than its period: runs follow one another without overlapping,
+    // and the periods that came during a run are conflated into the next one.
+    const slow = await (await client.open_table("slow")).view({ columns: ["started", "ended"] });
+    const seen = new Map();
+    const record = async () => {
+        const { started, ended } = await slow.to_columns();
+        seen.set(started[0], ended[0]);
+    };
+    await slow.on_update(record);
+    await record();
+    await until(() => seen.size >= 4);
+    const runs = [...seen.entries()].sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < runs.length; i++) {
+        assert.ok(runs[i][0] >= runs[i - 1][1], `run ${i} started before run ${i - 1} ended`);
+    }
+    const slowStatus = await (await client.open_table("pipeline_status")).view({ filter: [["table", "==", "slow"]] });
+    const slowHealth = (await slowStatus.to_json())[0];
+    assert.ok(slowHealth.conflated > 0, JSON.stringify(slowHealth));
+    assert.equal(slowHealth.failures, 0);
+
+    await slowStatus.delete();
+    await slow.delete();
+    await status.delete();
+    await view.delete();
+    await client.terminate();
+    await server.stop();
+});
+
+test("bad pipeline files: a clear error naming the key and line, and no server", () => {
+    fs.writeFileSync(path.join(scratch, "values.csv"), "name,value\na,1\n");
+    const cases = [
+        ["tables:\n  - name: t\n    source: {file: values.csv}\n    refresh: soon\n", /:4: tables\[0\]\.refresh: 'soon' is not a duration/],
+        ["tables:\n  - name: t\n    sorce: {file: values.csv}\n", /:3: tables\[0\]\.sorce: unknown key/],
+        ["tables:\n  - name: t\n    source: {file: nowhere.csv}\n", /:3: tables\[0\]\.source\.file: no such file/],
+        ["tables:\n  - name: t\n    source: {file: values.csv}\n    transforms:\n      - script: 'return rows'\n        timout: 3\n",
+            /:6: tables\[0\]\.transforms\[0\]\.timout: unknown script setting 'timout'/],
+        ["tables:\n  - name: t\n    source: {file: values.csv}\n  - name: t\n    source: {file: values.csv}\n", /:4: tables\[1\]\.name: 't' is already used/],
+        ["tables:\n  - name: t\n    source: {file: values.csv\n", /:\d+: not valid YAML/],
+        ["tables: []\n", /:1: tables: must be a non-empty list/],
+    ];
+    cases.forEach(([yaml, expected], i) => {
+        const file = path.join(scratch, `bad${i}.yaml`);
+        fs.writeFileSync(file, yaml);
+        const run = spawnSync(parallax, ["serve", "--pipeline", file, "--port", "0"], { encoding: "utf8", timeout: 20000 });
+        assert.equal(run.status, 1, `case ${i}: ${run.stdout} ${run.stderr}`);
+        assert.match(run.stderr, expected, `case ${i}`);
+        assert.equal(run.stdout, "", `case ${i}: the server did not start`);
+    });
+});
