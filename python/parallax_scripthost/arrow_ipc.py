@@ -19,6 +19,7 @@ HEADER_SCHEMA, HEADER_DICTIONARY, HEADER_RECORD_BATCH = 1, 2, 3
 TYPE_INT, TYPE_FLOAT, TYPE_UTF8, TYPE_BOOL, TYPE_DATE, TYPE_TIMESTAMP = 2, 3, 5, 6, 8, 10
 TYPE_LARGE_UTF8 = 20
 EPOCH_DAY = numpy.datetime64("1970-01-01", "D")
+EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 
 
 class ArrowError(ValueError):
@@ -141,8 +142,9 @@ def _column(field_type, body, node, buffers):
         offset, _ = next(buffers)
         raw = numpy.frombuffer(body, "<i4" if unit == 0 else "<i8", count=length, offset=offset)
         days = raw.astype("int64") if unit == 0 else raw // 86_400_000
-        values = numpy.empty(length, dtype=object)
-        values[:] = (EPOCH_DAY + days.astype("timedelta64[D]")).astype(object)
+        # Dates repeat: make one date object per distinct day and spread them.
+        distinct, codes = numpy.unique(days, return_inverse=True)
+        values = (EPOCH_DAY + distinct.astype("timedelta64[D]")).astype(object)[codes]
     elif type_id == TYPE_TIMESTAMP:
         unit = ("s", "ms", "us", "ns")[details.scalar(0, flags.Int16Flags)]
         offset, _ = next(buffers)
@@ -259,33 +261,63 @@ def _encode_column(series):
     if kind == "f":
         valid = ~numpy.isnan(values)
         return TYPE_FLOAT, _double_type, valid, [numpy.where(valid, values, 0).astype("<f8").tobytes()]
-    # Objects: by what the non-null cells are.
+    # Objects: by what the non-null cells are (pandas infers that in C, once per column).
     valid = ~pandas.isna(series).to_numpy()
+    kind = pandas.api.types.infer_dtype(values, skipna=True)
     present = values[valid]
-    if len(present) and all(isinstance(v, bool) for v in present):
+    if kind == "boolean":
         cells = numpy.zeros(len(values), dtype=bool)
         cells[valid] = present.astype(bool)
         return TYPE_BOOL, _empty_type, valid, [_bitmap(cells)]
-    if len(present) and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+    if kind == "integer":
         cells = numpy.zeros(len(values), dtype="<i8")
         cells[valid] = present.astype("int64")
         return TYPE_INT, _int64_type, valid, [cells.tobytes()]
-    if len(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                            for v in present):
+    if kind in ("floating", "mixed-integer-float"):
         cells = numpy.zeros(len(values), dtype="<f8")
         cells[valid] = present.astype("float64")
         return TYPE_FLOAT, _double_type, valid, [cells.tobytes()]
-    if len(present) and all(type(v) is datetime.date for v in present):
-        days = numpy.zeros(len(values), dtype="<i4")
-        days[valid] = (present.astype("datetime64[D]") - EPOCH_DAY).astype("int32")
-        return TYPE_DATE, _date_type, valid, [days.tobytes()]
-    if len(present) and all(isinstance(v, datetime.datetime) for v in present):
+    if kind == "date":
+        # Dates repeat: convert each distinct one, then spread them by code.
+        codes, distinct = pandas.factorize(values)
+        days = numpy.fromiter((d.toordinal() for d in distinct), "<i4", len(distinct))
+        days = numpy.append(days - EPOCH_ORDINAL, 0).astype("<i4")  # code -1 (null) -> 0
+        return TYPE_DATE, _date_type, valid, [days[codes].tobytes()]
+    if kind == "datetime":
         return _encode_column(pandas.to_datetime(series, utc=True))
-    encoded = [b"" if not ok else (v if isinstance(v, str) else str(v)).encode()
-               for v, ok in zip(values, valid)]
-    offsets = numpy.zeros(len(encoded) + 1, dtype="<i4")
-    numpy.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return TYPE_UTF8, _empty_type, valid, [offsets.tobytes(), b"".join(encoded)]
+    if kind != "string":  # mixed cells: each as its own text (factorize would merge 1 and True)
+        values = numpy.array([str(v) if ok else None for v, ok in zip(values, valid)], dtype=object)
+    return TYPE_UTF8, _empty_type, valid, _utf8_buffers(values)
+
+
+def _utf8_buffers(values):
+    """[offsets, bytes] of a Utf8 column: each distinct text is encoded once, then the
+    bytes of every row are gathered with numpy."""
+    codes, distinct = pandas.factorize(values)
+    texts = list(distinct)
+    joined = "".join(texts)
+    if joined.isascii():
+        data = joined.encode()
+        sizes = numpy.fromiter(map(len, texts), "int64", len(texts))
+    else:
+        encoded = [text.encode() for text in texts]
+        data = b"".join(encoded)
+        sizes = numpy.fromiter(map(len, encoded), "int64", len(encoded))
+    starts = numpy.zeros(len(sizes) + 1, "int64")
+    numpy.cumsum(sizes, out=starts[1:])
+    sizes = numpy.append(sizes, 0)  # code -1 (null) -> empty
+    row_sizes = sizes[codes]
+    offsets = numpy.zeros(len(codes) + 1, "int64")
+    numpy.cumsum(row_sizes, out=offsets[1:])
+    if offsets[-1] > 2**31 - 1:
+        raise ArrowError("a text column holds more than 2 GiB")
+    if len(distinct) == len(codes) and (codes == numpy.arange(len(codes))).all():
+        return [offsets.astype("<i4").tobytes(), data]  # all distinct: already in row order
+    # Byte i of the output comes from byte (i - row start) + distinct start of its row's text.
+    source = numpy.frombuffer(data, numpy.uint8)
+    shift = numpy.repeat(starts[:-1][numpy.maximum(codes, 0)] - offsets[:-1], row_sizes)
+    gathered = source[numpy.arange(offsets[-1]) + shift]
+    return [offsets.astype("<i4").tobytes(), gathered.tobytes()]
 
 
 def _empty_type(builder):
