@@ -4,11 +4,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/column.h"
+
 namespace parallax {
 
 struct ChangeSet {
+  // Each row once, in the order the change first touched it.
   std::vector<uint32_t> added_rows;    // rows that did not exist before
   std::vector<uint32_t> updated_rows;  // rows that existed and had cells overwritten
+  // The updated rows' cells before the change: one column per table column, cell i holding
+  // row updated_rows[i] (views retract what those rows contributed).
+  std::vector<Column> previous;
   size_t removed_rows = 0;
   bool cleared = false;  // every row was dropped (clear, replace)
 

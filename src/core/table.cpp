@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <numeric>
+#include <utility>
+
+#include <absl/container/flat_hash_set.h>
 
 namespace parallax {
 
@@ -142,6 +145,20 @@ Result<ChangeSet> Table::apply(const RowBatch& batch, bool initial_load) {
     }
   }
 
+  // Each touched row once, first touch first; existing rows' cells saved before overwriting.
+  absl::flat_hash_set<uint32_t> seen;
+  seen.reserve(targets.size());
+  for (const uint32_t target : targets) {
+    if (!seen.insert(target).second) continue;
+    (target >= rows_before ? changes.added_rows : changes.updated_rows).push_back(target);
+  }
+  for (const Column& column : columns_) {
+    Column& saved = changes.previous.emplace_back(column.type());
+    saved.resize(changes.updated_rows.size());
+    for (size_t i = 0; i < changes.updated_rows.size(); ++i)
+      saved.set_from(i, column, changes.updated_rows[i]);
+  }
+
   for (size_t position = 0; position < columns_.size(); ++position) {
     Column& column = columns_[position];
     const BatchColumn* source = batch.find(schema_.field(position).name);
@@ -181,10 +198,6 @@ Result<ChangeSet> Table::apply(const RowBatch& batch, bool initial_load) {
     });
   }
 
-  for (size_t row = 0; row < batch.num_rows; ++row) {
-    (targets[row] >= rows_before ? changes.added_rows : changes.updated_rows)
-        .push_back(targets[row]);
-  }
   ++version_;
   return changes;
 }
@@ -318,6 +331,27 @@ bool Table::is_natural_order(const std::vector<uint32_t>& rows) const {
       }
     }
     return true;
+  });
+}
+
+bool Table::natural_less(uint32_t a, uint32_t b) const {
+  if (!index_position_) {
+    // Oldest first: with a limit, once full, the next row to be overwritten is the oldest.
+    const bool wrapped = options_.limit && num_rows_ == *options_.limit;
+    auto age = [&](uint32_t row) {
+      return wrapped ? (row + num_rows_ - next_overwrite_) % num_rows_ : row;
+    };
+    return age(a) < age(b);
+  }
+  const Column& keys = columns_[*index_position_];
+  if (keys.is_null(a) || keys.is_null(b)) return keys.is_null(a) && !keys.is_null(b);
+  return visit_type(keys.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (std::is_same_v<Storage, uint32_t>) {
+      return keys.string_at(a) < keys.string_at(b);
+    } else {
+      return keys.value<Storage>(a) < keys.value<Storage>(b);
+    }
   });
 }
 

@@ -55,6 +55,8 @@ class Table {
   // Whether `rows` is still what rows_in_natural_order answers (one pass, no sort): upserts
   // of existing keys leave the order alone, so views can keep theirs.
   bool is_natural_order(const std::vector<uint32_t>& rows) const;
+  // Whether row `a` comes before row `b` in natural order.
+  bool natural_less(uint32_t a, uint32_t b) const;
   // The primary key of `row`. Without an index, rows are keyed by an implicit id: the count
   // of rows appended before it since the table was made (never reset, as the reference).
   Scalar key_of(uint32_t row) const;

@@ -56,38 +56,6 @@ struct Cells {
   }
 };
 
-// A numeric cell of the weight / "by" column, whichever numeric type it has.
-double number_at(const Column& column, uint32_t row) {
-  switch (column.type()) {
-    case DataType::kFloat:
-      return column.value<double>(row);
-    case DataType::kInteger:
-    case DataType::kDate:
-      return column.value<int32_t>(row);
-    case DataType::kDatetime:
-      return static_cast<double>(column.value<int64_t>(row));
-    case DataType::kBoolean:
-      return column.value<uint8_t>(row);
-    case DataType::kString:
-      break;
-  }
-  return 0;
-}
-
-void write_number(Column& out, uint32_t position, double value) {
-  if (std::isnan(value)) {
-    out.set_null(position);
-  } else if (out.type() == DataType::kFloat) {
-    out.set<double>(position, value);
-  } else if (out.type() == DataType::kInteger) {
-    out.set<int32_t>(position, static_cast<int32_t>(static_cast<int64_t>(value)));
-  } else if (out.type() == DataType::kDate) {
-    out.set<int32_t>(position, static_cast<int32_t>(value));
-  } else if (out.type() == DataType::kDatetime) {
-    out.set<int64_t>(position, static_cast<int64_t>(value));
-  }
-}
-
 void write_zero(Column& out, uint32_t position) {
   switch (out.type()) {
     case DataType::kBoolean:
@@ -165,7 +133,7 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
       double weighted = 0, weights = 0;
       for (const uint32_t row : rows) {
         if (cells.null(row) || argument->is_null(row)) continue;
-        const double weight = number_at(*argument, row);
+        const double weight = numeric_cell(*argument, row);
         weighted += cells.number(row) * weight;
         weights += weight;
       }
@@ -298,9 +266,9 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
         const bool best_null = argument->is_null(best), row_null = argument->is_null(row);
         if (kind == K::kMinBy) {
           if (best_null) continue;
-          if (row_null || number_at(*argument, row) < number_at(*argument, best)) best = row;
+          if (row_null || numeric_cell(*argument, row) < numeric_cell(*argument, best)) best = row;
         } else if (!row_null &&
-                   (best_null || number_at(*argument, row) > number_at(*argument, best))) {
+                   (best_null || numeric_cell(*argument, row) > numeric_cell(*argument, best))) {
           best = row;
         }
       }
@@ -310,6 +278,37 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
 }
 
 }  // namespace
+
+double numeric_cell(const Column& column, uint32_t row) {
+  switch (column.type()) {
+    case DataType::kFloat:
+      return column.value<double>(row);
+    case DataType::kInteger:
+    case DataType::kDate:
+      return column.value<int32_t>(row);
+    case DataType::kDatetime:
+      return static_cast<double>(column.value<int64_t>(row));
+    case DataType::kBoolean:
+      return column.value<uint8_t>(row);
+    case DataType::kString:
+      break;
+  }
+  return 0;
+}
+
+void write_number(Column& out, uint32_t position, double value) {
+  if (std::isnan(value)) {
+    out.set_null(position);
+  } else if (out.type() == DataType::kFloat) {
+    out.set<double>(position, value);
+  } else if (out.type() == DataType::kInteger) {
+    out.set<int32_t>(position, static_cast<int32_t>(static_cast<int64_t>(value)));
+  } else if (out.type() == DataType::kDate) {
+    out.set<int32_t>(position, static_cast<int32_t>(value));
+  } else if (out.type() == DataType::kDatetime) {
+    out.set<int64_t>(position, static_cast<int64_t>(value));
+  }
+}
 
 void aggregate_rows(AggregateKind kind, const Column& input, const Column* argument,
                     std::span<const uint32_t> rows, Column& out, uint32_t position) {

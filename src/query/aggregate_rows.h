@@ -16,5 +16,9 @@ namespace parallax {
 // the plain sum; the view divides them once every group's sum is known.
 void aggregate_rows(AggregateKind kind, const Column& input, const Column* argument,
                     std::span<const uint32_t> rows, Column& out, uint32_t position);
+// A numeric cell (a weight, or a value being summed), whichever numeric type it has.
+double numeric_cell(const Column& column, uint32_t row);
+// Writes `value` as `out`'s type (an integer truncated); NaN writes null.
+void write_number(Column& out, uint32_t position, double value);
 
 }  // namespace parallax

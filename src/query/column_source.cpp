@@ -40,25 +40,37 @@ void ColumnSource::refresh() const {
   version_ = table_->version();
 }
 
-void ColumnSource::apply(const ChangeSet& changes) {
-  if (expressions_.empty()) return;
+bool ColumnSource::apply(const ChangeSet& changes) {
+  previous_.clear();
+  if (expressions_.empty()) return true;
   // Incremental only when the columns matched the table just before this change, and the
   // change kept every other row where it was (updates and appends do; removals move rows).
   const bool follows = version_ && *version_ + 1 == table_->version();
   if (!follows || changes.cleared || changes.removed_rows > 0) {
     version_.reset();
     refresh();
-    return;
+    return false;
+  }
+  for (const Column& column : columns_) {
+    Column& saved = previous_.emplace_back(column.type());
+    saved.resize(changes.updated_rows.size());
+    for (size_t i = 0; i < changes.updated_rows.size(); ++i)
+      saved.set_from(i, column, changes.updated_rows[i]);
   }
   std::vector<uint32_t> rows = changes.added_rows;
   rows.insert(rows.end(), changes.updated_rows.begin(), changes.updated_rows.end());
   std::sort(rows.begin(), rows.end());
-  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   for (size_t i = 0; i < expressions_.size(); ++i) {
     columns_[i].resize(table_->num_rows());
     if (!rows.empty()) expressions_[i].compute(*table_, &rows, columns_[i]);
   }
   version_ = table_->version();
+  return true;
+}
+
+const Column& ColumnSource::previous(size_t id, const ChangeSet& changes) const {
+  const size_t table_columns = table_->schema().size();
+  return id < table_columns ? changes.previous[id] : previous_[id - table_columns];
 }
 
 }  // namespace parallax

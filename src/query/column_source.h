@@ -43,7 +43,11 @@ class ColumnSource {
   std::vector<Field> expression_fields() const;
 
   // Follows one table change (call it after every change, with what the change reported).
-  void apply(const ChangeSet& changes);
+  // Answers whether it followed incrementally, which makes previous() valid for that change.
+  bool apply(const ChangeSet& changes);
+  // The cells column `id` held, before the last applied change, in the rows it updated
+  // (cell i for changes.updated_rows[i]).
+  const Column& previous(size_t id, const ChangeSet& changes) const;
   // Brings every expression column up to date with the table.
   void refresh() const;
 
@@ -54,6 +58,7 @@ class ColumnSource {
   Schema schema_;
   std::vector<Expression> expressions_;
   mutable std::vector<Column> columns_;      // one per expression
+  std::vector<Column> previous_;             // one per expression: see previous()
   mutable std::optional<uint64_t> version_;  // table version the columns reflect
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include "core/temporal.h"
 #include "core/value_parsing.h"
@@ -146,13 +147,14 @@ bool matches_number(const CompiledFilterTerm& term, double cell) {
   return compare(term.op, cell, term.numbers[0]);
 }
 
-// Evaluates one term into `out` (one byte per table row).
+// Evaluates one term into `out`: out[i] for table row rows[i], or for row i without `rows`.
 void evaluate_term(const CompiledFilterTerm& term, const Column& column,
-                   std::vector<uint8_t>& out) {
-  const size_t rows = column.size();
+                   const std::span<const uint32_t>* rows, std::vector<uint8_t>& out) {
+  const size_t count = out.size();
+  auto row_at = [&](size_t i) -> uint32_t { return rows ? (*rows)[i] : static_cast<uint32_t>(i); };
   if (term.op == FilterOp::kIsNull || term.op == FilterOp::kIsNotNull) {
     const bool want_null = term.op == FilterOp::kIsNull;
-    for (size_t row = 0; row < rows; ++row) out[row] = column.is_null(row) == want_null;
+    for (size_t i = 0; i < count; ++i) out[i] = column.is_null(row_at(i)) == want_null;
     return;
   }
   if (is_text_op(term.op) && column.type() != DataType::kString) {
@@ -165,26 +167,36 @@ void evaluate_term(const CompiledFilterTerm& term, const Column& column,
     using Storage = typename decltype(tag)::Storage;
     const auto& values = column.values<Storage>();
     if constexpr (std::is_same_v<Storage, uint32_t>) {
-      // Decide once per distinct string, then look codes up.
       const StringDictionary& dictionary = column.dictionary();
+      if (rows) {
+        // A few rows: match their texts directly rather than the whole dictionary.
+        for (size_t i = 0; i < count; ++i) {
+          const uint32_t row = row_at(i);
+          out[i] = column.is_valid(row) ? matches_text(term, dictionary.at(values[row]))
+                                        : null_cells_match;
+        }
+        return;
+      }
+      // Decide once per distinct string, then look codes up.
       std::vector<uint8_t> code_matches(dictionary.size());
       for (uint32_t code = 0; code < dictionary.size(); ++code) {
         code_matches[code] = matches_text(term, dictionary.at(code));
       }
-      for (size_t row = 0; row < rows; ++row) {
+      for (size_t row = 0; row < count; ++row) {
         out[row] = column.is_valid(row) ? code_matches[values[row]] : null_cells_match;
       }
     } else {
       const bool is_date = tag.kType == DataType::kDate;
-      for (size_t row = 0; row < rows; ++row) {
+      for (size_t i = 0; i < count; ++i) {
+        const uint32_t row = row_at(i);
         if (!column.is_valid(row)) {
-          out[row] = null_cells_match;
+          out[i] = null_cells_match;
           continue;
         }
         const double cell =
             is_date ? static_cast<double>(date_to_millis(static_cast<int32_t>(values[row])))
                     : static_cast<double>(values[row]);
-        out[row] = matches_number(term, cell);
+        out[i] = matches_number(term, cell);
       }
     }
   });
@@ -237,14 +249,24 @@ Result<RowFilter> RowFilter::compile(const Schema& schema, const std::vector<Fil
 }
 
 std::vector<uint8_t> RowFilter::evaluate(const ColumnSource& source) const {
-  const size_t rows = source.num_rows();
+  return evaluate(source, nullptr, source.num_rows());
+}
+
+std::vector<uint8_t> RowFilter::evaluate_rows(const ColumnSource& source,
+                                              std::span<const uint32_t> rows) const {
+  return evaluate(source, &rows, rows.size());
+}
+
+std::vector<uint8_t> RowFilter::evaluate(const ColumnSource& source,
+                                         const std::span<const uint32_t>* rows,
+                                         size_t count) const {
   const bool all = combinator_ == FilterCombinator::kAnd;
-  std::vector<uint8_t> result(rows, all ? 1 : 0);
-  std::vector<uint8_t> term_result(rows);
+  std::vector<uint8_t> result(count, all ? 1 : 0);
+  std::vector<uint8_t> term_result(count);
   for (const auto& term : terms_) {
-    evaluate_term(term, source.column(term.column), term_result);
-    for (size_t row = 0; row < rows; ++row) {
-      result[row] = all ? (result[row] & term_result[row]) : (result[row] | term_result[row]);
+    evaluate_term(term, source.column(term.column), rows, term_result);
+    for (size_t i = 0; i < count; ++i) {
+      result[i] = all ? (result[i] & term_result[i]) : (result[i] | term_result[i]);
     }
   }
   return result;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,14 @@ class RowFilter {
   const std::vector<CompiledFilterTerm>& terms() const { return terms_; }
   // One byte per table row: 1 when the row passes. Column ids are the source's.
   std::vector<uint8_t> evaluate(const ColumnSource& source) const;
+  // One byte per listed row, in the list's order.
+  std::vector<uint8_t> evaluate_rows(const ColumnSource& source,
+                                     std::span<const uint32_t> rows) const;
 
  private:
+  std::vector<uint8_t> evaluate(const ColumnSource& source, const std::span<const uint32_t>* rows,
+                                size_t count) const;
+
   std::vector<CompiledFilterTerm> terms_;
   FilterCombinator combinator_ = FilterCombinator::kAnd;
 };

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <tuple>
 
 #include <absl/container/flat_hash_map.h>
 
 #include "core/temporal.h"
 #include "query/aggregate_rows.h"
+#include "query/group_key.h"
 
 namespace parallax {
 
@@ -31,29 +33,6 @@ bool is_abs(SortDirection direction) {
   return direction == SortDirection::kAscendingAbs || direction == SortDirection::kDescendingAbs ||
          direction == SortDirection::kColumnAscendingAbs ||
          direction == SortDirection::kColumnDescendingAbs;
-}
-
-// The hashable identity of a cell: whether it is valid, and its bits (strings by dictionary
-// code, floats by bit pattern, other types by value).
-int64_t cell_bits(const Column& column, uint32_t row) {
-  return visit_type(column.type(), [&](auto tag) -> int64_t {
-    using Storage = typename decltype(tag)::Storage;
-    const Storage value = column.value<Storage>(row);
-    if constexpr (std::is_same_v<Storage, double>) {
-      int64_t bits;
-      std::memcpy(&bits, &value, sizeof bits);
-      return bits;
-    } else {
-      return static_cast<int64_t>(value);
-    }
-  });
-}
-
-void append_key(std::string& path, const Column& column, uint32_t row) {
-  const bool valid = column.is_valid(row);
-  const int64_t bits = valid ? cell_bits(column, row) : 0;
-  path += valid ? '1' : '0';
-  path.append(reinterpret_cast<const char*>(&bits), sizeof bits);
 }
 
 // Orders two cells of one column: null first, strings by text, numbers by value (by
@@ -196,12 +175,20 @@ void GroupedView::refresh() const {
   build_combos(rows);
   aggregate_nodes();
   order_children();
-  carry_any_up();
+  order_combos();
+  std::vector<uint32_t> all(nodes_.size());
+  std::iota(all.begin(), all.end(), 0);
+  carry_any_up(all);
   layout_rows();
   version_ = table_->version();
 }
 
-void GroupedView::carry_any_up() const {
+void GroupedView::table_changed(const ChangeSet& changes) {
+  const bool source_followed = source_->apply(changes);
+  if (!source_followed || !follow(changes)) version_.reset();
+}
+
+void GroupedView::carry_any_up(const std::vector<uint32_t>& nodes) const {
   // The reference computes "any" of a group from its children: the first child, in display
   // order, that has a value. Children come after their parents in nodes_, so walking
   // backwards settles every child before its parent.
@@ -216,10 +203,10 @@ void GroupedView::carry_any_up() const {
           return input.is_valid(row) && (split_by_.empty() || combo_of_row_[row] == combo);
         });
       };
-      for (size_t node = nodes_.size(); node-- > 0;) {
-        for (const uint32_t child : nodes_[node].children) {
+      for (auto node = nodes.rbegin(); node != nodes.rend(); ++node) {
+        for (const uint32_t child : nodes_[*node].children) {
           if (column.is_null(child) || !has_value(child)) continue;
-          column.set_from(node, column, child);
+          column.set_from(*node, column, child);
           break;
         }
       }
@@ -230,9 +217,8 @@ void GroupedView::carry_any_up() const {
 void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
   nodes_.assign(1, Node{});
   nodes_[0].rows = rows;
-  // (parent, key valid, key bits) -> child node.
-  using ChildKey = std::tuple<uint32_t, bool, int64_t>;
-  absl::flat_hash_map<ChildKey, uint32_t> children;
+  child_index_.clear();
+  leaf_of_row_.assign(table_->num_rows(), kNoNode);
   // Without group_by (split_by only), every row is its own group under a hidden total.
   const size_t depth = group_by_.empty() ? 1 : group_by_.size();
   for (const uint32_t row : rows) {
@@ -242,24 +228,26 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
       if (!group_by_.empty()) {
         const Column& column = source_->column(group_by_[level]);
         const bool valid = column.is_valid(row);
-        key = {node, valid, valid ? cell_bits(column, row) : 0};
+        key = {node, valid, valid ? group_key_bits(column, row) : 0};
       }
-      auto [found, inserted] = children.try_emplace(key, static_cast<uint32_t>(nodes_.size()));
+      auto [found, inserted] = child_index_.try_emplace(key, static_cast<uint32_t>(nodes_.size()));
       if (inserted) {
         Node child;
         child.parent = node;
         child.depth = static_cast<uint32_t>(level + 1);
         child.key_row = row;
         child.path = nodes_[node].path;
-        if (!group_by_.empty()) append_key(child.path, source_->column(group_by_[level]), row);
+        if (!group_by_.empty())
+          append_group_key(child.path, source_->column(group_by_[level]), row);
         nodes_[node].children.push_back(found->second);
         nodes_.push_back(std::move(child));
       }
       node = found->second;
       nodes_[node].rows.push_back(row);
     }
+    leaf_of_row_[row] = node;
   }
-  // Each level's key, per node, for the row paths.
+  // Each level's key, per node, for the row paths and the ordering of groups.
   levels_.clear();
   for (size_t level = 0; level < group_by_.size(); ++level) {
     const Column& source = source_->column(group_by_[level]);
@@ -275,25 +263,30 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
   }
 }
 
+std::string GroupedView::combo_key(uint32_t row) const {
+  std::string key;
+  for (const size_t position : split_by_) append_group_key(key, source_->column(position), row);
+  return key;
+}
+
 void GroupedView::build_combos(const std::vector<uint32_t>& rows) const {
   combo_rows_.clear();
+  combo_index_.clear();
   combo_of_row_.assign(table_->num_rows(), 0);
   if (split_by_.empty()) {
     combo_rows_.push_back(0);
+    combo_sizes_.assign(1, rows.size());
     return;
   }
-  absl::flat_hash_map<std::string, uint32_t> combos;
-  std::string key;
   for (const uint32_t row : rows) {
-    key.clear();
-    for (const size_t position : split_by_) append_key(key, source_->column(position), row);
-    auto [found, inserted] = combos.try_emplace(key, static_cast<uint32_t>(combo_rows_.size()));
+    auto [found, inserted] =
+        combo_index_.try_emplace(combo_key(row), static_cast<uint32_t>(combo_rows_.size()));
     if (inserted) combo_rows_.push_back(row);
     combo_of_row_[row] = found->second;
   }
   // Combinations in order of their values, level by level, null first.
   std::vector<uint32_t> order(combo_rows_.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     for (const size_t position : split_by_) {
       const Column& column = source_->column(position);
@@ -307,7 +300,51 @@ void GroupedView::build_combos(const std::vector<uint32_t>& rows) const {
   std::vector<uint32_t> sorted_rows(order.size());
   for (uint32_t i = 0; i < order.size(); ++i) sorted_rows[i] = combo_rows_[order[i]];
   combo_rows_ = std::move(sorted_rows);
-  for (const uint32_t row : rows) combo_of_row_[row] = rank[combo_of_row_[row]];
+  for (auto& [key, combo] : combo_index_) combo = rank[combo];
+  combo_sizes_.assign(combo_rows_.size(), 0);
+  for (const uint32_t row : rows) {
+    combo_of_row_[row] = rank[combo_of_row_[row]];
+    ++combo_sizes_[combo_of_row_[row]];
+  }
+}
+
+GroupedView::Measure GroupedView::measure(size_t index, uint32_t combo) const {
+  if (index < values_.size()) {
+    return {values_[index], cells_[combo][index], totals_[combo][index],
+            split_by_.empty() ? std::nullopt : std::optional<uint32_t>(combo)};
+  }
+  const size_t key = index - values_.size();
+  return {row_sort_[key].first, sort_cells_[key], sort_totals_[key], std::nullopt};
+}
+
+void GroupedView::fill(const Measure& measure, std::span<const uint32_t> rows,
+                       uint32_t node) const {
+  const Aggregate& aggregate = measure.value.aggregate;
+  const Column& input = source_->column(measure.value.position);
+  const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
+  if (!is_retractable(aggregate.kind)) {
+    return aggregate_rows(aggregate.kind, input, argument, rows, measure.cells, node);
+  }
+  RunningTotals& totals = measure.totals[node];
+  totals = RunningTotals{};
+  for (const uint32_t row : rows) totals.add(aggregate.kind, input, argument, row, 1);
+  totals.write(aggregate.kind, measure.cells, node, false);
+}
+
+void GroupedView::recompute(const Measure& measure, uint32_t node,
+                            std::vector<uint32_t>& scratch) const {
+  const std::vector<uint32_t>& rows = nodes_[node].rows;
+  if (!measure.combo) return fill(measure, rows, node);
+  scratch.clear();
+  for (const uint32_t row : rows) {
+    if (combo_of_row_[row] == *measure.combo) scratch.push_back(row);
+  }
+  // A group without rows in a combination is not aggregated there.
+  if (scratch.empty()) {
+    if (is_retractable(measure.value.aggregate.kind)) measure.totals[node] = RunningTotals{};
+    return measure.cells.set_null(node);
+  }
+  fill(measure, scratch, node);
 }
 
 void GroupedView::aggregate_nodes() const {
@@ -317,27 +354,36 @@ void GroupedView::aggregate_nodes() const {
     column.resize(num_nodes);
     return column;
   };
+  auto new_totals = [&](const ValueColumn& value) {
+    return std::vector<RunningTotals>(is_retractable(value.aggregate.kind) ? num_nodes : 0);
+  };
   cells_.clear();
+  totals_.clear();
   for (size_t combo = 0; combo < combo_rows_.size(); ++combo) {
     std::vector<Column> columns;
-    for (const auto& value : values_) columns.push_back(new_column(value.result_type));
+    std::vector<std::vector<RunningTotals>> totals;
+    for (const auto& value : values_) {
+      columns.push_back(new_column(value.result_type));
+      totals.push_back(new_totals(value));
+    }
     cells_.push_back(std::move(columns));
+    totals_.push_back(std::move(totals));
   }
-  auto aggregate = [&](const ValueColumn& value, std::span<const uint32_t> rows, Column& out,
-                       uint32_t node) {
-    const Column* argument =
-        value.aggregate.argument ? &source_->column(*value.aggregate.argument) : nullptr;
-    aggregate_rows(value.aggregate.kind, source_->column(value.position), argument, rows, out,
-                   node);
-  };
+  sort_cells_.clear();
+  sort_totals_.clear();
+  for (const auto& [value, direction] : row_sort_) {
+    sort_cells_.push_back(new_column(value.result_type));
+    sort_totals_.push_back(new_totals(value));
+  }
   // The totals row of an empty table has no values at all (a filter that keeps no row
   // still aggregates, to 0 for a sum).
   if (table_->num_rows() == 0) return;
   std::vector<uint32_t> by_combo;
   for (uint32_t node = 0; node < num_nodes; ++node) {
     const std::vector<uint32_t>& rows = nodes_[node].rows;
+    for (size_t k = 0; k < row_sort_.size(); ++k) fill(measure(values_.size() + k, 0), rows, node);
     if (split_by_.empty()) {
-      for (size_t v = 0; v < values_.size(); ++v) aggregate(values_[v], rows, cells_[0][v], node);
+      for (size_t v = 0; v < values_.size(); ++v) fill(measure(v, 0), rows, node);
       continue;
     }
     // The node's rows by split combination (stable, so each run keeps primary-key order).
@@ -349,78 +395,107 @@ void GroupedView::aggregate_nodes() const {
       size_t end = start;
       while (end < by_combo.size() && combo_of_row_[by_combo[end]] == combo) ++end;
       const std::span<const uint32_t> run(by_combo.data() + start, end - start);
-      for (size_t v = 0; v < values_.size(); ++v)
-        aggregate(values_[v], run, cells_[combo][v], node);
+      for (size_t v = 0; v < values_.size(); ++v) fill(measure(v, combo), run, node);
       start = end;
     }
   }
-  // Percentages: each sum over its parent's (or the total's) sum, in the same combination.
+  finish_percentages();
+}
+
+void GroupedView::finish_percentages() const {
+  // Each sum over its parent's (or the total's) sum, in the same combination.
+  if (table_->num_rows() == 0) return;
   for (size_t v = 0; v < values_.size(); ++v) {
     const AggregateKind kind = values_[v].aggregate.kind;
     if (kind != AggregateKind::kPctSumParent && kind != AggregateKind::kPctSumTotal) continue;
-    for (auto& columns : cells_) {
-      const Column sums = columns[v];
-      Column& out = columns[v];
-      for (uint32_t node = 0; node < num_nodes; ++node) {
-        if (sums.is_null(node)) continue;
+    for (size_t combo = 0; combo < cells_.size(); ++combo) {
+      const std::vector<RunningTotals>& sums = totals_[combo][v];
+      Column& out = cells_[combo][v];
+      // A group without rows in this combination was not aggregated.
+      auto aggregated = [&](uint32_t node) { return split_by_.empty() || sums[node].rows > 0; };
+      for (uint32_t node = 0; node < nodes_.size(); ++node) {
+        if (!aggregated(node)) continue;
         const uint32_t base =
             kind == AggregateKind::kPctSumParent && node != 0 ? nodes_[node].parent : 0;
-        const double denominator = sums.is_null(base) ? 0 : sums.value<double>(base);
-        out.set<double>(node, 100.0 * sums.value<double>(node) / denominator);
-        if (std::isnan(out.value<double>(node))) out.set_null(node);
+        const double denominator = aggregated(base) ? sums[base].sum : 0;
+        write_number(out, node, 100.0 * sums[node].sum / denominator);
       }
     }
-  }
-  sort_cells_.clear();
-  for (const auto& [value, direction] : row_sort_) {
-    Column column = new_column(value.result_type);
-    for (uint32_t node = 0; node < num_nodes; ++node)
-      aggregate(value, nodes_[node].rows, column, node);
-    sort_cells_.push_back(std::move(column));
   }
 }
 
 void GroupedView::order_children() const {
-  for (auto& node : nodes_) {
-    auto& children = node.children;
-    if (children.empty()) continue;
-    const size_t level = nodes_[children[0]].depth - 1;
-    if (!group_by_.empty()) {
-      const Column& column = source_->column(group_by_[level]);
-      std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
-        return compare_cells(column, nodes_[a].key_row, column, nodes_[b].key_row) < 0;
-      });
-    }
-    if (row_sort_.empty()) continue;
-    std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
-      for (size_t k = 0; k < row_sort_.size(); ++k) {
-        const SortDirection direction = row_sort_[k].second;
-        const Column& column = sort_cells_[k];
-        int order = compare_cells(column, a, column, b, is_abs(direction));
-        if (is_descending(direction)) order = -order;
-        if (order != 0) return order < 0;
-      }
-      return false;
-    });
+  for (uint32_t node = 0; node < nodes_.size(); ++node) order_children_of(node, false, 0);
+}
+
+void GroupedView::order_children_of(uint32_t node, bool following, size_t new_children) const {
+  auto& children = nodes_[node].children;
+  if (children.empty()) return;
+  const size_t level = nodes_[children[0]].depth - 1;
+  auto by_key = [&](uint32_t a, uint32_t b) {
+    if (group_by_.empty()) return table_->natural_less(nodes_[a].rows[0], nodes_[b].rows[0]);
+    return compare_cells(levels_[level], a, levels_[level], b) < 0;
+  };
+  if (!group_by_.empty() || (following && !row_sort_.empty())) {
+    // Groups in key order (split-only rows in natural order), which also orders ties of the
+    // sort below.
+    std::stable_sort(children.begin(), children.end(), by_key);
+  } else if (new_children > 0) {
+    // Split-only rows are in natural order already, but for rows a change added.
+    const auto first_new = children.end() - static_cast<std::ptrdiff_t>(new_children);
+    std::sort(first_new, children.end(), by_key);
+    std::inplace_merge(children.begin(), first_new, children.end(), by_key);
   }
+  if (row_sort_.empty()) return;
+  std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
+    for (size_t k = 0; k < row_sort_.size(); ++k) {
+      const SortDirection direction = row_sort_[k].second;
+      const Column& column = sort_cells_[k];
+      int order = compare_cells(column, a, column, b, is_abs(direction));
+      if (is_descending(direction)) order = -order;
+      if (order != 0) return order < 0;
+    }
+    return false;
+  });
+}
+
+void GroupedView::order_combos() const {
+  combo_paths_.clear();
   // "col asc/desc": split combinations ordered by the total row's value of that column.
   if (column_sort_) {
     const auto [v, direction] = *column_sort_;
-    std::vector<size_t> order(cells_.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::vector<uint32_t> order(cells_.size());
+    std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       int result = compare_cells(cells_[a][v], 0, cells_[b][v], 0, is_abs(direction));
       if (is_descending(direction)) result = -result;
       return result < 0;
     });
-    std::vector<std::vector<Column>> cells;
-    std::vector<uint32_t> rows;
-    for (const size_t i : order) {
-      cells.push_back(std::move(cells_[i]));
-      rows.push_back(combo_rows_[i]);
+    std::vector<uint32_t> rank(order.size());
+    for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+    auto permute = [&](auto& items) {
+      std::remove_reference_t<decltype(items)> sorted;
+      for (const uint32_t i : order) sorted.push_back(std::move(items[i]));
+      items = std::move(sorted);
+    };
+    permute(cells_);
+    permute(totals_);
+    permute(combo_rows_);
+    permute(combo_sizes_);
+    for (auto& [key, combo] : combo_index_) combo = rank[combo];
+    // (Rows in no combination hold 0, which means nothing; with no combination at all,
+    // there is nothing to renumber.)
+    if (!rank.empty()) {
+      for (uint32_t& combo : combo_of_row_) combo = rank[combo];
     }
-    cells_ = std::move(cells);
-    combo_rows_ = std::move(rows);
+  }
+  for (const uint32_t row : combo_rows_) {
+    std::string path;
+    for (const size_t position : split_by_) {
+      path += path_text(source_->column(position), row);
+      path += '|';
+    }
+    combo_paths_.push_back(std::move(path));
   }
 }
 
@@ -473,12 +548,7 @@ std::vector<std::string> GroupedView::column_paths() const {
   std::vector<std::string> paths;
   for (size_t index = 0; index < num_columns(); ++index) {
     const auto [combo, v] = column_at(index);
-    std::string path;
-    for (const size_t position : split_by_) {
-      path += path_text(source_->column(position), combo_rows_[combo]);
-      path += '|';
-    }
-    paths.push_back(path + values_[v].name);
+    paths.push_back(combo_paths_[combo] + values_[v].name);
   }
   return paths;
 }

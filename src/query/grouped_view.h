@@ -1,19 +1,29 @@
 // A view with group_by and/or split_by: a tree of groups (a totals row, then a row per
-// group at each level), each column aggregated per group and per split value. Aggregates
-// are computed from each group's rows, so every reference aggregate has one definition
-// (query/aggregate_rows.h).
+// group at each level), each column aggregated per group and per split value.
+//
+// Built from the table's rows on first read; afterwards it follows each change
+// (grouped_view_follow.cpp): changed rows leave their old groups and join their new ones,
+// sums, counts and means retract and add (query/running_totals.h), the other aggregates are
+// recomputed over the rows of just the groups the change touched (query/aggregate_rows.h).
+// Changes it cannot follow that way (removals, clears, new split values, emptied groups)
+// mark it stale, and the next read rebuilds it.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
 #include "query/aggregate.h"
 #include "query/column_source.h"
 #include "query/filter.h"
+#include "query/running_totals.h"
 #include "query/view.h"
 
 namespace parallax {
@@ -33,7 +43,7 @@ class GroupedView final : public View {
   bool is_inverted(const ViewWindow& window) const override;
   Status check_window(const ViewWindow& window) const override;
   std::vector<Field> expression_schema() const override { return source_->expression_fields(); }
-  void table_changed(const ChangeSet& changes) override { source_->apply(changes); }
+  void table_changed(const ChangeSet& changes) override;
 
   Result<int64_t> expand(size_t row) override;
   Result<int64_t> collapse(size_t row) override;
@@ -50,25 +60,58 @@ class GroupedView final : public View {
   struct Node {
     uint32_t parent = 0;
     uint32_t depth = 0;    // 0 for the totals row
-    uint32_t key_row = 0;  // a table row holding this group's key values
+    uint32_t key_row = 0;  // a table row holding this group's key values (while building)
     std::string path;      // the encoded key path, which names the node across rebuilds
     std::vector<uint32_t> children;
     std::vector<uint32_t> rows;  // table rows, in primary-key order
   };
+  static constexpr uint32_t kNoNode = UINT32_MAX;
+  // (parent, key valid, key bits) -> child node.
+  using ChildKey = std::tuple<uint32_t, bool, int64_t>;
 
   GroupedView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}
   Result<ValueColumn> value_column(const std::string& name) const;
-  // Rebuilds the tree and the aggregates when the table has changed since the last read.
+  // Rebuilds the tree and the aggregates when the view could not follow the last change.
   void refresh() const;
   void build_tree(const std::vector<uint32_t>& rows) const;
   void build_combos(const std::vector<uint32_t>& rows) const;
   void aggregate_nodes() const;
+  // Where one aggregated quantity lives: value column `index` in combination `combo`, or
+  // (index past the value columns) a row sort key, aggregated over every combination.
+  struct Measure {
+    const ValueColumn& value;
+    Column& cells;                       // one per node
+    std::vector<RunningTotals>& totals;  // one per node when retractable
+    std::optional<uint32_t> combo;       // the combination its rows must be in, if any
+  };
+  size_t num_measures() const { return values_.size() + row_sort_.size(); }
+  Measure measure(size_t index, uint32_t combo) const;
+  // Aggregates `rows` (which belong to `node`) into the measure's cell of `node`.
+  void fill(const Measure& measure, std::span<const uint32_t> rows, uint32_t node) const;
+  // As fill, over the node's rows in the measure's combination.
+  void recompute(const Measure& measure, uint32_t node, std::vector<uint32_t>& scratch) const;
+  void finish_percentages() const;
   void order_children() const;
-  void carry_any_up() const;
+  // Orders a node's children: by key (split-only rows: in natural order), then by the row
+  // sort. `following` a change, the last `new_children` children are new.
+  void order_children_of(uint32_t node, bool following, size_t new_children) const;
+  void order_combos() const;
+  void carry_any_up(const std::vector<uint32_t>& nodes) const;
   void layout_rows() const;
   bool is_collapsed(uint32_t node) const { return collapsed_.contains(nodes_[node].path); }
   // The combo and value column shown at visible column `index`.
   std::pair<size_t, size_t> column_at(size_t index) const;
+  // The split combination key of `row`.
+  std::string combo_key(uint32_t row) const;
+  // Incremental maintenance (grouped_view_follow.cpp): answers false when the change must
+  // be followed by a rebuild.
+  bool follow(const ChangeSet& changes) const;
+  // The leaf group `row` belongs in, made (with any missing ancestors) if new; counts the
+  // children added per parent.
+  uint32_t find_or_add_leaf(uint32_t row,
+                            absl::flat_hash_map<uint32_t, size_t>& new_children) const;
+  // Grows every per-node column to the number of nodes.
+  void add_node_columns() const;
 
   const Table* table_;
   std::unique_ptr<ColumnSource> source_;  // table and expression columns, by column id
@@ -81,15 +124,23 @@ class GroupedView final : public View {
   RowFilter filter_;
   absl::flat_hash_set<std::string> collapsed_;  // paths of collapsed groups
 
-  mutable std::optional<uint64_t> version_;
-  mutable std::vector<uint32_t> natural_;  // the table's rows in natural order
-  mutable std::vector<Node> nodes_;
-  mutable std::vector<uint32_t> combo_rows_;    // a table row of each split combination, in order
-  mutable std::vector<uint32_t> combo_of_row_;  // by table row
+  mutable std::optional<uint64_t> version_;  // the table version the view reflects
+  mutable std::vector<uint32_t> natural_;    // the table's rows in natural order
+  mutable std::vector<Node> nodes_;          // parents before children
+  mutable absl::flat_hash_map<ChildKey, uint32_t> child_index_;
+  mutable std::vector<uint32_t> leaf_of_row_;     // by table row; kNoNode when filtered out
+  mutable std::vector<uint32_t> combo_rows_;      // a table row of each split combination, in order
+  mutable std::vector<std::string> combo_paths_;  // each combination's "a|b|" path prefix
+  mutable absl::flat_hash_map<std::string, uint32_t> combo_index_;  // combo key -> combination
+  mutable std::vector<size_t> combo_sizes_;                         // rows per combination
+  mutable std::vector<uint32_t> combo_of_row_;                      // by table row
   mutable std::vector<std::vector<Column>> cells_;  // [combo][value]: one cell per node
-  mutable std::vector<Column> sort_cells_;          // [row sort key]: one per node
-  mutable std::vector<Column> levels_;              // [group level]: key per node
-  mutable std::vector<uint32_t> visible_;           // nodes in display order
+  // [combo][value]: one per node, for retractable aggregates (empty for the others).
+  mutable std::vector<std::vector<std::vector<RunningTotals>>> totals_;
+  mutable std::vector<Column> sort_cells_;                       // [row sort key]: one per node
+  mutable std::vector<std::vector<RunningTotals>> sort_totals_;  // [row sort key]: as totals_
+  mutable std::vector<Column> levels_;                           // [group level]: key per node
+  mutable std::vector<uint32_t> visible_;                        // nodes in display order
 };
 
 }  // namespace parallax

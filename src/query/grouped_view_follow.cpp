@@ -1,0 +1,195 @@
+// How a grouped view follows a table change without rebuilding: each changed row leaves the
+// groups it was in and joins the groups it belongs to now; retractable aggregates retract its
+// old cells and add its new ones, the others are recomputed over just the touched groups.
+#include <algorithm>
+#include <utility>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
+#include "query/group_key.h"
+#include "query/grouped_view.h"
+
+namespace parallax {
+
+uint32_t GroupedView::find_or_add_leaf(uint32_t row,
+                                       absl::flat_hash_map<uint32_t, size_t>& new_children) const {
+  uint32_t node = 0;
+  const size_t depth = group_by_.empty() ? 1 : group_by_.size();
+  for (size_t level = 0; level < depth; ++level) {
+    ChildKey key{node, true, row};
+    if (!group_by_.empty()) {
+      const Column& column = source_->column(group_by_[level]);
+      const bool valid = column.is_valid(row);
+      key = {node, valid, valid ? group_key_bits(column, row) : 0};
+    }
+    auto [found, inserted] = child_index_.try_emplace(key, static_cast<uint32_t>(nodes_.size()));
+    if (inserted) {
+      Node child;
+      child.parent = node;
+      child.depth = static_cast<uint32_t>(level + 1);
+      child.key_row = row;
+      child.path = nodes_[node].path;
+      if (!group_by_.empty()) append_group_key(child.path, source_->column(group_by_[level]), row);
+      nodes_[node].children.push_back(found->second);
+      ++new_children[node];
+      const uint32_t added = static_cast<uint32_t>(nodes_.size());
+      nodes_.push_back(std::move(child));
+      // The new group's row path: its ancestors' keys, then its own.
+      for (size_t key_level = 0; key_level < levels_.size(); ++key_level) {
+        Column& keys = levels_[key_level];
+        keys.resize(nodes_.size());
+        if (key_level < level) {
+          keys.set_from(added, keys, node);
+        } else if (key_level == level) {
+          keys.set_from(added, source_->column(group_by_[level]), row);
+        }
+      }
+    }
+    node = found->second;
+  }
+  return node;
+}
+
+void GroupedView::add_node_columns() const {
+  const size_t size = nodes_.size();
+  for (size_t combo = 0; combo < cells_.size(); ++combo) {
+    for (size_t v = 0; v < values_.size(); ++v) {
+      cells_[combo][v].resize(size);
+      if (!totals_[combo][v].empty()) totals_[combo][v].resize(size);
+    }
+  }
+  for (size_t k = 0; k < row_sort_.size(); ++k) {
+    sort_cells_[k].resize(size);
+    if (!sort_totals_[k].empty()) sort_totals_[k].resize(size);
+  }
+}
+
+bool GroupedView::follow(const ChangeSet& changes) const {
+  // Only a view that reflected the table just before this change can follow it.
+  if (!version_ || *version_ + 1 != table_->version()) return false;
+  // Removals move rows; "col" sorts reorder combinations by their totals.
+  if (changes.cleared || changes.removed_rows > 0 || column_sort_) return false;
+  // A limit overwriting rows of a table without an index changes their natural order.
+  if (!table_->index_position() && !changes.updated_rows.empty()) return false;
+  // The totals row of an empty table shows no values: rebuild once rows arrive.
+  if (table_->num_rows() == changes.added_rows.size()) return false;
+
+  leaf_of_row_.resize(table_->num_rows(), kNoNode);
+  combo_of_row_.resize(table_->num_rows(), 0);
+  std::vector<uint32_t> changed = changes.updated_rows;
+  changed.insert(changed.end(), changes.added_rows.begin(), changes.added_rows.end());
+  const std::vector<uint8_t> passes = filter_.empty() ? std::vector<uint8_t>(changed.size(), 1)
+                                                      : filter_.evaluate_rows(*source_, changed);
+
+  // Where each changed row belongs now (new groups are made here).
+  absl::flat_hash_map<uint32_t, size_t> new_children;  // parent -> children added at its end
+  std::vector<uint32_t> new_leaf(changed.size(), kNoNode), new_combo(changed.size(), 0);
+  for (size_t i = 0; i < changed.size(); ++i) {
+    if (!passes[i]) continue;
+    if (!split_by_.empty()) {
+      auto found = combo_index_.find(combo_key(changed[i]));
+      if (found == combo_index_.end()) return false;  // a new column: rebuild
+      new_combo[i] = found->second;
+    }
+    new_leaf[i] = find_or_add_leaf(changed[i], new_children);
+  }
+  add_node_columns();
+
+  // Whether `node` is `leaf` or one of its ancestors.
+  auto on_path = [&](uint32_t leaf, uint32_t node) {
+    if (leaf == kNoNode) return false;
+    while (nodes_[leaf].depth > nodes_[node].depth) leaf = nodes_[leaf].parent;
+    return leaf == node;
+  };
+  std::vector<uint8_t> is_touched(nodes_.size(), 0);
+  std::vector<uint32_t> touched;
+  absl::flat_hash_set<std::pair<uint32_t, uint32_t>> touched_cells;       // (node, combination)
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> joining, leaving;  // node -> rows
+  // Adds (sign +1) or retracts (-1) the row's cells (`position` in `columns`) along the path
+  // from `leaf` to the totals row.
+  auto walk = [&](uint32_t leaf, uint32_t combo, uint32_t other_leaf, int sign, uint32_t row,
+                  auto&& column_of, uint32_t position) {
+    for (uint32_t node = leaf;; node = nodes_[node].parent) {
+      if (!std::exchange(is_touched[node], 1)) touched.push_back(node);
+      touched_cells.insert({node, combo});
+      for (size_t m = 0; m < num_measures(); ++m) {
+        const Measure slot = measure(m, combo);
+        const Aggregate& aggregate = slot.value.aggregate;
+        if (!is_retractable(aggregate.kind)) continue;
+        const Column* argument = aggregate.argument ? &column_of(*aggregate.argument) : nullptr;
+        slot.totals[node].add(aggregate.kind, column_of(slot.value.position), argument, position,
+                              sign);
+      }
+      if (!on_path(other_leaf, node)) (sign > 0 ? joining : leaving)[node].push_back(row);
+      if (node == 0) break;
+    }
+  };
+  auto previous = [&](size_t id) -> const Column& { return source_->previous(id, changes); };
+  auto current = [&](size_t id) -> const Column& { return source_->column(id); };
+  for (size_t i = 0; i < changed.size(); ++i) {
+    const uint32_t row = changed[i];
+    const bool existed = i < changes.updated_rows.size();
+    const uint32_t old_leaf = existed ? leaf_of_row_[row] : kNoNode;
+    const uint32_t old_combo = combo_of_row_[row];
+    if (old_leaf != kNoNode) {
+      --combo_sizes_[old_combo];
+      walk(old_leaf, old_combo, new_leaf[i], -1, row, previous, static_cast<uint32_t>(i));
+    }
+    if (new_leaf[i] != kNoNode) {
+      ++combo_sizes_[new_combo[i]];
+      walk(new_leaf[i], new_combo[i], old_leaf, 1, row, current, row);
+    }
+    leaf_of_row_[row] = new_leaf[i];
+    combo_of_row_[row] = new_combo[i];
+  }
+
+  // Group membership, kept in natural order.
+  auto natural = [&](uint32_t a, uint32_t b) { return table_->natural_less(a, b); };
+  for (auto& [node, rows] : leaving) {
+    const absl::flat_hash_set<uint32_t> gone(rows.begin(), rows.end());
+    std::erase_if(nodes_[node].rows, [&](uint32_t row) { return gone.contains(row); });
+  }
+  for (auto& [node, rows] : joining) {
+    std::vector<uint32_t>& members = nodes_[node].rows;
+    std::sort(rows.begin(), rows.end(), natural);
+    const size_t before = members.size();
+    members.insert(members.end(), rows.begin(), rows.end());
+    std::inplace_merge(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(before),
+                       members.end(), natural);
+  }
+  // A group or a split column that lost its last row disappears: rebuild.
+  for (const uint32_t node : touched) {
+    if (node != 0 && nodes_[node].rows.empty()) return false;
+  }
+  if (std::find(combo_sizes_.begin(), combo_sizes_.end(), 0) != combo_sizes_.end()) return false;
+
+  // The touched groups' cells.
+  std::vector<uint32_t> scratch;
+  auto settle = [&](const Measure& slot, uint32_t node) {
+    const AggregateKind kind = slot.value.aggregate.kind;
+    if (!is_retractable(kind) || slot.totals[node].lost_precision()) {
+      return recompute(slot, node, scratch);
+    }
+    slot.totals[node].write(kind, slot.cells, node, slot.combo.has_value());
+  };
+  for (const auto& [node, combo] : touched_cells) {
+    for (size_t v = 0; v < values_.size(); ++v) settle(measure(v, combo), node);
+  }
+  for (const uint32_t node : touched) {
+    for (size_t k = values_.size(); k < num_measures(); ++k) settle(measure(k, 0), node);
+  }
+  finish_percentages();
+
+  std::sort(touched.begin(), touched.end());  // parents before children
+  for (const uint32_t node : touched) {
+    auto found = new_children.find(node);
+    order_children_of(node, true, found == new_children.end() ? 0 : found->second);
+  }
+  carry_any_up(touched);
+  layout_rows();
+  version_ = table_->version();
+  return true;
+}
+
+}  // namespace parallax
