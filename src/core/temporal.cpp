@@ -36,17 +36,27 @@ bool is_valid_civil(int year, int month, int day) {
   return day <= kDays[month - 1] + (month == 2 && leap);
 }
 
+namespace {
+
+// Four digits after the sign, as the reference writes years ("-0001", not "-001").
+std::string year_text(int64_t year) {
+  return year < 0 ? fmt::format("-{:04}", -year) : fmt::format("{:04}", year);
+}
+
+}  // namespace
+
 std::string format_date_iso(int32_t days) {
   const CivilDate date = civil_from_days(days);
-  return fmt::format("{:04}-{:02}-{:02}", date.year, date.month, date.day);
+  return fmt::format("{}-{:02}-{:02}", year_text(date.year), date.month, date.day);
 }
 
 std::string format_datetime_iso(int64_t millis) {
   const int32_t days = millis_to_days(millis);
   const int64_t in_day = millis - date_to_millis(days);
   const CivilDate date = civil_from_days(days);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", date.year, date.month, date.day,
-                     in_day / 3'600'000, in_day / 60'000 % 60, in_day / 1000 % 60, in_day % 1000);
+  return fmt::format("{}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", year_text(date.year), date.month,
+                     date.day, in_day / 3'600'000, in_day / 60'000 % 60, in_day / 1000 % 60,
+                     in_day % 1000);
 }
 
 }  // namespace parallax

@@ -72,6 +72,31 @@ void write_zero(Column& out, uint32_t position) {
   }
 }
 
+// What a group without rows shows (the totals row when a filter keeps no row), as the
+// reference: counts 0, picked values the type's zero, join "", the rest null.
+void write_empty(AggregateKind kind, Column& out, uint32_t position) {
+  switch (kind) {
+    case K::kCount:
+    case K::kDistinctCount:
+    case K::kAbsSum:
+    case K::kSumAbs:
+    case K::kSumNotNull:
+      return write_number(out, position, 0);
+    case K::kAny:
+    case K::kUnique:
+    case K::kDominant:
+    case K::kFirst:
+    case K::kLast:
+    case K::kMax:
+    case K::kMin:
+      return write_zero(out, position);
+    case K::kJoin:
+      return out.set<uint32_t>(position, out.mutable_dictionary().intern(""));
+    default:
+      return out.set_null(position);
+  }
+}
+
 template <typename Storage>
 void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Column* argument,
                      std::span<const uint32_t> rows, Column& out, uint32_t position) {
@@ -89,6 +114,7 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
     }
     return best;
   };
+  if (rows.empty()) return write_empty(kind, out, position);
   switch (kind) {
     case K::kCount:
       out.set<int32_t>(position, static_cast<int32_t>(rows.size()));

@@ -331,10 +331,57 @@ void GroupedView::fill(const Measure& measure, std::span<const uint32_t> rows,
   totals.write(aggregate.kind, measure.cells, node, false);
 }
 
+bool GroupedView::sums_in_tree_order(const Measure& measure) const {
+  if (!split_by_.empty()) return false;
+  switch (measure.value.aggregate.kind) {
+    case AggregateKind::kSum:
+    case AggregateKind::kAbsSum:
+    case AggregateKind::kSumAbs:
+    case AggregateKind::kSumNotNull:
+    case AggregateKind::kAvg:
+    case AggregateKind::kPctSumParent:
+    case AggregateKind::kPctSumTotal:
+    case AggregateKind::kVar:
+    case AggregateKind::kStddev:
+    case AggregateKind::kWeightedMean:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void GroupedView::aggregation_order(uint32_t node, std::vector<uint32_t>& out) const {
+  out.clear();
+  if (!split_by_.empty() || nodes_[node].children.empty()) {
+    out = nodes_[node].rows;
+    return;
+  }
+  // The rows of each leaf below `node`, leaves in key order (depth first).
+  std::vector<uint32_t> stack{node};
+  std::vector<uint32_t> children;
+  while (!stack.empty()) {
+    const uint32_t next = stack.back();
+    stack.pop_back();
+    if (nodes_[next].children.empty()) {
+      out.insert(out.end(), nodes_[next].rows.begin(), nodes_[next].rows.end());
+      continue;
+    }
+    children = nodes_[next].children;
+    const Column& keys = levels_[nodes_[next].depth];
+    std::stable_sort(children.begin(), children.end(),
+                     [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
+    stack.insert(stack.end(), children.rbegin(), children.rend());
+  }
+}
+
 void GroupedView::recompute(const Measure& measure, uint32_t node,
                             std::vector<uint32_t>& scratch) const {
   const std::vector<uint32_t>& rows = nodes_[node].rows;
-  if (!measure.combo) return fill(measure, rows, node);
+  if (!measure.combo) {
+    if (!sums_in_tree_order(measure)) return fill(measure, rows, node);
+    aggregation_order(node, scratch);
+    return fill(measure, scratch, node);
+  }
   scratch.clear();
   for (const uint32_t row : rows) {
     if (combo_of_row_[row] == *measure.combo) scratch.push_back(row);
@@ -378,12 +425,24 @@ void GroupedView::aggregate_nodes() const {
   // The totals row of an empty table has no values at all (a filter that keeps no row
   // still aggregates, to 0 for a sum).
   if (table_->num_rows() == 0) return;
-  std::vector<uint32_t> by_combo;
+  std::vector<uint32_t> by_combo, summing_order;
   for (uint32_t node = 0; node < num_nodes; ++node) {
     const std::vector<uint32_t>& rows = nodes_[node].rows;
-    for (size_t k = 0; k < row_sort_.size(); ++k) fill(measure(values_.size() + k, 0), rows, node);
+    summing_order.clear();
+    auto rows_for = [&](const Measure& slot) -> const std::vector<uint32_t>& {
+      if (!sums_in_tree_order(slot)) return rows;
+      if (summing_order.empty()) aggregation_order(node, summing_order);
+      return summing_order;
+    };
+    for (size_t k = 0; k < row_sort_.size(); ++k) {
+      const Measure slot = measure(values_.size() + k, 0);
+      fill(slot, rows_for(slot), node);
+    }
     if (split_by_.empty()) {
-      for (size_t v = 0; v < values_.size(); ++v) fill(measure(v, 0), rows, node);
+      for (size_t v = 0; v < values_.size(); ++v) {
+        const Measure slot = measure(v, 0);
+        fill(slot, rows_for(slot), node);
+      }
       continue;
     }
     // The node's rows by split combination (stable, so each run keeps primary-key order).
@@ -419,6 +478,10 @@ void GroupedView::finish_percentages() const {
             kind == AggregateKind::kPctSumParent && node != 0 ? nodes_[node].parent : 0;
         const double denominator = aggregated(base) ? sums[base].sum : 0;
         write_number(out, node, 100.0 * sums[node].sum / denominator);
+        // The totals row of no rows at all is 100% of its parent (as the reference).
+        if (node == 0 && sums[node].rows == 0 && kind == AggregateKind::kPctSumParent) {
+          write_number(out, node, 100);
+        }
       }
     }
   }

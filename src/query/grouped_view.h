@@ -88,6 +88,13 @@ class GroupedView final : public View {
   Measure measure(size_t index, uint32_t combo) const;
   // Aggregates `rows` (which belong to `node`) into the measure's cell of `node`.
   void fill(const Measure& measure, std::span<const uint32_t> rows, uint32_t node) const;
+  // The order the reference adds up a group's rows, which decides a float sum's last bits:
+  // without split_by, the rows of each leaf group below it (in primary-key order), leaves
+  // in key order; with split_by, primary-key order. Aggregates that pick a row ("first",
+  // "last", ...) always go by primary key.
+  void aggregation_order(uint32_t node, std::vector<uint32_t>& out) const;
+  // Whether `measure` adds rows up in aggregation_order rather than primary-key order.
+  bool sums_in_tree_order(const Measure& measure) const;
   // As fill, over the node's rows in the measure's combination.
   void recompute(const Measure& measure, uint32_t node, std::vector<uint32_t>& scratch) const;
   void finish_percentages() const;

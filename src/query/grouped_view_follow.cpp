@@ -12,6 +12,14 @@
 
 namespace parallax {
 
+namespace {
+
+// Groups of at most this many rows recompute their sums instead of retracting (cheap, and
+// exact to the reference's rounding).
+constexpr size_t kReaddBelow = 2048;
+
+}  // namespace
+
 uint32_t GroupedView::find_or_add_leaf(uint32_t row,
                                        absl::flat_hash_map<uint32_t, size_t>& new_children) const {
   uint32_t node = 0;
@@ -168,7 +176,10 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   std::vector<uint32_t> scratch;
   auto settle = [&](const Measure& slot, uint32_t node) {
     const AggregateKind kind = slot.value.aggregate.kind;
-    if (!is_retractable(kind) || slot.totals[node].lost_precision()) {
+    // Small groups are re-added row by row, in the reference's order, so that float sums
+    // agree with it to the last digit; large ones retract and add.
+    const bool small = nodes_[node].rows.size() <= kReaddBelow;
+    if (!is_retractable(kind) || small || slot.totals[node].lost_precision()) {
       return recompute(slot, node, scratch);
     }
     slot.totals[node].write(kind, slot.cells, node, slot.combo.has_value());

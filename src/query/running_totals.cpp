@@ -52,7 +52,8 @@ bool RunningTotals::lost_precision() const {
 
 void RunningTotals::write(AggregateKind kind, Column& out, uint32_t position,
                           bool empty_is_null) const {
-  if (rows == 0 && empty_is_null) return out.set_null(position);
+  // A group without rows: null where asked, and for a plain sum or a mean (as the reference).
+  if (rows == 0 && (empty_is_null || kind == K::kSum)) return out.set_null(position);
   switch (kind) {
     case K::kCount:
       return out.set<int32_t>(position, static_cast<int32_t>(rows));

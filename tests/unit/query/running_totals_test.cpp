@@ -18,11 +18,10 @@ Column floats(std::vector<std::optional<double>> cells) {
 TEST(RunningTotals, RetractingRowsLeavesTheAggregateOfTheRest) {
   const Column values = floats({1.5, std::nullopt, -4.0, 2.5, 8.0, std::nullopt});
   const Column weights = floats({2.0, 1.0, std::nullopt, 0.5, 1.0, 3.0});
-  const AggregateKind kinds[] = {AggregateKind::kSum,          AggregateKind::kAbsSum,
-                                 AggregateKind::kSumAbs,       AggregateKind::kSumNotNull,
-                                 AggregateKind::kAvg,          AggregateKind::kCount,
-                                 AggregateKind::kPctSumParent, AggregateKind::kPctSumTotal,
-                                 AggregateKind::kWeightedMean};
+  const AggregateKind kinds[] = {
+      AggregateKind::kSum,          AggregateKind::kAbsSum,      AggregateKind::kSumAbs,
+      AggregateKind::kSumNotNull,   AggregateKind::kAvg,         AggregateKind::kCount,
+      AggregateKind::kPctSumParent, AggregateKind::kPctSumTotal, AggregateKind::kWeightedMean};
   const std::vector<uint32_t> remaining = {0, 1, 3, 5};  // rows 2 and 4 retracted
   for (const AggregateKind kind : kinds) {
     ASSERT_TRUE(is_retractable(kind));
@@ -46,17 +45,19 @@ TEST(RunningTotals, RetractingRowsLeavesTheAggregateOfTheRest) {
   }
 }
 
-TEST(RunningTotals, AnEmptyGroupIsNullOnlyWhenAskedTo) {
+TEST(RunningTotals, AnEmptyGroupShowsWhatTheReferenceShows) {
   const Column values = floats({3.0});
-  RunningTotals totals;
-  totals.add(AggregateKind::kSum, values, nullptr, 0, 1);
-  totals.add(AggregateKind::kSum, values, nullptr, 0, -1);
   Column out(DataType::kFloat);
-  out.resize(2);
-  totals.write(AggregateKind::kSum, out, 0, true);
-  totals.write(AggregateKind::kSum, out, 1, false);
+  out.resize(3);
+  RunningTotals totals;
+  totals.add(AggregateKind::kSumNotNull, values, nullptr, 0, 1);
+  totals.add(AggregateKind::kSumNotNull, values, nullptr, 0, -1);
+  totals.write(AggregateKind::kSumNotNull, out, 0, true);   // asked: null
+  totals.write(AggregateKind::kSumNotNull, out, 1, false);  // "sum not null" of nothing: 0
+  totals.write(AggregateKind::kSum, out, 2, false);         // "sum" of nothing: null
   EXPECT_TRUE(out.is_null(0));
   EXPECT_EQ(out.value<double>(1), 0.0);
+  EXPECT_TRUE(out.is_null(2));
 }
 
 TEST(RunningTotals, NoticesWhenRetractionCancelledTheSum) {
