@@ -327,7 +327,7 @@ void GroupedView::fill(const Measure& measure, std::span<const uint32_t> rows,
   }
   RunningTotals& totals = measure.totals[node];
   totals = RunningTotals{};
-  for (const uint32_t row : rows) totals.add(aggregate.kind, input, argument, row, 1);
+  totals.add_rows(aggregate.kind, input, argument, rows);
   totals.write(aggregate.kind, measure.cells, node, false);
 }
 
@@ -350,12 +350,10 @@ bool GroupedView::sums_in_tree_order(const Measure& measure) const {
   }
 }
 
-void GroupedView::aggregation_order(uint32_t node, std::vector<uint32_t>& out) const {
+std::span<const uint32_t> GroupedView::aggregation_order(uint32_t node,
+                                                         std::vector<uint32_t>& out) const {
+  if (!split_by_.empty() || nodes_[node].children.empty()) return nodes_[node].rows;
   out.clear();
-  if (!split_by_.empty() || nodes_[node].children.empty()) {
-    out = nodes_[node].rows;
-    return;
-  }
   // The rows of each leaf below `node`, leaves in key order (depth first).
   std::vector<uint32_t> stack{node};
   std::vector<uint32_t> children;
@@ -372,6 +370,7 @@ void GroupedView::aggregation_order(uint32_t node, std::vector<uint32_t>& out) c
                      [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
     stack.insert(stack.end(), children.rbegin(), children.rend());
   }
+  return out;
 }
 
 void GroupedView::recompute(const Measure& measure, uint32_t node,
@@ -379,8 +378,7 @@ void GroupedView::recompute(const Measure& measure, uint32_t node,
   const std::vector<uint32_t>& rows = nodes_[node].rows;
   if (!measure.combo) {
     if (!sums_in_tree_order(measure)) return fill(measure, rows, node);
-    aggregation_order(node, scratch);
-    return fill(measure, scratch, node);
+    return fill(measure, aggregation_order(node, scratch), node);
   }
   scratch.clear();
   for (const uint32_t row : rows) {
@@ -428,11 +426,11 @@ void GroupedView::aggregate_nodes() const {
   std::vector<uint32_t> by_combo, summing_order;
   for (uint32_t node = 0; node < num_nodes; ++node) {
     const std::vector<uint32_t>& rows = nodes_[node].rows;
-    summing_order.clear();
-    auto rows_for = [&](const Measure& slot) -> const std::vector<uint32_t>& {
+    std::optional<std::span<const uint32_t>> in_tree_order;
+    auto rows_for = [&](const Measure& slot) -> std::span<const uint32_t> {
       if (!sums_in_tree_order(slot)) return rows;
-      if (summing_order.empty()) aggregation_order(node, summing_order);
-      return summing_order;
+      if (!in_tree_order) in_tree_order = aggregation_order(node, summing_order);
+      return *in_tree_order;
     };
     for (size_t k = 0; k < row_sort_.size(); ++k) {
       const Measure slot = measure(values_.size() + k, 0);

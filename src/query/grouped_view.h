@@ -92,7 +92,8 @@ class GroupedView final : public View {
   // without split_by, the rows of each leaf group below it (in primary-key order), leaves
   // in key order; with split_by, primary-key order. Aggregates that pick a row ("first",
   // "last", ...) always go by primary key.
-  void aggregation_order(uint32_t node, std::vector<uint32_t>& out) const;
+  // (The node's own rows, or `out` holding them in that order.)
+  std::span<const uint32_t> aggregation_order(uint32_t node, std::vector<uint32_t>& out) const;
   // Whether `measure` adds rows up in aggregation_order rather than primary-key order.
   bool sums_in_tree_order(const Measure& measure) const;
   // As fill, over the node's rows in the measure's combination.

@@ -43,6 +43,38 @@ void RunningTotals::add(AggregateKind kind, const Column& input, const Column* a
   magnitude += std::fabs(term);
 }
 
+void RunningTotals::add_rows(AggregateKind kind, const Column& input, const Column* argument,
+                             std::span<const uint32_t> list) {
+  rows += static_cast<int64_t>(list.size());
+  if (kind == K::kCount) return;
+  if (kind == K::kWeightedMean || input.type() == DataType::kString) {
+    rows -= static_cast<int64_t>(list.size());
+    for (const uint32_t row : list) add(kind, input, argument, row, 1);
+    return;
+  }
+  visit_type(input.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (!std::is_same_v<Storage, uint32_t>) {
+      const std::vector<Storage>& cells = input.values<Storage>();
+      const ValidityBitmap& validity = input.validity();
+      const bool absolute = kind == K::kSumAbs;
+      double total = sum, size = magnitude;
+      int64_t count = 0;
+      for (const uint32_t row : list) {
+        if (!validity.is_valid(row)) continue;
+        double term = static_cast<double>(cells[row]);
+        if (absolute) term = std::fabs(term);
+        total += term;
+        size += std::fabs(term);
+        ++count;
+      }
+      sum = total;
+      magnitude = size;
+      values += count;
+    }
+  });
+}
+
 bool RunningTotals::lost_precision() const {
   // Each add or retract may round by a relative 2^-52 of what it adds: a sum far below the
   // magnitude of every term it has seen may be mostly rounding. (Integer sums are exact, and

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "core/column.h"
 #include "query/aggregate.h"
@@ -26,6 +27,9 @@ struct RunningTotals {
   // the weight column of weighted mean, at the same position).
   void add(AggregateKind kind, const Column& input, const Column* argument, uint32_t position,
            int sign);
+  // Adds every listed row (a typed loop: the first computation of a group).
+  void add_rows(AggregateKind kind, const Column& input, const Column* argument,
+                std::span<const uint32_t> rows);
   // Whether retractions cancelled so much of the sum that rounding may show: the group's
   // totals should be recomputed from its rows.
   bool lost_precision() const;
