@@ -248,6 +248,25 @@ Result<RowFilter> RowFilter::compile(const Schema& schema, const std::vector<Fil
   return filter;
 }
 
+void RowFilter::echo_operands(const Schema& schema, std::vector<FilterTerm>& terms) const {
+  // Compiled numbers skip null operands, so walk both in step.
+  for (size_t i = 0; i < terms.size(); ++i) {
+    FilterTerm& term = terms[i];
+    const CompiledFilterTerm& compiled = terms_[i];
+    if (schema.field(compiled.column).type != DataType::kDatetime || compiled.null_operand)
+      continue;
+    size_t next_number = 0;
+    for (auto& value : term.values) {
+      if (next_number >= compiled.numbers.size()) break;
+      if (value.kind == FilterValue::Kind::kNull) continue;
+      const double millis = compiled.numbers[next_number++];
+      if (value.kind == FilterValue::Kind::kString) {
+        value = {FilterValue::Kind::kNumber, false, millis, {}};
+      }
+    }
+  }
+}
+
 std::vector<uint8_t> RowFilter::evaluate(const ColumnSource& source) const {
   return evaluate(source, nullptr, source.num_rows());
 }

@@ -32,6 +32,9 @@ class RowFilter {
                                    FilterCombinator combinator);
 
   bool empty() const { return terms_.empty(); }
+  // Rewrites the config's datetime operands as the epoch milliseconds they compiled to, as
+  // the reference's get_config echoes them. `terms` are the ones this filter compiled.
+  void echo_operands(const Schema& schema, std::vector<FilterTerm>& terms) const;
   // One per FilterTerm, in order.
   const std::vector<CompiledFilterTerm>& terms() const { return terms_; }
   // One byte per table row: 1 when the row passes. Column ids are the source's.

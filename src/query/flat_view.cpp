@@ -34,23 +34,7 @@ Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfi
                       RowFilter::compile(schema, view->config_.filter,
                                          view->config_.filter_op.value_or(FilterCombinator::kAnd)));
   PX_ASSIGN_OR_RETURN(view->sort_, compile_sort(schema, view->config_.sort));
-  // Datetime operands are echoed by get_config as the epoch milliseconds they compiled to,
-  // as the reference does. Compiled numbers skip null operands, so walk both in step.
-  for (size_t i = 0; i < view->config_.filter.size(); ++i) {
-    FilterTerm& term = view->config_.filter[i];
-    const CompiledFilterTerm& compiled = view->filter_.terms()[i];
-    if (schema.field(compiled.column).type != DataType::kDatetime || compiled.null_operand)
-      continue;
-    size_t next_number = 0;
-    for (auto& value : term.values) {
-      if (next_number >= compiled.numbers.size()) break;
-      if (value.kind == FilterValue::Kind::kNull) continue;
-      const double millis = compiled.numbers[next_number++];
-      if (value.kind == FilterValue::Kind::kString) {
-        value = {FilterValue::Kind::kNumber, false, millis, {}};
-      }
-    }
-  }
+  view->filter_.echo_operands(schema, view->config_.filter);
   return view;
 }
 

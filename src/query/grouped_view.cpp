@@ -159,6 +159,7 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
   PX_ASSIGN_OR_RETURN(
       view->filter_,
       RowFilter::compile(schema, cfg.filter, cfg.filter_op.value_or(FilterCombinator::kAnd)));
+  view->filter_.echo_operands(schema, cfg.filter);
   return view;
 }
 
@@ -179,6 +180,7 @@ void GroupedView::refresh() const {
   std::vector<uint32_t> all(nodes_.size());
   std::iota(all.begin(), all.end(), 0);
   carry_any_up(all);
+  settle_new_groups(all);
   layout_rows();
   version_ = table_->version();
 }
@@ -560,6 +562,17 @@ void GroupedView::order_combos() const {
   }
 }
 
+void GroupedView::settle_new_groups(std::span<const uint32_t> nodes) const {
+  for (const uint32_t node : nodes) {
+    const Node& group = nodes_[node];
+    if (group.children.empty() || !known_paths_.insert(group.path).second) continue;
+    if (new_groups_ == NewGroups::kCollapsed ||
+        (new_groups_ == NewGroups::kToDepth && group.depth >= new_groups_depth_)) {
+      collapsed_.insert(group.path);
+    }
+  }
+}
+
 void GroupedView::layout_rows() const {
   visible_.clear();
   // Depth-first, skipping the children of collapsed groups; no totals row without group_by.
@@ -690,6 +703,7 @@ Frame GroupedView::read(const ViewWindow& window, KeyColumns keys) const {
 
 Result<int64_t> GroupedView::expand(size_t row) {
   refresh();
+  new_groups_ = NewGroups::kCollapsed;
   if (row >= visible_.size() || group_by_.empty()) return int64_t{0};
   const uint32_t node = visible_[row];
   if (nodes_[node].children.empty() || !collapsed_.contains(nodes_[node].path)) return int64_t{0};
@@ -701,6 +715,7 @@ Result<int64_t> GroupedView::expand(size_t row) {
 
 Result<int64_t> GroupedView::collapse(size_t row) {
   refresh();
+  new_groups_ = NewGroups::kCollapsed;
   if (row >= visible_.size() || group_by_.empty()) return int64_t{0};
   const uint32_t node = visible_[row];
   if (nodes_[node].children.empty() || collapsed_.contains(nodes_[node].path)) return int64_t{0};
@@ -720,6 +735,8 @@ Result<int64_t> GroupedView::collapse(size_t row) {
 
 Status GroupedView::set_depth(size_t depth) {
   refresh();
+  new_groups_ = NewGroups::kToDepth;
+  new_groups_depth_ = depth;
   collapsed_.clear();
   for (const auto& node : nodes_) {
     if (node.depth >= depth && !node.children.empty()) collapsed_.insert(node.path);

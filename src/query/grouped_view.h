@@ -106,6 +106,8 @@ class GroupedView final : public View {
   void order_combos() const;
   void carry_any_up(const std::vector<uint32_t>& nodes) const;
   void layout_rows() const;
+  // Gives groups among `nodes` that no layout has seen their starting collapse state.
+  void settle_new_groups(std::span<const uint32_t> nodes) const;
   bool is_collapsed(uint32_t node) const { return collapsed_.contains(nodes_[node].path); }
   // The combo and value column shown at visible column `index`.
   std::pair<size_t, size_t> column_at(size_t index) const;
@@ -130,7 +132,14 @@ class GroupedView final : public View {
   std::vector<std::pair<ValueColumn, SortDirection>> row_sort_;
   std::optional<std::pair<size_t, SortDirection>> column_sort_;  // value index, direction
   RowFilter filter_;
-  absl::flat_hash_set<std::string> collapsed_;  // paths of collapsed groups
+  mutable absl::flat_hash_set<std::string> collapsed_;  // paths of collapsed groups
+  // How groups that appear after the view was made start out: expanded, until the reader
+  // expands or collapses a row (then collapsed) or sets a depth (then as that depth says),
+  // as the reference.
+  enum class NewGroups { kExpanded, kCollapsed, kToDepth };
+  NewGroups new_groups_ = NewGroups::kExpanded;
+  size_t new_groups_depth_ = 0;
+  mutable absl::flat_hash_set<std::string> known_paths_;  // groups seen by a layout
 
   mutable std::optional<uint64_t> version_;  // the table version the view reflects
   mutable std::vector<uint32_t> natural_;    // the table's rows in natural order

@@ -2,6 +2,7 @@
 // groups it was in and joins the groups it belongs to now; retractable aggregates retract its
 // old cells and add its new ones, the others are recomputed over just the touched groups.
 #include <algorithm>
+#include <numeric>
 #include <utility>
 
 #include <absl/container/flat_hash_map.h>
@@ -91,6 +92,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
                                                       : filter_.evaluate_rows(*source_, changed);
 
   // Where each changed row belongs now (new groups are made here).
+  const size_t nodes_before = nodes_.size();
   absl::flat_hash_map<uint32_t, size_t> new_children;  // parent -> children added at its end
   std::vector<uint32_t> new_leaf(changed.size(), kNoNode), new_combo(changed.size(), 0);
   for (size_t i = 0; i < changed.size(); ++i) {
@@ -198,6 +200,9 @@ bool GroupedView::follow(const ChangeSet& changes) const {
     order_children_of(node, true, found == new_children.end() ? 0 : found->second);
   }
   carry_any_up(touched);
+  std::vector<uint32_t> created(nodes_.size() - nodes_before);
+  std::iota(created.begin(), created.end(), static_cast<uint32_t>(nodes_before));
+  settle_new_groups(created);
   layout_rows();
   version_ = table_->version();
   return true;
