@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "scripting/pickle.h"
 #include "scripting/pyro_json.h"
 #include "scripting/serpent.h"
 
@@ -101,6 +102,8 @@ Result<std::string> encode_pyro_value(PyroSerializer serializer, const PyValue& 
       return serpent_encode(value);
     case PyroSerializer::kJson:
       return json_encode(value);
+    case PyroSerializer::kPickle:
+      return pickle_encode(value);
     default:
       return Status::unsupported("pyro: the {} serializer is not supported by this client",
                                  serializer_name(serializer));
@@ -113,6 +116,8 @@ Result<PyValue> decode_pyro_value(PyroSerializer serializer, std::string_view pa
       return serpent_decode(payload);
     case PyroSerializer::kJson:
       return json_decode(payload);
+    case PyroSerializer::kPickle:
+      return pickle_decode(payload);
     case PyroSerializer::kMarshal: {
       PX_ASSIGN_OR_RETURN(std::string text, marshal_decode_string(payload));
       return PyValue::str(std::move(text));
@@ -180,7 +185,8 @@ PyroConnection::~PyroConnection() {
 Result<std::unique_ptr<PyroConnection>> PyroConnection::open(const PyroAddress& address,
                                                              const PyroClientOptions& options) {
   if (options.serializer != PyroSerializer::kSerpent &&
-      options.serializer != PyroSerializer::kJson) {
+      options.serializer != PyroSerializer::kJson &&
+      options.serializer != PyroSerializer::kPickle) {
     return Status::unsupported("pyro: the {} serializer is not supported by this client",
                                serializer_name(options.serializer));
   }

@@ -34,7 +34,7 @@ struct PyroClientOptions {
   uint32_t max_message_bytes = 1u << 30;  // replies claiming more are refused
 };
 
-// Encoding and decoding of values in a serializer this client speaks (serpent, json).
+// Encoding and decoding of values in a serializer this client speaks (serpent, json, pickle).
 Result<std::string> encode_pyro_value(PyroSerializer serializer, const PyValue& value);
 Result<PyValue> decode_pyro_value(PyroSerializer serializer, std::string_view payload);
 

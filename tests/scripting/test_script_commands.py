@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 
+from conftest import RunningHost
+
 
 def parallax(parallax_bin, *args, check=True):
     result = subprocess.run([parallax_bin, *args], capture_output=True, text=True, timeout=120)
@@ -74,11 +76,40 @@ def test_arrow_mode_matches_the_row_mode(parallax_bin, host, tmp_path, orders, s
     assert out == {"n": [1, None], "t": [1719835200000 + 2 * 3600 * 1000, None]}
 
 
-def test_pickle_mode_is_refused_clearly(parallax_bin, host, tmp_path, orders):
+def test_pickle_mode_needs_a_host_that_allows_it(parallax_bin, host, tmp_path, orders):
+    # The default host refuses pickle at the handshake, with a clear reason.
     config = write_config(tmp_path, host, serialization="pickle", script="return rows")
     result = parallax(parallax_bin, "transform", "--config", config, "--input", orders,
                       check=False)
-    assert result.returncode == 1 and "pickle" in result.stderr
+    assert result.returncode == 1
+    assert "refused the connection" in result.stderr and "serializer" in result.stderr
+    # A host started with --allow-pickle: the same table as serpent, rows and Arrow modes.
+    pickle_host = RunningHost(tmp_path, "--allow-pickle")
+    try:
+        script = ("return [{'region': r['region'], 'total': r['price'] * r['qty'], "
+                  "'day': r['day']} for r in rows]")
+        frame_script = ("rows['total'] = rows['price'] * rows['qty']\n"
+                        "return rows[['region', 'total', 'day']]")
+        outputs = []
+        for name, settings in (("serpent.json", {"serialization": "serpent", "script": script}),
+                               ("pickle.json", {"serialization": "pickle", "script": script}),
+                               ("pickle_arrow.json", {"serialization": "pickle",
+                                                      "use_arrow": True,
+                                                      "script": frame_script})):
+            config = write_config(tmp_path, pickle_host, name=name, **settings)
+            outputs.append(json.loads(parallax(parallax_bin, "transform", "--config", config,
+                                               "--input", orders).stdout))
+        assert outputs[0]["total"] == [3.0, 10.0, 3.0]
+        assert outputs[1] == outputs[0]
+        assert outputs[2] == outputs[0]
+        # Errors raised by the script come back through pickle too.
+        failing = write_config(tmp_path, pickle_host, name="fail.json", serialization="pickle",
+                               script="log.error('no good')\nreturn rows")
+        result = parallax(parallax_bin, "transform", "--config", failing, "--input", orders,
+                          check=False)
+        assert result.returncode == 1 and "no good" in result.stderr
+    finally:
+        pickle_host.stop()
 
 
 def test_output_schema_mismatch_names_column_and_row(parallax_bin, host, tmp_path, orders):

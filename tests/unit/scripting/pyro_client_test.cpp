@@ -19,7 +19,8 @@ struct Daemon {
   PyroAddress address;
 };
 
-Daemon start_daemon(const std::string& key, const std::string& serializers = "serpent,json,marshal",
+Daemon start_daemon(const std::string& key,
+                    const std::string& serializers = "serpent,json,marshal,pickle",
                     double commtimeout = 0) {
   std::vector<std::string> argv = {"/usr/bin/python3", PARALLAX_TEST_DIR "/plain_pyro_daemon.py",
                                    "--serializers",    serializers,
@@ -103,7 +104,8 @@ TEST_P(PyroClientTest, RemoteExceptionsCarryTheClassMessageAndTraceback) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Serializers, PyroClientTest,
-                         ::testing::Values(PyroSerializer::kSerpent, PyroSerializer::kJson),
+                         ::testing::Values(PyroSerializer::kSerpent, PyroSerializer::kJson,
+                                           PyroSerializer::kPickle),
                          [](const auto& info) { return std::string(serializer_name(info.param)); });
 
 TEST(PyroClient, SerpentValuesArriveAsTheRightPythonTypes) {
@@ -126,6 +128,32 @@ TEST(PyroClient, SerpentValuesArriveAsTheRightPythonTypes) {
   auto nan = proxy.call("echo", {PyValue::of_float(NAN)});
   ASSERT_TRUE(nan.is_ok()) << nan.status().message();
   EXPECT_TRUE(nan->kind == PyKind::kFloat && std::isnan(nan->number));
+}
+
+// Pickle (only when the daemon accepts it): what the C++ encoder writes is unpickled by
+// Python as the right types, and what Python pickles back is read whole.
+TEST(PyroClient, PickleValuesArriveAsTheRightPythonTypes) {
+  Daemon daemon = start_daemon("k");
+  PyroProxy proxy(daemon.address, options_with("k", PyroSerializer::kPickle));
+  auto check = [&](const PyValue& value, std::string_view type, std::string_view repr) {
+    auto reply = proxy.call("describe", {value});
+    ASSERT_TRUE(reply.is_ok()) << reply.status().message();
+    EXPECT_EQ(reply->items[0].text, type);
+    EXPECT_EQ(reply->items[1].text, repr);
+    auto echoed = proxy.call("echo", {value});
+    ASSERT_TRUE(echoed.is_ok()) << echoed.status().message();
+    EXPECT_EQ(echoed.value(), value);
+  };
+  check(PyValue::tuple({PyValue::of_int(1)}), "tuple", "(1,)");
+  check(PyValue::of_int(INT64_MIN), "int", "-9223372036854775808");
+  check(PyValue::of_text(PyKind::kBigInt, "-1180591620717411303424"), "int",
+        "-1180591620717411303424");
+  check(PyValue::of_float(-0.5), "float", "-0.5");
+  check(PyValue::bytes(std::string("\x00\xff'", 3)), "bytes", "b\"\\x00\\xff'\"");
+  check(PyValue::str("\x01 \u00e9"), "str", "'\\x01 \u00e9'");
+  check(PyValue::of_items(PyKind::kSet, {PyValue::of_int(3)}), "set", "{3}");
+  check(PyValue::boolean(true), "bool", "True");
+  check(PyValue::none(), "NoneType", "None");
 }
 
 TEST(PyroClient, WrongOrMissingHmacKeyIsRefused) {
