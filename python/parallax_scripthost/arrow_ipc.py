@@ -262,8 +262,18 @@ def _encode_column(series):
         valid = ~numpy.isnan(values)
         return TYPE_FLOAT, _double_type, valid, [numpy.where(valid, values, 0).astype("<f8").tobytes()]
     # Objects: by what the non-null cells are (pandas infers that in C, once per column).
-    valid = ~pandas.isna(series).to_numpy()
     kind = pandas.api.types.infer_dtype(values, skipna=True)
+    if kind == "string":
+        return (TYPE_UTF8, _empty_type) + _utf8_buffers(values)
+    if kind == "date":
+        # Dates repeat: convert each distinct one, then spread them by code.
+        codes, distinct = pandas.factorize(values)
+        days = numpy.fromiter((d.toordinal() for d in distinct), "<i4", len(distinct))
+        days = numpy.append(days - EPOCH_ORDINAL, 0).astype("<i4")  # code -1 (null) -> 0
+        return TYPE_DATE, _date_type, codes >= 0, [days[codes].tobytes()]
+    if kind == "datetime":
+        return _encode_column(pandas.to_datetime(series, utc=True))
+    valid = ~pandas.isna(series).to_numpy()
     present = values[valid]
     if kind == "boolean":
         cells = numpy.zeros(len(values), dtype=bool)
@@ -277,23 +287,16 @@ def _encode_column(series):
         cells = numpy.zeros(len(values), dtype="<f8")
         cells[valid] = present.astype("float64")
         return TYPE_FLOAT, _double_type, valid, [cells.tobytes()]
-    if kind == "date":
-        # Dates repeat: convert each distinct one, then spread them by code.
-        codes, distinct = pandas.factorize(values)
-        days = numpy.fromiter((d.toordinal() for d in distinct), "<i4", len(distinct))
-        days = numpy.append(days - EPOCH_ORDINAL, 0).astype("<i4")  # code -1 (null) -> 0
-        return TYPE_DATE, _date_type, valid, [days[codes].tobytes()]
-    if kind == "datetime":
-        return _encode_column(pandas.to_datetime(series, utc=True))
-    if kind != "string":  # mixed cells: each as its own text (factorize would merge 1 and True)
-        values = numpy.array([str(v) if ok else None for v, ok in zip(values, valid)], dtype=object)
-    return TYPE_UTF8, _empty_type, valid, _utf8_buffers(values)
+    # Mixed cells: each as its own text (factorize would merge 1 and True).
+    texts = numpy.array([str(v) if ok else None for v, ok in zip(values, valid)], dtype=object)
+    return (TYPE_UTF8, _empty_type) + _utf8_buffers(texts)
 
 
 def _utf8_buffers(values):
-    """[offsets, bytes] of a Utf8 column: each distinct text is encoded once, then the
-    bytes of every row are gathered with numpy."""
+    """(validity, [offsets, bytes]) of a Utf8 column of str or None: each distinct text is
+    encoded once, then the bytes of every row are gathered with numpy."""
     codes, distinct = pandas.factorize(values)
+    valid = codes >= 0
     texts = list(distinct)
     joined = "".join(texts)
     if joined.isascii():
@@ -312,12 +315,12 @@ def _utf8_buffers(values):
     if offsets[-1] > 2**31 - 1:
         raise ArrowError("a text column holds more than 2 GiB")
     if len(distinct) == len(codes) and (codes == numpy.arange(len(codes))).all():
-        return [offsets.astype("<i4").tobytes(), data]  # all distinct: already in row order
+        return valid, [offsets.astype("<i4").tobytes(), data]  # all distinct: in row order
     # Byte i of the output comes from byte (i - row start) + distinct start of its row's text.
     source = numpy.frombuffer(data, numpy.uint8)
     shift = numpy.repeat(starts[:-1][numpy.maximum(codes, 0)] - offsets[:-1], row_sizes)
     gathered = source[numpy.arange(offsets[-1]) + shift]
-    return [offsets.astype("<i4").tobytes(), gathered.tobytes()]
+    return valid, [offsets.astype("<i4").tobytes(), gathered.tobytes()]
 
 
 def _empty_type(builder):

@@ -2,6 +2,7 @@
 numpy once, so a job starts in an already warm process; each worker runs one job and exits
 (a script cannot leave state behind for the next one), and the pool forks a replacement."""
 
+import base64
 import json
 import multiprocessing
 import os
@@ -72,29 +73,45 @@ class WorkerPool:
         fresh.finish()
 
     def run(self, job, timeout):
-        """Runs one job; returns the worker's reply (a dict) or raises JobFailed."""
+        """Runs one job; returns the worker's reply (a dict) or raises JobFailed. Arrow
+        tables cross the pipe as raw bytes after the job and after the reply (base64 only
+        on the Pyro side), so no large text is escaped, pickled or parsed on the way."""
+        arrow_input = job.pop("arrow_input", None)
+        if arrow_input is not None:
+            try:
+                arrow_input = base64.b64decode(arrow_input, validate=True)
+            except ValueError:
+                raise JobFailed("'arrow_input' is not base64 text", "host") from None
+            job["arrow_input_follows"] = True
         current = self._take()
         threading.Thread(target=self._replenish, daemon=True).start()
         try:
             current.connection.send(job)
+            if arrow_input is not None:
+                current.connection.send_bytes(arrow_input)
             if not current.connection.poll(timeout):
                 current.process.kill()
                 raise JobFailed("the script did not finish within its timeout of %g s and was "
                                 "killed" % timeout, "timeout")
             try:
-                data = current.connection.recv_bytes(self.max_reply_bytes)
-            except EOFError:
-                current.process.join(5)
-                raise JobFailed(self._death(current.process.exitcode), "died") from None
-            except OSError:
-                raise JobFailed("the script's output is larger than %d MB"
-                                % (self.max_reply_bytes >> 20), "output") from None
-            try:
-                return json.loads(data)
+                reply = json.loads(self._receive(current))
             except ValueError:
                 raise JobFailed("the worker sent an unreadable reply", "host") from None
+            if reply.pop("arrow_follows", False):
+                reply["arrow"] = base64.b64encode(self._receive(current)).decode()
+            return reply
         finally:
             current.finish()
+
+    def _receive(self, worker):
+        try:
+            return worker.connection.recv_bytes(self.max_reply_bytes)
+        except EOFError:
+            worker.process.join(5)
+            raise JobFailed(self._death(worker.process.exitcode), "died") from None
+        except OSError:
+            raise JobFailed("the script's output is larger than %d MB"
+                            % (self.max_reply_bytes >> 20), "output") from None
 
     def _death(self, code):
         if code is not None and code < 0:

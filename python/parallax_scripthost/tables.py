@@ -148,9 +148,7 @@ def output_columns(result, max_cells):
 
 
 def output_arrow(result, max_cells):
-    """The script's return value as an Arrow IPC stream (base64 text) and its row count."""
-    import base64
-
+    """The script's return value as an Arrow IPC stream (bytes) and its row count."""
     import pandas
 
     from parallax_scripthost import arrow_ipc
@@ -183,5 +181,4 @@ def output_arrow(result, max_cells):
         raise OutputError("the output has more than %d cells" % max_cells)
     if len(set(map(str, frame.columns))) != len(frame.columns):
         raise OutputError("the returned DataFrame repeats a column name")
-    return {"arrow": base64.b64encode(arrow_ipc.write_frame(frame)).decode(),
-            "num_rows": len(frame)}
+    return {"arrow_bytes": arrow_ipc.write_frame(frame), "num_rows": len(frame)}

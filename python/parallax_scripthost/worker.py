@@ -3,7 +3,6 @@ arrives, it takes one job, enters the sandbox, runs the script and exits. The da
 runs a script itself, and never unpickles what a worker sends (the reply is JSON)."""
 
 import asyncio
-import base64
 import json
 import os
 import sys
@@ -71,8 +70,8 @@ def run_job(job, settings):
     namespace.update({"log": log, "sleep": sleep, "DATA_CHECKPOINT": job.get("checkpoint")})
     table = job.get("input")
     data_name = job.get("data_name") or "rows"
-    if job.get("arrow_input") is not None:
-        data = arrow_ipc.read_frame(base64.b64decode(job["arrow_input"]))
+    if job.get("arrow_input_bytes") is not None:
+        data = arrow_ipc.read_frame(job["arrow_input_bytes"])
     elif table is None:
         data = []
     elif job.get("dataframe"):
@@ -132,6 +131,8 @@ def main(connection, settings, scratch):
     os.environ.pop("PYRO_HMAC_KEY", None)
     try:
         job = connection.recv()
+        if job.get("arrow_input_follows"):
+            job["arrow_input_bytes"] = connection.recv_bytes()
     except EOFError:
         return
     settings = dict(settings)
@@ -145,11 +146,17 @@ def main(connection, settings, scratch):
             reply["sandbox"] = settings["sandbox"]
         except BaseException as error:  # noqa: B036
             reply = {"ok": False, "error": "sandbox setup failed: %s" % error, "kind": "host"}
+        arrow = reply.pop("arrow_bytes", None)
+        if arrow is not None:
+            reply["arrow_follows"] = True
         try:
             data = json.dumps(reply, allow_nan=True).encode()
         except (TypeError, ValueError, MemoryError) as error:
             data = json.dumps({"ok": False, "error": "cannot send the output: %s" % error}).encode()
+            arrow = None
         connection.send_bytes(data)
+        if arrow is not None:
+            connection.send_bytes(arrow)
     finally:
         connection.close()
         sys.stdout.flush()

@@ -203,8 +203,14 @@ class Decoder : TextCursor {
       }
       if (static_cast<unsigned char>(c) < 0x20) return error("control character in a string");
       if (c != '\\') {
-        out += c;
-        ++pos_;
+        // A run of plain characters at once (long base64 text is one run).
+        size_t end = pos_ + 1;
+        while (end < text_.size() && text_[end] != '"' && text_[end] != '\\' &&
+               static_cast<unsigned char>(text_[end]) >= 0x20) {
+          ++end;
+        }
+        out.append(text_.data() + pos_, end - pos_);
+        pos_ = end;
         continue;
       }
       const char kind = peek(1);

@@ -351,11 +351,12 @@ class Decoder : TextCursor {
       PX_ASSIGN_OR_RETURN(std::string content, parse_string_body(bytes, raw));
       const PyKind kind = bytes ? PyKind::kBytes : PyKind::kStr;
       if (!joined) {
-        joined = PyValue::of_kind(kind);
+        joined = PyValue::of_text(kind, std::move(content));
       } else if (joined->kind != kind) {
         return Status::invalid("serpent: cannot mix bytes and str literals at offset {}", start);
+      } else {
+        joined->text += content;
       }
-      joined->text += content;
     }
     if (!joined) return error("expected a string");
     return *std::move(joined);
@@ -381,8 +382,18 @@ class Decoder : TextCursor {
         return error("bytes literals may contain only ASCII characters");
       }
       if (c != '\\') {
-        out += c;
-        ++pos_;
+        // A run of plain characters at once (long base64 text is one run).
+        size_t end = pos_ + 1;
+        while (end < text_.size()) {
+          const char next = text_[end];
+          if (next == quote || next == '\\' || next == '\n' || next == '\r' ||
+              (bytes && static_cast<unsigned char>(next) >= 0x80)) {
+            break;
+          }
+          ++end;
+        }
+        out.append(text_.data() + pos_, end - pos_);
+        pos_ = end;
         continue;
       }
       if (pos_ + 1 >= text_.size()) {
