@@ -195,7 +195,8 @@ class Unpickler {
         if (i + 2 + digits > text.size()) return Status::invalid("truncated \\u escape");
         const std::string_view hex = text.substr(i + 2, digits);
         const auto [end, failed] = std::from_chars(hex.data(), hex.data() + hex.size(), code, 16);
-        if (failed != std::errc() || end != hex.data() + hex.size() || code > 0x10FFFF) {
+        if (failed != std::errc() || end != hex.data() + hex.size() || code > 0x10FFFF ||
+            (code >= 0xD800 && code <= 0xDFFF)) {
           return Status::invalid("bad \\u escape");
         }
         i += 1 + digits;
@@ -203,23 +204,6 @@ class Unpickler {
       append_utf8(out, code);
     }
     return out;
-  }
-  static void append_utf8(std::string& out, uint32_t code) {
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (code >> 18));
-      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    }
   }
   Status push_sized_text(PyKind kind, int length_bytes) {
     PX_ASSIGN_OR_RETURN(uint64_t length, little_endian(length_bytes));

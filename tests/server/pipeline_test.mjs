@@ -7,15 +7,13 @@
 //        node tests/server/pipeline_test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { parallax, repo, serve, until as untilEvery } from "./serve.mjs";
 
-const here = path.dirname(new URL(import.meta.url).pathname);
-const repo = path.resolve(here, "..", "..");
-const parallax = path.resolve(process.env.PARALLAX ?? path.join(repo, "build", "parallax"));
 const modules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
 const requireFrom = createRequire(path.join(modules, "x.js"));
 const perspective = (await import(requireFrom.resolve("@finos/perspective"))).default;
@@ -28,33 +26,7 @@ function writeAtomically(file, text) {
     fs.renameSync(file + ".tmp", file);
 }
 
-async function serve(...args) {
-    const proc = spawn(parallax, ["serve", ...args, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    proc.stderr.on("data", (d) => (stderr += d));
-    const line = await new Promise((resolve, reject) => {
-        let out = "";
-        proc.stdout.on("data", (d) => {
-            out += d;
-            if (out.includes("\n")) resolve(out);
-        });
-        proc.on("exit", (code) => reject(new Error(`parallax serve exited ${code}: ${stderr}`)));
-    });
-    const http = line.match(/http:\/\/[\d.]+:\d+/)[0];
-    return {
-        url: http.replace("http", "ws") + "/websocket",
-        stderr: () => stderr,
-        async stop() {
-            proc.kill("SIGTERM");
-            await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on("exit", resolve)));
-            assert.equal(proc.exitCode, 0, "the server stops cleanly: " + stderr);
-        },
-    };
-}
-
-async function until(condition) {
-    while (!(await condition())) await new Promise((r) => setTimeout(r, 50));
-}
+const until = (condition) => untilEvery(condition, 50);
 
 test("a pipeline keeps a watched table live, keeps the last good table on failure, conflates slow runs", async () => {
     const values = path.join(scratch, "values.csv");

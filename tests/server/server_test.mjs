@@ -14,6 +14,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { serve, until } from "./serve.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const repo = path.resolve(here, "..", "..");
@@ -28,36 +29,6 @@ const orderRows = fs.readFileSync(orders, "utf8").trim().split("\n").slice(1).ma
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "parallax-server-test-"));
 const labels = path.join(scratch, "labels.csv");
 fs.writeFileSync(labels, "order_id,label\n" + [0, 1, 2, 3, 4].map((i) => `${i},l${i}`).join("\n") + "\n");
-
-// Starts `parallax serve ARGS --port 0` and waits for the line that names its address.
-async function serve(...args) {
-    const proc = spawn(parallax, ["serve", ...args, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    proc.stderr.on("data", (d) => (stderr += d));
-    const line = await new Promise((resolve, reject) => {
-        let out = "";
-        proc.stdout.on("data", (d) => {
-            out += d;
-            if (out.includes("\n")) resolve(out);
-        });
-        proc.on("exit", (code) => reject(new Error(`parallax serve exited ${code}: ${stderr}`)));
-    });
-    const http = line.match(/http:\/\/[\d.]+:\d+/)[0];
-    return {
-        url: http.replace("http", "ws") + "/websocket",
-        stderr: () => stderr,
-        exited: () => proc.exitCode !== null || proc.signalCode !== null,
-        async stop() {
-            proc.kill("SIGTERM");
-            await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on("exit", resolve)));
-            assert.equal(proc.exitCode, 0, "the server stops cleanly: " + stderr);
-        },
-    };
-}
-
-async function until(condition) {
-    while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
-}
 
 // Just enough protobuf to write Requests by hand and read a Response's top-level fields.
 function varint(n) {
