@@ -1,5 +1,7 @@
 #include "pipeline/table_runner.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -17,13 +19,13 @@ TableRunner::TableRunner(TableSpec spec) : spec_(std::move(spec)) {
 }
 
 std::optional<TableRunner::FileSignature> TableRunner::signature() const {
-  std::error_code error;
-  FileSignature signature;
-  signature.modified = std::filesystem::last_write_time(spec_.file, error);
-  if (error) return std::nullopt;
-  signature.size = std::filesystem::file_size(spec_.file, error);
-  if (error) return std::nullopt;
-  return signature;
+  struct stat status {};
+  if (::stat(spec_.file.c_str(), &status) != 0) return std::nullopt;
+  const auto nanoseconds = [](const timespec& time) {
+    return int64_t{time.tv_sec} * 1'000'000'000 + time.tv_nsec;
+  };
+  return FileSignature{nanoseconds(status.st_mtim), nanoseconds(status.st_ctim),
+                       static_cast<uint64_t>(status.st_ino), static_cast<int64_t>(status.st_size)};
 }
 
 bool TableRunner::source_changed() const {

@@ -2,7 +2,7 @@
 // through its transforms. Runs on the table's own thread, never on the engine's.
 #pragma once
 
-#include <filesystem>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -24,9 +24,14 @@ class TableRunner {
   Result<RowBatch> produce();
 
  private:
+  // What tells a file changed. File times tick at the kernel's clock granularity, so a
+  // same-size rewrite within one tick keeps them; a writer that renames a new file into
+  // place (the safe way) always changes the inode.
   struct FileSignature {
-    std::filesystem::file_time_type modified;
-    uintmax_t size = 0;
+    int64_t modified_ns = 0;
+    int64_t changed_ns = 0;
+    uint64_t inode = 0;
+    int64_t size = 0;
     bool operator==(const FileSignature&) const = default;
   };
   std::optional<FileSignature> signature() const;
