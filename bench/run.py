@@ -268,10 +268,10 @@ def python_markdown(python):
 
 | path | seconds | bulk speed-up |
 |---|---:|---:|
-| `client.table(DataFrame)` (numpy buffers) | {python['load_dataframe_s']:.2f} | {python['load_speedup']:.1f}x |
-| `client.table(list of dicts)` | {python['load_list_of_dicts_s']:.2f} | |
-| `view.to_pandas()` | {python['to_pandas_s']:.2f} | {python['to_pandas_speedup']:.1f}x |
-| `view.to_records()` | {python['to_records_s']:.2f} | |"""
+| `client.table(DataFrame)` (numpy buffers) | {python['load_dataframe_s']:.3f} | {python['load_speedup']:.1f}x |
+| `client.table(list of dicts)` | {python['load_list_of_dicts_s']:.3f} | |
+| `view.to_pandas()` | {python['to_pandas_s']:.3f} | {python['to_pandas_speedup']:.1f}x |
+| `view.to_records()` | {python['to_records_s']:.3f} | |"""
 
 
 def main():

@@ -83,11 +83,20 @@ Result<Notifications> Session::notifying(Change&& change) {
   return notifications;
 }
 
+Status Session::announced(Status change) {
+  if (change.is_ok()) {
+    for (auto& handler : handlers_) {
+      if (handler) handler->tables_changed();
+    }
+  }
+  return change;
+}
+
 Status Session::create_table(const std::string& name, const TableData& data, TableOptions options,
                              const std::vector<std::string>& datetime_columns) {
   if (datetime_columns.empty()) {
     std::lock_guard lock(mutex_);
-    return engine_.create_table(name, data, std::move(options));
+    return announced(engine_.create_table(name, data, std::move(options)));
   }
   // Infer, then read again with the known datetime columns typed as datetimes.
   PX_ASSIGN_OR_RETURN(RowBatch inferred, read_table_data(data, nullptr));
@@ -101,22 +110,22 @@ Status Session::create_table(const std::string& name, const TableData& data, Tab
   }
   PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &schema));
   std::lock_guard lock(mutex_);
-  return engine_.create_table(name, batch, std::move(options));
+  return announced(engine_.create_table(name, batch, std::move(options)));
 }
 
 Status Session::create_table(const std::string& name, const RowBatch& batch, TableOptions options) {
   std::lock_guard lock(mutex_);
-  return engine_.create_table(name, batch, std::move(options));
+  return announced(engine_.create_table(name, batch, std::move(options)));
 }
 
 Status Session::create_table(const std::string& name, Schema schema, TableOptions options) {
   std::lock_guard lock(mutex_);
-  return engine_.create_table(name, std::move(schema), std::move(options));
+  return announced(engine_.create_table(name, std::move(schema), std::move(options)));
 }
 
 Status Session::delete_table(const std::string& name) {
   std::lock_guard lock(mutex_);
-  return engine_.delete_table(name);
+  return announced(engine_.delete_table(name));
 }
 
 std::vector<std::string> Session::table_names() const {
@@ -289,6 +298,14 @@ Result<Notifications> Session::handle_request(const std::shared_ptr<QueuedLink>&
     }
     std::shared_ptr<server::ClientLink> link = client;
     handler->handle(link, request);
+    // The other handler's clients follow the same list of tables (a spurious
+    // announcement, when the request failed, only makes them ask for the list again).
+    using Case = ::perspective::proto::Request::ClientReqCase;
+    const auto kind = request.client_req_case();
+    auto& other = handlers_[lock ? 0 : 1];
+    if (other && (kind == Case::kMakeTableReq || kind == Case::kTableDeleteReq)) {
+      other->tables_changed();
+    }
     return Status::ok();
   });
 }

@@ -112,6 +112,9 @@ class Session {
   // Runs `change` and answers the notifications it caused.
   template <typename Change>
   Result<Notifications> notifying(Change&& change);
+  // Passes `change` on; when it made or deleted a table, web clients that follow the list
+  // of hosted tables hear of it. Called with mutex_ held.
+  Status announced(Status change);
 
   mutable std::mutex mutex_;
   Engine engine_;

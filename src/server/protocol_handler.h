@@ -30,6 +30,9 @@ class ProtocolHandler {
               const ::perspective::proto::Request& request);
   // A client went away: its views and subscriptions go with it.
   void disconnect(uint64_t client_id);
+  // Tables were made or deleted past the protocol (by the engine's owner, e.g. from
+  // Python): the hosted-tables subscribers hear of it as of a client's change.
+  void tables_changed() { notify_hosted_tables(); }
 
  private:
   struct Subscriber {

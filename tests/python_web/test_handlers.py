@@ -224,3 +224,83 @@ def test_a_client_that_falls_behind_is_cut_off(framework, pb, start_app):
     kind, code = run_client(app, pb, body)
     assert kind in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
     assert code == 1008
+
+
+def test_server_new_session_is_a_transport_of_its_own(pb):
+    """The reference's low-level API: Server.new_session(response_cb); notifications caused
+    elsewhere wait for poll(), and fileno() becomes readable when they do."""
+    import select
+
+    server, table = hosted("sessions")
+    answers = []
+    session = server.new_session(answers.append)
+
+    def call(entity_id="", **request):
+        session.handle_request(pb.Request(msg_id=len(answers) + 1, entity_id=entity_id,
+                                          **request).SerializeToString())
+        return pb.Response.FromString(answers[-1])
+
+    tables = call(get_hosted_tables_req=pb.GetHostedTablesReq())
+    assert [t.entity_id for t in tables.get_hosted_tables_resp.table_infos] == ["sessions"]
+    config = pb.ViewConfig(columns=pb.ColumnsUpdate(columns=pb.ColumnsUpdate.Columns(columns=["x"])))
+    call("sessions", table_make_view_req=pb.TableMakeViewReq(view_id="v", config=config))
+    session.handle_request(pb.Request(msg_id=99, entity_id="v",
+                                      view_on_update_req=pb.ViewOnUpdateReq()).SerializeToString())
+    heard = len(answers)
+    assert select.select([session.fileno()], [], [], 0)[0] == []
+    table.update([{"id": 9, "x": "z"}])
+    table.update([{"id": 10, "x": "w"}])
+    assert len(answers) == heard  # nothing is sent until polled
+    assert select.select([session.fileno()], [], [], 5)[0] == [session.fileno()]
+    assert session.poll() is True
+    # Two changes while the client was not polled: conflated into one notification.
+    assert [pb.Response.FromString(a).msg_id for a in answers[heard:]] == [99]
+    session.close()
+    assert session.poll() is False
+    table.delete()  # the session's view went with it
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_tables_made_from_python_reach_hosted_table_subscribers(framework, pb, start_app):
+    """The viewer's table picker follows on_hosted_tables_update: tables a Python program
+    makes or deletes while a page is open are announced as a client's would be."""
+    server, _ = hosted("first")
+    app = start_app(framework, server)
+
+    async def body(client):
+        subscription = await client.send(get_hosted_tables_req=pb.GetHostedTablesReq(subscribe=True))
+        await client.call(get_hosted_tables_req=pb.GetHostedTablesReq())  # subscribed by now
+        client_of_server = server.new_local_client()
+        made = threading.Thread(target=client_of_server.table, args=({"y": [1]},),
+                                kwargs={"name": "second"})
+        made.start()
+        made.join()
+        await client.receive(subscription)
+        client_of_server.open_table("second").delete()
+        await client.receive(subscription)
+        tables = await client.call(get_hosted_tables_req=pb.GetHostedTablesReq())
+        return [t.entity_id for t in tables.get_hosted_tables_resp.table_infos]
+
+    assert run_client(app, pb, body) == ["first"]
+
+
+def test_a_locked_handlers_clients_hear_of_tables_other_clients_make(pb, start_app):
+    server, _ = hosted("shared")
+    locked = start_app("tornado", server, lock=True)
+    writable = start_app("aiohttp", server)
+
+    async def main():
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(locked.url) as ws1, http.ws_connect(writable.url) as ws2:
+                reader, writer = RawClient(pb, ws1), RawClient(pb, ws2)
+                subscription = await reader.send(
+                    get_hosted_tables_req=pb.GetHostedTablesReq(subscribe=True))
+                await reader.call(get_hosted_tables_req=pb.GetHostedTablesReq())
+                made = await writer.call("by_client", make_table_req=pb.MakeTableReq(
+                    data=pb.MakeTableData(from_rows='[{"z": 1}]')))
+                assert made.WhichOneof("client_resp") == "make_table_resp", made
+                await reader.receive(subscription)
+                tables = await reader.call(get_hosted_tables_req=pb.GetHostedTablesReq())
+                return sorted(t.entity_id for t in tables.get_hosted_tables_resp.table_infos)
+
+    assert asyncio.run(main()) == ["by_client", "shared"]
