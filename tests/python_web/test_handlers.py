@@ -304,3 +304,24 @@ def test_a_locked_handlers_clients_hear_of_tables_other_clients_make(pb, start_a
                 return sorted(t.entity_id for t in tables.get_hosted_tables_resp.table_infos)
 
     assert asyncio.run(main()) == ["by_client", "shared"]
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_an_oversized_message_ends_the_connection_and_nothing_else(framework, pb, start_app):
+    server, table = hosted("big")
+    app = start_app(framework, server, max_message_size=1000)
+
+    async def body(client):
+        rows = json.dumps([{"id": 1, "x": "y" * 5000}])
+        await client.send("big", table_update_req=pb.TableUpdateReq(
+            data=pb.MakeTableData(from_rows=rows)))
+        message = await asyncio.wait_for(client.ws.receive(), 30)
+        return message.type, client.ws.close_code
+
+    kind, code = run_client(app, pb, body)
+    assert kind in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+    assert code == 1009  # message too big
+    assert table.view().to_columns() == {"id": [1, 2, 3], "x": ["a", "b", "c"]}
+    # The server goes on serving other clients.
+    assert run_client(app, pb, lambda client: client.call(
+        get_hosted_tables_req=pb.GetHostedTablesReq())).get_hosted_tables_resp.table_infos[0].entity_id == "big"
