@@ -212,7 +212,16 @@ class Table:
                          callback_id)
 
     def validate_expressions(self, expressions):
-        raise PerspectiveError("expressions are not supported yet")
+        """Each expression's type or its error, as the reference answers: a dict with
+        "expression_schema", "errors" and "expression_alias". ``expressions``: a dict of
+        alias -> expression, or a list of expressions (each its own alias)."""
+        if isinstance(expressions, dict):
+            pairs = [(str(alias), str(text)) for alias, text in expressions.items()]
+        elif isinstance(expressions, (list, tuple)):
+            pairs = [(str(text), str(text)) for text in expressions]
+        else:
+            raise PerspectiveError("validate_expressions takes a dict of alias -> expression")
+        return json.loads(self._session.validate_expressions(self._name, pairs))
 
 
 def _remove_callback(server, callbacks, callback_id):
@@ -296,6 +305,9 @@ class View:
 
     def schema(self):
         return self._types()
+
+    def expression_schema(self):
+        return dict(self._session.expression_schema(self._name))
 
     def num_rows(self):
         return self._session.dimensions(self._name)[0]

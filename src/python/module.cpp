@@ -394,6 +394,22 @@ PYBIND11_MODULE(_parallax, m) {
              return fields_of(fields);
            })
       .def(
+          "validate_expressions",
+          [](Session& s, const std::string& table,
+             const std::vector<std::pair<std::string, std::string>>& expressions) {
+            return value_of(s.validate_expressions(table, expressions));
+          },
+          Release())
+      .def("expression_schema",
+           [](Session& s, const std::string& view) {
+             std::vector<Field> fields;
+             {
+               py::gil_scoped_release release;
+               fields = value_of(s.expression_schema(view));
+             }
+             return fields_of(fields);
+           })
+      .def(
           "view_config_json",
           [](Session& s, const std::string& view) { return value_of(s.view_config_json(view)); },
           Release())

@@ -222,6 +222,20 @@ Result<std::vector<Field>> Session::view_schema(const std::string& name) const {
   return view->schema();
 }
 
+Result<std::string> Session::validate_expressions(
+    const std::string& table,
+    const std::vector<std::pair<std::string, std::string>>& expressions) const {
+  std::lock_guard lock(mutex_);
+  PX_ASSIGN_OR_RETURN(ExpressionValidation validation,
+                      engine_.validate_expressions(table, expressions));
+  return expression_validation_json(validation);
+}
+
+Result<std::vector<Field>> Session::expression_schema(const std::string& view) const {
+  std::lock_guard lock(mutex_);
+  return engine_.expression_schema(view);
+}
+
 Result<std::string> Session::view_config_json(const std::string& name) const {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));

@@ -87,6 +87,11 @@ class Session {
   Result<std::vector<ColumnCopy>> copy_columns(const std::string& view,
                                                const std::string& window_json);
   Result<std::vector<Field>> view_schema(const std::string& view) const;
+  // The reference's table.validate_expressions, as its JSON answer.
+  Result<std::string> validate_expressions(
+      const std::string& table,
+      const std::vector<std::pair<std::string, std::string>>& expressions) const;
+  Result<std::vector<Field>> expression_schema(const std::string& view) const;
   Result<std::string> view_config_json(const std::string& view) const;
   Result<std::vector<std::string>> column_paths(const std::string& view) const;
   // num_rows, num_columns, num_table_rows, num_table_columns.

@@ -100,14 +100,23 @@ def test_dates_and_datetimes_come_out_as_objects(client, local_time_zone):
                                              datetime.date(2024, 1, 2))
 
 
-def test_grouped_views_answer_or_raise(table):
-    """Until grouped views are in the engine this is a PerspectiveError, never a crash."""
-    try:
-        view = table.view(group_by=["ok"], columns=["price"], aggregates={"price": "sum"})
-    except PerspectiveError as error:
-        assert "group_by" in str(error)
-        return
-    assert view.to_columns()["price"][0] == pytest.approx(sum(r["price"] for r in ROWS))
+def test_grouped_views(table):
+    view = table.view(group_by=["ok"], columns=["price"], aggregates={"price": "sum"})
+    assert view.to_columns() == {"__ROW_PATH__": [[], [False], [True]],
+                                 "price": [sum(r["price"] for r in ROWS), 13.5, 9.0]}
+    assert view.to_pandas()["price"].tolist() == [22.5, 13.5, 9.0]
+
+
+def test_validate_expressions_and_expression_schema(table):
+    answer = table.validate_expressions({"double": '"price" * 2', "broken": '"nope" + 1'})
+    assert answer["expression_schema"] == {"double": "float"}
+    assert answer["expression_alias"] == {"double": '"price" * 2', "broken": '"nope" + 1'}
+    assert set(answer["errors"]) == {"broken"} and answer["errors"]["broken"]["error_message"]
+    view = table.view(columns=["double"], expressions={"double": '"price" * 2'})
+    assert view.expression_schema() == {"double": "float"}
+    assert view.to_columns() == {"double": [r["price"] * 2 for r in ROWS]}
+    with pytest.raises(PerspectiveError):
+        table.validate_expressions(42)
 
 
 def test_to_arrow_round_trips(client, table):
