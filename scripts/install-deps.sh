@@ -11,7 +11,7 @@ APT_PACKAGES=(
   clang-format python3
   libflatbuffers-dev flatbuffers-compiler liblz4-dev clang
   python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
-  python3-tornado python3-aiohttp
+  python3-tornado python3-aiohttp python3-protobuf  # python3-protobuf: the handler tests' raw client
   python3-matplotlib  # make bench: the scaling plot
   libssl-dev tzdata python3-pyro4 python3-serpent python3-seccomp
   python3-flatbuffers
