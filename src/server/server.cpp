@@ -46,8 +46,10 @@ struct Server::State {
 
   Engine& engine;
   ServerOptions options;
-  asio::io_context engine_io{1};
+  // network_io is declared first so that it is destroyed last: engine_io's unrun handlers
+  // (a closing session's disconnect) own sessions whose sockets still need network_io.
   asio::io_context network_io;
+  asio::io_context engine_io{1};
   ProtocolHandler handler;
   ServerContext context;
   tcp::acceptor acceptor;
