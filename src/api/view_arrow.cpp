@@ -1,5 +1,7 @@
 #include "api/view_arrow.h"
 
+#include <utility>
+
 #include "query/aggregate.h"
 
 namespace parallax {
@@ -45,7 +47,10 @@ ArrowInteger aggregated_integer(const ViewConfig& config, const Schema& table_sc
 }  // namespace
 
 std::string view_to_arrow(const View& view, const ViewWindow& window, ArrowWriteOptions options) {
-  const Frame frame = view.read(window, KeyColumns::kNone);
+  return frame_to_arrow(view, view.read(window, KeyColumns::kNone), std::move(options));
+}
+
+std::string frame_to_arrow(const View& view, const Frame& frame, ArrowWriteOptions options) {
   const ViewConfig& config = view.config();
   options.integers.clear();
   if (!config.group_by.empty()) {

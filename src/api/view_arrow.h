@@ -13,4 +13,7 @@ namespace parallax {
 std::string view_to_arrow(const View& view, const ViewWindow& window,
                           ArrowWriteOptions options = {});
 
+// A frame read from `view` (e.g. View::read_changed's rows), with the same integer widths.
+std::string frame_to_arrow(const View& view, const Frame& frame, ArrowWriteOptions options = {});
+
 }  // namespace parallax

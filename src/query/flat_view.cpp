@@ -182,4 +182,25 @@ Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
   return frame;
 }
 
+std::optional<Frame> FlatView::read_changed(const ChangeSet& changes) const {
+  refresh();
+  std::vector<uint8_t> changed(table_->num_rows(), 0);
+  for (const auto* rows : {&changes.added_rows, &changes.updated_rows}) {
+    for (const uint32_t row : *rows) {
+      if (row < changed.size()) changed[row] = 1;
+    }
+  }
+  Frame frame;
+  // rows_ holds exactly the rows that pass the filter, in natural order until a read sorts
+  // them, so the changed ones keep their view order (sort_rows keeps ties as given).
+  for (const uint32_t row : rows_) {
+    if (changed[row]) frame.rows.push_back(row);
+  }
+  if (!sorted_) sort_rows(*source_, sort_, frame.rows);
+  for (const size_t id : visible_)
+    frame.columns.push_back({source_->field(id).name, &source_->column(id)});
+  if (frame.columns.empty()) frame.rows.clear();
+  return frame;
+}
+
 }  // namespace parallax

@@ -63,6 +63,11 @@ class View {
   // Called after every change of the table, with what it changed (views that keep state
   // follow it incrementally; others may re-derive on their next read).
   virtual void table_changed(const ChangeSet& changes) {}
+  // The view's rows that `changes` (the table's last change, already followed) added or
+  // updated, every data column, in view order, no row path or keys: what the reference's
+  // ROW-mode on_update sends. Nullopt when the change alone cannot tell (grouped views, whose
+  // changed rows query/row_delta.h finds by comparing with the previous change).
+  virtual std::optional<Frame> read_changed(const ChangeSet& changes) const { return std::nullopt; }
 
   // Tree operations of grouped views, by visible row; flat views change nothing. Each
   // answers how many rows appeared or disappeared.

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <fstream>
 
+#include "api/view_arrow.h"
 #include "api/view_output.h"
+#include "query/row_delta.h"
 #include "server/features.h"
 #include "server/protocol_convert.h"
 
@@ -507,24 +509,46 @@ void ProtocolHandler::handle_view_request(Request& request) {
 
 void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
   const proto::Request& message = request.message;
-  if (message.view_on_update_req().has_mode()) {
-    // ROW mode sends each change as Arrow rows.
-    request.fail(Status::unsupported("on_update in ROW mode needs Arrow, not supported yet"));
-    return;
-  }
   std::weak_ptr<ClientLink> client = request.client;
   const uint32_t msg_id = message.msg_id();
   const std::string view_id = message.entity_id();
-  auto subscribed =
-      engine_.on_update(view.engine_name, [this, client, msg_id, view_id](const ViewUpdate&) {
-        auto link = client.lock();
-        if (!link) return;
-        Response note;
-        note.set_msg_id(msg_id);
-        note.set_entity_id(view_id);
-        note.mutable_view_on_update_resp()->set_port_id(current_port_);
-        link->send_notification(msg_id, note.SerializeAsString());
-      });
+  Result<uint64_t> subscribed = uint64_t{0};
+  if (message.view_on_update_req().has_mode()) {
+    // ROW mode: each change's rows as Arrow. Deltas are never conflated (each carries rows
+    // the others do not); a client too far behind is dropped by its queue bound instead.
+    auto found = engine_.view(view.engine_name);
+    if (request.failed(found.status())) return;
+    auto delta = std::make_shared<RowDelta>(*found.value());
+    subscribed = engine_.on_update(
+        view.engine_name, [this, client, msg_id, view_id, delta](const ViewUpdate& update) {
+          const ChangeSet& changes = update.changes;
+          const Frame rows = delta->changed_rows(changes);
+          // The reference says nothing of a clear (its rows are gone, none changed).
+          if (changes.cleared && changes.added_rows.empty() && changes.updated_rows.empty()) {
+            return;
+          }
+          auto link = client.lock();
+          if (!link) return;
+          Response note;
+          note.set_msg_id(msg_id);
+          note.set_entity_id(view_id);
+          auto* resp = note.mutable_view_on_update_resp();
+          resp->set_port_id(current_port_);
+          resp->set_delta(frame_to_arrow(delta->view(), rows));
+          link->send(note.SerializeAsString());
+        });
+  } else {
+    subscribed =
+        engine_.on_update(view.engine_name, [this, client, msg_id, view_id](const ViewUpdate&) {
+          auto link = client.lock();
+          if (!link) return;
+          Response note;
+          note.set_msg_id(msg_id);
+          note.set_entity_id(view_id);
+          note.mutable_view_on_update_resp()->set_port_id(current_port_);
+          link->send_notification(msg_id, note.SerializeAsString());
+        });
+  }
   if (request.failed(subscribed.status())) return;
   view.updates[msg_id] = subscribed.value();
 }

@@ -22,6 +22,8 @@ export async function serve(...args) {
     });
     const http = line.match(/http:\/\/[\d.]+:\d+/)[0];
     return {
+        http,
+        pid: proc.pid,
         url: http.replace("http", "ws") + "/websocket",
         stderr: () => stderr,
         exited: () => proc.exitCode !== null || proc.signalCode !== null,

@@ -7,22 +7,15 @@
 //        node tests/server/server_test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { serve, until } from "./serve.mjs";
 
-const here = path.dirname(new URL(import.meta.url).pathname);
-const repo = path.resolve(here, "..", "..");
-const parallax = path.resolve(process.env.PARALLAX ?? path.join(repo, "build", "parallax"));
-const modules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
-const requireFrom = createRequire(path.join(modules, "x.js"));
-const perspective = (await import(requireFrom.resolve("@finos/perspective"))).default;
-const WebSocket = (await import(requireFrom.resolve("ws"))).default;
+import { perspective, repo, requireOracle, serve, until } from "./harness.mjs";
+
+const WebSocket = (await import(requireOracle.resolve("ws"))).default;
 
 const orders = path.join(repo, "examples", "orders_sample.csv");
 const orderRows = fs.readFileSync(orders, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
