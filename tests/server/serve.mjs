@@ -30,7 +30,7 @@ export async function serve(...args) {
         async stop() {
             proc.kill("SIGTERM");
             await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on("exit", resolve)));
-            assert.equal(proc.exitCode, 0, "the server stops cleanly: " + stderr);
+            assert.equal(proc.exitCode, 0, `the server stops cleanly (signal ${proc.signalCode}): ${stderr}`);
         },
     };
 }
