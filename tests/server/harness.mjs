@@ -10,3 +10,29 @@ export const oracleModules = path.resolve(
     process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
 export const requireOracle = createRequire(path.join(oracleModules, "x.js"));
 export const perspective = (await import(requireOracle.resolve("@finos/perspective"))).default;
+
+// A protobuf message's top-level fields by number: varints as numbers, the rest as bytes.
+export function fields(buffer) {
+    const out = {};
+    let at = 0;
+    const read = () => {
+        let value = 0, scale = 1, byte;
+        do {
+            byte = buffer[at++];
+            value += (byte & 0x7f) * scale;
+            scale *= 128;
+        } while (byte & 0x80);
+        return value;
+    };
+    while (at < buffer.length) {
+        const key = read();
+        const number = Math.floor(key / 8);
+        if ((key & 7) === 0) out[number] = read();
+        else {
+            const length = read();
+            out[number] = buffer.subarray(at, at + length);
+            at += length;
+        }
+    }
+    return out;
+}

@@ -13,7 +13,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-import { perspective, repo, requireOracle, serve, until } from "./harness.mjs";
+import { fields, perspective, repo, requireOracle, serve, until } from "./harness.mjs";
 
 const WebSocket = (await import(requireOracle.resolve("ws"))).default;
 
@@ -40,30 +40,6 @@ function request(msgId, entity, kind, body = Buffer.alloc(0)) {
     return Buffer.concat([varint(8), varint(msgId), bytesField(2, Buffer.from(entity)), bytesField(kind, body)]);
 }
 const Kind = { getHostedTables: 4, makeView: 6, tableSize: 8, viewSchema: 15, onUpdate: 21, getFeatures: 3 };
-function fields(buffer) {
-    const out = {};
-    let at = 0;
-    const read = () => {
-        let value = 0, scale = 1, byte;
-        do {
-            byte = buffer[at++];
-            value += (byte & 0x7f) * scale;
-            scale *= 128;
-        } while (byte & 0x80);
-        return value;
-    };
-    while (at < buffer.length) {
-        const key = read();
-        const number = Math.floor(key / 8);
-        if ((key & 7) === 0) out[number] = read();
-        else {
-            const length = read();
-            out[number] = buffer.subarray(at, at + length);
-            at += length;
-        }
-    }
-    return out;
-}
 function serverError(response) {
     const body = fields(response)[50];
     if (!body) return null;
