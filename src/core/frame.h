@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/column.h"
@@ -26,6 +27,9 @@ struct FrameRowPath {
   std::vector<FrameColumn> levels;  // named like the CSV headers: "region (Group by 1)"
   std::vector<uint8_t> depths;      // one per entry of Frame::rows: how many levels it has
   bool with_id = false;             // also write the path as "__ID__", right after it
+  // When "__ID__" lists other rows than the frame's (leaves_only windows: the reference lists
+  // every row's path there), those rows and their depths.
+  std::optional<std::vector<std::pair<uint32_t, uint8_t>>> id_rows;
 };
 
 struct Frame {

@@ -137,9 +137,19 @@ std::string write_json_columns(const Frame& frame) {
     first_column = false;
     append_json_string(out, name);
     out += ":[";
-    for (size_t index = 0; index < frame.rows.size(); ++index) {
-      if (index > 0) out += ',';
-      append_row_path(out, *frame.row_path, index, frame.rows[index]);
+    const FrameRowPath& path = *frame.row_path;
+    if (name == "__ID__" && path.id_rows) {
+      for (size_t index = 0; index < path.id_rows->size(); ++index) {
+        if (index > 0) out += ',';
+        const auto [row, depth] = (*path.id_rows)[index];
+        FrameRowPath one{path.levels, {depth}, false, std::nullopt};
+        append_row_path(out, one, 0, row);
+      }
+    } else {
+      for (size_t index = 0; index < frame.rows.size(); ++index) {
+        if (index > 0) out += ',';
+        append_row_path(out, path, index, frame.rows[index]);
+      }
     }
     out += ']';
   }

@@ -20,7 +20,7 @@ constexpr std::array<std::pair<std::string_view, AggregateKind>, 31> kNames{{
     {"dominant", AggregateKind::kDominant},
     {"first", AggregateKind::kFirst},
     {"last", AggregateKind::kLast},
-    {"last by index", AggregateKind::kLast},
+    {"last by index", AggregateKind::kLastByIndex},
     {"high", AggregateKind::kHigh},
     {"low", AggregateKind::kLow},
     {"max", AggregateKind::kMax},
@@ -58,6 +58,7 @@ bool accepts(AggregateKind kind, DataType type) {
     case K::kDominant:
     case K::kFirst:
     case K::kLast:
+    case K::kLastByIndex:
     case K::kMedian:
     case K::kQ1:
     case K::kQ3:

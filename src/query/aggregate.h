@@ -23,7 +23,8 @@ enum class AggregateKind {
   kDistinctCount,
   kDominant,
   kFirst,
-  kLast,  // also "last by index"
+  kLast,         // the last row in the order the reference walks a group's rows
+  kLastByIndex,  // the row with the highest primary key
   kHigh,
   kLow,
   kMax,

@@ -207,6 +207,7 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
     }
     case K::kFirst:
     case K::kLast:
+    case K::kLastByIndex:
       if (rows.empty()) return out.set_null(position);
       return cells.copy(kind == K::kFirst ? rows.front() : rows.back(), out, position);
     case K::kLastMinusFirst:

@@ -135,29 +135,9 @@ Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
 
   std::vector<FrameColumn> key_columns;
   if (keys != KeyColumns::kNone && (window.id || window.index)) {
-    // The keys of the window's rows, gathered into a column the frame owns and indexed
-    // by the same row positions as the table's columns.
-    const DataType key_type = table_->index_position()
-                                  ? table_->schema().field(*table_->index_position()).type
-                                  : DataType::kInteger;
-    Column key_column(key_type);
-    key_column.resize(table_->num_rows());
-    for (const uint32_t row : frame.rows) {
-      const Scalar key = table_->key_of(row);
-      if (!key.valid) continue;
-      if (key_type == DataType::kString) {
-        key_column.set<uint32_t>(row, key_column.mutable_dictionary().intern(key.text));
-      } else {
-        visit_type(key_type, [&](auto tag) {
-          using Storage = typename decltype(tag)::Storage;
-          if constexpr (std::is_same_v<Storage, double>) {
-            key_column.set<double>(row, key.number);
-          } else if constexpr (!std::is_same_v<Storage, uint32_t>) {
-            key_column.set<Storage>(row, static_cast<Storage>(key.integer));
-          }
-        });
-      }
-    }
+    // The keys of the window's rows, in a column the frame owns, indexed by the same row
+    // positions as the table's columns.
+    Column key_column = primary_keys(*table_, frame.rows, frame.rows, table_->num_rows());
     const Column& owned = frame.own(std::move(key_column));
     if (keys == KeyColumns::kLeading) {
       if (window.id) key_columns.push_back({"__ID__", &owned, true});

@@ -346,6 +346,7 @@ bool GroupedView::sums_in_tree_order(const Measure& measure) const {
     case AggregateKind::kVar:
     case AggregateKind::kStddev:
     case AggregateKind::kWeightedMean:
+    case AggregateKind::kLast:
       return true;
     default:
       return false;
@@ -691,13 +692,33 @@ Frame GroupedView::read(const ViewWindow& window, KeyColumns keys) const {
     for (const uint32_t node : frame.rows)
       path.depths.push_back(static_cast<uint8_t>(nodes_[node].depth));
     path.with_id = window.id && keys != KeyColumns::kNone;
+    if (path.with_id && window.leaves_only) {
+      // The reference's "__ID__" lists the window's rows as if leaves_only were not set.
+      const size_t id_start = clamp_window_bound(window.start_row, 0, visible_.size(), false);
+      const size_t id_end = std::max(
+          id_start, clamp_window_bound(window.end_row, visible_.size(), visible_.size(), true));
+      path.id_rows.emplace();
+      for (size_t i = id_start; i < id_end; ++i) {
+        path.id_rows->emplace_back(visible_[i], static_cast<uint8_t>(nodes_[visible_[i]].depth));
+      }
+    }
     frame.row_path = std::move(path);
   }
+  // Split-only rows are table rows: "__ID__" holds each one's primary key, as flat views.
+  std::optional<FrameColumn> ids;
+  if (group_by_.empty() && window.id && keys != KeyColumns::kNone) {
+    std::vector<uint32_t> key_rows;
+    for (const uint32_t node : frame.rows) key_rows.push_back(nodes_[node].key_row);
+    ids = FrameColumn{"__ID__",
+                      &frame.own(primary_keys(*table_, frame.rows, key_rows, nodes_.size())), true};
+  }
+  if (ids && keys == KeyColumns::kLeading) frame.columns.push_back(*ids);
   const std::vector<std::string> paths = column_paths();
   for (size_t index = start_col; index < end_col; ++index) {
     const auto [combo, v] = column_at(index);
     frame.columns.push_back({paths[index], &cells_[combo][v]});
   }
+  if (ids && keys == KeyColumns::kTrailing) frame.columns.push_back(*ids);
   return frame;
 }
 

@@ -90,8 +90,8 @@ class GroupedView final : public View {
   void fill(const Measure& measure, std::span<const uint32_t> rows, uint32_t node) const;
   // The order the reference adds up a group's rows, which decides a float sum's last bits:
   // without split_by, the rows of each leaf group below it (in primary-key order), leaves
-  // in key order; with split_by, primary-key order. Aggregates that pick a row ("first",
-  // "last", ...) always go by primary key.
+  // in key order; with split_by, primary-key order. "last" takes the last row in that order
+  // too, while "first", "last by index" and the other row pickers go by primary key.
   // (The node's own rows, or `out` holding them in that order.)
   std::span<const uint32_t> aggregation_order(uint32_t node, std::vector<uint32_t>& out) const;
   // Whether `measure` adds rows up in aggregation_order rather than primary-key order.

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,11 @@ struct ViewWindow {
 
 // Clamps a window bound to [0, size]; starts round down, ends round up; none means `fallback`.
 size_t clamp_window_bound(std::optional<double> bound, size_t fallback, size_t size, bool is_end);
+
+// A column of `size` cells holding, at positions[i], the primary key of table row rows[i]
+// (the "__ID__" and "__INDEX__" columns of reads).
+Column primary_keys(const Table& table, std::span<const uint32_t> positions,
+                    std::span<const uint32_t> rows, size_t size);
 
 // Where a read puts the "__ID__"/"__INDEX__" columns: to_json leads with them, to_columns
 // ends with them, CSV and NDJSON leave them out.
