@@ -167,8 +167,16 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
       return write_number(out, position, weighted / weights);
     }
     case K::kAny: {
-      auto found = std::find_if(rows.begin(), rows.end(),
-                                [&](uint32_t candidate) { return !cells.null(candidate); });
+      // The first value, skipping nulls and (but for strings) zeros and false, as the
+      // reference.
+      auto found = std::find_if(rows.begin(), rows.end(), [&](uint32_t candidate) {
+        if (cells.null(candidate)) return false;
+        if constexpr (std::is_same_v<Storage, uint32_t>) {
+          return true;
+        } else {
+          return cells.values[candidate] != Storage{};
+        }
+      });
       if (found != rows.end()) return cells.copy(*found, out, position);
       return write_zero(out, position);
     }

@@ -179,7 +179,6 @@ void GroupedView::refresh() const {
   order_combos();
   std::vector<uint32_t> all(nodes_.size());
   std::iota(all.begin(), all.end(), 0);
-  carry_any_up(all);
   settle_new_groups(all);
   layout_rows();
   version_ = table_->version();
@@ -188,32 +187,6 @@ void GroupedView::refresh() const {
 void GroupedView::table_changed(const ChangeSet& changes) {
   const bool source_followed = source_->apply(changes);
   if (!source_followed || !follow(changes)) version_.reset();
-}
-
-void GroupedView::carry_any_up(const std::vector<uint32_t>& nodes) const {
-  // The reference computes "any" of a group from its children: the first child, in display
-  // order, that has a value. Children come after their parents in nodes_, so walking
-  // backwards settles every child before its parent.
-  for (size_t v = 0; v < values_.size(); ++v) {
-    if (values_[v].aggregate.kind != AggregateKind::kAny || group_by_.empty()) continue;
-    const Column& input = source_->column(values_[v].position);
-    for (size_t combo = 0; combo < cells_.size(); ++combo) {
-      Column& column = cells_[combo][v];
-      // Whether a group has a non-null input value in this combination.
-      auto has_value = [&](uint32_t node) {
-        return std::any_of(nodes_[node].rows.begin(), nodes_[node].rows.end(), [&](uint32_t row) {
-          return input.is_valid(row) && (split_by_.empty() || combo_of_row_[row] == combo);
-        });
-      };
-      for (auto node = nodes.rbegin(); node != nodes.rend(); ++node) {
-        for (const uint32_t child : nodes_[*node].children) {
-          if (column.is_null(child) || !has_value(child)) continue;
-          column.set_from(*node, column, child);
-          break;
-        }
-      }
-    }
-  }
 }
 
 void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {

@@ -104,7 +104,6 @@ class GroupedView final : public View {
   // sort. `following` a change, the last `new_children` children are new.
   void order_children_of(uint32_t node, bool following, size_t new_children) const;
   void order_combos() const;
-  void carry_any_up(const std::vector<uint32_t>& nodes) const;
   void layout_rows() const;
   // Gives groups among `nodes` that no layout has seen their starting collapse state.
   void settle_new_groups(std::span<const uint32_t> nodes) const;

@@ -194,12 +194,10 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   }
   finish_percentages();
 
-  std::sort(touched.begin(), touched.end());  // parents before children
   for (const uint32_t node : touched) {
     auto found = new_children.find(node);
     order_children_of(node, true, found == new_children.end() ? 0 : found->second);
   }
-  carry_any_up(touched);
   std::vector<uint32_t> created(nodes_.size() - nodes_before);
   std::iota(created.begin(), created.end(), static_cast<uint32_t>(nodes_before));
   settle_new_groups(created);
