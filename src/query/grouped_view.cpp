@@ -436,26 +436,38 @@ void GroupedView::aggregate_nodes() const {
 }
 
 void GroupedView::finish_percentages() const {
-  // Each sum over its parent's (or the total's) sum, in the same combination.
+  // Without split_by: each group's sum over its parent's (or the totals row's) sum. With
+  // split_by, as the reference: each cell's sum over its group's sum across every split
+  // column (pct sum parent), or over the totals row's sum across them (pct sum total).
   if (table_->num_rows() == 0) return;
+  const size_t num_nodes = nodes_.size();
+  std::vector<double> across;  // per node: the sum over every combination
   for (size_t v = 0; v < values_.size(); ++v) {
     const AggregateKind kind = values_[v].aggregate.kind;
     if (kind != AggregateKind::kPctSumParent && kind != AggregateKind::kPctSumTotal) continue;
+    const bool parent = kind == AggregateKind::kPctSumParent;
+    if (!split_by_.empty()) {
+      across.assign(num_nodes, 0);
+      for (size_t combo = 0; combo < cells_.size(); ++combo) {
+        for (uint32_t node = 0; node < num_nodes; ++node) {
+          if (totals_[combo][v][node].rows > 0) across[node] += totals_[combo][v][node].sum;
+        }
+      }
+    }
     for (size_t combo = 0; combo < cells_.size(); ++combo) {
       const std::vector<RunningTotals>& sums = totals_[combo][v];
       Column& out = cells_[combo][v];
-      // A group without rows in this combination was not aggregated.
-      auto aggregated = [&](uint32_t node) { return split_by_.empty() || sums[node].rows > 0; };
-      for (uint32_t node = 0; node < nodes_.size(); ++node) {
-        if (!aggregated(node)) continue;
-        const uint32_t base =
-            kind == AggregateKind::kPctSumParent && node != 0 ? nodes_[node].parent : 0;
-        const double denominator = aggregated(base) ? sums[base].sum : 0;
-        write_number(out, node, 100.0 * sums[node].sum / denominator);
-        // The totals row of no rows at all is 100% of its parent (as the reference).
-        if (node == 0 && sums[node].rows == 0 && kind == AggregateKind::kPctSumParent) {
-          write_number(out, node, 100);
+      for (uint32_t node = 0; node < num_nodes; ++node) {
+        double denominator = 0;
+        if (!split_by_.empty()) {
+          if (sums[node].rows == 0) continue;  // not aggregated in this combination
+          denominator = across[parent ? node : 0];
+        } else {
+          denominator = sums[parent && node != 0 ? nodes_[node].parent : 0].sum;
         }
+        write_number(out, node, sums[node].sum / denominator * 100.0);
+        // The totals row of no rows at all is 100% of its parent (as the reference).
+        if (node == 0 && sums[node].rows == 0 && parent) write_number(out, node, 100);
       }
     }
   }
