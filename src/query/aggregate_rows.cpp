@@ -136,22 +136,24 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
     case K::kAvg:
     case K::kVar:
     case K::kStddev: {
-      double sum = 0;
+      // The sum for the mean; Welford's running mean and squared deviations for the
+      // population variance, as the reference computes it (so its rounding agrees).
+      double sum = 0, mean = 0, deviations = 0;
       size_t count = 0;
       for (const uint32_t row : rows) {
         if (cells.null(row)) continue;
-        sum += cells.number(row);
+        const double value = cells.number(row);
+        sum += value;
         ++count;
+        const double delta = value - mean;
+        mean += delta / static_cast<double>(count);
+        deviations += delta * (value - mean);
       }
       if (count == 0) return out.set_null(position);
-      const double mean = sum / static_cast<double>(count);
-      if (kind == K::kAvg) return write_number(out, position, mean);
+      const double n = static_cast<double>(count);
+      if (kind == K::kAvg) return write_number(out, position, sum / n);
       if (count < 2) return out.set_null(position);  // as the reference: no spread of one value
-      double squares = 0;
-      for (const uint32_t row : rows) {
-        if (!cells.null(row)) squares += (cells.number(row) - mean) * (cells.number(row) - mean);
-      }
-      const double variance = squares / static_cast<double>(count);
+      const double variance = deviations / n;
       write_number(out, position, kind == K::kVar ? variance : std::sqrt(variance));
       return;
     }
