@@ -400,6 +400,7 @@ void GroupedView::aggregate_nodes() const {
   // still aggregates, to 0 for a sum).
   if (table_->num_rows() == 0) return;
   std::vector<uint32_t> by_combo, summing_order;
+  std::vector<size_t> combo_starts;
   for (uint32_t node = 0; node < num_nodes; ++node) {
     const std::vector<uint32_t>& rows = nodes_[node].rows;
     std::optional<std::span<const uint32_t>> in_tree_order;
@@ -419,10 +420,21 @@ void GroupedView::aggregate_nodes() const {
       }
       continue;
     }
-    // The node's rows by split combination (stable, so each run keeps primary-key order).
-    by_combo = rows;
-    std::stable_sort(by_combo.begin(), by_combo.end(),
-                     [&](uint32_t a, uint32_t b) { return combo_of_row_[a] < combo_of_row_[b]; });
+    // The node's rows by split combination (stable, so each run keeps primary-key order):
+    // a counting sort when there are fewer combinations than rows, a sort otherwise.
+    const size_t num_combos = combo_rows_.size();
+    if (num_combos <= rows.size()) {
+      combo_starts.assign(num_combos + 1, 0);
+      for (const uint32_t row : rows) ++combo_starts[combo_of_row_[row] + 1];
+      for (size_t combo = 0; combo < num_combos; ++combo)
+        combo_starts[combo + 1] += combo_starts[combo];
+      by_combo.resize(rows.size());
+      for (const uint32_t row : rows) by_combo[combo_starts[combo_of_row_[row]]++] = row;
+    } else {
+      by_combo = rows;
+      std::stable_sort(by_combo.begin(), by_combo.end(),
+                       [&](uint32_t a, uint32_t b) { return combo_of_row_[a] < combo_of_row_[b]; });
+    }
     for (size_t start = 0; start < by_combo.size();) {
       const uint32_t combo = combo_of_row_[by_combo[start]];
       size_t end = start;
