@@ -51,6 +51,13 @@ void Column::set_from(size_t position, const Column& source, size_t row) {
   });
 }
 
+Column Column::gathered(std::span<const uint32_t> rows) const {
+  Column out(type_);
+  out.resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) out.set_from(i, *this, rows[i]);
+  return out;
+}
+
 Scalar Column::scalar_at(size_t row) const {
   if (is_null(row)) return Scalar::null(type_);
   return visit_type(type_, [&](auto tag) {

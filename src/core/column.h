@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -68,6 +69,8 @@ class Column {
   // Sets the cell at `position` to `source`'s cell at `row`, which has this column's type
   // (a string is interned into this column's dictionary).
   void set_from(size_t position, const Column& source, size_t row);
+  // A new column of this type holding the cells at `rows`, in that order.
+  Column gathered(std::span<const uint32_t> rows) const;
   // The cell at `row` as a Scalar (a null one when the cell is null).
   Scalar scalar_at(size_t row) const;
   size_t memory_bytes() const;

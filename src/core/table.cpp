@@ -153,10 +153,7 @@ Result<ChangeSet> Table::apply(const RowBatch& batch, bool initial_load) {
     (target >= rows_before ? changes.added_rows : changes.updated_rows).push_back(target);
   }
   for (const Column& column : columns_) {
-    Column& saved = changes.previous.emplace_back(column.type());
-    saved.resize(changes.updated_rows.size());
-    for (size_t i = 0; i < changes.updated_rows.size(); ++i)
-      saved.set_from(i, column, changes.updated_rows[i]);
+    changes.previous.push_back(column.gathered(changes.updated_rows));
   }
 
   for (size_t position = 0; position < columns_.size(); ++position) {

@@ -52,10 +52,7 @@ bool ColumnSource::apply(const ChangeSet& changes) {
     return false;
   }
   for (const Column& column : columns_) {
-    Column& saved = previous_.emplace_back(column.type());
-    saved.resize(changes.updated_rows.size());
-    for (size_t i = 0; i < changes.updated_rows.size(); ++i)
-      saved.set_from(i, column, changes.updated_rows[i]);
+    previous_.push_back(column.gathered(changes.updated_rows));
   }
   std::vector<uint32_t> rows = changes.added_rows;
   rows.insert(rows.end(), changes.updated_rows.begin(), changes.updated_rows.end());

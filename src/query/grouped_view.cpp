@@ -194,48 +194,55 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
   nodes_[0].rows = rows;
   child_index_.clear();
   leaf_of_row_.assign(table_->num_rows(), kNoNode);
-  // Without group_by (split_by only), every row is its own group under a hidden total.
-  const size_t depth = group_by_.empty() ? 1 : group_by_.size();
-  for (const uint32_t row : rows) {
-    uint32_t node = 0;
-    for (size_t level = 0; level < depth; ++level) {
-      ChildKey key{node, true, row};
-      if (!group_by_.empty()) {
-        const Column& column = source_->column(group_by_[level]);
-        const bool valid = column.is_valid(row);
-        key = {node, valid, valid ? group_key_bits(column, row) : 0};
-      }
-      auto [found, inserted] = child_index_.try_emplace(key, static_cast<uint32_t>(nodes_.size()));
-      if (inserted) {
-        Node child;
-        child.parent = node;
-        child.depth = static_cast<uint32_t>(level + 1);
-        child.key_row = row;
-        child.path = nodes_[node].path;
-        if (!group_by_.empty())
-          append_group_key(child.path, source_->column(group_by_[level]), row);
-        nodes_[node].children.push_back(found->second);
-        nodes_.push_back(std::move(child));
-      }
-      node = found->second;
-      nodes_[node].rows.push_back(row);
-    }
-    leaf_of_row_[row] = node;
-  }
-  // Each level's key, per node, for the row paths and the ordering of groups.
+  // Each level's key, per node (null for the totals row), filled in as groups are made.
   levels_.clear();
-  for (size_t level = 0; level < group_by_.size(); ++level) {
-    const Column& source = source_->column(group_by_[level]);
-    Column column(source.type());
-    column.resize(nodes_.size());
-    for (uint32_t node = 1; node < nodes_.size(); ++node) {
-      uint32_t ancestor = node;
-      while (nodes_[ancestor].depth > level + 1) ancestor = nodes_[ancestor].parent;
-      if (nodes_[ancestor].depth != level + 1) continue;
-      column.set_from(node, source, nodes_[ancestor].key_row);
-    }
-    levels_.push_back(std::move(column));
+  for (const size_t position : group_by_) {
+    levels_.emplace_back(source_->column(position).type()).resize(1);
   }
+  for (const uint32_t row : rows) {
+    leaf_of_row_[row] = find_or_add_leaf(row, nullptr, true);
+  }
+}
+
+uint32_t GroupedView::find_or_add_leaf(uint32_t row,
+                                       absl::flat_hash_map<uint32_t, size_t>* new_children,
+                                       bool add_row) const {
+  uint32_t node = 0;
+  const size_t depth = group_by_.empty() ? 1 : group_by_.size();
+  for (size_t level = 0; level < depth; ++level) {
+    ChildKey key{node, true, row};
+    if (!group_by_.empty()) {
+      const Column& column = source_->column(group_by_[level]);
+      const bool valid = column.is_valid(row);
+      key = {node, valid, valid ? group_key_bits(column, row) : 0};
+    }
+    auto [found, inserted] = child_index_.try_emplace(key, static_cast<uint32_t>(nodes_.size()));
+    if (inserted) {
+      Node child;
+      child.parent = node;
+      child.depth = static_cast<uint32_t>(level + 1);
+      child.key_row = row;
+      child.path = nodes_[node].path;
+      if (!group_by_.empty()) append_group_key(child.path, source_->column(group_by_[level]), row);
+      nodes_[node].children.push_back(found->second);
+      if (new_children) ++(*new_children)[node];
+      const uint32_t added = static_cast<uint32_t>(nodes_.size());
+      nodes_.push_back(std::move(child));
+      // The new group's row path: its ancestors' keys, then its own.
+      for (size_t key_level = 0; key_level < levels_.size(); ++key_level) {
+        Column& keys = levels_[key_level];
+        keys.resize(nodes_.size());
+        if (key_level < level) {
+          keys.set_from(added, keys, node);
+        } else if (key_level == level) {
+          keys.set_from(added, source_->column(group_by_[level]), row);
+        }
+      }
+    }
+    node = found->second;
+    if (add_row) nodes_[node].rows.push_back(row);
+  }
+  return node;
 }
 
 std::string GroupedView::combo_key(uint32_t row) const {

@@ -60,7 +60,7 @@ class GroupedView final : public View {
   struct Node {
     uint32_t parent = 0;
     uint32_t depth = 0;    // 0 for the totals row
-    uint32_t key_row = 0;  // a table row holding this group's key values (while building)
+    uint32_t key_row = 0;  // the table row that made this group (split-only: the row itself)
     std::string path;      // the encoded key path, which names the node across rebuilds
     std::vector<uint32_t> children;
     std::vector<uint32_t> rows;  // table rows, in primary-key order
@@ -115,10 +115,11 @@ class GroupedView final : public View {
   // Incremental maintenance (grouped_view_follow.cpp): answers false when the change must
   // be followed by a rebuild.
   bool follow(const ChangeSet& changes) const;
-  // The leaf group `row` belongs in, made (with any missing ancestors) if new; counts the
-  // children added per parent.
-  uint32_t find_or_add_leaf(uint32_t row,
-                            absl::flat_hash_map<uint32_t, size_t>& new_children) const;
+  // The leaf group `row` belongs in, made (with any missing ancestors and their keys in
+  // levels_) if new; counts the children added per parent in `new_children`, if given.
+  // `add_row` (building, rows in natural order) appends the row to each group on its path.
+  uint32_t find_or_add_leaf(uint32_t row, absl::flat_hash_map<uint32_t, size_t>* new_children,
+                            bool add_row) const;
   // Grows every per-node column to the number of nodes.
   void add_node_columns() const;
 

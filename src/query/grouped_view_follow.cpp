@@ -8,7 +8,6 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
-#include "query/group_key.h"
 #include "query/grouped_view.h"
 
 namespace parallax {
@@ -20,45 +19,6 @@ namespace {
 constexpr size_t kReaddBelow = 2048;
 
 }  // namespace
-
-uint32_t GroupedView::find_or_add_leaf(uint32_t row,
-                                       absl::flat_hash_map<uint32_t, size_t>& new_children) const {
-  uint32_t node = 0;
-  const size_t depth = group_by_.empty() ? 1 : group_by_.size();
-  for (size_t level = 0; level < depth; ++level) {
-    ChildKey key{node, true, row};
-    if (!group_by_.empty()) {
-      const Column& column = source_->column(group_by_[level]);
-      const bool valid = column.is_valid(row);
-      key = {node, valid, valid ? group_key_bits(column, row) : 0};
-    }
-    auto [found, inserted] = child_index_.try_emplace(key, static_cast<uint32_t>(nodes_.size()));
-    if (inserted) {
-      Node child;
-      child.parent = node;
-      child.depth = static_cast<uint32_t>(level + 1);
-      child.key_row = row;
-      child.path = nodes_[node].path;
-      if (!group_by_.empty()) append_group_key(child.path, source_->column(group_by_[level]), row);
-      nodes_[node].children.push_back(found->second);
-      ++new_children[node];
-      const uint32_t added = static_cast<uint32_t>(nodes_.size());
-      nodes_.push_back(std::move(child));
-      // The new group's row path: its ancestors' keys, then its own.
-      for (size_t key_level = 0; key_level < levels_.size(); ++key_level) {
-        Column& keys = levels_[key_level];
-        keys.resize(nodes_.size());
-        if (key_level < level) {
-          keys.set_from(added, keys, node);
-        } else if (key_level == level) {
-          keys.set_from(added, source_->column(group_by_[level]), row);
-        }
-      }
-    }
-    node = found->second;
-  }
-  return node;
-}
 
 void GroupedView::add_node_columns() const {
   const size_t size = nodes_.size();
@@ -102,7 +62,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
       if (found == combo_index_.end()) return false;  // a new column: rebuild
       new_combo[i] = found->second;
     }
-    new_leaf[i] = find_or_add_leaf(changed[i], new_children);
+    new_leaf[i] = find_or_add_leaf(changed[i], &new_children, false);
   }
   add_node_columns();
 
