@@ -49,12 +49,14 @@ void append_frame_cell(std::string& out, const FrameColumn& column, uint32_t row
   if (column.wrap_in_list) out += ']';
 }
 
-// The group path of the frame's `index`-th row, as a JSON list.
-void append_row_path(std::string& out, const FrameRowPath& path, size_t index, uint32_t row) {
+// The group path of the frame's `index`-th row, as a JSON list (keys in the cells' style:
+// NDJSON writes a float key -2.0 as the reference does, not -2).
+void append_row_path(std::string& out, const FrameRowPath& path, size_t index, uint32_t row,
+                     NumberStyle style = NumberStyle::kJavaScript) {
   out += '[';
   for (size_t level = 0; level < path.depths[index]; ++level) {
     if (level > 0) out += ',';
-    append_cell(out, *path.levels[level].column, row, NumberStyle::kJavaScript);
+    append_cell(out, *path.levels[level].column, row, style);
   }
   out += ']';
 }
@@ -76,7 +78,7 @@ void append_row_object(std::string& out, const Frame& frame, size_t index,
     first = false;
     append_json_string(out, name);
     out += ':';
-    append_row_path(out, *frame.row_path, index, row);
+    append_row_path(out, *frame.row_path, index, row, style);
   }
   for (size_t i = 0; i < frame.columns.size(); ++i) {
     if (!first) out += ',';
