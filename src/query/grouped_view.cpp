@@ -160,6 +160,8 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
       view->filter_,
       RowFilter::compile(schema, cfg.filter, cfg.filter_op.value_or(FilterCombinator::kAnd)));
   view->filter_.echo_operands(schema, cfg.filter);
+  // Built now, not at the first read, when the changes until then decide its order.
+  if (view->order_follows_history()) view->refresh();
   return view;
 }
 
@@ -172,10 +174,13 @@ void GroupedView::refresh() const {
     const std::vector<uint8_t> keep = filter_.evaluate(*source_);
     std::erase_if(rows, [&](uint32_t row) { return !keep[row]; });
   }
+  // The order the reader last saw, which orders the rebuilt tree's ties (as the reference's
+  // traversal, which lives on through every change but a clear).
+  const ShownOrder shown = forget_order_ ? ShownOrder{} : shown_order();
   build_tree(rows);
   build_combos(rows);
   aggregate_nodes();
-  order_children();
+  order_children(shown);
   order_combos();
   std::vector<uint32_t> all(nodes_.size());
   std::iota(all.begin(), all.end(), 0);
@@ -185,8 +190,14 @@ void GroupedView::refresh() const {
 }
 
 void GroupedView::table_changed(const ChangeSet& changes) {
+  // A clear empties the reference's traversal: what comes next is ordered afresh.
+  if (changes.cleared) forget_order_ = true;
   const bool source_followed = source_->apply(changes);
-  if (!source_followed || !follow(changes)) version_.reset();
+  if (follow_changes_ && source_followed && follow(changes)) return;
+  version_.reset();
+  // Sorted views order ties as they were shown after the previous change (the reference
+  // re-sorts at every change), so they rebuild now rather than at their next read.
+  if (order_follows_history()) refresh();
 }
 
 void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
@@ -492,29 +503,98 @@ void GroupedView::finish_percentages() const {
   }
 }
 
-void GroupedView::order_children() const {
-  for (uint32_t node = 0; node < nodes_.size(); ++node) order_children_of(node, false, 0);
+GroupedView::ShownOrder GroupedView::shown_order() const {
+  ShownOrder shown;
+  if (group_by_.empty()) return shown;
+  // Nodes made after the last layout (by a change that could not be followed) were never shown.
+  const std::vector<uint8_t> expanded = expanded_nodes(laid_out_nodes_);
+  for (uint32_t node = 0; node < laid_out_nodes_; ++node) {
+    if (!expanded[node]) continue;
+    shown.parents.insert(nodes_[node].path);
+    uint32_t rank = 0;
+    for (const uint32_t child : nodes_[node].children) {
+      if (child < laid_out_nodes_) shown.ranks.emplace(nodes_[child].path, rank++);
+    }
+  }
+  return shown;
 }
 
-void GroupedView::order_children_of(uint32_t node, bool following, size_t new_children) const {
+std::vector<uint8_t> GroupedView::expanded_nodes(size_t count) const {
+  std::vector<uint8_t> expanded(count, 0);
+  for (uint32_t node = 0; node < count; ++node) {
+    const bool parent_expanded = node == 0 || expanded[nodes_[node].parent];
+    expanded[node] = parent_expanded && !collapsed_.contains(nodes_[node].path);
+  }
+  return expanded;
+}
+
+void GroupedView::order_children(const ShownOrder& shown) const {
+  for (uint32_t node = 0; node < nodes_.size(); ++node) {
+    auto& children = nodes_[node].children;
+    size_t kept = 0;
+    if (shown.parents.contains(nodes_[node].path)) {
+      // Groups shown before keep their order, ahead of the new ones.
+      std::vector<std::pair<uint32_t, uint32_t>> ranked;  // (rank, child)
+      std::vector<uint32_t> added;
+      for (const uint32_t child : children) {
+        auto found = shown.ranks.find(nodes_[child].path);
+        if (found == shown.ranks.end()) {
+          added.push_back(child);
+        } else {
+          ranked.emplace_back(found->second, child);
+        }
+      }
+      std::sort(ranked.begin(), ranked.end());
+      kept = ranked.size();
+      children.clear();
+      for (const auto& [rank, child] : ranked) children.push_back(child);
+      children.insert(children.end(), added.begin(), added.end());
+    }
+    order_children_of(node, kept, false);
+  }
+}
+
+void GroupedView::order_children_of(uint32_t node, size_t kept, bool following) const {
   auto& children = nodes_[node].children;
   if (children.empty()) return;
-  const size_t level = nodes_[children[0]].depth - 1;
-  auto by_key = [&](uint32_t a, uint32_t b) {
-    if (group_by_.empty()) return table_->natural_less(nodes_[a].rows[0], nodes_[b].rows[0]);
-    return compare_cells(levels_[level], a, levels_[level], b) < 0;
-  };
-  if (!group_by_.empty() || (following && !row_sort_.empty())) {
-    // Groups in key order (split-only rows in natural order), which also orders ties of the
-    // sort below.
-    std::stable_sort(children.begin(), children.end(), by_key);
-  } else if (new_children > 0) {
-    // Split-only rows are in natural order already, but for rows a change added.
-    const auto first_new = children.end() - static_cast<std::ptrdiff_t>(new_children);
-    std::sort(first_new, children.end(), by_key);
-    std::inplace_merge(children.begin(), first_new, children.end(), by_key);
+  if (group_by_.empty()) {
+    // Split-only rows, in natural order.
+    auto natural = [&](uint32_t a, uint32_t b) {
+      return table_->natural_less(nodes_[a].rows[0], nodes_[b].rows[0]);
+    };
+    if (following && !row_sort_.empty()) {
+      std::stable_sort(children.begin(), children.end(), natural);
+    } else if (following && kept < children.size()) {
+      const auto first_new = children.begin() + static_cast<std::ptrdiff_t>(kept);
+      std::sort(first_new, children.end(), natural);
+      std::inplace_merge(children.begin(), first_new, children.end(), natural);
+    }
+  } else if (kept < children.size()) {
+    // As the reference's traversal: the first `kept` children keep the order they were shown
+    // in; each new one, in key order, goes after as many children as have a smaller key.
+    // (The j-th new one lands at its count of smaller kept keys plus j: later ones go after.)
+    const Column& keys = levels_[nodes_[children[0]].depth - 1];
+    auto key_less = [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; };
+    std::vector<uint32_t> old(children.begin(),
+                              children.begin() + static_cast<std::ptrdiff_t>(kept));
+    std::vector<uint32_t> added(children.begin() + static_cast<std::ptrdiff_t>(kept),
+                                children.end());
+    std::sort(added.begin(), added.end(), key_less);
+    std::vector<uint32_t> old_by_key = old;
+    std::sort(old_by_key.begin(), old_by_key.end(), key_less);
+    children.clear();
+    size_t next_old = 0;
+    for (const uint32_t child : added) {
+      const size_t smaller = static_cast<size_t>(
+          std::lower_bound(old_by_key.begin(), old_by_key.end(), child, key_less) -
+          old_by_key.begin());
+      while (next_old < smaller) children.push_back(old[next_old++]);
+      children.push_back(child);
+    }
+    children.insert(children.end(), old.begin() + static_cast<std::ptrdiff_t>(next_old), old.end());
   }
   if (row_sort_.empty()) return;
+  // Stable: ties keep the order above.
   std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
     for (size_t k = 0; k < row_sort_.size(); ++k) {
       const SortDirection direction = row_sort_[k].second;
@@ -580,6 +660,8 @@ void GroupedView::settle_new_groups(std::span<const uint32_t> nodes) const {
 
 void GroupedView::layout_rows() const {
   visible_.clear();
+  laid_out_nodes_ = static_cast<uint32_t>(nodes_.size());
+  forget_order_ = false;
   // Depth-first, skipping the children of collapsed groups; no totals row without group_by.
   std::vector<uint32_t> stack{0};
   while (!stack.empty()) {
@@ -734,6 +816,8 @@ Result<int64_t> GroupedView::expand(size_t row) {
   if (nodes_[node].children.empty() || !collapsed_.contains(nodes_[node].path)) return int64_t{0};
   const size_t before = visible_.size();
   collapsed_.erase(nodes_[node].path);
+  // The reference orders the children of a group it expands afresh.
+  order_children_of(node, 0, false);
   layout_rows();
   return static_cast<int64_t>(visible_.size() - before);
 }
@@ -762,9 +846,15 @@ Status GroupedView::set_depth(size_t depth) {
   refresh();
   new_groups_ = NewGroups::kToDepth;
   new_groups_depth_ = depth;
+  const std::vector<uint8_t> was_expanded = expanded_nodes(nodes_.size());
   collapsed_.clear();
   for (const auto& node : nodes_) {
     if (node.depth >= depth && !node.children.empty()) collapsed_.insert(node.path);
+  }
+  // Groups this expands have their children ordered afresh, as expand.
+  const std::vector<uint8_t> expanded = expanded_nodes(nodes_.size());
+  for (uint32_t node = 0; node < nodes_.size(); ++node) {
+    if (expanded[node] && !was_expanded[node]) order_children_of(node, 0, false);
   }
   layout_rows();
   return Status::ok();

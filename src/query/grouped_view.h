@@ -45,6 +45,10 @@ class GroupedView final : public View {
   std::vector<Field> expression_schema() const override { return source_->expression_fields(); }
   void table_changed(const ChangeSet& changes) override;
 
+  // Makes every table change rebuild the view instead of following it (tests check that both
+  // read the same).
+  void set_follow_changes(bool follow) { follow_changes_ = follow; }
+
   Result<int64_t> expand(size_t row) override;
   Result<int64_t> collapse(size_t row) override;
   Status set_depth(size_t depth) override;
@@ -70,6 +74,9 @@ class GroupedView final : public View {
   using ChildKey = std::tuple<uint32_t, bool, int64_t>;
 
   GroupedView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}
+  // Whether the order of rows or split columns depends on the changes seen so far: ties of a
+  // sort keep the order they were shown in, as the reference (without a sort, key order).
+  bool order_follows_history() const { return !row_sort_.empty() || column_sort_.has_value(); }
   Result<ValueColumn> value_column(const std::string& name) const;
   // Rebuilds the tree and the aggregates when the view could not follow the last change.
   void refresh() const;
@@ -99,10 +106,22 @@ class GroupedView final : public View {
   // As fill, over the node's rows in the measure's combination.
   void recompute(const Measure& measure, uint32_t node, std::vector<uint32_t>& scratch) const;
   void finish_percentages() const;
-  void order_children() const;
-  // Orders a node's children: by key (split-only rows: in natural order), then by the row
-  // sort. `following` a change, the last `new_children` children are new.
-  void order_children_of(uint32_t node, bool following, size_t new_children) const;
+  // The order of children the reader last saw: the groups shown under each expanded group
+  // (by path), with their rank there.
+  struct ShownOrder {
+    absl::flat_hash_set<std::string> parents;
+    absl::flat_hash_map<std::string, uint32_t> ranks;
+  };
+  ShownOrder shown_order() const;
+  // Per node among the first `count`: whether its children are shown (it and its ancestors
+  // are expanded).
+  std::vector<uint8_t> expanded_nodes(size_t count) const;
+  // Orders every node's children, those `shown` before in that order.
+  void order_children(const ShownOrder& shown) const;
+  // Orders a node's children as the reference's traversal: the first `kept` stay in their
+  // order, the others are inserted by key (split-only rows: in natural order), then all are
+  // stably sorted by the row sort. `following` a change (split-only rows re-sort by key).
+  void order_children_of(uint32_t node, size_t kept, bool following) const;
   void order_combos() const;
   void layout_rows() const;
   // Gives groups among `nodes` that no layout has seen their starting collapse state.
@@ -140,6 +159,9 @@ class GroupedView final : public View {
   NewGroups new_groups_ = NewGroups::kExpanded;
   size_t new_groups_depth_ = 0;
   mutable absl::flat_hash_set<std::string> known_paths_;  // groups seen by a layout
+  mutable uint32_t laid_out_nodes_ = 0;  // nodes_ at the last layout (later ones never shown)
+  mutable bool forget_order_ = false;    // a clear since: the next rebuild orders afresh
+  bool follow_changes_ = true;
 
   mutable std::optional<uint64_t> version_;  // the table version the view reflects
   mutable std::vector<uint32_t> natural_;    // the table's rows in natural order
