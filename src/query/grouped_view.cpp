@@ -55,6 +55,28 @@ int compare_cells(const Column& a_column, uint32_t a, const Column& b_column, ui
   });
 }
 
+// The reference's traversal showing new children among those it shows: `kept` stay in their
+// order and each of `added`, in key order, goes after as many kept ones as have a smaller key.
+// (The j-th added lands at its count of smaller kept keys plus j: later ones go after it.)
+template <typename KeyLess>
+std::vector<uint32_t> insert_by_key(std::vector<uint32_t> kept, std::vector<uint32_t> added,
+                                    KeyLess key_less) {
+  std::sort(added.begin(), added.end(), key_less);
+  std::vector<uint32_t> kept_by_key = kept;
+  std::sort(kept_by_key.begin(), kept_by_key.end(), key_less);
+  std::vector<uint32_t> merged;
+  merged.reserve(kept.size() + added.size());
+  size_t next_kept = 0;
+  for (const uint32_t child : added) {
+    const auto smaller = std::lower_bound(kept_by_key.begin(), kept_by_key.end(), child, key_less);
+    while (next_kept < static_cast<size_t>(smaller - kept_by_key.begin()))
+      merged.push_back(kept[next_kept++]);
+    merged.push_back(child);
+  }
+  merged.insert(merged.end(), kept.begin() + static_cast<std::ptrdiff_t>(next_kept), kept.end());
+  return merged;
+}
+
 // How a split value is written in a column path ("East|sales").
 std::string path_text(const Column& column, uint32_t row) {
   if (column.is_null(row)) return "null";
@@ -571,27 +593,12 @@ void GroupedView::order_children_of(uint32_t node, size_t kept, bool following) 
     }
   } else if (kept < children.size()) {
     // As the reference's traversal: the first `kept` children keep the order they were shown
-    // in; each new one, in key order, goes after as many children as have a smaller key.
-    // (The j-th new one lands at its count of smaller kept keys plus j: later ones go after.)
+    // in, the others are inserted by key.
     const Column& keys = levels_[nodes_[children[0]].depth - 1];
-    auto key_less = [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; };
-    std::vector<uint32_t> old(children.begin(),
-                              children.begin() + static_cast<std::ptrdiff_t>(kept));
-    std::vector<uint32_t> added(children.begin() + static_cast<std::ptrdiff_t>(kept),
-                                children.end());
-    std::sort(added.begin(), added.end(), key_less);
-    std::vector<uint32_t> old_by_key = old;
-    std::sort(old_by_key.begin(), old_by_key.end(), key_less);
-    children.clear();
-    size_t next_old = 0;
-    for (const uint32_t child : added) {
-      const size_t smaller = static_cast<size_t>(
-          std::lower_bound(old_by_key.begin(), old_by_key.end(), child, key_less) -
-          old_by_key.begin());
-      while (next_old < smaller) children.push_back(old[next_old++]);
-      children.push_back(child);
-    }
-    children.insert(children.end(), old.begin() + static_cast<std::ptrdiff_t>(next_old), old.end());
+    const auto split = children.begin() + static_cast<std::ptrdiff_t>(kept);
+    children =
+        insert_by_key({children.begin(), split}, {split, children.end()},
+                      [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
   }
   if (row_sort_.empty()) return;
   // Stable: ties keep the order above.
@@ -607,18 +614,122 @@ void GroupedView::order_children_of(uint32_t node, size_t kept, bool following) 
   });
 }
 
+std::vector<uint32_t> GroupedView::column_order() const {
+  // Each combination's key, level by level, and its prefixes: the column tree's nodes.
+  const size_t num_combos = combo_rows_.size(), depth = split_by_.size();
+  std::vector<std::string> keys(num_combos);
+  for (const auto& [key, combo] : combo_index_) keys[combo] = key;
+  auto prefix = [&](uint32_t combo, size_t level) {
+    return std::string_view(keys[combo]).substr(0, (level + 1) * kGroupKeySize);
+  };
+  // The order shown before: each column node's rank among its siblings.
+  absl::flat_hash_map<std::string, uint32_t> shown_rank;
+  {
+    absl::flat_hash_map<std::string, uint32_t> next_rank;  // by parent
+    for (const std::string& key : shown_combos_) {
+      for (size_t level = 0; level < depth; ++level) {
+        const std::string node = key.substr(0, (level + 1) * kGroupKeySize);
+        if (shown_rank.contains(node)) continue;
+        shown_rank.emplace(node, next_rank[key.substr(0, level * kGroupKeySize)]++);
+      }
+    }
+  }
+  // rank[combo * depth + level]: the rank of the combination's node at `level`.
+  std::vector<uint32_t> rank(num_combos * depth, 0);
+  const auto [v, direction] = *column_sort_;
+  for (size_t level = 0; level < depth; ++level) {
+    // Combinations are in key order: a parent's combinations are contiguous, and so are
+    // each child's. Runs of one parent, then the first combination of each child.
+    for (uint32_t start = 0; start < num_combos;) {
+      const std::string_view parent = prefix(start, level).substr(0, level * kGroupKeySize);
+      std::vector<uint32_t> children;  // first combination of each, in key order
+      uint32_t end = start;
+      for (; end < num_combos && prefix(end, level).substr(0, parent.size()) == parent; ++end) {
+        if (end == start || prefix(end, level) != prefix(end - 1, level)) children.push_back(end);
+      }
+      std::vector<uint32_t> ordered;
+      if (!sorted_columns_) {
+        // At the view's start, siblings by the column's total (key order breaks ties).
+        const Column values = node_totals(v, level, children, end);
+        std::vector<uint32_t> index(children.size());
+        std::iota(index.begin(), index.end(), 0);
+        std::stable_sort(index.begin(), index.end(), [&](uint32_t a, uint32_t b) {
+          int order = compare_cells(values, a, values, b, is_abs(direction));
+          return (is_descending(direction) ? -order : order) < 0;
+        });
+        for (const uint32_t i : index) ordered.push_back(children[i]);
+      } else {
+        // Afterwards the reference never sorts them again: new columns go in by key.
+        std::vector<std::pair<uint32_t, uint32_t>> kept;
+        std::vector<uint32_t> added;
+        for (const uint32_t child : children) {
+          auto found = shown_rank.find(std::string(prefix(child, level)));
+          if (found == shown_rank.end()) {
+            added.push_back(child);
+          } else {
+            kept.emplace_back(found->second, child);
+          }
+        }
+        std::sort(kept.begin(), kept.end());
+        std::vector<uint32_t> kept_children;
+        for (const auto& [shown, child] : kept) kept_children.push_back(child);
+        ordered = insert_by_key(std::move(kept_children), std::move(added), std::less<>());
+      }
+      for (uint32_t position = 0; position < ordered.size(); ++position) {
+        const uint32_t child = ordered[position];
+        for (uint32_t combo = child; combo < end && prefix(combo, level) == prefix(child, level);
+             ++combo) {
+          rank[combo * depth + level] = position;
+        }
+      }
+      start = end;
+    }
+  }
+  std::vector<uint32_t> order(num_combos);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return std::lexicographical_compare(rank.begin() + a * depth, rank.begin() + (a + 1) * depth,
+                                        rank.begin() + b * depth, rank.begin() + (b + 1) * depth);
+  });
+  sorted_columns_ = true;
+  shown_combos_.clear();
+  for (const uint32_t combo : order) shown_combos_.push_back(keys[combo]);
+  return order;
+}
+
+Column GroupedView::node_totals(size_t v, size_t level, const std::vector<uint32_t>& nodes,
+                                uint32_t end) const {
+  Column values(values_[v].result_type);
+  values.resize(nodes.size());
+  if (level + 1 == split_by_.size()) {
+    // A combination: its totals row cell.
+    for (uint32_t i = 0; i < nodes.size(); ++i) values.set_from(i, cells_[nodes[i]][v], 0);
+    return values;
+  }
+  // A node above the combinations: its aggregate over the rows of the combinations below it
+  // (node i's run from nodes[i] to the next node's first combination).
+  std::vector<uint32_t> node_of_combo(combo_rows_.size(), kNoNode);
+  for (uint32_t i = 0; i < nodes.size(); ++i) {
+    const uint32_t last = i + 1 < nodes.size() ? nodes[i + 1] : end;
+    for (uint32_t combo = nodes[i]; combo < last; ++combo) node_of_combo[combo] = i;
+  }
+  std::vector<std::vector<uint32_t>> rows(nodes.size());
+  for (const uint32_t row : nodes_[0].rows) {
+    const uint32_t node = node_of_combo[combo_of_row_[row]];
+    if (node != kNoNode) rows[node].push_back(row);
+  }
+  std::vector<RunningTotals> totals(nodes.size());
+  const Measure slot{values_[v], values, totals, std::nullopt};
+  for (uint32_t i = 0; i < nodes.size(); ++i) fill(slot, rows[i], i);
+  return values;
+}
+
 void GroupedView::order_combos() const {
   combo_paths_.clear();
-  // "col asc/desc": split combinations ordered by the total row's value of that column.
+  if (forget_order_) shown_combos_.clear();
+  // "col asc/desc": split columns as the reference's column traversal shows them.
   if (column_sort_) {
-    const auto [v, direction] = *column_sort_;
-    std::vector<uint32_t> order(cells_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      int result = compare_cells(cells_[a][v], 0, cells_[b][v], 0, is_abs(direction));
-      if (is_descending(direction)) result = -result;
-      return result < 0;
-    });
+    const std::vector<uint32_t> order = column_order();
     std::vector<uint32_t> rank(order.size());
     for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
     auto permute = [&](auto& items) {

@@ -122,6 +122,15 @@ class GroupedView final : public View {
   // order, the others are inserted by key (split-only rows: in natural order), then all are
   // stably sorted by the row sort. `following` a change (split-only rows re-sort by key).
   void order_children_of(uint32_t node, size_t kept, bool following) const;
+  // Orders the split combinations, with a "col" sort, as the reference's column traversal:
+  // at the view's start, each level's siblings by the column's total (ties in key order);
+  // afterwards columns keep the order they were shown in and new ones are inserted by key
+  // (after a clear, all in key order). Answers the combinations in that order.
+  std::vector<uint32_t> column_order() const;
+  // The totals of value column `v` of sibling column-tree nodes at split `level`, each named
+  // by its first combination (combinations in key order, those below the last ending at `end`).
+  Column node_totals(size_t v, size_t level, const std::vector<uint32_t>& nodes,
+                     uint32_t end) const;
   void order_combos() const;
   void layout_rows() const;
   // Gives groups among `nodes` that no layout has seen their starting collapse state.
@@ -162,6 +171,8 @@ class GroupedView final : public View {
   mutable uint32_t laid_out_nodes_ = 0;  // nodes_ at the last layout (later ones never shown)
   mutable bool forget_order_ = false;    // a clear since: the next rebuild orders afresh
   bool follow_changes_ = true;
+  mutable bool sorted_columns_ = false;            // the "col" sort was applied at the start
+  mutable std::vector<std::string> shown_combos_;  // combination keys in the order shown
 
   mutable std::optional<uint64_t> version_;  // the table version the view reflects
   mutable std::vector<uint32_t> natural_;    // the table's rows in natural order
