@@ -174,6 +174,16 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
     }
     auto column = view->value_column(key.column);
     if (!column.is_ok()) return Status::invalid("sort: {}", column.status().message());
+    // The reference sorts by a group_by column that the view does not show through its
+    // "unique" value (null where a group holds several), whatever its aggregate.
+    const bool shown =
+        std::find(cfg.columns->begin(), cfg.columns->end(), key.column) != cfg.columns->end();
+    if (!shown &&
+        std::find(cfg.group_by.begin(), cfg.group_by.end(), key.column) != cfg.group_by.end()) {
+      column->aggregate = {AggregateKind::kUnique, std::nullopt};
+      column->result_type =
+          aggregate_result_type(AggregateKind::kUnique, schema.field(column->position).type);
+    }
     view->row_sort_.emplace_back(std::move(*column), key.direction);
   }
   // The reference leaves "col ..." sorts out of the config it echoes.
