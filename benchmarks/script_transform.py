@@ -1,6 +1,7 @@
 """Speed of Python transforms (not part of `make test`): a 100k-row table through an identity
 transform in each mode (serpent rows, json rows, Arrow), and the per-call overhead of a tiny
-script. Usage: /usr/bin/python3 benchmarks/script_transform.py [build/parallax] [rows]"""
+script. Both modes do the same work: the same table in, the same table out (checked equal).
+Usage: /usr/bin/python3 benchmarks/script_transform.py [build/parallax] [rows] [rounds]"""
 
 import json
 import os
@@ -17,6 +18,7 @@ sys.path.insert(0, os.path.join(REPO, "python"))
 def main():
     parallax = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build", "parallax")
     rows = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     work = tempfile.mkdtemp(prefix="parallax-bench-")
     data = os.path.join(work, "data.csv")
     random.seed(1)
@@ -34,31 +36,45 @@ def main():
     uri = host.stdout.readline().split("serving ")[1].split()[0]
     port = int(uri.rsplit(":", 1)[1])
     try:
-        results = {}
-        for name, settings in (("serpent rows", {"serialization": "serpent"}),
-                               ("json rows", {"serialization": "json"}),
-                               ("arrow (serpent)", {"use_arrow": True}),
-                               ("arrow (json)", {"use_arrow": True, "serialization": "json"})):
+        expected = subprocess.run([parallax, "view", data, "--format", "csv"], capture_output=True,
+                                  text=True, check=True).stdout
+        modes = (("serpent rows", {"serialization": "serpent"}),
+                 ("json rows", {"serialization": "json"}),
+                 ("arrow (serpent)", {"use_arrow": True}),
+                 ("arrow (json)", {"use_arrow": True, "serialization": "json"}))
+        paths = {}
+        for name, settings in modes:
             config = dict(host="127.0.0.1", port=port, hmac_key_file=key_file,
                           script="return rows", timeout=300, **settings)
-            path = os.path.join(work, "config.json")
-            with open(path, "w") as out:
+            paths[name] = os.path.join(work, "config-%d.json" % len(paths))
+            with open(paths[name], "w") as out:
                 json.dump(config, out)
-            best = None
-            runs = 5 if settings.get("use_arrow") else 3
-            for _ in range(runs):
+        # Rounds of every mode one after the other, so that the machine's load falls on all
+        # of them alike; every output must be the input table, in every mode.
+        times = {name: [] for name, _ in modes}
+        for _ in range(rounds):
+            for name, _ in modes:
                 start = time.perf_counter()
-                done = subprocess.run([parallax, "transform", "--config", path, "--input", data,
-                                       "--format", "csv"], capture_output=True, text=True)
-                elapsed = time.perf_counter() - start
+                done = subprocess.run([parallax, "transform", "--config", paths[name], "--input",
+                                       data, "--format", "csv"], capture_output=True, text=True)
+                times[name].append(time.perf_counter() - start)
                 assert done.returncode == 0, done.stderr
-                assert len(done.stdout.splitlines()) == rows + 1
-                best = elapsed if best is None else min(best, elapsed)
-            results[name] = best
-            print("%-16s %d rows: %.3f s (best of %d, parallax transform end to end)"
-                  % (name, rows, best, runs))
-        for mode in ("arrow (serpent)", "arrow (json)"):
-            print("%s speed-up over serpent rows: %.1fx" % (mode, results["serpent rows"] / results[mode]))
+                assert done.stdout == expected, "%s: the output is not the input table" % name
+        print("`parallax transform` end to end (CLI start, CSV read, transform, CSV print), "
+              "%d rows, %d rounds:" % (rows, rounds))
+        report(times)
+        step = os.path.join(os.path.dirname(parallax), "benchmarks", "script_step_benchmark")
+        if os.path.exists(step):
+            done = subprocess.run([step, str(port), key_file, data, str(rounds)],
+                                  capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            step_times = {}
+            for line in done.stdout.splitlines():
+                name, best, median = line.split("\t")
+                step_times[name] = (float(best), float(median))
+            print("the transform step alone (engine table -> host -> engine table, one client "
+                  "as a pipeline keeps it), %d runs after a first one:" % rounds)
+            report(step_times)
         breakdown(parallax, data, work, rows)
         # Per-call overhead: a tiny script through one Pyro4 connection (worker handoff,
         # sandbox entry, script compile, reply).
@@ -75,6 +91,23 @@ def main():
     finally:
         host.terminate()
         host.wait(30)
+
+
+def report(times):
+    """Best and median of each mode, and Arrow's speed-up over serpent rows by both."""
+    figures = {}
+    for name, values in times.items():
+        if isinstance(values, tuple):
+            best, median = values
+        else:
+            ordered = sorted(values)
+            best, median = ordered[0], ordered[len(ordered) // 2]
+        figures[name] = (best, median)
+        print("  %-16s best %7.3f s   median %7.3f s" % (name, best, median))
+    for name in ("arrow (serpent)", "arrow (json)"):
+        print("  %s over serpent rows: %.1fx (best), %.1fx (median)"
+              % (name, figures["serpent rows"][0] / figures[name][0],
+                 figures["serpent rows"][1] / figures[name][1]))
 
 
 def best_of(runs, action):
@@ -110,11 +143,11 @@ def breakdown(parallax, data, work, rows):
     encode = best_of(5, lambda: base64.b64encode(written))
     print("  parallax start (view of a 1-row file):      %6.1f ms" % (start * 1000))
     print("  parallax CSV read + CSV print (%d rows): %6.1f ms" % (rows, view * 1000))
-    print("  host: base64 decode of the input (%.1f MB):  %6.1f ms" % (len(encoded) / 1e6,
+    print("  host: base64 decode of the input (%.1f MB, remote clients only): %6.1f ms" % (len(encoded) / 1e6,
                                                                        decode * 1000))
     print("  host: Arrow input -> DataFrame:              %6.1f ms" % (read * 1000))
     print("  host: DataFrame -> Arrow output:             %6.1f ms" % (write * 1000))
-    print("  host: base64 encode of the output:           %6.1f ms" % (encode * 1000))
+    print("  host: base64 encode of the output (remote clients only):         %6.1f ms" % (encode * 1000))
 
 
 if __name__ == "__main__":

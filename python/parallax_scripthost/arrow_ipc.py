@@ -143,7 +143,7 @@ def _column(field_type, body, node, buffers):
         raw = numpy.frombuffer(body, "<i4" if unit == 0 else "<i8", count=length, offset=offset)
         days = raw.astype("int64") if unit == 0 else raw // 86_400_000
         # Dates repeat: make one date object per distinct day and spread them.
-        distinct, codes = numpy.unique(days, return_inverse=True)
+        codes, distinct = pandas.factorize(days)
         values = (EPOCH_DAY + distinct.astype("timedelta64[D]")).astype(object)[codes]
     elif type_id == TYPE_TIMESTAMP:
         unit = ("s", "ms", "us", "ns")[details.scalar(0, flags.Int16Flags)]
@@ -294,33 +294,17 @@ def _encode_column(series):
 
 def _utf8_buffers(values):
     """(validity, [offsets, bytes]) of a Utf8 column of str or None: each distinct text is
-    encoded once, then the bytes of every row are gathered with numpy."""
+    encoded once, then the rows' bytes are joined in C (one reference per row)."""
     codes, distinct = pandas.factorize(values)
-    valid = codes >= 0
-    texts = list(distinct)
-    joined = "".join(texts)
-    if joined.isascii():
-        data = joined.encode()
-        sizes = numpy.fromiter(map(len, texts), "int64", len(texts))
-    else:
-        encoded = [text.encode() for text in texts]
-        data = b"".join(encoded)
-        sizes = numpy.fromiter(map(len, encoded), "int64", len(encoded))
-    starts = numpy.zeros(len(sizes) + 1, "int64")
-    numpy.cumsum(sizes, out=starts[1:])
-    sizes = numpy.append(sizes, 0)  # code -1 (null) -> empty
-    row_sizes = sizes[codes]
+    encoded = numpy.empty(len(distinct) + 1, dtype=object)
+    encoded[:-1] = [text.encode() for text in distinct]
+    encoded[-1] = b""  # code -1 (null) -> empty
+    sizes = numpy.fromiter(map(len, encoded), "int64", len(encoded))
     offsets = numpy.zeros(len(codes) + 1, "int64")
-    numpy.cumsum(row_sizes, out=offsets[1:])
+    numpy.cumsum(sizes[codes], out=offsets[1:])
     if offsets[-1] > 2**31 - 1:
         raise ArrowError("a text column holds more than 2 GiB")
-    if len(distinct) == len(codes) and (codes == numpy.arange(len(codes))).all():
-        return valid, [offsets.astype("<i4").tobytes(), data]  # all distinct: in row order
-    # Byte i of the output comes from byte (i - row start) + distinct start of its row's text.
-    source = numpy.frombuffer(data, numpy.uint8)
-    shift = numpy.repeat(starts[:-1][numpy.maximum(codes, 0)] - offsets[:-1], row_sizes)
-    gathered = source[numpy.arange(offsets[-1]) + shift]
-    return valid, [offsets.astype("<i4").tobytes(), gathered.tobytes()]
+    return codes >= 0, [offsets.astype("<i4").tobytes(), b"".join(encoded[codes].tolist())]
 
 
 def _empty_type(builder):

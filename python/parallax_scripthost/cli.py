@@ -95,14 +95,16 @@ def main(argv=None):
     Pyro4.config.THREADPOOL_SIZE = 64
     Pyro4.config.DETAILED_TRACEBACK = False
 
+    from parallax_scripthost.exchange import Exchange
     from parallax_scripthost.host import ScriptHost
     from parallax_scripthost.pool import WorkerPool
 
     pool = WorkerPool(settings, size=args.workers)
+    exchange = Exchange(pool.scratch_root, pool.max_reply_bytes)
     daemon = Pyro4.Daemon(host=args.host, port=args.port)
     if key is not None:
         daemon._pyroHmacKey = key
-    uri = daemon.register(ScriptHost(pool, settings), objectId=OBJECT_ID)
+    uri = daemon.register(ScriptHost(pool, settings, exchange), objectId=OBJECT_ID)
 
     def stop(signum, frame):
         daemon.shutdown()
@@ -116,6 +118,7 @@ def main(argv=None):
         daemon.requestLoop()
     finally:
         daemon.close()
+        exchange.close()
         pool.close()
 
 

@@ -1,21 +1,25 @@
 """The object the Pyro4 daemon exposes. It validates a request, hands the script to the
 worker pool and turns failures into builtin exceptions, which every Pyro4 client can read."""
 
+import base64
 import threading
 
 import Pyro4
 
+from parallax_scripthost.exchange import ExchangeError
 from parallax_scripthost.pool import JobFailed
 
-REQUEST_KEYS = {"script", "data_name", "input", "arrow_input", "arrow", "dataframe", "timeout",
-                "checkpoint", "mode", "profile"}
+REQUEST_KEYS = {"script", "data_name", "input", "arrow_input", "arrow_input_file",
+                "arrow_output_file", "arrow", "dataframe", "timeout", "checkpoint", "mode",
+                "profile"}
 
 
 @Pyro4.expose
 @Pyro4.behavior(instance_mode="single")
 class ScriptHost:
-    def __init__(self, pool, settings):
+    def __init__(self, pool, settings, exchange):
         self._pool = pool
+        self._exchange = exchange
         self._settings = settings
         self._lock = threading.Lock()
         self._runs = 0
@@ -31,12 +35,16 @@ class ScriptHost:
             "network": self._settings["network"],
             "workers": self._pool.size,
             "runs": self._runs,
+            "exchange": self._exchange.describe(),
         }
 
     def run(self, request):
         """Runs request['script'] (the body of an async function ending in `return rows`).
-        Returns {'names', 'kinds', 'columns', 'num_rows', 'logs'}."""
+        Returns {'names', 'kinds', 'columns', 'num_rows', 'logs'}; in Arrow mode 'arrow'
+        (base64 of an Arrow IPC stream) or, when asked, 'arrow_file' (a file in the exchange
+        directory) instead of the columns."""
         job = self._validate(request)
+        output_file = bool(job.pop("arrow_output_file", False))
         timeout = job["timeout"]
         try:
             reply = self._pool.run(job, timeout)
@@ -54,6 +62,12 @@ class ScriptHost:
                 raise MemoryError(message)
             raise ValueError(message)
         reply.pop("ok", None)
+        arrow = reply.pop("arrow_bytes", None)
+        if arrow is not None:
+            if output_file:
+                reply["arrow_file"] = self._exchange.put(arrow)
+            else:
+                reply["arrow"] = base64.b64encode(arrow).decode()
         return reply
 
     def _validate(self, request):
@@ -83,6 +97,18 @@ class ScriptHost:
         if table is not None:
             if not isinstance(table, dict) or not {"names", "types", "columns"} <= set(table):
                 raise ValueError("'input' must be {'names': [...], 'types': [...], 'columns': [...]}")
-        if job.get("arrow_input") is not None and not isinstance(job["arrow_input"], str):
-            raise ValueError("'arrow_input' must be base64 text of an Arrow IPC stream")
+        encoded = job.pop("arrow_input", None)
+        name = job.pop("arrow_input_file", None)
+        if encoded is not None and name is not None:
+            raise ValueError("give 'arrow_input' or 'arrow_input_file', not both")
+        if encoded is not None:
+            try:
+                job["arrow_input_bytes"] = base64.b64decode(encoded, validate=True)
+            except (TypeError, ValueError):
+                raise ValueError("'arrow_input' must be base64 text of an Arrow IPC stream") from None
+        elif name is not None:
+            try:
+                job["arrow_input_bytes"] = self._exchange.take(name)
+            except ExchangeError as error:
+                raise ValueError(str(error)) from None
         return job

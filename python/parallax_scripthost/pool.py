@@ -1,8 +1,9 @@
 """A pool of pre-forked workers. Workers come from a fork server that imported pandas and
-numpy once, so a job starts in an already warm process; each worker runs one job and exits
-(a script cannot leave state behind for the next one), and the pool forks a replacement."""
+numpy and warmed up once (preload.py); on a restricted host each worker also enters the
+sandbox's fences before it says it is ready, so a job starts in a fenced process. Each
+worker runs one job and exits (a script cannot leave state behind for the next one); the
+pool forks its replacement once the reply is in, off the caller's path."""
 
-import base64
 import json
 import multiprocessing
 import os
@@ -29,6 +30,23 @@ class _Worker:
                                        daemon=True)
         self.process.start()
         child_end.close()
+        self.ready = False
+
+    def is_ready(self):
+        """Whether the worker said it is warmed up and fenced (without waiting)."""
+        return self.ready or self.connection.poll(0)
+
+    def wait_ready(self, timeout):
+        if self.ready:
+            return
+        try:
+            if not self.connection.poll(timeout) or self.connection.recv_bytes(64) != worker.READY:
+                raise JobFailed("a worker did not get ready", "host")
+        except (EOFError, OSError):
+            self.process.join(5)
+            raise JobFailed("a worker exited (code %s) before its job"
+                            % self.process.exitcode, "died") from None
+        self.ready = True
 
     def finish(self):
         if self.process.is_alive():
@@ -45,7 +63,7 @@ class WorkerPool:
         self.max_reply_bytes = max_reply_bytes
         self.scratch_root = tempfile.mkdtemp(prefix="parallax-scripthost-")
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["parallax_scripthost.worker"])
+        self.context.set_forkserver_preload(["parallax_scripthost.preload"])
         self.lock = threading.Lock()
         self.idle = []
         self.closed = False
@@ -53,12 +71,17 @@ class WorkerPool:
             self.idle.append(_Worker(self.context, settings, self.scratch_root))
 
     def _take(self):
+        """A worker that is ready, else the oldest idle one (it started warming up first),
+        else a new one."""
         with self.lock:
-            while self.idle:
-                candidate = self.idle.pop()
-                if candidate.process.is_alive():
-                    return candidate
+            for candidate in [entry for entry in self.idle if not entry.process.is_alive()]:
+                self.idle.remove(candidate)
                 candidate.finish()
+            for position, candidate in enumerate(self.idle):
+                if candidate.is_ready():
+                    return self.idle.pop(position)
+            if self.idle:
+                return self.idle.pop(0)
         return _Worker(self.context, self.settings, self.scratch_root)
 
     def _replenish(self):
@@ -74,18 +97,15 @@ class WorkerPool:
 
     def run(self, job, timeout):
         """Runs one job; returns the worker's reply (a dict) or raises JobFailed. Arrow
-        tables cross the pipe as raw bytes after the job and after the reply (base64 only
-        on the Pyro side), so no large text is escaped, pickled or parsed on the way."""
-        arrow_input = job.pop("arrow_input", None)
+        tables cross the pipe as raw bytes after the job and after the reply (the job's
+        'arrow_input_bytes', the reply's 'arrow_bytes'), so no large text is escaped,
+        pickled or parsed on the way."""
+        arrow_input = job.pop("arrow_input_bytes", None)
         if arrow_input is not None:
-            try:
-                arrow_input = base64.b64decode(arrow_input, validate=True)
-            except ValueError:
-                raise JobFailed("'arrow_input' is not base64 text", "host") from None
             job["arrow_input_follows"] = True
         current = self._take()
-        threading.Thread(target=self._replenish, daemon=True).start()
         try:
+            current.wait_ready(timeout)
             current.connection.send(job)
             if arrow_input is not None:
                 current.connection.send_bytes(arrow_input)
@@ -98,10 +118,15 @@ class WorkerPool:
             except ValueError:
                 raise JobFailed("the worker sent an unreadable reply", "host") from None
             if reply.pop("arrow_follows", False):
-                reply["arrow"] = base64.b64encode(self._receive(current)).decode()
+                reply["arrow_bytes"] = self._receive(current)
             return reply
         finally:
-            current.finish()
+            # The used worker is ended and replaced after the reply, off the caller's path.
+            threading.Thread(target=self._retire, args=(current,), daemon=True).start()
+
+    def _retire(self, used):
+        used.finish()
+        self._replenish()
 
     def _receive(self, worker):
         try:

@@ -161,8 +161,9 @@ def set_limits(cpu_seconds, memory_bytes, file_bytes, open_files):
         resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
 
 
-def enter(settings, scratch, extra_read_paths):
-    """Applies the sandbox to this process; returns the layers applied, for the record."""
+def enter_fences(settings, scratch, extra_read_paths):
+    """The fences that do not depend on the job (all but the rlimits): a worker of a
+    restricted host puts them up before its job arrives. Returns the layers applied."""
     applied = []
     os.chdir(scratch)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
@@ -176,7 +177,12 @@ def enter(settings, scratch, extra_read_paths):
             applied.append("landlock-abi%d" % abi)
         if apply_seccomp(deny_network):
             applied.append("seccomp")
+    return applied
+
+
+def enter(settings, scratch, extra_read_paths):
+    """Applies the sandbox to this process; returns the layers applied, for the record."""
+    applied = enter_fences(settings, scratch, extra_read_paths)
     set_limits(settings["cpu_seconds"], settings["memory_bytes"], settings["file_bytes"],
                settings["open_files"])
-    applied.append("rlimits")
-    return applied
+    return applied + ["rlimits"]

@@ -4,7 +4,9 @@ runs a script itself, and never unpickles what a worker sends (the reply is JSON
 
 import asyncio
 import json
+import math
 import os
+import resource
 import sys
 import traceback
 
@@ -14,6 +16,7 @@ import pandas  # noqa: F401
 from parallax_scripthost import arrow_ipc, checks, sandbox, tables
 
 FUNCTION_NAME = "__parallax_script__"
+READY = b"ready"  # sent once fenced
 LOG_LEVELS = ("trace", "debug", "info", "warn", "error")
 
 
@@ -126,22 +129,65 @@ def reply_for(job, settings):
                 "kind": "script"}
 
 
+def warm_up(max_cells=50_000_000, rows=2000):
+    """Runs the host's own table code once on a sample table, in the fork server before it
+    forks any worker (see preload.py): pandas paths imported or cached lazily are then ready
+    in every worker. Only this module's code runs here; no script, no job."""
+    import datetime
+
+    day = datetime.date(2024, 1, 1)
+    sample = pandas.DataFrame({
+        "i": numpy.arange(rows, dtype="int64"),
+        "f": numpy.linspace(0, 1, rows),
+        "s": pandas.Series(["north", "south", "east", None] * (rows // 4), dtype=object),
+        "b": numpy.arange(rows) % 2 == 0,
+        "d": pandas.Series([day, None] * (rows // 2), dtype=object),
+        "t": pandas.date_range("2024-01-01", periods=rows, freq="s"),
+    })
+    frame = arrow_ipc.read_frame(arrow_ipc.write_frame(sample))
+    tables.output_arrow(frame, max_cells)
+    records = frame.head(100).to_dict("records")
+    tables.output_arrow(records, max_cells)
+    tables.output_columns(records, max_cells)
+    tables.input_rows({"names": ["a"], "types": ["date"], "columns": [[1, None]]})
+    checks.parse_script("return rows", FUNCTION_NAME)
+
+
 def main(connection, settings, scratch):
-    """Waits for one job, runs it in the sandbox, replies, exits."""
+    """Waits for one job, runs it in the sandbox, replies, exits. A restricted host runs
+    restricted jobs only, so its workers put up the fences (netns, Landlock, seccomp) before
+    the job arrives; the rlimits, which depend on the job, follow it."""
     os.environ.pop("PYRO_HMAC_KEY", None)
+    fences = None
+    if settings["profile"] == "restricted":
+        try:
+            fences = sandbox.enter_fences(settings, scratch, settings["code_paths"])
+        except BaseException as error:  # noqa: B036  reported with the job
+            fences = error
     try:
+        connection.send_bytes(READY)
         job = connection.recv()
         if job.get("arrow_input_follows"):
             job["arrow_input_bytes"] = connection.recv_bytes()
-    except EOFError:
+    except (EOFError, OSError):
         return
     settings = dict(settings)
-    settings["profile"] = job.get("profile") or settings["profile"]
+    profile = job.get("profile") or settings["profile"]
     timeout = float(job.get("timeout") or settings["default_timeout"])
-    settings["cpu_seconds"] = int(timeout) + 1
+    used = resource.getrusage(resource.RUSAGE_SELF)  # the time before the job is not the job's
+    settings["cpu_seconds"] = math.ceil(used.ru_utime + used.ru_stime) + int(timeout) + 1
     try:
         try:
-            settings["sandbox"] = sandbox.enter(settings, scratch, settings["code_paths"])
+            if fences is None:
+                settings["profile"] = profile
+                fences = sandbox.enter_fences(settings, scratch, settings["code_paths"])
+            elif isinstance(fences, BaseException):
+                raise fences
+            elif profile != settings["profile"]:
+                raise RuntimeError("a %s job reached a %s worker" % (profile, settings["profile"]))
+            sandbox.set_limits(settings["cpu_seconds"], settings["memory_bytes"],
+                               settings["file_bytes"], settings["open_files"])
+            settings["sandbox"] = fences + ["rlimits"]
             reply = reply_for(job, settings)
             reply["sandbox"] = settings["sandbox"]
         except BaseException as error:  # noqa: B036

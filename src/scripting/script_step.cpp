@@ -76,11 +76,7 @@ std::optional<PyValue> last_value_of(const PyValue& reply, const std::string& co
 
 // The batch as an Arrow IPC stream (the engine's writer, as `to_arrow` writes tables).
 std::string arrow_of_batch(const RowBatch& batch) {
-  Frame frame;
-  for (const auto& column : batch.columns) frame.columns.push_back({column.name, &column.values});
-  frame.rows.resize(batch.num_rows);
-  for (uint32_t row = 0; row < batch.num_rows; ++row) frame.rows[row] = row;
-  return write_arrow(frame);
+  return write_arrow(frame_of_batch(batch));
 }
 
 }  // namespace
@@ -99,12 +95,31 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
   PyValue request = PyValue::dict();
   request.set("script", PyValue::str(std::move(script)));
   request.set("data_name", PyValue::str(settings.data_object_name));
+  // Arrow tables go through the exchange directory of a host on this machine, else inside
+  // the messages as base64.
+  std::optional<ArrowExchange> exchange = settings.use_arrow ? this->exchange() : std::nullopt;
+  std::string input_file;
   if (input && settings.use_arrow) {
-    request.set("arrow_input", PyValue::str(base64_encode(arrow_of_batch(*input))));
+    std::string arrow = arrow_of_batch(*input);
+    if (exchange) {
+      auto name = exchange->put(arrow);
+      if (name.is_ok()) {
+        input_file = std::move(name).value();
+      } else {
+        forget_exchange();
+        exchange.reset();
+      }
+    }
+    if (!input_file.empty()) {
+      request.set("arrow_input_file", PyValue::str(input_file));
+    } else {
+      request.set("arrow_input", PyValue::str(base64_encode(arrow)));
+    }
   } else if (input) {
     request.set("input", script_input_from_batch(*input));
   }
   if (settings.use_arrow) request.set("arrow", PyValue::boolean(true));
+  if (exchange) request.set("arrow_output_file", PyValue::boolean(true));
   request.set("timeout", PyValue::of_float(settings.timeout_seconds));
   request.set("mode", PyValue::str(settings.row_by_row ? "row" : "bulk"));
   if (!settings.profile.empty()) request.set("profile", PyValue::str(settings.profile));
@@ -118,7 +133,11 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
   }
 
   auto reply = proxy_.call("run", {std::move(request)});
-  if (!reply.is_ok()) return reply.status().with_context("script host");
+  if (!input_file.empty()) exchange->discard(input_file);  // normally taken by the host
+  if (!reply.is_ok()) {
+    if (exchange) forget_exchange();
+    return reply.status().with_context("script host");
+  }
   ScriptResult result;
   if (const PyValue* logs = reply->get("logs"); logs && logs->is_sequence()) {
     for (const auto& record : logs->items) {
@@ -132,9 +151,14 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
   output.schema = settings.output_schema ? &*settings.output_schema : nullptr;
   std::optional<PyValue> checkpoint;
   if (settings.use_arrow) {
-    const PyValue* arrow = reply->get("arrow");
-    if (!arrow || !arrow->is_str()) return Status::invalid("the script host sent no Arrow reply");
-    PX_ASSIGN_OR_RETURN(std::string bytes, base64_decode(arrow->text));
+    std::string bytes;
+    if (const PyValue* file = reply->get("arrow_file"); file && file->is_str() && exchange) {
+      PX_ASSIGN_OR_RETURN(bytes, exchange->take(file->text));
+    } else if (const PyValue* arrow = reply->get("arrow"); arrow && arrow->is_str()) {
+      PX_ASSIGN_OR_RETURN(bytes, base64_decode(arrow->text));
+    } else {
+      return Status::invalid("the script host sent no Arrow reply");
+    }
     PX_ASSIGN_OR_RETURN(result.rows, batch_from_arrow_output(bytes, output));
     if (keeps_checkpoint && result.rows.num_rows > 0) {
       checkpoint = last_value_in(result.rows, settings.checkpoint_column);
@@ -154,6 +178,23 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
     if (checkpoint) PX_RETURN_IF_ERROR(write_checkpoint(settings.checkpoint_file, *checkpoint));
   }
   return result;
+}
+
+std::optional<ArrowExchange> ScriptClient::exchange() {
+  std::lock_guard lock(exchange_mutex_);
+  if (!exchange_known_) {
+    auto info = proxy_.call("info", {});
+    if (!info.is_ok()) return std::nullopt;  // the run reports what is wrong
+    exchange_ = ArrowExchange::from_host_info(info.value());
+    exchange_known_ = true;
+  }
+  return exchange_;
+}
+
+void ScriptClient::forget_exchange() {
+  std::lock_guard lock(exchange_mutex_);
+  exchange_known_ = false;
+  exchange_.reset();
 }
 
 Result<std::string> ScriptClient::test_connection() {

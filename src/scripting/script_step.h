@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "common/status.h"
 #include "core/row_batch.h"
 #include "core/schema.h"
+#include "scripting/arrow_exchange.h"
 #include "scripting/pyro_client.h"
 #include "scripting/script_parameters.h"
 
@@ -57,7 +59,15 @@ class ScriptClient {
   Result<std::string> test_connection();
 
  private:
+  // The host's exchange directory when this process can use it (asked once; asked again
+  // after a run that used it failed, as the host may have been restarted).
+  std::optional<ArrowExchange> exchange();
+  void forget_exchange();
+
   PyroProxy proxy_;
+  std::mutex exchange_mutex_;
+  bool exchange_known_ = false;
+  std::optional<ArrowExchange> exchange_;
 };
 
 }  // namespace parallax

@@ -319,6 +319,14 @@ Status show_in_time_zone(RowBatch& batch, const std::string& zone_name) {
   return Status::ok();
 }
 
+Frame frame_of_batch(const RowBatch& batch) {
+  Frame frame;
+  for (const auto& column : batch.columns) frame.columns.push_back({column.name, &column.values});
+  frame.rows.resize(batch.num_rows);
+  for (uint32_t row = 0; row < batch.num_rows; ++row) frame.rows[row] = row;
+  return frame;
+}
+
 Result<RowBatch> batch_from_arrow_output(std::string_view arrow, const OutputOptions& options) {
   PX_ASSIGN_OR_RETURN(RowBatch batch, read_arrow(arrow, options.schema));
   if (options.schema) {

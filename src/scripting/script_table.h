@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "core/frame.h"
 #include "core/row_batch.h"
 #include "core/schema.h"
 #include "scripting/python_value.h"
@@ -15,6 +16,8 @@
 namespace parallax {
 
 PyValue script_input_from_batch(const RowBatch& batch);
+// Every row of the batch, in order, as a frame for the Arrow and CSV writers.
+Frame frame_of_batch(const RowBatch& batch);
 
 struct OutputOptions {
   const Schema* schema = nullptr;  // declared output schema; null infers types

@@ -2,6 +2,7 @@
 connectors with parameters, time zones and checkpoints, schema checks, run-script."""
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -47,6 +48,11 @@ def test_transform(parallax_bin, host, tmp_path, orders, serialization):
         "day": [1704153600000, 1704240000000, 1704326400000], "weekday": [1, 2, 3]}
 
 
+def exchange_of(host):
+    with host.proxy() as proxy:
+        return proxy.info()["exchange"]
+
+
 @pytest.mark.parametrize("serialization", ["serpent", "json"])
 def test_arrow_mode_matches_the_row_mode(parallax_bin, host, tmp_path, orders, serialization):
     """use_arrow: the input arrives as a DataFrame (sent as Arrow IPC) and the output goes back
@@ -59,13 +65,32 @@ def test_arrow_mode_matches_the_row_mode(parallax_bin, host, tmp_path, orders, s
                         script="import pandas as pd\nframe = pd.DataFrame(data)\n"
                                "frame = frame.assign(total=frame['price'] * frame['qty'])\n"
                                "frame['when'] = frame['day']\nreturn frame")
+    before = exchange_of(host)
     through_arrow = json.loads(parallax(parallax_bin, "transform", "--config", arrow, "--input",
                                         orders).stdout)
+    after = exchange_of(host)
     through_rows = json.loads(parallax(parallax_bin, "transform", "--config", rows, "--input",
                                        orders).stdout)
     assert through_arrow["total"] == [3.0, 10.0, 3.0]
     assert through_arrow["region"] == ["north", "south", "north"]
     assert through_arrow == through_rows
+    # On this machine the tables went through the host's exchange directory, and the client
+    # deleted the reply's file.
+    assert (after["taken"] - before["taken"], after["given"] - before["given"]) == (1, 1)
+    assert os.listdir(after["dir"]) == ["host-id"]
+    # A client that cannot see the host's directory (here: the id does not match) sends the
+    # tables inside the messages, with the same result.
+    id_file = os.path.join(after["dir"], "host-id")
+    with open(id_file, "w") as out:
+        out.write("another host")
+    try:
+        inline = json.loads(parallax(parallax_bin, "transform", "--config", arrow, "--input",
+                                     orders).stdout)
+    finally:
+        with open(id_file, "w") as out:
+            out.write(after["id"])
+    assert inline == through_arrow
+    assert exchange_of(host)["taken"] == after["taken"]
     # Lists of dicts come back through Arrow too, with nulls and datetimes.
     listed = write_config(tmp_path, host, name="listed.json", use_arrow=True,
                           time_zone="Europe/Paris", output_schema={"n": "integer", "t": "datetime"},

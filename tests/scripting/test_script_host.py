@@ -186,3 +186,61 @@ def test_trusted_scripts_need_a_trusted_host(host, tmp_path):
                          profile="restricted")) == {"d": [2]}
     finally:
         trusted.stop()
+
+
+def test_arrow_tables_through_the_exchange_directory(host, tmp_path):
+    """A client on the same machine passes Arrow tables as files in the host's exchange
+    directory (private to the host's user); a request can name only a plain file directly
+    in it, which is taken once; scripts cannot reach the directory."""
+    import os
+    import stat
+
+    import pandas
+
+    from parallax_scripthost import arrow_ipc
+    with host.proxy() as proxy:
+        exchange = proxy.info()["exchange"]
+    folder = exchange["dir"]
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    with open(os.path.join(folder, "host-id")) as id_file:
+        assert id_file.read() == exchange["id"]
+    frame = pandas.DataFrame({"n": [1, 2, None], "s": ["a", None, "é"]}, dtype=object)
+    data = arrow_ipc.write_frame(frame)
+    name = "input-0123456789abcdef.arrow"
+    with open(os.path.join(folder, name), "wb") as out:
+        out.write(data)
+    reply = run(host, "return rows", arrow=True, arrow_input_file=name, arrow_output_file=True)
+    assert not os.path.exists(os.path.join(folder, name))  # taken
+    output = os.path.join(folder, reply["arrow_file"])
+    with open(output, "rb") as source:
+        through_file = arrow_ipc.read_frame(source.read())
+    os.unlink(output)
+    # The same table as through the message (base64), and as what was sent.
+    import base64
+    inline = run(host, "return rows", arrow=True, arrow_input=base64.b64encode(data).decode())
+    assert "arrow_file" not in inline
+    through_message = arrow_ipc.read_frame(base64.b64decode(inline["arrow"]))
+    def plain(table):
+        return table.astype(object).where(table.notna(), None).to_dict("list")
+    assert plain(through_file) == plain(through_message)
+    assert plain(through_file) == {"n": [1, 2, None], "s": ["a", None, "é"]}
+    # Only plain files directly in the directory, by a name of the expected shape.
+    os.symlink("/etc/passwd", os.path.join(folder, "link-0123456789abcdef.arrow"))
+    os.mkdir(os.path.join(folder, "dir-0123456789abcdef.arrow"))
+    for bad, message in (("../x-0123456789abcdef.arrow", "must be a file name"),
+                         ("host-id", "must be a file name"),
+                         ("/etc/passwd", "must be a file name"),
+                         ("gone-0123456789abcdef.arrow", "No such file"),
+                         ("link-0123456789abcdef.arrow", "cannot open"),
+                         ("dir-0123456789abcdef.arrow", "not a plain file|cannot open")):
+        with pytest.raises(ValueError, match=message):
+            run(host, "return rows", arrow=True, arrow_input_file=bad)
+    with pytest.raises(ValueError, match="not both"):
+        run(host, "return rows", arrow=True, arrow_input_file=name, arrow_input="")
+    os.rmdir(os.path.join(folder, "dir-0123456789abcdef.arrow"))  # refused, so left there
+    os.unlink(os.path.join(folder, "link-0123456789abcdef.arrow"))
+    # Workers never see it, even through a module that opens files.
+    with pytest.raises(ValueError, match="Permission denied"):
+        run(host, "import pandas\nreturn [{'x': pandas.read_csv(%r).shape[0]}]"
+                  % os.path.join(folder, "host-id"))
+    assert sorted(os.listdir(folder)) == ["host-id"]
