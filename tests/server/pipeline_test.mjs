@@ -1,7 +1,8 @@
 // `parallax serve --pipeline`: a live table refreshed from a changing file through a Python
 // transform while a client (the reference's own) watches it, a failing transform that keeps
 // the last good table and shows its error in the status table, runs of a slow connector
-// conflated instead of stacked, and bad pipeline files refused with the key and line.
+// conflated instead of stacked, bad pipeline files refused with the key and line, and the
+// README's worked example (examples/pipeline) serving what it says.
 //
 // usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
 //        node tests/server/pipeline_test.mjs
@@ -144,4 +145,53 @@ test("bad pipeline files: a clear error naming the key and line, and no server",
         assert.match(run.stderr, expected, `case ${i}`);
         assert.equal(run.stdout, "", `case ${i}: the server did not start`);
     });
+});
+
+test("the README's worked pipeline (examples/pipeline) serves what it says", async () => {
+    const server = await serve("--pipeline", path.join(repo, "examples", "pipeline", "pipeline.yaml"));
+    const client = await perspective.websocket(server.url);
+    assert.deepEqual((await client.get_hosted_table_names()).sort(),
+        ["fx_rates", "orders", "pipeline_status", "region_totals"]);
+
+    // region_totals: the orders file through region_totals.py (Arrow mode), checked against
+    // totals computed here from the same file.
+    const lines = fs.readFileSync(path.join(repo, "examples", "orders_sample.csv"), "utf8").trim().split("\n");
+    const header = lines[0].split(",");
+    const at = (name) => header.indexOf(name);
+    const expected = new Map();
+    for (const line of lines.slice(1)) {
+        const cells = line.split(",");
+        const total = expected.get(cells[at("region")]) ?? { orders: 0, quantity: 0, value: 0 };
+        total.orders += 1;
+        total.quantity += Number(cells[at("qty")]);
+        total.value += Number(cells[at("qty")]) * Number(cells[at("price")]);
+        expected.set(cells[at("region")], total);
+    }
+    const orders = await (await client.open_table("orders")).view();
+    assert.equal(await orders.num_rows(), lines.length - 1);
+    const totals = await (await client.open_table("region_totals")).view({ sort: [["region", "asc"]] });
+    const got = await totals.to_json();
+    assert.deepEqual(got.map((row) => row.region), [...expected.keys()].sort());
+    for (const row of got) {
+        const want = expected.get(row.region);
+        assert.equal(row.orders, want.orders, row.region);
+        assert.equal(row.quantity, want.quantity, row.region);
+        assert.ok(Math.abs(row.value - want.value) < 1e-6 * want.value, `${row.region}: ${row.value} vs ${want.value}`);
+    }
+
+    // fx_rates: a connector with a parameter, rerun every 2 seconds.
+    const rates = await (await client.open_table("fx_rates")).view({ sort: [["pair", "asc"]] });
+    const first = await rates.to_json();
+    assert.deepEqual(first.map((row) => row.pair), ["EURUSD", "GBPUSD", "USDJPY"]);
+    for (const row of first) assert.ok(row.bid < row.ask, JSON.stringify(row));
+    const status = await (await client.open_table("pipeline_status")).view({ columns: ["table", "state", "runs"], sort: [["table", "asc"]] });
+    const health = async () => await status.to_json();
+    for (const row of await health()) assert.equal(row.state, "ok", JSON.stringify(row));
+    const fxRuns = async () => (await health()).find((row) => row.table === "fx_rates").runs;
+    const runsBefore = await fxRuns();
+    await until(async () => (await fxRuns()) > runsBefore);
+
+    for (const view of [status, rates, totals, orders]) await view.delete();
+    await client.terminate();
+    await server.stop();
 });
