@@ -55,7 +55,8 @@ class Engine {
   // Grouped views: show or hide the children of a visible row; answers the rows changed.
   Result<int64_t> expand(const std::string& view, size_t row);
   Result<int64_t> collapse(const std::string& view, size_t row);
-  // Grouped views: expand every row above `depth` and collapse the rest.
+  // Grouped views: expand the groups at `depth` and above (the totals row is 0), collapse
+  // the rest; a depth past the group_by levels changes nothing.
   Status set_depth(const std::string& view, size_t depth);
 
   // The reference's table.validate_expressions: each expression's type, or its error.

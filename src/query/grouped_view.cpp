@@ -192,6 +192,7 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
       view->filter_,
       RowFilter::compile(schema, cfg.filter, cfg.filter_op.value_or(FilterCombinator::kAnd)));
   view->filter_.echo_operands(schema, cfg.filter);
+  view->table_was_empty_ = table.num_rows() == 0;
   // Built now, not at the first read, when the changes until then decide its order.
   if (view->order_follows_history()) view->refresh();
   return view;
@@ -214,6 +215,7 @@ void GroupedView::refresh() const {
   aggregate_nodes();
   order_children(shown);
   order_combos();
+  forget_vanished_groups();
   std::vector<uint32_t> all(nodes_.size());
   std::iota(all.begin(), all.end(), 0);
   settle_new_groups(all);
@@ -222,14 +224,24 @@ void GroupedView::refresh() const {
 }
 
 void GroupedView::table_changed(const ChangeSet& changes) {
-  // A clear empties the reference's traversal: what comes next is ordered afresh.
-  if (changes.cleared) forget_order_ = true;
+  // A clear empties the reference's traversal: what comes next is ordered afresh, every
+  // group is new (its collapse state forgotten), and so is the first change after the table
+  // was empty (the totals row expanded again).
+  if (changes.cleared) {
+    forget_order_ = true;
+    collapsed_.clear();
+    known_paths_.clear();
+  }
+  if (changes.cleared || table_was_empty_) collapsed_.erase(std::string());
+  table_was_empty_ = table_->num_rows() == 0;
   const bool source_followed = source_->apply(changes);
   if (follow_changes_ && source_followed && follow(changes)) return;
   version_.reset();
   // Sorted views order ties as they were shown after the previous change (the reference
-  // re-sorts at every change), so they rebuild now rather than at their next read.
-  if (order_follows_history()) refresh();
+  // re-sorts at every change), so they rebuild now rather than at their next read. So do
+  // views collapsed by hand: a group that empties in this change and comes back in a later
+  // one is new then.
+  if (order_follows_history() || new_groups_ == NewGroups::kCollapsed) refresh();
 }
 
 void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
@@ -768,10 +780,23 @@ void GroupedView::order_combos() const {
   }
 }
 
+void GroupedView::forget_vanished_groups() const {
+  absl::flat_hash_set<std::string_view> paths;
+  for (const Node& node : nodes_) {
+    if (!node.children.empty()) paths.insert(node.path);
+  }
+  const auto vanished = [&](const std::string& path) {
+    return !path.empty() && !paths.contains(path);
+  };
+  absl::erase_if(known_paths_, vanished);
+  absl::erase_if(collapsed_, vanished);
+}
+
 void GroupedView::settle_new_groups(std::span<const uint32_t> nodes) const {
   for (const uint32_t node : nodes) {
     const Node& group = nodes_[node];
-    if (group.children.empty() || !known_paths_.insert(group.path).second) continue;
+    // The totals row is never new: only collapse, expand, set_depth and a fresh start move it.
+    if (node == 0 || group.children.empty() || !known_paths_.insert(group.path).second) continue;
     if (new_groups_ == NewGroups::kCollapsed ||
         (new_groups_ == NewGroups::kToDepth && group.depth >= new_groups_depth_)) {
       collapsed_.insert(group.path);
@@ -789,8 +814,7 @@ void GroupedView::layout_rows() const {
     const uint32_t node = stack.back();
     stack.pop_back();
     if (node != 0 || !group_by_.empty()) visible_.push_back(node);
-    if (node != 0 && is_collapsed(node)) continue;
-    if (node == 0 && collapsed_.contains(std::string())) continue;
+    if (is_collapsed(node)) continue;
     const auto& children = nodes_[node].children;
     for (auto child = children.rbegin(); child != children.rend(); ++child) stack.push_back(*child);
   }
@@ -929,28 +953,17 @@ Frame GroupedView::read(const ViewWindow& window, KeyColumns keys) const {
   return frame;
 }
 
-Result<int64_t> GroupedView::expand(size_t row) {
-  refresh();
-  new_groups_ = NewGroups::kCollapsed;
-  if (row >= visible_.size() || group_by_.empty()) return int64_t{0};
-  const uint32_t node = visible_[row];
-  if (nodes_[node].children.empty() || !collapsed_.contains(nodes_[node].path)) return int64_t{0};
-  const size_t before = visible_.size();
-  collapsed_.erase(nodes_[node].path);
-  // The reference orders the children of a group it expands afresh.
-  order_children_of(node, 0, false);
-  layout_rows();
-  return static_cast<int64_t>(visible_.size() - before);
+std::optional<uint32_t> GroupedView::node_at_row(size_t row) const {
+  if (!group_by_.empty()) {
+    if (row >= visible_.size()) return std::nullopt;
+    return visible_[row];
+  }
+  if (row == 0) return 0u;
+  if (row - 1 >= visible_.size()) return std::nullopt;
+  return visible_[row - 1];
 }
 
-Result<int64_t> GroupedView::collapse(size_t row) {
-  refresh();
-  new_groups_ = NewGroups::kCollapsed;
-  if (row >= visible_.size() || group_by_.empty()) return int64_t{0};
-  const uint32_t node = visible_[row];
-  if (nodes_[node].children.empty() || collapsed_.contains(nodes_[node].path)) return int64_t{0};
-  const size_t before = visible_.size();
-  // Collapsing a group collapses its descendants too: expanding it shows one level.
+void GroupedView::collapse_below(uint32_t node) const {
   std::vector<uint32_t> stack{node};
   while (!stack.empty()) {
     const uint32_t next = stack.back();
@@ -959,18 +972,60 @@ Result<int64_t> GroupedView::collapse(size_t row) {
     collapsed_.insert(nodes_[next].path);
     for (const uint32_t child : nodes_[next].children) stack.push_back(child);
   }
+}
+
+// As the reference: expand answers how many child groups it showed (0 for a row already
+// expanded, or a leaf). With split_by, a row past the end answers 0 and a leaf row answers
+// its own index, both leaving the tree as it was; otherwise any expand or collapse makes
+// groups that appear later start collapsed.
+Result<int64_t> GroupedView::expand(size_t row) {
+  refresh();
+  const std::optional<uint32_t> node = node_at_row(row);
+  if (!split_by_.empty()) {
+    if (!node) return int64_t{0};
+    if (nodes_[*node].depth >= leaf_depth()) return static_cast<int64_t>(row);
+  }
+  new_groups_ = NewGroups::kCollapsed;
+  if (!node || nodes_[*node].children.empty() || !is_collapsed(*node)) return int64_t{0};
+  // The children show collapsed, whatever they were before their parent was collapsed.
+  collapse_below(*node);
+  collapsed_.erase(nodes_[*node].path);
+  // The reference orders the children of a group it expands afresh.
+  order_children_of(*node, 0, false);
+  layout_rows();
+  return static_cast<int64_t>(nodes_[*node].children.size());
+}
+
+// Answers how many rows it hid; with split_by, a row past the end changes nothing.
+Result<int64_t> GroupedView::collapse(size_t row) {
+  refresh();
+  const std::optional<uint32_t> node = node_at_row(row);
+  if (!split_by_.empty() && !node) return int64_t{0};
+  new_groups_ = NewGroups::kCollapsed;
+  // (The totals row collapses even without groups: those that arrive later stay hidden.)
+  if (!node || is_collapsed(*node) || (*node != 0 && nodes_[*node].children.empty())) {
+    return int64_t{0};
+  }
+  const size_t before = visible_.size();
+  // Collapsing a group collapses its descendants too: expanding it shows one level.
+  collapsed_.insert(nodes_[*node].path);
+  collapse_below(*node);
   layout_rows();
   return static_cast<int64_t>(before - visible_.size());
 }
 
+// As the reference: groups at depth `depth` and above are expanded (the totals row at 0),
+// deeper ones collapsed, now and after each change; a depth past the group_by levels
+// changes nothing.
 Status GroupedView::set_depth(size_t depth) {
   refresh();
+  if (depth > leaf_depth()) return Status::ok();
   new_groups_ = NewGroups::kToDepth;
-  new_groups_depth_ = depth;
+  new_groups_depth_ = std::min(depth, leaf_depth() - 1) + 1;
   const std::vector<uint8_t> was_expanded = expanded_nodes(nodes_.size());
   collapsed_.clear();
   for (const auto& node : nodes_) {
-    if (node.depth >= depth && !node.children.empty()) collapsed_.insert(node.path);
+    if (node.depth >= new_groups_depth_ && !node.children.empty()) collapsed_.insert(node.path);
   }
   // Groups this expands have their children ordered afresh, as expand.
   const std::vector<uint8_t> expanded = expanded_nodes(nodes_.size());

@@ -9,6 +9,7 @@
 // mark it stale, and the next read rebuilds it.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <span>
@@ -135,7 +136,18 @@ class GroupedView final : public View {
   void layout_rows() const;
   // Gives groups among `nodes` that no layout has seen their starting collapse state.
   void settle_new_groups(std::span<const uint32_t> nodes) const;
+  // Forgets the collapse state of groups that no longer exist: a group that comes back is
+  // new, as in the reference (its tree drops emptied groups).
+  void forget_vanished_groups() const;
   bool is_collapsed(uint32_t node) const { return collapsed_.contains(nodes_[node].path); }
+  // The depth of the rows the tree ends in: one per group_by level; split-only rows sit one
+  // level below a hidden totals row, as the reference's primary-key level.
+  size_t leaf_depth() const { return std::max<size_t>(group_by_.size(), 1); }
+  // The node at `row` as the reference's expand/collapse count rows: visible rows, but for
+  // split-only views, whose hidden totals row is row 0. Nullopt past the end.
+  std::optional<uint32_t> node_at_row(size_t row) const;
+  // Marks every group below `node` collapsed (what the reference keeps of a hidden subtree).
+  void collapse_below(uint32_t node) const;
   // The combo and value column shown at visible column `index`.
   std::pair<size_t, size_t> column_at(size_t index) const;
   // The split combination key of `row`.
@@ -167,6 +179,9 @@ class GroupedView final : public View {
   enum class NewGroups { kExpanded, kCollapsed, kToDepth };
   NewGroups new_groups_ = NewGroups::kExpanded;
   size_t new_groups_depth_ = 0;
+  // Whether the table was empty after its last change: the reference then starts its tree
+  // afresh at the next change, with the totals row expanded whatever collapse said.
+  bool table_was_empty_ = false;
   mutable absl::flat_hash_set<std::string> known_paths_;  // groups seen by a layout
   mutable uint32_t laid_out_nodes_ = 0;  // nodes_ at the last layout (later ones never shown)
   mutable bool forget_order_ = false;    // a clear since: the next rebuild orders afresh

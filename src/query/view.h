@@ -75,10 +75,10 @@ class View {
   // changed rows query/row_delta.h finds by comparing with the previous change).
   virtual std::optional<Frame> read_changed(const ChangeSet& changes) const { return std::nullopt; }
 
-  // Tree operations of grouped views, by visible row; flat views change nothing. Each
-  // answers how many rows appeared or disappeared.
-  virtual Result<int64_t> expand(size_t row) { return int64_t{0}; }
-  virtual Result<int64_t> collapse(size_t row) { return int64_t{0}; }
+  // Tree operations of grouped views, by visible row; flat views change nothing and answer
+  // the row index, as the reference.
+  virtual Result<int64_t> expand(size_t row) { return static_cast<int64_t>(row); }
+  virtual Result<int64_t> collapse(size_t row) { return static_cast<int64_t>(row); }
   virtual Status set_depth(size_t depth) { return Status::ok(); }
 };
 

@@ -141,3 +141,72 @@ TEST(GroupedView, ColumnSortOverAFilterThatKeepsNoRowReadsEmpty) {
 
 }  // namespace
 }  // namespace parallax
+
+namespace parallax {
+namespace {
+
+size_t rows_of(const Engine& engine, const std::string& name) {
+  return engine.view(name).value()->num_rows();
+}
+
+// set_depth as the reference answers it (probed with its view.set_depth, which the replay
+// scripts cannot drive): groups at `depth` and above expanded, deeper ones collapsed, a
+// depth past the group_by levels ignored, and the depth kept for groups added later.
+TEST(GroupedView, SetDepthExpandsThatManyLevelsBelowTheTotals) {
+  Engine engine;
+  ASSERT_TRUE(engine
+                  .create_table("t", json(R"([{"a":"x","b":"p","c":1},{"a":"x","b":"q","c":2},
+                                         {"a":"y","b":"p","c":1},{"a":"y","b":"r","c":3},
+                                         {"a":"z","b":"p","c":3}])"),
+                                {})
+                  .is_ok());
+  auto config = view_config_from_json(R"({"group_by":["a","b","c"],"columns":["c"]})");
+  ASSERT_TRUE(engine.create_view("t", "v", config.value()).is_ok());
+  ASSERT_TRUE(engine.set_depth("v", 0).is_ok());
+  EXPECT_EQ(rows_of(engine, "v"), 4u);  // totals and a, b, c's 3 groups
+  ASSERT_TRUE(engine.set_depth("v", 1).is_ok());
+  EXPECT_EQ(rows_of(engine, "v"), 9u);
+  ASSERT_TRUE(engine.set_depth("v", 2).is_ok());
+  EXPECT_EQ(rows_of(engine, "v"), 14u);
+  ASSERT_TRUE(engine.set_depth("v", 0).is_ok());
+  ASSERT_TRUE(engine.set_depth("v", 4).is_ok());  // past the 3 levels: ignored
+  EXPECT_EQ(rows_of(engine, "v"), 4u);
+  ASSERT_TRUE(engine.set_depth("v", 3).is_ok());  // as deep as it goes
+  EXPECT_EQ(rows_of(engine, "v"), 14u);
+
+  // Collapsing by hand makes later groups start collapsed; set_depth expands them again and
+  // applies to groups added after it.
+  ASSERT_TRUE(engine.set_depth("v", 1).is_ok());
+  EXPECT_EQ(engine.collapse("v", 1).value(), 2);
+  ASSERT_TRUE(engine.update("t", json(R"([{"a":"w","b":"p","c":1}])")).is_ok());
+  EXPECT_EQ(rows_of(engine, "v"), 8u);  // w collapsed, x collapsed
+  ASSERT_TRUE(engine.set_depth("v", 1).is_ok());
+  EXPECT_EQ(rows_of(engine, "v"), 11u);
+  ASSERT_TRUE(
+      engine.update("t", json(R"([{"a":"v","b":"p","c":1},{"a":"x","b":"s","c":1}])")).is_ok());
+  EXPECT_EQ(rows_of(engine, "v"), 14u);  // v and v/p, x/s
+}
+
+TEST(GroupedView, SetDepthOfSplitViews) {
+  Engine engine;
+  ASSERT_TRUE(engine.create_table("t", json(R"([{"a":"k","b":"p","n":5}])"), {}).is_ok());
+  auto both = view_config_from_json(R"({"group_by":["a","b"],"split_by":["a"]})");
+  ASSERT_TRUE(engine.create_view("t", "x", both.value()).is_ok());
+  ASSERT_TRUE(engine.set_depth("x", 0).is_ok());
+  EXPECT_EQ(rows_of(engine, "x"), 2u);
+  ASSERT_TRUE(engine.set_depth("x", 3).is_ok());  // ignored
+  EXPECT_EQ(rows_of(engine, "x"), 2u);
+  ASSERT_TRUE(engine.set_depth("x", 2).is_ok());
+  EXPECT_EQ(rows_of(engine, "x"), 3u);
+  // Split-only rows sit below a hidden totals row (row 0 to expand and collapse), which
+  // set_depth expands again.
+  auto split_only = view_config_from_json(R"({"split_by":["a"],"columns":["n"]})");
+  ASSERT_TRUE(engine.create_view("t", "s", split_only.value()).is_ok());
+  EXPECT_EQ(engine.collapse("s", 0).value(), 1);
+  EXPECT_EQ(rows_of(engine, "s"), 0u);
+  ASSERT_TRUE(engine.set_depth("s", 1).is_ok());
+  EXPECT_EQ(rows_of(engine, "s"), 1u);
+}
+
+}  // namespace
+}  // namespace parallax
