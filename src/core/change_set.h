@@ -16,6 +16,9 @@ struct ChangeSet {
   // row updated_rows[i] (views retract what those rows contributed).
   std::vector<Column> previous;
   size_t removed_rows = 0;
+  // The removed rows, numbered as before the change (the table fills a removed row's slot
+  // with its last row, so later rows move).
+  std::vector<uint32_t> removed;
   bool cleared = false;  // every row was dropped (clear, replace)
 
   bool empty() const {

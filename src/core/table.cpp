@@ -223,6 +223,12 @@ Result<ChangeSet> Table::remove(const std::vector<Scalar>& keys) {
     }
   }
   ChangeSet changes;
+  // Slot -> the row it held before this change, for slots a moved row filled.
+  absl::flat_hash_map<uint32_t, uint32_t> origin;
+  auto original = [&](uint32_t slot) {
+    const auto found = origin.find(slot);
+    return found == origin.end() ? slot : found->second;
+  };
   for (const auto& key : keys) {
     std::optional<uint32_t> row;
     if (!key.valid) {
@@ -245,6 +251,8 @@ Result<ChangeSet> Table::remove(const std::vector<Scalar>& keys) {
       rows_by_key_.erase(found);
     }
     if (!row) continue;
+    changes.removed.push_back(original(*row));
+    origin[*row] = original(static_cast<uint32_t>(num_rows_ - 1));
     remove_row(*row);
     ++changes.removed_rows;
   }

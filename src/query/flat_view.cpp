@@ -162,7 +162,7 @@ Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
   return frame;
 }
 
-std::optional<Frame> FlatView::read_changed(const ChangeSet& changes) const {
+Frame FlatView::read_changed(const ChangeSet& changes) const {
   refresh();
   std::vector<uint8_t> changed(table_->num_rows(), 0);
   for (const auto* rows : {&changes.added_rows, &changes.updated_rows}) {

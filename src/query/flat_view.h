@@ -35,7 +35,7 @@ class FlatView final : public View {
   bool is_inverted(const ViewWindow& window) const override;
   std::vector<Field> expression_schema() const override { return source_->expression_fields(); }
   void table_changed(const ChangeSet& changes) override { source_->apply(changes); }
-  std::optional<Frame> read_changed(const ChangeSet& changes) const override;
+  Frame read_changed(const ChangeSet& changes) const override;
 
  private:
   FlatView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}

@@ -235,7 +235,21 @@ void GroupedView::table_changed(const ChangeSet& changes) {
   if (changes.cleared || table_was_empty_) collapsed_.erase(std::string());
   table_was_empty_ = table_->num_rows() == 0;
   const bool source_followed = source_->apply(changes);
+  const bool was_current = version_ && *version_ + 1 == table_->version();
+  const size_t nodes_before = nodes_.size();
+  // For read_changed: the groups the updated and the removed rows were in.
+  std::vector<uint32_t> left, gone;
+  if (tracking_ && was_current) {
+    auto leaf = [&](uint32_t row) {
+      return row < leaf_of_row_.size() ? leaf_of_row_[row] : kNoNode;
+    };
+    for (const uint32_t row : changes.updated_rows) left.push_back(leaf(row));
+    for (const uint32_t row : changes.removed) gone.push_back(leaf(row));
+  }
   if (follow_changes_ && source_followed && follow(changes)) return;
+  // follow() leaves the groups that existed with their paths and cells when it gives up.
+  if (tracking_ && was_current && !marks_.tree_remembered)
+    remember_tree(changes, nodes_before, left, gone);
   version_.reset();
   // Sorted views order ties as they were shown after the previous change (the reference
   // re-sorts at every change), so they rebuild now rather than at their next read. So do

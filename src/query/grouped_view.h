@@ -45,6 +45,7 @@ class GroupedView final : public View {
   Status check_window(const ViewWindow& window) const override;
   std::vector<Field> expression_schema() const override { return source_->expression_fields(); }
   void table_changed(const ChangeSet& changes) override;
+  Frame read_changed(const ChangeSet& changes) const override;
 
   // Makes every table change rebuild the view instead of following it (tests check that both
   // read the same).
@@ -162,6 +163,40 @@ class GroupedView final : public View {
                             bool add_row) const;
   // Grows every per-node column to the number of nodes.
   void add_node_columns() const;
+
+  // Change tracking for read_changed (grouped_view_changes.cpp): follow() remembers the
+  // touched groups' cells before settling them and marks the groups that changed after;
+  // a change that forces a rebuild remembers the whole tree, compared after the rebuild.
+  void remember_cells(std::span<const uint32_t> touched, size_t nodes_before) const;
+  // `joined`: the leaf groups the change added or moved rows into (kNoNode: none).
+  void mark_followed(size_t nodes_before, std::span<const uint32_t> joined) const;
+  // `left`, `gone`: the leaf groups the change's updated and removed rows were in (kNoNode:
+  // none); groups a row was removed from are re-sent like those rows joined.
+  void remember_tree(const ChangeSet& changes, size_t nodes_before, std::span<const uint32_t> left,
+                     std::span<const uint32_t> gone) const;
+  void mark_rebuilt(const ChangeSet& changes) const;
+  // What is compared of value `v` in combination `combo` at `nodes`: its cells, or for a
+  // percentage the sum it is a share of.
+  Column compared_cells(size_t combo, size_t v, std::span<const uint32_t> nodes) const;
+  // Whether a group a change touches is sent even unchanged ("count" or "last" columns).
+  bool resends_touched_groups() const;
+  void mark_path(uint32_t leaf) const;  // marks `leaf` and its ancestors changed
+  struct ChangeMarks {
+    std::optional<uint64_t> version;  // the table version `changed` describes
+    std::vector<uint8_t> changed;     // per node
+    // While following: the touched groups that existed and their cells [combo][value].
+    std::vector<uint32_t> nodes;
+    std::vector<std::vector<Column>> cells;
+    // Before a rebuild: each group by path, each cell column by column path, the paths of
+    // the groups the change's rows left, and whether every group must be compared.
+    bool tree_remembered = false;
+    bool compare_all = false;
+    absl::flat_hash_set<std::string> touched_paths, resent_paths;
+    absl::flat_hash_map<std::string, uint32_t> node_of_path;
+    absl::flat_hash_map<std::string, Column> column_of_path;
+  };
+  mutable bool tracking_ = false;  // read_changed was asked: keep marks_
+  mutable ChangeMarks marks_;
 
   const Table* table_;
   std::unique_ptr<ColumnSource> source_;  // table and expression columns, by column id

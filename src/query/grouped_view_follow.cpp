@@ -95,6 +95,23 @@ bool GroupedView::follow(const ChangeSet& changes) const {
       if (node == 0) break;
     }
   };
+  if (tracking_) {
+    // For read_changed, before any total moves: the cells of the groups on the changed rows'
+    // old and new paths (the ones the walk below touches).
+    std::vector<uint8_t> seen(nodes_.size(), 0);
+    std::vector<uint32_t> paths;
+    auto add_path = [&](uint32_t node) {
+      for (; node != kNoNode && !std::exchange(seen[node], 1); node = nodes_[node].parent) {
+        paths.push_back(node);
+        if (node == 0) break;
+      }
+    };
+    for (size_t i = 0; i < changed.size(); ++i) {
+      if (i < changes.updated_rows.size()) add_path(leaf_of_row_[changed[i]]);
+      add_path(new_leaf[i]);
+    }
+    remember_cells(paths, nodes_before);
+  }
   auto previous = [&](size_t id) -> const Column& { return source_->previous(id, changes); };
   auto current = [&](size_t id) -> const Column& { return source_->column(id); };
   for (size_t i = 0; i < changed.size(); ++i) {
@@ -164,6 +181,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   settle_new_groups(created);
   layout_rows();
   version_ = table_->version();
+  if (tracking_) mark_followed(nodes_before, new_leaf);
   return true;
 }
 

@@ -71,9 +71,9 @@ class View {
   virtual void table_changed(const ChangeSet& changes) {}
   // The view's rows that `changes` (the table's last change, already followed) added or
   // updated, every data column, in view order, no row path or keys: what the reference's
-  // ROW-mode on_update sends. Nullopt when the change alone cannot tell (grouped views, whose
-  // changed rows query/row_delta.h finds by comparing with the previous change).
-  virtual std::optional<Frame> read_changed(const ChangeSet& changes) const { return std::nullopt; }
+  // ROW-mode on_update sends. The first call starts whatever tracking the view needs (call it
+  // with an empty change when subscribing, and after every change from then on).
+  virtual Frame read_changed(const ChangeSet& changes) const = 0;
 
   // Tree operations of grouped views, by visible row; flat views change nothing and answer
   // the row index, as the reference.
