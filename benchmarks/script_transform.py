@@ -76,18 +76,23 @@ def main():
                   "as a pipeline keeps it), %d runs after a first one:" % rounds)
             report(step_times)
         breakdown(parallax, data, work, rows)
-        # Per-call overhead: a tiny script through one Pyro4 connection (worker handoff,
-        # sandbox entry, script compile, reply).
+        # Per-call overhead: a tiny script through one Pyro4 connection (worker handoff, job,
+        # script compile, reply). Spaced calls find a ready worker; back-to-back calls also
+        # wait for the workers that replace the used ones (one per call).
         import Pyro4
         proxy = Pyro4.Proxy(uri)
         proxy._pyroHmacKey = b"bench-key"
         proxy.run({"script": "return [{'a': 1}]"})
-        calls = 50
-        start = time.perf_counter()
-        for _ in range(calls):
-            proxy.run({"script": "return [{'a': 1}]"})
-        print("tiny script: %.1f ms per call (%d calls, one connection)"
-              % ((time.perf_counter() - start) * 1000 / calls, calls))
+        for pause, label in ((0.3, "0.3 s apart"), (0, "back to back")):
+            calls = []
+            for _ in range(30):
+                time.sleep(pause)
+                start = time.perf_counter()
+                proxy.run({"script": "return [{'a': 1}]"})
+                calls.append(time.perf_counter() - start)
+            calls.sort()
+            print("tiny script, calls %s: median %.1f ms, best %.1f ms per call (%d calls)"
+                  % (label, calls[len(calls) // 2] * 1000, calls[0] * 1000, len(calls)))
     finally:
         host.terminate()
         host.wait(30)
