@@ -19,7 +19,7 @@ Result<std::string> write_view(const View& view, const ViewWindow& window, ViewT
       if (view.is_inverted(window)) {
         return Status::invalid("the window's start_row is after its end_row");
       }
-      return write_csv(view.read(window, KeyColumns::kNone));
+      return write_csv(stored_frame(view, view.read(window, KeyColumns::kNone)));
     case ViewTextFormat::kNdjson:
       return write_ndjson(view.read(ViewWindow{}, KeyColumns::kNone));
   }

@@ -1,5 +1,6 @@
 #include "formats/arrow_writer.h"
 
+#include <cmath>
 #include <cstring>
 
 #include <flatbuffers/flatbuffers.h>
@@ -159,6 +160,10 @@ std::vector<OutputColumn> output_columns(const Frame& frame, const ArrowWriteOpt
     if (type.kind == ArrowKind::kInt && i < options.integers.size()) {
       type.bit_width = options.integers[i] == ArrowInteger::kInt64 ? 64 : 32;
       type.is_signed = options.integers[i] != ArrowInteger::kUint32;
+    } else if (column->type() == DataType::kFloat && i < options.integers.size() &&
+               options.integers[i] == ArrowInteger::kInt64) {
+      type = arrow_type_for(DataType::kInteger);
+      type.bit_width = 64;
     }
     columns.push_back({frame.columns[i].name, column, type});
   }
@@ -188,6 +193,20 @@ void add_gathered(BatchWriter& body, const std::vector<T>& values,
   body.add_buffer(rows.size() * sizeof(Written), [&](char* out) {
     Written* typed = reinterpret_cast<Written*>(out);  // the body is 8-byte aligned
     for (size_t i = 0; i < rows.size(); ++i) typed[i] = static_cast<Written>(values[rows[i]]);
+  });
+}
+
+// A float column written as Int64: each value truncated towards zero (nulls and values
+// beyond the range as 0).
+void add_truncated(BatchWriter& body, const Column& column, const std::vector<uint32_t>& rows) {
+  const auto& values = column.values<double>();
+  body.add_buffer(rows.size() * sizeof(int64_t), [&](char* out) {
+    int64_t* typed = reinterpret_cast<int64_t*>(out);  // the body is 8-byte aligned
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const double value = values[rows[i]];
+      const bool fits = column.is_valid(rows[i]) && std::fabs(value) < 9.2e18;
+      typed[i] = fits ? static_cast<int64_t>(value) : 0;
+    }
   });
 }
 
@@ -355,7 +374,11 @@ class StreamWriter {
           add_gathered(record, column.values<int32_t>(), frame.rows);
           break;
         case DataType::kFloat:
-          add_gathered(record, column.values<double>(), frame.rows);
+          if (output.type.kind == ArrowKind::kInt) {
+            add_truncated(record, column, frame.rows);
+          } else {
+            add_gathered(record, column.values<double>(), frame.rows);
+          }
           break;
         case DataType::kDatetime:
           add_gathered(record, column.values<int64_t>(), frame.rows);

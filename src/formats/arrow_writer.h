@@ -20,13 +20,14 @@ enum class ArrowFormat { kStream, kFile };
 enum class ArrowCompression { kNone, kLz4Frame };
 
 // How an integer column is written. The reference widens some aggregates of grouped views:
-// counts and sums to Int64, distinct counts to Uint32.
+// counts and sums to Int64, distinct counts to Uint32. A float column given kInt64 is written
+// as Int64, each value truncated (the reference's percentages of integer columns).
 enum class ArrowInteger : uint8_t { kInt32, kInt64, kUint32 };
 
 struct ArrowWriteOptions {
   ArrowFormat format = ArrowFormat::kStream;
   ArrowCompression compression = ArrowCompression::kNone;
-  // Per frame column (integer columns only); Int32 where empty.
+  // Per frame column (integer columns, and float columns to write as Int64); Int32 where empty.
   std::vector<ArrowInteger> integers;
 };
 

@@ -396,6 +396,7 @@ bool GroupedView::sums_in_tree_order(const Measure& measure) const {
     case AggregateKind::kStddev:
     case AggregateKind::kWeightedMean:
     case AggregateKind::kLast:
+    case AggregateKind::kAny:
       return true;
     default:
       return false;
