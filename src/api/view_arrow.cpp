@@ -57,7 +57,8 @@ ArrowInteger aggregated_integer(const ViewConfig& config, const Schema& table_sc
   const auto aggregate = aggregate_of(config, table_schema, column.name);
   if (!aggregate) return ArrowInteger::kInt32;  // not a table column: as written
   // Float results stay Float64, but for the percentages of integers (see stored_frame).
-  if (column.column->type() == DataType::kFloat && !is_percentage(aggregate->first))
+  if (column.column->type() == DataType::kFloat &&
+      !(is_percentage(aggregate->first) && aggregate->second == DataType::kInteger))
     return ArrowInteger::kInt32;
   return arrow_integer_of(aggregate->first);
 }
@@ -78,7 +79,8 @@ Frame stored_frame(const View& view, const Frame& read) {
       continue;
     Column truncated = *column.column;
     for (const uint32_t row : frame.rows) {
-      if (truncated.is_valid(row)) truncated.set<double>(row, std::trunc(truncated.value<double>(row)));
+      if (truncated.is_valid(row))
+        truncated.set<double>(row, std::trunc(truncated.value<double>(row)));
     }
     column.column = &frame.own(std::move(truncated));
   }

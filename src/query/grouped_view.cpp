@@ -473,9 +473,9 @@ void GroupedView::aggregate_nodes() const {
     sort_cells_.push_back(new_column(value.result_type));
     sort_totals_.push_back(new_totals(value));
   }
-  // The totals row of an empty table has no values at all (a filter that keeps no row
-  // still aggregates, to 0 for a sum).
-  if (table_->num_rows() == 0) return;
+  // The totals row of an empty table has no values at all but for pct sum parent's 100 (a
+  // filter that keeps no row still aggregates, to 0 for a sum).
+  if (table_->num_rows() == 0) return finish_percentages();
   std::vector<uint32_t> by_combo, summing_order;
   std::vector<size_t> combo_starts;
   for (uint32_t node = 0; node < num_nodes; ++node) {
@@ -528,7 +528,6 @@ void GroupedView::finish_percentages() const {
   // Without split_by: each group's sum over its parent's (or the totals row's) sum. With
   // split_by, as the reference: each cell's sum over its group's sum across every split
   // column (pct sum parent), or over the totals row's sum across them (pct sum total).
-  if (table_->num_rows() == 0) return;
   const size_t num_nodes = nodes_.size();
   std::vector<double> across;  // per node: the sum over every combination
   for (size_t v = 0; v < values_.size(); ++v) {
@@ -847,6 +846,10 @@ size_t GroupedView::num_columns() const {
 
 std::vector<Field> GroupedView::schema() const {
   std::vector<Field> fields;
+  // A split view without any split column (no rows pass) lists no columns unless it sorts
+  // rows, as the reference.
+  refresh();
+  if (!split_by_.empty() && combo_rows_.empty() && row_sort_.empty()) return fields;
   auto add = [&](const ValueColumn& value) {
     for (const auto& field : fields) {
       if (field.name == value.name) return;
