@@ -17,19 +17,11 @@ void Column::append_null() {
 void Column::set_null(size_t row) {
   visit_storage([row](auto& values) { values[row] = {}; });
   validity_.set(row, false);
-  if (row < high_nulls_.size()) high_nulls_.set(row, false);
-}
-
-void Column::set_high_null(size_t row) {
-  set_null(row);
-  if (high_nulls_.size() <= row) high_nulls_.resize(row + 1, false);
-  high_nulls_.set(row, true);
 }
 
 void Column::resize(size_t size) {
   visit_storage([size](auto& values) { values.resize(size); });
   validity_.resize(size, false);
-  if (size < high_nulls_.size()) high_nulls_.resize(size, false);
 }
 
 void Column::reserve(size_t size) {
@@ -40,23 +32,15 @@ void Column::reserve(size_t size) {
 void Column::clear() {
   visit_storage([](auto& values) { values.clear(); });
   validity_.clear();
-  high_nulls_.clear();
 }
 
 void Column::move_cell(size_t from, size_t to) {
   visit_storage([from, to](auto& values) { values[to] = values[from]; });
   validity_.set(to, validity_.is_valid(from));
-  if (is_high_null(from)) {
-    set_high_null(to);
-  } else if (to < high_nulls_.size()) {
-    high_nulls_.set(to, false);
-  }
 }
 
 void Column::set_from(size_t position, const Column& source, size_t row) {
-  if (source.is_null(row)) {
-    return source.is_high_null(row) ? set_high_null(position) : set_null(position);
-  }
+  if (source.is_null(row)) return set_null(position);
   visit_type(type_, [&](auto tag) {
     using Storage = typename decltype(tag)::Storage;
     if constexpr (std::is_same_v<Storage, uint32_t>) {
@@ -89,7 +73,7 @@ Scalar Column::scalar_at(size_t row) const {
 }
 
 size_t Column::memory_bytes() const {
-  size_t bytes = validity_.memory_bytes() + high_nulls_.memory_bytes() + dictionary_.memory_bytes();
+  size_t bytes = validity_.memory_bytes() + dictionary_.memory_bytes();
   std::visit([&bytes](const auto& values) { bytes += values.capacity() * sizeof(values[0]); },
              storage_);
   return bytes;

@@ -26,13 +26,6 @@ class Column {
   const ValidityBitmap& validity() const { return validity_; }
   // For bulk appends (the Arrow reader): the caller keeps values and validity the same size.
   ValidityBitmap& mutable_validity() { return validity_; }
-  // A null that the reference's aggregates order above every value (most nulls order below
-  // every value): one written by an update into a table that had no rows since it was made
-  // or cleared (core/table.h). Such nulls are kept in a second bitmap, empty until one is set.
-  bool is_high_null(size_t row) const {
-    return row < high_nulls_.size() && high_nulls_.is_valid(row);
-  }
-  void set_high_null(size_t row);
 
   template <typename T>
   const std::vector<T>& values() const {
@@ -63,7 +56,6 @@ class Column {
   void set(size_t row, T value) {
     mutable_values<T>()[row] = value;
     validity_.set(row, true);
-    if (row < high_nulls_.size()) high_nulls_.set(row, false);
   }
   void set_null(size_t row);
 
@@ -94,7 +86,6 @@ class Column {
   DataType type_;
   Storage storage_;
   ValidityBitmap validity_;
-  ValidityBitmap high_nulls_;  // set for high nulls; may be shorter than the column
   StringDictionary dictionary_;
 };
 

@@ -195,14 +195,6 @@ Result<ChangeSet> Table::apply(const RowBatch& batch, bool initial_load) {
     });
   }
 
-  if (fresh_ && !initial_load) {
-    for (Column& column : columns_) {
-      for (const uint32_t row : changes.added_rows) {
-        if (column.is_null(row)) column.set_high_null(row);
-      }
-    }
-  }
-  if (num_rows_ > 0) fresh_ = false;
   ++version_;
   return changes;
 }
@@ -274,7 +266,6 @@ ChangeSet Table::clear() {
   rows_by_key_.clear();
   null_key_row_.reset();
   next_overwrite_ = 0;
-  fresh_ = true;
   ++version_;
   ChangeSet changes;
   changes.cleared = true;

@@ -39,7 +39,6 @@ class Table {
 
   // Upserts (with an index) or appends (without) the batch. Columns the batch lacks are
   // left alone on existing rows and null on new ones. Fails without changing anything.
-  // Into a table without rows since it was made or cleared, its nulls are high nulls.
   Result<ChangeSet> update(const RowBatch& batch);
   // The first load of a new table: as update, except that when a key repeats within the
   // batch, a null does not overwrite an earlier value (the reference's behaviour).
@@ -82,9 +81,6 @@ class Table {
   // With a limit, the slot the next new row overwrites once the table is full.
   uint32_t next_overwrite_ = 0;
   uint64_t rows_appended_ = 0;  // implicit ids handed out (tables without an index)
-  // No row since the table was made or cleared: the reference takes an update into such a
-  // table as it comes, and the nulls it writes order above every value (Column::is_high_null).
-  bool fresh_ = true;
   uint64_t version_ = 0;
 };
 

@@ -19,8 +19,8 @@ using K = AggregateKind;
 // type's zero (for dates, the reference's day zero, 0000-01-01 less a day).
 constexpr int32_t kZeroDate = -719529;
 
-// Typed access to one input column: null-aware ordering (a null below every value, a high
-// null above, as the reference; strings by their text) and copies of cells into the output.
+// Typed access to one input column: null-aware ordering (null below every value, strings by
+// their text) and copies of cells into the output column.
 template <typename Storage>
 struct Cells {
   const Column& column;
@@ -29,10 +29,8 @@ struct Cells {
   explicit Cells(const Column& c) : column(c), values(c.values<Storage>()) {}
   bool null(uint32_t row) const { return column.is_null(row); }
   double number(uint32_t row) const { return static_cast<double>(values[row]); }
-  // -1 for a null, 1 for a high null, 0 for a value.
-  int null_rank(uint32_t row) const { return null(row) ? (column.is_high_null(row) ? 1 : -1) : 0; }
   bool less(uint32_t a, uint32_t b) const {
-    if (null(a) || null(b)) return null_rank(a) < null_rank(b);
+    if (null(a) || null(b)) return null(a) && !null(b);
     if constexpr (std::is_same_v<Storage, uint32_t>) {
       return column.dictionary().at(values[a]) < column.dictionary().at(values[b]);
     } else {
@@ -40,7 +38,7 @@ struct Cells {
     }
   }
   bool equal(uint32_t a, uint32_t b) const {
-    if (null(a) || null(b)) return null_rank(a) == null_rank(b);
+    if (null(a) || null(b)) return null(a) == null(b);
     return values[a] == values[b];
   }
   void copy(uint32_t row, Column& out, uint32_t position) const {
@@ -202,12 +200,13 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
     }
     case K::kMax:
     case K::kMin: {
-      // Nulls take part, so one null is the minimum and one high null the maximum.
-      uint32_t best = rows.front();
-      for (const uint32_t row : rows) {
-        if (kind == K::kMax ? cells.less(best, row) : cells.less(row, best)) best = row;
+      // Null orders below every value, so one null is the minimum; max skips nulls.
+      if (kind == K::kMin &&
+          std::any_of(rows.begin(), rows.end(), [&](uint32_t row) { return cells.null(row); })) {
+        return out.set_null(position);
       }
-      return cells.copy(best, out, position);
+      if (auto row = extreme(kind == K::kMax)) return cells.copy(*row, out, position);
+      return out.set_null(position);
     }
     case K::kHighMinusLow: {
       const bool any_null =
@@ -247,16 +246,15 @@ void aggregate_typed(AggregateKind kind, const Cells<Storage>& cells, const Colu
       // Hashes cells instead of sorting them: strings by dictionary code, no text compares.
       if (rows.empty()) return out.set_null(position);
       absl::flat_hash_set<Storage> seen;
-      bool any_null = false, any_high_null = false;  // two distinct values, as the reference
+      bool any_null = false;
       for (const uint32_t row : rows) {
         if (cells.null(row)) {
-          (cells.null_rank(row) > 0 ? any_high_null : any_null) = true;
+          any_null = true;
         } else {
           seen.insert(cells.values[row]);
         }
       }
-      return out.set<int32_t>(position,
-                              static_cast<int32_t>(seen.size() + any_null + any_high_null));
+      return out.set<int32_t>(position, static_cast<int32_t>(seen.size() + any_null));
     }
     case K::kUnique:
     case K::kDominant:

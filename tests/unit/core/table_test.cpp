@@ -1,7 +1,5 @@
 #include "core/table.h"
 
-#include <optional>
-
 #include <gtest/gtest.h>
 
 namespace parallax {
@@ -125,65 +123,6 @@ TEST(Table, RejectsBadOptions) {
   EXPECT_FALSE(Table::create(key_value_schema(), {.index = "zz"}).is_ok());
   EXPECT_FALSE(Table::create(key_value_schema(), {.index = "k", .limit = 3}).is_ok());
   EXPECT_FALSE(Table::create(Schema({{"b", DataType::kBoolean}}), {.index = "b"}).is_ok());
-}
-
-// A batch of one integer column "v" whose cells are null where `values` has no value.
-RowBatch nullable_batch(const std::vector<std::optional<int32_t>>& values) {
-  RowBatch batch;
-  batch.num_rows = values.size();
-  BatchColumn v{"v", Column(DataType::kInteger), std::nullopt};
-  for (const auto& value : values)
-    value ? v.values.append<int32_t>(*value) : v.values.append_null();
-  batch.columns.push_back(std::move(v));
-  return batch;
-}
-
-TEST(Table, NullsOfUpdatesIntoATableWithoutRowsSinceMadeOrClearedAreHigh) {
-  // The reference orders such nulls above every value in its aggregates (probed: max of
-  // [3, null, 1] is 3 after a first load, null after a clear and an update).
-  auto table = Table::create(Schema({{"v", DataType::kInteger}}), {}).value();
-  ASSERT_TRUE(table->load(nullable_batch({3, std::nullopt})).is_ok());
-  EXPECT_FALSE(table->column(0).is_high_null(1));  // a first load: low
-  ASSERT_TRUE(table->update(nullable_batch({std::nullopt})).is_ok());
-  EXPECT_FALSE(table->column(0).is_high_null(2));  // into a table with rows: low
-  table->clear();
-  ASSERT_TRUE(table->update(nullable_batch({std::nullopt, 1})).is_ok());
-  EXPECT_TRUE(table->column(0).is_high_null(0));   // the first update after a clear: high
-  EXPECT_FALSE(table->column(0).is_high_null(1));  // (a value)
-  ASSERT_TRUE(table->update(nullable_batch({std::nullopt})).is_ok());
-  EXPECT_TRUE(table->column(0).is_high_null(0));  // kept
-  EXPECT_FALSE(table->column(0).is_high_null(2));
-  ASSERT_TRUE(table->replace(nullable_batch({std::nullopt})).is_ok());
-  EXPECT_TRUE(table->column(0).is_high_null(0));  // a replace clears first
-
-  // Removing every row leaves the table as it was: later nulls are low (probed too).
-  auto keyed = Table::create(key_value_schema(), {.index = "k"}).value();
-  ASSERT_TRUE(keyed->update(key_value_batch({1}, {5})).is_ok());
-  ASSERT_TRUE(keyed->remove({Scalar::of_integer(DataType::kInteger, 1)}).is_ok());
-  RowBatch null_value = key_value_batch({2}, {0});
-  null_value.columns[1].values.set_null(0);
-  ASSERT_TRUE(keyed->update(null_value).is_ok());
-  EXPECT_FALSE(keyed->column(1).is_high_null(0));
-}
-
-TEST(Column, HighNullsFollowTheirCells) {
-  Column column(DataType::kFloat);
-  column.resize(3);
-  column.set_high_null(1);
-  column.move_cell(1, 0);
-  EXPECT_TRUE(column.is_high_null(0));
-  Column copy = column.gathered(std::vector<uint32_t>{2, 0});
-  EXPECT_FALSE(copy.is_high_null(0));
-  EXPECT_TRUE(copy.is_high_null(1));
-  column.set<double>(0, 2.5);
-  EXPECT_FALSE(column.is_high_null(0));
-  EXPECT_TRUE(column.is_high_null(1));
-  column.set_null(1);
-  EXPECT_FALSE(column.is_high_null(1));
-  column.set_high_null(2);
-  column.resize(2);
-  column.resize(3);
-  EXPECT_FALSE(column.is_high_null(2));
 }
 
 }  // namespace
