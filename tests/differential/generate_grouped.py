@@ -9,6 +9,14 @@ usage: generate_grouped.py OUTDIR [--count N] [--seed S]
 Left out on purpose (docs/differences.md): "dominant" (the reference breaks ties in its hash
 map's order), the index window option, split_by on float and datetime columns (their column
 path texts are not probed yet).
+
+Reference bugs steered around (docs/differences.md, each rule at scrub_nulls): nulls in the
+columns views read are not written into an empty table (after a clear, or by a replace);
+updates write no null into a string column a view groups or splits by while the table's own
+data left a null there, nor set an existing row's key there to null (other types: not while
+the data left a null there); upserts write no
+nulls into columns a view filters on. Nulls in group keys still come with the table's data,
+and into non-empty tables that never held one.
 """
 import os
 import random
@@ -59,7 +67,12 @@ class GroupedScenario:
         if index is not None:
             op["index"] = index.name
             self.table.keys.update(r[index.name] for r in rows)
+            self.table.ever_keys.update(self.table.keys)
         self.ops.append(op)
+        self.empty = False
+        # Group keys that the table's own data left null (see scrub_nulls).
+        self.data_nulls = {c.name for c in cols if any(r[c.name] is None for r in rows)}
+        self.used, self.keyed, self.filtered = set(), set(), set()
         for i in range(rng.randint(1, 3)):
             self.new_view("v%d" % i)
         self.read_all()
@@ -120,6 +133,11 @@ class GroupedScenario:
                 config["filter"] = [[c.name, rng.choice(["is null", "is not null"])]]
         self.ops.append({"op": "view", "name": name, "config": config})
         self.views.append((name, bool(group_by)))
+        self.keyed.update(c.name for c in group_by + split_by)
+        self.used.update(c.name for c in group_by + split_by + shown)
+        self.used.update(c for c, _ in sort)
+        self.used.update(a[1][0] for a in aggregates.values() if isinstance(a, list))
+        self.filtered.update(f[0] for f in config.get("filter", []))
 
     def read_all(self):
         rng = self.rng
@@ -146,15 +164,50 @@ class GroupedScenario:
                                       "config", "dimensions", "to_ndjson"], 2):
                     self.ops.append({"op": op, "view": name})
 
+    def scrub_nulls(self, rows):
+        """Replaces the nulls that would meet a reference bug with values (docs/differences.md).
+        Only the nulls that meet one go; the rows stay, so changes keep their shape."""
+        rng, table = self.rng, self.table
+        index = table.index.name if table.index is not None else None
+        seen = set(table.ever_keys)
+        for r in rows:
+            key = r.get(index) if index else None
+            upsert = index is not None and key in seen
+            for c in table.cols:
+                if r.get(c.name, 0) is not None or c is table.index:
+                    continue
+                # "Nulls written into an empty table": written into a table without rows
+                # (cleared, or being replaced) they form a second kind of null that orders
+                # above every value in group keys, split columns and aggregates.
+                bad = self.empty and c.name in self.used
+                # "A null group key written by an update can make a second null group":
+                # a string key when the table's data left a null in the column or when an
+                # upsert turns it null; a key of another type when an upsert turns it null
+                # and the table's data left a null there (probed right otherwise).
+                held = c.name in self.data_nulls
+                bad = bad or c.name in self.keyed and (
+                    (held or upsert) if c.type == "string" else (held and upsert))
+                # "A live view keeps filtering a row by the value a null update replaced".
+                bad = bad or upsert and c.name in self.filtered
+                if bad:
+                    r[c.name] = c.value(rng, allow_null=False, integral_ok=False)
+                    c.seen.append(r[c.name])
+            if index is not None:
+                seen.add(key)
+        if rows:
+            self.empty = False
+
     def change(self):
         rng, table = self.rng, self.table
         pick = rng.random()
         if pick < 0.6:
             rows = generate.make_rows(rng, table, rng.randint(1, 8), inferred=False)
+            self.scrub_nulls(rows)
             data, _ = generate.encode(rng, table, rows, "rows", typed=True)
             self.ops.append({"op": "update", "data": data})
             if table.index is not None:
                 table.keys.update(r[table.index.name] for r in rows)
+                table.ever_keys.update(table.keys)
         elif pick < 0.75 and table.index is not None and table.keys:
             keys = rng.sample(sorted(table.keys, key=str), min(len(table.keys), rng.randint(1, 4)))
             self.ops.append({"op": "remove", "keys": keys})
@@ -162,11 +215,15 @@ class GroupedScenario:
         elif pick < 0.85:
             self.ops.append({"op": "clear"})
             table.keys.clear()
+            self.empty, self.data_nulls = True, set()
         else:
             rows = generate.make_rows(rng, table, rng.randint(1, 10), inferred=False)
+            self.empty, self.data_nulls = True, set()
+            self.scrub_nulls(rows)
             data, _ = generate.encode(rng, table, rows, "rows", typed=True)
             self.ops.append({"op": "replace", "data": data})
             table.keys = set(r[table.index.name] for r in rows) if table.index else set()
+            table.ever_keys.update(table.keys)
 
 
 def generate_grouped(outdir, count, seed):
