@@ -397,6 +397,8 @@ bool GroupedView::sums_in_tree_order(const Measure& measure) const {
     case AggregateKind::kWeightedMean:
     case AggregateKind::kLast:
     case AggregateKind::kAny:
+    case AggregateKind::kMaxBy:
+    case AggregateKind::kMinBy:
       return true;
     default:
       return false;
