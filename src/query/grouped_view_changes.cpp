@@ -12,7 +12,6 @@
 // must rebuild, every group's cells are remembered by group path and column path and
 // compared with the rebuilt tree's.
 #include <bit>
-#include <cstring>
 #include <numeric>
 
 #include "query/grouped_view.h"
@@ -170,10 +169,14 @@ void GroupedView::mark_rebuilt(const ChangeSet& changes) const {
   marks_.changed.assign(nodes_.size(), 0);
   std::vector<uint32_t> all(nodes_.size());
   std::iota(all.begin(), all.end(), 0);
-  std::vector<uint32_t> before_row(nodes_.size(), kNoRow);  // the group's node before
+  // Per group, once: its node before (kNoRow: new) and whether its cells are compared.
+  std::vector<uint32_t> before_row(nodes_.size(), kNoRow);
+  std::vector<uint8_t> compared(nodes_.size(), 0);
   for (uint32_t node = 0; node < nodes_.size(); ++node) {
-    const auto found = marks_.node_of_path.find(nodes_[node].path);
+    const std::string& path = nodes_[node].path;
+    const auto found = marks_.node_of_path.find(path);
     if (found != marks_.node_of_path.end()) before_row[node] = found->second;
+    compared[node] = marks_.compare_all || touched[node] || marks_.touched_paths.contains(path);
   }
   for (size_t combo = 0; combo < cells_.size(); ++combo) {
     for (size_t v = 0; v < values_.size(); ++v) {
@@ -181,9 +184,7 @@ void GroupedView::mark_rebuilt(const ChangeSet& changes) const {
       const Column* column = before == marks_.column_of_path.end() ? nullptr : &before->second;
       const Column now = compared_cells(combo, v, all);
       for (uint32_t node = 0; node < nodes_.size(); ++node) {
-        if (!marks_.compare_all && !touched[node] &&
-            !marks_.touched_paths.contains(nodes_[node].path))
-          continue;
+        if (!compared[node]) continue;
         // A group that is new (no node before) is sent; else when a cell changed.
         if (before_row[node] == kNoRow || cell_changed(column, before_row[node], now, node))
           marks_.changed[node] = 1;
@@ -210,9 +211,7 @@ Frame GroupedView::read_changed(const ChangeSet& changes) const {
   if (marks_.tree_remembered) mark_rebuilt(changes);
   Frame frame = read({}, KeyColumns::kNone);
   frame.row_path.reset();  // the reference's deltas carry no "__ROW_PATH__"
-  const bool nothing = changes.added_rows.empty() && changes.updated_rows.empty() &&
-                       changes.removed_rows == 0 && !changes.cleared;
-  if (nothing) {
+  if (changes.empty()) {
     frame.rows.clear();
     return frame;
   }
