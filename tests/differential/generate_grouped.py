@@ -14,9 +14,10 @@ Reference bugs steered around (docs/differences.md, each rule at scrub_nulls): n
 columns views read are not written into an empty table (after a clear, or by a replace);
 updates write no null into a string column a view groups or splits by while the table's own
 data left a null there, nor set an existing row's key there to null (other types: not while
-the data left a null there); upserts write no
-nulls into columns a view filters on. Nulls in group keys still come with the table's data,
-and into non-empty tables that never held one.
+the data left a null there); upserts write no nulls into columns a view filters on. Nulls in
+group keys still come with the table's data, and into non-empty tables that never held one.
+Live views that drift from a fresh view are steered around by grouped_drift.py (new rows a
+filter drops, high/low never given back, "any" taking children in the order they were made).
 """
 import os
 import random
@@ -25,6 +26,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 import generate  # noqa: E402  (columns, rows and encodings shared with the flat generator)
+from grouped_drift import DriftGuard  # noqa: E402
 
 AGGREGATES = {
     "string": ["count", "any", "distinct count", "first", "join", "last", "last by index",
@@ -70,6 +72,7 @@ class GroupedScenario:
             self.table.ever_keys.update(self.table.keys)
         self.ops.append(op)
         self.empty = False
+        self.drift = DriftGuard(self.table, rows)
         # Group keys that the table's own data left null (see scrub_nulls).
         self.data_nulls = {c.name for c in cols if any(r[c.name] is None for r in rows)}
         self.used, self.keyed, self.filtered = set(), set(), set()
@@ -132,6 +135,7 @@ class GroupedScenario:
             else:
                 config["filter"] = [[c.name, rng.choice(["is null", "is not null"])]]
         self.ops.append({"op": "view", "name": name, "config": config})
+        self.drift.add_view(config)
         self.views.append((name, bool(group_by)))
         self.keyed.update(c.name for c in group_by + split_by)
         self.used.update(c.name for c in group_by + split_by + shown)
@@ -197,12 +201,23 @@ class GroupedScenario:
         if rows:
             self.empty = False
 
+    def clear(self):
+        self.ops.append({"op": "clear"})
+        self.table.keys.clear()
+        self.empty, self.data_nulls = True, set()
+        self.drift.load([])
+
     def change(self):
         rng, table = self.rng, self.table
         pick = rng.random()
         if pick < 0.6:
             rows = generate.make_rows(rng, table, rng.randint(1, 8), inferred=False)
+            was_empty = self.empty
             self.scrub_nulls(rows)
+            rows = self.drift.admit_update(rows)
+            if not rows:
+                self.empty = was_empty
+                return
             data, _ = generate.encode(rng, table, rows, "rows", typed=True)
             self.ops.append({"op": "update", "data": data})
             if table.index is not None:
@@ -210,16 +225,20 @@ class GroupedScenario:
                 table.ever_keys.update(table.keys)
         elif pick < 0.75 and table.index is not None and table.keys:
             keys = rng.sample(sorted(table.keys, key=str), min(len(table.keys), rng.randint(1, 4)))
+            if not self.drift.may_remove():
+                return
             self.ops.append({"op": "remove", "keys": keys})
             table.keys.difference_update(keys)
+            self.drift.remove(keys)
         elif pick < 0.85:
-            self.ops.append({"op": "clear"})
-            table.keys.clear()
-            self.empty, self.data_nulls = True, set()
+            self.clear()
         else:
             rows = generate.make_rows(rng, table, rng.randint(1, 10), inferred=False)
             self.empty, self.data_nulls = True, set()
             self.scrub_nulls(rows)
+            rows = self.drift.admit_replace(rows)
+            if not rows:
+                return self.clear()
             data, _ = generate.encode(rng, table, rows, "rows", typed=True)
             self.ops.append({"op": "replace", "data": data})
             table.keys = set(r[table.index.name] for r in rows) if table.index else set()
