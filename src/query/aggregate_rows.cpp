@@ -87,8 +87,11 @@ void write_empty(AggregateKind kind, Column& out, uint32_t position) {
     case K::kDominant:
     case K::kFirst:
     case K::kLast:
+    case K::kLastByIndex:
     case K::kMax:
     case K::kMin:
+    case K::kMinBy:
+    case K::kMaxBy:
       return write_zero(out, position);
     case K::kJoin:
       return out.set<uint32_t>(position, out.mutable_dictionary().intern(""));

@@ -528,19 +528,34 @@ void GroupedView::aggregate_nodes() const {
 
 void GroupedView::finish_percentages() const {
   // Without split_by: each group's sum over its parent's (or the totals row's) sum. With
-  // split_by, as the reference: each cell's sum over its group's sum across every split
-  // column (pct sum parent), or over the totals row's sum across them (pct sum total).
+  // split_by, as the reference: each cell's sum over its group's sum in the parent column, the
+  // columns that share the cell's split values but the last (with one split level, every
+  // column) for pct sum parent; over the totals row's sum across every column for pct sum total.
   const size_t num_nodes = nodes_.size();
-  std::vector<double> across;  // per node: the sum over every combination
+  std::vector<uint32_t> column_parent(cells_.size(), 0);
+  size_t num_parents = 1;
+  if (split_by_.size() > 1) {
+    absl::flat_hash_map<std::string, uint32_t> parents;
+    for (size_t combo = 0; combo < cells_.size(); ++combo) {
+      std::string key;
+      for (size_t level = 0; level + 1 < split_by_.size(); ++level)
+        append_group_key(key, source_->column(split_by_[level]), combo_rows_[combo]);
+      column_parent[combo] =
+          parents.try_emplace(std::move(key), static_cast<uint32_t>(parents.size())).first->second;
+    }
+    num_parents = parents.size();
+  }
+  std::vector<double> across;  // [parent column][node] for pct sum parent, [0][node] for total
   for (size_t v = 0; v < values_.size(); ++v) {
     const AggregateKind kind = values_[v].aggregate.kind;
     if (kind != AggregateKind::kPctSumParent && kind != AggregateKind::kPctSumTotal) continue;
     const bool parent = kind == AggregateKind::kPctSumParent;
     if (!split_by_.empty()) {
-      across.assign(num_nodes, 0);
+      across.assign(num_parents * num_nodes, 0);
       for (size_t combo = 0; combo < cells_.size(); ++combo) {
+        double* sums = across.data() + (parent ? column_parent[combo] : 0) * num_nodes;
         for (uint32_t node = 0; node < num_nodes; ++node) {
-          if (totals_[combo][v][node].rows > 0) across[node] += totals_[combo][v][node].sum;
+          if (totals_[combo][v][node].rows > 0) sums[node] += totals_[combo][v][node].sum;
         }
       }
     }
@@ -551,7 +566,7 @@ void GroupedView::finish_percentages() const {
         double denominator = 0;
         if (!split_by_.empty()) {
           if (sums[node].rows == 0) continue;  // not aggregated in this combination
-          denominator = across[parent ? node : 0];
+          denominator = parent ? across[column_parent[combo] * num_nodes + node] : across[0];
         } else {
           denominator = sums[parent && node != 0 ? nodes_[node].parent : 0].sum;
         }

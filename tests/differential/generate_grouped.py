@@ -59,7 +59,9 @@ class GroupedScenario:
         for c in cols:
             c.wide = False  # sums of wide integers overflow differently
         if not any(c.type in ("integer", "float") for c in cols):
-            cols.append(generate.Column(rng, "amount", "float"))
+            # (a name the table does not have yet: pick_names may have chosen "amount")
+            name = "amount" if all(c.name != "amount" for c in cols) else "amount (float)"
+            cols.append(generate.Column(rng, name, "float"))
         keyable = [c for c in cols if c.type in ("integer", "string")]
         index = rng.choice(keyable) if keyable and rng.random() < 0.4 else None
         self.table = generate.Table("t", cols, index, None)
