@@ -571,8 +571,10 @@ void GroupedView::finish_percentages() const {
           denominator = sums[parent && node != 0 ? nodes_[node].parent : 0].sum;
         }
         write_number(out, node, sums[node].sum / denominator * 100.0);
-        // The totals row of no rows at all is 100% of its parent (as the reference).
-        if (node == 0 && sums[node].rows == 0 && parent) write_number(out, node, 100);
+        // The totals row is 100% of its parent without split_by, even of a zero sum, and with
+        // split_by when it has no rows (as the reference).
+        if (node == 0 && parent && (split_by_.empty() || sums[node].rows == 0))
+          write_number(out, node, 100);
       }
     }
   }

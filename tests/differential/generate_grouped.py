@@ -227,11 +227,11 @@ class GroupedScenario:
                 table.ever_keys.update(table.keys)
         elif pick < 0.75 and table.index is not None and table.keys:
             keys = rng.sample(sorted(table.keys, key=str), min(len(table.keys), rng.randint(1, 4)))
-            if not self.drift.may_remove():
+            keys = self.drift.admit_remove(keys)
+            if not keys:
                 return
             self.ops.append({"op": "remove", "keys": keys})
             table.keys.difference_update(keys)
-            self.drift.remove(keys)
         elif pick < 0.85:
             self.clear()
         else:

@@ -6,6 +6,8 @@ reference's do not after these changes, so the scenarios leave them out:
 - a new row (its key not in the table) that a live view's filter drops takes that view's
   null group or null split column away and lowers its totals count;
 - `high`/`low` never give a value back: with such a view alive, no row is replaced or removed;
+- a table emptied by a remove shows 0 for counts and sums in live views (as when a filter
+  keeps no row) where a fresh view shows null (a table without rows): removes leave a row;
 - `any` of a parent takes the first non-zero value of its children in the order they were
   made (groups made by one change in key order, a fresh view all in key order): with such a
   view alive and holding rows, no change makes a new group or split value there.
@@ -67,12 +69,15 @@ class DriftGuard:
         self.load(kept)
         return kept
 
-    def may_remove(self):
-        return not any(lowhigh for _, _, lowhigh in self.views)
-
-    def remove(self, keys):
+    def admit_remove(self, keys):
+        """The keys a remove may take (none with a high/low view alive; never every row)."""
+        if any(lowhigh for _, _, lowhigh in self.views):
+            return []
+        if set(self.rows) <= set(keys):
+            keys = [k for k in keys if k != keys[-1]]
         for k in keys:
             self.rows.pop(k, None)
+        return keys
 
 
 def passes_filter(types, row, clause):
