@@ -48,10 +48,6 @@ std::optional<std::pair<AggregateKind, DataType>> aggregate_of(const ViewConfig&
   return std::make_pair(kind, type);
 }
 
-bool is_percentage(AggregateKind kind) {
-  return kind == AggregateKind::kPctSumParent || kind == AggregateKind::kPctSumTotal;
-}
-
 ArrowInteger aggregated_integer(const ViewConfig& config, const Schema& table_schema,
                                 const FrameColumn& column) {
   const auto aggregate = aggregate_of(config, table_schema, column.name);

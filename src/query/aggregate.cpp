@@ -112,6 +112,10 @@ bool aggregate_takes_argument(AggregateKind kind) {
          kind == AggregateKind::kMaxBy;
 }
 
+bool is_percentage(AggregateKind kind) {
+  return kind == AggregateKind::kPctSumParent || kind == AggregateKind::kPctSumTotal;
+}
+
 DataType aggregate_result_type(AggregateKind kind, DataType input) {
   using K = AggregateKind;
   switch (kind) {

@@ -55,6 +55,8 @@ AggregateKind default_aggregate(DataType type);
 // Parses a name ("sum", "last by index", "weighted mean", ...) and checks that `type` takes it.
 Result<AggregateKind> aggregate_for(std::string_view name, DataType type);
 bool aggregate_takes_argument(AggregateKind kind);
+// pct sum parent / pct sum total: a sum shown as a share of another group's.
+bool is_percentage(AggregateKind kind);
 // The type of the aggregated values.
 DataType aggregate_result_type(AggregateKind kind, DataType input);
 // The type the view's schema reports, which for "join" is the input's type, as the reference.

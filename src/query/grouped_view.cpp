@@ -548,7 +548,7 @@ void GroupedView::finish_percentages() const {
   std::vector<double> across;  // [parent column][node] for pct sum parent, [0][node] for total
   for (size_t v = 0; v < values_.size(); ++v) {
     const AggregateKind kind = values_[v].aggregate.kind;
-    if (kind != AggregateKind::kPctSumParent && kind != AggregateKind::kPctSumTotal) continue;
+    if (!is_percentage(kind)) continue;
     const bool parent = kind == AggregateKind::kPctSumParent;
     if (!split_by_.empty()) {
       across.assign(num_parents * num_nodes, 0);
@@ -757,8 +757,17 @@ Column GroupedView::node_totals(size_t v, size_t level, const std::vector<uint32
   Column values(values_[v].result_type);
   values.resize(nodes.size());
   if (level + 1 == split_by_.size()) {
-    // A combination: its totals row cell.
-    for (uint32_t i = 0; i < nodes.size(); ++i) values.set_from(i, cells_[nodes[i]][v], 0);
+    // A combination: its totals row cell; for a percentage, the sum it is a percentage of (as
+    // the reference, which sorts by it: a negative total turns the order of the percentages).
+    for (uint32_t i = 0; i < nodes.size(); ++i) {
+      const RunningTotals& sum =
+          totals_[nodes[i]][v].empty() ? RunningTotals{} : totals_[nodes[i]][v][0];
+      if (is_percentage(values_[v].aggregate.kind) && sum.rows > 0) {
+        write_number(values, i, sum.sum);
+      } else {
+        values.set_from(i, cells_[nodes[i]][v], 0);
+      }
+    }
     return values;
   }
   // A node above the combinations: its aggregate over the rows of the combinations below it

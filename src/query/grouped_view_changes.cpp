@@ -44,10 +44,6 @@ bool cell_changed(const Column* before, uint32_t before_row, const Column& now, 
   return true;
 }
 
-bool is_percentage(AggregateKind kind) {
-  return kind == AggregateKind::kPctSumParent || kind == AggregateKind::kPctSumTotal;
-}
-
 }  // namespace
 
 Column GroupedView::compared_cells(size_t combo, size_t v, std::span<const uint32_t> nodes) const {
