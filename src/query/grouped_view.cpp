@@ -36,19 +36,22 @@ bool is_abs(SortDirection direction) {
 }
 
 // Orders two cells of one column: null first, strings by text, numbers by value (by
-// magnitude for the abs directions). Negative, zero or positive.
+// magnitude for the abs directions, where a null counts as 0, as the reference). Negative,
+// zero or positive.
 int compare_cells(const Column& a_column, uint32_t a, const Column& b_column, uint32_t b,
                   bool abs = false) {
   const bool a_null = a_column.is_null(a), b_null = b_column.is_null(b);
-  if (a_null || b_null) return int(b_null) - int(a_null) == 0 ? 0 : (a_null ? -1 : 1);
+  const bool numbers = a_column.type() != DataType::kString;
+  if ((a_null || b_null) && !(abs && numbers))
+    return int(b_null) - int(a_null) == 0 ? 0 : (a_null ? -1 : 1);
   return visit_type(a_column.type(), [&](auto tag) {
     using Storage = typename decltype(tag)::Storage;
     if constexpr (std::is_same_v<Storage, uint32_t>) {
       const int order = a_column.string_at(a).compare(b_column.string_at(b));
       return order < 0 ? -1 : order > 0 ? 1 : 0;
     } else {
-      double x = static_cast<double>(a_column.value<Storage>(a));
-      double y = static_cast<double>(b_column.value<Storage>(b));
+      double x = a_null ? 0.0 : static_cast<double>(a_column.value<Storage>(a));
+      double y = b_null ? 0.0 : static_cast<double>(b_column.value<Storage>(b));
       if (abs) x = std::fabs(x), y = std::fabs(y);
       return x < y ? -1 : x > y ? 1 : 0;
     }

@@ -9,7 +9,8 @@ namespace parallax {
 
 namespace {
 
-// One number per table row that orders as the cells do; null is below every value.
+// One number per table row that orders as the cells do; null is below every value, but by
+// magnitude (the abs directions) it counts as 0, as the reference.
 std::vector<double> sort_numbers(const Column& column, bool absolute) {
   constexpr double kNull = -std::numeric_limits<double>::infinity();
   std::vector<double> numbers(column.size());
@@ -30,7 +31,7 @@ std::vector<double> sort_numbers(const Column& column, bool absolute) {
     } else {
       for (size_t row = 0; row < numbers.size(); ++row) {
         if (!column.is_valid(row)) {
-          numbers[row] = kNull;
+          numbers[row] = absolute ? 0.0 : kNull;
           continue;
         }
         const double value = static_cast<double>(values[row]);
