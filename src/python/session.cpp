@@ -3,16 +3,13 @@
 #include <cstring>
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include "api/json_results.h"
 #include "api/view_arrow.h"
 #include "api/view_config_json.h"
-#include "formats/arrow_writer.h"
 #include "formats/csv_writer.h"
 #include "formats/json_writer.h"
 #include "python/queued_link.h"
-#include "query/flat_view.h"
 #include "server/protocol_handler.h"
 
 namespace parallax::python {
@@ -52,19 +49,6 @@ ColumnCopy copy_column(const FrameColumn& source, const std::vector<uint32_t>& r
     for (size_t i = 0; i < rows.size(); ++i) out[i] = copy.valid[i] ? values[rows[i]] : Storage{};
   });
   return copy;
-}
-
-// What on_update(mode="row") delivers: the view's rows that `changes` added or updated, as
-// Arrow. A flat view's frame rows are table rows, so they are picked out by the change set;
-// a grouped view's rows are groups, and it sends them all.
-std::string row_delta(const View& view, const ChangeSet& changes) {
-  Frame frame = view.read(ViewWindow{}, KeyColumns::kNone);
-  if (dynamic_cast<const FlatView*>(&view) != nullptr) {
-    absl::flat_hash_set<uint32_t> changed(changes.added_rows.begin(), changes.added_rows.end());
-    changed.insert(changes.updated_rows.begin(), changes.updated_rows.end());
-    std::erase_if(frame.rows, [&](uint32_t row) { return !changed.contains(row); });
-  }
-  return write_arrow(frame);
 }
 
 }  // namespace
@@ -277,11 +261,18 @@ Result<uint64_t> Session::on_update(const std::string& view, bool row_deltas) {
   std::lock_guard lock(mutex_);
   // The id is known only once the engine answers; the callback reads it from here.
   auto id = std::make_shared<uint64_t>(0);
+  // on_update(mode="row") delivers the view's rows each change added or updated, as Arrow (as
+  // the server's ROW mode): the view tracks them from now on.
+  const View* tracked = nullptr;
+  if (row_deltas) {
+    PX_ASSIGN_OR_RETURN(tracked, engine_.view(view));
+    tracked->read_changed(ChangeSet{});
+  }
   PX_ASSIGN_OR_RETURN(uint64_t subscription,
-                      engine_.on_update(view, [this, id, row_deltas](const ViewUpdate& update) {
+                      engine_.on_update(view, [this, id, tracked](const ViewUpdate& update) {
                         std::optional<std::string> delta;
-                        if (auto source = engine_.view(update.view); row_deltas && source.is_ok())
-                          delta = row_delta(**source, update.changes);
+                        if (tracked != nullptr)
+                          delta = frame_to_arrow(*tracked, tracked->read_changed(update.changes));
                         pending_.push_back({*id, std::move(delta)});
                       }));
   *id = subscription;

@@ -8,7 +8,6 @@
 
 #include "api/view_arrow.h"
 #include "api/view_output.h"
-#include "query/row_delta.h"
 #include "server/features.h"
 #include "server/protocol_convert.h"
 
@@ -518,11 +517,13 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
     // the others do not); a client too far behind is dropped by its queue bound instead.
     auto found = engine_.view(view.engine_name);
     if (request.failed(found.status())) return;
-    auto delta = std::make_shared<RowDelta>(*found.value());
+    // The view starts tracking its changed rows now, from the state the client last saw.
+    const View* tracked = found.value();
+    tracked->read_changed(ChangeSet{});
     subscribed = engine_.on_update(
-        view.engine_name, [this, client, msg_id, view_id, delta](const ViewUpdate& update) {
+        view.engine_name, [this, client, msg_id, view_id, tracked](const ViewUpdate& update) {
           const ChangeSet& changes = update.changes;
-          const Frame rows = delta->changed_rows(changes);
+          const Frame rows = tracked->read_changed(changes);
           // The reference says nothing of a clear (its rows are gone, none changed).
           if (changes.cleared && changes.added_rows.empty() && changes.updated_rows.empty()) {
             return;
@@ -534,7 +535,7 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
           note.set_entity_id(view_id);
           auto* resp = note.mutable_view_on_update_resp();
           resp->set_port_id(current_port_);
-          resp->set_delta(frame_to_arrow(delta->view(), rows));
+          resp->set_delta(frame_to_arrow(*tracked, rows));
           link->send(note.SerializeAsString());
         });
   } else {

@@ -120,3 +120,16 @@ def test_row_deltas_of_an_indexed_table_hold_only_changed_rows(client):
     delta = client.table(deltas[0]).view().to_columns()
     assert delta == {"v": ["B", "d"], "k": [2, 4]}  # k=3 is filtered out of the view
     assert client.table(deltas[1], format="arrow").size() == 0
+
+
+def test_row_deltas_of_a_grouped_view_hold_only_the_groups_a_change_touched(client):
+    # As the server's ROW mode (checked against the reference by
+    # tests/server/row_delta_test.mjs): the totals row and the changed row's group, not "b".
+    table = client.table({"k": [1, 2, 3], "g": ["a", "b", "a"], "v": [1, 2, 3]}, index="k")
+    view = table.view(group_by=["g"], columns=["v"])
+    deltas = []
+    view.on_update(lambda port_id, delta: deltas.append(delta), mode="row")
+    table.update([{"k": 3, "g": "a", "v": 30}])
+    assert client.table(deltas[0]).view().to_columns() == {"v": [33, 31]}
+    table.update([{"k": 4, "g": "c", "v": 4}])
+    assert client.table(deltas[1]).view().to_columns() == {"v": [37, 4]}
