@@ -332,11 +332,40 @@ void GroupedView::build_combos(const std::vector<uint32_t>& rows) const {
     combo_sizes_.assign(1, rows.size());
     return;
   }
-  for (const uint32_t row : rows) {
-    auto [found, inserted] =
-        combo_index_.try_emplace(combo_key(row), static_cast<uint32_t>(combo_rows_.size()));
-    if (inserted) combo_rows_.push_back(row);
-    combo_of_row_[row] = found->second;
+  // Each row's combination. With one or two split levels, each level's (valid, key bits) gets
+  // a 32-bit code and the codes pack into one integer, so a row costs integer lookups and the
+  // combination's text key is made once per combination (deeper splits: once per row).
+  const size_t depth = split_by_.size();
+  if (depth <= 2) {
+    const int shift = 32;
+    std::vector<absl::flat_hash_map<std::pair<bool, int64_t>, uint64_t>> level_codes(depth);
+    absl::flat_hash_map<uint64_t, uint32_t> combo_of_codes;
+    for (const uint32_t row : rows) {
+      uint64_t packed = 0;
+      for (size_t level = 0; level < depth; ++level) {
+        const Column& column = source_->column(split_by_[level]);
+        const bool valid = column.is_valid(row);
+        auto& codes = level_codes[level];
+        const uint64_t code =
+            codes.try_emplace({valid, valid ? group_key_bits(column, row) : 0}, codes.size())
+                .first->second;
+        packed = (packed << shift) | code;
+      }
+      auto [found, inserted] =
+          combo_of_codes.try_emplace(packed, static_cast<uint32_t>(combo_rows_.size()));
+      if (inserted) {
+        combo_index_.emplace(combo_key(row), found->second);
+        combo_rows_.push_back(row);
+      }
+      combo_of_row_[row] = found->second;
+    }
+  } else {
+    for (const uint32_t row : rows) {
+      auto [found, inserted] =
+          combo_index_.try_emplace(combo_key(row), static_cast<uint32_t>(combo_rows_.size()));
+      if (inserted) combo_rows_.push_back(row);
+      combo_of_row_[row] = found->second;
+    }
   }
   // Combinations in order of their values, level by level, null first.
   std::vector<uint32_t> order(combo_rows_.size());
