@@ -80,6 +80,16 @@ std::vector<uint32_t> insert_by_key(std::vector<uint32_t> kept, std::vector<uint
   return merged;
 }
 
+// The primary key of `row` as bytes, which name it across rebuilds (its row number changes
+// when rows are removed).
+std::string key_name(const Table& table, uint32_t row) {
+  const Scalar key = table.key_of(row);
+  std::string name(1, key.valid ? '\1' : '\0');
+  name.append(reinterpret_cast<const char*>(&key.integer), sizeof key.integer);
+  name.append(reinterpret_cast<const char*>(&key.number), sizeof key.number);
+  return name + key.text;
+}
+
 // How a split value is written in a column path ("East|sales").
 std::string path_text(const Column& column, uint32_t row) {
   if (column.is_null(row)) return "null";
@@ -296,6 +306,7 @@ uint32_t GroupedView::find_or_add_leaf(uint32_t row,
       child.key_row = row;
       child.path = nodes_[node].path;
       if (!group_by_.empty()) append_group_key(child.path, source_->column(group_by_[level]), row);
+      if (group_by_.empty() && order_follows_history()) child.row_key = key_name(*table_, row);
       nodes_[node].children.push_back(found->second);
       if (new_children) ++(*new_children)[node];
       const uint32_t added = static_cast<uint32_t>(nodes_.size());
@@ -415,7 +426,7 @@ void GroupedView::fill(const Measure& measure, std::span<const uint32_t> rows,
 }
 
 bool GroupedView::sums_in_tree_order(const Measure& measure) const {
-  if (!split_by_.empty()) return false;
+  if (measure.combo) return false;  // a split cell: primary-key order
   switch (measure.value.aggregate.kind) {
     case AggregateKind::kSum:
     case AggregateKind::kAbsSum:
@@ -439,16 +450,26 @@ bool GroupedView::sums_in_tree_order(const Measure& measure) const {
 
 std::span<const uint32_t> GroupedView::aggregation_order(uint32_t node,
                                                          std::vector<uint32_t>& out) const {
-  if (!split_by_.empty() || nodes_[node].children.empty()) return nodes_[node].rows;
+  // (Split-only rows hold one row each; their totals row is never sorted.)
+  if (group_by_.empty() || (split_by_.empty() && nodes_[node].children.empty()))
+    return nodes_[node].rows;
   out.clear();
-  // The rows of each leaf below `node`, leaves in key order (depth first).
+  // The rows of each leaf below `node`, leaves in key order (depth first); with split_by,
+  // each leaf's rows by split combination (in key order), as the reference's row tree goes
+  // on into the split levels.
   std::vector<uint32_t> stack{node};
   std::vector<uint32_t> children;
   while (!stack.empty()) {
     const uint32_t next = stack.back();
     stack.pop_back();
     if (nodes_[next].children.empty()) {
+      const size_t start = out.size();
       out.insert(out.end(), nodes_[next].rows.begin(), nodes_[next].rows.end());
+      if (!split_by_.empty()) {
+        std::stable_sort(out.begin() + start, out.end(), [&](uint32_t a, uint32_t b) {
+          return combo_of_row_[a] < combo_of_row_[b];
+        });
+      }
       continue;
     }
     children = nodes_[next].children;
@@ -612,9 +633,13 @@ void GroupedView::finish_percentages() const {
   }
 }
 
+const std::string& GroupedView::order_name(uint32_t node) const {
+  return group_by_.empty() && node != 0 ? nodes_[node].row_key : nodes_[node].path;
+}
+
 GroupedView::ShownOrder GroupedView::shown_order() const {
   ShownOrder shown;
-  if (group_by_.empty()) return shown;
+  if (group_by_.empty() && !order_follows_history()) return shown;  // natural order
   // Nodes made after the last layout (by a change that could not be followed) were never shown.
   const std::vector<uint8_t> expanded = expanded_nodes(laid_out_nodes_);
   for (uint32_t node = 0; node < laid_out_nodes_; ++node) {
@@ -622,7 +647,7 @@ GroupedView::ShownOrder GroupedView::shown_order() const {
     shown.parents.insert(nodes_[node].path);
     uint32_t rank = 0;
     for (const uint32_t child : nodes_[node].children) {
-      if (child < laid_out_nodes_) shown.ranks.emplace(nodes_[child].path, rank++);
+      if (child < laid_out_nodes_) shown.ranks.emplace(order_name(child), rank++);
     }
   }
   return shown;
@@ -646,7 +671,7 @@ void GroupedView::order_children(const ShownOrder& shown) const {
       std::vector<std::pair<uint32_t, uint32_t>> ranked;  // (rank, child)
       std::vector<uint32_t> added;
       for (const uint32_t child : children) {
-        auto found = shown.ranks.find(nodes_[child].path);
+        auto found = shown.ranks.find(order_name(child));
         if (found == shown.ranks.end()) {
           added.push_back(child);
         } else {
@@ -659,30 +684,27 @@ void GroupedView::order_children(const ShownOrder& shown) const {
       for (const auto& [rank, child] : ranked) children.push_back(child);
       children.insert(children.end(), added.begin(), added.end());
     }
-    order_children_of(node, kept, false);
+    order_children_of(node, kept);
   }
 }
 
-void GroupedView::order_children_of(uint32_t node, size_t kept, bool following) const {
+void GroupedView::order_children_of(uint32_t node, size_t kept) const {
   auto& children = nodes_[node].children;
   if (children.empty()) return;
+  // As the reference's traversal: the first `kept` children keep the order they were shown
+  // in, the others are inserted by key (split-only rows: by primary key, in natural order).
+  const auto split = children.begin() + static_cast<std::ptrdiff_t>(kept);
   if (group_by_.empty()) {
-    // Split-only rows, in natural order.
     auto natural = [&](uint32_t a, uint32_t b) {
       return table_->natural_less(nodes_[a].rows[0], nodes_[b].rows[0]);
     };
-    if (following && !row_sort_.empty()) {
+    if (kept > 0 && kept < children.size()) {
+      children = insert_by_key({children.begin(), split}, {split, children.end()}, natural);
+    } else if (kept == 0 && !std::is_sorted(children.begin(), children.end(), natural)) {
       std::stable_sort(children.begin(), children.end(), natural);
-    } else if (following && kept < children.size()) {
-      const auto first_new = children.begin() + static_cast<std::ptrdiff_t>(kept);
-      std::sort(first_new, children.end(), natural);
-      std::inplace_merge(children.begin(), first_new, children.end(), natural);
     }
   } else if (kept < children.size()) {
-    // As the reference's traversal: the first `kept` children keep the order they were shown
-    // in, the others are inserted by key.
     const Column& keys = levels_[nodes_[children[0]].depth - 1];
-    const auto split = children.begin() + static_cast<std::ptrdiff_t>(kept);
     children =
         insert_by_key({children.begin(), split}, {split, children.end()},
                       [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
@@ -1069,7 +1091,7 @@ Result<int64_t> GroupedView::expand(size_t row) {
   collapse_below(*node);
   collapsed_.erase(nodes_[*node].path);
   // The reference orders the children of a group it expands afresh.
-  order_children_of(*node, 0, false);
+  order_children_of(*node, 0);
   layout_rows();
   return static_cast<int64_t>(nodes_[*node].children.size());
 }
@@ -1108,7 +1130,7 @@ Status GroupedView::set_depth(size_t depth) {
   // Groups this expands have their children ordered afresh, as expand.
   const std::vector<uint8_t> expanded = expanded_nodes(nodes_.size());
   for (uint32_t node = 0; node < nodes_.size(); ++node) {
-    if (expanded[node] && !was_expanded[node]) order_children_of(node, 0, false);
+    if (expanded[node] && !was_expanded[node]) order_children_of(node, 0);
   }
   layout_rows();
   return Status::ok();

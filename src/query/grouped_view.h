@@ -68,6 +68,7 @@ class GroupedView final : public View {
     uint32_t depth = 0;    // 0 for the totals row
     uint32_t key_row = 0;  // the table row that made this group (split-only: the row itself)
     std::string path;      // the encoded key path, which names the node across rebuilds
+    std::string row_key;   // split-only rows of a sorted view: the encoded primary key
     std::vector<uint32_t> children;
     std::vector<uint32_t> rows;  // table rows, in primary-key order
   };
@@ -98,9 +99,11 @@ class GroupedView final : public View {
   // Aggregates `rows` (which belong to `node`) into the measure's cell of `node`.
   void fill(const Measure& measure, std::span<const uint32_t> rows, uint32_t node) const;
   // The order the reference adds up a group's rows, which decides a float sum's last bits:
-  // without split_by, the rows of each leaf group below it (in primary-key order), leaves
-  // in key order; with split_by, primary-key order. "last" takes the last row in that order
-  // too, while "first", "last by index" and the other row pickers go by primary key.
+  // the rows of each leaf group below it (in primary-key order), leaves in key order; with
+  // split_by, each leaf's rows by split combination, as the reference's row tree, whose
+  // leaves go on to the split levels (a split cell adds its rows in primary-key order). "last"
+  // and "any" take the last/first row in that order too, while "first", "last by index" and
+  // the other row pickers go by primary key.
   // (The node's own rows, or `out` holding them in that order.)
   std::span<const uint32_t> aggregation_order(uint32_t node, std::vector<uint32_t>& out) const;
   // Whether `measure` adds rows up in aggregation_order rather than primary-key order.
@@ -115,15 +118,17 @@ class GroupedView final : public View {
     absl::flat_hash_map<std::string, uint32_t> ranks;
   };
   ShownOrder shown_order() const;
+  // What names a node in ShownOrder: its path; a split-only row, its primary key.
+  const std::string& order_name(uint32_t node) const;
   // Per node among the first `count`: whether its children are shown (it and its ancestors
   // are expanded).
   std::vector<uint8_t> expanded_nodes(size_t count) const;
   // Orders every node's children, those `shown` before in that order.
   void order_children(const ShownOrder& shown) const;
   // Orders a node's children as the reference's traversal: the first `kept` stay in their
-  // order, the others are inserted by key (split-only rows: in natural order), then all are
-  // stably sorted by the row sort. `following` a change (split-only rows re-sort by key).
-  void order_children_of(uint32_t node, size_t kept, bool following) const;
+  // order, the others are inserted by key (split-only rows: by primary key, in natural
+  // order), then all are stably sorted by the row sort.
+  void order_children_of(uint32_t node, size_t kept) const;
   // Orders the split combinations, with a "col" sort, as the reference's column traversal:
   // at the view's start, each level's siblings by the column's total (ties in key order);
   // afterwards columns keep the order they were shown in and new ones are inserted by key

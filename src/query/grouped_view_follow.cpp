@@ -174,7 +174,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   for (const uint32_t node : touched) {
     auto found = new_children.find(node);
     const size_t added = found == new_children.end() ? 0 : found->second;
-    order_children_of(node, nodes_[node].children.size() - added, true);
+    order_children_of(node, nodes_[node].children.size() - added);
   }
   std::vector<uint32_t> created(nodes_.size() - nodes_before);
   std::iota(created.begin(), created.end(), static_cast<uint32_t>(nodes_before));
