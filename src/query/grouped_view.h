@@ -154,6 +154,8 @@ class GroupedView final : public View {
   std::optional<uint32_t> node_at_row(size_t row) const;
   // Marks every group below `node` collapsed (what the reference keeps of a hidden subtree).
   void collapse_below(uint32_t node) const;
+  // The visible columns [start, end) a window reads, as the reference counts them.
+  std::pair<size_t, size_t> column_window(const ViewWindow& window) const;
   // The combo and value column shown at visible column `index`.
   std::pair<size_t, size_t> column_at(size_t index) const;
   // The split combination key of `row`.
