@@ -75,8 +75,9 @@ Frame stored_frame(const View& view, const Frame& read) {
       continue;
     Column truncated = *column.column;
     for (const uint32_t row : frame.rows) {
-      if (truncated.is_valid(row))
-        truncated.set<double>(row, std::trunc(truncated.value<double>(row)));
+      if (!truncated.is_valid(row)) continue;
+      const double whole = std::trunc(truncated.value<double>(row));
+      truncated.set<double>(row, whole == 0 ? 0.0 : whole);  // integers have no -0
     }
     column.column = &frame.own(std::move(truncated));
   }

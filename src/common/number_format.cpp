@@ -17,6 +17,8 @@ void append_number(std::string& out, double value, NumberStyle style) {
   }
   const char* integral_suffix = style == NumberStyle::kSerde ? ".0" : "";
   if (value == 0) {
+    // JavaScript writes -0 as "0"; the reference's CSV and NDJSON writers keep its sign.
+    if (std::signbit(value) && style != NumberStyle::kJavaScript) out += '-';
     out += '0';
     out += integral_suffix;
     return;

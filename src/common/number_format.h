@@ -16,7 +16,8 @@ enum class NumberStyle {
   kSerde,
 };
 
-// Appends `value`. Non-finite values print as "NaN", "Infinity", "-Infinity"; -0 as 0.
+// Appends `value`. Non-finite values print as "NaN", "Infinity", "-Infinity"; -0 as "0" in
+// JavaScript's style, "-0" (serde: "-0.0") in the others.
 void append_number(std::string& out, double value, NumberStyle style = NumberStyle::kJavaScript);
 
 inline std::string js_number(double value) {

@@ -39,6 +39,14 @@ TEST(NumberFormat, CsvSwitchesToExponentFromTenDigits) {
   EXPECT_EQ(format(-1, NumberStyle::kCsv), "-1");
 }
 
+TEST(NumberFormat, NegativeZeroKeepsItsSignOutsideJavaScript) {
+  // The reference's CSV and NDJSON writers print a computed -0 (0 / -1.5) with its sign.
+  EXPECT_EQ(format(-0.0, NumberStyle::kCsv), "-0");
+  EXPECT_EQ(format(-0.0, NumberStyle::kSerde), "-0.0");
+  EXPECT_EQ(format(0.0, NumberStyle::kCsv), "0");
+  EXPECT_EQ(format(0.0, NumberStyle::kSerde), "0.0");
+}
+
 TEST(NumberFormat, SerdeKeepsFractionOfIntegralValues) {
   EXPECT_EQ(format(2, NumberStyle::kSerde), "2.0");
   EXPECT_EQ(format(0, NumberStyle::kSerde), "0.0");
