@@ -623,7 +623,12 @@ void GroupedView::finish_percentages() const {
         } else {
           denominator = sums[parent && node != 0 ? nodes_[node].parent : 0].sum;
         }
-        write_number(out, node, sums[node].sum / denominator * 100.0);
+        // Over a zero sum: null, never an infinity (as the reference).
+        if (denominator == 0) {
+          out.set_null(node);
+        } else {
+          write_number(out, node, sums[node].sum / denominator * 100.0);
+        }
         // The totals row is 100% of its parent without split_by, even of a zero sum, and with
         // split_by when it has no rows (as the reference).
         if (node == 0 && parent && (split_by_.empty() || sums[node].rows == 0))
