@@ -9,8 +9,9 @@ reference's do not after these changes, so the scenarios leave them out:
 - a table emptied by a remove shows 0 for counts and sums in live views (as when a filter
   keeps no row) where a fresh view shows null (a table without rows): removes leave a row;
 - `any` of a parent takes the first non-zero value of its children in the order they were
-  made (groups made by one change in key order, a fresh view all in key order), and `last`
-  of a parent the last row of its child made last (views without split_by): with such a
+  made (groups made by one change in key order, a fresh view all in key order), `last`
+  of a parent the last row of its child made last, and `max by`/`min by` the first of tied
+  extremes in that order (these three: views without split_by): with such a
   view alive and holding rows, no change makes a new group or split value there.
 
 Probed with tests/differential/differences/grouped_live_drift.jsonl."""
@@ -30,9 +31,11 @@ class DriftGuard:
     def add_view(self, config):
         aggs = [a[0] if isinstance(a, list) else a for a in config.get("aggregates", {}).values()]
         paths = config.get("group_by", []) + config.get("split_by", [])
-        # "last" of a parent likewise takes the last row of its child made last; with split_by
-        # every cell is a leaf of the reference's tree, so only views without it drift.
-        ordered = "any" in aggs or "last" in aggs and not config.get("split_by")
+        # "last" of a parent likewise takes the last row of its child made last, and "max by"/
+        # "min by" the first of tied extremes in that order; with split_by every cell is a leaf
+        # of the reference's tree, so only views without it drift.
+        ordered = "any" in aggs or not config.get("split_by") and any(
+            a in aggs for a in ("last", "max by", "min by"))
         any_paths = paths if ordered and config.get("group_by") else None
         self.views.append((config.get("filter", []), any_paths,
                            "high" in aggs or "low" in aggs))
