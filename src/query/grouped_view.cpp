@@ -843,7 +843,15 @@ Column GroupedView::node_totals(size_t v, size_t level, const std::vector<uint32
   }
   std::vector<RunningTotals> totals(nodes.size());
   const Measure slot{values_[v], values, totals, std::nullopt};
-  for (uint32_t i = 0; i < nodes.size(); ++i) fill(slot, rows[i], i);
+  for (uint32_t i = 0; i < nodes.size(); ++i) {
+    // In the reference's column tree the node's rows come leaf by leaf (combinations in key
+    // order), which decides "any", "last", "max by" ... as for the row tree.
+    if (sums_in_tree_order(slot)) {
+      std::stable_sort(rows[i].begin(), rows[i].end(),
+                       [&](uint32_t a, uint32_t b) { return combo_of_row_[a] < combo_of_row_[b]; });
+    }
+    fill(slot, rows[i], i);
+  }
   return values;
 }
 
