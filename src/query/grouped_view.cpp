@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <span>
 #include <tuple>
 
 #include <absl/container/flat_hash_map.h>
@@ -1046,17 +1047,21 @@ std::pair<size_t, size_t> GroupedView::column_window(const ViewWindow& window) c
 
 Frame GroupedView::read(const ViewWindow& window, KeyColumns keys) const {
   refresh();
-  std::vector<uint32_t> rows = visible_;
-  if (window.leaves_only) {
-    const uint32_t leaf_depth = static_cast<uint32_t>(std::max<size_t>(group_by_.size(), 1));
-    std::erase_if(rows, [&](uint32_t node) { return nodes_[node].depth != leaf_depth; });
-  }
-  const size_t start_row = clamp_window_bound(window.start_row, 0, rows.size(), false);
-  const size_t end_row =
-      std::max(start_row, clamp_window_bound(window.end_row, rows.size(), rows.size(), true));
+  // The row window counts every visible row; leaves_only then keeps the deepest ones of it
+  // (as the reference, whose "__ID__" still lists the whole window: see below). Only the
+  // JSON reads honour leaves_only there: CSV and Arrow (read without key columns) show all.
+  const bool leaves_only = window.leaves_only && keys != KeyColumns::kNone;
+  const size_t start_row = clamp_window_bound(window.start_row, 0, visible_.size(), false);
+  const size_t end_row = std::max(
+      start_row, clamp_window_bound(window.end_row, visible_.size(), visible_.size(), true));
+  const std::span<const uint32_t> window_rows(visible_.data() + start_row, end_row - start_row);
   const auto [start_col, end_col] = column_window(window);
   Frame frame;
-  frame.rows.assign(rows.begin() + start_row, rows.begin() + end_row);
+  frame.rows.assign(window_rows.begin(), window_rows.end());
+  if (leaves_only) {
+    const uint32_t leaf_depth = static_cast<uint32_t>(std::max<size_t>(group_by_.size(), 1));
+    std::erase_if(frame.rows, [&](uint32_t node) { return nodes_[node].depth != leaf_depth; });
+  }
   if (!group_by_.empty()) {
     FrameRowPath path;
     for (size_t level = 0; level < group_by_.size(); ++level) {
@@ -1067,33 +1072,28 @@ Frame GroupedView::read(const ViewWindow& window, KeyColumns keys) const {
     for (const uint32_t node : frame.rows)
       path.depths.push_back(static_cast<uint8_t>(nodes_[node].depth));
     path.with_id = window.id && keys != KeyColumns::kNone;
-    if (path.with_id && window.leaves_only) {
+    if (path.with_id && leaves_only) {
       // The reference's "__ID__" lists the window's rows as if leaves_only were not set.
-      const size_t id_start = clamp_window_bound(window.start_row, 0, visible_.size(), false);
-      const size_t id_end = std::max(
-          id_start, clamp_window_bound(window.end_row, visible_.size(), visible_.size(), true));
       path.id_rows.emplace();
-      for (size_t i = id_start; i < id_end; ++i) {
-        path.id_rows->emplace_back(visible_[i], static_cast<uint8_t>(nodes_[visible_[i]].depth));
-      }
+      for (const uint32_t node : window_rows)
+        path.id_rows->emplace_back(node, static_cast<uint8_t>(nodes_[node].depth));
     }
     frame.row_path = std::move(path);
   }
-  // Split-only rows are table rows: "__ID__" holds each one's primary key, as flat views.
-  std::optional<FrameColumn> ids;
+  // Split-only rows are table rows: "__ID__" holds each one's primary key, ahead of the data
+  // columns in to_columns too (where the reference puts it). Not the reference's values:
+  // docs/differences.md, "__ID__ of split-only views".
   if (group_by_.empty() && window.id && keys != KeyColumns::kNone) {
     std::vector<uint32_t> key_rows;
     for (const uint32_t node : frame.rows) key_rows.push_back(nodes_[node].key_row);
-    ids = FrameColumn{"__ID__",
-                      &frame.own(primary_keys(*table_, frame.rows, key_rows, nodes_.size())), true};
+    frame.columns.push_back(
+        {"__ID__", &frame.own(primary_keys(*table_, frame.rows, key_rows, nodes_.size())), true});
   }
-  if (ids && keys == KeyColumns::kLeading) frame.columns.push_back(*ids);
   const std::vector<std::string> paths = column_paths();
   for (size_t index = start_col; index < end_col; ++index) {
     const auto [combo, v] = column_at(index);
     frame.columns.push_back({paths[index], &cells_[combo][v]});
   }
-  if (ids && keys == KeyColumns::kTrailing) frame.columns.push_back(*ids);
   return frame;
 }
 

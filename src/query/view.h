@@ -37,7 +37,8 @@ Column primary_keys(const Table& table, std::span<const uint32_t> positions,
                     std::span<const uint32_t> rows, size_t size);
 
 // Where a read puts the "__ID__"/"__INDEX__" columns: to_json leads with them, to_columns
-// ends with them, CSV and NDJSON leave them out.
+// of a flat view ends with them (grouped views lead), CSV, NDJSON and Arrow leave them out
+// (and, as the reference's, ignore leaves_only).
 enum class KeyColumns { kNone, kLeading, kTrailing };
 
 class View {
