@@ -418,6 +418,7 @@ void GroupedView::fill(const Measure& measure, std::span<const uint32_t> rows,
   const Column& input = source_->column(measure.value.position);
   const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
   if (!is_retractable(aggregate.kind)) {
+    if (fill_ordered(measure, rows, node)) return;
     return aggregate_rows(aggregate.kind, input, argument, rows, measure.cells, node);
   }
   RunningTotals& totals = measure.totals[node];
@@ -447,6 +448,13 @@ bool GroupedView::sums_in_tree_order(const Measure& measure) const {
     default:
       return false;
   }
+}
+
+int GroupedView::compare_leaves(uint32_t a, uint32_t b) const {
+  for (const Column& keys : levels_) {
+    if (const int order = compare_cells(keys, a, keys, b); order != 0) return order;
+  }
+  return 0;
 }
 
 std::span<const uint32_t> GroupedView::aggregation_order(uint32_t node,
@@ -513,6 +521,7 @@ void GroupedView::aggregate_nodes() const {
   };
   cells_.clear();
   totals_.clear();
+  ordered_.clear();
   for (size_t combo = 0; combo < combo_rows_.size(); ++combo) {
     std::vector<Column> columns;
     std::vector<std::vector<RunningTotals>> totals;

@@ -4,7 +4,8 @@
 // Built from the table's rows on first read; afterwards it follows each change
 // (grouped_view_follow.cpp): changed rows leave their old groups and join their new ones,
 // sums, counts and means retract and add (query/running_totals.h), the other aggregates are
-// recomputed over the rows of just the groups the change touched (query/aggregate_rows.h).
+// recomputed over the rows of just the groups the change touched (query/aggregate_rows.h),
+// or in big groups read off their rows kept in order (query/ordered_rows.h).
 // Changes it cannot follow that way (removals, clears, new split values, emptied groups)
 // mark it stale, and the next read rebuilds it.
 #pragma once
@@ -24,6 +25,7 @@
 #include "query/aggregate.h"
 #include "query/column_source.h"
 #include "query/filter.h"
+#include "query/ordered_rows.h"
 #include "query/running_totals.h"
 #include "query/view.h"
 
@@ -50,6 +52,18 @@ class GroupedView final : public View {
   // Makes every table change rebuild the view instead of following it (tests check that both
   // read the same).
   void set_follow_changes(bool follow) { follow_changes_ = follow; }
+  // Makes big groups recompute their non-retractable aggregates over all their rows instead
+  // of keeping them ordered (tests and benchmarks compare the two).
+  void set_keep_ordered(bool keep) {
+    keep_ordered_ = keep;
+    ordered_.clear();
+  }
+  // How many (group, aggregate) orders are kept now.
+  size_t ordered_groups() const { return ordered_.size(); }
+  // Groups of at most this many rows recompute their aggregates (cheap, and the sums then
+  // agree with the reference to the last digit); bigger ones retract sums and keep the
+  // other aggregates' rows ordered.
+  static constexpr size_t kReaddBelow = 2048;
 
   Result<int64_t> expand(size_t row) override;
   Result<int64_t> collapse(size_t row) override;
@@ -110,6 +124,19 @@ class GroupedView final : public View {
   bool sums_in_tree_order(const Measure& measure) const;
   // As fill, over the node's rows in the measure's combination.
   void recompute(const Measure& measure, uint32_t node, std::vector<uint32_t>& scratch) const;
+  // Big groups keep their rows ordered for each non-retractable measure instead of
+  // recomputing it (grouped_view_ordered.cpp). fill_ordered: as fill, through an OrderedRows
+  // kept for a big group; false (and nothing kept) for other groups and aggregates.
+  bool fill_ordered(const Measure& measure, std::span<const uint32_t> rows, uint32_t node) const;
+  // Moves a changed row out of (`adding` false) or into the measure's ordered rows of `node`,
+  // if kept; its cells are at `position` of `input` and `argument`, and it is in `leaf`.
+  void move_ordered(const Measure& measure, uint32_t node, uint32_t leaf, uint32_t row,
+                    const Column& input, const Column* argument, uint32_t position,
+                    bool adding) const;
+  // Writes the measure's cell of `node` from its ordered rows; false when none are kept.
+  bool settle_ordered(const Measure& measure, uint32_t node) const;
+  // Orders two leaf groups by their keys, level by level (the tree's order of rows).
+  int compare_leaves(uint32_t a, uint32_t b) const;
   void finish_percentages() const;
   // The order of children the reader last saw: the groups shown under each expanded group
   // (by path), with their rank there.
@@ -228,6 +255,7 @@ class GroupedView final : public View {
   mutable uint32_t laid_out_nodes_ = 0;  // nodes_ at the last layout (later ones never shown)
   mutable bool forget_order_ = false;    // a clear since: the next rebuild orders afresh
   bool follow_changes_ = true;
+  bool keep_ordered_ = true;
   mutable bool sorted_columns_ = false;            // the "col" sort was applied at the start
   mutable std::vector<std::string> shown_combos_;  // combination keys in the order shown
 
@@ -247,7 +275,10 @@ class GroupedView final : public View {
   mutable std::vector<Column> sort_cells_;                       // [row sort key]: one per node
   mutable std::vector<std::vector<RunningTotals>> sort_totals_;  // [row sort key]: as totals_
   mutable std::vector<Column> levels_;                           // [group level]: key per node
-  mutable std::vector<uint32_t> visible_;                        // nodes in display order
+  // (measure's cells, node) -> the rows of a big group in that measure's order.
+  mutable absl::flat_hash_map<std::pair<const Column*, uint32_t>, std::unique_ptr<OrderedRows>>
+      ordered_;
+  mutable std::vector<uint32_t> visible_;  // nodes in display order
 };
 
 }  // namespace parallax

@@ -1,6 +1,7 @@
 // How a grouped view follows a table change without rebuilding: each changed row leaves the
 // groups it was in and joins the groups it belongs to now; retractable aggregates retract its
-// old cells and add its new ones, the others are recomputed over just the touched groups.
+// old cells and add its new ones, the others are recomputed over just the touched groups
+// (big groups move the row in their ordered rows instead: grouped_view_ordered.cpp).
 #include <algorithm>
 #include <numeric>
 #include <utility>
@@ -11,14 +12,6 @@
 #include "query/grouped_view.h"
 
 namespace parallax {
-
-namespace {
-
-// Groups of at most this many rows recompute their sums instead of retracting (cheap, and
-// exact to the reference's rounding).
-constexpr size_t kReaddBelow = 2048;
-
-}  // namespace
 
 void GroupedView::add_node_columns() const {
   const size_t size = nodes_.size();
@@ -86,10 +79,13 @@ bool GroupedView::follow(const ChangeSet& changes) const {
       for (size_t m = 0; m < num_measures(); ++m) {
         const Measure slot = measure(m, combo);
         const Aggregate& aggregate = slot.value.aggregate;
-        if (!is_retractable(aggregate.kind)) continue;
         const Column* argument = aggregate.argument ? &column_of(*aggregate.argument) : nullptr;
-        slot.totals[node].add(aggregate.kind, column_of(slot.value.position), argument, position,
-                              sign);
+        const Column& input = column_of(slot.value.position);
+        if (!is_retractable(aggregate.kind)) {
+          move_ordered(slot, node, leaf, row, input, argument, position, sign > 0);
+          continue;
+        }
+        slot.totals[node].add(aggregate.kind, input, argument, position, sign);
       }
       if (!on_path(other_leaf, node)) (sign > 0 ? joining : leaving)[node].push_back(row);
       if (node == 0) break;
@@ -158,6 +154,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
     // Small groups are re-added row by row, in the reference's order, so that float sums
     // agree with it to the last digit; large ones retract and add.
     const bool small = nodes_[node].rows.size() <= kReaddBelow;
+    if (!is_retractable(kind) && settle_ordered(slot, node)) return;
     if (!is_retractable(kind) || small || slot.totals[node].lost_precision()) {
       return recompute(slot, node, scratch);
     }

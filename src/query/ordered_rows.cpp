@@ -1,0 +1,368 @@
+#include "query/ordered_rows.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <tuple>
+#include <utility>
+
+#include "query/aggregate_rows.h"
+#include "query/running_totals.h"
+
+namespace parallax {
+
+namespace {
+
+using K = AggregateKind;
+
+// Aggregates kept by value; the others are kept in the order the group's rows are walked.
+bool by_value(AggregateKind kind) {
+  switch (kind) {
+    case K::kMedian:
+    case K::kQ1:
+    case K::kQ3:
+    case K::kMin:
+    case K::kMax:
+    case K::kHigh:
+    case K::kLow:
+    case K::kHighMinusLow:
+    case K::kDistinctCount:
+    case K::kDominant:
+    case K::kUnique:
+    case K::kJoin:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A double's bits, or nullopt for NaN (which no order places).
+std::optional<int64_t> double_key(double value) {
+  if (std::isnan(value)) return std::nullopt;
+  return std::bit_cast<int64_t>(value);
+}
+
+}  // namespace
+
+bool OrderedRows::supports(AggregateKind kind) {
+  return !is_retractable(kind) && kind != K::kVar && kind != K::kStddev;
+}
+
+std::optional<OrderedRows::Entry> OrderedRows::entry_of(const Column& input, const Column* argument,
+                                                        const Column& current, uint32_t position,
+                                                        uint32_t row, uint32_t leaf) const {
+  auto entry = [&](uint32_t rank, int64_t key) { return Entry{key, row, rank << 31 | leaf}; };
+  if (kind_ == K::kMinBy || kind_ == K::kMaxBy) {
+    // Min by: a null argument first, then the lowest; max by: the highest, nulls last.
+    const bool is_null = argument->is_null(position);
+    if (is_null) return entry(kind_ == K::kMinBy ? 0 : 1, 0);
+    const auto key = double_key(numeric_cell(*argument, position));
+    if (!key) return std::nullopt;
+    return entry(kind_ == K::kMinBy ? 1 : 0, *key);
+  }
+  const bool is_null = input.is_null(position);
+  if (kind_ == K::kAny) {
+    // The rows "any" may pick (a value, and but for strings not zero or false) first.
+    const bool picked = !is_null && visit_type(input.type(), [&](auto tag) {
+      using Storage = typename decltype(tag)::Storage;
+      if constexpr (std::is_same_v<Storage, uint32_t>) {
+        return true;
+      } else {
+        return input.value<Storage>(position) != Storage{};
+      }
+    });
+    return entry(picked ? 0 : 1, 0);
+  }
+  if (!by_value(kind_)) return entry(0, 0);
+  if (is_null) return entry(0, 0);
+  return visit_type(input.type(), [&](auto tag) -> std::optional<Entry> {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (std::is_same_v<Storage, double>) {
+      const auto key = double_key(input.value<double>(position));
+      if (!key) return std::nullopt;
+      return entry(1, *key);
+    } else if constexpr (std::is_same_v<Storage, uint32_t>) {
+      // Kept as the table's code for the text (a replaced cell's column has its own codes).
+      if (&input == &current) return entry(1, input.value<uint32_t>(position));
+      const int64_t code = current.dictionary().find(input.string_at(position));
+      if (code < 0) return std::nullopt;
+      return entry(1, code);
+    } else {
+      return entry(1, static_cast<int64_t>(input.value<Storage>(position)));
+    }
+  });
+}
+
+int OrderedRows::compare_keys(uint32_t rank_a, int64_t a, uint32_t rank_b, int64_t b) const {
+  if (rank_a != rank_b) return rank_a < rank_b ? -1 : 1;
+  if (a == b) return 0;
+  int order = 0;
+  if (key_type_ == DataType::kFloat) {
+    const double x = std::bit_cast<double>(a), y = std::bit_cast<double>(b);
+    order = x < y ? -1 : x > y ? 1 : 0;  // -0 and 0 are equal
+  } else if (key_type_ == DataType::kString) {
+    const int text = dictionary_->at(static_cast<uint32_t>(a))
+                         .compare(dictionary_->at(static_cast<uint32_t>(b)));
+    order = text < 0 ? -1 : text > 0 ? 1 : 0;
+  } else {
+    order = a < b ? -1 : 1;
+  }
+  return descending_ ? -order : order;
+}
+
+bool OrderedRows::less(const Entry& a, const Entry& b, const Order& order) const {
+  const int by_key = compare_keys(a.rank(), a.key, b.rank(), b.key);
+  if (by_key != 0) return by_key < 0;
+  if (order.leaves && a.leaf() != b.leaf()) {
+    const int by_leaf = (*order.leaves)(a.leaf(), b.leaf());
+    if (by_leaf != 0) return by_leaf < 0;
+  }
+  return a.row != b.row && order.table->natural_less(a.row, b.row);
+}
+
+template <typename Before>
+size_t OrderedRows::partition(Before before) const {
+  return locate(before).index;
+}
+
+template <typename Before>
+OrderedRows::Spot OrderedRows::locate(Before before) const {
+  // The first block whose last entry is not before holds the boundary.
+  auto block = std::partition_point(blocks_.begin(), blocks_.end(),
+                                    [&](const std::vector<Entry>& b) { return before(b.back()); });
+  Spot spot{static_cast<size_t>(block - blocks_.begin()), 0, 0};
+  for (auto preceding = blocks_.begin(); preceding != block; ++preceding) {
+    spot.index += preceding->size();
+  }
+  if (block == blocks_.end()) return spot;
+  spot.offset = static_cast<size_t>(std::partition_point(block->begin(), block->end(), before) -
+                                    block->begin());
+  spot.index += spot.offset;
+  return spot;
+}
+
+const OrderedRows::Entry& OrderedRows::at(size_t index) const {
+  for (const std::vector<Entry>& block : blocks_) {
+    if (index < block.size()) return block[index];
+    index -= block.size();
+  }
+  return blocks_.back().back();  // (past the end: never asked)
+}
+
+size_t OrderedRows::lower_key(const Entry& probe) const {
+  return partition([&](const Entry& entry) {
+    return compare_keys(entry.rank(), entry.key, probe.rank(), probe.key) < 0;
+  });
+}
+
+size_t OrderedRows::upper_key(const Entry& probe) const {
+  return partition([&](const Entry& entry) {
+    return compare_keys(entry.rank(), entry.key, probe.rank(), probe.key) <= 0;
+  });
+}
+
+bool OrderedRows::RunLess::operator()(const Run& a, const Run& b) const {
+  // Most rows first; ties to a value over null, then to the lowest value (as aggregate_rows).
+  if (a.count != b.count) return a.count > b.count;
+  if (a.rank != b.rank) return a.rank > b.rank;
+  return owner->compare_keys(a.rank, a.key, b.rank, b.key) < 0;
+}
+
+void OrderedRows::count_run(const Entry& entry, int delta) {
+  const int64_t count = static_cast<int64_t>(upper_key(entry) - lower_key(entry));
+  if (count > 0) by_count_.erase(Run{count, entry.rank(), entry.key});
+  if (count + delta > 0) by_count_.insert(Run{count + delta, entry.rank(), entry.key});
+}
+
+void OrderedRows::sort_by_key(std::vector<Entry>& entries) const {
+  // Each key as an unsigned number in the keys' order (strings by the rank of their text
+  // among those present), so that the sort compares integers, not texts.
+  std::vector<uint32_t> text_rank;
+  if (key_type_ == DataType::kString) {
+    std::vector<uint32_t> codes;
+    std::vector<uint8_t> present(dictionary_->size(), 0);
+    for (const Entry& entry : entries) {
+      if (entry.key >= 0 && static_cast<size_t>(entry.key) < present.size() &&
+          !std::exchange(present[entry.key], 1)) {
+        codes.push_back(static_cast<uint32_t>(entry.key));
+      }
+    }
+    std::sort(codes.begin(), codes.end(),
+              [&](uint32_t a, uint32_t b) { return dictionary_->at(a) < dictionary_->at(b); });
+    text_rank.assign(std::max<size_t>(present.size(), 1), 0);
+    for (uint32_t i = 0; i < codes.size(); ++i) text_rank[codes[i]] = i;
+  }
+  auto sortable = [&](const Entry& entry) -> uint64_t {
+    uint64_t value;
+    if (key_type_ == DataType::kFloat) {
+      const double number = std::bit_cast<double>(entry.key);
+      const uint64_t bits = std::bit_cast<uint64_t>(number == 0 ? 0.0 : number);  // -0 is 0
+      value = bits >> 63 ? ~bits : bits | (uint64_t{1} << 63);
+    } else if (key_type_ == DataType::kString) {
+      value = text_rank[static_cast<size_t>(entry.key)];
+    } else {
+      value = static_cast<uint64_t>(entry.key) ^ (uint64_t{1} << 63);
+    }
+    return descending_ ? ~value : value;
+  };
+  struct Sorted {
+    uint32_t rank;
+    uint32_t position;  // in the order given, which breaks ties
+    uint64_t value;
+  };
+  std::vector<Sorted> sorted(entries.size());
+  for (uint32_t i = 0; i < entries.size(); ++i) {
+    sorted[i] = {entries[i].rank(), i, sortable(entries[i])};
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Sorted& a, const Sorted& b) {
+    return std::tie(a.rank, a.value, a.position) < std::tie(b.rank, b.value, b.position);
+  });
+  std::vector<Entry> out(entries.size());
+  for (size_t i = 0; i < sorted.size(); ++i) out[i] = entries[sorted[i].position];
+  entries = std::move(out);
+}
+
+bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* argument,
+                        std::span<const uint32_t> rows, const std::vector<uint32_t>& leaf_of) {
+  kind_ = kind;
+  descending_ = kind == K::kMaxBy;
+  const bool by_argument = kind == K::kMinBy || kind == K::kMaxBy;
+  key_type_ = by_argument ? DataType::kFloat : input.type();
+  dictionary_ = &input.dictionary();
+  std::vector<Entry> entries;
+  entries.reserve(rows.size());
+  for (const uint32_t row : rows) {
+    auto entry = entry_of(input, argument, input, row, row, leaf_of[row]);
+    if (!entry) return false;
+    entries.push_back(*entry);
+  }
+  // The rows come in the order that breaks ties (all of it, for first, last, ...).
+  if (by_value(kind) || kind == K::kAny || by_argument) sort_by_key(entries);
+  blocks_.clear();
+  for (size_t start = 0; start < entries.size(); start += kBlock) {
+    const size_t end = std::min(entries.size(), start + kBlock);
+    blocks_.emplace_back(entries.begin() + static_cast<std::ptrdiff_t>(start),
+                         entries.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  size_ = entries.size();
+  runs_ = 0;
+  by_count_.clear();
+  for (size_t start = 0; start < entries.size();) {
+    const Entry& first = entries[start];
+    auto end =
+        std::partition_point(entries.begin() + static_cast<std::ptrdiff_t>(start), entries.end(),
+                             [&](const Entry& entry) { return same_key(entry, first); });
+    const size_t stop = static_cast<size_t>(end - entries.begin());
+    ++runs_;
+    if (kind_ == K::kDominant) {
+      by_count_.insert(Run{static_cast<int64_t>(stop - start), first.rank(), first.key});
+    }
+    start = stop;
+  }
+  return true;
+}
+
+bool OrderedRows::erase(const Column& input, const Column* argument, const Column& current,
+                        uint32_t position, uint32_t row, uint32_t leaf, const Order& order) {
+  dictionary_ = &current.dictionary();
+  const auto entry = entry_of(input, argument, current, position, row, leaf);
+  if (!entry) return false;
+  const Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); });
+  if (spot.block == blocks_.size() || blocks_[spot.block][spot.offset].row != row) return false;
+  if (kind_ == K::kDominant) count_run(*entry, -1);
+  std::vector<Entry>& block = blocks_[spot.block];
+  block.erase(block.begin() + static_cast<std::ptrdiff_t>(spot.offset));
+  if (block.empty()) blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(spot.block));
+  --size_;
+  const bool run_left = (spot.index > 0 && same_key(at(spot.index - 1), *entry)) ||
+                        (spot.index < size_ && same_key(at(spot.index), *entry));
+  if (!run_left) --runs_;
+  return true;
+}
+
+bool OrderedRows::insert(const Column& input, const Column* argument, const Column& current,
+                         uint32_t position, uint32_t row, uint32_t leaf, const Order& order) {
+  dictionary_ = &current.dictionary();
+  const auto entry = entry_of(input, argument, current, position, row, leaf);
+  if (!entry) return false;
+  Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); });
+  const bool run_exists = (spot.index > 0 && same_key(at(spot.index - 1), *entry)) ||
+                          (spot.index < size_ && same_key(at(spot.index), *entry));
+  if (!run_exists) ++runs_;
+  if (kind_ == K::kDominant) count_run(*entry, 1);
+  if (blocks_.empty()) blocks_.emplace_back();
+  if (spot.block == blocks_.size()) {  // after every entry
+    spot.block = blocks_.size() - 1;
+    spot.offset = blocks_.back().size();
+  }
+  std::vector<Entry>& block = blocks_[spot.block];
+  block.insert(block.begin() + static_cast<std::ptrdiff_t>(spot.offset), *entry);
+  ++size_;
+  if (block.size() >= 2 * kBlock) {
+    std::vector<Entry> upper(block.begin() + kBlock, block.end());
+    block.resize(kBlock);
+    blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(spot.block) + 1, std::move(upper));
+  }
+  return true;
+}
+
+void OrderedRows::write(const Column& input, const Column* argument, Column& out,
+                        uint32_t position) const {
+  const size_t size = size_;
+  auto row_at = [&](size_t index) { return at(index).row; };
+  // Most aggregates are decided by a few rows: aggregate_rows over just those.
+  auto over = [&](std::initializer_list<uint32_t> rows) {
+    aggregate_rows(kind_, input, argument, std::span<const uint32_t>(rows.begin(), rows.size()),
+                   out, position);
+  };
+  switch (kind_) {
+    case K::kMedian:
+    case K::kQ1:
+    case K::kQ3: {
+      const double fraction = kind_ == K::kMedian ? 0.5 : kind_ == K::kQ1 ? 0.25 : 0.75;
+      const double at = fraction * static_cast<double>(size);
+      const size_t index = std::min(static_cast<size_t>(at), size - 1);
+      // As aggregate_rows: floats between two middle values take their mean.
+      if (input.type() == DataType::kFloat && at == std::floor(at) && index > 0) {
+        const uint32_t low = row_at(index - 1), high = row_at(index);
+        if (input.is_null(low) || input.is_null(high)) return out.set_null(position);
+        return write_number(out, position,
+                            (input.value<double>(low) + input.value<double>(high)) / 2);
+      }
+      return out.set_from(position, input, row_at(index));
+    }
+    case K::kDistinctCount:
+      return out.set<int32_t>(position, static_cast<int32_t>(runs_));
+    case K::kDominant: {
+      const Run& best = *by_count_.begin();
+      return out.set_from(position, input, row_at(lower_key(Entry{best.key, 0, best.rank << 31})));
+    }
+    case K::kJoin: {
+      std::vector<uint32_t> firsts;  // the first row of each run of equal values
+      for (size_t index = 0; index < size; index = upper_key(at(index))) {
+        firsts.push_back(row_at(index));
+      }
+      return aggregate_rows(kind_, input, argument, firsts, out, position);
+    }
+    case K::kMin:
+    case K::kMax:
+    case K::kHigh:
+    case K::kLow:
+    case K::kHighMinusLow: {
+      // Whether there is a null (first), the lowest value, the first row of the highest.
+      const size_t lowest = partition([](const Entry& entry) { return entry.rank() == 0; });
+      if (lowest == size) return over({row_at(0)});
+      return over({row_at(0), row_at(lowest), row_at(lower_key(at(size - 1)))});
+    }
+    case K::kUnique:
+    case K::kLastMinusFirst:
+      return over({row_at(0), row_at(size - 1)});
+    case K::kLast:
+    case K::kLastByIndex:
+      return over({row_at(size - 1)});
+    default:  // first, any, min by, max by
+      return over({row_at(0)});
+  }
+}
+
+}  // namespace parallax

@@ -1,0 +1,111 @@
+// A big group's rows kept in the order one non-retractable aggregate reads them, so that a
+// change moves a few rows by binary search instead of recomputing over the whole group:
+// by value (nulls first, ties in primary-key order) for median, min, distinct count, ...;
+// by the order the group's rows are walked for first, last, any, min by, max by. The result
+// is read off the ends, a rank or the runs of equal values, and is the same as
+// aggregate_rows over the group's rows (query/aggregate_rows.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <span>
+#include <vector>
+
+#include "core/column.h"
+#include "core/table.h"
+#include "query/aggregate.h"
+
+namespace parallax {
+
+class OrderedRows {
+ public:
+  // How rows that tie on the aggregate's key are ordered: primary-key order (`leaves` null),
+  // or first by the leaf group they are in (`leaves` orders two leaves, negative, zero or
+  // positive), then primary-key order.
+  struct Order {
+    const Table* table;
+    const std::function<int(uint32_t, uint32_t)>* leaves = nullptr;
+  };
+
+  // Whether `kind` can be kept this way (every non-retractable aggregate but var and
+  // stddev, whose rounding depends on every value's order of addition).
+  static bool supports(AggregateKind kind);
+
+  OrderedRows() = default;
+  OrderedRows(const OrderedRows&) = delete;  // by_count_ points back at its owner
+  OrderedRows& operator=(const OrderedRows&) = delete;
+
+  // Orders `rows`, listed in the order the aggregate walks them, `leaf_of` naming each row's
+  // leaf group. False when a value cannot be ordered (NaN): then the group is recomputed.
+  bool build(AggregateKind kind, const Column& input, const Column* argument,
+             std::span<const uint32_t> rows, const std::vector<uint32_t>& leaf_of);
+  // Takes out / puts in table row `row` of leaf `leaf`, whose cells are at `position` of
+  // `input` and `argument` (the table's columns, or the cells a change replaced). `current`
+  // is the key column as the table holds it now (strings are kept by its codes). False
+  // when the rows can no longer be kept ordered: the caller drops this object.
+  bool erase(const Column& input, const Column* argument, const Column& current, uint32_t position,
+             uint32_t row, uint32_t leaf, const Order& order);
+  bool insert(const Column& input, const Column* argument, const Column& current, uint32_t position,
+              uint32_t row, uint32_t leaf, const Order& order);
+  size_t size() const { return size_; }
+  // Writes the aggregate of the rows (at least one) into `out` at `position`.
+  void write(const Column& input, const Column* argument, Column& out, uint32_t position) const;
+
+ private:
+  struct Entry {
+    int64_t key;  // the value's bits (a string's code), or 0
+    uint32_t row;
+    uint32_t tag;  // rank << 31 | leaf; rank orders before the key (null before value, ...)
+    uint32_t rank() const { return tag >> 31; }
+    uint32_t leaf() const { return tag & 0x7fffffffu; }
+  };
+  struct Run {  // dominant: how many rows hold a (rank, key)
+    int64_t count;
+    uint32_t rank;
+    int64_t key;
+  };
+  struct RunLess {
+    const OrderedRows* owner;
+    bool operator()(const Run& a, const Run& b) const;
+  };
+
+  // The entry for a row, or nullopt for a value that cannot be ordered.
+  std::optional<Entry> entry_of(const Column& input, const Column* argument, const Column& current,
+                                uint32_t position, uint32_t row, uint32_t leaf) const;
+  int compare_keys(uint32_t rank_a, int64_t a, uint32_t rank_b, int64_t b) const;
+  bool same_key(const Entry& a, const Entry& b) const {
+    return compare_keys(a.rank(), a.key, b.rank(), b.key) == 0;
+  }
+  bool less(const Entry& a, const Entry& b, const Order& order) const;
+  // The rows live in blocks of a bounded size, so that a change moves a block's entries
+  // rather than a whole big group's. `index` counts entries across blocks.
+  const Entry& at(size_t index) const;
+  // The index of the first entry for which `before` is false (`before` true for a prefix).
+  template <typename Before>
+  size_t partition(Before before) const;
+  struct Spot {
+    size_t block, offset, index;  // `index` is the entry's among all
+  };
+  template <typename Before>
+  Spot locate(Before before) const;
+  static constexpr size_t kBlock = 512;  // entries a block starts with; split at twice that
+  // The first entry whose key is not below / is above `probe`'s.
+  size_t lower_key(const Entry& probe) const;
+  size_t upper_key(const Entry& probe) const;
+  void count_run(const Entry& entry, int delta);  // dominant only
+  // Sorts entries by rank and key, keeping the given order among equal ones.
+  void sort_by_key(std::vector<Entry>& entries) const;
+
+  AggregateKind kind_ = AggregateKind::kMedian;
+  DataType key_type_ = DataType::kFloat;
+  bool descending_ = false;  // max by: highest first
+  const StringDictionary* dictionary_ = nullptr;
+  std::vector<std::vector<Entry>> blocks_;  // none empty
+  size_t size_ = 0;
+  int64_t runs_ = 0;  // distinct keys
+  std::set<Run, RunLess> by_count_{RunLess{this}};
+};
+
+}  // namespace parallax
