@@ -34,7 +34,7 @@ const std::vector<std::pair<std::string, std::string>>& configs() {
       {"distinct_count", by_region("price", R"("distinct count")")},
       {"unique", by_region("qty", R"("unique")")},
       {"dominant", by_region("qty", R"("dominant")")},
-      {"join", by_region("qty", R"("join")")},
+      {"join", by_region("flag", R"("join")")},
       {"first", by_region("price", R"("first")")},
       {"last", by_region("price", R"("last")")},
       {"last_by_index", by_region("price", R"("last by index")")},

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <tuple>
 #include <utility>
 
 #include "query/aggregate_rows.h"
@@ -206,17 +205,28 @@ void OrderedRows::sort_by_key(std::vector<Entry>& entries) const {
     return descending_ ? ~value : value;
   };
   struct Sorted {
-    uint32_t rank;
-    uint32_t position;  // in the order given, which breaks ties
     uint64_t value;
+    uint32_t rank;
+    uint32_t position;  // in the order given
   };
-  std::vector<Sorted> sorted(entries.size());
+  std::vector<Sorted> sorted(entries.size()), spare(entries.size());
   for (uint32_t i = 0; i < entries.size(); ++i) {
-    sorted[i] = {entries[i].rank(), i, sortable(entries[i])};
+    sorted[i] = {sortable(entries[i]), entries[i].rank(), i};
   }
-  std::sort(sorted.begin(), sorted.end(), [](const Sorted& a, const Sorted& b) {
-    return std::tie(a.rank, a.value, a.position) < std::tie(b.rank, b.value, b.position);
-  });
+  // A stable radix sort, least significant byte first, then the rank: equal keys keep the
+  // order given. Passes where every item has the same byte are skipped.
+  auto pass = [&](auto digit, size_t buckets) {
+    std::vector<size_t> starts(buckets + 1, 0);
+    for (const Sorted& item : sorted) ++starts[digit(item) + 1];
+    if (std::find(starts.begin(), starts.end(), sorted.size()) != starts.end()) return;
+    for (size_t b = 0; b < buckets; ++b) starts[b + 1] += starts[b];
+    for (const Sorted& item : sorted) spare[starts[digit(item)]++] = item;
+    sorted.swap(spare);
+  };
+  for (int shift = 0; shift < 64; shift += 8) {
+    pass([shift](const Sorted& item) { return (item.value >> shift) & 0xff; }, 256);
+  }
+  pass([](const Sorted& item) { return item.rank; }, 2);
   std::vector<Entry> out(entries.size());
   for (size_t i = 0; i < sorted.size(); ++i) out[i] = entries[sorted[i].position];
   entries = std::move(out);
