@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/column.h"
@@ -19,6 +20,11 @@ struct ChangeSet {
   // The removed rows, numbered as before the change (the table fills a removed row's slot
   // with its last row, so later rows move).
   std::vector<uint32_t> removed;
+  // The removed rows' cells: one column per table column, cell i holding row removed[i].
+  std::vector<Column> removed_cells;
+  // The rows that now fill removed rows' slots: (row before, row after). Every other row
+  // that remains keeps its number.
+  std::vector<std::pair<uint32_t, uint32_t>> moved;
   bool cleared = false;  // every row was dropped (clear, replace)
 
   bool empty() const {

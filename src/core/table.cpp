@@ -251,11 +251,24 @@ Result<ChangeSet> Table::remove(const std::vector<Scalar>& keys) {
       rows_by_key_.erase(found);
     }
     if (!row) continue;
+    if (changes.removed_cells.empty()) {
+      for (const Column& column : columns_) changes.removed_cells.emplace_back(column.type());
+    }
+    for (size_t position = 0; position < columns_.size(); ++position) {
+      Column& cells = changes.removed_cells[position];
+      cells.resize(cells.size() + 1);
+      cells.set_from(cells.size() - 1, columns_[position], *row);
+    }
     changes.removed.push_back(original(*row));
     origin[*row] = original(static_cast<uint32_t>(num_rows_ - 1));
     remove_row(*row);
     ++changes.removed_rows;
   }
+  // The slots below the new end that a moved row filled (the others are past the end now).
+  for (const auto& [slot, before] : origin) {
+    if (slot < num_rows_) changes.moved.emplace_back(before, slot);
+  }
+  std::sort(changes.moved.begin(), changes.moved.end());
   if (changes.removed_rows > 0) ++version_;
   return changes;
 }
@@ -349,13 +362,17 @@ bool Table::natural_less(uint32_t a, uint32_t b) const {
     return age(a) < age(b);
   }
   const Column& keys = columns_[*index_position_];
-  if (keys.is_null(a) || keys.is_null(b)) return keys.is_null(a) && !keys.is_null(b);
-  return visit_type(keys.type(), [&](auto tag) {
+  return key_less(keys, a, keys, b);
+}
+
+bool Table::key_less(const Column& a_keys, uint32_t a, const Column& b_keys, uint32_t b) {
+  if (a_keys.is_null(a) || b_keys.is_null(b)) return a_keys.is_null(a) && !b_keys.is_null(b);
+  return visit_type(a_keys.type(), [&](auto tag) {
     using Storage = typename decltype(tag)::Storage;
     if constexpr (std::is_same_v<Storage, uint32_t>) {
-      return keys.string_at(a) < keys.string_at(b);
+      return a_keys.string_at(a) < b_keys.string_at(b);
     } else {
-      return keys.value<Storage>(a) < keys.value<Storage>(b);
+      return a_keys.value<Storage>(a) < b_keys.value<Storage>(b);
     }
   });
 }

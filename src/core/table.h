@@ -57,6 +57,9 @@ class Table {
   bool is_natural_order(const std::vector<uint32_t>& rows) const;
   // Whether row `a` comes before row `b` in natural order.
   bool natural_less(uint32_t a, uint32_t b) const;
+  // The same order for two primary key cells, each from a column of the index's type (a
+  // removal's removed_cells hold keys that are no longer in the table).
+  static bool key_less(const Column& a_keys, uint32_t a, const Column& b_keys, uint32_t b);
   // The primary key of `row`. Without an index, rows are keyed by an implicit id: the count
   // of rows appended before it since the table was made (never reset, as the reference).
   Scalar key_of(uint32_t row) const;

@@ -42,14 +42,19 @@ void ColumnSource::refresh() const {
 
 bool ColumnSource::apply(const ChangeSet& changes) {
   previous_.clear();
+  removed_.clear();
   if (expressions_.empty()) return true;
-  // Incremental only when the columns matched the table just before this change, and the
-  // change kept every other row where it was (updates and appends do; removals move rows).
+  // Incremental only when the columns matched the table just before this change.
   const bool follows = version_ && *version_ + 1 == table_->version();
-  if (!follows || changes.cleared || changes.removed_rows > 0) {
+  if (!follows || changes.cleared) {
     version_.reset();
     refresh();
     return false;
+  }
+  // A removal moves rows into the removed rows' slots, as the table did.
+  for (Column& column : columns_) {
+    removed_.push_back(column.gathered(changes.removed));
+    for (const auto& [before, after] : changes.moved) column.move_cell(before, after);
   }
   for (const Column& column : columns_) {
     previous_.push_back(column.gathered(changes.updated_rows));
@@ -68,6 +73,11 @@ bool ColumnSource::apply(const ChangeSet& changes) {
 const Column& ColumnSource::previous(size_t id, const ChangeSet& changes) const {
   const size_t table_columns = table_->schema().size();
   return id < table_columns ? changes.previous[id] : previous_[id - table_columns];
+}
+
+const Column& ColumnSource::removed(size_t id, const ChangeSet& changes) const {
+  const size_t table_columns = table_->schema().size();
+  return id < table_columns ? changes.removed_cells[id] : removed_[id - table_columns];
 }
 
 }  // namespace parallax

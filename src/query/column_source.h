@@ -5,8 +5,8 @@
 // exactly as they read table columns.
 //
 // Keeping them current: apply() recomputes just the rows a ChangeSet names (the views call it
-// as each change happens); any read after a change that apply() did not see (a removal moves
-// rows, so it recomputes everything) recomputes every row, decided by the table's version.
+// as each change happens, and moves rows as a removal moved them); any read after a change
+// that apply() did not see recomputes every row, decided by the table's version.
 #pragma once
 
 #include <memory>
@@ -48,6 +48,9 @@ class ColumnSource {
   // The cells column `id` held, before the last applied change, in the rows it updated
   // (cell i for changes.updated_rows[i]).
   const Column& previous(size_t id, const ChangeSet& changes) const;
+  // The cells column `id` held in the rows the last applied change removed (cell i for
+  // changes.removed[i]).
+  const Column& removed(size_t id, const ChangeSet& changes) const;
   // Brings every expression column up to date with the table.
   void refresh() const;
 
@@ -59,6 +62,7 @@ class ColumnSource {
   std::vector<Expression> expressions_;
   mutable std::vector<Column> columns_;      // one per expression
   std::vector<Column> previous_;             // one per expression: see previous()
+  std::vector<Column> removed_;              // one per expression: see removed()
   mutable std::optional<uint64_t> version_;  // table version the columns reflect
 };
 

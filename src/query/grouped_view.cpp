@@ -994,7 +994,7 @@ Result<std::pair<Scalar, Scalar>> GroupedView::min_max(const std::string& name) 
   for (size_t combo = 0; combo < cells_.size(); ++combo) {
     const Column& column = cells_[combo][*v];
     for (uint32_t node = 1; node < nodes_.size(); ++node) {
-      if (column.is_null(node)) continue;
+      if (nodes_[node].gone || column.is_null(node)) continue;
       if (!low || compare_cells(column, node, cells_[low->first][*v], low->second) < 0)
         low = {{combo, node}};
       if (!high || compare_cells(column, node, cells_[high->first][*v], high->second) > 0)

@@ -6,8 +6,10 @@
 // sums, counts and means retract and add (query/running_totals.h), the other aggregates are
 // recomputed over the rows of just the groups the change touched (query/aggregate_rows.h),
 // or in big groups read off their rows kept in order (query/ordered_rows.h).
-// Changes it cannot follow that way (removals, clears, new split values, emptied groups)
-// mark it stale, and the next read rebuilds it.
+// Removals retract the removed rows the same way and renumber the rows the table moved;
+// groups and split columns left empty disappear (grouped_view_remove.cpp). Changes it cannot
+// follow that way (clears, new split values, "col" sorts, removals while big groups keep
+// ordered rows) mark it stale, and the next read rebuilds it.
 #pragma once
 
 #include <algorithm>
@@ -85,6 +87,7 @@ class GroupedView final : public View {
     std::string row_key;   // split-only rows of a sorted view: the encoded primary key
     std::vector<uint32_t> children;
     std::vector<uint32_t> rows;  // table rows, in primary-key order
+    bool gone = false;           // emptied by a change followed: in no group's children
   };
   static constexpr uint32_t kNoNode = UINT32_MAX;
   // (parent, key valid, key bits) -> child node.
@@ -197,6 +200,18 @@ class GroupedView final : public View {
                             bool add_row) const;
   // Grows every per-node column to the number of nodes.
   void add_node_columns() const;
+  // After a removal's rows left their groups (`leaving`: node -> rows, numbered as before):
+  // drops them from each group's rows and renumbers the rows the table moved into their
+  // slots (grouped_view_remove.cpp).
+  void renumber_after_removal(
+      const ChangeSet& changes,
+      const absl::flat_hash_map<uint32_t, std::vector<uint32_t>>& leaving) const;
+  // Takes the groups among `touched` left without rows out of the tree (their nodes stay,
+  // marked gone, so node numbers hold), as a rebuild would not make them.
+  void drop_emptied_groups(std::span<const uint32_t> touched) const;
+  // Drops the split combinations left without rows; answers each one's new number (kNoNode:
+  // dropped).
+  std::vector<uint32_t> drop_emptied_combos() const;
 
   // Change tracking for read_changed (grouped_view_changes.cpp): follow() remembers the
   // touched groups' cells before settling them and marks the groups that changed after;

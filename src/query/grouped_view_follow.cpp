@@ -30,19 +30,31 @@ void GroupedView::add_node_columns() const {
 bool GroupedView::follow(const ChangeSet& changes) const {
   // Only a view that reflected the table just before this change can follow it.
   if (!version_ || *version_ + 1 != table_->version()) return false;
-  // Removals move rows; "col" sorts reorder combinations by their totals.
-  if (changes.cleared || changes.removed_rows > 0 || column_sort_) return false;
+  // "col" sorts reorder combinations by their totals.
+  if (changes.cleared || column_sort_) return false;
+  // A removal's rows leave their groups as updated rows that no longer pass the filter
+  // would, with their cells in the change (a table only removes in changes of their own).
+  const bool removal = changes.removed_rows > 0;
+  if (removal && (!changes.added_rows.empty() || !changes.updated_rows.empty())) return false;
+  // Ordered rows (grouped_view_ordered.cpp) hold row numbers that a removal moves: not
+  // renumbered yet, so those views rebuild.
+  if (removal && !ordered_.empty()) return false;
   // A limit overwriting rows of a table without an index changes their natural order.
   if (!table_->index_position() && !changes.updated_rows.empty()) return false;
   // The totals row of an empty table shows no values: rebuild once rows arrive.
   if (table_->num_rows() == changes.added_rows.size()) return false;
 
-  leaf_of_row_.resize(table_->num_rows(), kNoNode);
-  combo_of_row_.resize(table_->num_rows(), 0);
-  std::vector<uint32_t> changed = changes.updated_rows;
+  // Rows numbered as before the change (a removal renumbers them once they left).
+  if (!removal) {
+    leaf_of_row_.resize(table_->num_rows(), kNoNode);
+    combo_of_row_.resize(table_->num_rows(), 0);
+  }
+  std::vector<uint32_t> changed = removal ? changes.removed : changes.updated_rows;
   changed.insert(changed.end(), changes.added_rows.begin(), changes.added_rows.end());
-  const std::vector<uint8_t> passes = filter_.empty() ? std::vector<uint8_t>(changed.size(), 1)
-                                                      : filter_.evaluate_rows(*source_, changed);
+  const size_t num_existed = removal ? changes.removed.size() : changes.updated_rows.size();
+  const std::vector<uint8_t> passes = removal           ? std::vector<uint8_t>(changed.size(), 0)
+                                      : filter_.empty() ? std::vector<uint8_t>(changed.size(), 1)
+                                                        : filter_.evaluate_rows(*source_, changed);
 
   // Where each changed row belongs now (new groups are made here).
   const size_t nodes_before = nodes_.size();
@@ -103,17 +115,21 @@ bool GroupedView::follow(const ChangeSet& changes) const {
       }
     };
     for (size_t i = 0; i < changed.size(); ++i) {
-      if (i < changes.updated_rows.size()) add_path(leaf_of_row_[changed[i]]);
+      if (i < num_existed) add_path(leaf_of_row_[changed[i]]);
       add_path(new_leaf[i]);
     }
     remember_cells(paths, nodes_before);
   }
-  auto previous = [&](size_t id) -> const Column& { return source_->previous(id, changes); };
+  auto previous = [&](size_t id) -> const Column& {
+    return removal ? source_->removed(id, changes) : source_->previous(id, changes);
+  };
   auto current = [&](size_t id) -> const Column& { return source_->column(id); };
+  std::vector<uint32_t> left_groups;  // a removal's: re-sent as groups rows joined
   for (size_t i = 0; i < changed.size(); ++i) {
     const uint32_t row = changed[i];
-    const bool existed = i < changes.updated_rows.size();
+    const bool existed = i < num_existed;
     const uint32_t old_leaf = existed ? leaf_of_row_[row] : kNoNode;
+    if (removal) left_groups.push_back(old_leaf);
     const uint32_t old_combo = combo_of_row_[row];
     if (old_leaf != kNoNode) {
       --combo_sizes_[old_combo];
@@ -129,9 +145,13 @@ bool GroupedView::follow(const ChangeSet& changes) const {
 
   // Group membership, kept in natural order.
   auto natural = [&](uint32_t a, uint32_t b) { return table_->natural_less(a, b); };
-  for (auto& [node, rows] : leaving) {
-    const absl::flat_hash_set<uint32_t> gone(rows.begin(), rows.end());
-    std::erase_if(nodes_[node].rows, [&](uint32_t row) { return gone.contains(row); });
+  if (removal) {
+    renumber_after_removal(changes, leaving);
+  } else {
+    for (auto& [node, rows] : leaving) {
+      const absl::flat_hash_set<uint32_t> gone(rows.begin(), rows.end());
+      std::erase_if(nodes_[node].rows, [&](uint32_t row) { return gone.contains(row); });
+    }
   }
   for (auto& [node, rows] : joining) {
     std::vector<uint32_t>& members = nodes_[node].rows;
@@ -141,11 +161,17 @@ bool GroupedView::follow(const ChangeSet& changes) const {
     std::inplace_merge(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(before),
                        members.end(), natural);
   }
-  // A group or a split column that lost its last row disappears: rebuild.
-  for (const uint32_t node : touched) {
-    if (node != 0 && nodes_[node].rows.empty()) return false;
+  // A group or a split column that lost its last row disappears.
+  drop_emptied_groups(touched);
+  const std::vector<uint32_t> renumbered = drop_emptied_combos();
+  {
+    absl::flat_hash_set<std::pair<uint32_t, uint32_t>> kept;
+    for (const auto& [node, combo] : touched_cells) {
+      if (!nodes_[node].gone && renumbered[combo] != kNoNode)
+        kept.insert({node, renumbered[combo]});
+    }
+    touched_cells = std::move(kept);
   }
-  if (std::find(combo_sizes_.begin(), combo_sizes_.end(), 0) != combo_sizes_.end()) return false;
 
   // The touched groups' cells.
   std::vector<uint32_t> scratch;
@@ -164,6 +190,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
     for (size_t v = 0; v < values_.size(); ++v) settle(measure(v, combo), node);
   }
   for (const uint32_t node : touched) {
+    if (nodes_[node].gone) continue;
     for (size_t k = values_.size(); k < num_measures(); ++k) settle(measure(k, 0), node);
   }
   finish_percentages();
@@ -178,7 +205,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   settle_new_groups(created);
   layout_rows();
   version_ = table_->version();
-  if (tracking_) mark_followed(nodes_before, new_leaf);
+  if (tracking_) mark_followed(nodes_before, removal ? left_groups : new_leaf);
   return true;
 }
 
