@@ -79,9 +79,8 @@ def main():
         # Per-call overhead: a tiny script through one Pyro4 connection (worker handoff, job,
         # script compile, reply). Spaced calls find a ready worker; back-to-back calls also
         # wait for the workers that replace the used ones (one per call).
-        import Pyro4
-        proxy = Pyro4.Proxy(uri)
-        proxy._pyroHmacKey = b"bench-key"
+        from parallax_scripthost.client import HostClient
+        proxy = HostClient(uri, b"bench-key")
         proxy.run({"script": "return [{'a': 1}]"})
         for pause, label in ((0.3, "0.3 s apart"), (0, "back to back")):
             calls = []

@@ -11,7 +11,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import Pyro4  # noqa: E402
 
-from parallax_scripthost import OBJECT_ID, checks  # noqa: E402
+from parallax_scripthost import OBJECT_ID, checks, server  # noqa: E402
 
 
 def parse_arguments(argv):
@@ -22,6 +22,15 @@ def parse_arguments(argv):
     parser.add_argument("--hmac-key-file", help="file holding the HMAC key (required)")
     parser.add_argument("--insecure-no-hmac", action="store_true",
                         help="accept connections without an HMAC key (unsafe)")
+    parser.add_argument("--pyro-compat", action="store_true",
+                        help="also accept stock Pyro4 clients, whose HMAC does not bind a "
+                             "request to its connection (recorded requests can be replayed)")
+    parser.add_argument("--handshake-timeout", type=float, default=5.0,
+                        help="seconds a new connection has to authenticate")
+    parser.add_argument("--idle-timeout", type=float, default=120.0,
+                        help="seconds an authenticated connection may stay idle")
+    parser.add_argument("--max-message-mb", type=int, default=1025,
+                        help="largest request accepted (MiB); the header is refused first")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="also accept the pickle serializer (unsafe: it runs code)")
     parser.add_argument("--profile", choices=("restricted", "trusted"), default="restricted")
@@ -89,10 +98,11 @@ def main(argv=None):
         "max_cells": args.max_cells,
     }
 
+    for name in ("handshake_timeout", "idle_timeout", "max_message_mb"):
+        if not getattr(args, name) > 0:
+            raise SystemExit("parallax script-host: --%s must be positive" % name.replace("_", "-"))
     serializers = {"serpent", "json"} | ({"pickle"} if args.allow_pickle else set())
     Pyro4.config.SERIALIZERS_ACCEPTED = serializers
-    Pyro4.config.SERVERTYPE = "thread"
-    Pyro4.config.THREADPOOL_SIZE = 64
     Pyro4.config.DETAILED_TRACEBACK = False
 
     from parallax_scripthost.exchange import Exchange
@@ -101,23 +111,26 @@ def main(argv=None):
 
     pool = WorkerPool(settings, size=args.workers)
     exchange = Exchange(pool.scratch_root, pool.max_reply_bytes)
-    daemon = Pyro4.Daemon(host=args.host, port=args.port)
-    if key is not None:
-        daemon._pyroHmacKey = key
-    uri = daemon.register(ScriptHost(pool, settings, exchange), objectId=OBJECT_ID)
+    daemon = server.Server(args.host, args.port, key,
+                           {OBJECT_ID: ScriptHost(pool, settings, exchange)}, serializers,
+                           handshake_timeout=args.handshake_timeout,
+                           idle_timeout=args.idle_timeout,
+                           max_message_bytes=args.max_message_mb << 20,
+                           allow_stock_clients=args.pyro_compat)
 
     def stop(signum, frame):
         daemon.shutdown()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print("parallax script-host: serving %s (profile %s, serializers %s%s)"
-          % (uri, args.profile, ",".join(sorted(serializers)),
-             "" if key else ", NO HMAC KEY"), flush=True)
+    mode = "NO HMAC KEY" if key is None else (
+        "stock Pyro4 clients allowed" if args.pyro_compat else "connection challenge")
+    print("parallax script-host: serving %s (profile %s, serializers %s, %s)"
+          % (daemon.uri(OBJECT_ID), args.profile, ",".join(sorted(serializers)), mode),
+          flush=True)
     try:
-        daemon.requestLoop()
+        daemon.serve_forever()
     finally:
-        daemon.close()
         exchange.close()
         pool.close()
 

@@ -257,7 +257,12 @@ Result<PyroMessage> PyroConnection::exchange(const PyroMessage& request,
                                              Clock::time_point deadline) {
   if (!usable()) return Status::invalid("pyro: connection is closed");
   failed_stale_ = false;
-  if (Status sent = write_all(encode_pyro_message(request, options_.hmac_key), deadline);
+  if (request.payload.size() > options_.max_message_bytes) {
+    return Status::invalid("pyro: request of {} bytes exceeds the limit of {}",
+                           request.payload.size(), options_.max_message_bytes);
+  }
+  PyroSession* session = session_ ? &*session_ : nullptr;
+  if (Status sent = write_all(encode_pyro_message(request, options_.hmac_key, session), deadline);
       !sent.is_ok()) {
     return fail(sent);
   }
@@ -276,27 +281,63 @@ Result<PyroMessage> PyroConnection::exchange(const PyroMessage& request,
     return fail(Status::invalid("pyro: reply of {} bytes exceeds the limit of {}",
                                 header->payload_size, options_.max_message_bytes));
   }
-  std::string annotations(header->annotations_size, '\0');
-  std::string payload(header->payload_size, '\0');
-  if (Status read = read_exact(annotations.data(), annotations.size(), deadline, any_read);
+  std::string annotation_bytes(header->annotations_size, '\0');
+  if (Status read =
+          read_exact(annotation_bytes.data(), annotation_bytes.size(), deadline, any_read);
       !read.is_ok()) {
     return fail(read);
   }
-  if (Status read = read_exact(payload.data(), payload.size(), deadline, any_read); !read.is_ok()) {
-    return fail(read);
-  }
+  PyroMessage message;
+  message.type = header->type;
+  message.flags = header->flags;
+  message.sequence = header->sequence;
+  message.serializer = header->serializer;
+  auto annotations = decode_pyro_annotations(annotation_bytes);
+  if (!annotations.is_ok()) return fail(annotations.status());
+  message.annotations = std::move(annotations).value();
   // A CONNECTFAIL sent before the daemon checked the key (wrong key, unaccepted serializer)
   // is unsigned: its reason is still worth showing, and the connection is closed anyway.
-  const bool check_hmac = header->type != PyroMessageType::kConnectFail;
-  auto message =
-      decode_pyro_body(*header, annotations, std::move(payload), options_.hmac_key, check_hmac);
-  if (!message.is_ok()) return fail(message.status());
-  if (message->flags & pyro_flags::kCompressed) {
+  const bool check = message.type != PyroMessageType::kConnectFail;
+  if (check && request.type == PyroMessageType::kConnect) {
+    if (Status started = start_session(message); !started.is_ok()) return fail(started);
+  }
+  // The header is authenticated before the payload is read.
+  if (check && session_) {
+    auto pxhd = message.annotations.find("PXHD");
+    Status signed_here = session_->check_header(
+        header_bytes, pxhd == message.annotations.end() ? nullptr : &pxhd->second);
+    if (!signed_here.is_ok()) return fail(signed_here);
+  }
+  message.payload.assign(header->payload_size, '\0');
+  if (Status read = read_exact(message.payload.data(), message.payload.size(), deadline, any_read);
+      !read.is_ok()) {
+    return fail(read);
+  }
+  if (check) {
+    Status mac = check_pyro_hmac(message, session_ ? session_->key() : options_.hmac_key);
+    if (!mac.is_ok()) return fail(mac);
+  }
+  if (message.flags & pyro_flags::kCompressed) {
     return fail(
         Status::unsupported("pyro: compressed replies are not supported (daemon has "
                             "COMPRESSION enabled)"));
   }
   return message;
+}
+
+Status PyroConnection::start_session(const PyroMessage& reply) {
+  if (options_.hmac_key.empty()) return Status::ok();
+  auto nonce = reply.annotations.find("PXNC");
+  if (nonce == reply.annotations.end()) {
+    if (options_.allow_plain_pyro4) return Status::ok();
+    return Status::invalid(
+        "pyro: {}:{} answered without Parallax's connection challenge (a stock Pyro4 daemon, "
+        "whose messages can be replayed?); set \"pyro_compat\": true to accept it",
+        address_.host, address_.port);
+  }
+  PX_ASSIGN_OR_RETURN(session_,
+                      PyroSession::for_client(options_.hmac_key, client_nonce_, nonce->second));
+  return Status::ok();
 }
 
 Status PyroConnection::handshake() {
@@ -310,6 +351,10 @@ Status PyroConnection::handshake() {
   request.sequence = 0;
   request.serializer = options_.serializer;
   request.payload = std::move(encoded);
+  if (!options_.hmac_key.empty()) {
+    client_nonce_ = PyroSession::new_nonce();
+    request.annotations["PXNC"] = client_nonce_;
+  }
   PX_ASSIGN_OR_RETURN(PyroMessage reply,
                       exchange(request, Clock::now() + options_.connect_timeout));
   auto body = decode_pyro_value(reply.serializer, reply.payload);

@@ -31,7 +31,10 @@ struct PyroClientOptions {
   PyroSerializer serializer = PyroSerializer::kSerpent;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds call_timeout{10000};
-  uint32_t max_message_bytes = 1u << 30;  // replies claiming more are refused
+  uint32_t max_message_bytes = 1u << 30;  // larger replies are refused, larger requests not sent
+  // With a key, a daemon that answers without Parallax's connection challenge (a stock Pyro4
+  // daemon, whose messages can be replayed) is refused unless this is set.
+  bool allow_plain_pyro4 = false;
 };
 
 // Encoding and decoding of values in a serializer this client speaks (serpent, json, pickle).
@@ -68,6 +71,8 @@ class PyroConnection {
  private:
   PyroConnection(int fd, PyroAddress address, PyroClientOptions options);
   Status handshake();
+  // On the CONNECTOK: the session from the daemon's nonce, or refusal of an unchallenged one.
+  Status start_session(const PyroMessage& reply);
   Result<PyroMessage> exchange(const PyroMessage& request,
                                std::chrono::steady_clock::time_point deadline);
   Status write_all(std::string_view bytes, std::chrono::steady_clock::time_point deadline);
@@ -80,6 +85,8 @@ class PyroConnection {
   PyroAddress address_;
   PyroClientOptions options_;
   uint16_t sequence_ = 0;
+  std::string client_nonce_;            // sent in CONNECT (with a key)
+  std::optional<PyroSession> session_;  // once the daemon answered the challenge
   bool broken_ = false;
   bool failed_stale_ = false;
   PyValue metadata_;

@@ -3,6 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include <initializer_list>
 
 namespace parallax {
 
@@ -47,42 +50,99 @@ std::string_view serializer_name(PyroSerializer serializer) {
   return "unknown";
 }
 
-std::string pyro_hmac(std::string_view key, const PyroMessage& message) {
-  // OpenSSL 3's EVP_MAC (the HMAC_CTX functions are deprecated there).
+namespace {
+
+constexpr std::string_view kSessionLabel = "parallax pyro4 session v1";
+constexpr std::string_view kToHost = "C>H";
+constexpr std::string_view kToClient = "H>C";
+
+// HMAC of the concatenated parts with OpenSSL 3's EVP_MAC (HMAC_CTX is deprecated there).
+std::string hmac_of(const char* digest, std::string_view key,
+                    std::initializer_list<std::string_view> parts,
+                    const std::map<std::string, std::string>* annotations = nullptr) {
   EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   EVP_MAC_CTX* context = EVP_MAC_CTX_new(mac);
-  char digest_name[] = "SHA1";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
-                               OSSL_PARAM_construct_end()};
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>(digest), 0),
+      OSSL_PARAM_construct_end()};
   // A zero-length key still needs a valid pointer.
   static const unsigned char kEmpty = 0;
   EVP_MAC_init(context, key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data()),
                key.size(), params);
-  EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(message.payload.data()),
-                 message.payload.size());
-  for (const auto& [id, value] : message.annotations) {  // std::map: sorted by id
-    if (id == "HMAC") continue;
-    EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(value.data()), value.size());
+  for (std::string_view part : parts) {
+    EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(part.data()), part.size());
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
+  if (annotations) {
+    for (const auto& [id, value] : *annotations) {  // std::map: sorted by id
+      if (id == "HMAC") continue;
+      EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(value.data()), value.size());
+    }
+  }
+  unsigned char digest_bytes[EVP_MAX_MD_SIZE];
   size_t length = 0;
-  EVP_MAC_final(context, digest, &length, sizeof(digest));
+  EVP_MAC_final(context, digest_bytes, &length, sizeof(digest_bytes));
   EVP_MAC_CTX_free(context);
   EVP_MAC_free(mac);
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  return std::string(reinterpret_cast<const char*>(digest_bytes), length);
 }
 
-std::string encode_pyro_message(const PyroMessage& message, std::string_view hmac_key) {
+std::string counter_bytes(uint64_t counter) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, counter >>= 8) out[i] = static_cast<char>(counter & 0xFF);
+  return out;
+}
+
+bool same_bytes(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+std::string pyro_hmac(std::string_view key, const PyroMessage& message) {
+  return hmac_of("SHA1", key, {message.payload}, &message.annotations);
+}
+
+std::string PyroSession::new_nonce() {
+  std::string nonce(kNonceBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), kNonceBytes) != 1) {
+    std::abort();  // no randomness: a predictable nonce would defeat the challenge
+  }
+  return nonce;
+}
+
+Result<PyroSession> PyroSession::for_client(std::string_view key, std::string_view client_nonce,
+                                            std::string_view host_nonce) {
+  if (client_nonce.size() != kNonceBytes || host_nonce.size() != kNonceBytes) {
+    return Status::invalid("pyro: connection nonce of the wrong size");
+  }
+  PyroSession session;
+  session.key_ = hmac_of("SHA256", key, {kSessionLabel, client_nonce, host_nonce});
+  return session;
+}
+
+std::string PyroSession::sign_header(std::string_view header) {
+  return hmac_of("SHA256", key_, {kToHost, counter_bytes(sent_++), header});
+}
+
+Status PyroSession::check_header(std::string_view header, const std::string* mac) {
+  const std::string expected =
+      hmac_of("SHA256", key_, {kToClient, counter_bytes(received_++), header});
+  if (!mac || !same_bytes(*mac, expected)) {
+    return Status::invalid("pyro: message not signed for this connection (PXHD)");
+  }
+  return Status::ok();
+}
+
+std::string encode_pyro_message(const PyroMessage& message, std::string_view hmac_key,
+                                PyroSession* session) {
   std::map<std::string, std::string> annotations = message.annotations;
   annotations.erase("HMAC");
-  if (!hmac_key.empty()) {
-    PyroMessage unsigned_message{message.type,       message.flags, message.sequence,
-                                 message.serializer, annotations,   {}};
-    unsigned_message.payload = message.payload;
-    annotations["HMAC"] = pyro_hmac(hmac_key, unsigned_message);
-  }
+  annotations.erase("PXHD");
+  const std::string_view mac_key = session ? std::string_view(session->key()) : hmac_key;
   size_t annotations_size = 0;
   for (const auto& [id, value] : annotations) annotations_size += 6 + value.size();
+  if (session) annotations_size += 6 + 32;           // PXHD: HMAC-SHA256
+  if (!mac_key.empty()) annotations_size += 6 + 20;  // HMAC: HMAC-SHA1
 
   std::string out;
   out.reserve(kPyroHeaderSize + annotations_size + message.payload.size());
@@ -101,6 +161,10 @@ std::string encode_pyro_message(const PyroMessage& message, std::string_view hma
           checksum(static_cast<uint16_t>(message.type), payload_size,
                    static_cast<uint16_t>(annotations_size),
                    static_cast<uint16_t>(message.serializer), message.flags, message.sequence));
+  if (session) annotations["PXHD"] = session->sign_header(out);
+  if (!mac_key.empty()) {
+    annotations["HMAC"] = hmac_of("SHA1", mac_key, {message.payload}, &annotations);
+  }
   for (const auto& [id, value] : annotations) {
     out += id.substr(0, 4);
     put_u16(out, static_cast<uint16_t>(value.size()));
@@ -138,6 +202,39 @@ Result<PyroHeader> decode_pyro_header(std::string_view bytes) {
   return header;
 }
 
+Result<std::map<std::string, std::string>> decode_pyro_annotations(std::string_view bytes) {
+  std::map<std::string, std::string> annotations;
+  size_t at = 0;
+  while (at < bytes.size()) {
+    if (bytes.size() - at < 6) return Status::invalid("pyro: truncated annotation");
+    std::string id(bytes.substr(at, 4));
+    const uint16_t length = get_u16(bytes, at + 4);
+    at += 6;
+    if (bytes.size() - at < length) return Status::invalid("pyro: truncated annotation");
+    annotations[id] = std::string(bytes.substr(at, length));
+    at += length;
+  }
+  return annotations;
+}
+
+Status check_pyro_hmac(const PyroMessage& message, std::string_view key) {
+  auto signature = message.annotations.find("HMAC");
+  if (key.empty()) {
+    if (signature != message.annotations.end()) {
+      return Status::invalid(
+          "pyro: the daemon signs its messages with an HMAC key but no key is configured");
+    }
+    return Status::ok();
+  }
+  if (signature == message.annotations.end()) {
+    return Status::invalid("pyro: the daemon's message has no HMAC (the daemon has no key?)");
+  }
+  if (!same_bytes(signature->second, pyro_hmac(key, message))) {
+    return Status::invalid("pyro: message HMAC mismatch (wrong key?)");
+  }
+  return Status::ok();
+}
+
 Result<PyroMessage> decode_pyro_body(const PyroHeader& header, std::string_view annotations,
                                      std::string payload, std::string_view hmac_key,
                                      bool check_hmac) {
@@ -146,34 +243,9 @@ Result<PyroMessage> decode_pyro_body(const PyroHeader& header, std::string_view 
   message.flags = header.flags;
   message.sequence = header.sequence;
   message.serializer = header.serializer;
-  size_t at = 0;
-  while (at < annotations.size()) {
-    if (annotations.size() - at < 6) return Status::invalid("pyro: truncated annotation");
-    std::string id(annotations.substr(at, 4));
-    const uint16_t length = get_u16(annotations, at + 4);
-    at += 6;
-    if (annotations.size() - at < length) return Status::invalid("pyro: truncated annotation");
-    message.annotations[id] = std::string(annotations.substr(at, length));
-    at += length;
-  }
+  PX_ASSIGN_OR_RETURN(message.annotations, decode_pyro_annotations(annotations));
   message.payload = std::move(payload);
-  if (!check_hmac) return message;
-  auto signature = message.annotations.find("HMAC");
-  if (hmac_key.empty()) {
-    if (signature != message.annotations.end()) {
-      return Status::invalid(
-          "pyro: the daemon signs its messages with an HMAC key but no key is configured");
-    }
-    return message;
-  }
-  if (signature == message.annotations.end()) {
-    return Status::invalid("pyro: the daemon's message has no HMAC (the daemon has no key?)");
-  }
-  const std::string expected = pyro_hmac(hmac_key, message);
-  if (signature->second.size() != expected.size() ||
-      CRYPTO_memcmp(signature->second.data(), expected.data(), expected.size()) != 0) {
-    return Status::invalid("pyro: message HMAC mismatch (wrong key?)");
-  }
+  if (check_hmac) PX_RETURN_IF_ERROR(check_pyro_hmac(message, hmac_key));
   return message;
 }
 

@@ -61,9 +61,38 @@ struct PyroHeader {
   uint16_t annotations_size;
 };
 
-// The whole message, ready for one write. With a key, an HMAC annotation is added.
-std::string encode_pyro_message(const PyroMessage& message, std::string_view hmac_key);
+// Parallax's connection challenge (python/parallax_scripthost/wire.py, docs/scripting.md):
+// the client's CONNECT and the host's CONNECTOK each carry a fresh nonce (annotation PXNC);
+// every later message is signed with a key derived from both and carries PXHD, an
+// HMAC-SHA256 of its direction, its number on the connection and its header, so a message
+// recorded on one connection (or replayed within it) is refused, before its payload is read.
+class PyroSession {
+ public:
+  static constexpr size_t kNonceBytes = 16;
+  static std::string new_nonce();
+  // The client's side of a session.
+  static Result<PyroSession> for_client(std::string_view key, std::string_view client_nonce,
+                                        std::string_view host_nonce);
+  // PXHD of the next message sent (counts it).
+  std::string sign_header(std::string_view header);
+  // Checks PXHD of the next message received (counts it); `mac` is null when it is missing.
+  Status check_header(std::string_view header, const std::string* mac);
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+  uint64_t sent_ = 0;
+  uint64_t received_ = 0;
+};
+
+// The whole message, ready for one write. With a session: PXHD and an HMAC from its key
+// (counting the message); else with a key, Pyro4's HMAC annotation.
+std::string encode_pyro_message(const PyroMessage& message, std::string_view hmac_key,
+                                PyroSession* session = nullptr);
 Result<PyroHeader> decode_pyro_header(std::string_view bytes);
+Result<std::map<std::string, std::string>> decode_pyro_annotations(std::string_view bytes);
+// Checks the HMAC annotation with `key`: a keyed peer must sign, an unkeyed one must not.
+Status check_pyro_hmac(const PyroMessage& message, std::string_view key);
 // Reads the annotations block and checks the HMAC: a keyed peer must sign, an unkeyed one
 // must not (either both sides have a key or neither).
 Result<PyroMessage> decode_pyro_body(const PyroHeader& header, std::string_view annotations,

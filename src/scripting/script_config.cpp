@@ -92,6 +92,8 @@ Result<ScriptStepSettings> script_settings_from_json(std::string_view json,
     } else if (key == "hmac_key_file") {
       PX_ASSIGN_OR_RETURN(std::string path, string_of(value, key));
       PX_ASSIGN_OR_RETURN(settings.hmac_key, read_hmac_key_file(resolve(base_dir, path)));
+    } else if (key == "pyro_compat") {
+      PX_ASSIGN_OR_RETURN(settings.pyro_compat, bool_of(value, key));
     } else if (key == "data_object_name") {
       PX_ASSIGN_OR_RETURN(settings.data_object_name, string_of(value, key));
     } else if (key == "serialization") {

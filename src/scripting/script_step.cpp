@@ -18,6 +18,7 @@ namespace {
 PyroClientOptions client_options(const ScriptStepSettings& settings) {
   PyroClientOptions options;
   options.hmac_key = settings.hmac_key;
+  options.allow_plain_pyro4 = settings.pyro_compat;
   options.serializer = settings.serialization;
   // The host kills the script at its timeout; the call waits a little longer for that reply.
   options.call_timeout = std::chrono::milliseconds(

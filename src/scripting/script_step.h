@@ -23,6 +23,7 @@ struct ScriptStepSettings {
   std::string host = "127.0.0.1";
   uint16_t port = 9090;
   std::string hmac_key;
+  bool pyro_compat = false;               // accept a stock Pyro4 daemon (no connection challenge)
   std::string data_object_name = "rows";  // the variable holding the input in the script
   PyroSerializer serialization = PyroSerializer::kSerpent;
   bool use_arrow = false;  // input as a pandas DataFrame, sent as Arrow IPC

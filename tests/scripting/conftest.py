@@ -29,6 +29,13 @@ class RunningHost:
         self.port = int(self.uri.rsplit(":", 1)[1])
 
     def proxy(self, serializer="serpent", key=None):
+        """A client speaking the host's connection challenge."""
+        from parallax_scripthost.client import HostClient
+        return HostClient(self.uri, (key if key is not None else self.key).encode() or None,
+                          serializer)
+
+    def stock_proxy(self, serializer="serpent", key=None):
+        """Debian's Pyro4 proxy (no connection challenge)."""
         import Pyro4
         Pyro4.config.SERIALIZER = serializer
         proxy = Pyro4.Proxy(self.uri)

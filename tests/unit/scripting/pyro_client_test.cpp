@@ -39,6 +39,7 @@ PyroClientOptions options_with(const std::string& key, PyroSerializer serializer
   options.hmac_key = key;
   options.serializer = serializer;
   options.call_timeout = std::chrono::milliseconds(20'000);
+  options.allow_plain_pyro4 = true;  // the daemon is stock Pyro4: no connection challenge
   return options;
 }
 
@@ -175,6 +176,22 @@ TEST(PyroClient, WrongOrMissingHmacKeyIsRefused) {
   auto unkeyed =
       PyroConnection::open(open_daemon.address, options_with("", PyroSerializer::kSerpent));
   ASSERT_TRUE(unkeyed.is_ok()) << unkeyed.status().message();
+}
+
+TEST(PyroClient, AKeyedStockDaemonIsRefusedUnlessAllowed) {
+  // Its HMAC does not bind messages to the connection: recorded replies could be replayed.
+  Daemon daemon = start_daemon("k");
+  PyroClientOptions options = options_with("k", PyroSerializer::kSerpent);
+  options.allow_plain_pyro4 = false;
+  auto refused = PyroConnection::open(daemon.address, options);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("connection challenge"), std::string::npos)
+      << refused.status().message();
+  // Without a key there is nothing to challenge with.
+  Daemon open_daemon = start_daemon("");
+  PyroClientOptions unkeyed = options_with("", PyroSerializer::kSerpent);
+  unkeyed.allow_plain_pyro4 = false;
+  EXPECT_TRUE(PyroConnection::open(open_daemon.address, unkeyed).is_ok());
 }
 
 TEST(PyroClient, ConnectFailReasonsAreShown) {

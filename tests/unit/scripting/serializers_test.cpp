@@ -197,6 +197,61 @@ TEST(PyroMessage, HeaderChecksumAndHmacFollowTheWireFormat) {
   EXPECT_FALSE(decode_pyro_body(*header, annotations.substr(0, 10), "payload", "key").is_ok());
 }
 
+std::string from_hex(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  return out;
+}
+
+// Known answers from python/parallax_scripthost/wire.py (key "k", client nonce 16 x 01, host
+// nonce 16 x 02): both ends must sign and check the same bytes.
+TEST(PyroSession, SignsAndChecksLikeTheScriptHost) {
+  auto session = PyroSession::for_client("k", std::string(16, '\x01'), std::string(16, '\x02'));
+  ASSERT_TRUE(session.is_ok()) << session.status().message();
+  PyroMessage request;
+  request.type = PyroMessageType::kInvoke;
+  request.sequence = 1;
+  request.payload = "payload";
+  EXPECT_EQ(encode_pyro_message(request, "ignored: the session's key signs", &*session),
+            from_hex("5059524f0030000400000001000000070001004000003566484d41430014a32f0fb9fb502"
+                     "19bd4f12c6d956dca6e69d897a5505848440020310b0568884f611e6bd703a42c8e02a6ca6"
+                     "7aa0ed4876668eb4ae844a6d016f67061796c6f6164"));
+  // The next message has the next number, so the same request signs differently.
+  EXPECT_EQ(encode_pyro_message(request, "", &*session),
+            from_hex("5059524f0030000400000001000000070001004000003566484d41430014d773075666e95"
+                     "46ca4c6d236217cbaa829492ad05058484400201b54d458d560490dd457edbde14e7914048"
+                     "3d8cd487297188d749c36c72ea8557061796c6f6164"));
+
+  // The host's first reply on this connection.
+  const std::string reply = from_hex(
+      "5059524f0030000500000001000000050001004000003565484d41430014dfaf1f5ab515d64f2f8d66c00b5"
+      "4bcf4bfdcf0b65058484400202f10b50bda4f677bfc9a99d0c9ae26aebd700fd9f1a046f6fdb103ce77ac5a"
+      "de7265706c79");
+  auto header = decode_pyro_header(reply);
+  ASSERT_TRUE(header.is_ok());
+  auto annotations = decode_pyro_annotations(
+      std::string_view(reply).substr(kPyroHeaderSize, header->annotations_size));
+  ASSERT_TRUE(annotations.is_ok());
+  const std::string& pxhd = annotations->at("PXHD");
+  const std::string_view header_bytes = std::string_view(reply).substr(0, kPyroHeaderSize);
+  EXPECT_TRUE(session->check_header(header_bytes, &pxhd).is_ok());
+  PyroMessage body{header->type,       header->flags,       header->sequence,
+                   header->serializer, annotations.value(), "reply"};
+  EXPECT_TRUE(check_pyro_hmac(body, session->key()).is_ok());
+  EXPECT_FALSE(check_pyro_hmac(body, "k").is_ok());  // not the shared key
+  // The same reply again (a replay within the connection), or on another connection.
+  EXPECT_FALSE(session->check_header(header_bytes, &pxhd).is_ok());
+  auto other = PyroSession::for_client("k", std::string(16, '\x01'), std::string(16, '\x03'));
+  ASSERT_TRUE(other.is_ok());
+  EXPECT_FALSE(other->check_header(header_bytes, &pxhd).is_ok());
+  auto missing = PyroSession::for_client("k", std::string(16, '\x01'), std::string(16, '\x02'));
+  EXPECT_FALSE(missing->check_header(header_bytes, nullptr).is_ok());
+  EXPECT_FALSE(PyroSession::for_client("k", "short", std::string(16, '\x02')).is_ok());
+  EXPECT_NE(PyroSession::new_nonce(), PyroSession::new_nonce());
+}
+
 TEST(PyroMessage, MarshalStrings) {
   EXPECT_EQ(marshal_decode_string(std::string("\xfa\x05hello", 7)).value(), "hello");
   EXPECT_EQ(marshal_decode_string(std::string("u\x02\x00\x00\x00hi", 7)).value(), "hi");
