@@ -111,12 +111,13 @@ def main(argv=None):
 
     pool = WorkerPool(settings, size=args.workers)
     exchange = Exchange(pool.scratch_root, pool.max_reply_bytes)
-    daemon = server.Server(args.host, args.port, key,
-                           {OBJECT_ID: ScriptHost(pool, settings, exchange)}, serializers,
+    host = ScriptHost(pool, settings, exchange)
+    daemon = server.Server(args.host, args.port, key, {OBJECT_ID: host}, serializers,
                            handshake_timeout=args.handshake_timeout,
                            idle_timeout=args.idle_timeout,
                            max_message_bytes=args.max_message_mb << 20,
                            allow_stock_clients=args.pyro_compat)
+    host.transport_stats = daemon.stats
 
     def stop(signum, frame):
         daemon.shutdown()

@@ -23,6 +23,7 @@ class ScriptHost:
         self._settings = settings
         self._lock = threading.Lock()
         self._runs = 0
+        self.transport_stats = {}  # the server's counters (accepted, refused_auth, ...)
 
     def ping(self):
         return "pong"
@@ -36,6 +37,7 @@ class ScriptHost:
             "workers": self._pool.size,
             "runs": self._runs,
             "exchange": self._exchange.describe(),
+            "connections": dict(self.transport_stats),
         }
 
     def run(self, request):

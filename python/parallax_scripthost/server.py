@@ -31,7 +31,6 @@ from parallax_scripthost import wire
 log = logging.getLogger("parallax_scripthost.server")
 
 HANDSHAKE_MAX_BYTES = 64 << 10
-CHUNK = 1 << 20
 
 
 class _Connection:
@@ -69,7 +68,11 @@ class Server:
         self.max_connections = max_connections
         # Without a key there is nothing to challenge with: stock Pyro4 framing, unsigned.
         self.allow_stock_clients = allow_stock_clients or key is None
-        self.stats = collections.Counter()
+        # Every key exists from the start, so info() can copy it while it is counted.
+        self.stats = collections.Counter(dict.fromkeys((
+            "accepted", "connected_challenged", "connected_stock", "refused_auth",
+            "refused_framing", "refused_connect", "refused_full", "dropped_pending",
+            "timed_out_handshake", "timed_out_idle"), 0))
 
         self._listener = socket.create_server((host, port), backlog=512)
         self._listener.setblocking(False)
@@ -197,17 +200,9 @@ class Server:
     def _read(self, connection):
         reader = connection.reader
         try:
-            chunk = connection.sock.recv(min(max(reader.need(), 1), CHUNK))
+            message = reader.receive(connection.sock)
         except (BlockingIOError, InterruptedError):
             return
-        except OSError:
-            self._close(connection)
-            return
-        if not chunk:
-            self._close(connection)
-            return
-        try:
-            message = reader.feed(chunk)
         except wire.AuthenticationError as error:
             self.stats["refused_auth"] += 1
             log.info("refused %s: %s", connection.peer, error)
@@ -221,7 +216,10 @@ class Server:
             log.info("closed %s: %s", connection.peer, error)
             self._close(connection)
             return
-        if connection.authenticated and reader.started:
+        except OSError:  # closed or reset by the peer
+            self._close(connection)
+            return
+        if connection.authenticated:
             connection.deadline = time.monotonic() + self.idle_timeout  # progress
         if message is None:
             return
@@ -259,12 +257,11 @@ class Server:
     def _handle(self, connection, message):
         keep = False
         try:
-            connection.sock.settimeout(max(self.idle_timeout, 30.0))  # for sending the reply
             if message.type == wire.CONNECT:
                 keep = self._handshake(connection, message)
             elif message.type == wire.PING:
-                connection.sock.sendall(self._encode(connection, wire.PING, b"pong", 42,
-                                                     seq=message.seq))
+                self._send(connection, self._encode(connection, wire.PING, b"pong", 42,
+                                                    seq=message.seq))
                 keep = True
             else:
                 keep = self._invoke(connection, message)
@@ -274,6 +271,11 @@ class Server:
             log.exception("error handling a request from %s", connection.peer)
         self._returned.append((connection, keep))
         self._wake()
+
+    def _send(self, connection, data):
+        # A client that stops reading holds this thread for the idle timeout plus 1 s/MB.
+        connection.sock.settimeout(self.idle_timeout + len(data) / 1e6)
+        connection.sock.sendall(data)
 
     def _encode(self, connection, msg_type, data, serializer_id, flags=0, seq=0,
                 annotations=None):
@@ -298,7 +300,7 @@ class Server:
     def _handshake(self, connection, message):
         def refuse(reason, serializer_id=None):
             self.stats["refused_connect"] += 1
-            connection.sock.sendall(self._connect_fail(reason, message, serializer_id))
+            self._send(connection, self._connect_fail(reason, message, serializer_id))
             return False
 
         if message.serializer_id not in self.serializer_ids:
@@ -337,9 +339,9 @@ class Server:
         connection.serializer_id = message.serializer_id
         connection.object_id = object_id
         payload, _ = serializer.serializeData(reply)
-        connection.sock.sendall(self._encode(connection, wire.CONNECTOK, payload,
-                                             message.serializer_id, flags, message.seq,
-                                             annotations))
+        self._send(connection, self._encode(connection, wire.CONNECTOK, payload,
+                                            message.serializer_id, flags, message.seq,
+                                            annotations))
         self.stats["connected_" + ("challenged" if connection.session else "stock")] += 1
         return True
 
@@ -378,6 +380,6 @@ class Server:
                 substitute._pyroTraceback = error._pyroTraceback
                 payload, _ = serializer.serializeData(substitute)
             reply_flags = wire.FLAG_EXCEPTION
-        connection.sock.sendall(self._encode(connection, wire.RESULT, payload, serializer_id,
-                                             reply_flags, seq))
+        self._send(connection, self._encode(connection, wire.RESULT, payload, serializer_id,
+                                            reply_flags, seq))
         return True

@@ -184,13 +184,32 @@ class MessageReader:
         self.annotations = None
         self._buffer = bytearray()
         self._stage_size = HEADER_SIZE
+        self._payload = None  # preallocated once the header is authenticated
+        self._filled = 0
 
     @property
     def started(self):
         return self.header is not None or bool(self._buffer)
 
     def need(self):
+        if self._payload is not None:
+            return len(self._payload) - self._filled
         return self._stage_size - len(self._buffer)
+
+    def receive(self, sock, limit=1 << 20):
+        """Reads at most `limit` bytes of the current stage from `sock`; returns the Message
+        once complete, else None. Raises ConnectionError at EOF, OSError, WireError."""
+        if self._payload is None:
+            chunk = sock.recv(min(max(self.need(), 1), limit))
+            if not chunk:
+                raise ConnectionError("connection closed by the peer")
+            return self.feed(chunk)
+        view = memoryview(self._payload)[self._filled:]
+        count = sock.recv_into(view, min(len(view), limit))
+        if count == 0:
+            raise ConnectionError("connection closed by the peer")
+        self._filled += count
+        return self._finish() if self._filled == len(self._payload) else None
 
     def feed(self, chunk):
         """Returns the Message once complete, else None. Raises WireError."""
@@ -229,10 +248,12 @@ class MessageReader:
             raise AuthenticationError("message with an HMAC but this side has no key")
         self._buffer = bytearray()
         self._stage_size = self.header.data_size
+        if self.session and self.header.data_size:
+            # The size is signed for this connection: read straight into one buffer.
+            self._payload = bytearray(self.header.data_size)
 
     def _finish(self):
-        data = bytes(self._buffer)
-        self._buffer = bytearray()
+        data = self._payload if self._payload is not None else self._buffer
         mac_key = self.session.key if self.session else self.key
         if mac_key:
             signature = self.annotations.get("HMAC", b"")
@@ -243,20 +264,9 @@ class MessageReader:
                        self.annotations, data)
 
 
-def recv_exactly(sock, size):
-    chunks = []
-    while size:
-        chunk = sock.recv(min(size, 1 << 20))
-        if not chunk:
-            raise ConnectionError("connection closed by the peer")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
 def read_message(sock, reader):
     """Reads one whole message from a blocking socket."""
     while True:
-        message = reader.feed(recv_exactly(sock, reader.need()))
+        message = reader.receive(sock)
         if message is not None:
             return message

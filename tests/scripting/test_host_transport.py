@@ -256,7 +256,15 @@ def replay(port, messages):
     return replies
 
 
+def refused(host):
+    """Connections closed for a bad signature or a message out of place."""
+    with host.proxy() as proxy:
+        counts = proxy.info()["connections"]
+    return counts["refused_auth"] + counts["refused_framing"]
+
+
 def assert_replays_refused(host, conversation, runs_before):
+    refused_before = refused(host)
     messages = split_messages(conversation)
     assert [wire.Header(m[:24]).type for m in messages][:1] == [wire.CONNECT]
     assert wire.INVOKE in [wire.Header(m[:24]).type for m in messages]
@@ -271,6 +279,7 @@ def assert_replays_refused(host, conversation, runs_before):
     assert closed_within(sock, 5.0)
     sock.close()
     assert runs(host) == runs_before
+    assert refused(host) == refused_before + 3
 
 
 def test_a_recorded_python_client_conversation_cannot_be_replayed(host):
