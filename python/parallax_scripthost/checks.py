@@ -5,6 +5,7 @@ import ast
 import builtins
 import importlib.util
 import io
+import sys
 import tokenize
 
 # The seed product's list (string, math, ..., matplotlib.pyplot), limited to what is installed.
@@ -125,15 +126,26 @@ def check_restricted(tree, allowed_imports, local_modules=()):
         _Checker(allowed_imports, local_modules).visit(statement)
 
 
+# Imported by C code of allowed modules through the caller's builtins, i.e. the script's:
+# datetime.strptime and time.strptime import _strptime.
+C_HELPER_IMPORTS = frozenset({"_strptime"})
+
+
 def import_guard(allowed_imports, local_modules):
     """An __import__ for the script's builtins: only allowed modules, no relative imports.
-    Allowing `a` does not allow `a.b` unless `a.b` is listed."""
+    Allowing `a` does not allow `a.b` unless `a.b` is listed (a script's import statements
+    are checked against the same list). Imports made for it by C code of allowed modules
+    (numpy's MemoryError message imports numpy.core._exceptions) also pass: a submodule of
+    an allowed package that is already loaded, or one of C_HELPER_IMPORTS."""
     allowed = set(allowed_imports)
     local = set(local_modules)
+    allowed_packages = {name.split(".")[0] for name in allowed}
     real_import = builtins.__import__
 
     def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-        if level or not (name in allowed or name.split(".")[0] in local):
+        top = name.split(".")[0]
+        if level or not (name in allowed or top in local or name in C_HELPER_IMPORTS
+                         or (top in allowed_packages and name in sys.modules)):
             raise ImportError("import of '%s' is not allowed" % name)
         return real_import(name, globals, locals, fromlist, level)
 

@@ -43,9 +43,13 @@ def parse_arguments(argv):
     parser.add_argument("--workers", type=int, default=2, help="pre-forked idle workers")
     parser.add_argument("--memory-mb", type=int, default=1024, help="memory per script")
     parser.add_argument("--file-mb", type=int, default=64, help="largest file a script writes")
+    parser.add_argument("--disk-mb", type=int, default=256,
+                        help="all a script writes (its scratch is a tmpfs of this size)")
     parser.add_argument("--max-timeout", type=float, default=3600)
     parser.add_argument("--max-cells", type=int, default=50_000_000,
                         help="largest output (rows x columns)")
+    parser.add_argument("--testing-skip-script-checks", action="store_true",
+                        help=argparse.SUPPRESS)  # tests only: the OS fences alone
     return parser.parse_args(argv)
 
 
@@ -70,11 +74,14 @@ def local_modules(code_paths):
 
 
 def main(argv=None):
+    # A key given in the environment is taken out of it at once: no process started from
+    # here (the fork server, the workers) inherits it.
+    environment_key = os.environ.pop("PYRO_HMAC_KEY", "").strip().encode() or None
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
-    if not args.hmac_key_file and not args.insecure_no_hmac:
-        raise SystemExit("parallax script-host: an HMAC key is required (--hmac-key-file F); "
-                         "--insecure-no-hmac runs without one")
-    key = read_key(args.hmac_key_file) if args.hmac_key_file else None
+    if not args.hmac_key_file and not environment_key and not args.insecure_no_hmac:
+        raise SystemExit("parallax script-host: an HMAC key is required (--hmac-key-file F "
+                         "or PYRO_HMAC_KEY); --insecure-no-hmac runs without one")
+    key = read_key(args.hmac_key_file) if args.hmac_key_file else environment_key
     code_paths = [os.path.abspath(path) for path in args.code_path]
     for path in code_paths:
         if not os.path.isdir(path):
@@ -92,6 +99,8 @@ def main(argv=None):
         "network": args.allow_network,
         "memory_bytes": args.memory_mb << 20,
         "file_bytes": args.file_mb << 20,
+        "disk_bytes": args.disk_mb << 20,
+        "skip_checks": args.testing_skip_script_checks,
         "open_files": 256,
         "default_timeout": 10.0,
         "max_timeout": args.max_timeout,
@@ -126,6 +135,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, stop)
     mode = "NO HMAC KEY" if key is None else (
         "stock Pyro4 clients allowed" if args.pyro_compat else "connection challenge")
+    if args.testing_skip_script_checks:
+        mode += ", TESTING: NO SCRIPT CHECKS"
     print("parallax script-host: serving %s (profile %s, serializers %s, %s)"
           % (daemon.uri(OBJECT_ID), args.profile, ",".join(sorted(serializers)), mode),
           flush=True)

@@ -12,7 +12,7 @@ import signal
 import tempfile
 import threading
 
-from parallax_scripthost import worker
+from parallax_scripthost import sandbox, worker
 
 
 class JobFailed(Exception):
@@ -56,6 +56,22 @@ class _Worker:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
+def start_fork_server():
+    """Starts the fork server (and multiprocessing's resource tracker) with a minimal
+    environment: workers are forked from it, and /proc/self/environ shows a process the
+    environment it was started with, whatever os.environ says later."""
+    from multiprocessing import forkserver
+
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(sandbox.minimal_environment(saved))
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 class WorkerPool:
     def __init__(self, settings, size=2, max_reply_bytes=512 << 20):
         self.settings = settings
@@ -64,6 +80,7 @@ class WorkerPool:
         self.scratch_root = tempfile.mkdtemp(prefix="parallax-scripthost-")
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["parallax_scripthost.preload"])
+        start_fork_server()
         self.lock = threading.Lock()
         self.idle = []
         self.closed = False

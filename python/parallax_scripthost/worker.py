@@ -3,6 +3,7 @@ arrives, it takes one job, enters the sandbox, runs the script and exits. The da
 runs a script itself, and never unpickles what a worker sends (the reply is JSON)."""
 
 import asyncio
+import errno
 import json
 import math
 import os
@@ -55,7 +56,7 @@ def compile_script(job, settings):
     profile = settings["profile"]
     tree = checks.parse_script(job["script"], FUNCTION_NAME)
     local_modules = settings["local_modules"]
-    if profile == "restricted":
+    if profile == "restricted" and not settings.get("skip_checks"):
         checks.check_restricted(tree, settings["allowed_imports"], local_modules)
         builtins_dict = checks.restricted_builtins(settings["allowed_imports"], local_modules)
     else:
@@ -119,14 +120,24 @@ def reply_for(job, settings):
         return {"ok": False, "error": "script refused: %s" % error, "kind": "refused"}
     except tables.OutputError as error:
         return {"ok": False, "error": "bad output: %s" % error, "kind": "output"}
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            return failure(error)
+        return {"ok": False, "error": "script failed: the script's scratch space is full "
+                "(limit %d MB for all it writes): %s" % (settings.get("disk_bytes", 0) >> 20, error),
+                "kind": "script"}
     except MemoryError:
         return {"ok": False, "error": "the script ran out of memory (limit %d MB)"
                 % (settings["memory_bytes"] // (1 << 20)), "kind": "memory"}
     except BaseException as error:  # noqa: B036  the script's own errors, reported
-        where = script_traceback(error)
-        message = "%s: %s" % (type(error).__name__, error)
-        return {"ok": False, "error": "script failed: " + message + ("\n" + where if where else ""),
-                "kind": "script"}
+        return failure(error)
+
+
+def failure(error):
+    where = script_traceback(error)
+    message = "%s: %s" % (type(error).__name__, error)
+    return {"ok": False, "error": "script failed: " + message + ("\n" + where if where else ""),
+            "kind": "script"}
 
 
 def warm_up(max_cells=50_000_000, rows=2000):
@@ -153,15 +164,48 @@ def warm_up(max_cells=50_000_000, rows=2000):
     checks.parse_script("return rows", FUNCTION_NAME)
 
 
+def isolate(connection):
+    """Right after the fork: the worker keeps its pipe to the host and nothing else. Every
+    other descriptor is closed (the fork server's alive pipe and sentinel, the resource
+    tracker's pipe), stdin/stdout/stderr become /dev/null (no terminal to type into) and
+    multiprocessing forgets the fork server and resource tracker, whose processes are not
+    fenced: a script must not reach them."""
+    from multiprocessing import forkserver, resource_tracker
+
+    keep = connection.fileno()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 1 << 20)
+    null = os.open(os.devnull, os.O_RDWR)
+    for descriptor in (0, 1, 2):
+        os.dup2(null, descriptor)
+    os.close(null)
+    server = forkserver._forkserver
+    server._forkserver_address = server._forkserver_alive_fd = None
+    server._forkserver_pid = server._inherited_fds = None
+    resource_tracker._resource_tracker._fd = resource_tracker._resource_tracker._pid = None
+
+
+def fence(connection, settings, scratch):
+    """Isolates a restricted worker and puts up the OS fences; returns (layers, scratch)."""
+    if settings["profile"] == "restricted":
+        isolate(connection)
+    fences, scratch = sandbox.enter_fences(settings, scratch, settings["code_paths"])
+    if settings["profile"] == "restricted":
+        kept = sandbox.minimal_environment(os.environ, scratch)
+        os.environ.clear()
+        os.environ.update(kept)
+    return fences, scratch
+
+
 def main(connection, settings, scratch):
     """Waits for one job, runs it in the sandbox, replies, exits. A restricted host runs
-    restricted jobs only, so its workers put up the fences (netns, Landlock, seccomp) before
-    the job arrives; the rlimits, which depend on the job, follow it."""
-    os.environ.pop("PYRO_HMAC_KEY", None)
+    restricted jobs only, so its workers put up the fences (namespaces, Landlock, no
+    privileges, seccomp) before the job arrives; the rlimits, which depend on the job,
+    follow it."""
     fences = None
     if settings["profile"] == "restricted":
         try:
-            fences = sandbox.enter_fences(settings, scratch, settings["code_paths"])
+            fences, scratch = fence(connection, settings, scratch)
         except BaseException as error:  # noqa: B036  reported with the job
             fences = error
     try:
@@ -180,7 +224,7 @@ def main(connection, settings, scratch):
         try:
             if fences is None:
                 settings["profile"] = profile
-                fences = sandbox.enter_fences(settings, scratch, settings["code_paths"])
+                fences, scratch = fence(connection, settings, scratch)
             elif isinstance(fences, BaseException):
                 raise fences
             elif profile != settings["profile"]:

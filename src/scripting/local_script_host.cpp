@@ -51,7 +51,9 @@ Status exec_script_host(const std::vector<std::string>& args) {
     path += ":" + std::string(existing);
   }
   ::setenv("PYTHONPATH", path.c_str(), 1);
-  std::vector<const char*> argv = {kPython, "-m", "parallax_scripthost"};
+  // -P: the working directory is not on the import path (a user's inspect.py there would
+  // run in the unsandboxed host).
+  std::vector<const char*> argv = {kPython, "-P", "-m", "parallax_scripthost"};
   for (const auto& arg : args) argv.push_back(arg.c_str());
   argv.push_back(nullptr);
   ::execv(kPython, const_cast<char* const*>(argv.data()));

@@ -13,14 +13,17 @@ sys.path.insert(0, PYTHON_DIR)
 
 
 class RunningHost:
-    def __init__(self, tmp_path, *flags, key="test-key"):
+    def __init__(self, tmp_path, *flags, key="test-key", env=None, key_in_env=False):
         self.key = key
         self.key_file = str(tmp_path / "key.txt")
         with open(self.key_file, "w") as key_file:
             key_file.write(key + "\n")
-        env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
-        args = [sys.executable, "-m", "parallax_scripthost", "--port", "0", "--workers", "1"]
-        args += ["--hmac-key-file", self.key_file] if key else ["--insecure-no-hmac"]
+        env = dict(os.environ, PYTHONPATH=PYTHON_DIR, **(env or {}))
+        if key_in_env:
+            env["PYRO_HMAC_KEY"] = key
+        args = [sys.executable, "-P", "-m", "parallax_scripthost", "--port", "0", "--workers", "1"]
+        if not key_in_env:
+            args += ["--hmac-key-file", self.key_file] if key else ["--insecure-no-hmac"]
         self.process = subprocess.Popen(args + list(flags), stdout=subprocess.PIPE, env=env,
                                         text=True)
         line = self.process.stdout.readline()
