@@ -152,6 +152,7 @@ Status Engine::replace(const std::string& name, const RowBatch& batch) {
 Status Engine::create_view(const std::string& table_name, const std::string& name,
                            ViewConfig config) {
   PX_ASSIGN_OR_RETURN(const Table* source, table(table_name));
+  config.expression_limits = expression_limits_;
   PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view, View::create(*source, std::move(config)));
   views_[name] = std::move(view);
   view_tables_[name] = table_name;

@@ -50,6 +50,10 @@ class Engine {
   std::vector<std::string> table_names() const;
 
   Status create_view(const std::string& table, const std::string& name, ViewConfig config);
+  // What each evaluation of a view's expressions may spend (a loop bomb ends with an error
+  // instead of holding the engine); applies to views created after the call.
+  void set_expression_limits(const ExpressionLimits& limits) { expression_limits_ = limits; }
+  const ExpressionLimits& expression_limits() const { return expression_limits_; }
   Status delete_view(const std::string& name);
   Result<const View*> view(const std::string& name) const;
   // Grouped views: show or hide the children of a visible row; answers the rows changed.
@@ -85,6 +89,7 @@ class Engine {
   };
   std::map<std::string, std::vector<Subscription>> subscriptions_;  // by view name
   uint64_t next_subscription_ = 1;
+  ExpressionLimits expression_limits_;
 };
 
 }  // namespace parallax

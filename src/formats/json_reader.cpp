@@ -201,13 +201,14 @@ Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, co
       }
       PX_RETURN_IF_ERROR(append_value(column.values, input.cells[row], input.name, row));
     }
+    // Read `present` before it moves into the column.
+    size_t first_value_row = 1;
+    while (null_at_first && layout == Layout::kRows && first_value_row < num_rows &&
+           (!input.present.is_valid(first_value_row) || input.cells[first_value_row].is_null())) {
+      ++first_value_row;
+    }
     if (!input.all_present) column.present = std::move(input.present);
     if (null_at_first) {
-      size_t first_value_row = 1;
-      while (layout == Layout::kRows && first_value_row < num_rows &&
-             (!input.present.is_valid(first_value_row) || input.cells[first_value_row].is_null())) {
-        ++first_value_row;
-      }
       late.emplace_back(first_value_row, std::move(column));
     } else {
       batch.columns.push_back(std::move(column));

@@ -76,8 +76,13 @@ class Reader {
       std::filesystem::path resolved(file);
       if (resolved.is_relative()) resolved = std::filesystem::path(file_).parent_path() / resolved;
       spec.file = resolved.string();
-      if (!std::filesystem::is_regular_file(spec.file)) {
-        return error(source["file"], source_path + ".file", "no such file: " + spec.file);
+      // The error_code forms: a name the system refuses (a component over 255 bytes) is a
+      // clear error, not an exception out of serve.
+      std::error_code failure;
+      if (!std::filesystem::is_regular_file(spec.file, failure)) {
+        return error(
+            source["file"], source_path + ".file",
+            "no such file: " + spec.file + (failure ? " (" + failure.message() + ")" : ""));
       }
       std::string format = source["format"] ? source["format"].Scalar() : format_of_name(file);
       auto parsed = data_format_from_name(format);

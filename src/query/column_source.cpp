@@ -5,9 +5,11 @@
 namespace parallax {
 
 Result<std::unique_ptr<ColumnSource>> ColumnSource::create(
-    const Table& table, const std::vector<std::pair<std::string, std::string>>& expressions) {
+    const Table& table, const std::vector<std::pair<std::string, std::string>>& expressions,
+    const ExpressionLimits& limits) {
   std::unique_ptr<ColumnSource> source(new ColumnSource(table));
   source->schema_ = table.schema();
+  source->limits_ = limits;
   for (const auto& [name, text] : expressions) {
     PX_ASSIGN_OR_RETURN(Expression expression, Expression::compile(name, text, table.schema()));
     if (!source->schema_.add({name, expression.type()})) {
@@ -16,7 +18,15 @@ Result<std::unique_ptr<ColumnSource>> ColumnSource::create(
     source->columns_.emplace_back(expression.type());
     source->expressions_.push_back(std::move(expression));
   }
+  // Evaluated now, so that an expression too costly for the table fails the view's creation.
+  source->refresh();
+  if (!source->last_error_.is_ok()) return source->last_error_;
   return source;
+}
+
+void ColumnSource::compute(size_t i, const std::vector<uint32_t>* rows) const {
+  const Status computed = expressions_[i].compute(*table_, rows, columns_[i], limits_);
+  if (!computed.is_ok()) last_error_ = computed;
 }
 
 const Column& ColumnSource::column(size_t id) const {
@@ -35,7 +45,7 @@ void ColumnSource::refresh() const {
   if (version_ == table_->version()) return;
   for (size_t i = 0; i < expressions_.size(); ++i) {
     columns_[i] = Column(expressions_[i].type());  // a fresh dictionary, too
-    expressions_[i].compute(*table_, nullptr, columns_[i]);
+    compute(i, nullptr);
   }
   version_ = table_->version();
 }
@@ -64,7 +74,7 @@ bool ColumnSource::apply(const ChangeSet& changes) {
   std::sort(rows.begin(), rows.end());
   for (size_t i = 0; i < expressions_.size(); ++i) {
     columns_[i].resize(table_->num_rows());
-    if (!rows.empty()) expressions_[i].compute(*table_, &rows, columns_[i]);
+    if (!rows.empty()) compute(i, &rows);
   }
   version_ = table_->version();
   return true;

@@ -26,9 +26,11 @@ namespace parallax {
 
 class ColumnSource {
  public:
-  // Compiles each (name, text) expression against the table; fails on the first error.
+  // Compiles each (name, text) expression against the table and evaluates it over every row;
+  // fails on the first error, or when an evaluation runs out of `limits`.
   static Result<std::unique_ptr<ColumnSource>> create(
-      const Table& table, const std::vector<std::pair<std::string, std::string>>& expressions);
+      const Table& table, const std::vector<std::pair<std::string, std::string>>& expressions,
+      const ExpressionLimits& limits = {});
 
   const Table& table() const { return *table_; }
   // Table fields, then expression fields; a position here is a column id.
@@ -51,11 +53,15 @@ class ColumnSource {
   // The cells column `id` held in the rows the last applied change removed (cell i for
   // changes.removed[i]).
   const Column& removed(size_t id, const ChangeSet& changes) const;
-  // Brings every expression column up to date with the table.
+  // Brings every expression column up to date with the table. An evaluation that runs out of
+  // the limits (after an update made a loop longer) leaves its rows null: see last_error().
   void refresh() const;
+  // Why the last evaluation that failed stopped (ok when none has).
+  const Status& last_error() const { return last_error_; }
 
  private:
   explicit ColumnSource(const Table& table) : table_(&table) {}
+  void compute(size_t i, const std::vector<uint32_t>* rows) const;
 
   const Table* table_;
   Schema schema_;
@@ -64,6 +70,8 @@ class ColumnSource {
   std::vector<Column> previous_;             // one per expression: see previous()
   std::vector<Column> removed_;              // one per expression: see removed()
   mutable std::optional<uint64_t> version_;  // table version the columns reflect
+  ExpressionLimits limits_;
+  mutable Status last_error_;
 };
 
 }  // namespace parallax

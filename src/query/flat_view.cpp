@@ -10,7 +10,8 @@ Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfi
     return Status::unsupported("group_by and split_by are not supported yet");
   }
   std::unique_ptr<FlatView> view(new FlatView(table, std::move(config)));
-  PX_ASSIGN_OR_RETURN(view->source_, ColumnSource::create(table, view->config_.expressions));
+  PX_ASSIGN_OR_RETURN(view->source_, ColumnSource::create(table, view->config_.expressions,
+                                                          view->config_.expression_limits));
   const Schema& schema = view->source_->schema();
   if (view->config_.columns) {
     for (const auto& name : *view->config_.columns) {

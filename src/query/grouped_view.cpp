@@ -148,7 +148,8 @@ Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& na
 Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, ViewConfig config) {
   std::unique_ptr<GroupedView> view(new GroupedView(table, std::move(config)));
   // Columns are named through the source: the table's and the view's expression columns.
-  PX_ASSIGN_OR_RETURN(view->source_, ColumnSource::create(table, view->config_.expressions));
+  PX_ASSIGN_OR_RETURN(view->source_, ColumnSource::create(table, view->config_.expressions,
+                                                          view->config_.expression_limits));
   const Schema& schema = view->source_->schema();
   ViewConfig& cfg = view->config_;
   for (const auto& name : cfg.group_by) {

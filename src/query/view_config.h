@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "core/schema.h"
+#include "query/expressions/limits.h"
 
 namespace parallax {
 
@@ -80,6 +81,8 @@ struct ViewConfig {
   std::optional<FilterCombinator> filter_op;
   std::vector<AggregateChoice> aggregates;
   std::vector<std::pair<std::string, std::string>> expressions;  // name, expression text
+  // Not part of a request: the engine sets what its expressions may spend.
+  ExpressionLimits expression_limits;
 };
 
 std::string_view sort_direction_name(SortDirection direction);

@@ -122,7 +122,8 @@ LocalScriptHost::~LocalScriptHost() {
       ::waitpid(pid_, &status, 0);
     }
   }
-  if (!key_file_.empty()) std::filesystem::remove(key_file_);
+  std::error_code ignored;  // a destructor must not throw
+  if (!key_file_.empty()) std::filesystem::remove(key_file_, ignored);
 }
 
 }  // namespace parallax

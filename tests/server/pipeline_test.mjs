@@ -136,6 +136,12 @@ test("bad pipeline files: a clear error naming the key and line, and no server",
         ["tables:\n  - name: t\n    source: {file: values.csv}\n  - name: t\n    source: {file: values.csv}\n", /:4: tables\[1\]\.name: 't' is already used/],
         ["tables:\n  - name: t\n    source: {file: values.csv\n", /:\d+: not valid YAML/],
         ["tables: []\n", /:1: tables: must be a non-empty list/],
+        // A path component over 255 bytes: the system refuses the name (it aborted serve).
+        [`tables:\n  - name: t\n    source: {file: ${"a".repeat(300)}.csv}\n`, /:3: tables\[0\]\.source\.file: no such file: .*File name too long/],
+        [`tables:\n  - name: t\n    source: {file: "${"b".repeat(256)}/values.csv"}\n`, /:3: tables\[0\]\.source\.file: no such file: .*File name too long/],
+        [`tables:\n  - name: t\n    source: {file: values.csv}\n    transforms:\n      - script_file: ${"c".repeat(300)}.py\n`, /tables\[0\]\.transforms\[0\]/],
+        // Nesting deeper than the YAML parser allows.
+        [`tables: ${"[".repeat(100000)}\n`, /:\d+: not valid YAML/],
     ];
     cases.forEach(([yaml, expected], i) => {
         const file = path.join(scratch, `bad${i}.yaml`);

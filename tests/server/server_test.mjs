@@ -269,3 +269,42 @@ test("oversized messages close that connection only; abrupt disconnects are clea
     assert.ok(!server.exited());
     await server.stop();
 });
+
+test("hostile expressions: deep nesting and loop bombs get a clear error; others are served", async () => {
+    const server = await serve(labels, "--lock");
+    const attacker = await perspective.websocket(server.url);
+    const table = await attacker.open_table("labels");
+    // Each overflowed the stack (SIGSEGV, every client dropped), in make_view and validate_expressions.
+    const deep = {
+        parentheses: "(".repeat(12000) + "1" + ")".repeat(12000),
+        plus: "1" + "+1".repeat(30000),
+        minus: "-".repeat(50000) + "1",
+        abs: "abs(".repeat(20000) + "1" + ")".repeat(20000),
+    };
+    const validated = await table.validate_expressions(deep);
+    for (const name of Object.keys(deep)) {
+        assert.match(validated.errors[name]?.error_message ?? "", /nested too deeply/, name);
+        await assert.rejects(table.view({ expressions: { [name]: deep[name] } }), /nested too deeply/, name);
+    }
+    // The 103-byte loop bomb held the engine for minutes: now its view is refused by the
+    // evaluation budget, and another client asking meanwhile is answered promptly.
+    const bomb = "var s := 0; for (var i := 0; i < 100000; i += 1) { for (var j := 0; j < 100000; j += 1) { s += 1 } }; s";
+    const other = await perspective.websocket(server.url);
+    const started = Date.now();
+    const refused = assert.rejects(table.view({ expressions: { bomb } }), /evaluation stopped after/);
+    const names = await other.get_hosted_table_names();
+    const answeredMs = Date.now() - started;
+    await refused;
+    const refusedMs = Date.now() - started;
+    assert.deepEqual(names, ["labels"]);
+    assert.ok(refusedMs < 5000, `refused in ${refusedMs} ms`);
+    assert.ok(answeredMs < 5000, `the other client waited ${answeredMs} ms`);
+    console.log(`loop bomb refused in ${refusedMs} ms; the other client answered in ${answeredMs} ms`);
+    const view = await (await other.open_table("labels")).view({ columns: ["label"] });
+    assert.equal(await view.num_rows(), 5);
+    await view.delete();
+    await other.terminate();
+    await attacker.terminate();
+    assert.ok(!server.exited());
+    await server.stop();
+});

@@ -1,5 +1,7 @@
 #include "query/expressions/evaluator.h"
 
+#include "query/expressions/limits.h"
+
 #include <cmath>
 #include <limits>
 
@@ -8,7 +10,8 @@ namespace parallax::expressions {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-// Loops stop after this many rounds, whatever their condition, so no expression can hang.
+// A loop stops after this many rounds, whatever its condition; the evaluation budget
+// (ExpressionLimits) bounds the work of all loops together.
 constexpr size_t kMaxLoopRounds = 100'000;
 
 // Valid when both are; otherwise a null made by the computation (below every value).
@@ -85,6 +88,11 @@ class Evaluator {
       : table_(table), context_(context), variables_(variable_count) {}
 
   Vector evaluate(const Node& node) {
+    // Every node costs its rows and its fixed overhead; past the budget the rest of the tree
+    // is null (a constant: nothing more is computed) and the caller reports it as stopped.
+    if (!context_.charge(context_.size + kNodeSteps)) {
+      return Vector::make(node.type, context_.size, true);
+    }
     switch (node.kind) {
       case NodeKind::kNumber:
       case NodeKind::kBoolean: {
@@ -119,7 +127,11 @@ class Evaluator {
         std::vector<Vector> arguments;
         arguments.reserve(node.children.size());
         for (const auto& child : node.children) arguments.push_back(evaluate(*child));
+        if (context_.exhausted) return Vector::make(node.type, context_.size, true);
+        const uint64_t bytes_before = context_.arena.bytes();
         Vector out = node.function->kernel(node, arguments, context_);
+        // Text a function makes counts too: a string doubled each round grows without end.
+        context_.charge(context_.arena.bytes() - bytes_before);
         if (node.function->passes_nulls) pass_nulls(arguments, out);
         return out;
       }
@@ -334,7 +346,7 @@ class Evaluator {
     const Node& body = *node.children[is_for ? 3 : 1];
     const std::vector<uint8_t> outer = active_;
     std::vector<uint8_t> running(context_.size, 1);
-    for (size_t round = 0; round < kMaxLoopRounds; ++round) {
+    for (size_t round = 0; round < kMaxLoopRounds && !context_.exhausted; ++round) {
       const Vector test = evaluate(condition);
       bool any = false;
       for (size_t row = 0; row < context_.size; ++row) {

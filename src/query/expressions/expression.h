@@ -12,6 +12,7 @@
 #include "core/column.h"
 #include "core/table.h"
 #include "query/expressions/lexer.h"
+#include "query/expressions/limits.h"
 
 namespace parallax {
 
@@ -31,8 +32,10 @@ class Expression {
   DataType type() const { return type_; }
 
   // Evaluates the table's `rows` (all rows when null) into the same rows of `out`, a column
-  // of type() that the caller keeps as long as the table has rows.
-  void compute(const Table& table, const std::vector<uint32_t>* rows, Column& out) const;
+  // of type() that the caller keeps as long as the table has rows. An evaluation that runs
+  // out of `limits` leaves those rows null and answers why.
+  Status compute(const Table& table, const std::vector<uint32_t>* rows, Column& out,
+                 const ExpressionLimits& limits = {}) const;
 
  private:
   std::string name_, text_;

@@ -18,6 +18,20 @@ struct EvaluationContext {
   size_t size = 0;                              // rows evaluated
   const std::vector<uint32_t>* rows = nullptr;  // their table rows; nullptr: 0..size-1
   StringArena arena;
+  // Steps this evaluation may still take (see ExpressionLimits); once they run out, every
+  // node left evaluates to null and `exhausted` tells the caller the values are not good.
+  uint64_t steps_left = UINT64_MAX;
+  bool exhausted = false;
+
+  // Takes `steps` from the budget; false (and exhausted) when it does not have them.
+  bool charge(uint64_t steps) {
+    if (exhausted || steps > steps_left) {
+      exhausted = true;
+      return false;
+    }
+    steps_left -= steps;
+    return true;
+  }
 };
 
 struct Function {

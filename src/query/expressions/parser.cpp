@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace parallax::expressions {
 
@@ -12,9 +15,42 @@ constexpr std::array<std::string_view, 14> kReserved{
     "case",   "switch", "default", "repeat", "until", "break", "continue",
     "return", "swap",   "null",    "return", "~",     "in",    "like"};
 
+std::string too_deep() {
+  return "Expression nested too deeply: more than " + std::to_string(kMaxNesting) +
+         " levels of brackets, calls or operators";
+}
+
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
+  // Counts one level of nesting while it lives; past kMaxNesting the parse fails.
+  class Nest {
+   public:
+    explicit Nest(Parser& parser) : parser_(parser) {
+      if (++parser_.depth_ > kMaxNesting) parser_.fail(too_deep());
+    }
+    ~Nest() { --parser_.depth_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+
+   private:
+    Parser& parser_;
+  };
+
+  explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {
+    // Which brackets hold a ',' of their own, found in one pass (a scan per `if` was
+    // quadratic in the text).
+    comma_inside_.assign(tokens_.size(), 0);
+    std::vector<size_t> open;
+    for (size_t i = 0; i < tokens_.size(); ++i) {
+      const Token& token = tokens_[i];
+      if (token.kind != TokenKind::kSymbol) continue;
+      if (token.text == "(" || token.text == "{" || token.text == "[") open.push_back(i);
+      if ((token.text == ")" || token.text == "}" || token.text == "]") && !open.empty()) {
+        open.pop_back();
+      }
+      if (token.text == "," && !open.empty()) comma_inside_[open.back()] = 1;
+    }
+  }
 
   NodePointer program(ExpressionError& error) {
     NodePointer tree = block_until(TokenKind::kEnd, "");
@@ -97,7 +133,8 @@ class Parser {
   }
 
   NodePointer braced_block() {
-    if (!expect("{")) return nullptr;
+    Nest nest(*this);
+    if (failed_ || !expect("{")) return nullptr;
     NodePointer body = block_until(TokenKind::kEnd, "}");
     if (!failed_) expect("}");
     return failed_ ? nullptr : std::move(body);
@@ -125,20 +162,7 @@ class Parser {
   }
 
   // `if (c, a, b)` is the function form, `if (c) {...}` the statement form.
-  bool is_if_function() const {
-    if (!is_symbol("(", 1)) return false;
-    int depth = 0;
-    for (size_t i = at_ + 1; i < tokens_.size(); ++i) {
-      const Token& token = tokens_[i];
-      if (token.kind != TokenKind::kSymbol) continue;
-      if (token.text == "(" || token.text == "{" || token.text == "[") ++depth;
-      if (token.text == ")" || token.text == "}" || token.text == "]") {
-        if (--depth == 0) return false;
-      }
-      if (token.text == "," && depth == 1) return true;
-    }
-    return false;
-  }
+  bool is_if_function() const { return is_symbol("(", 1) && comma_inside_[at_ + 1]; }
 
   NodePointer declaration() {
     next();  // var
@@ -175,6 +199,8 @@ class Parser {
   }
 
   NodePointer if_statement() {
+    Nest nest(*this);  // else if ... chains nest
+    if (failed_) return nullptr;
     auto node = make(NodeKind::kConditional, next());
     if (!expect("(")) return nullptr;
     node->children.push_back(expression());
@@ -193,6 +219,8 @@ class Parser {
   NodePointer conditional() {
     NodePointer condition = logical_or();
     if (failed_ || !is_symbol("?")) return condition;
+    Nest nest(*this);
+    if (failed_) return nullptr;
     auto node = make(NodeKind::kConditional, next());
     node->position = condition->position;
     node->children.push_back(std::move(condition));
@@ -267,18 +295,22 @@ class Parser {
   }
 
   NodePointer unary() {
-    if (is_symbol("-")) {
+    if (is_symbol("-") || is_symbol("+")) {
+      Nest nest(*this);
+      if (failed_) return nullptr;
+      if (accept("+")) return unary();
       auto node = make(NodeKind::kNegate, next());
       node->children.push_back(unary());
       return failed_ ? nullptr : std::move(node);
     }
-    if (accept("+")) return unary();
     return power();
   }
 
   NodePointer power() {
     NodePointer base = primary();
     if (failed_ || !is_symbol("^")) return base;
+    Nest nest(*this);
+    if (failed_) return nullptr;
     auto node = make(NodeKind::kArithmetic, peek());
     node->text = next().text;  // "^"
     node->children.push_back(std::move(base));
@@ -309,6 +341,8 @@ class Parser {
         return nullptr;
       case TokenKind::kSymbol:
         if (token.text == "(") {
+          Nest nest(*this);
+          if (failed_) return nullptr;
           next();
           NodePointer inner = expression();
           if (failed_ || !expect(")")) return nullptr;
@@ -348,6 +382,8 @@ class Parser {
       node->text = token.text;
       return node;
     }
+    Nest nest(*this);
+    if (failed_) return nullptr;
     auto node = make(NodeKind::kCall, next());
     node->text = token.text;
     next();  // (
@@ -370,17 +406,43 @@ class Parser {
 
   std::vector<Token> tokens_;
   size_t at_ = 0;
+  size_t depth_ = 0;                   // levels of Nest
+  std::vector<uint8_t> comma_inside_;  // by token: a bracket with a ',' directly inside
   bool failed_ = false;
   ExpressionError error_;
 };
 
+// The depth of the tree (a lone node is 1), walked with a work list: the tree may be far
+// deeper than the stack allows, which is what this checks.
+size_t tree_depth(const Node& tree) {
+  size_t deepest = 0;
+  std::vector<std::pair<const Node*, size_t>> pending{{&tree, 1}};
+  while (!pending.empty()) {
+    const auto [node, depth] = pending.back();
+    pending.pop_back();
+    deepest = std::max(deepest, depth);
+    for (const auto& child : node->children) pending.emplace_back(child.get(), depth + 1);
+  }
+  return deepest;
+}
+
 }  // namespace
 
 bool parse(std::string_view text, NodePointer& tree, ExpressionError& error) {
+  if (text.size() > kMaxTextBytes) {
+    error = {"Expression too long: " + std::to_string(text.size()) + " bytes (the limit is " +
+                 std::to_string(kMaxTextBytes) + ")",
+             {}};
+    return false;
+  }
   std::vector<Token> tokens;
   if (!tokenize(text, tokens, error)) return false;
   Parser parser(std::move(tokens));
   tree = parser.program(error);
+  if (tree && tree_depth(*tree) > kMaxNesting) {
+    error = {too_deep(), tree->position};
+    tree.reset();
+  }
   return tree != nullptr;
 }
 

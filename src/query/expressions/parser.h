@@ -9,6 +9,14 @@
 
 namespace parallax::expressions {
 
+// How deeply an expression may nest: brackets, calls, prefix operators, `?:` and `^` in the
+// parser, and the depth of the tree it builds (a chain of 1000 `+` is 1000 deep). Every later
+// walk of the tree (type checker, evaluator) recurses once per level, so this bounds their
+// stack too; see docs/expressions.md for how it was chosen.
+inline constexpr size_t kMaxNesting = 1000;
+// The longest expression text (1 MiB): its tokens and tree take some 100 bytes per byte.
+inline constexpr size_t kMaxTextBytes = 1 << 20;
+
 // The tree, or the first syntax error with its position.
 bool parse(std::string_view text, NodePointer& tree, ExpressionError& error);
 

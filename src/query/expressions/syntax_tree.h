@@ -51,6 +51,22 @@ struct Node {
   const Function* function = nullptr;
   std::shared_ptr<const re2::RE2> regex;  // the pattern argument of regex functions
   std::vector<std::string> literals;      // order()'s list, bucket()'s unit
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Frees the subtree with a work list: a recursive unique_ptr chain as deep as a long
+  // `1+1+...` would overflow the stack (the parser refuses such trees, but it builds them first).
+  ~Node() {
+    std::vector<std::unique_ptr<Node>> pending = std::move(children);
+    while (!pending.empty()) {
+      std::unique_ptr<Node> node = std::move(pending.back());
+      pending.pop_back();
+      if (!node) continue;  // a failed parse leaves empty children
+      for (auto& child : node->children) pending.push_back(std::move(child));
+      node->children.clear();
+    }
+  }
 };
 
 using NodePointer = std::unique_ptr<Node>;

@@ -19,12 +19,16 @@ namespace parallax::expressions {
 class StringArena {
  public:
   std::string_view keep(std::string text) {
+    bytes_ += text.size();
     strings_.push_back(std::move(text));
     return strings_.back();
   }
+  // Bytes of text kept so far (evaluation charges them to its budget).
+  uint64_t bytes() const { return bytes_; }
 
  private:
   std::deque<std::string> strings_;  // a deque never moves its elements
+  uint64_t bytes_ = 0;
 };
 
 inline constexpr uint8_t kNullBelow = 0;

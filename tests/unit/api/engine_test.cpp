@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 namespace parallax {
 namespace {
 
@@ -64,6 +66,58 @@ TEST(Engine, ValidatesExpressionsAndKeepsExpressionColumnsCurrent) {
   EXPECT_EQ(doubled.value<double>(frame.rows[1]), 5);
   config.expressions = {{"k", "1"}};
   EXPECT_FALSE(engine.create_view("t", "w", config).is_ok());
+}
+
+// The 103-byte loop bomb of issue 16: 10^10 rounds held the engine for minutes. Each
+// evaluation has a budget (ExpressionLimits): the view is refused with a clear error within
+// a second, and the engine goes on serving.
+constexpr const char* kLoopBomb =
+    "var s := 0; for (var i := 0; i < 100000; i += 1) { for (var j := 0; j < 100000; j += 1) "
+    "{ s += 1 } }; s";
+
+TEST(Engine, AnExpressionPastItsBudgetFailsTheViewQuickly) {
+  Engine engine;
+  ASSERT_TRUE(engine.create_table("t", json(R"([{"k":1,"x":2.5}])"), {.index = "k"}).is_ok());
+  ViewConfig config;
+  config.expressions = {{"bomb", kLoopBomb}};
+  const auto start = std::chrono::steady_clock::now();
+  const Status made = engine.create_view("t", "v", config);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_FALSE(made.is_ok());
+  EXPECT_NE(made.message().find("evaluation stopped after"), std::string::npos) << made.message();
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_FALSE(engine.view("v").is_ok());
+
+  // Text that doubles each round is work too (2^64 bytes, else).
+  config.expressions = {{"text",
+                         "var s := 'ab'; for (var i := 0; i < 64; i += 1) "
+                         "{ s := concat(s, s) }; length(s)"}};
+  EXPECT_FALSE(engine.create_view("t", "v", config).is_ok());
+
+  // A loop within the budget still works, and the limit is the engine's to set.
+  config.expressions = {{"loop", "var s := 0; for (var i := 0; i < 1000; i += 1) { s += 1 }; s"}};
+  ASSERT_TRUE(engine.create_view("t", "v", config).is_ok());
+  engine.set_expression_limits({.steps = 1000, .steps_per_row = 0});
+  EXPECT_FALSE(engine.create_view("t", "w", config).is_ok());
+  EXPECT_EQ(engine.expression_limits().steps, 1000u);
+}
+
+// After the view exists, an update that makes its loop run past the budget leaves the
+// expression's cells null for the rows of that update; the update and other views go on.
+TEST(Engine, AnUpdatePastTheBudgetLeavesTheExpressionNull) {
+  Engine engine;
+  ASSERT_TRUE(engine.create_table("t", json(R"([{"k":1,"x":3}])"), {.index = "k"}).is_ok());
+  engine.set_expression_limits({.steps = 100'000, .steps_per_row = 0});
+  ViewConfig config;
+  config.expressions = {{"rounds", "var s := 0; while (s < \"x\") { s += 1 }; s"}};
+  ASSERT_TRUE(engine.create_view("t", "v", config).is_ok());
+  ASSERT_TRUE(engine.update("t", json(R"([{"k":2,"x":1e9}])")).is_ok());
+  Frame frame = engine.view("v").value()->read({}, KeyColumns::kNone);
+  ASSERT_EQ(frame.rows.size(), 2u);
+  const Column& rounds = *frame.columns.back().column;
+  EXPECT_EQ(rounds.value<double>(frame.rows[0]), 3);
+  EXPECT_TRUE(rounds.is_null(frame.rows[1]));
 }
 
 }  // namespace

@@ -36,6 +36,25 @@ TEST(JsonReader, MissingKeysAreAbsentNotNull) {
   EXPECT_TRUE(v->is_present(1));
 }
 
+// A column null in the first row and absent from a later one: its presence was read after it
+// had moved into the batch (a crash of every JSON reader).
+TEST(JsonReader, ColumnNullFirstThenAbsentIsNullThenAbsent) {
+  for (const char* text : {R"([{"x": null, "y": 2}, {"y": 1}])",
+                           R"([{"x": null, "y": 2}, {"y": 1}, {"y": 0}, {"x": 5, "y": 3}])"}) {
+    auto batch = read_json(text);
+    ASSERT_TRUE(batch.is_ok()) << batch.status().message();
+    ASSERT_EQ(batch->columns.size(), 2u);
+    EXPECT_EQ(batch->columns[0].name, "y");
+    const BatchColumn* x = batch->find("x");
+    ASSERT_NE(x, nullptr);
+    EXPECT_TRUE(x->is_present(0));
+    EXPECT_FALSE(x->is_present(1));
+  }
+  auto ndjson = read_ndjson("{\"x\": null, \"y\": 2}\n{\"y\": 1}\n");
+  ASSERT_TRUE(ndjson.is_ok());
+  EXPECT_FALSE(ndjson->find("x")->is_present(1));
+}
+
 TEST(JsonReader, ColumnsAndNdjson) {
   EXPECT_EQ(read_json(R"({"a":[1,2,3]})").value().num_rows, 3u);
   EXPECT_EQ(read_ndjson("{\"a\":1}\n\n{\"a\":2}\n").value().num_rows, 2u);

@@ -55,7 +55,7 @@ std::vector<std::string> values_of(const std::string& text, const Table& table) 
   EXPECT_TRUE(expression.is_ok()) << text << ": " << expression.status().message();
   if (!expression.is_ok()) return {};
   Column out(expression->type());
-  expression->compute(table, nullptr, out);
+  EXPECT_TRUE(expression->compute(table, nullptr, out).is_ok()) << text;
   std::vector<std::string> values;
   for (size_t row = 0; row < out.size(); ++row) {
     if (out.is_null(row)) {

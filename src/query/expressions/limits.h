@@ -1,0 +1,23 @@
+// What one evaluation of an expression may spend, so that no expression (a loop bomb, text
+// that doubles each round) can hold the engine's thread for long or take its memory. A step
+// is one row through one node of the tree, plus kNodeSteps for each node evaluated (its
+// fixed cost: a loop round over 1,000 rows costs 1,016 steps per node of its body), plus one
+// per byte of text a function makes. An evaluation over `rows` rows may spend
+// steps + steps_per_row * rows; past that it stops with an error (docs/differences.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace parallax {
+
+inline constexpr uint64_t kNodeSteps = 16;
+
+struct ExpressionLimits {
+  uint64_t steps = 20'000'000;
+  uint64_t steps_per_row = 2'000;
+
+  uint64_t budget(size_t rows) const { return steps + steps_per_row * rows; }
+};
+
+}  // namespace parallax
