@@ -3,6 +3,7 @@
 import argparse
 import glob
 import os
+import resource
 import signal
 import sys
 
@@ -110,6 +111,10 @@ def main(argv=None):
     for name in ("handshake_timeout", "idle_timeout", "max_message_mb"):
         if not getattr(args, name) > 0:
             raise SystemExit("parallax script-host: --%s must be positive" % name.replace("_", "-"))
+    # Connections cost a descriptor each (server.py keeps some in reserve).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < min(hard, 65536):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
     serializers = {"serpent", "json"} | ({"pickle"} if args.allow_pickle else set())
     Pyro4.config.SERIALIZERS_ACCEPTED = serializers
     Pyro4.config.DETAILED_TRACEBACK = False

@@ -17,6 +17,7 @@ traceback, no metadata. Tracebacks (not detailed) go only to authenticated calle
 import collections
 import errno
 import logging
+import resource
 import selectors
 import socket
 import threading
@@ -65,6 +66,11 @@ class Server:
         self.idle_timeout = idle_timeout
         self.max_message_bytes = max_message_bytes
         self.max_pending = max_pending
+        # Keep descriptors for the worker pool, the exchange and logging: at the cap the
+        # oldest unauthenticated connection makes room, so accept() never runs out.
+        soft_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if soft_limit != resource.RLIM_INFINITY:
+            max_connections = min(max_connections, max(16, soft_limit - 64))
         self.max_connections = max_connections
         # Without a key there is nothing to challenge with: stock Pyro4 framing, unsigned.
         self.allow_stock_clients = allow_stock_clients or key is None
@@ -87,7 +93,7 @@ class Server:
         self._busy = 0
         self._lock = threading.Lock()
         self._stopping = False
-        self._accept_paused_until = 0.0
+        self._accept_paused_until = None  # the listener is out of the selector until then
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pyro-call")
 
     def uri(self, object_id):
@@ -100,8 +106,13 @@ class Server:
         try:
             while not self._stopping:
                 now = time.monotonic()
+                if self._accept_paused_until is not None and now >= self._accept_paused_until:
+                    self._accept_paused_until = None
+                    self._selector.register(self._listener, selectors.EVENT_READ, None)
                 timeout = max(0.0, min([c.deadline for c in self._waiting.values()],
                                        default=now + 1.0) - now)
+                if self._accept_paused_until is not None:
+                    timeout = min(timeout, max(0.0, self._accept_paused_until - now))
                 for key, _ in self._selector.select(min(timeout, 1.0)):
                     if key.fileobj is self._listener:
                         self._accept()
@@ -143,8 +154,6 @@ class Server:
                 self._close(connection)
 
     def _accept(self):
-        if time.monotonic() < self._accept_paused_until:
-            return
         for _ in range(64):
             try:
                 sock, peer = self._listener.accept()
@@ -152,35 +161,38 @@ class Server:
                 return
             except OSError as error:
                 if error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                    # Out of descriptors: free the oldest unauthenticated one and back off
-                    # rather than spin on a listener that stays readable.
-                    self._drop_oldest_pending()
-                    self._accept_paused_until = time.monotonic() + 0.1
+                    # Out of descriptors: free the oldest unauthenticated one, and take the
+                    # listener out of the selector for a moment rather than spin on it.
                     log.warning("accept failed: %s", error)
+                    self._drop_oldest_pending()
+                    self._selector.unregister(self._listener)
+                    self._accept_paused_until = time.monotonic() + 0.1
                     return
                 if error.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EINTR):
                     continue
                 raise
             self.stats["accepted"] += 1
-            if len(self._waiting) + self._busy >= self.max_connections:
-                self.stats["refused_full"] += 1
-                sock.close()
-                continue
-            sock.setblocking(False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            connection = _Connection(sock, peer)
             if self._pending_count() >= self.max_pending:
                 self._drop_oldest_pending()
-            self._wait_for_message(connection)
+            if len(self._waiting) + self._busy >= self.max_connections:
+                if not self._drop_oldest_pending():
+                    self.stats["refused_full"] += 1
+                    sock.close()
+                    continue
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._wait_for_message(_Connection(sock, peer))
 
     def _pending_count(self):
         return sum(1 for c in self._waiting.values() if not c.authenticated)
 
     def _drop_oldest_pending(self):
         pending = [c for c in self._waiting.values() if not c.authenticated]
-        if pending:
-            self.stats["dropped_pending"] += 1
-            self._close(min(pending, key=lambda c: c.accepted_at))
+        if not pending:
+            return False
+        self.stats["dropped_pending"] += 1
+        self._close(min(pending, key=lambda c: c.accepted_at))
+        return True
 
     def _wait_for_message(self, connection):
         now = time.monotonic()
@@ -247,7 +259,7 @@ class Server:
         for connection in list(self._waiting.values()):
             self._close(connection)
         self._pool.shutdown(wait=False)
-        self._selector.close()
+        self._selector.close()  # (the listener may be out of it)
         self._listener.close()
         self._wake_reader.close()
         self._wake_writer.close()

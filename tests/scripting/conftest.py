@@ -13,7 +13,8 @@ sys.path.insert(0, PYTHON_DIR)
 
 
 class RunningHost:
-    def __init__(self, tmp_path, *flags, key="test-key", env=None, key_in_env=False):
+    def __init__(self, tmp_path, *flags, key="test-key", env=None, key_in_env=False,
+                 files_limit=None):
         self.key = key
         self.key_file = str(tmp_path / "key.txt")
         with open(self.key_file, "w") as key_file:
@@ -24,8 +25,13 @@ class RunningHost:
         args = [sys.executable, "-P", "-m", "parallax_scripthost", "--port", "0", "--workers", "1"]
         if not key_in_env:
             args += ["--hmac-key-file", self.key_file] if key else ["--insecure-no-hmac"]
+
+        def limit_files():
+            import resource
+            resource.setrlimit(resource.RLIMIT_NOFILE, (files_limit, files_limit))
+
         self.process = subprocess.Popen(args + list(flags), stdout=subprocess.PIPE, env=env,
-                                        text=True)
+                                        text=True, preexec_fn=limit_files if files_limit else None)
         line = self.process.stdout.readline()
         assert "serving PYRO:" in line, line
         self.uri = line.split("serving ")[1].split()[0]
