@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdlib>
 #include <thread>
 
 #include "child_process.h"
@@ -252,6 +255,44 @@ TEST(PyroClient, PoolReusesConnectionsAndReconnectsAfterTheDaemonDropsThem) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(successes.load(), 80);
   EXPECT_LE(proxy.idle_connections(), 4u);
+}
+
+TEST(PyroClient, ScriptHostChallengeAndIdleTimeout) {
+  // Parallax's own host: the client answers its connection challenge by default, and the
+  // pool reconnects after the host closed an idle connection (--idle-timeout 1).
+  char key_file[] = "/tmp/parallax-host-key-XXXXXX";
+  const int key_fd = ::mkstemp(key_file);
+  ASSERT_GE(key_fd, 0);
+  ASSERT_EQ(::write(key_fd, "k\n", 2), 2);
+  ::close(key_fd);
+  ChildProcess host({"/usr/bin/env", "PYTHONPATH=" PARALLAX_TEST_DIR "/../../python",
+                     "/usr/bin/python3", "-m", "parallax_scripthost", "--port", "0", "--workers",
+                     "1", "--hmac-key-file", key_file, "--idle-timeout", "1"});
+  const std::string line = host.first_line();
+  ASSERT_NE(line.find("serving PYRO:"), std::string::npos) << line;
+  const std::string uri =
+      line.substr(line.find("PYRO:"), line.find(' ', line.find("PYRO:")) - line.find("PYRO:"));
+  auto address = parse_pyro_uri(uri);
+  ASSERT_TRUE(address.is_ok()) << uri;
+  ::unlink(key_file);  // read by now
+  PyroClientOptions options;
+  options.hmac_key = "k";
+  PyroProxy proxy(address.value(), options);
+  auto info = proxy.call("info", {});
+  ASSERT_TRUE(info.is_ok()) << info.status().message();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  auto again = proxy.call("info", {});
+  ASSERT_TRUE(again.is_ok()) << again.status().message();
+  const PyValue* connections = again->get("connections");
+  ASSERT_NE(connections, nullptr);
+  EXPECT_EQ(connections->get("timed_out_idle")->integer, 1);
+  // Requests over the client's own limit are not sent.
+  options.max_message_bytes = 100;
+  PyroProxy small(address.value(), options);
+  auto big = small.call("ping", {PyValue::str(std::string(200, 'x'))});
+  ASSERT_FALSE(big.is_ok());
+  EXPECT_NE(big.status().message().find("exceeds the limit"), std::string::npos)
+      << big.status().message();
 }
 
 }  // namespace
