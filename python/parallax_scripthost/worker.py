@@ -58,6 +58,7 @@ def compile_script(job, settings):
     local_modules = settings["local_modules"]
     if profile == "restricted" and not settings.get("skip_checks"):
         checks.check_restricted(tree, settings["allowed_imports"], local_modules)
+        tree = checks.guard_attributes(tree)
         builtins_dict = checks.restricted_builtins(settings["allowed_imports"], local_modules)
     else:
         import builtins

@@ -263,6 +263,34 @@ ATTACKS = {
         "        return (exec, (\"open(%r, 'w').write('escaped')\" % W['escape'],))\n"
         "numpy.save('a.npy', numpy.array([P()], dtype=object), allow_pickle=True)\n"
         "numpy.load('a.npy', allow_pickle=True)\nreturn []",
+    "from string import Formatter":
+        "from string import Formatter\n"
+        "b = Formatter().get_field('0.__globals__[__builtins__]', (len,), {})\nreturn []",
+    "import * to dodge the name checks":
+        "from string import *\nb = Formatter().get_field('0.__init__.__globals__[__builtins__]', "
+        "(Template,), {})[0]\nb['open'](W['escape'], 'w').write('escaped')\nreturn []",
+    "yaml.load with yaml.Loader positional":
+        "import yaml\nyaml.load('!!python/object/apply:os.system [\"echo escaped > %s\"]' "
+        "% W['escape'], yaml.Loader)\nreturn []",
+    "yaml.full_load python/name":
+        "import yaml\nreturn [{'x': str(yaml.full_load('!!python/name:os.system'))}]",
+    "pandas pickle_compat":
+        "import pandas\ncode = 'open(%r, \"w\").write(\"escaped\")' % W['escape']\n"
+        "pandas.compat.pickle_compat.loads(b'\\x80\\x04cbuiltins\\nexec\\n(V' + code.encode() "
+        "+ b'\\ntR.')\nreturn []",
+    "pandas.eval attribute walk":
+        "import pandas\nx = pandas.eval('a.values.ctypes', local_dict={'a': pandas.Series([1])}, "
+        "engine='python')\nreturn [{'x': str(x)}]",
+    "DataFrame.query attribute walk":
+        "import pandas\nf = pandas.DataFrame({'a': [1]})\n"
+        "return f.query('a.values.ctypes.data > 0')",
+    "module walk to zipfile (a name no list knows)":
+        "import pandas\nz = pandas.io.common.zipfile\nz.ZipFile(W['escape'], 'w').close()\n"
+        "return []",
+    "module walk to shutil through matplotlib":
+        "import matplotlib\nmatplotlib.shutil.rmtree(W['dir'])\nreturn []",
+    "socket class through ssl":
+        "import ssl\ns = ssl.socket(1)\ns.connect(W['unix'])\nreturn [{'escaped': True}]",
     # Resources.
     "disk filling over many files":
         "for i in range(32):\n    f = open('fill%d' % i, 'wb')\n    f.write(bytes(32 << 20))\n"
@@ -277,6 +305,19 @@ ATTACKS = {
         "import os\nfor fd in range(3, 64):\n    try:\n"
         "        os.write(fd, b'\\x00\\x00\\x00\\x05junk!' * 1000)\n    except OSError:\n"
         "        pass\nreturn []",
+}
+
+# Library routes around the first fence: a host with its checks must refuse them (a clear
+# "script refused"), not only contain them.
+FIRST_FENCE_ROUTES = {
+    "string.Formatter walk to real builtins", "string.Formatter vformat walk",
+    "numpy.ctypeslib to libc", "ndarray.ctypes", "yaml.unsafe_load python tags",
+    "yaml.load with the unsafe Loader", "pandas.read_pickle", "numpy.load allow_pickle",
+    "from string import Formatter", "import * to dodge the name checks",
+    "yaml.load with yaml.Loader positional", "yaml.full_load python/name",
+    "pandas pickle_compat", "pandas.eval attribute walk", "DataFrame.query attribute walk",
+    "module walk to zipfile (a name no list knows)", "module walk to shutil through matplotlib",
+    "socket class through ssl",
 }
 
 # Attacks that need the timeout: run them with a short one.
@@ -309,6 +350,23 @@ BENIGN = {
     "scratch files and tempfile": ("import io\nf = io.open('n.txt', 'w')\nf.write('ok')\n"
                                    "f.close()\nreturn [{'t': io.open('n.txt').read()}]",
                                    {"t": ["ok"]}),
+    "everyday attributes through the attribute guard": (
+        "import io, math, json, random, datetime, itertools, warnings\nimport numpy as np\n"
+        "import pandas as pd\n"
+        "class Acc:\n    def __init__(self):\n        self.total = 0\n"
+        "    def add(self, x):\n        self.total += x\n        return self\n"
+        "frame = pd.read_csv(io.StringIO('a,b\\n1,2\\n3,4'))\n"
+        "warnings.warn('just a warning')\n"
+        "when = datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc)\n"
+        "try:\n    json.loads('{')\nexcept json.JSONDecodeError:\n    bad = True\n"
+        "return [{'sum': int(frame.b.sum()), 'root': math.sqrt(16), 'year': when.year,\n"
+        "         'rng': int(np.random.default_rng(1).integers(0, 1)), 'bad': bad,\n"
+        "         'chain': len(list(itertools.chain.from_iterable([[1], [2]]))),\n"
+        "         'keys': len(dict.fromkeys('ab')), 'acc': Acc().add(2).add(3).total,\n"
+        "         'ts': str(pd.to_datetime('2024-01-02').date()),\n"
+        "         'r': 0 <= random.Random(1).random() < 1, 'norm': float(np.linalg.norm([3, 4]))}]",
+        {"sum": [6], "root": [4.0], "year": [2024], "rng": [0], "bad": [True], "chain": [2],
+         "keys": [2], "acc": [5], "ts": ["2024-01-02"], "r": [True], "norm": [5.0]}),
     "numpy MemoryError message": ("import numpy\ntry:\n    numpy.zeros((1 << 40,))\n"
                                   "except MemoryError as error:\n"
                                   "    return [{'m': 'Unable to allocate' in str(error)}]",

@@ -13,7 +13,7 @@ import tempfile
 
 import pytest
 
-from attacks import ATTACKS, BENIGN, SLOW
+from attacks import ATTACKS, BENIGN, FIRST_FENCE_ROUTES, SLOW
 from conftest import REPO, RunningHost
 
 SECRET = "parallax-secret-7f3a9c"
@@ -82,7 +82,8 @@ class World:
 
     def names(self, host_pid):
         import glob
-        return {"marker": self.marker, "escape": self.escape, "secret_file": self.secret_file,
+        return {"dir": self.dir, "marker": self.marker, "escape": self.escape,
+                "secret_file": self.secret_file,
                 "unix": self.unix.getsockname(), "abstract": self.abstract_name,
                 "dgram": self.dgram.getsockname(), "tcp": self.tcp.getsockname()[1],
                 "udp": self.udp.getsockname()[1], "host_pid": host_pid,
@@ -184,6 +185,8 @@ def test_attack_is_contained(hosts, world, mode, name):
     host = hosts[mode]
     outcome, text = attempt(host, world, ATTACKS[name], SLOW.get(name, 10))
     assert_contained(host, world, outcome, text)
+    if mode == "checked" and name in FIRST_FENCE_ROUTES:
+        assert outcome == "refused", "the first fence let it through: " + text[:300]
 
 
 @pytest.mark.parametrize("mode", ["checked", "unchecked"])

@@ -112,8 +112,10 @@ def test_os_fence_stops_what_the_first_fence_lets_through(host):
     reply = run(host, "import pandas\npandas.DataFrame({'a': [1]}).to_csv('mine.csv')\n"
                       "return [{'back': len(pandas.read_csv('mine.csv'))}]")
     assert table(reply) == {"back": [1]}
-    # No network: ssl exposes the socket module; connecting fails in the sandbox.
-    with pytest.raises(ValueError, match="PermissionError|Operation not permitted|unreachable"):
+    # No network: ssl exposes socket.socket (the attribute guard refuses it; without the first
+    # fence, test_attacks.py shows that connecting fails in the sandbox).
+    with pytest.raises((ValueError, PermissionError),
+                       match="not allowed|Operation not permitted|unreachable"):
         run(host, "import ssl\ns = ssl.socket()\ns.connect(('127.0.0.1', 9))\nreturn []")
 
 
