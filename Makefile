@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 
-.PHONY: all deps build test unit differential python-test install format check-format clean demo bench
+.PHONY: all deps build test unit differential python-test install deb format check-format clean demo bench
 
 all: build
 
@@ -29,9 +29,15 @@ differential: build
 python-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L python
 
-# Installs the Python package for the system Python (/usr/local/lib/python3.X/dist-packages).
+# Installs the binary, the viewer's files, the script host and the Python package under
+# PREFIX (bin/, share/parallax/, lib/python3.X/dist-packages); DESTDIR stages it elsewhere.
+PREFIX ?= /usr/local
 install: build
-	cmake --install $(BUILD_DIR)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+# A Debian package (CPack) in $(BUILD_DIR): apt install ./$(BUILD_DIR)/parallax_*.deb
+deb: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -17,6 +17,7 @@ APT_PACKAGES=(
   python3-flatbuffers
   libyaml-cpp-dev  # parallax serve --pipeline
   libboost-dev libprotobuf-dev protobuf-compiler chromium
+  dpkg-dev file  # make deb: dpkg-shlibdeps finds the library dependencies
 )
 
 missing=()

@@ -16,8 +16,12 @@ from parallax_scripthost import OBJECT_ID, checks, server  # noqa: E402
 
 
 def parse_arguments(argv):
-    parser = argparse.ArgumentParser(prog="parallax script-host",
-                                     description="Runs transform and connector scripts over Pyro4.")
+    parser = argparse.ArgumentParser(
+        prog="parallax script-host",
+        description="Runs transform and connector scripts over Pyro4.",
+        epilog="example:\n  head -c 32 /dev/urandom | base64 > key && chmod 600 key\n"
+               "  parallax script-host --port 9090 --hmac-key-file key",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9090, help="0 picks a free port")
     parser.add_argument("--hmac-key-file", help="file holding the HMAC key (required)")

@@ -1,7 +1,10 @@
 #include "cli/data_input.h"
 
+#include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <vector>
+
+#include "cli/load_progress.h"
 
 namespace parallax {
 
@@ -16,12 +19,22 @@ Result<DataFormat> text_format(const std::optional<std::string>& format) {
 
 }  // namespace
 
-Result<std::string> read_file(const std::string& path) {
+Result<std::string> read_file(const std::string& path, std::atomic<uint64_t>* bytes_read) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return Status::invalid("cannot read file '{}'", path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  std::string text;
+  if (!error) text.reserve(size);
+  // In blocks, so a progress line can follow a big file.
+  std::vector<char> block(8 << 20);
+  while (file) {
+    file.read(block.data(), static_cast<std::streamsize>(block.size()));
+    text.append(block.data(), static_cast<size_t>(file.gcount()));
+    if (bytes_read) bytes_read->store(text.size());
+  }
+  if (file.bad()) return Status::invalid("cannot read file '{}'", path);
+  return text;
 }
 
 std::optional<std::string> format_of_path(const std::string& path) {
@@ -57,12 +70,26 @@ Result<TableInput> table_input_from_json(simdjson::dom::element data,
   return TableInput(std::move(schema));
 }
 
-Result<TableInput> table_input_from_file(const std::string& path,
-                                         std::optional<std::string> format) {
+Result<TableInput> table_input_from_file(const std::string& path, std::optional<std::string> format,
+                                         std::atomic<uint64_t>* bytes_read) {
   if (!format && (path.ends_with(".arrow") || path.ends_with(".arrows"))) format = "arrow";
   PX_ASSIGN_OR_RETURN(DataFormat parsed, text_format(format));
-  PX_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  PX_ASSIGN_OR_RETURN(std::string text, read_file(path, bytes_read));
   return TableInput(TableData{std::move(text), parsed});
+}
+
+Status create_table_from_file(Engine& engine, const std::string& name, const std::string& path,
+                              TableOptions options) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  LoadProgress progress(path, error ? 0 : size);
+  PX_ASSIGN_OR_RETURN(TableInput input,
+                      table_input_from_file(path, format_of_path(path), &progress.bytes_read()));
+  progress.parsing();
+  PX_RETURN_IF_ERROR(engine.create_table(name, std::get<TableData>(input), std::move(options)));
+  auto table = engine.table(name);
+  progress.done(table.is_ok() ? table.value()->num_rows() : 0);
+  return Status::ok();
 }
 
 }  // namespace parallax

@@ -1,39 +1,57 @@
-// parallax: the command line front end. Each subcommand lives in its own file.
+// parallax: the command line front end. Each subcommand lives in its own file and answers
+// --help with its options and an example.
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 #include "cli/commands.h"
+#include "cli/usage.h"
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage:\n"
-    "  parallax replay SCRIPT.jsonl [--timing]     run a replay script ('-' reads stdin)\n"
-    "  parallax view FILE --config JSON [--format columns|json|csv|ndjson|arrow|arrow-file]\n"
-    "      [--compression lz4] [--index COL]     arrow/arrow-file write binary Arrow IPC\n"
-    "  parallax script-host [--host H] [--port P] [--hmac-key-file F] [--help for more]\n"
+    "usage: parallax COMMAND [OPTIONS]   (parallax COMMAND --help for its options)\n"
+    "  parallax serve [FILE...] [--pipeline FILE.yaml] [--host H] [--port P] [--index COL]\n"
+    "                 [--lock] ...        the viewer at /, the Perspective protocol at /websocket\n"
+    "  parallax view FILE [--config JSON] [--format columns|json|csv|ndjson|arrow|arrow-file]\n"
+    "                                     one view of a file, printed\n"
+    "  parallax replay SCRIPT.jsonl [--timing]         run a replay script ('-' reads stdin)\n"
+    "  parallax script-host [--port P] [--hmac-key-file F] ...   the Python script host\n"
     "  parallax transform --config F.json --input FILE [--format F]   a Python transform\n"
     "  parallax connector --config F.json [--test] [--format F]       a Python connector\n"
-    "  parallax run-script SCRIPT.py [--input FILE] [--param k=v ...] [--timeout S] ...\n"
-    "  parallax serve [FILE...] [--host 127.0.0.1] [--port 8080] [--index COL] [--lock]\n"
-    "                 [--web DIR] [--demo-stream [MS]]   the viewer at /, the protocol at "
-    "/websocket\n";
+    "  parallax run-script SCRIPT.py [--input FILE] [--param k=v ...] a script, once\n"
+    "  parallax --version\n"
+    "example:\n"
+    "  parallax serve orders.csv --index order_id     then open http://127.0.0.1:8080/\n";
+
+struct Command {
+  std::string_view name;
+  int (*run)(int, char**);
+};
+
+constexpr Command kCommands[] = {
+    {"serve", parallax::run_serve},           {"view", parallax::run_view},
+    {"replay", parallax::run_replay},         {"script-host", parallax::run_script_host},
+    {"transform", parallax::run_transform},   {"connector", parallax::run_connector},
+    {"run-script", parallax::run_run_script},
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
   }
-  if (std::strcmp(argv[1], "replay") == 0) return parallax::run_replay(argc - 2, argv + 2);
-  if (std::strcmp(argv[1], "view") == 0) return parallax::run_view(argc - 2, argv + 2);
-  if (std::strcmp(argv[1], "script-host") == 0)
-    return parallax::run_script_host(argc - 2, argv + 2);
-  if (std::strcmp(argv[1], "transform") == 0) return parallax::run_transform(argc - 2, argv + 2);
-  if (std::strcmp(argv[1], "connector") == 0) return parallax::run_connector(argc - 2, argv + 2);
-  if (std::strcmp(argv[1], "run-script") == 0) return parallax::run_run_script(argc - 2, argv + 2);
-  if (std::strcmp(argv[1], "serve") == 0) return parallax::run_serve(argc - 2, argv + 2);
+  const std::string_view first = argv[1];
+  if (parallax::is_help(first)) return parallax::print_usage(kUsage);
+  if (first == "--version" || first == "version") {
+    std::printf("%s\n", parallax::version_text().c_str());
+    return 0;
+  }
+  for (const Command& command : kCommands) {
+    if (first == command.name) return command.run(argc - 2, argv + 2);
+  }
   std::fprintf(stderr, "parallax: unknown command '%s'\n%s", argv[1], kUsage);
   return 2;
 }

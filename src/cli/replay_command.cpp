@@ -14,6 +14,7 @@
 #include "api/view_output.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
+#include "cli/usage.h"
 #include "formats/arrow_reader.h"
 #include "formats/json_writer.h"
 
@@ -244,21 +245,28 @@ class ReplaySession {
 }  // namespace
 
 int run_replay(int argc, char** argv) {
+  static constexpr const char* kUsage =
+      "usage: parallax replay SCRIPT.jsonl [--timing]\n"
+      "  Runs a replay script: one JSON request a line (make tables, views, updates, reads),\n"
+      "  one JSON answer a line on stdout. '-' reads the script from stdin.\n"
+      "  --timing   add each request's time in ms to its answer\n"
+      "example:\n"
+      "  echo '{\"op\":\"table\",\"name\":\"t\",\"data\":[{\"a\":1}]}' | parallax replay -\n";
   std::string path;
   bool timing = false;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (is_help(arg)) return print_usage(kUsage);
     if (arg == "--timing") {
       timing = true;
-    } else if (path.empty()) {
+    } else if (path.empty() && (arg == "-" || !arg.starts_with("-"))) {
       path = arg;
     } else {
-      std::fprintf(stderr, "parallax replay: unexpected argument '%s'\n", argv[i]);
-      return 2;
+      return bad_argument("replay", arg, kUsage);
     }
   }
   if (path.empty()) {
-    std::fprintf(stderr, "usage: parallax replay SCRIPT.jsonl [--timing]\n");
+    std::fputs(kUsage, stderr);
     return 2;
   }
   std::string script;

@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/data_input.h"
 #include "cli/frame_output.h"
+#include "cli/usage.h"
 #include "core/table.h"
 #include "query/view.h"
 #include "scripting/local_script_host.h"
@@ -79,10 +80,43 @@ int run_script_host(int argc, char** argv) {
   return fail("script-host", exec_script_host(args));
 }
 
+constexpr const char* kTransformUsage =
+    "usage: parallax transform --config F.json --input FILE [--format F]\n"
+    "  Sends FILE's rows through a Python transform on a script host (docs/scripting.md) and\n"
+    "  prints what it returns.\n"
+    "  --config F.json   the step's settings: script or script_file, host, port, hmac_key_file,\n"
+    "                    serialization, parameters, use_arrow, timeout ...\n"
+    "  --input FILE      the rows (CSV, or JSON/NDJSON by name)\n"
+    "  --format F        columns (default), json, csv, ndjson\n"
+    "example:\n"
+    "  echo '{\"script_file\": \"region_totals.py\", \"port\": 9090, \"hmac_key_file\": \"key\"}' "
+    "> step.json\n"
+    "  parallax transform --config step.json --input orders.csv --format csv\n";
+
+constexpr const char* kConnectorUsage =
+    "usage: parallax connector --config F.json [--test] [--format F]\n"
+    "  Runs a Python connector (a script that makes rows) on a script host and prints them.\n"
+    "  --config F.json   the step's settings (as for transform)\n"
+    "  --test            only check that the host answers, and describe it\n"
+    "  --format F        columns (default), json, csv, ndjson\n"
+    "example:\n"
+    "  parallax connector --config connector.json --format csv\n";
+
+constexpr const char* kRunScriptUsage =
+    "usage: parallax run-script SCRIPT.py [--input FILE] [--param k=v ...] [--quote-params]\n"
+    "           [--arrow] [--timeout S] [--data-name NAME] [--time-zone TZ]\n"
+    "           [--profile restricted|trusted] [--code-path DIR] [--format F]\n"
+    "           [--host H --port P --hmac-key-file F] [--serialization serpent|json|pickle]\n"
+    "  Runs SCRIPT.py once (the body of an async function ending in `return rows`), on a\n"
+    "  sandboxed script host started for the run unless --port names a running one.\n"
+    "example:\n"
+    "  parallax run-script double.py --input orders.csv --param factor=2 --format csv\n";
+
 int run_transform(int argc, char** argv) {
   std::string config, input, format = "columns";
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (is_help(arg)) return print_usage(kTransformUsage);
     if (arg == "--config" && i + 1 < argc) {
       config = argv[++i];
     } else if (arg == "--input" && i + 1 < argc) {
@@ -90,12 +124,11 @@ int run_transform(int argc, char** argv) {
     } else if (arg == "--format" && i + 1 < argc) {
       format = argv[++i];
     } else {
-      std::fprintf(stderr, "parallax transform: unexpected argument '%s'\n", argv[i]);
-      return 2;
+      return bad_argument("transform", arg, kTransformUsage);
     }
   }
   if (config.empty() || input.empty()) {
-    std::fprintf(stderr, "usage: parallax transform --config F.json --input FILE [--format F]\n");
+    std::fputs(kTransformUsage, stderr);
     return 2;
   }
   auto settings = settings_from_file(config);
@@ -111,6 +144,7 @@ int run_connector(int argc, char** argv) {
   bool test = false;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (is_help(arg)) return print_usage(kConnectorUsage);
     if (arg == "--config" && i + 1 < argc) {
       config = argv[++i];
     } else if (arg == "--format" && i + 1 < argc) {
@@ -118,12 +152,11 @@ int run_connector(int argc, char** argv) {
     } else if (arg == "--test") {
       test = true;
     } else {
-      std::fprintf(stderr, "parallax connector: unexpected argument '%s'\n", argv[i]);
-      return 2;
+      return bad_argument("connector", arg, kConnectorUsage);
     }
   }
   if (config.empty()) {
-    std::fprintf(stderr, "usage: parallax connector --config F.json [--test] [--format F]\n");
+    std::fputs(kConnectorUsage, stderr);
     return 2;
   }
   auto settings = settings_from_file(config);
@@ -146,6 +179,7 @@ int run_run_script(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
+    if (is_help(arg)) return print_usage(kRunScriptUsage);
     if (arg == "--input" && has_value) {
       input = argv[++i];
     } else if (arg == "--param" && has_value) {
@@ -184,17 +218,14 @@ int run_run_script(int argc, char** argv) {
       host_args.insert(host_args.end(), {"--code-path", argv[++i]});
     } else if (arg == "--format" && has_value) {
       format = argv[++i];
-    } else if (script_path.empty() && !arg.starts_with("--")) {
+    } else if (script_path.empty() && !arg.starts_with("-")) {
       script_path = arg;
     } else {
-      std::fprintf(stderr, "parallax run-script: unexpected argument '%s'\n", argv[i]);
-      return 2;
+      return bad_argument("run-script", arg, kRunScriptUsage);
     }
   }
   if (script_path.empty()) {
-    std::fprintf(stderr,
-                 "usage: parallax run-script SCRIPT.py [--input FILE] [--param k=v ...] [--arrow]\n"
-                 "       [--timeout S] [--host H --port P --hmac-key-file F] [--format F]\n");
+    std::fputs(kRunScriptUsage, stderr);
     return 2;
   }
   auto script = read_file(script_path);

@@ -12,6 +12,8 @@
 #include "api/engine.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
+#include "cli/usage.h"
+#include "common/install_paths.h"
 #include "pipeline/pipeline.h"
 #include "server/demo_stream.h"
 #include "server/server.h"
@@ -23,7 +25,16 @@ namespace {
 constexpr const char* kServeUsage =
     "usage: parallax serve [FILE...] [--host 127.0.0.1] [--port 8080] [--index COL] [--lock]\n"
     "                      [--web DIR] [--demo-stream [MS]] [--pipeline FILE.yaml]\n"
-    "                      [--max-message-mb N] [--client-queue-mb N]   per-client limits (256)\n";
+    "                      [--max-message-mb N] [--client-queue-mb N]   per-client limits (256)\n"
+    "  Hosts each FILE as a table named after it (orders.csv is 'orders') and the tables a\n"
+    "  pipeline file feeds; serves the viewer at / and the Perspective protocol at /websocket.\n"
+    "  --lock             clients may read but not make, change or delete tables\n"
+    "  --web DIR          the viewer's files (default: share/parallax/web beside the binary,\n"
+    "                     or $PARALLAX_WEB_DIR)\n"
+    "  --demo-stream MS   change rows of the first table every MS ms (needs --index)\n"
+    "examples:\n"
+    "  parallax serve orders.csv --index order_id     then open http://127.0.0.1:8080/\n"
+    "  parallax serve --pipeline pipeline.yaml --port 9000\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "parallax serve: %s\n", message.c_str());
@@ -39,7 +50,7 @@ std::string table_name_of(const std::string& path) {
 
 int run_serve(int argc, char** argv) {
   server::ServerOptions options;
-  options.web_root = PARALLAX_WEB_DIR;
+  std::optional<std::string> web_root;
   std::vector<std::string> paths;
   std::optional<std::string> index;
   std::optional<int> demo_interval_ms;
@@ -56,7 +67,7 @@ int run_serve(int argc, char** argv) {
     } else if (arg == "--index" && has_value) {
       index = argv[++i];
     } else if (arg == "--web" && has_value) {
-      options.web_root = argv[++i];
+      web_root = argv[++i];
     } else if ((arg == "--max-message-mb" || arg == "--client-queue-mb") && has_value) {
       const long megabytes = std::atol(argv[++i]);
       if (megabytes <= 0) return fail(std::string(arg) + " must be a positive number");
@@ -69,26 +80,30 @@ int run_serve(int argc, char** argv) {
     } else if (arg == "--demo-stream") {
       demo_interval_ms = 300;
       if (has_value && std::atoi(argv[i + 1]) > 0) demo_interval_ms = std::atoi(argv[++i]);
-    } else if (arg == "--help" || arg == "-h") {
-      std::fputs(kServeUsage, stdout);
-      return 0;
-    } else if (!arg.starts_with("--")) {
+    } else if (is_help(arg)) {
+      return print_usage(kServeUsage);
+    } else if (!arg.starts_with("-")) {
       paths.emplace_back(arg);
     } else {
-      std::fprintf(stderr, "parallax serve: unexpected argument '%s'\n%s", argv[i], kServeUsage);
-      return 2;
+      return bad_argument("serve", arg, kServeUsage);
     }
+  }
+  if (!web_root) web_root = find_data_dir("PARALLAX_WEB_DIR", "web");
+  if (!web_root) {
+    std::fprintf(stderr,
+                 "parallax serve: the viewer's files are not installed (looked in %s); "
+                 "serving the protocol only\n",
+                 data_dir_candidates("PARALLAX_WEB_DIR", "web").c_str());
+  } else {
+    options.web_root = *web_root;
   }
 
   Engine engine;
   for (const auto& path : paths) {
-    auto input = table_input_from_file(path, format_of_path(path));
-    if (!input.is_ok()) return fail(input.status().message());
     TableOptions table_options;
     table_options.index = index;
     const std::string name = table_name_of(path);
-    const Status made =
-        engine.create_table(name, std::get<TableData>(input.value()), table_options);
+    const Status made = create_table_from_file(engine, name, path, table_options);
     if (!made.is_ok()) return fail("table '" + name + "' from " + path + ": " + made.message());
   }
   if (demo_interval_ms && (paths.empty() || !index)) {

@@ -1,6 +1,5 @@
-// `parallax view FILE --config JSON [--format columns|json|csv|ndjson|arrow|arrow-file]
-// [--compression lz4] [--index COL]`:
-// loads one file, makes one view, prints it.
+// `parallax view FILE [--config JSON] [--format F] [--compression lz4] [--index COL]`:
+// loads one file, makes one view, prints it (options in kViewUsage).
 #include <cstdio>
 #include <string>
 
@@ -9,12 +8,26 @@
 #include "api/view_config_json.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
+#include "cli/usage.h"
 #include "formats/csv_writer.h"
 #include "formats/json_writer.h"
 
 namespace parallax {
 
 namespace {
+
+constexpr const char* kViewUsage =
+    "usage: parallax view FILE [--config JSON] [--format FORMAT] [--compression lz4] [--index "
+    "COL]\n"
+    "  Loads FILE (CSV, or JSON/NDJSON/Arrow by its name), makes one view and prints it.\n"
+    "  --config JSON        the view: columns, group_by, split_by, aggregates, sort, filter,\n"
+    "                       expressions (as the viewer's config; default {})\n"
+    "  --format FORMAT      columns (default), json, csv, ndjson, arrow, arrow-file\n"
+    "  --compression lz4    LZ4_FRAME bodies for the arrow formats\n"
+    "  --index COL          the table's primary key\n"
+    "example:\n"
+    "  parallax view orders.csv --config '{\"group_by\":[\"region\"],\"columns\":[\"price\"]}' "
+    "--format csv\n";
 
 int fail(const Status& status) {
   std::fprintf(stderr, "parallax view: %s\n", status.message().c_str());
@@ -29,6 +42,7 @@ int run_view(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
+    if (is_help(arg)) return print_usage(kViewUsage);
     if (arg == "--config" && has_value) {
       config_text = argv[++i];
     } else if (arg == "--format" && has_value) {
@@ -41,24 +55,18 @@ int run_view(int argc, char** argv) {
       }
     } else if (arg == "--index" && has_value) {
       options.index = argv[++i];
-    } else if (path.empty() && !arg.starts_with("--")) {
+    } else if (path.empty() && !arg.starts_with("-")) {
       path = arg;
     } else {
-      std::fprintf(stderr, "parallax view: unexpected argument '%s'\n", argv[i]);
-      return 2;
+      return bad_argument("view", arg, kViewUsage);
     }
   }
   if (path.empty()) {
-    std::fprintf(stderr,
-                 "usage: parallax view FILE --config JSON "
-                 "[--format columns|json|csv|ndjson|arrow|arrow-file] [--compression lz4]\n");
+    std::fputs(kViewUsage, stderr);
     return 2;
   }
-  auto input = table_input_from_file(path, format_of_path(path));
-  if (!input.is_ok()) return fail(input.status());
   Engine engine;
-  if (auto status = engine.create_table("table", std::get<TableData>(input.value()), options);
-      !status.is_ok()) {
+  if (auto status = create_table_from_file(engine, "table", path, options); !status.is_ok()) {
     return fail(status);
   }
   auto config = view_config_from_json(config_text);

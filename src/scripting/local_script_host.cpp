@@ -14,9 +14,7 @@
 
 #include <fmt/format.h>
 
-#ifndef PARALLAX_PYTHON_DIR
-#define PARALLAX_PYTHON_DIR ""
-#endif
+#include "common/install_paths.h"
 
 namespace parallax {
 
@@ -39,14 +37,17 @@ Result<std::string> random_key() {
 
 }  // namespace
 
-std::string script_host_python_dir() {
-  if (const char* dir = std::getenv("PARALLAX_PYTHON_DIR"); dir && *dir) return dir;
-  return PARALLAX_PYTHON_DIR;
+std::optional<std::string> script_host_python_dir() {
+  return find_data_dir("PARALLAX_PYTHON_DIR", "python");
 }
 
 Status exec_script_host(const std::vector<std::string>& args) {
-  const std::string dir = script_host_python_dir();
-  std::string path = dir;
+  const auto dir = script_host_python_dir();
+  if (!dir) {
+    return Status::invalid("the script host's Python package is not installed (looked in {})",
+                           data_dir_candidates("PARALLAX_PYTHON_DIR", "python"));
+  }
+  std::string path = *dir;
   if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing) {
     path += ":" + std::string(existing);
   }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,9 @@
 
 namespace parallax {
 
-// The directory holding the parallax_scripthost package: $PARALLAX_PYTHON_DIR, else the
-// source tree's python/ (known at build time).
-std::string script_host_python_dir();
+// The directory holding the parallax_scripthost package: $PARALLAX_PYTHON_DIR, else
+// share/parallax/python beside the binary (common/install_paths.h).
+std::optional<std::string> script_host_python_dir();
 // Replaces this process with `/usr/bin/python3 -m parallax_scripthost ARGS` (returns only on
 // failure).
 Status exec_script_host(const std::vector<std::string>& args);

@@ -53,6 +53,9 @@ void HttpSession::serve_file(const http::request<http::string_body>& request) {
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
     return serve_error(request, http::status::method_not_allowed, "only GET and HEAD\n");
   }
+  if (context_.web_root.empty()) {  // not root-relative paths: no files at all
+    return serve_error(request, http::status::not_found, "the viewer is not installed\n");
+  }
   auto path = static_file_path(context_.web_root,
                                std::string_view(request.target().data(), request.target().size()));
   if (!path) return serve_error(request, http::status::bad_request, "bad path\n");
