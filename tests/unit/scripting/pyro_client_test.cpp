@@ -280,6 +280,7 @@ TEST(PyroClient, ScriptHostChallengeAndIdleTimeout) {
   PyroProxy proxy(address.value(), options);
   auto info = proxy.call("info", {});
   ASSERT_TRUE(info.is_ok()) << info.status().message();
+  EXPECT_TRUE(proxy.ping().is_ok());  // PING is signed for the connection too
   std::this_thread::sleep_for(std::chrono::milliseconds(1600));
   auto again = proxy.call("info", {});
   ASSERT_TRUE(again.is_ok()) << again.status().message();
