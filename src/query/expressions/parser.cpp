@@ -177,6 +177,8 @@ class Parser {
   }
 
   NodePointer for_loop() {
+    Nest nest(*this);  // its first and third parts are statements: `for (for (...`
+    if (failed_) return nullptr;
     auto node = make(NodeKind::kFor, next());
     if (!expect("(")) return nullptr;
     node->children.push_back(statement());

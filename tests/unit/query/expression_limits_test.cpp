@@ -86,6 +86,9 @@ TEST(ExpressionLimits, DeepNestingIsRefusedWithAClearError) {
       {"unclosed brackets", repeat("(", 200000)},
       // Each `if(` once scanned the rest of the text for a ',' (quadratic).
       {"if( without commas", repeat("if(", 300000)},
+      {"for in for", repeat("for (", 200000)},
+      {"for bodies", repeat("for (var i := 0; i < 1; i += 1) { ", 30000)},
+      {"while bodies", repeat("while (1) { ", 30000)},
   };
   for (auto& shape : nested_shapes(30000)) attacks.push_back(shape);
   for (const auto& [what, text] : attacks) {
