@@ -215,7 +215,7 @@ def drop_privileges():
 
 # Refused outright: new processes and programs, debugging other processes, namespaces and
 # mounts, kernel objects, device nodes, identity, privileged system settings, and changes to
-# files' extended attributes and times.
+# files' modes, owners, extended attributes and times.
 REFUSED_CALLS = (
     "fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
     "process_madvise", "kcmp", "pidfd_open", "pidfd_getfd", "mount", "umount2", "pivot_root",
@@ -232,6 +232,9 @@ REFUSED_CALLS = (
     # Metadata Landlock does not cover, on files a script may write but not own.
     "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
     "setxattrat", "removexattrat", "utime", "utimes", "futimesat", "utimensat",
+    # A worker of a non-root host keeps its uid (in a user namespace), so owns what the
+    # host owns: no mode or owner changes either.
+    "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
 )
 TIOCSTI, TIOCLINUX = 0x5412, 0x541C  # type into a terminal
 AF_UNIX, SOCK_TYPE_MASK, SOCK_STREAM = 1, 0xF, 1
@@ -326,6 +329,8 @@ def enter_fences(settings, scratch, extra_read_paths):
             scratch = mount_scratch(settings.get("disk_bytes", 256 << 20), extra_read_paths)
             os.chdir(scratch)
             applied.append("tmpfs-scratch")
+        elif os.geteuid() == 0:
+            os.chown(scratch, NOBODY, NOBODY)  # the scratch stays on disk, for nobody
         abi = apply_landlock(list(READ_ONLY_ROOTS) + list(extra_read_paths), [scratch],
                              deny_network)
         if abi:

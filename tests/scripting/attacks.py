@@ -68,14 +68,20 @@ for fd in range(3, 1024):
         os.fstat(fd)
     except OSError:
         continue
-    found.append(fd)
-    for attempt in (lambda: os.write(fd, data),
-                    lambda: socket.socket(fileno=os.dup(fd)).send(data)):
-        try:
-            attempt()
-        except OSError:
-            pass
-return [{'fds': str(found)}]
+    try:
+        target = os.readlink('/proc/self/fd/%d' % fd)
+    except OSError:
+        target = '?'
+    found.append(target)
+for fd in range(3, 1024):
+    try:
+        if os.readlink('/proc/self/fd/%d' % fd).startswith('pipe:'):
+            os.write(fd, data)
+    except OSError:
+        pass
+# A worker holds its socket to the host, and asyncio's epoll and socket pair; a pipe is the
+# fork server's or the resource tracker's.
+return [{'fds': str(found), 'escaped': any(t.startswith('pipe:') for t in found)}]
 """
 
 ATTACKS = {

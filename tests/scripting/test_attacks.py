@@ -22,13 +22,16 @@ ENV_SECRET = "parallax-env-secret-51d2e8"
 
 class World:
     """What lives outside the sandbox, reachable by path from it if a fence fails: the
-    directories are world-writable and the files world-readable and -writable, so Landlock
-    (not the file modes) is what keeps a script out."""
+    directory is world-writable (sticky) and the files world-readable and -writable, so
+    Landlock and seccomp (not the file modes) are what keep a script out."""
 
     def __init__(self):
-        base = os.path.join(REPO, "build") if os.path.isdir(os.path.join(REPO, "build")) else None
+        # Not under /tmp, which workers do not see at all (their scratch is mounted there).
+        base = os.path.join(REPO, "build")
+        if not (os.path.isdir(base) and os.access(base, os.W_OK)):
+            base = None
         self.dir = tempfile.mkdtemp(prefix="attack-world-", dir=base)
-        os.chmod(self.dir, 0o777)
+        os.chmod(self.dir, 0o1777)  # sticky: an attack cannot delete the whole world
         self.marker = os.path.join(self.dir, "marker")
         self.escape = os.path.join(self.dir, "escaped")
         self.secret_file = os.path.join(self.dir, "secret")
