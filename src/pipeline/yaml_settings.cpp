@@ -17,7 +17,10 @@ bool is_json_number(const std::string& text) {
          text.find_first_of("nN") == std::string::npos;  // not nan/inf spellings
 }
 
-void append_json(std::string& out, const YAML::Node& node) {
+// False once `out` passes kMaxSettingsBytes: YAML aliases can repeat a node inside itself
+// many times over (a "billion laughs" document of a few hundred bytes expands to gigabytes).
+bool append_json(std::string& out, const YAML::Node& node) {
+  if (out.size() > kMaxSettingsBytes) return false;
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       out += '{';
@@ -27,41 +30,42 @@ void append_json(std::string& out, const YAML::Node& node) {
         first = false;
         append_json_string(out, entry.first.Scalar());
         out += ':';
-        append_json(out, entry.second);
+        if (!append_json(out, entry.second)) return false;
       }
       out += '}';
-      return;
+      return true;
     }
     case YAML::NodeType::Sequence: {
       out += '[';
       for (size_t i = 0; i < node.size(); ++i) {
         if (i > 0) out += ',';
-        append_json(out, node[i]);
+        if (!append_json(out, node[i])) return false;
       }
       out += ']';
-      return;
+      return true;
     }
     case YAML::NodeType::Scalar: {
       const std::string& text = node.Scalar();
       if (node.Tag() == "?") {  // a plain scalar: typed by the core schema
         if (text == "true" || text == "false") {
           out += text;
-          return;
+          return true;
         }
         if (text == "null" || text == "~") {
           out += "null";
-          return;
+          return true;
         }
         if (is_json_number(text)) {
           out += text;
-          return;
+          return true;
         }
       }
       append_json_string(out, text);
-      return;
+      return true;
     }
     default:
       out += "null";
+      return true;
   }
 }
 
@@ -71,9 +75,12 @@ std::string yaml_place(const std::string& file, const YAML::Node& node, std::str
   return fmt::format("{}:{}: {}", file, node.Mark().line + 1, path);
 }
 
-std::string yaml_to_json(const YAML::Node& node) {
+Result<std::string> yaml_to_json(const YAML::Node& node) {
   std::string out;
-  append_json(out, node);
+  if (!append_json(out, node)) {
+    return Status::invalid("the settings are over {} MiB as JSON (YAML aliases repeated?)",
+                           kMaxSettingsBytes >> 20);
+  }
   return out;
 }
 
@@ -83,7 +90,11 @@ Result<ScriptStepSettings> step_settings_from_yaml(const YAML::Node& node, const
     return Status::invalid("{}: must be a map of script settings", yaml_place(file, node, path));
   }
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
-  auto settings = script_settings_from_json(yaml_to_json(node), base_dir);
+  auto json = yaml_to_json(node);
+  if (!json.is_ok()) {
+    return Status::invalid("{}: {}", yaml_place(file, node, path), json.status().message());
+  }
+  auto settings = script_settings_from_json(*json, base_dir);
   if (settings.is_ok()) return settings;
   // Point at the key the message names, else at the step.
   const std::string& message = settings.status().message();

@@ -140,6 +140,11 @@ test("bad pipeline files: a clear error naming the key and line, and no server",
         [`tables:\n  - name: t\n    source: {file: ${"a".repeat(300)}.csv}\n`, /:3: tables\[0\]\.source\.file: no such file: .*File name too long/],
         [`tables:\n  - name: t\n    source: {file: "${"b".repeat(256)}/values.csv"}\n`, /:3: tables\[0\]\.source\.file: no such file: .*File name too long/],
         [`tables:\n  - name: t\n    source: {file: values.csv}\n    transforms:\n      - script_file: ${"c".repeat(300)}.py\n`, /tables\[0\]\.transforms\[0\]/],
+        // A "billion laughs": aliases that expand a few hundred bytes to gigabytes of settings.
+        ["tables:\n  - name: t\n    source: {file: values.csv}\n    transforms:\n      - script: 'return rows'\n" +
+            "        a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" +
+            Array.from({ length: 8 }, (_, i) => `        a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(", ")}]\n`).join(""),
+            /:5: tables\[0\]\.transforms\[0\]: the settings are over 16 MiB as JSON/],
         // Nesting deeper than the YAML parser allows.
         [`tables: ${"[".repeat(100000)}\n`, /:\d+: not valid YAML/],
     ];
