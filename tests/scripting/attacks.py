@@ -242,14 +242,14 @@ ATTACKS = {
     # Library routes to code execution (blocked by the first fence; contained by the OS).
     "string.Formatter walk to real builtins":
         "import string\nf = string.Formatter()\n"
-        "b = f.get_field('0.__globals__[__builtins__]', (string.Template.__init__,), {})[0]\n"
+        "b = f.get_field('0.__globals__[__builtins__]', (string.capwords,), {})[0]\n"
         "b['open'](W['escape'], 'w').write('escaped')\nreturn []",
     "string.Formatter vformat walk":
         "import string\nt = string.Formatter().vformat('{0.__globals__[__builtins__][open]}', "
-        "(string.Template.__init__,), {})\nreturn [{'x': t}]",
+        "(string.capwords,), {})\nreturn [{'x': t}]",
     "numpy.ctypeslib to libc":
         "import numpy\nlibc = numpy.ctypeslib.load_library('libc.so.6', '/lib/x86_64-linux-gnu')\n"
-        "libc.system(('echo escaped > ' + W['escape']).encode())\nreturn []",
+        "libc.unlink(W['marker'].encode())\nreturn []",
     "ndarray.ctypes":
         "import numpy\nc = numpy.zeros(1).ctypes\nreturn [{'x': str(c.data)}]",
     "yaml.unsafe_load python tags":
@@ -259,31 +259,31 @@ ATTACKS = {
         "import yaml\nyaml.load('!!python/object/apply:os.system [\"echo escaped > %s\"]' "
         "% W['escape'], Loader=yaml.UnsafeLoader)\nreturn []",
     "pandas.read_pickle":
-        "import pandas\ncode = 'open(%r, \"w\").write(\"escaped\")' % W['escape']\n"
-        "data = b'\\x80\\x04cbuiltins\\nexec\\n(V' + code.encode() + b'\\ntR.'\n"
-        "io_file = open('p.pkl', 'wb')\nio_file.write(data)\nio_file.close()\n"
+        "import pandas, io\n"
+        "data = b'\\x80\\x04cbuiltins\\nopen\\n(V' + W['escape'].encode() + b'\\nVw\\ntR.'\n"
+        "io_file = io.open('p.pkl', 'wb')\nio_file.write(data)\nio_file.close()\n"
         "pandas.read_pickle('p.pkl')\nreturn []",
     "numpy.load allow_pickle":
-        "import numpy\n"
+        "import numpy, io\n"
         "class P:\n    def __reduce__(self):\n"
-        "        return (exec, (\"open(%r, 'w').write('escaped')\" % W['escape'],))\n"
+        "        return (io.open, (W['escape'], 'w'))\n"
         "numpy.save('a.npy', numpy.array([P()], dtype=object), allow_pickle=True)\n"
         "numpy.load('a.npy', allow_pickle=True)\nreturn []",
     "from string import Formatter":
-        "from string import Formatter\n"
-        "b = Formatter().get_field('0.__globals__[__builtins__]', (len,), {})\nreturn []",
+        "from string import Formatter, capwords\n"
+        "b = Formatter().get_field('0.__globals__[__builtins__]', (capwords,), {})[0]\n"
+        "b['open'](W['escape'], 'w').write('escaped')\nreturn []",
     "import * to dodge the name checks":
-        "from string import *\nb = Formatter().get_field('0.__init__.__globals__[__builtins__]', "
-        "(Template,), {})[0]\nb['open'](W['escape'], 'w').write('escaped')\nreturn []",
+        "from string import *\nb = Formatter().get_field('0.__globals__[__builtins__]', "
+        "(capwords,), {})[0]\nb['open'](W['escape'], 'w').write('escaped')\nreturn []",
     "yaml.load with yaml.Loader positional":
         "import yaml\nyaml.load('!!python/object/apply:os.system [\"echo escaped > %s\"]' "
         "% W['escape'], yaml.Loader)\nreturn []",
     "yaml.full_load python/name":
         "import yaml\nreturn [{'x': str(yaml.full_load('!!python/name:os.system'))}]",
     "pandas pickle_compat":
-        "import pandas\ncode = 'open(%r, \"w\").write(\"escaped\")' % W['escape']\n"
-        "pandas.compat.pickle_compat.loads(b'\\x80\\x04cbuiltins\\nexec\\n(V' + code.encode() "
-        "+ b'\\ntR.')\nreturn []",
+        "import pandas\npandas.compat.pickle_compat.loads(b'\\x80\\x04cbuiltins\\nopen\\n(V' "
+        "+ W['escape'].encode() + b'\\nVw\\ntR.')\nreturn []",
     "pandas.eval attribute walk":
         "import pandas\nx = pandas.eval('a.values.ctypes', local_dict={'a': pandas.Series([1])}, "
         "engine='python')\nreturn [{'x': str(x)}]",
