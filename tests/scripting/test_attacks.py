@@ -277,3 +277,39 @@ def test_working_directory_is_not_on_the_hosts_import_path(tmp_path, start, requ
         process.terminate()
         process.wait(15)
     assert not ran.exists(), "ran from the working directory: " + ran.read_text()
+
+
+NETWORK_ALLOWED = {
+    # (script, allowed?) with --allow-network: TCP/UDP over IP only.
+    "unix socket": ("import socket\nsocket.socket(socket.AF_UNIX).connect(W['unix'])", False),
+    "abstract unix socket": ("import socket\nsocket.socket(socket.AF_UNIX).connect(W['abstract'])",
+                             False),
+    "unix datagram socketpair": ("import socket\nsocket.socketpair(socket.AF_UNIX, "
+                                 "socket.SOCK_DGRAM)[0].sendto(b'x', W['dgram'])", False),
+    "vsock": ("import socket\nsocket.socket(40, socket.SOCK_STREAM)", False),
+    "netlink": ("import socket\nsocket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)", False),
+    "packet": ("import socket\nsocket.socket(socket.AF_PACKET, socket.SOCK_RAW)", False),
+    "high bits in the family": ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                                "if libc.syscall(41, ctypes.c_long(0x100000001), 1, 0) < 0:\n"
+                                "    raise OSError(ctypes.get_errno(), 'refused')", False),
+    "tcp socket": ("import socket\nsocket.socket(socket.AF_INET, socket.SOCK_STREAM).close()", True),
+    "udp over ipv6": ("import socket\nsocket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close()",
+                      True),
+    "unix stream socketpair (asyncio's)": ("import socket\na, b = socket.socketpair()\n"
+                                           "a.send(b'x')\nassert b.recv(1) == b'x'", True),
+}
+
+
+def test_with_network_only_ip_sockets(tmp_path, world):
+    """--allow-network lets scripts make TCP/UDP sockets, and nothing else: no unix sockets
+    (pathname, abstract, datagram through a socket pair), vsock, netlink or packet."""
+    host = RunningHost(tmp_path, "--allow-network", "--testing-skip-script-checks")
+    try:
+        for name, (script, allowed) in NETWORK_ALLOWED.items():
+            outcome, text = attempt(host, world, script + "\nreturn []")
+            assert (outcome == "returned") == allowed, "%s: %s" % (name, text[:300])
+            if not allowed:
+                assert "[Errno 1]" in text, "%s: %s" % (name, text[:300])
+            assert_contained(host, world, outcome, text)
+    finally:
+        host.stop()
