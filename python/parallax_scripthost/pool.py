@@ -134,6 +134,8 @@ class WorkerPool:
                 reply = json.loads(self._receive(current))
             except ValueError:
                 raise JobFailed("the worker sent an unreadable reply", "host") from None
+            if not isinstance(reply, dict):  # a script can write on its worker's pipe
+                raise JobFailed("the worker sent an unreadable reply", "host")
             if reply.pop("arrow_follows", False):
                 reply["arrow_bytes"] = self._receive(current)
             return reply

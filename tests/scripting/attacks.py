@@ -84,6 +84,25 @@ for fd in range(3, 1024):
 return [{'fds': str(found), 'escaped': any(t.startswith('pipe:') for t in found)}]
 """
 
+# Sends messages framed as multiprocessing does (4-byte length, then the bytes) on every
+# socket the worker holds (its pipe to the host among them), then exits without a reply.
+FORGED_REPLY = """
+import os, struct
+messages = [%s]
+for fd in range(3, 64):
+    try:
+        if not os.readlink('/proc/self/fd/%%d' %% fd).startswith('socket:'):
+            continue
+        for message in messages:
+            if message is None:
+                os.write(fd, struct.pack('!i', 0x7fffffff))
+            else:
+                os.write(fd, struct.pack('!i', len(message)) + message)
+    except OSError:
+        pass
+os._exit(0)
+"""
+
 ATTACKS = {
     # Channels to unfenced processes: the fork server, the resource tracker, inherited fds.
     "forkserver socket": FORKSERVER_EXPLOIT,
@@ -297,6 +316,21 @@ ATTACKS = {
         "import matplotlib\nmatplotlib.shutil.rmtree(W['dir'])\nreturn []",
     "socket class through ssl":
         "import ssl\ns = ssl.socket(1)\ns.connect(W['unix'])\nreturn [{'escaped': True}]",
+    # The pipe to the host: forged replies (the host reads JSON, never pickles).
+    "forged reply: a JSON list": FORGED_REPLY % "b'[1, 2]'",
+    "forged reply: a 2 GB length": FORGED_REPLY % "None",
+    "forged reply: junk Arrow bytes":
+        FORGED_REPLY % "b'{\"ok\": true, \"arrow_follows\": true}', b'\\xff' * 64",
+    "forged reply: a pickle":
+        FORGED_REPLY % "__import__('pickle').dumps(print)",
+    # Other ways out.
+    "open /dev/tty": "open('/dev/tty', 'w').write('escaped')\nreturn []",
+    "exec from a memfd": "import os\nfd = os.memfd_create('x')\nos.write(fd, open('/bin/sh', 'rb').read())\n"
+                         "os.execve(fd, ['sh', '-c', 'echo escaped > ' + W['escape']], {})",
+    "native code from the scratch":
+        LIBC + "import io\ncopy = io.open('mine.so', 'wb')\n"
+        "copy.write(io.open('/lib/x86_64-linux-gnu/libc.so.6', 'rb').read())\ncopy.close()\n"
+        "ctypes.CDLL('./mine.so')\nreturn [{'escaped': True}]",
     # Resources.
     "disk filling over many files":
         "for i in range(32):\n    f = open('fill%d' % i, 'wb')\n    f.write(bytes(32 << 20))\n"

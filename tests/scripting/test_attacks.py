@@ -216,6 +216,17 @@ def test_disk_limit_is_a_clear_error(hosts):
             proxy.run({"script": ATTACKS["disk filling over many files"]})
 
 
+def test_forged_replies_are_clear_errors(hosts):
+    """What a script writes on its worker's pipe is read as JSON (never unpickled), and
+    anything but a reply is an error naming the worker, not a host crash or traceback."""
+    with hosts["unchecked"].proxy() as proxy:
+        for name in ("forged reply: a JSON list", "forged reply: a pickle"):
+            with pytest.raises(RuntimeError, match="the worker sent an unreadable reply"):
+                proxy.run({"script": ATTACKS[name]})
+        with pytest.raises(RuntimeError, match="output is larger than"):
+            proxy.run({"script": ATTACKS["forged reply: a 2 GB length"]})
+
+
 def test_host_still_serves_after_the_battery(hosts):
     for host in hosts.values():
         with host.proxy() as proxy:
