@@ -18,6 +18,7 @@ APT_PACKAGES=(
   libyaml-cpp-dev  # parallax serve --pipeline
   libboost-dev libprotobuf-dev protobuf-compiler chromium
   dpkg-dev file  # make deb: dpkg-shlibdeps finds the library dependencies
+  openssl  # the TLS tests make a self-signed certificate with its CLI
 )
 
 missing=()

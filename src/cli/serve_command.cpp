@@ -1,10 +1,13 @@
 // `parallax serve [FILE...] [--host H] [--port P] [--index COL] [--lock] [--web DIR]
-// [--demo-stream [MS]] [--pipeline FILE.yaml]`: hosts each file as a table named after it
+// [--demo-stream [MS]] [--pipeline FILE.yaml] [--allow-origin O] [--auth-token-file F]
+// [--tls-cert F --tls-key F]`: hosts each file as a table named after it
 // (and the tables a pipeline feeds, see src/pipeline) and serves the viewer at / and the
 // Perspective protocol at /websocket until interrupted.
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,12 +29,19 @@ constexpr const char* kServeUsage =
     "usage: parallax serve [FILE...] [--host 127.0.0.1] [--port 8080] [--index COL] [--lock]\n"
     "                      [--web DIR] [--demo-stream [MS]] [--pipeline FILE.yaml]\n"
     "                      [--max-message-mb N] [--client-queue-mb N]   per-client limits (256)\n"
+    "                      [--allow-origin ORIGIN]... [--auth-token-file FILE]\n"
+    "                      [--tls-cert FILE.pem --tls-key FILE.pem]\n"
     "  Hosts each FILE as a table named after it (orders.csv is 'orders') and the tables a\n"
     "  pipeline file feeds; serves the viewer at / and the Perspective protocol at /websocket.\n"
     "  --lock             clients may read but not make, change or delete tables\n"
     "  --web DIR          the viewer's files (default: share/parallax/web beside the binary,\n"
     "                     or $PARALLAX_WEB_DIR)\n"
     "  --demo-stream MS   change rows of the first table every MS ms (needs --index)\n"
+    "  --allow-origin O   a web page's origin (https://host:port, or *) that may open the\n"
+    "                     websocket besides the server's own pages (repeatable)\n"
+    "  --auth-token-file F  every request needs the token in F: 'Authorization: Bearer T',\n"
+    "                     ?token=T on the websocket URL, or open /?token=T once in a browser\n"
+    "  --tls-cert F --tls-key F  PEM certificate chain and key: https and wss only\n"
     "examples:\n"
     "  parallax serve orders.csv --index order_id     then open http://127.0.0.1:8080/\n"
     "  parallax serve --pipeline pipeline.yaml --port 9000\n";
@@ -39,6 +49,17 @@ constexpr const char* kServeUsage =
 int fail(const std::string& message) {
   std::fprintf(stderr, "parallax serve: %s\n", message.c_str());
   return 1;
+}
+
+// The token is the file's first line; the file should be readable by its owner only.
+Result<std::string> read_token_file(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return Status::invalid("--auth-token-file '{}': cannot read it", path);
+  std::string token;
+  std::getline(file, token);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) return Status::invalid("--auth-token-file '{}' is empty", path);
+  return token;
 }
 
 // "data/orders.csv" is hosted as "orders".
@@ -73,6 +94,16 @@ int run_serve(int argc, char** argv) {
       if (megabytes <= 0) return fail(std::string(arg) + " must be a positive number");
       (arg == "--max-message-mb" ? options.max_message_bytes : options.max_queued_bytes) =
           static_cast<size_t>(megabytes) << 20;
+    } else if (arg == "--allow-origin" && has_value) {
+      options.access.allowed_origins.emplace_back(argv[++i]);
+    } else if (arg == "--auth-token-file" && has_value) {
+      auto token = read_token_file(argv[++i]);
+      if (!token.is_ok()) return fail(token.status().message());
+      options.access.token = std::move(token).value();
+    } else if (arg == "--tls-cert" && has_value) {
+      options.tls_cert_file = argv[++i];
+    } else if (arg == "--tls-key" && has_value) {
+      options.tls_key_file = argv[++i];
     } else if (arg == "--pipeline" && has_value) {
       pipeline_file = argv[++i];
     } else if (arg == "--lock") {
@@ -134,8 +165,11 @@ int run_serve(int argc, char** argv) {
     stream = std::make_unique<server::DemoStream>(server, table_name_of(paths.front()),
                                                   std::chrono::milliseconds(*demo_interval_ms), 20);
   }
-  std::printf("parallax: serving %zu table(s) at http://%s:%u/ (websocket: /websocket)%s\n", hosted,
-              options.host.c_str(), server.port(), options.lock ? ", locked" : "");
+  const bool tls = !options.tls_cert_file.empty();
+  std::printf("parallax: serving %zu table(s) at %s://%s:%u/ (websocket: /websocket)%s%s\n", hosted,
+              tls ? "https" : "http", options.host.c_str(), server.port(),
+              options.lock ? ", locked" : "",
+              options.access.token.empty() ? "" : ", token required");
   std::fflush(stdout);
   server.run_until_signal();
   stream.reset();

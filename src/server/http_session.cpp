@@ -4,6 +4,7 @@
 
 #include <boost/beast/websocket.hpp>
 
+#include "server/access_policy.h"
 #include "server/static_files.h"
 #include "server/websocket_session.h"
 
@@ -14,36 +15,54 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 HttpSession::HttpSession(asio::ip::tcp::socket&& socket, ServerContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+    : stream_(std::move(socket), context.tls), context_(context) {}
 
 void HttpSession::start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_next(); });
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    auto* tls = self->stream_.tls();
+    if (!tls) return self->read_next();
+    beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
+    tls->async_handshake(asio::ssl::stream_base::server, [self](beast::error_code error) {
+      if (error) return self->shutdown();
+      self->read_next();
+    });
+  });
 }
 
 void HttpSession::read_next() {
   parser_.emplace();
   parser_->body_limit(1u << 20);  // requests here carry no data; the protocol is websocket
-  stream_.expires_after(std::chrono::seconds(60));
+  beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
   http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code error, size_t) { self->on_read(error); });
 }
 
+void HttpSession::shutdown() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+}
+
 void HttpSession::on_read(beast::error_code error) {
-  if (error) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    return;
+  if (error == http::error::header_limit) {
+    http::request<http::string_body> request;
+    request.keep_alive(false);
+    return serve_error(request, http::status::request_header_fields_too_large,
+                       "request header too large\n");
   }
+  if (error) return shutdown();
   http::request<http::string_body> request = parser_->release();
-  if (beast::websocket::is_upgrade(request)) {
+  const bool upgrade = beast::websocket::is_upgrade(request);
+  if (auto refusal = context_.access->check(request, upgrade)) {
+    return serve_refusal(request, std::move(*refusal));
+  }
+  if (upgrade) {
     const std::string_view target(request.target().data(), request.target().size());
     if (target.substr(0, target.find('?')) != "/websocket") {
       return serve_error(request, http::status::not_found, "websocket is at /websocket\n");
     }
-    stream_.expires_never();
-    std::make_shared<WebsocketSession>(stream_.release_socket(), context_)
-        ->start(std::move(request));
+    beast::get_lowest_layer(stream_).expires_never();
+    std::make_shared<WebsocketSession>(std::move(stream_), context_)->start(std::move(request));
     return;
   }
   serve_file(request);
@@ -53,25 +72,32 @@ void HttpSession::serve_file(const http::request<http::string_body>& request) {
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
     return serve_error(request, http::status::method_not_allowed, "only GET and HEAD\n");
   }
-  if (context_.web_root.empty()) {  // not root-relative paths: no files at all
+  if (!context_.web) {  // no web root: no files at all
     return serve_error(request, http::status::not_found, "the viewer is not installed\n");
   }
-  auto path = static_file_path(context_.web_root,
-                               std::string_view(request.target().data(), request.target().size()));
-  if (!path) return serve_error(request, http::status::bad_request, "bad path\n");
+  auto opened =
+      context_.web->open_file(std::string_view(request.target().data(), request.target().size()));
+  if (!opened.is_ok()) {
+    const bool malformed = opened.status().code() == StatusCode::kInvalid;
+    return serve_error(request, malformed ? http::status::bad_request : http::status::not_found,
+                       opened.status().message() + "\n");
+  }
+  OpenFile& file = opened.value();
+  beast::file posix;
+  posix.native_handle(file.release());
   http::file_body::value_type body;
   beast::error_code error;
-  body.open(path->c_str(), beast::file_mode::scan, error);
+  body.reset(std::move(posix), error);
   if (error) return serve_error(request, http::status::not_found, "not found\n");
-  const auto size = body.size();
   auto response = std::make_shared<http::response<http::file_body>>(
       std::piecewise_construct, std::make_tuple(std::move(body)),
       std::make_tuple(http::status::ok, request.version()));
   response->set(http::field::server, "parallax");
-  const std::string_view type = content_type_of(*path);
+  const std::string_view type = file.content_type();
   response->set(http::field::content_type, beast::string_view(type.data(), type.size()));
   response->set(http::field::cache_control, "no-cache");
-  response->content_length(size);
+  response->set("X-Content-Type-Options", "nosniff");
+  response->content_length(file.size());
   response->keep_alive(request.keep_alive());
   if (request.method() == http::verb::head) {
     auto head =
@@ -84,11 +110,20 @@ void HttpSession::serve_file(const http::request<http::string_body>& request) {
 
 void HttpSession::serve_error(const http::request<http::string_body>& request, http::status status,
                               std::string text) {
-  auto response = std::make_shared<http::response<http::string_body>>(status, request.version());
+  serve_refusal(request, Refusal{status, std::move(text), {}});
+}
+
+void HttpSession::serve_refusal(const http::request<http::string_body>& request, Refusal refusal) {
+  auto response =
+      std::make_shared<http::response<http::string_body>>(refusal.status, request.version());
   response->set(http::field::server, "parallax");
   response->set(http::field::content_type, "text/plain; charset=utf-8");
-  response->keep_alive(request.keep_alive());
-  response->body() = std::move(text);
+  response->set("X-Content-Type-Options", "nosniff");
+  for (auto& [field, value] : refusal.headers) response->set(field, value);
+  // A refused upgrade ends the connection: the client expected a websocket, not more HTTP.
+  const bool upgrade = beast::websocket::is_upgrade(request);
+  response->keep_alive(request.keep_alive() && !(upgrade && refusal.status != http::status::ok));
+  response->body() = std::move(refusal.text);
   response->prepare_payload();
   write(response);
 }
@@ -101,7 +136,9 @@ void HttpSession::write(std::shared_ptr<Response> response) {
       [self = shared_from_this(), response, keep_alive](beast::error_code error, size_t) {
         if (error || !keep_alive) {
           beast::error_code ignored;
-          self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+          beast::get_lowest_layer(self->stream_)
+              .socket()
+              .shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
           return;
         }
         self->read_next();

@@ -9,11 +9,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "server/access_policy.h"
 #include "server/http_session.h"
 #include "server/protocol_handler.h"
 #include "server/server_context.h"
+#include "server/static_files.h"
+#include "server/tls_context.h"
 
 namespace parallax::server {
 
@@ -27,7 +31,6 @@ struct Server::State {
         handler(engine, HandlerOptions{this->options.lock}),
         context{engine_io,
                 handler,
-                this->options.web_root,
                 {this->options.max_message_bytes, this->options.max_queued_bytes},
                 {}},
         acceptor(network_io) {}
@@ -53,6 +56,9 @@ struct Server::State {
   ProtocolHandler handler;
   ServerContext context;
   tcp::acceptor acceptor;
+  std::optional<WebRoot> web;
+  AccessPolicy access;
+  std::unique_ptr<asio::ssl::context> tls;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> engine_work;
   std::vector<std::thread> threads;
   bool stopped = false;
@@ -70,6 +76,22 @@ Status Server::start() {
   boost::system::error_code error;
   const auto address = asio::ip::make_address(s.options.host, error);
   if (error) return Status::invalid("bad --host '{}': {}", s.options.host, error.message());
+  const bool tls = !s.options.tls_cert_file.empty() || !s.options.tls_key_file.empty();
+  if (tls) {
+    if (s.options.tls_cert_file.empty() || s.options.tls_key_file.empty()) {
+      return Status::invalid("TLS needs both --tls-cert and --tls-key");
+    }
+    PX_ASSIGN_OR_RETURN(s.tls, make_tls_context(s.options.tls_cert_file, s.options.tls_key_file));
+  }
+  PX_ASSIGN_OR_RETURN(s.access, AccessPolicy::create(s.options.access, tls, address.is_loopback()));
+  if (!s.options.web_root.empty()) {
+    auto web = WebRoot::open(s.options.web_root);
+    if (!web.is_ok()) return web.status();
+    s.web.emplace(std::move(web).value());
+    s.context.web = &*s.web;
+  }
+  s.context.access = &s.access;
+  s.context.tls = s.tls.get();
   const tcp::endpoint endpoint(address, s.options.port);
   s.acceptor.open(endpoint.protocol(), error);
   if (!error) s.acceptor.set_option(asio::socket_base::reuse_address(true), error);
@@ -79,6 +101,7 @@ Status Server::start() {
     return Status::invalid("cannot listen on {}:{}: {}", s.options.host, s.options.port,
                            error.message());
   }
+  s.access.set_port(s.acceptor.local_endpoint(error).port());
   s.accept();
   s.engine_work.emplace(s.engine_io.get_executor());
   s.threads.emplace_back([&s] { s.engine_io.run(); });

@@ -7,20 +7,30 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/engine.h"
 #include "common/status.h"
 
 namespace parallax::server {
 
+// Who may use the server (see access_policy.h).
+struct AccessOptions {
+  std::vector<std::string> allowed_origins;  // "https://host:port" exactly, or "*"
+  std::string token;                         // empty: no authentication
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (see Server::port)
-  std::string web_root;  // the viewer's files (web/)
+  std::string web_root;  // the viewer's files (web/); empty: none
   bool lock = false;     // clients may not create, change or delete tables
   int network_threads = 2;
   size_t max_message_bytes = 256u << 20;  // one incoming websocket message
   size_t max_queued_bytes = 256u << 20;   // answers waiting to be written to one client
+
+  AccessOptions access;                     // allowed origins, token
+  std::string tls_cert_file, tls_key_file;  // both set: https and wss only
 };
 
 class Server {

@@ -10,7 +10,14 @@
 
 #include "server/protocol_handler.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace parallax::server {
+
+class AccessPolicy;
+class WebRoot;
 
 struct ConnectionLimits {
   size_t max_message_bytes;
@@ -21,9 +28,12 @@ struct ConnectionLimits {
 struct ServerContext {
   boost::asio::io_context& engine_io;  // the engine's own thread: every engine call runs here
   ProtocolHandler& handler;
-  std::string web_root;
   ConnectionLimits limits;
   std::atomic<uint64_t> next_client_id{1};
+  // Set by Server::start, read-only afterwards.
+  const WebRoot* web = nullptr;              // the viewer's files
+  const AccessPolicy* access = nullptr;      // Origin and token checks
+  boost::asio::ssl::context* tls = nullptr;  // null: plain http and ws
 };
 
 }  // namespace parallax::server

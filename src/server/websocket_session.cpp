@@ -11,8 +11,8 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace proto = ::perspective::proto;
 
-WebsocketSession::WebsocketSession(asio::ip::tcp::socket&& socket, ServerContext& context)
-    : ws_(std::move(socket)),
+WebsocketSession::WebsocketSession(ServerStream&& stream, ServerContext& context)
+    : ws_(std::move(stream)),
       executor_(ws_.get_executor()),
       context_(context),
       id_(context.next_client_id++) {}

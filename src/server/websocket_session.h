@@ -18,12 +18,13 @@
 
 #include "server/client_link.h"
 #include "server/server_context.h"
+#include "server/server_stream.h"
 
 namespace parallax::server {
 
 class WebsocketSession : public ClientLink, public std::enable_shared_from_this<WebsocketSession> {
  public:
-  WebsocketSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
+  WebsocketSession(ServerStream&& stream, ServerContext& context);
 
   // Completes the upgrade that `request` asked for, then serves the client.
   void start(boost::beast::http::request<boost::beast::http::string_body> request);
@@ -47,7 +48,7 @@ class WebsocketSession : public ClientLink, public std::enable_shared_from_this<
   // Drops the connection; the engine forgets the client's views and subscriptions.
   void close();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<ServerStream> ws_;
   boost::asio::any_io_executor executor_;  // the connection's strand
   ServerContext& context_;
   const uint64_t id_;

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 
 import { repo } from "./serve.mjs";
 
-export { parallax, repo, serve, until } from "./serve.mjs";
+export { credentials, parallax, repo, serve, until } from "./serve.mjs";
 export const oracleModules = path.resolve(
     process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
 export const requireOracle = createRequire(path.join(oracleModules, "x.js"));
