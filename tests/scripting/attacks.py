@@ -407,6 +407,12 @@ BENIGN = {
         "         'r': 0 <= random.Random(1).random() < 1, 'norm': float(np.linalg.norm([3, 4]))}]",
         {"sum": [6], "root": [4.0], "year": [2024], "rng": [0], "bad": [True], "chain": [2],
          "keys": [2], "acc": [5], "ts": ["2024-01-02"], "r": [True], "norm": [5.0]}),
+    "regular expressions through pandas": (
+        "import pandas as pd\ntext = pd.Series(['a1', 'b22', 'c'])\n"
+        "return [{'digits': text.str.extract(r'(\\d+)')[0].fillna('').tolist()[1], "
+        "'matches': int(text.str.contains(r'^[ab]\\d').sum()), "
+        "'swapped': text.str.replace(r'(\\w)(\\d)', r'\\2\\1', regex=True).tolist()[0]}]",
+        {"digits": ["22"], "matches": [2], "swapped": ["1a"]}),
     "numpy MemoryError message": ("import numpy\ntry:\n    numpy.zeros((1 << 40,))\n"
                                   "except MemoryError as error:\n"
                                   "    return [{'m': 'Unable to allocate' in str(error)}]",
