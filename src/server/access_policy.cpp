@@ -76,6 +76,11 @@ QueryToken query_token(std::string_view target) {
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
+  // Only a path on this server: "//host" or "/\\host" would send the browser elsewhere.
+  const std::string& path = out.target_without_token;
+  if (!path.starts_with('/') || path.starts_with("//") || path.starts_with("/\\")) {
+    out.target_without_token = "/";
+  }
   if (!kept.empty()) out.target_without_token += "?" + kept;
   return out;
 }

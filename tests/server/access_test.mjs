@@ -186,6 +186,11 @@ test("--auth-token-file: the right token opens the files and the websocket; the 
         assert.match(setCookie, /Path=\//);
         assert.doesNotMatch(setCookie, /Secure/, "no Secure cookie over plain http");
         assert.equal((await request(server.http, `/?token=${token}`)).headers.location, "/");
+        // The redirect stays on this server (no open redirect through the path).
+        for (const target of ["//evil.example/", "/\\evil.example/", "/%2f/evil.example"]) {
+            const answer = await request(server.http, `${target}?token=${token}`);
+            assert.ok(["/", "/%2f/evil.example"].includes(answer.headers.location), `${target}: ${answer.headers.location}`);
+        }
         const cookie = setCookie.split(";")[0];
         assert.equal((await request(server.http, "/", { Cookie: `other=1; ${cookie}` })).status, 200);
         assert.equal((await request(server.http, "/node_modules/@finos/perspective/package.json", { Cookie: cookie })).status, 200);
