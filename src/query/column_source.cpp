@@ -24,8 +24,9 @@ Result<std::unique_ptr<ColumnSource>> ColumnSource::create(
   return source;
 }
 
-void ColumnSource::compute(size_t i, const std::vector<uint32_t>* rows) const {
-  const Status computed = expressions_[i].compute(*table_, rows, columns_[i], limits_);
+void ColumnSource::compute(size_t i, const std::vector<uint32_t>* rows,
+                           ExpressionBudget& budget) const {
+  const Status computed = expressions_[i].compute(*table_, rows, columns_[i], budget);
   if (!computed.is_ok()) last_error_ = computed;
 }
 
@@ -43,9 +44,10 @@ std::vector<Field> ColumnSource::expression_fields() const {
 
 void ColumnSource::refresh() const {
   if (version_ == table_->version()) return;
+  ExpressionBudget budget(limits_, table_->num_rows());  // one for all the expressions
   for (size_t i = 0; i < expressions_.size(); ++i) {
     columns_[i] = Column(expressions_[i].type());  // a fresh dictionary, too
-    compute(i, nullptr);
+    compute(i, nullptr, budget);
   }
   version_ = table_->version();
 }
@@ -72,9 +74,10 @@ bool ColumnSource::apply(const ChangeSet& changes) {
   std::vector<uint32_t> rows = changes.added_rows;
   rows.insert(rows.end(), changes.updated_rows.begin(), changes.updated_rows.end());
   std::sort(rows.begin(), rows.end());
+  ExpressionBudget budget(limits_, rows.size());
   for (size_t i = 0; i < expressions_.size(); ++i) {
     columns_[i].resize(table_->num_rows());
-    if (!rows.empty()) compute(i, &rows);
+    if (!rows.empty()) compute(i, &rows, budget);
   }
   version_ = table_->version();
   return true;

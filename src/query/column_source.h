@@ -27,7 +27,8 @@ namespace parallax {
 class ColumnSource {
  public:
   // Compiles each (name, text) expression against the table and evaluates it over every row;
-  // fails on the first error, or when an evaluation runs out of `limits`.
+  // fails on the first error, or when an evaluation runs out of `limits` (one budget for all
+  // the expressions of an evaluation).
   static Result<std::unique_ptr<ColumnSource>> create(
       const Table& table, const std::vector<std::pair<std::string, std::string>>& expressions,
       const ExpressionLimits& limits = {});
@@ -61,7 +62,7 @@ class ColumnSource {
 
  private:
   explicit ColumnSource(const Table& table) : table_(&table) {}
-  void compute(size_t i, const std::vector<uint32_t>* rows) const;
+  void compute(size_t i, const std::vector<uint32_t>* rows, ExpressionBudget& budget) const;
 
   const Table* table_;
   Schema schema_;

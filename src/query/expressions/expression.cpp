@@ -72,21 +72,21 @@ Result<Expression> Expression::compile(std::string name, std::string text, const
 }
 
 Status Expression::compute(const Table& table, const std::vector<uint32_t>* rows, Column& out,
-                           const ExpressionLimits& limits) const {
+                           ExpressionBudget& budget) const {
   if (!rows) out.resize(table.num_rows());
   expressions::EvaluationContext context;
   context.size = rows ? rows->size() : table.num_rows();
   context.rows = rows;
-  const uint64_t budget = limits.budget(context.size);
-  context.steps_left = budget;
+  context.steps_left = budget.left;
   const Vector values = expressions::evaluate(*tree_, variable_count_, table, context);
+  budget.left = context.exhausted ? 0 : context.steps_left;
   if (context.exhausted) {
     const Vector nulls = Vector::make(type_, context.size, true);
     store(nulls, rows, out);
     return Status::invalid(
         "expression '{}': evaluation stopped after {} steps, the limit for {} rows (a loop "
         "that runs too long, or text that grows too much?)",
-        name_, budget, context.size);
+        name_, budget.total, context.size);
   }
   store(values, rows, out);
   return Status::ok();

@@ -32,10 +32,16 @@ class Expression {
   DataType type() const { return type_; }
 
   // Evaluates the table's `rows` (all rows when null) into the same rows of `out`, a column
-  // of type() that the caller keeps as long as the table has rows. An evaluation that runs
-  // out of `limits` leaves those rows null and answers why.
+  // of type() that the caller keeps as long as the table has rows. Takes its steps from
+  // `budget`; one that runs out leaves those rows null and answers why.
   Status compute(const Table& table, const std::vector<uint32_t>* rows, Column& out,
-                 const ExpressionLimits& limits = {}) const;
+                 ExpressionBudget& budget) const;
+  // The same with a budget of its own.
+  Status compute(const Table& table, const std::vector<uint32_t>* rows, Column& out,
+                 const ExpressionLimits& limits = {}) const {
+    ExpressionBudget budget(limits, rows ? rows->size() : table.num_rows());
+    return compute(table, rows, out, budget);
+  }
 
  private:
   std::string name_, text_;

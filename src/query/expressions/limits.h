@@ -20,4 +20,14 @@ struct ExpressionLimits {
   uint64_t budget(size_t rows) const { return steps + steps_per_row * rows; }
 };
 
+// One evaluation's budget, shared by every expression of a view: a view of 256 expressions
+// just under the limit each would otherwise hold the engine 256 times as long.
+struct ExpressionBudget {
+  uint64_t total;
+  uint64_t left;
+
+  ExpressionBudget(const ExpressionLimits& limits, size_t rows)
+      : total(limits.budget(rows)), left(total) {}
+};
+
 }  // namespace parallax
