@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -47,9 +48,17 @@ Status exec_script_host(const std::vector<std::string>& args) {
     return Status::invalid("the script host's Python package is not installed (looked in {})",
                            data_dir_candidates("PARALLAX_PYTHON_DIR", "python"));
   }
+  // Only absolute entries of the caller's PYTHONPATH: an empty or relative one would put the
+  // working directory on the host's import path, even with -P.
   std::string path = *dir;
-  if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing) {
-    path += ":" + std::string(existing);
+  if (const char* existing = std::getenv("PYTHONPATH")) {
+    std::string_view rest = existing;
+    while (!rest.empty()) {
+      const size_t colon = rest.find(':');
+      const std::string_view entry = rest.substr(0, colon);
+      if (!entry.empty() && entry.front() == '/') path += ":" + std::string(entry);
+      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    }
   }
   ::setenv("PYTHONPATH", path.c_str(), 1);
   // -P: the working directory is not on the import path (a user's inspect.py there would

@@ -258,7 +258,8 @@ def test_the_key_can_come_from_the_environment(tmp_path):
         host.stop()
 
 
-@pytest.mark.parametrize("start", ["parallax script-host", "python3 -m"])
+@pytest.mark.parametrize("start", ["parallax script-host", "python3 -m",
+                                   "parallax script-host, PYTHONPATH with empty entries"])
 def test_working_directory_is_not_on_the_hosts_import_path(tmp_path, start, request):
     """A user's inspect.py (or a module named like any other the host imports) in the
     working directory never runs in the host."""
@@ -278,8 +279,10 @@ def test_working_directory_is_not_on_the_hosts_import_path(tmp_path, start, requ
         command = ["/usr/bin/python3", "-m", "parallax_scripthost"] + args
     else:
         command = [request.getfixturevalue("parallax_bin"), "script-host"] + args
+    # An empty PYTHONPATH entry means the working directory, even with -P.
+    python_path = "::rel:" + PYTHON_DIR + ":" if "empty" in start else PYTHON_DIR
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True,
-                               env=dict(os.environ, PYTHONPATH=PYTHON_DIR,
+                               env=dict(os.environ, PYTHONPATH=python_path,
                                         PARALLAX_PYTHON_DIR=PYTHON_DIR))
     try:
         line = process.stdout.readline()
