@@ -62,6 +62,9 @@ struct Server::State {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> engine_work;
   std::vector<std::thread> threads;
   bool stopped = false;
+  // Caught from start() on: a SIGTERM right after the address is printed still stops cleanly.
+  asio::io_context signals_io;
+  std::optional<asio::signal_set> signals;
 };
 
 Server::Server(Engine& engine, ServerOptions options)
@@ -102,6 +105,8 @@ Status Server::start() {
                            error.message());
   }
   s.access.set_port(s.acceptor.local_endpoint(error).port());
+  s.signals.emplace(s.signals_io, SIGINT, SIGTERM);
+  s.signals->async_wait([](boost::system::error_code, int) {});
   s.accept();
   s.engine_work.emplace(s.engine_io.get_executor());
   s.threads.emplace_back([&s] { s.engine_io.run(); });
@@ -121,10 +126,7 @@ void Server::post_to_engine(std::function<void(Engine&)> task) {
 }
 
 void Server::run_until_signal() {
-  asio::io_context signals_io;
-  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
-  signals.async_wait([](boost::system::error_code, int) {});
-  signals_io.run();
+  state_->signals_io.run();
   stop();
 }
 
