@@ -31,6 +31,11 @@ constexpr const char* kServeUsage =
     "                      [--max-message-mb N] [--client-queue-mb N]   per-client limits (256)\n"
     "                      [--allow-origin ORIGIN]... [--auth-token-file FILE]\n"
     "                      [--tls-cert FILE.pem --tls-key FILE.pem]\n"
+    "                      [--max-queued-mb N]   all clients' queues together (1024, at most\n"
+    "                                            a quarter of RAM); the furthest behind go first\n"
+    "                      [--client-views N] [--client-subscriptions N] [--client-tables N]\n"
+    "                      [--client-ports N] [--view-expressions N]\n"
+    "                            what one client may hold (256, 1024, 256, 4096; 256 per view)\n"
     "  Hosts each FILE as a table named after it (orders.csv is 'orders') and the tables a\n"
     "  pipeline file feeds; serves the viewer at / and the Perspective protocol at /websocket.\n"
     "  --lock             clients may read but not make, change or delete tables\n"
@@ -67,6 +72,23 @@ std::string table_name_of(const std::string& path) {
   return std::filesystem::path(path).stem().string();
 }
 
+// The option's field, for the options given in megabytes.
+size_t* megabyte_option(server::ServerOptions& options, std::string_view arg) {
+  if (arg == "--max-message-mb") return &options.max_message_bytes;
+  if (arg == "--client-queue-mb") return &options.max_queued_bytes;
+  if (arg == "--max-queued-mb") return &options.max_total_queued_bytes;
+  return nullptr;
+}
+
+size_t* count_option(server::ClientLimits& limits, std::string_view arg) {
+  if (arg == "--client-views") return &limits.views;
+  if (arg == "--client-subscriptions") return &limits.subscriptions;
+  if (arg == "--client-tables") return &limits.tables;
+  if (arg == "--client-ports") return &limits.ports;
+  if (arg == "--view-expressions") return &limits.expressions;
+  return nullptr;
+}
+
 }  // namespace
 
 int run_serve(int argc, char** argv) {
@@ -89,11 +111,14 @@ int run_serve(int argc, char** argv) {
       index = argv[++i];
     } else if (arg == "--web" && has_value) {
       web_root = argv[++i];
-    } else if ((arg == "--max-message-mb" || arg == "--client-queue-mb") && has_value) {
-      const long megabytes = std::atol(argv[++i]);
-      if (megabytes <= 0) return fail(std::string(arg) + " must be a positive number");
-      (arg == "--max-message-mb" ? options.max_message_bytes : options.max_queued_bytes) =
-          static_cast<size_t>(megabytes) << 20;
+    } else if (size_t* megabytes = megabyte_option(options, arg); megabytes && has_value) {
+      const long value = std::atol(argv[++i]);
+      if (value <= 0) return fail(std::string(arg) + " must be a positive number");
+      *megabytes = static_cast<size_t>(value) << 20;
+    } else if (size_t* count = count_option(options.client_limits, arg); count && has_value) {
+      const long value = std::atol(argv[++i]);
+      if (value <= 0) return fail(std::string(arg) + " must be a positive number");
+      *count = static_cast<size_t>(value);
     } else if (arg == "--allow-origin" && has_value) {
       options.access.allowed_origins.emplace_back(argv[++i]);
     } else if (arg == "--auth-token-file" && has_value) {

@@ -33,10 +33,11 @@ void fill_system_info(proto::ServerSystemInfoResp& info) {
   info.set_cpu_time_epoch(static_cast<uint32_t>(time(nullptr)));
 }
 
+// Answers how many it erased.
 template <typename Subscribers>
-void erase_subscriber(Subscribers& subscribers, uint64_t client_id, uint32_t msg_id) {
-  std::erase_if(subscribers,
-                [&](const auto& s) { return s.client_id == client_id && s.msg_id == msg_id; });
+size_t erase_subscriber(Subscribers& subscribers, uint64_t client_id, uint32_t msg_id) {
+  return std::erase_if(
+      subscribers, [&](const auto& s) { return s.client_id == client_id && s.msg_id == msg_id; });
 }
 
 }  // namespace
@@ -94,6 +95,7 @@ void ProtocolHandler::dispatch(Request& request) {
     }
     case Case::kGetHostedTablesReq: {
       if (message.get_hosted_tables_req().subscribe()) {
+        if (!add_subscription(request)) return;
         hosted_table_subscribers_.push_back(
             {request.client, request.client->client_id(), message.msg_id()});
         return;  // answered on each change of the list, under this msg_id
@@ -113,8 +115,9 @@ void ProtocolHandler::dispatch(Request& request) {
       return;
     }
     case Case::kRemoveHostedTablesUpdateReq:
-      erase_subscriber(hosted_table_subscribers_, request.client->client_id(),
-                       message.remove_hosted_tables_update_req().id());
+      remove_subscriptions(request.client->client_id(),
+                           erase_subscriber(hosted_table_subscribers_, request.client->client_id(),
+                                            message.remove_hosted_tables_update_req().id()));
       {
         Response out = request.response();
         out.mutable_remove_hosted_tables_update_resp();
@@ -170,9 +173,17 @@ void ProtocolHandler::handle_table_request(Request& request) {
   }
   Response out = request.response();
   switch (kind) {
-    case Case::kTableMakePortReq:
+    case Case::kTableMakePortReq: {
+      size_t& ports = clients_[request.client->client_id()].ports;
+      if (ports >= options_.limits.ports) {
+        request.fail(
+            client_limit_reached(options_.limits.ports, "ports per client", "--client-ports"));
+        return;
+      }
+      ++ports;
       out.mutable_table_make_port_resp()->set_port_id(next_port(name));
       break;
+    }
     case Case::kTableMakeViewReq:
       make_view(request);
       return;
@@ -191,6 +202,11 @@ void ProtocolHandler::handle_table_request(Request& request) {
     case Case::kTableValidateExprReq: {
       auto* result = out.mutable_table_validate_expr_resp();
       const auto& expressions = message.table_validate_expr_req().column_to_expr();
+      if (static_cast<size_t>(expressions.size()) > options_.limits.expressions) {
+        request.fail(client_limit_reached(options_.limits.expressions, "expressions per request",
+                                          "--view-expressions"));
+        return;
+      }
       for (const auto& [alias, text] :
            std::map<std::string, std::string>(expressions.begin(), expressions.end())) {
         // An expression is valid when a view computing it can be made.
@@ -219,12 +235,15 @@ void ProtocolHandler::handle_table_request(Request& request) {
       delete_table(request);
       return;
     case Case::kTableOnDeleteReq:
+      if (!add_subscription(request)) return;
       table_delete_subscribers_[name].push_back(
           {request.client, request.client->client_id(), message.msg_id()});
       return;  // answered when the table is deleted
     case Case::kTableRemoveDeleteReq:
-      erase_subscriber(table_delete_subscribers_[name], request.client->client_id(),
-                       message.table_remove_delete_req().id());
+      remove_subscriptions(
+          request.client->client_id(),
+          erase_subscriber(table_delete_subscribers_[name], request.client->client_id(),
+                           message.table_remove_delete_req().id()));
       out.mutable_table_remove_delete_resp();
       break;
     case Case::kTableRemoveReq: {
@@ -268,6 +287,14 @@ void ProtocolHandler::make_table(Request& request) {
   }
   const std::string& name = message.entity_id();
   const auto& make = message.make_table_req();
+  ClientState& maker = clients_[request.client->client_id()];
+  std::erase_if(maker.tables,
+                [&](const std::string& made) { return !engine_.table(made).is_ok(); });
+  if (maker.tables.size() >= options_.limits.tables) {
+    request.fail(
+        client_limit_reached(options_.limits.tables, "tables per client", "--client-tables"));
+    return;
+  }
   TableOptions options;
   options.name = name;
   if (make.has_options()) {
@@ -303,6 +330,7 @@ void ProtocolHandler::make_table(Request& request) {
     made = text.is_ok() ? engine_.create_table(name, text.value(), options) : text.status();
   }
   if (request.failed(made)) return;
+  maker.tables.insert(name);
   Response out = request.response();
   out.mutable_make_table_resp();
   request.reply(out);
@@ -319,6 +347,7 @@ void ProtocolHandler::delete_table(Request& request) {
   auto subscribers = std::move(table_delete_subscribers_[name]);
   table_delete_subscribers_.erase(name);
   for (const auto& subscriber : subscribers) {
+    remove_subscriptions(subscriber.client_id, 1);
     auto client = subscriber.client.lock();
     if (!client) continue;
     Response note;
@@ -338,8 +367,17 @@ void ProtocolHandler::make_view(Request& request) {
     request.fail(Status::invalid("a view named '{}' already exists", make.view_id()));
     return;
   }
+  if (state.views.size() >= options_.limits.views) {
+    request.fail(client_limit_reached(options_.limits.views, "views per client", "--client-views"));
+    return;
+  }
   auto config = view_config_from_proto(make.config());
   if (request.failed(config.status())) return;
+  if (config.value().expressions.size() > options_.limits.expressions) {
+    request.fail(client_limit_reached(options_.limits.expressions, "expression columns per view",
+                                      "--view-expressions"));
+    return;
+  }
   const std::string engine_name =
       std::to_string(request.client->client_id()) + "/" + make.view_id();
   if (request.failed(
@@ -462,15 +500,18 @@ void ProtocolHandler::handle_view_request(Request& request) {
       if (subscription != entry.updates.end()) {
         (void)engine_.remove_update(entry.engine_name, subscription->second);
         entry.updates.erase(subscription);
+        remove_subscriptions(request.client->client_id(), 1);
       }
       out.mutable_view_remove_on_update_resp();
       break;
     }
     case Case::kViewOnDeleteReq:
+      if (!add_subscription(request)) return;
       entry.on_delete.push_back(message.msg_id());
       return;  // answered when the view is deleted
     case Case::kViewRemoveDeleteReq:
-      std::erase(entry.on_delete, message.view_remove_delete_req().id());
+      remove_subscriptions(request.client->client_id(),
+                           std::erase(entry.on_delete, message.view_remove_delete_req().id()));
       out.mutable_view_remove_delete_resp();
       break;
     case Case::kViewSetDepthReq:
@@ -511,6 +552,7 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
   std::weak_ptr<ClientLink> client = request.client;
   const uint32_t msg_id = message.msg_id();
   const std::string view_id = message.entity_id();
+  if (!add_subscription(request)) return;
   Result<uint64_t> subscribed = uint64_t{0};
   if (message.view_on_update_req().has_mode()) {
     // ROW mode: each change's rows as Arrow. Deltas are never conflated (each carries rows
@@ -550,8 +592,33 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
           link->send_notification(msg_id, note.SerializeAsString());
         });
   }
-  if (request.failed(subscribed.status())) return;
+  if (request.failed(subscribed.status())) {
+    remove_subscriptions(request.client->client_id(), 1);
+    return;
+  }
+  if (auto replaced = view.updates.find(msg_id); replaced != view.updates.end()) {
+    // The same msg_id again: the newer subscription replaces the older one.
+    (void)engine_.remove_update(view.engine_name, replaced->second);
+    remove_subscriptions(request.client->client_id(), 1);
+  }
   view.updates[msg_id] = subscribed.value();
+}
+
+bool ProtocolHandler::add_subscription(Request& request) {
+  size_t& held = clients_[request.client->client_id()].subscriptions;
+  if (held >= options_.limits.subscriptions) {
+    request.fail(client_limit_reached(options_.limits.subscriptions, "subscriptions per client",
+                                      "--client-subscriptions"));
+    return false;
+  }
+  ++held;
+  return true;
+}
+
+void ProtocolHandler::remove_subscriptions(uint64_t client_id, size_t count) {
+  auto found = clients_.find(client_id);
+  if (found != clients_.end())
+    found->second.subscriptions -= std::min(count, found->second.subscriptions);
 }
 
 void ProtocolHandler::delete_view(Request& request, ClientState& state,
@@ -561,6 +628,7 @@ void ProtocolHandler::delete_view(Request& request, ClientState& state,
   Response out = request.response();
   out.mutable_view_delete_resp();
   request.reply(out);
+  remove_subscriptions(request.client->client_id(), entry.updates.size() + entry.on_delete.size());
   for (uint32_t msg_id : entry.on_delete) {
     Response note;
     note.set_msg_id(msg_id);

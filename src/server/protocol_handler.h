@@ -14,12 +14,14 @@
 
 #include "api/engine.h"
 #include "perspective.pb.h"
+#include "server/client_limits.h"
 #include "server/client_link.h"
 
 namespace parallax::server {
 
 struct HandlerOptions {
   bool lock = false;  // clients may read tables but not create, change or delete them
+  ClientLimits limits;
 };
 
 class ProtocolHandler {
@@ -49,6 +51,9 @@ class ProtocolHandler {
   struct ClientState {
     std::weak_ptr<ClientLink> link;
     std::map<std::string, ClientView> views;  // by the client's view id
+    size_t subscriptions = 0;                 // of every kind, for limits.subscriptions
+    size_t ports = 0;
+    std::set<std::string> tables;  // made by this client (some may since have been deleted)
   };
   class Request;
 
@@ -61,6 +66,9 @@ class ProtocolHandler {
   void make_view(Request& request);
   void delete_view(Request& request, ClientState& state, const std::string& view_id);
   void subscribe_updates(Request& request, ClientView& view);
+  // Fails `request` when the client holds limits.subscriptions already; else counts one more.
+  bool add_subscription(Request& request);
+  void remove_subscriptions(uint64_t client_id, size_t count);
 
   // Tells the hosted-tables subscribers that the list changed.
   void notify_hosted_tables();

@@ -10,8 +10,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "server/accept_backoff.h"
 #include "server/access_policy.h"
 #include "server/http_session.h"
 #include "server/protocol_handler.h"
@@ -28,27 +30,35 @@ struct Server::State {
   State(Engine& engine, ServerOptions options)
       : engine(engine),
         options(std::move(options)),
-        handler(engine, HandlerOptions{this->options.lock}),
+        queue_budget(this->options.max_total_queued_bytes),
+        handler(engine, HandlerOptions{this->options.lock, this->options.client_limits}),
         context{engine_io,
                 handler,
                 {this->options.max_message_bytes, this->options.max_queued_bytes},
+                queue_budget,
                 {}},
         acceptor(network_io) {}
 
   void accept() {
     acceptor.async_accept(asio::make_strand(network_io),
                           [this](boost::system::error_code error, tcp::socket socket) {
-                            if (error) {
-                              if (error == asio::error::operation_aborted) return;
-                            } else {
-                              std::make_shared<HttpSession>(std::move(socket), context)->start();
-                            }
+                            if (error == asio::error::operation_aborted) return;
+                            if (error) return accept_later(accept_backoff.after_error(error));
+                            accept_backoff.after_success();
+                            std::make_shared<HttpSession>(std::move(socket), context)->start();
                             accept();
                           });
+  }
+  void accept_later(std::chrono::milliseconds delay) {
+    accept_timer.expires_after(delay);
+    accept_timer.async_wait([this](boost::system::error_code error) {
+      if (!error && acceptor.is_open()) accept();
+    });
   }
 
   Engine& engine;
   ServerOptions options;
+  QueueBudget queue_budget;  // before network_io: the sessions it destroys leave the budget
   // network_io is declared first so that it is destroyed last: engine_io's unrun handlers
   // (a closing session's disconnect) own sessions whose sockets still need network_io.
   asio::io_context network_io;
@@ -59,6 +69,8 @@ struct Server::State {
   std::optional<WebRoot> web;
   AccessPolicy access;
   std::unique_ptr<asio::ssl::context> tls;
+  AcceptBackoff accept_backoff;  // only the one pending accept (or its timer) touches these
+  asio::steady_timer accept_timer{network_io};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> engine_work;
   std::vector<std::thread> threads;
   bool stopped = false;

@@ -11,6 +11,8 @@
 
 #include "api/engine.h"
 #include "common/status.h"
+#include "server/client_limits.h"
+#include "server/queue_budget.h"
 
 namespace parallax::server {
 
@@ -28,6 +30,9 @@ struct ServerOptions {
   int network_threads = 2;
   size_t max_message_bytes = 256u << 20;  // one incoming websocket message
   size_t max_queued_bytes = 256u << 20;   // answers waiting to be written to one client
+  // ... and to all clients together: past it, the clients furthest behind are dropped.
+  size_t max_total_queued_bytes = QueueBudget::default_max_bytes();
+  ClientLimits client_limits;  // views, subscriptions, tables... per client
 
   AccessOptions access;                     // allowed origins, token
   std::string tls_cert_file, tls_key_file;  // both set: https and wss only

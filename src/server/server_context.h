@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "server/protocol_handler.h"
+#include "server/queue_budget.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -21,7 +22,7 @@ class WebRoot;
 
 struct ConnectionLimits {
   size_t max_message_bytes;
-  size_t max_queued_bytes;
+  size_t max_queued_bytes;          // one client's; all clients' together are bounded by the budget
   int max_requests_in_flight = 64;  // per client, before its reads pause
 };
 
@@ -29,6 +30,7 @@ struct ServerContext {
   boost::asio::io_context& engine_io;  // the engine's own thread: every engine call runs here
   ProtocolHandler& handler;
   ConnectionLimits limits;
+  QueueBudget& queue_budget;
   std::atomic<uint64_t> next_client_id{1};
   // Set by Server::start, read-only afterwards.
   const WebRoot* web = nullptr;              // the viewer's files

@@ -15,7 +15,11 @@ WebsocketSession::WebsocketSession(ServerStream&& stream, ServerContext& context
     : ws_(std::move(stream)),
       executor_(ws_.get_executor()),
       context_(context),
-      id_(context.next_client_id++) {}
+      id_(context.next_client_id++) {
+  boost::system::error_code error;
+  const auto peer = beast::get_lowest_layer(ws_).socket().remote_endpoint(error);
+  if (!error) peer_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+}
 
 void WebsocketSession::start(beast::http::request<beast::http::string_body> request) {
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -24,6 +28,11 @@ void WebsocketSession::start(beast::http::request<beast::http::string_body> requ
   }));
   ws_.read_message_max(context_.limits.max_message_bytes);
   ws_.binary(true);
+  budget_.emplace(context_.queue_budget, [weak = weak_from_this()](const std::string& reason) {
+    if (auto self = weak.lock()) {
+      asio::post(self->executor_, [self, reason] { self->drop(reason); });
+    }
+  });
   ws_.async_accept(request, [self = shared_from_this()](beast::error_code error) {
     if (error) return self->close();
     self->read_next();
@@ -84,10 +93,10 @@ void WebsocketSession::enqueue(Outgoing message) {
   if (closed_) return;
   queued_bytes_ += message.bytes.size();
   if (queued_bytes_ > context_.limits.max_queued_bytes) {
-    std::fprintf(stderr, "parallax: client %llu stopped reading (%zu bytes queued); dropping it\n",
-                 static_cast<unsigned long long>(id_), queued_bytes_);
-    return close();
+    return drop(fmt::format("it stopped reading: {} bytes waiting for it (over --client-queue-mb)",
+                            queued_bytes_));
   }
+  if (!budget_->charge(message.bytes.size())) return;  // dropped to make room: drop() is posted
   queue_.push_back(std::move(message));
   write_next();
 }
@@ -107,13 +116,25 @@ void WebsocketSession::on_write(beast::error_code error, size_t) {
   writing_ = false;
   if (error || closed_) return close();
   queued_bytes_ -= queue_.front().bytes.size();
+  budget_->release(queue_.front().bytes.size());
   queue_.pop_front();
   write_next();
 }
 
+void WebsocketSession::drop(const std::string& reason) {
+  if (closed_) return;
+  std::fprintf(stderr, "parallax: client %llu (%s) dropped: %s\n",
+               static_cast<unsigned long long>(id_), peer_.c_str(), reason.c_str());
+  close();
+}
+
 void WebsocketSession::close() {
   if (closed_) return;
-  closed_ = true;  // the queue stays until the session ends: a write may still use it
+  closed_ = true;
+  if (budget_) budget_->close();
+  // Free what waits, but the message being written: the write may still read it.
+  while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+  pending_notifications_.clear();
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   beast::get_lowest_layer(ws_).socket().close(ignored);

@@ -47,12 +47,16 @@ class WebsocketSession : public ClientLink, public std::enable_shared_from_this<
   void on_write(boost::beast::error_code error, size_t bytes);
   // Drops the connection; the engine forgets the client's views and subscriptions.
   void close();
+  // Drops the connection, logging why.
+  void drop(const std::string& reason);
 
   boost::beast::websocket::stream<ServerStream> ws_;
   boost::asio::any_io_executor executor_;  // the connection's strand
   ServerContext& context_;
   const uint64_t id_;
   boost::beast::flat_buffer buffer_;
+  std::string peer_;                            // the client's address, for the log
+  std::optional<QueueBudget::Account> budget_;  // this client's share of all queues
   std::deque<Outgoing> queue_;
   size_t queued_bytes_ = 0;
   std::unordered_set<uint64_t> pending_notifications_;

@@ -7,64 +7,18 @@
 //        node tests/server/server_test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-import { fields, perspective, repo, requireOracle, serve, until } from "./harness.mjs";
-
-const WebSocket = (await import(requireOracle.resolve("ws"))).default;
+import { fields, perspective, repo, serve, until } from "./harness.mjs";
+import { Kind, bytesField, nonReadingClient, rawClient, request, serverError, varint } from "./raw_protocol.mjs";
 
 const orders = path.join(repo, "examples", "orders_sample.csv");
 const orderRows = fs.readFileSync(orders, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "parallax-server-test-"));
 const labels = path.join(scratch, "labels.csv");
 fs.writeFileSync(labels, "order_id,label\n" + [0, 1, 2, 3, 4].map((i) => `${i},l${i}`).join("\n") + "\n");
-
-// Just enough protobuf to write Requests by hand and read a Response's top-level fields.
-function varint(n) {
-    const out = [];
-    while (n >= 0x80) {
-        out.push((n & 0x7f) | 0x80);
-        n = Math.floor(n / 128);
-    }
-    out.push(n);
-    return Buffer.from(out);
-}
-function bytesField(number, payload) {
-    return Buffer.concat([varint(number * 8 + 2), varint(payload.length), payload]);
-}
-function request(msgId, entity, kind, body = Buffer.alloc(0)) {
-    return Buffer.concat([varint(8), varint(msgId), bytesField(2, Buffer.from(entity)), bytesField(kind, body)]);
-}
-const Kind = { getHostedTables: 4, makeView: 6, tableSize: 8, viewSchema: 15, onUpdate: 21, getFeatures: 3 };
-function serverError(response) {
-    const body = fields(response)[50];
-    if (!body) return null;
-    const error = fields(body);
-    return { message: error[1]?.toString() ?? "", code: error[2] ?? 0 };
-}
-
-// A raw websocket client: send bytes, await the next reply.
-async function rawClient(url) {
-    const ws = new WebSocket(url);
-    ws.binaryType = "nodebuffer";
-    const replies = [];
-    const waiting = [];
-    ws.on("message", (data) => (waiting.length ? waiting.shift()(data) : replies.push(data)));
-    await new Promise((resolve, reject) => {
-        ws.on("open", resolve);
-        ws.on("error", reject);
-    });
-    return {
-        ws,
-        send: (bytes) => ws.send(bytes),
-        next: () => (replies.length ? Promise.resolve(replies.shift()) : new Promise((r) => waiting.push(r))),
-        closed: new Promise((resolve) => ws.on("close", (code) => resolve(code))),
-    };
-}
 
 test("hosted tables and open_table", async () => {
     const server = await serve(orders, labels, "--index", "order_id");
@@ -186,24 +140,10 @@ test("many clients at once; no read sees half an update", async () => {
 
 test("a client that stops reading is dropped; everyone else is served", async () => {
     const server = await serve(orders, "--client-queue-mb", "1");
-    const { port } = new URL(server.url.replace("ws:", "http:"));
-    // A websocket handshake by hand, then requests whose answers are never read.
-    const socket = net.connect(Number(port), "127.0.0.1");
-    await new Promise((resolve) => socket.on("connect", resolve));
-    socket.write(
-        "GET /websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-        `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    socket.pause();
-    socket.on("error", () => {});
-    const frame = (payload) => {
-        const mask = crypto.randomBytes(4);
-        const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
-        return Buffer.concat([Buffer.from([0x82, 0x80 | payload.length]), mask, masked]);
-    };
-    const ask = frame(request(1, "", Kind.getFeatures));
-    for (let i = 0; i < 20000 && !server.stderr().includes("stopped reading"); i++) {
-        if (!socket.write(ask)) await new Promise((r) => setTimeout(r, 5));
-    }
+    // Requests whose answers are never read.
+    const { socket, send } = await nonReadingClient(server.url);
+    const ask = request(1, "", Kind.getFeatures);
+    for (let i = 0; i < 20000 && !server.stderr().includes("stopped reading"); i++) await send(ask);
     // Meanwhile another client is answered as usual.
     const other = await perspective.websocket(server.url);
     assert.deepEqual(await other.get_hosted_table_names(), ["orders_sample"]);

@@ -1,0 +1,28 @@
+// What one client (one connection) may hold at once. Each cap bounds something a client can
+// otherwise grow without end just by asking: memory (views, tables), or work the engine does
+// on every table change (subscriptions). A request past a cap gets an error naming the cap
+// and its option, and changes nothing. Generous defaults: the viewer uses a few of each.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "common/status.h"
+
+namespace parallax::server {
+
+struct ClientLimits {
+  size_t views = 256;           // --client-views: views open at once
+  size_t subscriptions = 1024;  // --client-subscriptions: on_update, on_delete, hosted tables
+  size_t tables = 256;          // --client-tables: tables made by the client, not yet deleted
+  size_t ports = 4096;          // --client-ports: ports handed to the client
+  size_t expressions = 256;     // --view-expressions: expression columns in one view or request
+};
+
+// The error for a request that would go past `cap`: "at most 256 views per client (...)".
+inline Status client_limit_reached(size_t cap, const char* what, const char* option) {
+  return Status::invalid("client limit reached: at most {} {} (the server's {} option)", cap, what,
+                         option);
+}
+
+}  // namespace parallax::server
