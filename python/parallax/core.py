@@ -99,7 +99,7 @@ class Client:
             session.create_table_columns(name, prepared.columns, index, limit)
         else:
             session.create_table_text(name, prepared.text, prepared.format, index, limit,
-                                      prepared.datetime_columns)
+                                      prepared.known_types)
         return Table(self, name)
 
     def open_table(self, name):

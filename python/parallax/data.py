@@ -26,10 +26,11 @@ except ImportError:  # numpy is optional for plain Python data
 
 
 class Text:
-    def __init__(self, text, format, datetime_columns=()):
+    def __init__(self, text, format, known_types=()):
         self.text = text
         self.format = format
-        self.datetime_columns = list(datetime_columns)
+        # [(column, "datetime" | "float")]: types the Python values fix (see _known_type).
+        self.known_types = list(known_types)
 
 
 class Columns:
@@ -165,24 +166,41 @@ def dumps(data):
     return text, encoder.saw_datetime
 
 
-def _has_datetime(values):
-    return any(isinstance(v, datetime.datetime) and v == v for v in values)
+def _known_type(value):
+    """The type a Python value fixes for its column where JSON text would not: a datetime
+    (JSON reads one at midnight as a date) or a float (JSON reads 10.0 as an integer; in
+    Python, and in the reference's Python API, a float is a float, NaN and infinities too)."""
+    if isinstance(value, datetime.datetime):
+        return "datetime" if value == value else None
+    if isinstance(value, float):  # numpy.float64 too; never bool
+        return "float"
+    if numpy is not None and isinstance(value, numpy.floating):
+        return "float"
+    return None
+
+
+def _known_types(data, format):
+    found = {}
+    if format == "columns":
+        for key, values in data.items():
+            for value in values:
+                kind = _known_type(value)
+                if kind:
+                    found.setdefault(str(key), kind)
+                    break
+    else:
+        for row in data:
+            for key, value in row.items():
+                if str(key) not in found:
+                    kind = _known_type(value)
+                    if kind:
+                        found[str(key)] = kind
+    return list(found.items())
 
 
 def _as_json(data, format, new_table):
-    text, saw_datetime = dumps(data)
-    datetime_columns = []
-    if saw_datetime and new_table:
-        if format == "columns":
-            datetime_columns = [str(k) for k, v in data.items() if _has_datetime(v)]
-        else:
-            names = {}
-            for row in data:
-                for key, value in row.items():
-                    if isinstance(value, datetime.datetime) and value == value:
-                        names[str(key)] = True
-            datetime_columns = list(names)
-    return Text(text, format, datetime_columns)
+    text, _ = dumps(data)
+    return Text(text, format, _known_types(data, format) if new_table else ())
 
 
 # ---- numpy / pandas columns ----

@@ -131,7 +131,7 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-std::string write_json_columns(const Frame& frame) {
+std::string write_json_columns(const Frame& frame, NumberStyle floats) {
   std::string out = "{";
   bool first_column = true;
   for (const std::string_view name : row_path_names(frame)) {
@@ -145,12 +145,12 @@ std::string write_json_columns(const Frame& frame) {
         if (index > 0) out += ',';
         const auto [row, depth] = (*path.id_rows)[index];
         FrameRowPath one{path.levels, {depth}, false, std::nullopt};
-        append_row_path(out, one, 0, row);
+        append_row_path(out, one, 0, row, floats);
       }
     } else {
       for (size_t index = 0; index < frame.rows.size(); ++index) {
         if (index > 0) out += ',';
-        append_row_path(out, path, index, frame.rows[index]);
+        append_row_path(out, path, index, frame.rows[index], floats);
       }
     }
     out += ']';
@@ -164,7 +164,7 @@ std::string write_json_columns(const Frame& frame) {
     for (const uint32_t row : frame.rows) {
       if (!first) out += ',';
       first = false;
-      append_frame_cell(out, frame.columns[i], row);
+      append_frame_cell(out, frame.columns[i], row, floats);
     }
     out += ']';
   }
@@ -172,11 +172,11 @@ std::string write_json_columns(const Frame& frame) {
   return out;
 }
 
-std::string write_json_rows(const Frame& frame) {
+std::string write_json_rows(const Frame& frame, NumberStyle floats) {
   std::string out = "[";
   for (size_t index = 0; index < frame.rows.size(); ++index) {
     if (index > 0) out += ',';
-    append_row_object(out, frame, index);
+    append_row_object(out, frame, index, floats);
   }
   out += ']';
   return out;

@@ -5,12 +5,15 @@
 
 #include <string>
 
+#include "common/number_format.h"
 #include "core/frame.h"
 
 namespace parallax {
 
-std::string write_json_columns(const Frame& frame);
-std::string write_json_rows(const Frame& frame);
+// FLOATS: how float cells are written (the reference's JavaScript API writes 1, its Python
+// API 1.0).
+std::string write_json_columns(const Frame& frame, NumberStyle floats = NumberStyle::kJavaScript);
+std::string write_json_rows(const Frame& frame, NumberStyle floats = NumberStyle::kJavaScript);
 std::string write_ndjson(const Frame& frame);
 
 // Appends `text` as a JSON string literal.

@@ -263,11 +263,11 @@ PYBIND11_MODULE(_parallax, m) {
       .def("create_table_text",
            [](Session& s, const std::string& name, std::string text, const std::string& format,
               std::optional<std::string> index, std::optional<int64_t> limit,
-              std::vector<std::string> datetime_columns) {
+              std::vector<std::pair<std::string, std::string>> known_types) {
              TableData data{std::move(text), format_of(format)};
              TableOptions options = options_of(std::move(index), limit);
              py::gil_scoped_release release;
-             check(s.create_table(name, data, std::move(options), datetime_columns));
+             check(s.create_table(name, data, std::move(options), known_types));
            })
       .def("create_table_columns",
            [](Session& s, const std::string& name, const py::list& columns,

@@ -77,18 +77,20 @@ Status Session::announced(Status change) {
 }
 
 Status Session::create_table(const std::string& name, const TableData& data, TableOptions options,
-                             const std::vector<std::string>& datetime_columns) {
-  if (datetime_columns.empty()) {
+                             const std::vector<std::pair<std::string, std::string>>& known_types) {
+  if (known_types.empty()) {
     std::lock_guard lock(mutex_);
     return announced(engine_.create_table(name, data, std::move(options)));
   }
-  // Infer, then read again with the known datetime columns typed as datetimes.
+  // Infer, then read again with the known columns widened: date -> datetime, integer -> float.
   PX_ASSIGN_OR_RETURN(RowBatch inferred, read_table_data(data, nullptr));
   Schema schema;
   for (const auto& column : inferred.columns) {
     DataType type = column.values.type();
-    for (const auto& name : datetime_columns) {
-      if (name == column.name && type == DataType::kDate) type = DataType::kDatetime;
+    for (const auto& [known, known_type] : known_types) {
+      if (known != column.name) continue;
+      if (known_type == "datetime" && type == DataType::kDate) type = DataType::kDatetime;
+      if (known_type == "float" && type == DataType::kInteger) type = DataType::kFloat;
     }
     schema.add({column.name, type});
   }
@@ -166,10 +168,12 @@ Result<std::string> Session::read(const std::string& name, ReadFormat format,
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   switch (format) {
+    // Floats as serde writes them (1.0, not 1), as the reference's Python API: a float cell
+    // reads back as a Python float.
     case ReadFormat::kJsonRows:
-      return write_json_rows(view->read(window, KeyColumns::kLeading));
+      return write_json_rows(view->read(window, KeyColumns::kLeading), NumberStyle::kSerde);
     case ReadFormat::kJsonColumns:
-      return write_json_columns(view->read(window, KeyColumns::kTrailing));
+      return write_json_columns(view->read(window, KeyColumns::kTrailing), NumberStyle::kSerde);
     case ReadFormat::kCsv:
       if (view->is_inverted(window))
         return Status::invalid("the window's start_row is after its end_row");

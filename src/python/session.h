@@ -61,10 +61,11 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // `datetime_columns`: columns the caller knows hold datetimes; text inference would read
-  // a datetime at midnight as a date (the reference's JSON rule), which Python values avoid.
+  // `known_types`: columns whose Python values fix their type where text inference would
+  // guess narrower: "datetime" (JSON reads a datetime at midnight as a date) and "float"
+  // (JSON reads 10.0 as an integer; a Python float is a float, as in the reference).
   Status create_table(const std::string& name, const TableData& data, TableOptions options,
-                      const std::vector<std::string>& datetime_columns);
+                      const std::vector<std::pair<std::string, std::string>>& known_types);
   Status create_table(const std::string& name, const RowBatch& batch, TableOptions options);
   Status create_table(const std::string& name, Schema schema, TableOptions options);
   Status delete_table(const std::string& name);

@@ -89,7 +89,7 @@ def test_update_casts_to_the_table_types(client):
                                "d": pd.to_datetime(["2024-01-02 10:00", "2024-01-03"]),
                                "t": [datetime.date(2024, 1, 2), None]}))
     assert table.view().to_columns_string() == (
-        '{"i":[1,null],"f":[1,2],"d":[1704153600000,1704240000000],'
+        '{"i":[1,null],"f":[1.0,2.0],"d":[1704153600000,1704240000000],'
         '"t":[1704153600000,null],"s":["a","b"]}')
     table.update(pd.DataFrame({"i": ["3", "4"]}))  # strings into integers: engine coercion
     assert table.view().to_columns()["i"][-2:] == [3, 4]
