@@ -325,3 +325,38 @@ def test_an_oversized_message_ends_the_connection_and_nothing_else(framework, pb
     # The server goes on serving other clients.
     assert run_client(app, pb, lambda client: client.call(
         get_hosted_tables_req=pb.GetHostedTablesReq())).get_hosted_tables_resp.table_infos[0].entity_id == "big"
+
+
+def upgrade_status(app, origin=None, host=None):
+    """The HTTP status a websocket upgrade from a page on `origin` gets (101: opened)."""
+    async def main():
+        headers = {"Host": host} if host else {}
+        async with aiohttp.ClientSession() as http:
+            try:
+                async with http.ws_connect(app.url, origin=origin, headers=headers):
+                    return 101
+            except aiohttp.WSServerHandshakeError as error:
+                return error.status
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_pages_on_other_origins_are_refused(framework, start_app):
+    server, _ = hosted("origins")
+    app = start_app(framework, server)
+    own = "http://127.0.0.1:%d" % app.port
+    assert upgrade_status(app) == 101, "no Origin: not a web page"
+    assert upgrade_status(app, own) == 101
+    assert upgrade_status(app, "http://localhost:%d" % app.port, "localhost:%d" % app.port) == 101
+    for origin in ["http://evil.example", "http://127.0.0.1:1", "https://127.0.0.1:%d" % app.port,
+                   "null", "http://127.0.0.1:%d.evil.example" % app.port]:
+        assert upgrade_status(app, origin) == 403, origin
+    listed = start_app(framework, server, allowed_origins=["https://app.example.com"])
+    assert upgrade_status(listed, "https://app.example.com") == 101
+    assert upgrade_status(listed, "https://app.example.com:443/") == 101
+    assert upgrade_status(listed, "http://app.example.com") == 403
+    assert upgrade_status(listed, "http://127.0.0.1:%d" % listed.port) == 101
+    anyone = start_app(framework, server, check_origin=True)
+    assert upgrade_status(anyone, "http://evil.example") == 101
+    star = start_app(framework, server, allowed_origins=["*"])
+    assert upgrade_status(star, "http://evil.example") == 101

@@ -13,6 +13,44 @@ _log = logging.getLogger("parallax.handlers")
 MAX_MESSAGE_BYTES = 256 << 20  # one incoming message, as `parallax serve`
 
 
+def _normalised_origin(origin):
+    """"HTTP://Example.com" -> "http://example.com:80"; None when not scheme://host[:port]."""
+    scheme, separator, authority = origin.rstrip("/").partition("://")
+    scheme = scheme.lower()
+    if not separator or scheme not in ("http", "https") or not authority:
+        return None
+    if any(c in authority for c in "/?#@ \\"):
+        return None
+    host, port = authority, ""
+    if authority.startswith("["):
+        host, _, port = authority.partition("]")
+        host += "]"
+        if port and not port.startswith(":"):
+            return None
+        port = port[1:]
+    elif ":" in authority:
+        host, _, port = authority.rpartition(":")
+    if not port:
+        port = "443" if scheme == "https" else "80"
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
+    return "%s://%s:%d" % (scheme, host.lower(), int(port))
+
+
+def origin_allowed(origin, scheme, host, allowed_origins=()):
+    """Whether a websocket upgrade may go on, as for ``parallax serve``: a request without
+    Origin is not from a web page; a page may connect when its origin is the app's own
+    (``scheme``://``host``, the Host it was reached at) or in ``allowed_origins`` (exact
+    origins such as "https://app.example.com:8443", or "*" for any page)."""
+    if origin is None or "*" in allowed_origins:
+        return True
+    page = _normalised_origin(origin)
+    if page is None:
+        return False
+    allowed = {_normalised_origin(o) for o in allowed_origins}
+    return page in allowed or page == _normalised_origin("%s://%s" % (scheme, host or ""))
+
+
 def default_server(perspective_server, server):
     """The handlers' ``perspective_server=`` (the reference's name) or ``server=``; the
     module's default Server (the one ``parallax.table`` uses) when neither is given."""

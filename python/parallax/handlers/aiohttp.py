@@ -15,19 +15,22 @@ import asyncio
 
 from aiohttp import WSMsgType, web
 
-from ._loop import MAX_MESSAGE_BYTES, MAX_QUEUED_BYTES, LoopSession, default_server
+from ._loop import MAX_MESSAGE_BYTES, MAX_QUEUED_BYTES, LoopSession, default_server, origin_allowed
 
 
 class PerspectiveAIOHTTPHandler:
     """``request``: the aiohttp request to answer; ``perspective_server`` (or ``server``),
-    ``lock``, ``executor``, ``max_message_size`` and ``max_queued_bytes`` as for
-    ``PerspectiveTornadoHandler``. ``run()`` serves the client until it goes away and
-    answers the ``WebSocketResponse``."""
+    ``lock``, ``executor``, ``allowed_origins``, ``check_origin``, ``max_message_size`` and
+    ``max_queued_bytes`` as for ``PerspectiveTornadoHandler``. ``run()`` serves the client
+    until it goes away and answers the ``WebSocketResponse`` (or a 403 for a page on another
+    origin)."""
 
     def __init__(self, request, perspective_server=None, server=None, lock=False,
-                 executor=None, max_message_size=MAX_MESSAGE_BYTES,
-                 max_queued_bytes=MAX_QUEUED_BYTES):
+                 executor=None, check_origin=False, allowed_origins=(),
+                 max_message_size=MAX_MESSAGE_BYTES, max_queued_bytes=MAX_QUEUED_BYTES):
         self._request = request
+        self._any_origin = check_origin
+        self._allowed_origins = tuple(allowed_origins)
         self._server = default_server(perspective_server, server)
         self._lock = lock
         self._executor = executor
@@ -35,6 +38,11 @@ class PerspectiveAIOHTTPHandler:
         self._max_queued_bytes = max_queued_bytes
 
     async def run(self):
+        origin = self._request.headers.get("Origin")
+        if not self._any_origin and not origin_allowed(origin, self._request.scheme,
+                                                       self._request.host, self._allowed_origins):
+            return web.Response(status=403, text="a page from %s may not open this websocket\n"
+                                % origin)
         ws = web.WebSocketResponse(max_msg_size=self._max_message_size)
         await ws.prepare(self._request)
 

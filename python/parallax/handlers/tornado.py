@@ -12,24 +12,27 @@ then open ``data_source`` as they would against ``parallax serve``.
 
 import tornado.websocket
 
-from ._loop import MAX_MESSAGE_BYTES, MAX_QUEUED_BYTES, LoopSession, default_server
+from ._loop import MAX_MESSAGE_BYTES, MAX_QUEUED_BYTES, LoopSession, default_server, origin_allowed
 
 
 class PerspectiveTornadoHandler(tornado.websocket.WebSocketHandler):
     """Options (the dict in the route): ``perspective_server`` (or ``server``), the Server
     to host (default: the module's); ``lock``: clients may read but not create, update or
     delete tables; ``executor``: a concurrent.futures executor to apply messages on, off
-    the event loop (each client's messages still apply in order); ``check_origin``
-    (default True, as the reference: any page may connect); ``max_message_size`` and
-    ``max_queued_bytes`` (256 MiB each, as ``parallax serve``)."""
+    the event loop (each client's messages still apply in order); ``allowed_origins``:
+    the web pages' origins that may connect besides the app's own (exact, or "*"; a page
+    on any other origin is refused with 403, so a site the user visits cannot reach the
+    tables); ``check_origin=True``: any page may connect (the reference's default);
+    ``max_message_size`` and ``max_queued_bytes`` (256 MiB each, as ``parallax serve``)."""
 
     def initialize(self, perspective_server=None, server=None, lock=False, executor=None,
-                   check_origin=True, max_message_size=MAX_MESSAGE_BYTES,
+                   check_origin=False, allowed_origins=(), max_message_size=MAX_MESSAGE_BYTES,
                    max_queued_bytes=MAX_QUEUED_BYTES):
         self._server = default_server(perspective_server, server)
         self._lock = lock
         self._executor = executor
         self._any_origin = check_origin
+        self._allowed_origins = tuple(allowed_origins)
         self._max_message_size = max_message_size
         self._max_queued_bytes = max_queued_bytes
         self._session = None
@@ -39,7 +42,8 @@ class PerspectiveTornadoHandler(tornado.websocket.WebSocketHandler):
         return self._max_message_size
 
     def check_origin(self, origin):
-        return True if self._any_origin else super().check_origin(origin)
+        return self._any_origin or origin_allowed(origin, self.request.protocol,
+                                                  self.request.host, self._allowed_origins)
 
     def open(self):
         self._session = LoopSession(self._server, self._send, self._cut_off, lock=self._lock,
