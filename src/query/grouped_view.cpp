@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <numeric>
 #include <span>
@@ -100,7 +101,10 @@ std::string path_text(const Column& column, uint32_t row) {
     case DataType::kInteger:
       return std::to_string(column.value<int32_t>(row));
     case DataType::kFloat: {
-      std::string text = std::to_string(column.value<double>(row));
+      // As the reference (a stream's default: %g, six significant digits): "2", "2.5",
+      // "1.23457e+06", "1e+21".
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", column.value<double>(row));
       return text;
     }
     case DataType::kString:
