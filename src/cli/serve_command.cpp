@@ -4,6 +4,7 @@
 // (and the tables a pipeline feeds, see src/pipeline) and serves the viewer at / and the
 // Perspective protocol at /websocket until interrupted.
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -36,6 +37,9 @@ constexpr const char* kServeUsage =
     "                      [--client-views N] [--client-subscriptions N] [--client-tables N]\n"
     "                      [--client-ports N] [--view-expressions N]\n"
     "                            what one client may hold (256, 1024, 256, 4096; 256 per view)\n"
+    "                      [--expression-steps N] [--expression-steps-per-row N]\n"
+    "                            what one evaluation of a view's expressions may spend\n"
+    "                            (20000000 + 2000 per row; docs/differences.md)\n"
     "  Hosts each FILE as a table named after it (orders.csv is 'orders') and the tables a\n"
     "  pipeline file feeds; serves the viewer at / and the Perspective protocol at /websocket.\n"
     "  --lock             clients may read but not make, change or delete tables\n"
@@ -80,6 +84,12 @@ size_t* megabyte_option(server::ServerOptions& options, std::string_view arg) {
   return nullptr;
 }
 
+uint64_t* expression_option(ExpressionLimits& limits, std::string_view arg) {
+  if (arg == "--expression-steps") return &limits.steps;
+  if (arg == "--expression-steps-per-row") return &limits.steps_per_row;
+  return nullptr;
+}
+
 size_t* count_option(server::ClientLimits& limits, std::string_view arg) {
   if (arg == "--client-views") return &limits.views;
   if (arg == "--client-subscriptions") return &limits.subscriptions;
@@ -98,6 +108,7 @@ int run_serve(int argc, char** argv) {
   std::optional<std::string> index;
   std::optional<int> demo_interval_ms;
   std::string pipeline_file;
+  ExpressionLimits expression_limits;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -119,6 +130,12 @@ int run_serve(int argc, char** argv) {
       const long value = std::atol(argv[++i]);
       if (value <= 0) return fail(std::string(arg) + " must be a positive number");
       *count = static_cast<size_t>(value);
+    } else if (uint64_t* steps = expression_option(expression_limits, arg); steps && has_value) {
+      const std::string_view text = argv[++i];
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *steps);
+      if (error != std::errc() || end != text.data() + text.size()) {
+        return fail(std::string(arg) + " must be a whole number of steps");
+      }
     } else if (arg == "--allow-origin" && has_value) {
       options.access.allowed_origins.emplace_back(argv[++i]);
     } else if (arg == "--auth-token-file" && has_value) {
@@ -155,6 +172,7 @@ int run_serve(int argc, char** argv) {
   }
 
   Engine engine;
+  engine.set_expression_limits(expression_limits);
   for (const auto& path : paths) {
     TableOptions table_options;
     table_options.index = index;

@@ -6,12 +6,13 @@
 // usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
 //        node tests/server/server_test.mjs
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { fields, perspective, repo, serve, until } from "./harness.mjs";
+import { fields, parallax, perspective, repo, serve, until } from "./harness.mjs";
 import { Kind, bytesField, nonReadingClient, rawClient, request, serverError, varint } from "./raw_protocol.mjs";
 
 const orders = path.join(repo, "examples", "orders_sample.csv");
@@ -247,4 +248,20 @@ test("hostile expressions: deep nesting and loop bombs get a clear error; others
     await attacker.terminate();
     assert.ok(!server.exited());
     await server.stop();
+});
+
+test("--expression-steps sets the evaluation budget; a bad value is refused", async () => {
+    const loop = "var s := 0; for (var i := 0; i < 100; i += 1) { s += 1 }; s";
+    const server = await serve(labels, "--expression-steps", "2000", "--expression-steps-per-row", "0");
+    const client = await perspective.websocket(server.url);
+    const table = await client.open_table("labels");
+    await assert.rejects(table.view({ expressions: { loop } }), /evaluation stopped after 2000 steps/);
+    const view = await table.view({ expressions: { small: "1 + 1" } });
+    assert.equal(await view.num_rows(), 5);
+    await view.delete();
+    await client.terminate();
+    await server.stop();
+    const bad = spawnSync(parallax, ["serve", labels, "--expression-steps", "many", "--port", "0"], { encoding: "utf8", timeout: 20000 });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--expression-steps must be a whole number of steps/);
 });
