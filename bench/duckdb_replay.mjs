@@ -1,4 +1,4 @@
-// Runs a replay script (shared/oracle/README.md) on DuckDB, in one process, translating each
+// Runs a replay script (tests/oracle/README.md) on DuckDB, in one process, translating each
 // operation into the SQL that answers the same question, and prints one line per operation as
 // `replay --timing` does: {"ok": ...} or {"error": ...} with "ms", the operation's wall time.
 //

@@ -5,11 +5,11 @@ scaling runs and their plot, peak memory, update latency and the micro benchmark
 usage: run.py [--build DIR] [--rows N] [--scale N,N,...] [--skip-micro] [--reference-max N]
               [--baseline PARALLAX_BINARY] [--python-rows N]
 
-Each engine runs the same replay script (shared/bench/orders_workload.py) in its own process,
-one after the other: the reference (node shared/oracle/replay.mjs --timing), DuckDB
-(bench/duckdb_replay.mjs, the same operations as SQL) and Parallax (parallax replay --timing).
-A label's time is the sum of its lines, update_1row the median (update + read) pair, as
-shared/bench/compare_timing.py computes them; a label any of whose lines failed is "n/a".
+Each engine runs the same replay script (workload/orders_workload.py over workload/gen_orders.py
+data) in its own process, one after the other: the reference (node tests/oracle/replay.mjs
+--timing), DuckDB (bench/duckdb_replay.mjs, the same operations as SQL) and Parallax (parallax
+replay --timing). A label's time is the sum of its lines, update_1row the median (update + read)
+pair, as workload/compare_timing.py computes them; a label any of whose lines failed is "n/a".
 Results go to bench/results/ (markdown and JSON), with the machine's facts. With --baseline,
 an older parallax binary runs the same script too (before/after figures from one run).
 """
@@ -26,14 +26,16 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-SHARED = Path(os.environ.get("PARALLAX_SHARED", ROOT.parent / "shared")).resolve()
 RESULTS = BENCH / "results"
 ENGINES = ("reference", "duckdb", "parallax")
 # The workloads the scaling plot follows.
 SCALING_LABELS = ("load_csv", "group_by_product", "sort_desc_top100", "update_1row")
 
-sys.path.insert(0, str(SHARED / "bench"))
-from compare_timing import per_label  # noqa: E402  the shared definition of a label's time
+sys.path.insert(0, str(BENCH / "workload"))
+sys.dont_write_bytecode = True  # importing must not leave __pycache__ in the repo
+from compare_timing import per_label  # noqa: E402  the definition of a label's time
+from gen_orders import write_orders  # noqa: E402
+from orders_workload import orders_workload  # noqa: E402
 
 
 def log(message):
@@ -45,17 +47,17 @@ def run(command, **kwargs):
 
 
 def orders_csv(data_dir, rows):
-    path = data_dir / f"orders_{rows}.csv"
+    path = data_dir / f"orders-{rows}.csv"
     if not path.exists():
         log(f"generating {path}")
-        run(["/usr/bin/python3", str(SHARED / "bench" / "gen_orders.py"), str(rows), str(path) + ".tmp"])
+        write_orders(str(path) + ".tmp", rows)
         os.replace(str(path) + ".tmp", path)
     return path
 
 
 def engine_command(engine, build, script, baseline=None):
     if engine == "reference":
-        return ["node", str(SHARED / "oracle" / "replay.mjs"), "--timing", str(script)]
+        return ["node", str(ROOT / "tests" / "oracle" / "replay.mjs"), "--timing", str(script)]
     if engine == "duckdb":
         return ["node", str(BENCH / "duckdb_replay.mjs"), str(script)]
     binary = Path(baseline) if engine == "parallax_before" else build / "parallax"
@@ -96,8 +98,8 @@ def label_times(ops, out):
 def run_workload(build, data_dir, rows, engines, baseline=None):
     csv = orders_csv(data_dir, rows)
     script = data_dir / f"orders_workload_{rows}.jsonl"
-    script.write_text(run(["/usr/bin/python3", str(SHARED / "bench" / "orders_workload.py"), str(csv)]))
-    ops = [json.loads(line) for line in script.read_text().splitlines() if line.strip()]
+    ops = orders_workload(str(csv))
+    script.write_text("".join(json.dumps(op) + "\n" for op in ops))
     result = {"rows": rows, "engines": {}, "errors": {}, "cpu_seconds": {}}
     for engine in ENGINES + (("parallax_before",) if baseline else ()):
         if engine not in engines and engine != "parallax_before":

@@ -3,11 +3,11 @@
 
 usage: expression_workload.py OUTDIR [--rows N]
 Writes OUTDIR/expr_data.csv and OUTDIR/expr_workload.jsonl. Run the script with --timing on
-both engines and compare the labelled lines with ../shared/bench/compare_timing.py:
+both engines and compare the labelled lines with bench/workload/compare_timing.py:
 
     build/parallax replay OUTDIR/expr_workload.jsonl --timing > parallax.jsonl
-    node ../shared/oracle/replay.mjs OUTDIR/expr_workload.jsonl --timing > reference.jsonl
-    python3 ../shared/bench/compare_timing.py OUTDIR/expr_workload.jsonl reference.jsonl parallax.jsonl
+    node tests/oracle/replay.mjs OUTDIR/expr_workload.jsonl --timing > reference.jsonl
+    python3 bench/workload/compare_timing.py OUTDIR/expr_workload.jsonl reference.jsonl parallax.jsonl
 
 Each label times making a view with one expression and reading its row count and first 100
 rows (the expression is evaluated over every row either way); update_1row times an update

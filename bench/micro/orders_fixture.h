@@ -1,4 +1,4 @@
-// Synthetic "orders" data for the micro benchmarks, shaped as shared/bench/gen_orders.py
+// Synthetic "orders" data for the micro benchmarks, shaped as bench/workload/gen_orders.py
 // makes it (8 regions, 1,000 products, 50,000 customers, 1% null prices, a datetime, a date,
 // a boolean), generated in memory and cached per row count so that setup stays out of timings.
 #pragma once

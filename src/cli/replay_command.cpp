@@ -1,4 +1,4 @@
-// `parallax replay SCRIPT.jsonl [--timing]`: runs a replay script (shared/oracle/README.md)
+// `parallax replay SCRIPT.jsonl [--timing]`: runs a replay script (tests/oracle/README.md)
 // through the engine API and prints one {"ok": ...} or {"error": ...} line per operation.
 #include <chrono>
 #include <cstdio>

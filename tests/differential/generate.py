@@ -4,7 +4,7 @@
 usage: generate.py OUTDIR [--count N] [--seed S]
 
 Writes OUTDIR/scenario_0000.jsonl ... (one JSON op per line, the replay format of
-../shared/oracle/README.md). Scope: tables and flat views only (no group_by, split_by,
+tests/oracle/README.md). Scope: tables and flat views only (no group_by, split_by,
 aggregates, expressions, to_arrow, expand/collapse). The same (count, seed) always
 gives byte-identical files.
 

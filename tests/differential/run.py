@@ -2,28 +2,31 @@
 """Differential test runner: parallax vs the reference oracle (FINOS Perspective 3.8).
 
 usage: run.py [--parallax build/parallax] [--jobs N] [--generated N] [--seed S]
-              [--keep DIR] [--expected-cache DIR] [--oracle-only] [FILES or DIRS...]
+              [--keep DIR] [--expected-cache DIR] [--oracle-only] [--record] [FILES or DIRS...]
 
 Without FILES/DIRS it runs the hand-written scripts tests/differential/cases/*.jsonl plus
 --generated N (default 300) scripts made by generate.py with --seed S (default 0). With
 FILES/DIRS it runs just those (a directory means its *.jsonl), plus generated scripts only
 when --generated is given.
 
-Each script is replayed by the oracle (node ../shared/oracle/replay.mjs) and by
+Each script is replayed by the oracle (node tests/oracle/replay.mjs) and by
 `parallax replay SCRIPT`, and the two outputs are compared line by line with the rules of
-../shared/oracle/compare.py (imported from there). With --serve, the parallax side is
+tests/oracle/compare.py (imported from there; numbers inside CSV/NDJSON text get the same
+tolerance as numbers, its --float-text). With --serve, the parallax side is
 instead the reference's own client (`replay.mjs --websocket`) talking to `parallax serve`,
-so the same scripts check the server's wire protocol. Exit status: 0 when all scripts match,
+so the same scripts check the server's wire protocol. A hand-written case's reference output is
+also recorded beside it (cases/NAME.expected, for readers and for check_recorded.sh, which
+needs no node): the run fails when the live reference no longer answers as recorded, and
+--record rewrites the recordings of the cases it runs. Exit status: 0 when all scripts match,
 1 on any mismatch, 2 on a usage or set-up problem.
 
 Environment: ORACLE_NODE_MODULES (default tests/oracle/node_modules in the repo),
-PARALLAX_SHARED (default ../shared beside the repo root), NODE (default "node").
+NODE (default "node").
 """
 import argparse
 import concurrent.futures
 import glob
 import hashlib
-import importlib.util
 import json
 import re
 import os
@@ -38,10 +41,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-SHARED = os.environ.get("PARALLAX_SHARED") or os.path.join(os.path.dirname(REPO), "shared")
-ORACLE_DIR = os.path.join(SHARED, "oracle")
+ORACLE_DIR = os.path.join(REPO, "tests", "oracle")
 REPLAY = os.path.join(ORACLE_DIR, "replay.mjs")
-COMPARE = os.path.join(ORACLE_DIR, "compare.py")
 # Absolute, because the oracle resolves it from its own directory.
 NODE_MODULES = os.path.abspath(os.environ.get("ORACLE_NODE_MODULES") or os.path.join(REPO, "tests", "oracle", "node_modules"))
 NODE = os.environ.get("NODE", "node")
@@ -49,83 +50,23 @@ BATCH_DRIVER = os.path.join(HERE, "oracle_batch.mjs")
 TIMEOUT = 120  # seconds per script and engine
 
 sys.path.insert(0, HERE)
+sys.path.insert(0, ORACLE_DIR)
 sys.dont_write_bytecode = True  # importing generate.py must not leave __pycache__ in the repo
+import compare  # noqa: E402  (tests/oracle/compare.py: the matching rules)
 
 
-def load_compare():
-    spec = importlib.util.spec_from_file_location("oracle_compare", COMPARE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+parse_lines = compare.parse_jsonl
 
 
-def parse_lines(text):
-    out = []
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                out.append({"unparsable": line[:200]})
-    return out
-
-
-# A number in CSV or NDJSON text.
-NUMBER_TOKEN = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)")
-
-
-def text_floats_close(expected, actual):
-    """Whether two CSV/NDJSON texts differ only in floats' last digits.
-
-    compare.py lets numbers differ by a relative 1e-9 (addition order decides a float sum's
-    last bits, and the reference's order comes from an unstable sort), but compares text
-    exactly. Here text gets the same rule, and no more: everything but the numbers must be
-    identical, and two different number tokens pass only when one of them is written as a
-    float, they are different values (so "1.0" against "1" or "1e3" against "1000", a
-    formatting difference, still fails) and they are within 1e-9 of each other."""
-    e_parts, a_parts = NUMBER_TOKEN.split(expected), NUMBER_TOKEN.split(actual)
-    if len(e_parts) != len(a_parts):
-        return False
-    for i, (e, a) in enumerate(zip(e_parts, a_parts)):
-        if e == a:
-            continue
-        if i % 2 == 0 or not any(c in e + a for c in ".eE"):
-            return False
-        x, y = float(e), float(a)
-        if x == y or abs(x - y) > 1e-9 * max(abs(x), abs(y)):
-            return False
-    return True
-
-
-TEXT_OPS = {"to_csv", "to_ndjson"}
-
-
-def compare_outputs(cmp, expected, actual, ops):
-    """compare.py's main loop as a function, with text_floats_close for CSV/NDJSON text:
-    returns (n_expected_lines, list of mismatch messages)."""
-    bad = []
-    for i in range(max(len(expected), len(actual))):
-        e = expected[i] if i < len(expected) else None
-        a = actual[i] if i < len(actual) else None
-        op = ops[i] if i < len(ops) else None
-        if e is None or a is None:
-            ok = False
-        elif "error" in e or "error" in a:
-            ok = "error" in e and "error" in a
-        else:
-            ev, av = e.get("ok"), a.get("ok")
-            ok = cmp.same(ev, av, op not in cmp.UNORDERED_OPS)
-            if not ok and op in TEXT_OPS and isinstance(ev, str) and isinstance(av, str):
-                ok = text_floats_close(ev, av)
-        if not ok:
-            bad.append(f"line {i + 1} ({op}): expected {json.dumps(e, ensure_ascii=False)[:300]} "
-                       f"got {json.dumps(a, ensure_ascii=False)[:300]}")
-    return len(expected), bad
+def compare_outputs(expected, actual, ops):
+    """(number of expected lines, a message per mismatching line)."""
+    bad = compare.mismatches(expected, actual, ops, float_text=True)
+    return len(expected), [compare.describe(m) for m in bad]
 
 
 def oracle_fingerprint():
     h = hashlib.sha256()
-    for p in (REPLAY, os.path.join(NODE_MODULES, "@finos", "perspective", "package.json")):
+    for p in (REPLAY, os.path.join(ORACLE_DIR, "replay_lib.mjs"), os.path.join(NODE_MODULES, "@finos", "perspective", "package.json")):
         try:
             with open(p, "rb") as f:
                 h.update(f.read())
@@ -147,7 +88,7 @@ class BatchOracle:
         if p is not None and p.poll() is None:
             return p
         env = dict(os.environ, ORACLE_NODE_MODULES=NODE_MODULES)
-        p = subprocess.Popen([NODE, BATCH_DRIVER, REPLAY], cwd=REPO, env=env, stdin=subprocess.PIPE,
+        p = subprocess.Popen([NODE, BATCH_DRIVER], cwd=REPO, env=env, stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         first = cls.readline(p, TIMEOUT)
         if first != "ready":
@@ -317,22 +258,47 @@ def run_websocket(url, script, label, batch=True):
     return text, None
 
 
-def job(args, cmp, script, label, keep_out, cache_dir):
+def recording_of(script):
+    """The recorded reference output of a hand-written case (cases/NAME.expected), or None."""
+    if os.path.dirname(os.path.abspath(script)) != os.path.join(HERE, "cases"):
+        return None
+    return os.path.splitext(script)[0] + ".expected"
+
+
+def check_recording(script, text, expected, ops, record):
+    """Mismatches between a case's recording and the reference's output now; with `record`,
+    (re)writes the recording instead."""
+    path = recording_of(script)
+    if path is None:
+        return []
+    if record:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return []
+    if not os.path.exists(path):
+        return ["no recorded output %s (run.py --record %s writes it)" % (os.path.basename(path), script)]
+    with open(path, encoding="utf-8") as f:
+        recorded = parse_lines(f.read())
+    return [compare.describe(m) for m in compare.mismatches(recorded, expected, ops)]
+
+
+def job(args, script, label, keep_out, cache_dir):
     with open(script, "rb") as f:
         content = f.read()
-    ops = []
-    for line in content.decode("utf-8").splitlines():
-        if line.strip():
-            try:
-                ops.append(json.loads(line).get("op"))
-            except ValueError:
-                ops.append(None)
+    ops = compare.script_ops(content.decode("utf-8"))
     res = {"label": label, "ops": ops}
-    exp_text, problem = run_oracle(script, content, cache_dir, not args.no_batch)
+    if args.record and recording_of(script):
+        # A recording comes from a `node replay.mjs` process of its own: the same bytes every
+        # time (in the batch driver, schema key order depends on the scripts run before).
+        exp_text, problem = run_oracle(script, content, None, batch=False)
+    else:
+        exp_text, problem = run_oracle(script, content, cache_dir, not args.no_batch)
     expected = parse_lines(exp_text)
     res["expected"] = expected
     if problem or len(expected) != len(ops):
         res["oracle_problem"] = problem or "oracle printed %d lines for %d ops" % (len(expected), len(ops))
+    else:
+        res["stale"] = check_recording(script, exp_text, expected, ops, args.record)
     if keep_out:
         with open(os.path.join(keep_out, label + ".expected.jsonl"), "w", encoding="utf-8") as f:
             f.write(exp_text)
@@ -346,7 +312,7 @@ def job(args, cmp, script, label, keep_out, cache_dir):
         with open(os.path.join(keep_out, label + ".actual.jsonl"), "w", encoding="utf-8") as f:
             f.write(act_text)
     actual = parse_lines(act_text)
-    n, bad = compare_outputs(cmp, expected, actual, ops)
+    n, bad = compare_outputs(expected, actual, ops)
     res["lines"] = n
     res["bad"] = bad
     res["problem"] = problem
@@ -382,6 +348,8 @@ def main(argv=None):
     ap.add_argument("--keep", metavar="DIR", help="keep generated scripts and both outputs in DIR")
     ap.add_argument("--expected-cache", metavar="DIR", help="cache oracle outputs by script sha256")
     ap.add_argument("--oracle-only", action="store_true", help="only run the oracle; print the error fraction")
+    ap.add_argument("--record", action="store_true",
+                    help="write each hand-written case's reference output beside it (cases/NAME.expected)")
     ap.add_argument("--no-batch", action="store_true",
                     help="start node replay.mjs per script instead of the batch driver (slower)")
     ap.add_argument("--max-lines", type=int, default=5, help="mismatching lines shown per script")
@@ -394,7 +362,7 @@ def main(argv=None):
     args.served = None
 
     if not os.path.exists(REPLAY):
-        print("run.py: oracle script not found: %s (set PARALLAX_SHARED)" % REPLAY, file=sys.stderr)
+        print("run.py: oracle script not found: %s" % REPLAY, file=sys.stderr)
         return 2
     if not os.path.isdir(NODE_MODULES):
         print("run.py: oracle node_modules not found: %s (set ORACLE_NODE_MODULES)" % NODE_MODULES,
@@ -447,14 +415,13 @@ def main(argv=None):
             label = os.path.basename(os.path.dirname(os.path.abspath(s))) + "_" + base
         labels[s] = label
 
-    cmp = load_compare()
     started = time.time()
     results = []
     if args.serve and not args.oracle_only:
         args.served = ServedParallax(args.parallax, args.serve_command)
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-            futs = [ex.submit(job, args, cmp, s, labels[s], keep_out, cache_dir) for s in scripts]
+            futs = [ex.submit(job, args, s, labels[s], keep_out, cache_dir) for s in scripts]
             for s, fut in zip(scripts, futs):
                 results.append((s, fut.result()))
     finally:
@@ -470,6 +437,12 @@ def main(argv=None):
     oracle_problems = [(s, r) for s, r in results if r.get("oracle_problem")]
     for s, r in oracle_problems:
         print("ORACLE PROBLEM %s: %s" % (r["label"], r["oracle_problem"]))
+    stale = [(s, r) for s, r in results if r.get("stale")]
+    for s, r in stale:
+        print("STALE RECORDING %s: the reference now answers differently from %s "
+              "(check, then run.py --record %s):" % (r["label"], os.path.basename(recording_of(s)), s))
+        for m in r["stale"][:args.max_lines]:
+            print("    " + m)
 
     if args.oracle_only:
         total = sum(len(r["expected"]) for _, r in results)
@@ -485,7 +458,7 @@ def main(argv=None):
         for op, (n, e) in sorted(by_op.items(), key=lambda kv: -kv[1][1]):
             if e:
                 print("  %-14s %5d errors of %5d" % (op, e, n))
-        return 1 if oracle_problems else 0
+        return 1 if oracle_problems or stale else 0
 
     known = set()
     if args.known_failures:
@@ -525,7 +498,7 @@ def main(argv=None):
     if failed and ngen and not args.keep:
         print("(generated scripts were in a temporary directory: re-run with --keep DIR to keep "
               "them and both outputs; same --generated/--seed give the same scripts)")
-    return 1 if failed or oracle_problems else 0
+    return 1 if failed or oracle_problems or stale else 0
 
 
 if __name__ == "__main__":

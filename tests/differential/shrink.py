@@ -8,7 +8,7 @@ mismatching line) and every line before it matching, while it drops script lines
 data (rows lists, columns dicts, CSV and NDJSON lines), CSV columns, schema columns, config
 entries and window keys, until no single removal keeps the mismatch. Writes the result to
 OUT and prints it with both outputs. Oracle runs go through oracle_batch.mjs, so a shrink
-takes seconds to a minute. Environment as run.py (ORACLE_NODE_MODULES, PARALLAX_SHARED).
+takes seconds to a minute. Environment as run.py (ORACLE_NODE_MODULES).
 """
 import csv
 import io
@@ -21,9 +21,8 @@ import tempfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import run  # noqa: E402  (paths and the compare rules)
-
-cmp = run.load_compare()
+import run  # noqa: E402  (paths)
+from run import compare  # noqa: E402  (the matching rules)
 PARALLAX = os.path.join(run.REPO, "build", "parallax")
 
 
@@ -32,7 +31,7 @@ class Oracle:
         self.start()
 
     def start(self):
-        self.p = subprocess.Popen([run.NODE, run.BATCH_DRIVER, run.REPLAY],
+        self.p = subprocess.Popen([run.NODE, run.BATCH_DRIVER],
                                   env=dict(os.environ, ORACLE_NODE_MODULES=run.NODE_MODULES),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert self.p.stdout.readline().strip() == b"ready"
@@ -72,9 +71,7 @@ def outputs(ops):
 def bad_at(ops, e, a, i):
     if i >= len(e) or i >= len(a):
         return True
-    if "error" in e[i] or "error" in a[i]:
-        return not ("error" in e[i] and "error" in a[i])
-    return not cmp.same(e[i].get("ok"), a[i].get("ok"), ops[i]["op"] not in cmp.UNORDERED_OPS)
+    return not compare.lines_match(e[i], a[i], ops[i]["op"])
 
 
 def interesting(ops, t):

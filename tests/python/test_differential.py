@@ -1,6 +1,6 @@
 """The Python API against the reference: each scenario runs through parallax here and, as
-the equivalent replay script, through the reference engine (shared/oracle), and the two
-result streams must match under shared/oracle/compare.py. pandas inputs are sent to the
+the equivalent replay script, through the reference engine (tests/oracle/replay.mjs), and the two
+result streams must match under tests/oracle/compare.py. pandas inputs are sent to the
 reference as the equivalent JSON columns (what the reference's own pandas loader yields)."""
 
 import datetime
@@ -17,8 +17,7 @@ import parallax
 from parallax import PerspectiveError, temporal
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.environ.get("PARALLAX_SHARED") or os.path.join(os.path.dirname(REPO), "shared")
-ORACLE = os.path.join(SHARED, "oracle")
+ORACLE = os.path.join(REPO, "tests", "oracle")
 NODE_MODULES = os.path.abspath(os.environ.get("ORACLE_NODE_MODULES")
                                or os.path.join(REPO, "tests", "oracle", "node_modules"))
 

@@ -1,4 +1,4 @@
-"""The reference's own JavaScript client (shared/oracle/replay.mjs --websocket) against the
+"""The reference's own JavaScript client (tests/oracle/replay.mjs --websocket) against the
 Python web handlers: the differential scripts that check `parallax serve` (run.py --serve),
 now served by examples/python_server.py on Tornado and on AIOHTTP, and a locked handler."""
 import json
@@ -13,7 +13,6 @@ from conftest import FRAMEWORKS, REPO
 
 RUN_PY = os.path.join(REPO, "tests", "differential", "run.py")
 BUILD = os.environ.get("PARALLAX_BUILD_DIR", os.path.join(REPO, "build"))
-SHARED = os.environ.get("PARALLAX_SHARED") or os.path.join(os.path.dirname(REPO), "shared")
 NODE_MODULES = os.path.abspath(os.environ.get("ORACLE_NODE_MODULES")
                                or os.path.join(REPO, "tests", "oracle", "node_modules"))
 GENERATED = os.environ.get("PARALLAX_WEB_GENERATED", "100")
@@ -36,7 +35,7 @@ def test_differential_scripts_through_the_reference_client(framework):
 def replay(url, script, tmp_path):
     path = tmp_path / "script.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in script))
-    run = subprocess.run(["node", os.path.join(SHARED, "oracle", "replay.mjs"), "--websocket", url,
+    run = subprocess.run(["node", os.path.join(REPO, "tests", "oracle", "replay.mjs"), "--websocket", url,
                           str(path)], env=dict(os.environ, ORACLE_NODE_MODULES=NODE_MODULES),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
