@@ -8,13 +8,14 @@
 
 namespace parallax {
 
-Result<std::string> write_view(const View& view, const ViewWindow& window, ViewTextFormat format) {
+Result<std::string> write_view(const View& view, const ViewWindow& window, ViewTextFormat format,
+                               NumberStyle floats) {
   PX_RETURN_IF_ERROR(view.check_window(window));
   switch (format) {
     case ViewTextFormat::kColumns:
-      return write_json_columns(view.read(window, KeyColumns::kTrailing));
+      return write_json_columns(view.read(window, KeyColumns::kTrailing), floats);
     case ViewTextFormat::kRows:
-      return write_json_rows(view.read(window, KeyColumns::kLeading));
+      return write_json_rows(view.read(window, KeyColumns::kLeading), floats);
     case ViewTextFormat::kCsv:
       if (view.is_inverted(window)) {
         return Status::invalid("the window's start_row is after its end_row");
@@ -26,9 +27,18 @@ Result<std::string> write_view(const View& view, const ViewWindow& window, ViewT
   return Status::invalid("unknown view output format");
 }
 
+std::optional<ViewTextFormat> view_text_format(std::string_view name) {
+  if (name == "columns") return ViewTextFormat::kColumns;
+  if (name == "json") return ViewTextFormat::kRows;
+  if (name == "csv") return ViewTextFormat::kCsv;
+  if (name == "ndjson") return ViewTextFormat::kNdjson;
+  return std::nullopt;
+}
+
 Result<std::string> write_view_arrow(const View& view, const ViewWindow& window,
-                                     std::string_view compression) {
+                                     std::string_view compression, bool file_format) {
   ArrowWriteOptions options;
+  if (file_format) options.format = ArrowFormat::kFile;
   if (compression == "lz4") {
     options.compression = ArrowCompression::kLz4Frame;
   } else if (!compression.empty()) {

@@ -1,4 +1,5 @@
-// A view printed in one of the CLI's output formats (columns, json, csv, ndjson).
+// A view printed in one of the CLI's output formats (columns, json, csv, ndjson), as every
+// front end writes it (api/view_output), with a final newline.
 #pragma once
 
 #include <string>

@@ -4,13 +4,12 @@
 #include <string>
 
 #include "api/engine.h"
-#include "api/view_arrow.h"
 #include "api/view_config_json.h"
+#include "api/view_output.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
+#include "cli/frame_output.h"
 #include "cli/usage.h"
-#include "formats/csv_writer.h"
-#include "formats/json_writer.h"
 
 namespace parallax {
 
@@ -76,28 +75,17 @@ int run_view(int argc, char** argv) {
     return fail(status);
   }
   const View* view = engine.view("view").value();
-  std::string text;
-  if (output == "columns") {
-    text = write_json_columns(view->read({}, KeyColumns::kTrailing));
-  } else if (output == "json") {
-    text = write_json_rows(view->read({}, KeyColumns::kLeading));
-  } else if (output == "csv") {
-    text = write_csv(view->read({}, KeyColumns::kNone));
-  } else if (output == "ndjson") {
-    text = write_ndjson(view->read({}, KeyColumns::kNone));
-  } else if (output == "arrow" || output == "arrow-file") {
+  if (output == "arrow" || output == "arrow-file") {
     // Binary: the Arrow IPC stream or file, exactly as written (no trailing newline).
-    ArrowWriteOptions arrow_options;
-    if (output == "arrow-file") arrow_options.format = ArrowFormat::kFile;
-    if (compression == "lz4") arrow_options.compression = ArrowCompression::kLz4Frame;
-    const std::string bytes = view_to_arrow(*view, {}, arrow_options);
-    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    auto bytes = write_view_arrow(*view, ViewWindow{}, compression == "lz4" ? "lz4" : "",
+                                  output == "arrow-file");
+    if (!bytes.is_ok()) return fail(bytes.status());
+    std::fwrite(bytes->data(), 1, bytes->size(), stdout);
     return 0;
-  } else {
-    return fail(Status::invalid("unknown output format '{}'", output));
   }
-  if (!text.empty() && text.back() != '\n') text += '\n';
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  auto text = format_view(*view, output);
+  if (!text.is_ok()) return fail(text.status());
+  std::fwrite(text->data(), 1, text->size(), stdout);
   return 0;
 }
 

@@ -7,7 +7,7 @@
 #include "api/json_results.h"
 #include "api/view_arrow.h"
 #include "api/view_config_json.h"
-#include "formats/csv_writer.h"
+#include "api/view_output.h"
 #include "formats/json_writer.h"
 #include "python/queued_link.h"
 #include "server/protocol_handler.h"
@@ -167,25 +167,20 @@ Result<std::string> Session::read(const std::string& name, ReadFormat format,
   PX_ASSIGN_OR_RETURN(ViewWindow window, window_of(window_json));
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+  // Every front end writes views through api/view_output; floats as serde writes them (1.0,
+  // not 1), as the reference's Python API: a float cell reads back as a Python float.
+  constexpr NumberStyle kFloats = NumberStyle::kSerde;
   switch (format) {
-    // Floats as serde writes them (1.0, not 1), as the reference's Python API: a float cell
-    // reads back as a Python float.
     case ReadFormat::kJsonRows:
-      return write_json_rows(view->read(window, KeyColumns::kLeading), NumberStyle::kSerde);
+      return write_view(*view, window, ViewTextFormat::kRows, kFloats);
     case ReadFormat::kJsonColumns:
-      return write_json_columns(view->read(window, KeyColumns::kTrailing), NumberStyle::kSerde);
+      return write_view(*view, window, ViewTextFormat::kColumns, kFloats);
     case ReadFormat::kCsv:
-      if (view->is_inverted(window))
-        return Status::invalid("the window's start_row is after its end_row");
-      return write_csv(view->read(window, KeyColumns::kNone));
+      return write_view(*view, window, ViewTextFormat::kCsv, kFloats);
     case ReadFormat::kNdjson:
-      // The reference's to_ndjson ignores the window: every row and column of the view.
-      return write_ndjson(view->read(ViewWindow{}, KeyColumns::kNone));
-    case ReadFormat::kArrow: {
-      ArrowWriteOptions options;
-      if (lz4) options.compression = ArrowCompression::kLz4Frame;
-      return view_to_arrow(*view, window, options);
-    }
+      return write_view(*view, window, ViewTextFormat::kNdjson, kFloats);
+    case ReadFormat::kArrow:
+      return write_view_arrow(*view, window, lz4 ? "lz4" : "");
   }
   return Status::invalid("unknown output format");
 }
