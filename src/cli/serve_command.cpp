@@ -35,8 +35,9 @@ constexpr const char* kServeUsage =
     "                      [--max-queued-mb N]   all clients' queues together (1024, at most\n"
     "                                            a quarter of RAM); the furthest behind go first\n"
     "                      [--client-views N] [--client-subscriptions N] [--client-tables N]\n"
-    "                      [--client-ports N] [--view-expressions N]\n"
-    "                            what one client may hold (256, 1024, 256, 4096; 256 per view)\n"
+    "                      [--client-ports N]   what one client may hold (256, 1024, 256, 4096)\n"
+    "                      [--view-expressions N] [--view-group-levels N] [--view-config-terms N]\n"
+    "                            what one view may ask for (256, 64, 4096)\n"
     "                      [--expression-steps N] [--expression-steps-per-row N]\n"
     "                            what one evaluation of a view's expressions may spend\n"
     "                            (20000000 + 2000 per row; docs/differences.md)\n"
@@ -96,6 +97,8 @@ size_t* count_option(server::ClientLimits& limits, std::string_view arg) {
   if (arg == "--client-tables") return &limits.tables;
   if (arg == "--client-ports") return &limits.ports;
   if (arg == "--view-expressions") return &limits.expressions;
+  if (arg == "--view-group-levels") return &limits.group_levels;
+  if (arg == "--view-config-terms") return &limits.config_terms;
   return nullptr;
 }
 

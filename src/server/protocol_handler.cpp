@@ -40,6 +40,26 @@ size_t erase_subscriber(Subscribers& subscribers, uint64_t client_id, uint32_t m
       subscribers, [&](const auto& s) { return s.client_id == client_id && s.msg_id == msg_id; });
 }
 
+// The config's lists against the per-view caps of `limits`.
+Status check_view_config(const ViewConfig& config, const ClientLimits& limits) {
+  if (config.expressions.size() > limits.expressions) {
+    return client_limit_reached(limits.expressions, "expression columns per view",
+                                "--view-expressions");
+  }
+  if (std::max(config.group_by.size(), config.split_by.size()) > limits.group_levels) {
+    return client_limit_reached(limits.group_levels, "group_by or split_by levels per view",
+                                "--view-group-levels");
+  }
+  const size_t terms = std::max({config.columns ? config.columns->size() : 0, config.sort.size(),
+                                 config.filter.size(), config.aggregates.size()});
+  if (terms > limits.config_terms) {
+    return client_limit_reached(limits.config_terms,
+                                "columns, sort keys, filter terms or aggregates per view",
+                                "--view-config-terms");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 // One request being answered: the message, its client, and how to reply.
@@ -372,10 +392,8 @@ void ProtocolHandler::make_view(Request& request) {
     return;
   }
   auto config = view_config_from_proto(make.config());
-  if (request.failed(config.status())) return;
-  if (config.value().expressions.size() > options_.limits.expressions) {
-    request.fail(client_limit_reached(options_.limits.expressions, "expression columns per view",
-                                      "--view-expressions"));
+  if (request.failed(config.status()) ||
+      request.failed(check_view_config(config.value(), options_.limits))) {
     return;
   }
   const std::string engine_name =

@@ -45,7 +45,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test("per-client caps: a clear error, nothing changed, the server serves on", async () => {
     const server = await serve(labels, "--client-views", "4", "--client-subscriptions", "5",
-                               "--client-tables", "2", "--client-ports", "3", "--view-expressions", "2");
+                               "--client-tables", "2", "--client-ports", "3", "--view-expressions", "2",
+                               "--view-group-levels", "3", "--view-config-terms", "5");
     const client = await perspective.websocket(server.url);
     const table = await client.open_table("labels");
 
@@ -65,6 +66,13 @@ test("per-client caps: a clear error, nothing changed, the server serves on", as
                  /at most 2 expression columns per view \(the server's --view-expressions option\)/);
     assert.match(await rejection(table.validate_expressions({ a: "1", b: "2", c: "3" })),
                  /at most 2 expressions per request/);
+    assert.match(await rejection(table.view({ group_by: ["label", "label", "label", "label"] })),
+                 /at most 3 group_by or split_by levels per view \(the server's --view-group-levels option\)/);
+    assert.match(await rejection(table.view({ filter: Array(6).fill(["id", ">", 0]) })),
+                 /at most 5 columns, sort keys, filter terms or aggregates per view \(the server's --view-config-terms option\)/);
+    const deepest = await table.view({ group_by: ["label", "label", "label"], filter: Array(5).fill(["id", ">", 0]) });
+    assert.equal(await deepest.num_rows(), 1 + 4 * 3);  // the total, then 4 rows at each level
+    await deepest.delete();
     const computed = await table.view({ expressions: { a: "1", b: "2" } });
     assert.equal(await computed.num_rows(), 5);
     await computed.delete();
