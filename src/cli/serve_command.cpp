@@ -72,6 +72,22 @@ Result<std::string> read_token_file(const std::string& path) {
   return token;
 }
 
+// Beyond loopback, say what is exposed: every table to whoever reaches the port, or the token
+// in clear.
+void warn_if_exposed(const server::ServerOptions& options) {
+  if (server::is_loopback_host(options.host)) return;
+  if (options.access.token.empty()) {
+    std::fprintf(stderr,
+                 "parallax serve: warning: %s is reachable from other machines and needs no "
+                 "token: anyone who can reach it can read%s every table (--auth-token-file)\n",
+                 options.host.c_str(), options.lock ? "" : " and change");
+  } else if (options.tls_cert_file.empty()) {
+    std::fprintf(stderr,
+                 "parallax serve: warning: the token travels in clear without TLS "
+                 "(--tls-cert, --tls-key)\n");
+  }
+}
+
 // "data/orders.csv" is hosted as "orders".
 std::string table_name_of(const std::string& path) {
   return std::filesystem::path(path).stem().string();
@@ -202,6 +218,7 @@ int run_serve(int argc, char** argv) {
   const size_t hosted = engine.table_names().size();  // before the engine thread owns it
   server::Server server(engine, options);
   if (const Status started = server.start(); !started.is_ok()) return fail(started.message());
+  warn_if_exposed(options);
   if (pipeline) {
     pipeline->start(
         [&server](std::function<void(Engine&)> task) { server.post_to_engine(std::move(task)); });

@@ -79,6 +79,12 @@ struct Server::State {
   std::optional<asio::signal_set> signals;
 };
 
+bool is_loopback_host(const std::string& host) {
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(host, error);
+  return !error && address.is_loopback();
+}
+
 Server::Server(Engine& engine, ServerOptions options)
     : state_(std::make_unique<State>(engine, std::move(options))) {}
 

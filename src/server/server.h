@@ -38,6 +38,9 @@ struct ServerOptions {
   std::string tls_cert_file, tls_key_file;  // both set: https and wss only
 };
 
+// Whether `host` (an IP address, as --host takes) is a loopback address.
+bool is_loopback_host(const std::string& host);
+
 class Server {
  public:
   // `engine` must outlive the server; after start() only the engine thread touches it.

@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 
-import { credentials, parallax, perspective, repo, serve } from "./harness.mjs";
+import { credentials, parallax, perspective, repo, serve, until } from "./harness.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const orders = path.join(repo, "examples", "orders_sample.csv");
@@ -321,4 +321,18 @@ test("static files: no traversal, no symbolic link out of the web root, no FIFO,
 test("a SIGTERM right after the address is printed stops the server cleanly", async () => {
     // The signal handler used to be installed after the line: the tests' quick stops raced it.
     for (let i = 0; i < 30; i++) await (await serve(orders)).stop();
+});
+
+test("listening beyond loopback without a token (or with one, without TLS) is warned about", async () => {
+    const open = await serve("--host", "0.0.0.0");
+    const clear = await serve("--host", "0.0.0.0", "--auth-token-file", tokenFile, "--lock");
+    const safe = await serve("--host", "0.0.0.0", "--auth-token-file", tokenFile, "--tls-cert", cert, "--tls-key", key);
+    try {
+        await until(() => open.stderr().includes("\n") && clear.stderr().includes("\n"));
+        assert.match(open.stderr(), /warning: 0\.0\.0\.0 is reachable from other machines and needs no token: .* read and change every table/);
+        assert.match(clear.stderr(), /warning: the token travels in clear without TLS/);
+        assert.equal(safe.stderr(), "");
+    } finally {
+        await Promise.all([open.stop(), clear.stop(), safe.stop()]);
+    }
 });
