@@ -47,10 +47,13 @@ def _call(callback, *args):
 
 
 class Server:
-    """An engine instance hosting tables and views for its clients."""
+    """An engine instance hosting tables and views for its clients.
+    ``max_total_queued_bytes``: what all its remote clients' queues (``new_session``, the web
+    handlers) may hold together; past it, the clients furthest behind are cut off first
+    (default: 1 GiB, or a quarter of the machine's memory when less)."""
 
-    def __init__(self):
-        self._session = Session()
+    def __init__(self, max_total_queued_bytes=None):
+        self._session = Session() if max_total_queued_bytes is None else Session(int(max_total_queued_bytes))
         self._lock = threading.RLock()
         self._updates = {}  # subscription id -> (view name, callback)
         self._view_deletes = {}  # view name -> {id: callback}

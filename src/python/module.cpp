@@ -196,7 +196,8 @@ class WebClient {
  public:
   WebClient(std::shared_ptr<Session> session, bool lock, size_t max_queued_bytes)
       : session_(std::move(session)),
-        link_(std::make_shared<QueuedLink>(next_id_++, max_queued_bytes)),
+        link_(std::make_shared<QueuedLink>(next_id_++, max_queued_bytes,
+                                           session_->web_queue_budget())),
         lock_(lock) {}
   ~WebClient() { close(); }
 
@@ -253,7 +254,8 @@ PYBIND11_MODULE(_parallax, m) {
       .def("close", &WebClient::close, Release());
 
   py::class_<Session, std::shared_ptr<Session>>(m, "Session")
-      .def(py::init<>())
+      .def(py::init<size_t>(),
+           py::arg("max_total_queued_bytes") = server::QueueBudget::default_max_bytes())
       .def(
           "connect",
           [](std::shared_ptr<Session> s, bool lock, size_t max_queued_bytes) {

@@ -5,6 +5,7 @@
 // watches (asyncio's add_reader), and the loop drains the queue when it wakes.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "server/client_link.h"
+#include "server/queue_budget.h"
 
 namespace parallax::python {
 
@@ -21,7 +23,9 @@ class QueuedLink final : public server::ClientLink {
  public:
   // `max_queued_bytes`: a client whose queue grows past this (its loop stopped draining, or
   // its socket stopped taking writes) is cut off rather than let memory grow without end.
-  QueuedLink(uint64_t client_id, size_t max_queued_bytes);
+  // All the links of a Session share `budget` too: past it, those furthest behind are cut
+  // off first. It must outlive the link.
+  QueuedLink(uint64_t client_id, size_t max_queued_bytes, server::QueueBudget& budget);
   ~QueuedLink() override;
   QueuedLink(const QueuedLink&) = delete;
   QueuedLink& operator=(const QueuedLink&) = delete;
@@ -47,6 +51,8 @@ class QueuedLink final : public server::ClientLink {
   std::set<uint64_t> pending_notifications_;  // keys of notifications still in queue_
   size_t queued_bytes_ = 0;
   bool overflowed_ = false;
+  std::atomic<bool> dropped_{false};     // by the shared budget, from another link's thread
+  server::QueueBudget::Account budget_;  // last: its drop callback uses the members above
 };
 
 }  // namespace parallax::python

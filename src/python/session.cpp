@@ -53,7 +53,8 @@ ColumnCopy copy_column(const FrameColumn& source, const std::vector<uint32_t>& r
 
 }  // namespace
 
-Session::Session() = default;
+Session::Session(size_t max_total_queued_bytes)
+    : web_queue_budget_(max_total_queued_bytes, "parallax.Server(max_total_queued_bytes)") {}
 Session::~Session() = default;
 
 template <typename Change>

@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "core/row_batch.h"
 #include "core/schema.h"
+#include "server/queue_budget.h"
 
 namespace parallax::server {
 class ProtocolHandler;
@@ -56,10 +57,13 @@ enum class ReadFormat { kJsonRows, kJsonColumns, kCsv, kNdjson, kArrow };
 
 class Session {
  public:
-  Session();
+  // `max_total_queued_bytes`: what all this session's web clients' queues may hold together.
+  explicit Session(size_t max_total_queued_bytes = server::QueueBudget::default_max_bytes());
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
+  // Shared by the web clients' queues (QueuedLink): past it, the furthest behind are cut off.
+  server::QueueBudget& web_queue_budget() { return web_queue_budget_; }
 
   // `known_types`: columns whose Python values fix their type where text inference would
   // guess narrower: "datetime" (JSON reads a datetime at midnight as a date) and "float"
@@ -123,6 +127,7 @@ class Session {
   Status announced(Status change);
 
   mutable std::mutex mutex_;
+  server::QueueBudget web_queue_budget_;  // before the clients' links, which charge it
   Engine engine_;
   Notifications pending_;  // filled by the engine's callbacks while mutex_ is held
   // The protocol handlers of web clients (index 1: locked), made on first use; declared

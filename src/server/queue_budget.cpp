@@ -44,8 +44,8 @@ bool QueueBudget::charge(Account& account, size_t bytes) {
                           [](const Account* a, const Account* b) { return a->bytes_ < b->bytes_; });
     const std::string reason = fmt::format(
         "{} waiting for it, the most of any client, when all clients' queues "
-        "held {} (over the server's bound of {}, --max-queued-mb)",
-        megabytes(behind->bytes_), megabytes(total_), megabytes(max_bytes_));
+        "held {} (over the server's bound of {}, {})",
+        megabytes(behind->bytes_), megabytes(total_), megabytes(max_bytes_), option_);
     total_ -= behind->bytes_;
     behind->bytes_ = 0;
     behind->open_ = false;

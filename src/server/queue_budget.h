@@ -41,7 +41,9 @@ class QueueBudget {
     bool open_ = true;
   };
 
-  explicit QueueBudget(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // `option`: what sets the bound, for the reason a client is dropped.
+  explicit QueueBudget(size_t max_bytes, std::string option = "--max-queued-mb")
+      : max_bytes_(max_bytes), option_(std::move(option)) {}
   // 1 GiB, or a quarter of the machine's memory when that is less.
   static size_t default_max_bytes();
 
@@ -54,6 +56,7 @@ class QueueBudget {
   void close(Account& account);
 
   const size_t max_bytes_;
+  const std::string option_;
   mutable std::mutex mutex_;
   size_t total_ = 0;
   std::unordered_set<Account*> accounts_;

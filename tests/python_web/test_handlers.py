@@ -226,6 +226,33 @@ def test_a_client_that_falls_behind_is_cut_off(framework, pb, start_app):
     assert code == 1008
 
 
+def test_clients_that_stop_polling_the_furthest_behind_are_cut_off_first(pb):
+    """All of a Server's remote clients share max_total_queued_bytes: ROW-mode subscribers that
+    never poll, subscribing one after another while the table changes, are cut off in that
+    order (the most bytes waiting first), and the last one keeps its queue."""
+    server = parallax.Server(max_total_queued_bytes=400_000)
+    table = server.new_local_client().table({"id": list(range(1000)), "x": [0.0] * 1000},
+                                            index="id", name="stream")
+    config = pb.ViewConfig(columns=pb.ColumnsUpdate(columns=pb.ColumnsUpdate.Columns(columns=["x"])))
+    sessions = []
+    for n in range(40):
+        if n % 10 == 0:
+            session = server.new_session(lambda message: None)
+            for request in (pb.Request(msg_id=1, entity_id="stream", table_make_view_req=pb.TableMakeViewReq(
+                                view_id="v", config=config)),
+                            pb.Request(msg_id=2, entity_id="v", view_on_update_req=pb.ViewOnUpdateReq(
+                                mode=pb.ViewOnUpdateReq.ROW))):
+                session.handle(request.SerializeToString())  # never polled
+            sessions.append(session)
+        table.update({"id": list(range(1000)), "x": [float(n)] * 1000})  # ~9 KB a delta
+    alive = [session.poll() for session in sessions]
+    assert alive[0] is False and alive[-1] is True, alive
+    assert alive == sorted(alive), alive  # cut off in the order they fell behind
+    for session in sessions:
+        session.close()
+    table.delete()
+
+
 def test_server_new_session_is_a_transport_of_its_own(pb):
     """The reference's low-level API: Server.new_session(response_cb); notifications caused
     elsewhere wait for poll(), and fileno() becomes readable when they do."""
