@@ -153,7 +153,10 @@ Status Engine::create_view(const std::string& table_name, const std::string& nam
                            ViewConfig config) {
   PX_ASSIGN_OR_RETURN(const Table* source, table(table_name));
   config.expression_limits = expression_limits_;
+  const uint32_t depth = config.group_by_depth.value_or(0);
   PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view, View::create(*source, std::move(config)));
+  // group_by_depth N shows N levels, as set_depth(N - 1) (the reference's row pivot depth).
+  if (depth > 0) PX_RETURN_IF_ERROR(view->set_depth(depth - 1));
   views_[name] = std::move(view);
   view_tables_[name] = table_name;
   return Status::ok();

@@ -106,6 +106,7 @@ std::string config_json(const ViewConfig& config) {
   out += string_list_json(config.columns.value_or(std::vector<std::string>{}));
   // The reference always answers an empty aggregates object, whatever the view uses.
   out += ",\"aggregates\":{}";
+  if (config.group_by_depth) out += fmt::format(",\"group_by_depth\":{}", *config.group_by_depth);
   out += '}';
   return out;
 }

@@ -184,6 +184,14 @@ Result<ViewConfig> view_config_from_json(std::string_view json) {
       } else {
         PX_ASSIGN_OR_RETURN(config.expressions, string_pairs_of(value, "expressions"));
       }
+    } else if (key == "group_by_depth") {
+      if (!value.is_null()) {
+        uint64_t depth;
+        if (value.get(depth) != simdjson::SUCCESS || depth > UINT32_MAX) {
+          return Status::invalid("group_by_depth must be a whole number from 0");
+        }
+        config.group_by_depth = static_cast<uint32_t>(depth);
+      }
     } else {
       return Status::invalid("unknown view config field '{}'", key);
     }

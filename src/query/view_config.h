@@ -81,6 +81,9 @@ struct ViewConfig {
   std::optional<FilterCombinator> filter_op;
   std::vector<AggregateChoice> aggregates;
   std::vector<std::pair<std::string, std::string>> expressions;  // name, expression text
+  // How many group levels a grouped view shows when made (N: as set_depth(N - 1) then); 0 or
+  // none: every level, as the reference. Echoed by get_config when given.
+  std::optional<uint32_t> group_by_depth;
   // Not part of a request: the engine sets what its expressions may spend.
   ExpressionLimits expression_limits;
 };

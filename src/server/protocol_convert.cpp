@@ -153,6 +153,7 @@ Result<ViewConfig> view_config_from_proto(const proto::ViewConfig& in) {
     config.sort.push_back({key.column(), *direction});
   }
   if (in.filter_op() == proto::ViewConfig::OR) config.filter_op = FilterCombinator::kOr;
+  if (in.has_group_by_depth()) config.group_by_depth = in.group_by_depth();
   // Maps arrive in no particular order; sort them so that views are deterministic.
   std::map<std::string, std::string> expressions(in.expressions().begin(), in.expressions().end());
   config.expressions.assign(expressions.begin(), expressions.end());
@@ -198,6 +199,7 @@ proto::ViewConfig view_config_to_proto(const ViewConfig& config) {
   for (const auto& [name, text] : config.expressions) (*out.mutable_expressions())[name] = text;
   // Aggregates are not echoed: the reference always answers an empty map.
   if (config.filter_op == FilterCombinator::kOr) out.set_filter_op(proto::ViewConfig::OR);
+  if (config.group_by_depth) out.set_group_by_depth(*config.group_by_depth);
   return out;
 }
 

@@ -134,3 +134,19 @@ def test_to_arrow_round_trips(client, table):
     # Arrow updates too: upserts by the index, so the same rows change nothing.
     table.update(table.view().to_arrow())
     assert table.size() == 6
+
+
+def test_group_by_depth_shows_that_many_levels(client):
+    """group_by_depth N shows N group levels when the view is made (groups added later too),
+    0 every level; it is echoed by get_config (the reference's behaviour)."""
+    table = client.table([{"a": "x", "b": "p", "v": 1}, {"a": "x", "b": "q", "v": 2},
+                          {"a": "y", "b": "p", "v": 3}])
+    view = table.view(group_by=["a", "b"], columns=["v"], group_by_depth=1)
+    assert view.to_columns() == {"__ROW_PATH__": [[], ["x"], ["y"]], "v": [6, 3, 3]}
+    assert view.get_config()["group_by_depth"] == 1
+    table.update([{"a": "z", "b": "r", "v": 4}])
+    assert view.to_columns()["__ROW_PATH__"] == [[], ["x"], ["y"], ["z"]]
+    every = table.view(group_by=["a", "b"], columns=["v"], group_by_depth=0)
+    assert len(every.to_columns()["__ROW_PATH__"]) == 8
+    with pytest.raises(PerspectiveError):
+        table.view(group_by=["a"], group_by_depth=-1)
