@@ -266,6 +266,15 @@ class View:
     def _types(self):
         return dict(self._session.view_schema(self._name))
 
+    def _path_types(self):
+        """The type of each group_by level's key (table columns, else expression columns)."""
+        group_by = self.get_config().get("group_by") or []
+        if not group_by:
+            return []
+        types = dict(self._table.schema())
+        shown = self._types()
+        return [types.get(name) or shown.get(name) for name in group_by]
+
     def to_columns_string(self, **window):
         return self._session.read(self._name, "columns", _window(window))
 
@@ -274,11 +283,11 @@ class View:
 
     def to_columns(self, **window):
         columns = json.loads(self.to_columns_string(**window))
-        return _output.columns_to_python(columns, self._types())
+        return _output.columns_to_python(columns, self._types(), self._path_types())
 
     def to_json(self, **window):
         rows = json.loads(self.to_json_string(**window))
-        return _output.rows_to_python(rows, self._types())
+        return _output.rows_to_python(rows, self._types(), self._path_types())
 
     to_dict = to_columns
     to_records = to_json
@@ -298,8 +307,7 @@ class View:
     def to_pandas(self, **window):
         config = self.get_config()
         if config.get("group_by") or config.get("split_by"):
-            import pandas
-            return pandas.DataFrame(self.to_columns(**window))
+            return _output.grouped_frame(self.to_columns(**window), config.get("group_by") or [])
         return _output.copies_to_frame(self._session.copy_columns(self._name, _window(window)))
 
     to_dataframe = to_pandas

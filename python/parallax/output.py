@@ -23,15 +23,47 @@ def _column_type(name, types):
     return types.get(name.rsplit("|", 1)[-1]) if not name.startswith("__") else None
 
 
-def columns_to_python(columns, types):
+def _path_to_python(path, path_types):
+    """A row path's keys as Python values: a date or datetime group key as the object its
+    cells are, not epoch milliseconds."""
+    return [cell_to_python(key, path_types[level] if level < len(path_types) else None)
+            for level, key in enumerate(path)]
+
+
+def _temporal_levels(path_types):
+    return any(t in ("date", "datetime") for t in path_types)
+
+
+def columns_to_python(columns, types, path_types=()):
     for name, values in columns.items():
         type_name = _column_type(name, types)
         if type_name in ("date", "datetime"):
             columns[name] = [cell_to_python(v, type_name) for v in values]
+    if "__ROW_PATH__" in columns and _temporal_levels(path_types):
+        columns["__ROW_PATH__"] = [_path_to_python(p, path_types) for p in columns["__ROW_PATH__"]]
     return columns
 
 
-def rows_to_python(rows, types):
+def grouped_frame(columns, group_by):
+    """A DataFrame of a grouped view's columns as the reference's to_pandas gives it (from
+    its Arrow layout): one column per group level, "NAME (Group by N)", holding that level's
+    key (None above it), then the data columns; no __ROW_PATH__ list column."""
+    import pandas
+
+    paths = columns.pop("__ROW_PATH__", None)
+    frame = {}
+    if paths is not None:
+        for level, name in enumerate(group_by):
+            frame["%s (Group by %d)" % (name, level + 1)] = [
+                path[level] if level < len(path) else None for path in paths]
+    frame.update(columns)
+    return pandas.DataFrame(frame)
+
+
+def rows_to_python(rows, types, path_types=()):
+    if rows and "__ROW_PATH__" in rows[0] and _temporal_levels(path_types):
+        for row in rows:
+            row["__ROW_PATH__"] = _path_to_python(row["__ROW_PATH__"], path_types)
     if not rows:
         return rows
     temporal_columns = [(name, _column_type(name, types)) for name in rows[0]]

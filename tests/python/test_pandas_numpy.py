@@ -122,3 +122,18 @@ def test_categorical_and_nullable_dtypes(client):
     table = client.table(frame)
     assert table.schema()["c"] == "string" and table.schema()["n"] == "integer"
     assert table.view().to_columns()["n"] == [1, None, 3]
+
+
+def test_grouped_to_pandas_has_a_column_per_group_level(client):
+    """As the reference's to_pandas (its Arrow layout): "NAME (Group by N)" columns holding
+    each level's key, no __ROW_PATH__ list column; date keys are dates in row paths too."""
+    table = client.table("a,d,v\nx,2024-01-01,1\nx,2024-01-02,2\ny,2024-01-01,3\n")
+    view = table.view(group_by=["a", "d"], columns=["v"])
+    frame = view.to_pandas()
+    assert list(frame.columns) == ["a (Group by 1)", "d (Group by 2)", "v"]
+    assert list(frame["a (Group by 1)"]) == [None, "x", "x", "x", "y", "y"]
+    day = datetime.date(2024, 1, 1)
+    assert list(frame["d (Group by 2)"]) == [None, None, day, datetime.date(2024, 1, 2), None, day]
+    assert list(frame["v"]) == [6, 3, 1, 2, 3, 3]
+    assert view.to_columns()["__ROW_PATH__"][2] == ["x", day]
+    assert view.to_json()[2]["__ROW_PATH__"] == ["x", day]
