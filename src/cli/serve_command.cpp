@@ -36,6 +36,7 @@ constexpr const char* kServeUsage =
     "                                            a quarter of RAM); the furthest behind go first\n"
     "                      [--client-views N] [--client-subscriptions N] [--client-tables N]\n"
     "                      [--client-ports N]   what one client may hold (256, 1024, 256, 4096)\n"
+    "                      [--table-columns N]  columns of a table a client makes (4096)\n"
     "                      [--view-expressions N] [--view-group-levels N] [--view-config-terms N]\n"
     "                            what one view may ask for (256, 64, 4096)\n"
     "                      [--expression-steps N] [--expression-steps-per-row N]\n"
@@ -112,6 +113,7 @@ size_t* count_option(server::ClientLimits& limits, std::string_view arg) {
   if (arg == "--client-subscriptions") return &limits.subscriptions;
   if (arg == "--client-tables") return &limits.tables;
   if (arg == "--client-ports") return &limits.ports;
+  if (arg == "--table-columns") return &limits.table_columns;
   if (arg == "--view-expressions") return &limits.expressions;
   if (arg == "--view-group-levels") return &limits.group_levels;
   if (arg == "--view-config-terms") return &limits.config_terms;

@@ -349,6 +349,12 @@ void ProtocolHandler::make_table(Request& request) {
     auto text = table_data_from_proto(data);
     made = text.is_ok() ? engine_.create_table(name, text.value(), options) : text.status();
   }
+  if (made.is_ok() &&
+      engine_.table(name).value()->schema().size() > options_.limits.table_columns) {
+    (void)engine_.delete_table(name);  // before anyone could see it: no one is told
+    made =
+        client_limit_reached(options_.limits.table_columns, "columns per table", "--table-columns");
+  }
   if (request.failed(made)) return;
   maker.tables.insert(name);
   Response out = request.response();

@@ -46,7 +46,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 test("per-client caps: a clear error, nothing changed, the server serves on", async () => {
     const server = await serve(labels, "--client-views", "4", "--client-subscriptions", "5",
                                "--client-tables", "2", "--client-ports", "3", "--view-expressions", "2",
-                               "--view-group-levels", "3", "--view-config-terms", "5");
+                               "--view-group-levels", "3", "--view-config-terms", "5", "--table-columns", "3");
     const client = await perspective.websocket(server.url);
     const table = await client.open_table("labels");
 
@@ -78,6 +78,9 @@ test("per-client caps: a clear error, nothing changed, the server serves on", as
     await computed.delete();
 
 
+    assert.match(await rejection(client.table({ a: "integer", b: "float", c: "string", d: "date" }, { name: "wide" })),
+                 /at most 3 columns per table \(the server's --table-columns option\)/);
+    assert.match(await rejection(client.table([{ a: 1, b: 2, c: 3, d: 4 }], { name: "wide" })), /at most 3 columns per table/);
     const first = await client.table({ x: "integer" }, { name: "first" });
     await client.table({ x: "integer" }, { name: "second" });
     assert.match(await rejection(client.table({ x: "integer" }, { name: "third" })),
