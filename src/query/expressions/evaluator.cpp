@@ -2,8 +2,10 @@
 
 #include "query/expressions/limits.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace parallax::expressions {
 
@@ -82,6 +84,24 @@ bool truthy(const Vector& v, size_t row) {
   return v.is_valid(row) && v.number(row) != 0;
 }
 
+// Counts cells as held while it lives: an operand kept while its sibling is evaluated, the
+// masks of a branch or loop. Right-nested operands over a big table hold a column per level.
+class Held {
+ public:
+  Held(EvaluationContext& context, uint64_t cells) : context_(context) { add(cells); }
+  ~Held() { context_.release(cells_); }
+  Held(const Held&) = delete;
+  Held& operator=(const Held&) = delete;
+  void add(uint64_t cells) {
+    cells_ += cells;
+    context_.hold(cells);
+  }
+
+ private:
+  EvaluationContext& context_;
+  uint64_t cells_ = 0;
+};
+
 class Evaluator {
  public:
   Evaluator(const Table& table, EvaluationContext& context, size_t variable_count)
@@ -126,7 +146,11 @@ class Evaluator {
       case NodeKind::kCall: {
         std::vector<Vector> arguments;
         arguments.reserve(node.children.size());
-        for (const auto& child : node.children) arguments.push_back(evaluate(*child));
+        Held held(context_, 0);
+        for (const auto& child : node.children) {
+          arguments.push_back(evaluate(*child));
+          held.add(arguments.back().valid.size());
+        }
         if (context_.exhausted) return Vector::make(node.type, context_.size, true);
         const uint64_t bytes_before = context_.arena.bytes();
         Vector out = node.function->kernel(node, arguments, context_);
@@ -189,9 +213,16 @@ class Evaluator {
     return out;
   }
 
+  // The two operands of a binary node, the first held while the second is evaluated.
+  std::pair<Vector, Vector> operands(const Node& node) {
+    Vector a = evaluate(*node.children[0]);
+    Held held(context_, a.valid.size());
+    Vector b = evaluate(*node.children[1]);
+    return {std::move(a), std::move(b)};
+  }
+
   Vector arithmetic(const Node& node) {
-    const Vector a = evaluate(*node.children[0]);
-    const Vector b = evaluate(*node.children[1]);
+    const auto [a, b] = operands(node);
     const size_t size = context_.size;
     switch (node.text[0]) {
       case '+':
@@ -212,8 +243,7 @@ class Evaluator {
   }
 
   Vector comparison(const Node& node) {
-    const Vector a = evaluate(*node.children[0]);
-    const Vector b = evaluate(*node.children[1]);
+    const auto [a, b] = operands(node);
     const size_t size = context_.size;
     const std::string& op = node.text;
     if (op == "==") return compare(a, b, size, [](double x, double y) { return x == y; });
@@ -226,8 +256,7 @@ class Evaluator {
 
   // and / or / xor / nand / nor: a null operand counts as false; the result is never null.
   Vector logical(const Node& node) {
-    const Vector a = evaluate(*node.children[0]);
-    const Vector b = evaluate(*node.children[1]);
+    const auto [a, b] = operands(node);
     Vector out = Vector::make(DataType::kBoolean, context_.size, a.constant && b.constant);
     const std::string& op = node.text;
     for (size_t row = 0; row < out.valid.size(); ++row) {
@@ -252,8 +281,10 @@ class Evaluator {
       takes_then[row] = !condition.is_valid(row) || condition.number(row) != 0;
     }
     const std::vector<uint8_t> outer = active_;
+    Held held(context_, condition.valid.size() + 2 * context_.size);  // with the masks
     active_ = mask_with(outer, takes_then, true);
     Vector then = evaluate(*node.children[1]);
+    held.add(then.valid.size());
     active_ = mask_with(outer, takes_then, false);
     Vector otherwise = evaluate(*node.children[2]);
     active_ = outer;
@@ -330,6 +361,9 @@ class Evaluator {
   // Sets a variable in the active rows only.
   void assign(size_t slot, Vector value) {
     Vector& variable = variables_[slot];
+    // Variables hold their cells to the end of the evaluation.
+    context_.release(variable.valid.size());
+    context_.hold(std::max(value.valid.size(), variable.valid.size()));
     if (active_.empty() || variable.valid.empty()) {
       variable = std::move(value);
       return;
@@ -346,6 +380,7 @@ class Evaluator {
     const Node& body = *node.children[is_for ? 3 : 1];
     const std::vector<uint8_t> outer = active_;
     std::vector<uint8_t> running(context_.size, 1);
+    Held held(context_, 2 * context_.size);  // the masks
     for (size_t round = 0; round < kMaxLoopRounds && !context_.exhausted; ++round) {
       const Vector test = evaluate(condition);
       bool any = false;

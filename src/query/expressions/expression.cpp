@@ -78,11 +78,18 @@ Status Expression::compute(const Table& table, const std::vector<uint32_t>* rows
   context.size = rows ? rows->size() : table.num_rows();
   context.rows = rows;
   context.steps_left = budget.left;
+  context.max_held_cells = budget.max_held_cells;
   const Vector values = expressions::evaluate(*tree_, variable_count_, table, context);
   budget.left = context.exhausted ? 0 : context.steps_left;
   if (context.exhausted) {
     const Vector nulls = Vector::make(type_, context.size, true);
     store(nulls, rows, out);
+    if (context.held_too_many) {
+      return Status::invalid(
+          "expression '{}': evaluation stopped: it would hold more than {} cells at once "
+          "(operands, branches or variables over {} rows)",
+          name_, budget.max_held_cells, context.size);
+    }
     return Status::invalid(
         "expression '{}': evaluation stopped after {} steps, the limit for {} rows (a loop "
         "that runs too long, or text that grows too much?)",

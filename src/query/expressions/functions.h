@@ -22,6 +22,10 @@ struct EvaluationContext {
   // node left evaluates to null and `exhausted` tells the caller the values are not good.
   uint64_t steps_left = UINT64_MAX;
   bool exhausted = false;
+  // Cells of vectors kept while other nodes are evaluated, and how many may be.
+  uint64_t held_cells = 0;
+  uint64_t max_held_cells = UINT64_MAX;
+  bool held_too_many = false;
 
   // Takes `steps` from the budget; false (and exhausted) when it does not have them.
   bool charge(uint64_t steps) {
@@ -32,6 +36,11 @@ struct EvaluationContext {
     steps_left -= steps;
     return true;
   }
+  void hold(uint64_t cells) {
+    held_cells += cells;
+    if (held_cells > max_held_cells) held_too_many = exhausted = true;
+  }
+  void release(uint64_t cells) { held_cells -= cells; }
 };
 
 struct Function {

@@ -16,6 +16,10 @@ inline constexpr uint64_t kNodeSteps = 16;
 struct ExpressionLimits {
   uint64_t steps = 20'000'000;
   uint64_t steps_per_row = 2'000;
+  // Cells (one row of one vector: 9 bytes for numbers, 17 for text) that an evaluation may
+  // keep at once: operands held while their siblings are evaluated, variables, the masks
+  // of branches and loops. 256M cells is 2.3 to 4.3 GB.
+  uint64_t held_cells = 256'000'000;
 
   uint64_t budget(size_t rows) const { return steps + steps_per_row * rows; }
 };
@@ -26,8 +30,10 @@ struct ExpressionBudget {
   uint64_t total;
   uint64_t left;
 
+  uint64_t max_held_cells;
+
   ExpressionBudget(const ExpressionLimits& limits, size_t rows)
-      : total(limits.budget(rows)), left(total) {}
+      : total(limits.budget(rows)), left(total), max_held_cells(limits.held_cells) {}
 };
 
 }  // namespace parallax

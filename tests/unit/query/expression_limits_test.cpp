@@ -128,9 +128,22 @@ TEST(ExpressionLimits, NestingUpToTheLimitWorksOnASmallStack) {
   });
 }
 
+// One float column "x" holding 0, 1, 2, ... in `rows` rows.
+std::unique_ptr<Table> numbered_table(size_t rows) {
+  auto table = Table::create(Schema({{"x", DataType::kFloat}}), {}).value();
+  RowBatch batch;
+  batch.num_rows = rows;
+  BatchColumn x{"x", Column(DataType::kFloat), std::nullopt};
+  for (size_t row = 0; row < rows; ++row) x.values.append<double>(row);
+  batch.columns.push_back(std::move(x));
+  EXPECT_TRUE(table->update(batch).is_ok());
+  return table;
+}
+
 Status evaluate(const std::string& text, const Table& table, const ExpressionLimits& limits) {
   auto compiled = Expression::compile("e", text, table.schema());
   EXPECT_TRUE(compiled.is_ok()) << text << ": " << compiled.status().message();
+  if (!compiled.is_ok()) return compiled.status();
   Column out(compiled->type());
   const Status status = compiled->compute(table, nullptr, out, limits);
   EXPECT_EQ(out.size(), table.num_rows());
@@ -172,15 +185,31 @@ TEST(ExpressionLimits, TheBudgetCountsStepsAndScalesWithRows) {
   EXPECT_TRUE(evaluate(loop, *table, {.steps = 20000, .steps_per_row = 0}).is_ok());
   EXPECT_FALSE(evaluate(loop, *table, {.steps = 2000, .steps_per_row = 0}).is_ok());
 
-  auto big = Table::create(Schema({{"x", DataType::kFloat}}), {}).value();
-  RowBatch batch;
-  batch.num_rows = 200'000;
-  BatchColumn x{"x", Column(DataType::kFloat), std::nullopt};
-  for (size_t row = 0; row < batch.num_rows; ++row) x.values.append<double>(row);
-  batch.columns.push_back(std::move(x));
-  ASSERT_TRUE(big->update(batch).is_ok());
+  auto big = numbered_table(200'000);
   // 1000 nodes over 200,000 rows: 2e8 steps, within the per-row part of the default budget.
   EXPECT_TRUE(evaluate("\"x\"" + repeat(" + \"x\"", 499), *big, {}).is_ok());
+}
+
+// What an evaluation keeps at once is bounded too: right-nested operands, branches and
+// variables over a big table each hold a column (1000 levels over 10M rows: 90 GB).
+TEST(ExpressionLimits, EvaluationStopsBeforeHoldingTooManyCells) {
+  auto big = numbered_table(100'000);
+  const ExpressionLimits limits{.held_cells = 1'000'000};
+  auto nested = [](std::string_view open, size_t depth, std::string_view inner = "\"x\"") {
+    return repeat(open, depth) + std::string(inner) + repeat(")", depth);
+  };
+  std::string declarations;
+  for (int i = 0; i < 20; ++i) declarations += "var v" + std::to_string(i) + " := \"x\"; ";
+  for (const std::string& text :
+       {nested("\"x\" + (", 20), nested("concat(string(\"x\"), ", 20, "'x'"),
+        nested("if(\"x\" > 1, \"x\", ", 20), declarations + "v0"}) {
+    const Status status = evaluate(text, *big, limits);
+    ASSERT_FALSE(status.is_ok()) << text;
+    EXPECT_NE(status.message().find("would hold more than 1000000 cells"), std::string::npos)
+        << status.message();
+  }
+  EXPECT_TRUE(evaluate(nested("\"x\" + (", 5), *big, limits).is_ok());
+  EXPECT_TRUE(evaluate(nested("\"x\" + (", 20), *big, {}).is_ok());
 }
 
 }  // namespace
