@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 
-.PHONY: all deps build test unit differential python-test install deb format check-format clean demo bench
+.PHONY: all deps build test unit differential python-test install deb format check-format clean demo bench fuzz
 
 all: build
 
@@ -28,6 +28,13 @@ differential: build
 
 python-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L python
+
+# Every parser's fuzz target for FUZZ_SECONDS each (make test runs 20 s each), e.g.
+# `make fuzz FUZZ_SECONDS=1800 FUZZ_ARGS="-- -jobs=2 -workers=2"` (tests/fuzz/README.md).
+FUZZ_SECONDS ?= 300
+FUZZ_ARGS ?=
+fuzz:
+	nice tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(BUILD_DIR)/fuzz $(FUZZ_ARGS)
 
 # Installs the binary, the viewer's files, the script host and the Python package under
 # PREFIX (bin/, share/parallax/, lib/python3.X/dist-packages); DESTDIR stages it elsewhere.

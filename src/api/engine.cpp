@@ -9,6 +9,13 @@ namespace parallax {
 
 namespace {
 
+// A JSON number as an integer or datetime key; nullopt beyond int64 (no such key exists).
+std::optional<Scalar> integer_key(DataType type, double number) {
+  const auto whole = double_to_int64(number);
+  if (!whole) return std::nullopt;
+  return Scalar::of_integer(type, *whole);
+}
+
 // Reads one JSON key as the index column's type; nullopt when it cannot be read.
 std::optional<Scalar> key_from_json(simdjson::dom::element value, DataType type) {
   using simdjson::dom::element_type;
@@ -21,7 +28,7 @@ std::optional<Scalar> key_from_json(simdjson::dom::element value, DataType type)
       if (is_string) return Scalar::of_string(std::string(text));
       return std::nullopt;
     case DataType::kInteger:
-      if (is_number) return Scalar::of_integer(type, static_cast<int64_t>(double(value)));
+      if (is_number) return integer_key(type, double(value));
       if (auto parsed = parse_integer(text); is_string && parsed)
         return Scalar::of_integer(type, *parsed);
       return std::nullopt;
@@ -30,13 +37,16 @@ std::optional<Scalar> key_from_json(simdjson::dom::element value, DataType type)
       if (auto parsed = parse_float(text); is_string && parsed) return Scalar::of_float(*parsed);
       return std::nullopt;
     case DataType::kDate:
-      if (is_number)
-        return Scalar::of_integer(type, millis_to_days(static_cast<int64_t>(double(value))));
+      if (is_number) {
+        const auto millis = double_to_int64(double(value));
+        if (!millis) return std::nullopt;
+        return Scalar::of_integer(type, millis_to_days(*millis));
+      }
       if (auto parsed = parse_date(text); is_string && parsed)
         return Scalar::of_integer(type, *parsed);
       return std::nullopt;
     case DataType::kDatetime:
-      if (is_number) return Scalar::of_integer(type, static_cast<int64_t>(double(value)));
+      if (is_number) return integer_key(type, double(value));
       if (is_string) {
         if (auto parsed = parse_datetime(text)) return Scalar::of_integer(type, *parsed);
         if (auto days = parse_date(text)) return Scalar::of_integer(type, date_to_millis(*days));

@@ -108,6 +108,11 @@ std::optional<int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
+std::optional<int64_t> double_to_int64(double value) {
+  if (!(value >= -0x1p63 && value < 0x1p63)) return std::nullopt;
+  return static_cast<int64_t>(value);
+}
+
 std::optional<double> parse_float(std::string_view text) {
   text = trim_spaces(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);

@@ -15,6 +15,9 @@ std::optional<int64_t> parse_integer(std::string_view text);
 // A decimal or exponent number ("1.5", "-2e3", ".5"); no hex, no "inf"/"nan"; spaces
 // around the number are ignored.
 std::optional<double> parse_float(std::string_view text);
+// A number (e.g. JSON's, always a double) as an int64 truncated toward zero; nullopt for NaN
+// and beyond int64's range (casting those is undefined behaviour).
+std::optional<int64_t> double_to_int64(double value);
 
 // The date and datetime spellings a column may use. ISO forms are accepted everywhere;
 // the US form ("MM/dd/yyyy") and the slashed ISO form depend on the input format.

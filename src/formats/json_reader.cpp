@@ -114,7 +114,9 @@ bool append_coerced(Column& column, element value) {
       return false;
     case DataType::kDate:
       if (number && double(value) == std::trunc(double(value))) {
-        return column.append<int32_t>(millis_to_days(static_cast<int64_t>(double(value)))), true;
+        const auto millis = double_to_int64(double(value));
+        if (!millis) return false;
+        return column.append<int32_t>(millis_to_days(*millis)), true;
       }
       if (text && !has_numeric_offset(string)) {
         if (auto days = parse_compact_date(string)) return column.append<int32_t>(*days), true;
@@ -122,7 +124,11 @@ bool append_coerced(Column& column, element value) {
       }
       return false;
     case DataType::kDatetime:
-      if (number) return column.append<int64_t>(static_cast<int64_t>(double(value))), true;
+      if (number) {
+        const auto millis = double_to_int64(double(value));
+        if (!millis) return false;
+        return column.append<int64_t>(*millis), true;
+      }
       if (text) {
         if (auto days = parse_compact_date(string))
           return column.append<int64_t>(date_to_millis(*days)), true;

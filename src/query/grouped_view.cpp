@@ -765,7 +765,9 @@ std::vector<uint32_t> GroupedView::column_order() const {
   }
   // rank[combo * depth + level]: the rank of the combination's node at `level`.
   std::vector<uint32_t> rank(num_combos * depth, 0);
-  const auto [v, direction] = *column_sort_;
+  // (Not a structured binding: clang 14, which builds the fuzz targets, cannot capture one.)
+  const size_t v = column_sort_->first;
+  const auto direction = column_sort_->second;
   for (size_t level = 0; level < depth; ++level) {
     // Combinations are in key order: a parent's combinations are contiguous, and so are
     // each child's. Runs of one parent, then the first combination of each child.
@@ -1033,9 +1035,10 @@ std::pair<size_t, size_t> GroupedView::column_window(const ViewWindow& window) c
   // (probed: cases/grouped_hidden_sort_window.jsonl). Such a window shows more columns than
   // it asks for.
   size_t hidden = 0;
-  for (const auto& [name, direction] : config_.sort) {
-    const bool shown = std::any_of(values_.begin(), values_.end(),
-                                   [&](const ValueColumn& value) { return value.name == name; });
+  for (const auto& sort : config_.sort) {
+    const bool shown = std::any_of(values_.begin(), values_.end(), [&](const ValueColumn& value) {
+      return value.name == sort.column;
+    });
     if (!shown) ++hidden;
   }
   const size_t per_combo = values_.size() + hidden;

@@ -1,7 +1,7 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
-#include <memory>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 
@@ -15,28 +15,20 @@ namespace {
 constexpr int kMaxDepth = 512;
 
 // Values while unpickling are shared nodes: the memo and the stack may name the same list,
-// which is filled after it was memoized. They become a PyValue tree at STOP.
+// which is filled after it was memoized. They become a PyValue tree at STOP. The unpickler
+// owns every node (an arena) and nodes only point at each other, so a pickle that makes a
+// cycle (a list appended to itself, an object whose state holds it) cannot leak it.
 struct Node;
-using NodePtr = std::shared_ptr<Node>;
+using NodePtr = Node*;
 struct Node {
   PyValue value;  // scalars; for containers only `kind`
   std::vector<NodePtr> items;
   std::vector<std::pair<NodePtr, NodePtr>> entries;
-  std::string global;      // "module.name" of a GLOBAL / STACK_GLOBAL
-  NodePtr object_args;     // an object made by REDUCE / NEWOBJ: its class is `global`
-  NodePtr object_state;    // ... and what BUILD gave it
-  bool is_object = false;  // made by REDUCE / NEWOBJ
+  std::string global;              // "module.name" of a GLOBAL / STACK_GLOBAL
+  NodePtr object_args = nullptr;   // an object made by REDUCE / NEWOBJ: its class is `global`
+  NodePtr object_state = nullptr;  // ... and what BUILD gave it
+  bool is_object = false;          // made by REDUCE / NEWOBJ
 };
-
-NodePtr scalar(PyValue value) {
-  auto node = std::make_shared<Node>();
-  node->value = std::move(value);
-  return node;
-}
-
-NodePtr container(PyKind kind) {
-  return scalar(PyValue::of_kind(kind));
-}
 
 // Little-endian two's complement of any length, as int64 or as decimal digits.
 PyValue integer_from_bytes(std::string_view bytes) {
@@ -80,6 +72,11 @@ PyValue integer_from_bytes(std::string_view bytes) {
   }
   if (digits.empty()) digits = "0";
   if (negative) digits.insert(0, "-");
+  // A long spelled with more bytes than it needs (LONG1 with padding) is still an int when it
+  // fits: kBigInt is for values beyond int64 only, as every other reader makes them.
+  int64_t fits = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), fits);
+  if (error == std::errc() && end == digits.data() + digits.size()) return PyValue::of_int(fits);
   return PyValue::of_text(PyKind::kBigInt, digits);
 }
 
@@ -104,6 +101,14 @@ class Unpickler {
       : data_(data),
         values_left_(data.size() + 65536),
         text_left_(64 * data.size() + (64u << 20)) {}
+
+  NodePtr new_node() { return &nodes_.emplace_back(); }
+  NodePtr scalar(PyValue value) {
+    NodePtr node = new_node();
+    node->value = std::move(value);
+    return node;
+  }
+  NodePtr container(PyKind kind) { return scalar(PyValue::of_kind(kind)); }
 
   Result<PyValue> run() {
     while (true) {
@@ -238,7 +243,7 @@ class Unpickler {
   }
   Status push_global(std::string module, std::string_view name) {
     if (module == "__builtin__" || module == "exceptions") module = "builtins";  // protocol < 3
-    auto node = std::make_shared<Node>();
+    auto node = new_node();
     node->global = std::move(module) + "." + std::string(name);
     stack_.push_back(std::move(node));
     return Status::ok();
@@ -279,7 +284,7 @@ class Unpickler {
       stack_.push_back(scalar(PyValue::bytes(std::move(bytes))));
       return Status::ok();
     }
-    auto object = std::make_shared<Node>();
+    auto object = new_node();
     object->is_object = true;
     object->global = name;
     object->object_args = std::move(args);
@@ -551,6 +556,7 @@ class Unpickler {
 
   std::string_view data_;
   size_t pos_ = 0;
+  std::deque<Node> nodes_;  // every node made (a deque: their addresses stay put)
   std::vector<NodePtr> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, NodePtr> memo_;

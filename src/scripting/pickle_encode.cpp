@@ -14,6 +14,13 @@ void append_le(std::string& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out += static_cast<char>((value >> (8 * i)) & 0xFF);
 }
 
+// What Python's unpickler would refuse ({[1]: 2} raises TypeError) is not written.
+Status check_hashable(const PyValue& key) {
+  if (key.hashable()) return Status::ok();
+  return Status::invalid("pickle: a {} cannot be a dict key or set item (unhashable)",
+                         py_type_name(key.kind));
+}
+
 Status encode(std::string& out, const PyValue& value, int depth) {
   if (depth > kMaxDepth) return Status::invalid("pickle: value nested too deeply");
   switch (value.kind) {
@@ -59,7 +66,10 @@ Status encode(std::string& out, const PyValue& value, int depth) {
       if (value.kind == PyKind::kList) out += ']';                  // EMPTY_LIST
       if (value.kind == PyKind::kSet) out += "cbuiltins\nset\n(]";  // set([...])
       out += '(';                                                   // MARK
-      for (const auto& item : value.items) PX_RETURN_IF_ERROR(encode(out, item, depth + 1));
+      for (const auto& item : value.items) {
+        if (value.kind == PyKind::kSet) PX_RETURN_IF_ERROR(check_hashable(item));
+        PX_RETURN_IF_ERROR(encode(out, item, depth + 1));
+      }
       if (value.kind == PyKind::kTuple) out += 't';  // TUPLE
       if (value.kind != PyKind::kTuple) out += 'e';  // APPENDS
       if (value.kind == PyKind::kSet) out += "tR";   // (list,) then REDUCE
@@ -68,6 +78,7 @@ Status encode(std::string& out, const PyValue& value, int depth) {
     case PyKind::kDict:
       out += "}(";  // EMPTY_DICT MARK
       for (const auto& [key, item] : value.entries) {
+        PX_RETURN_IF_ERROR(check_hashable(key));
         PX_RETURN_IF_ERROR(encode(out, key, depth + 1));
         PX_RETURN_IF_ERROR(encode(out, item, depth + 1));
       }

@@ -26,6 +26,16 @@ bool PyValue::truthy() const {
   return false;
 }
 
+bool PyValue::hashable() const {
+  if (kind == PyKind::kList || kind == PyKind::kDict || kind == PyKind::kSet) return false;
+  // A tuple is as deep as the nesting bound of the codecs allows; a loop, not a recursion,
+  // would gain nothing.
+  for (const auto& item : items) {
+    if (!item.hashable()) return false;
+  }
+  return true;
+}
+
 const PyValue* PyValue::get(std::string_view key) const {
   if (kind != PyKind::kDict) return nullptr;
   for (const auto& [name, value] : entries) {

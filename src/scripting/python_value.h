@@ -67,6 +67,9 @@ struct PyValue {
   // A list or tuple (json turns tuples into lists).
   bool is_sequence() const { return kind == PyKind::kList || kind == PyKind::kTuple; }
   bool truthy() const;
+  // Whether Python could use it as a dict key or set item: not a list, dict or set, nor a
+  // tuple holding one. Encoders refuse what Python would refuse to read back.
+  bool hashable() const;
 
   // Dict lookup by string key; nullptr when absent or not a dict.
   const PyValue* get(std::string_view key) const;

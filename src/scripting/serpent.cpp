@@ -15,6 +15,13 @@ namespace {
 constexpr std::string_view kHeader = "# serpent utf-8 python3.2\n";
 constexpr int kMaxDepth = 200;
 
+// What Python could not read back (ast.literal_eval refuses {[1]: 2}) is not written.
+Status check_hashable(const PyValue& key) {
+  if (key.hashable()) return Status::ok();
+  return Status::invalid("serpent: a {} cannot be a dict key or set item (unhashable)",
+                         py_type_name(key.kind));
+}
+
 // ---- encoding ----
 
 void append_escaped(std::string& out, std::string_view text, bool is_bytes) {
@@ -89,11 +96,13 @@ class Encoder {
       case PyKind::kSet:
         // An empty set has no literal; serpent sends an empty tuple.
         if (value.items.empty()) return sequence(value.items, "(", ")", depth);
+        for (const auto& item : value.items) PX_RETURN_IF_ERROR(check_hashable(item));
         return sequence(value.items, "{", "}", depth);
       case PyKind::kDict:
         out_ += '{';
         for (size_t i = 0; i < value.entries.size(); ++i) {
           if (i) out_ += ',';
+          PX_RETURN_IF_ERROR(check_hashable(value.entries[i].first));
           PX_RETURN_IF_ERROR(encode(value.entries[i].first, depth + 1));
           out_ += ':';
           PX_RETURN_IF_ERROR(encode(value.entries[i].second, depth + 1));
@@ -504,6 +513,7 @@ class Decoder : TextCursor {
         return value;
       }
       PX_ASSIGN_OR_RETURN(PyValue item, parse_value(depth + 1));
+      if (kind == PyKind::kSet) PX_RETURN_IF_ERROR(check_key(item));
       value.items.push_back(std::move(item));
       skip_space();
       if (peek() == ',') {
@@ -574,8 +584,9 @@ class Decoder : TextCursor {
   }
 
   Status check_key(const PyValue& key) const {
-    if (key.kind == PyKind::kList || key.kind == PyKind::kDict || key.kind == PyKind::kSet) {
-      return error(fmt::format("a {} cannot be a dict key (unhashable)", py_type_name(key.kind)));
+    if (!key.hashable()) {
+      return error(fmt::format("a {} cannot be a dict key or set item (unhashable)",
+                               py_type_name(key.kind)));
     }
     return Status::ok();
   }

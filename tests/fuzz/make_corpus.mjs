@@ -1,4 +1,4 @@
-// Writes the fuzzer's seed corpus (corpus/): small Arrow streams and files of every type from
+// Writes the fuzzer's seed corpus (corpus/arrow/): small Arrow streams and files of every type from
 // apache-arrow, and from Parallax (stream, file, LZ4). Run again only to refresh the seeds:
 //   node tests/fuzz/make_corpus.mjs build/parallax
 import { execFileSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 
 const parallax = process.argv[2];
 const here = path.dirname(new URL(import.meta.url).pathname);
-const out = path.join(here, "corpus");
+const out = path.join(here, "corpus", "arrow");
 const modules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(here, "../oracle/node_modules"));
 const A = await import(createRequire(modules + "/x.js").resolve("apache-arrow"));
 fs.mkdirSync(out, { recursive: true });

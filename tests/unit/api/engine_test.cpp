@@ -138,5 +138,18 @@ TEST(Engine, AnUpdatePastTheBudgetLeavesTheExpressionNull) {
   EXPECT_TRUE(rounds.is_null(frame.rows[1]));
 }
 
+// A JSON key beyond int64's range names no row: it is ignored, not cast (undefined behaviour,
+// which on x86 made it INT64_MIN and removed the row of that key).
+TEST(Engine, RemoveIgnoresNumericKeysBeyondInt64) {
+  Engine engine;
+  RowBatch batch;
+  batch.num_rows = 1;
+  batch.columns.push_back({"t", Column(DataType::kDatetime), std::nullopt});
+  batch.columns[0].values.append<int64_t>(INT64_MIN);
+  ASSERT_TRUE(engine.create_table("t", batch, {.index = "t"}).is_ok());
+  ASSERT_TRUE(engine.remove("t", "[1e300, -1e300, 9.3e18]").is_ok());
+  EXPECT_EQ(engine.table("t").value()->num_rows(), 1u);
+}
+
 }  // namespace
 }  // namespace parallax

@@ -1,9 +1,8 @@
 // Serpent and json codecs: round trips, the spellings Python produces, and malformed input
-// (every prefix and many byte flips of valid documents) refused with an error, never a crash.
+// (every prefix of valid documents) refused with an error, never a crash.
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 
 #include "scripting/pyro_json.h"
 #include "scripting/pyro_message.h"
@@ -140,29 +139,34 @@ TEST(Json, RefusesMalformedInputWithAClearError) {
   }
 }
 
-// Every prefix and thousands of random byte changes of valid documents: each is either read
-// or refused; none crashes or reads out of bounds (run under the sanitizers too).
-TEST(Serializers, MangledDocumentsNeverCrash) {
+// Every prefix of a valid document is read or refused, never a crash. (Random changes are the
+// serpent, pickle and pyro fuzz targets': tests/fuzz.)
+TEST(Serializers, PrefixesNeverCrash) {
   const std::string serpent = serpent_encode(sample()).value();
   const std::string json = json_encode(sample()).value();
-  std::mt19937 random(7);
   for (const std::string& document : {serpent, json}) {
     for (size_t length = 0; length < document.size(); ++length) {
       (void)serpent_decode(document.substr(0, length));
       (void)json_decode(document.substr(0, length));
     }
-    for (int round = 0; round < 3000; ++round) {
-      std::string mangled = document;
-      const int changes = 1 + static_cast<int>(random() % 4);
-      for (int i = 0; i < changes; ++i) {
-        mangled[random() % mangled.size()] = static_cast<char>(random() % 256);
-      }
-      // Whatever is read must be writable again.
-      auto read = serpent_decode(mangled);
-      if (read.is_ok()) (void)serpent_encode(read.value());
-      (void)json_decode(mangled);
-    }
   }
+}
+
+// Python refuses a list, dict or set (or a tuple holding one) as a dict key or set item:
+// the decoder refuses it and the encoder does not write it. The serpent fuzz target's round
+// trip found the encoder writing such keys (from a pickle whose key was an object) that the
+// decoder then refused.
+TEST(Serpent, UnhashableKeysAreRefusedBothWays) {
+  for (const char* literal :
+       {"{[1]: 2}", "{{}: 2}", "{([1],): 2}", "{(1, {2}): 3}", "{[1], 2}", "{(1, [2])}"}) {
+    EXPECT_FALSE(serpent_decode(literal).is_ok()) << literal;
+  }
+  EXPECT_TRUE(serpent_decode("{(1, (2, 'x')): 3, None: {1.5, b'x'}}").is_ok());
+  PyValue dict = PyValue::dict();
+  dict.entries.emplace_back(PyValue::dict(), PyValue::none());
+  EXPECT_FALSE(serpent_encode(dict).is_ok());
+  PyValue set = PyValue::of_items(PyKind::kSet, {PyValue::tuple({PyValue::list()})});
+  EXPECT_FALSE(serpent_encode(set).is_ok());
 }
 
 TEST(PyroMessage, HeaderChecksumAndHmacFollowTheWireFormat) {
