@@ -30,6 +30,22 @@ struct Node {
   bool is_object = false;          // made by REDUCE / NEWOBJ
 };
 
+// Decimal text (INT, LONG) as an int when it fits int64, else as digits (kBigInt is for values
+// beyond int64 only); nullopt when it is not a decimal integer as Python's int(text, 0) reads
+// it: no leading zeros but in zero itself.
+std::optional<PyValue> integer_from_text(std::string_view text) {
+  const std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  if (digits.find_first_not_of('0') == std::string_view::npos) return PyValue::of_int(0);
+  if (digits.front() == '0') return std::nullopt;
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc() && end == text.data() + text.size()) return PyValue::of_int(value);
+  return PyValue::of_text(PyKind::kBigInt, std::string(text));
+}
+
 // Little-endian two's complement of any length, as int64 or as decimal digits.
 PyValue integer_from_bytes(std::string_view bytes) {
   if (bytes.empty()) return PyValue::of_int(0);
@@ -72,24 +88,8 @@ PyValue integer_from_bytes(std::string_view bytes) {
   }
   if (digits.empty()) digits = "0";
   if (negative) digits.insert(0, "-");
-  // A long spelled with more bytes than it needs (LONG1 with padding) is still an int when it
-  // fits: kBigInt is for values beyond int64 only, as every other reader makes them.
-  int64_t fits = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), fits);
-  if (error == std::errc() && end == digits.data() + digits.size()) return PyValue::of_int(fits);
-  return PyValue::of_text(PyKind::kBigInt, digits);
-}
-
-// Decimal text (INT, LONG) as int64 or digits; nullopt when it is not a decimal integer.
-std::optional<PyValue> integer_from_text(std::string_view text) {
-  const std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error == std::errc() && end == text.data() + text.size()) return PyValue::of_int(value);
-  return PyValue::of_text(PyKind::kBigInt, std::string(text));
+  // A long spelled with more bytes than it needs (LONG1 with padding) may still fit.
+  return *integer_from_text(digits);
 }
 
 class Unpickler {

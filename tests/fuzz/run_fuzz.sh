@@ -23,7 +23,7 @@ fi
 max_len() {
   case "$1" in
     arrow) echo 16384 ;;
-    csv | json | protocol) echo 8192 ;;
+    json | protocol) echo 8192 ;;
     *) echo 4096 ;;
   esac
 }
