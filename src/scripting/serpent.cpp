@@ -504,7 +504,13 @@ class Decoder : TextCursor {
 
   Result<PyValue> parse_sequence(int depth, char close, PyKind kind) {
     ++pos_;  // the opening bracket
-    PyValue value = PyValue::of_kind(kind);
+    return sequence_rest(depth, close, PyValue::of_kind(kind));
+  }
+
+  // The rest of a list, tuple or set whose first items (if any) are in `value` and whose
+  // separator after them was read: the text is read once, never again from its start (a
+  // reread at each level of "((((1,),),),)" took 2^depth steps).
+  Result<PyValue> sequence_rest(int depth, char close, PyValue value) {
     while (true) {
       skip_space();
       if (at_end()) return error("unterminated list, tuple or set");
@@ -513,20 +519,25 @@ class Decoder : TextCursor {
         return value;
       }
       PX_ASSIGN_OR_RETURN(PyValue item, parse_value(depth + 1));
-      if (kind == PyKind::kSet) PX_RETURN_IF_ERROR(check_key(item));
-      value.items.push_back(std::move(item));
-      skip_space();
-      if (peek() == ',') {
-        ++pos_;
-      } else if (peek() != close) {
-        return error(fmt::format("expected ',' or '{}'", close));
-      }
+      PX_RETURN_IF_ERROR(add_item(value, std::move(item), close));
     }
+  }
+
+  // Appends an item and reads the ',' after it (or sees the closing bracket).
+  Status add_item(PyValue& sequence, PyValue item, char close) {
+    if (sequence.kind == PyKind::kSet) PX_RETURN_IF_ERROR(check_key(item));
+    sequence.items.push_back(std::move(item));
+    skip_space();
+    if (peek() == ',') {
+      ++pos_;
+    } else if (peek() != close) {
+      return error(fmt::format("expected ',' or '{}'", close));
+    }
+    return Status::ok();
   }
 
   // "(x)" is x; "(x,)", "()" and "(x, y)" are tuples.
   Result<PyValue> parse_parenthesised(int depth) {
-    const size_t start = pos_;
     ++pos_;
     skip_space();
     if (peek() == ')') {
@@ -539,13 +550,12 @@ class Decoder : TextCursor {
       ++pos_;
       return first;
     }
-    pos_ = start;
-    PX_ASSIGN_OR_RETURN(PyValue tuple, parse_sequence(depth, ')', PyKind::kTuple));
-    return tuple;
+    PyValue tuple = PyValue::tuple();
+    PX_RETURN_IF_ERROR(add_item(tuple, std::move(first), ')'));
+    return sequence_rest(depth, ')', std::move(tuple));
   }
 
   Result<PyValue> parse_braces(int depth) {
-    const size_t start = pos_;
     ++pos_;
     skip_space();
     if (peek() == '}') {
@@ -555,8 +565,9 @@ class Decoder : TextCursor {
     PX_ASSIGN_OR_RETURN(PyValue first_key, parse_value(depth + 1));
     skip_space();
     if (peek() != ':') {
-      pos_ = start;
-      return parse_sequence(depth, '}', PyKind::kSet);
+      PyValue set = PyValue::of_kind(PyKind::kSet);
+      PX_RETURN_IF_ERROR(add_item(set, std::move(first_key), '}'));
+      return sequence_rest(depth, '}', std::move(set));
     }
     PyValue dict = PyValue::dict();
     std::optional<PyValue> key = std::move(first_key);

@@ -2,6 +2,7 @@
 // (every prefix of valid documents) refused with an error, never a crash.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 
 #include "scripting/pyro_json.h"
@@ -167,6 +168,30 @@ TEST(Serpent, UnhashableKeysAreRefusedBothWays) {
   EXPECT_FALSE(serpent_encode(dict).is_ok());
   PyValue set = PyValue::of_items(PyKind::kSet, {PyValue::tuple({PyValue::list()})});
   EXPECT_FALSE(serpent_encode(set).is_ok());
+}
+
+// Nested one-item tuples, as serpent writes a script's ((((1,),),),): each level was read
+// twice (once as "(x)", then again from its start as a tuple; a set likewise), 2^depth steps, so 30
+// levels held the reader for minutes (found by the pickle fuzz target's round trip through
+// serpent).
+TEST(Serpent, NestedTuplesAreReadInLinearTime) {
+  for (const auto& [open, close] :
+       {std::pair<std::string, std::string>{"(", ",)"}, {"[(", ",)]"}}) {
+    std::string text = "1";
+    for (int level = 0; level < 30; ++level) text = open + text + close;
+    const auto start = std::chrono::steady_clock::now();
+    auto value = serpent_decode(text);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_TRUE(value.is_ok()) << value.status().message();
+    EXPECT_LT(seconds, 1.0) << text;
+  }
+  auto mixed = serpent_decode("((1, (2,)), {(3,), 4}, (5), [(6, 7)])");
+  ASSERT_TRUE(mixed.is_ok()) << mixed.status().message();
+  EXPECT_EQ(serpent_encode(mixed.value()).value(),
+            "# serpent utf-8 python3.2\n((1,(2,)),{(3,),4},5,[(6,7)])");
+  EXPECT_FALSE(serpent_decode("(1 2)").is_ok());
+  EXPECT_FALSE(serpent_decode("{1 2}").is_ok());
 }
 
 TEST(PyroMessage, HeaderChecksumAndHmacFollowTheWireFormat) {
