@@ -63,16 +63,26 @@ void WebsocketSession::on_read(beast::error_code error, size_t bytes) {
     return read_next();
   }
   ++in_flight_;
-  asio::post(context_.engine_io, [self = shared_from_this(), request = std::move(request)]() {
-    self->context_.handler.handle(self, request);
-    asio::post(self->executor_, [self] { self->on_request_done(); });
-  });
-  if (in_flight_ < context_.limits.max_requests_in_flight) read_next();
+  in_flight_bytes_ += bytes;
+  asio::post(context_.engine_io,
+             [self = shared_from_this(), request = std::move(request), bytes]() {
+               self->context_.handler.handle(self, request);
+               asio::post(self->executor_, [self, bytes] { self->on_request_done(bytes); });
+             });
+  if (may_read_more()) read_next();
 }
 
-void WebsocketSession::on_request_done() {
+void WebsocketSession::on_request_done(size_t bytes) {
   --in_flight_;
-  if (in_flight_ < context_.limits.max_requests_in_flight) read_next();
+  in_flight_bytes_ -= bytes;
+  if (may_read_more()) read_next();
+}
+
+bool WebsocketSession::may_read_more() const {
+  // Requests waiting for the engine hold their bytes: a client may have many small ones or
+  // one big one (up to --max-message-mb) waiting, not 64 big ones.
+  return in_flight_ < context_.limits.max_requests_in_flight &&
+         in_flight_bytes_ < context_.limits.max_message_bytes;
 }
 
 void WebsocketSession::send(std::string message) {

@@ -41,7 +41,8 @@ class WebsocketSession : public ClientLink, public std::enable_shared_from_this<
 
   void read_next();
   void on_read(boost::beast::error_code error, size_t bytes);
-  void on_request_done();
+  void on_request_done(size_t bytes);
+  bool may_read_more() const;
   void enqueue(Outgoing message);
   void write_next();
   void on_write(boost::beast::error_code error, size_t bytes);
@@ -61,6 +62,7 @@ class WebsocketSession : public ClientLink, public std::enable_shared_from_this<
   size_t queued_bytes_ = 0;
   std::unordered_set<uint64_t> pending_notifications_;
   int in_flight_ = 0;
+  size_t in_flight_bytes_ = 0;
   bool reading_ = false;
   bool writing_ = false;
   bool closed_ = false;

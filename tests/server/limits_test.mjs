@@ -186,6 +186,23 @@ test("clients that stop reading: the furthest behind are dropped first; memory s
     await server.stop();
 });
 
+// Requests waiting for the engine hold their bytes: a client that sends big updates faster
+// than the engine applies them is read no further while --max-message-mb of them wait.
+test("a client's requests waiting for the engine are bounded in bytes", async () => {
+    const server = await serve("--max-message-mb", "32");
+    const client = await perspective.websocket(server.url);
+    const table = await client.table({ id: "integer", s: "string" }, { name: "t", index: "id" });
+    const csv = "id,s\n" + Array.from({ length: 1_000_000 }, (_, i) => `${i % 1000},xxxxxxxxxx`).join("\n");
+    const baseline = procStatusMb(server.pid, "VmRSS");
+    await Promise.all(Array.from({ length: 24 }, () => table.update(csv)));  // 340 MB sent at once
+    const peak = procStatusMb(server.pid, "VmHWM");
+    console.log(`# 24 updates of ${(csv.length / 2 ** 20).toFixed(1)} MB sent at once: RSS ${baseline.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`);
+    assert.ok(peak - baseline < 250, `peak RSS ${peak.toFixed(0)} MB: the waiting requests are not bounded`);
+    assert.equal(await table.size(), 1000);
+    await client.terminate();
+    await server.stop();
+});
+
 // `parallax serve` with few file descriptors, and more connections than it can accept.
 async function serveWithFewFds(limit, ...args) {
     const proc = spawn("/bin/sh", ["-c", `ulimit -n ${limit} && exec "$0" serve "$@" --port 0`, parallax, ...args],
