@@ -181,8 +181,12 @@ def _known_type(value):
 
 def _known_types(data, format):
     found = {}
+    # Only well-formed parts are looked at: the engine reports anything else with its own
+    # clear error (a column that is not a list, a row that is not a dict).
     if format == "columns":
         for key, values in data.items():
+            if not isinstance(values, (list, tuple)):
+                continue
             for value in values:
                 kind = _known_type(value)
                 if kind:
@@ -190,6 +194,8 @@ def _known_types(data, format):
                     break
     else:
         for row in data:
+            if not isinstance(row, dict):
+                continue
             for key, value in row.items():
                 if str(key) not in found:
                     kind = _known_type(value)

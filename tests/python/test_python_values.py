@@ -66,3 +66,10 @@ def test_grouped_float_aggregates_read_back_as_floats(client):
 def test_datetimes_at_midnight_stay_datetimes(client):
     table = client.table({"d": [datetime.datetime(2024, 1, 1), None], "x": [1.0, 2.0]})
     assert table.schema() == {"d": "datetime", "x": "float"}
+
+
+@pytest.mark.parametrize("data", [{"a": 5.0}, {"a": 1.5, "b": [1.0]}, [{"a": 1.0}, 3]])
+def test_malformed_data_is_a_clear_error(client, data):
+    import parallax
+    with pytest.raises(parallax.PerspectiveError):
+        client.table(data)
