@@ -32,12 +32,6 @@ int fail(std::string_view command, const Status& status) {
   return 1;
 }
 
-std::optional<std::string> format_of_path(const std::string& path) {
-  if (path.ends_with(".ndjson") || path.ends_with(".jsonl")) return "ndjson";
-  if (path.ends_with(".json")) return "json";
-  return std::nullopt;  // CSV
-}
-
 Result<RowBatch> read_input(const std::string& path) {
   PX_ASSIGN_OR_RETURN(TableInput input, table_input_from_file(path, format_of_path(path)));
   return read_table_data(std::get<TableData>(input), nullptr);
