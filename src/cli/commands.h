@@ -10,5 +10,6 @@ int run_transform(int argc, char** argv);
 int run_connector(int argc, char** argv);
 int run_run_script(int argc, char** argv);
 int run_serve(int argc, char** argv);
+int run_features(int argc, char** argv);
 
 }  // namespace parallax

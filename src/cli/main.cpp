@@ -20,6 +20,7 @@ constexpr const char* kUsage =
     "  parallax transform --config F.json --input FILE [--format F]   a Python transform\n"
     "  parallax connector --config F.json [--test] [--format F]       a Python connector\n"
     "  parallax run-script SCRIPT.py [--input FILE] [--param k=v ...] a script, once\n"
+    "  parallax features                  what the server offers (get_features), as JSON\n"
     "  parallax --version\n"
     "example:\n"
     "  parallax serve orders.csv --index order_id     then open http://127.0.0.1:8080/\n";
@@ -33,7 +34,7 @@ constexpr Command kCommands[] = {
     {"serve", parallax::run_serve},           {"view", parallax::run_view},
     {"replay", parallax::run_replay},         {"script-host", parallax::run_script_host},
     {"transform", parallax::run_transform},   {"connector", parallax::run_connector},
-    {"run-script", parallax::run_run_script},
+    {"run-script", parallax::run_run_script}, {"features", parallax::run_features},
 };
 
 }  // namespace

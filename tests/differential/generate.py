@@ -658,14 +658,20 @@ def write_scripts(outdir, count, prefix, build):
     return paths
 
 
-def generator_main(argv, doc, generate_fn, default_count):
-    """The command line every generator here offers: OUTDIR [--count N] [--seed S]."""
+def generator_main(argv, doc, generate_fn, default_count, parallax=None):
+    """The command line every generator here offers: OUTDIR [--count N] [--seed S], and
+    [--parallax BINARY] for those that ask the binary what it offers (`parallax` its default)."""
     ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("outdir")
     ap.add_argument("--count", type=int, default=default_count)
     ap.add_argument("--seed", type=int, default=0)
+    if parallax:
+        ap.add_argument("--parallax", default=parallax)
     a = ap.parse_args(argv)
-    generate_fn(a.outdir, a.count, a.seed)
+    if parallax:
+        generate_fn(a.outdir, a.count, a.seed, a.parallax)
+    else:
+        generate_fn(a.outdir, a.count, a.seed)
     return 0
 
 

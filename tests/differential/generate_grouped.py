@@ -4,7 +4,10 @@ depths, every aggregate per type, sorts on aggregates (also hidden and "col" sor
 before aggregation, windows (also leaves_only), expand/collapse, and table changes after the
 views exist (updates, upserts, removes, clear, replace).
 
-usage: generate_grouped.py OUTDIR [--count N] [--seed S]
+usage: generate_grouped.py OUTDIR [--count N] [--seed S] [--parallax build/parallax]
+
+The aggregates tried per column type are those `parallax features` advertises, so a new
+aggregate is generated here at once.
 
 Left out on purpose (docs/differences.md): "dominant" (the reference breaks ties in its hash
 map's order), the index window option, split_by on float and datetime columns (their column
@@ -23,8 +26,10 @@ made) and admit_upserts (nulls written over values stay in live sums; a last/hig
 turned null or back counts its row again).
 Windows of split-only views ask for no "__ID__" (the reference's are one row off; read_all).
 """
+import json
 import os
 import random
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,20 +37,25 @@ sys.dont_write_bytecode = True
 import generate  # noqa: E402  (columns, rows and encodings shared with the flat generator)
 from grouped_drift import DriftGuard  # noqa: E402
 
-AGGREGATES = {
-    "string": ["count", "any", "distinct count", "first", "join", "last", "last by index",
-               "median", "q1", "q3", "unique", "min by", "max by"],
-    "boolean": ["count", "any", "distinct count", "first", "join", "last", "last by index",
-                "median", "q1", "q3", "unique", "min by", "max by"],
-    "date": ["count", "any", "distinct count", "first", "high", "low", "min", "max",
-             "last by index", "last", "median", "q1", "q3", "unique"],
-    "integer": ["sum", "abs sum", "any", "avg", "count", "distinct count", "first", "high",
-                "low", "max", "min", "high minus low", "last by index", "last minus first",
-                "last", "mean", "median", "q1", "q3", "pct sum parent", "pct sum total",
-                "stddev", "sum abs", "sum not null", "unique", "var", "weighted mean"],
-}
-AGGREGATES["datetime"] = AGGREGATES["date"]
-AGGREGATES["float"] = AGGREGATES["integer"]
+# The aggregates each column type offers and the argument types they take, as the server
+# advertises them (`parallax features`, in the reference's menu order), less "dominant".
+LEFT_OUT = {"dominant"}
+DEFAULT_PARALLAX = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "build", "parallax")
+AGGREGATES = {}  # column type -> [(name, [argument types])], filled by load_aggregates
+
+
+def load_aggregates(parallax):
+    try:
+        out = subprocess.run([parallax, "features"], check=True, stdout=subprocess.PIPE).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit("generate_grouped.py: cannot ask %s for its aggregates: %s" % (parallax, e))
+    AGGREGATES.clear()
+    for column_type, offered in json.loads(out)["aggregates"].items():
+        AGGREGATES[column_type] = [(a["name"], a["args"]) for a in offered
+                                   if a["name"] not in LEFT_OUT]
+
+
 SPLITTABLE = ("string", "integer", "boolean", "date")
 
 
@@ -110,14 +120,15 @@ class GroupedScenario:
         else:
             shown = cols
         aggregates = {}
-        floats = [c for c in cols if c.type == "float"]
         for c in shown:
             if rng.random() < 0.6:
-                agg = rng.choice(AGGREGATES[c.type])
-                if agg in ("weighted mean", "min by", "max by"):
-                    if not floats:
+                agg, args = rng.choice(AGGREGATES[c.type])
+                if args:
+                    # (as the reference: one argument, a column of the type it names)
+                    takers = [a for a in cols if a.type == args[0]]
+                    if not takers:
                         continue
-                    aggregates[c.name] = [agg, [rng.choice(floats).name]]
+                    aggregates[c.name] = [agg, [rng.choice(takers).name]]
                 else:
                     aggregates[c.name] = agg
         if aggregates:
@@ -340,13 +351,14 @@ def view_aggregates(config, cols):
     return out
 
 
-def generate_grouped(outdir, count, seed):
+def generate_grouped(outdir, count, seed, parallax=DEFAULT_PARALLAX):
+    load_aggregates(parallax)
     return generate.write_scripts(outdir, count, "grouped", lambda i: GroupedScenario(
         random.Random(f"parallax-grouped:{seed}:{i}")).build())
 
 
 def main(argv=None):
-    return generate.generator_main(argv, __doc__, generate_grouped, 200)
+    return generate.generator_main(argv, __doc__, generate_grouped, 200, DEFAULT_PARALLAX)
 
 
 if __name__ == "__main__":

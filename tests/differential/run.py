@@ -396,7 +396,7 @@ def main(argv=None):
         scripts += generate.generate(gen_dir, ngen, args.seed)
     if args.grouped:
         import generate_grouped
-        scripts += generate_grouped.generate_grouped(gen_dir, args.grouped, args.seed)
+        scripts += generate_grouped.generate_grouped(gen_dir, args.grouped, args.seed, args.parallax)
     if args.expressions:
         import generate_expressions
         scripts += generate_expressions.generate(gen_dir, args.expressions, args.seed)
