@@ -71,5 +71,5 @@ bench: build
 	    [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then \
 	  (cd bench && (npm ci --silent --no-audit --no-fund || npm install --no-audit --no-fund)); fi
 	/usr/bin/python3 bench/run.py --build $(BUILD_DIR) $(BENCH_ARGS)
-	@echo "expression micro benchmarks (benchmarks/): computed columns over 1M rows"
-	$(BUILD_DIR)/benchmarks/expression_benchmark
+	@echo "expression micro benchmarks (bench/expression_bench.cpp): computed columns over 1M rows"
+	$(BUILD_DIR)/bench/expression_benchmark

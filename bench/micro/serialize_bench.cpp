@@ -8,6 +8,14 @@
 namespace parallax::bench {
 namespace {
 
+// The JSON writers take a number style too; the benchmarks write the reference's JavaScript one.
+std::string json_columns(const Frame& frame) {
+  return write_json_columns(frame);
+}
+std::string json_rows(const Frame& frame) {
+  return write_json_rows(frame);
+}
+
 template <std::string (*Write)(const Frame&)>
 void BM_Serialize(benchmark::State& state) {
   auto table = orders_table(state.range(0), false);
@@ -21,11 +29,11 @@ void BM_Serialize(benchmark::State& state) {
   state.SetBytesProcessed(bytes);
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_Serialize<write_json_columns>)
+BENCHMARK(BM_Serialize<json_columns>)
     ->Name("BM_SerializeJsonColumns")
     ->Arg(100'000)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Serialize<write_json_rows>)
+BENCHMARK(BM_Serialize<json_rows>)
     ->Name("BM_SerializeJsonRows")
     ->Arg(100'000)
     ->Unit(benchmark::kMillisecond);

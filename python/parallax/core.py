@@ -1,6 +1,6 @@
 """Server, Client, Table and View: the reference's Python API over the Parallax engine.
 
-A Server owns one engine (``_parallax.Session``, thread-safe; the GIL is released while it
+A Server owns one engine (``_parallax.LockedEngine``, thread-safe; the GIL is released while it
 works). Clients, Tables and Views are handles naming things in it. Callbacks live here, in
 Python: the engine reports which on_update subscriptions heard a change, and they run after
 the engine is unlocked, so a callback may call back into the API.
@@ -16,7 +16,7 @@ import uuid
 from . import data as _data
 from . import output as _output
 from . import session as _remote
-from ._parallax import PerspectiveError, Session
+from ._parallax import LockedEngine, PerspectiveError
 
 _log = logging.getLogger("parallax")
 _VIEW_OPTIONS = ("columns", "group_by", "split_by", "aggregates", "sort", "filter", "filter_op",
@@ -53,7 +53,8 @@ class Server:
     (default: 1 GiB, or a quarter of the machine's memory when less)."""
 
     def __init__(self, max_total_queued_bytes=None):
-        self._session = Session() if max_total_queued_bytes is None else Session(int(max_total_queued_bytes))
+        self._session = (LockedEngine() if max_total_queued_bytes is None
+                         else LockedEngine(int(max_total_queued_bytes)))
         self._lock = threading.RLock()
         self._updates = {}  # subscription id -> (view name, callback)
         self._view_deletes = {}  # view name -> {id: callback}

@@ -61,7 +61,7 @@ struct PyroHeader {
   uint16_t annotations_size;
 };
 
-// Parallax's connection challenge (python/parallax_scripthost/wire.py, docs/scripting.md):
+// Parallax's connection challenge (scripthost/parallax_scripthost/wire.py, docs/scripting.md):
 // the client's CONNECT and the host's CONNECTOK each carry a fresh nonce (annotation PXNC);
 // every later message is signed with a key derived from both and carries PXHD, an
 // HMAC-SHA256 of its direction, its number on the connection and its header, so a message

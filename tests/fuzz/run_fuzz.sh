@@ -43,7 +43,7 @@ fi
 if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
     -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DPARALLAX_TESTS=OFF -DPARALLAX_PYTHON=OFF \
-    -DPARALLAX_BENCHMARKS=OFF -DPARALLAX_FUZZ=ON >/dev/null
+    -DPARALLAX_FUZZ=ON >/dev/null
 fi
 cmake --build "$build_dir" --target "${targets[@]/%/_fuzz}"
 

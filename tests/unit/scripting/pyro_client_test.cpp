@@ -1,5 +1,5 @@
 // The C++ Pyro4 client against a real Pyro4 daemon (Debian's python3-pyro4), written in
-// tests/scripting/plain_pyro_daemon.py without any Parallax code.
+// scripthost/tests/plain_pyro_daemon.py without any Parallax code.
 #include "scripting/pyro_client.h"
 
 #include <gtest/gtest.h>
@@ -265,9 +265,9 @@ TEST(PyroClient, ScriptHostChallengeAndIdleTimeout) {
   ASSERT_GE(key_fd, 0);
   ASSERT_EQ(::write(key_fd, "k\n", 2), 2);
   ::close(key_fd);
-  ChildProcess host({"/usr/bin/env", "PYTHONPATH=" PARALLAX_TEST_DIR "/../../python",
-                     "/usr/bin/python3", "-m", "parallax_scripthost", "--port", "0", "--workers",
-                     "1", "--hmac-key-file", key_file, "--idle-timeout", "1"});
+  ChildProcess host({"/usr/bin/env", "PYTHONPATH=" PARALLAX_SCRIPTHOST_DIR, "/usr/bin/python3",
+                     "-m", "parallax_scripthost", "--port", "0", "--workers", "1",
+                     "--hmac-key-file", key_file, "--idle-timeout", "1"});
   const std::string line = host.first_line();
   ASSERT_NE(line.find("serving PYRO:"), std::string::npos) << line;
   const std::string uri =

@@ -234,7 +234,7 @@ std::string from_hex(std::string_view hex) {
   return out;
 }
 
-// Known answers from python/parallax_scripthost/wire.py (key "k", client nonce 16 x 01, host
+// Known answers from scripthost/parallax_scripthost/wire.py (key "k", client nonce 16 x 01, host
 // nonce 16 x 02): both ends must sign and check the same bytes.
 TEST(PyroSession, SignsAndChecksLikeTheScriptHost) {
   auto session = PyroSession::for_client("k", std::string(16, '\x01'), std::string(16, '\x02'));

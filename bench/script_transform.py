@@ -1,7 +1,7 @@
 """Speed of Python transforms (not part of `make test`): a 100k-row table through an identity
 transform in each mode (serpent rows, json rows, Arrow), and the per-call overhead of a tiny
 script. Both modes do the same work: the same table in, the same table out (checked equal).
-Usage: /usr/bin/python3 benchmarks/script_transform.py [build/parallax] [rows] [rounds]"""
+Usage: /usr/bin/python3 bench/script_transform.py [build/parallax] [rows] [rounds]"""
 
 import json
 import os
@@ -12,7 +12,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "python"))
+sys.path.insert(0, os.path.join(REPO, "scripthost"))
 
 
 def main():
@@ -63,7 +63,7 @@ def main():
         print("`parallax transform` end to end (CLI start, CSV read, transform, CSV print), "
               "%d rows, %d rounds:" % (rows, rounds))
         report(times)
-        step = os.path.join(os.path.dirname(parallax), "benchmarks", "script_step_benchmark")
+        step = os.path.join(os.path.dirname(parallax), "bench", "script_step_benchmark")
         if os.path.exists(step):
             done = subprocess.run([step, str(port), key_file, data, str(rounds)],
                                   capture_output=True, text=True)

@@ -1,4 +1,4 @@
-// The `parallax._parallax` extension: Session (the engine behind a mutex) for the pure-Python
+// The `parallax._parallax` extension: LockedEngine (the engine behind a mutex) for the pure-Python
 // package in python/parallax. Conversions happen here with the GIL held; engine work runs
 // with it released. A failed Status becomes parallax.PerspectiveError, the only exception.
 #include <pybind11/numpy.h>
@@ -10,8 +10,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "python/queued_link.h"
-#include "python/session.h"
+#include "binding/locked_engine.h"
+#include "binding/queued_link.h"
 
 namespace py = pybind11;
 
@@ -194,16 +194,16 @@ ReadFormat read_format_of(const std::string& name) {
 // queued answers and notifications out.
 class WebClient {
  public:
-  WebClient(std::shared_ptr<Session> session, bool lock, size_t max_queued_bytes)
-      : session_(std::move(session)),
+  WebClient(std::shared_ptr<LockedEngine> engine, bool lock, size_t max_queued_bytes)
+      : engine_(std::move(engine)),
         link_(std::make_shared<QueuedLink>(next_id_++, max_queued_bytes,
-                                           session_->web_queue_budget())),
+                                           engine_->web_queue_budget())),
         lock_(lock) {}
   ~WebClient() { close(); }
 
   Notifications handle(std::string_view message) {
     if (closed_) throw EngineError("this web client is closed");
-    return value_of(session_->handle_request(link_, message, lock_));
+    return value_of(engine_->handle_request(link_, message, lock_));
   }
   std::optional<std::vector<std::string>> drain() { return link_->drain(); }
   int fileno() const { return link_->wake_fd(); }
@@ -211,13 +211,13 @@ class WebClient {
   void close() {
     if (closed_) return;
     closed_ = true;
-    session_->disconnect(link_->client_id(), lock_);
+    engine_->disconnect(link_->client_id(), lock_);
     link_->close();
   }
 
  private:
   static inline std::atomic<uint64_t> next_id_{1};
-  std::shared_ptr<Session> session_;
+  std::shared_ptr<LockedEngine> engine_;
   std::shared_ptr<QueuedLink> link_;
   bool lock_;
   bool closed_ = false;
@@ -253,17 +253,17 @@ PYBIND11_MODULE(_parallax, m) {
       .def_property_readonly("id", &WebClient::id)
       .def("close", &WebClient::close, Release());
 
-  py::class_<Session, std::shared_ptr<Session>>(m, "Session")
+  py::class_<LockedEngine, std::shared_ptr<LockedEngine>>(m, "LockedEngine")
       .def(py::init<size_t>(),
            py::arg("max_total_queued_bytes") = server::QueueBudget::default_max_bytes())
       .def(
           "connect",
-          [](std::shared_ptr<Session> s, bool lock, size_t max_queued_bytes) {
+          [](std::shared_ptr<LockedEngine> s, bool lock, size_t max_queued_bytes) {
             return std::make_unique<WebClient>(std::move(s), lock, max_queued_bytes);
           },
           py::arg("lock"), py::arg("max_queued_bytes"))
       .def("create_table_text",
-           [](Session& s, const std::string& name, std::string text, const std::string& format,
+           [](LockedEngine& s, const std::string& name, std::string text, const std::string& format,
               std::optional<std::string> index, std::optional<int64_t> limit,
               std::vector<std::pair<std::string, std::string>> known_types) {
              TableData data{std::move(text), format_of(format)};
@@ -272,7 +272,7 @@ PYBIND11_MODULE(_parallax, m) {
              check(s.create_table(name, data, std::move(options), known_types));
            })
       .def("create_table_columns",
-           [](Session& s, const std::string& name, const py::list& columns,
+           [](LockedEngine& s, const std::string& name, const py::list& columns,
               std::optional<std::string> index, std::optional<int64_t> limit) {
              RowBatch batch = batch_of(columns);
              TableOptions options = options_of(std::move(index), limit);
@@ -280,7 +280,7 @@ PYBIND11_MODULE(_parallax, m) {
              check(s.create_table(name, batch, std::move(options)));
            })
       .def("create_table_schema",
-           [](Session& s, const std::string& name,
+           [](LockedEngine& s, const std::string& name,
               const std::vector<std::pair<std::string, std::string>>& fields,
               std::optional<std::string> index, std::optional<int64_t> limit) {
              Schema schema;
@@ -293,11 +293,11 @@ PYBIND11_MODULE(_parallax, m) {
              check(s.create_table(name, std::move(schema), std::move(options)));
            })
       .def(
-          "delete_table", [](Session& s, const std::string& name) { check(s.delete_table(name)); },
-          Release())
-      .def("table_names", &Session::table_names, Release())
+          "delete_table",
+          [](LockedEngine& s, const std::string& name) { check(s.delete_table(name)); }, Release())
+      .def("table_names", &LockedEngine::table_names, Release())
       .def("table_info",
-           [](Session& s, const std::string& name) {
+           [](LockedEngine& s, const std::string& name) {
              TableInfo info;
              {
                py::gil_scoped_release release;
@@ -308,8 +308,8 @@ PYBIND11_MODULE(_parallax, m) {
              return py::make_tuple(info.size, fields_of(info.schema), info.index, limit);
            })
       .def("update_text",
-           [](Session& s, const std::string& table, std::string text, const std::string& format,
-              bool replace) {
+           [](LockedEngine& s, const std::string& table, std::string text,
+              const std::string& format, bool replace) {
              TableData data{std::move(text), format_of(format)};
              Notifications notifications;
              {
@@ -319,7 +319,7 @@ PYBIND11_MODULE(_parallax, m) {
              return notifications_of(std::move(notifications));
            })
       .def("update_columns",
-           [](Session& s, const std::string& table, const py::list& columns, bool replace) {
+           [](LockedEngine& s, const std::string& table, const py::list& columns, bool replace) {
              RowBatch batch = batch_of(columns);
              Notifications notifications;
              {
@@ -329,7 +329,7 @@ PYBIND11_MODULE(_parallax, m) {
              return notifications_of(std::move(notifications));
            })
       .def("remove",
-           [](Session& s, const std::string& table, const std::string& keys_json) {
+           [](LockedEngine& s, const std::string& table, const std::string& keys_json) {
              Notifications notifications;
              {
                py::gil_scoped_release release;
@@ -338,7 +338,7 @@ PYBIND11_MODULE(_parallax, m) {
              return notifications_of(std::move(notifications));
            })
       .def("clear",
-           [](Session& s, const std::string& table) {
+           [](LockedEngine& s, const std::string& table) {
              Notifications notifications;
              {
                py::gil_scoped_release release;
@@ -348,15 +348,15 @@ PYBIND11_MODULE(_parallax, m) {
            })
       .def(
           "create_view",
-          [](Session& s, const std::string& table, const std::string& name,
+          [](LockedEngine& s, const std::string& table, const std::string& name,
              const std::string& config_json) { check(s.create_view(table, name, config_json)); },
           Release())
       .def(
-          "delete_view", [](Session& s, const std::string& name) { check(s.delete_view(name)); },
-          Release())
+          "delete_view",
+          [](LockedEngine& s, const std::string& name) { check(s.delete_view(name)); }, Release())
       .def(
           "read",
-          [](Session& s, const std::string& view, const std::string& format,
+          [](LockedEngine& s, const std::string& view, const std::string& format,
              const std::string& window_json, bool lz4) -> py::object {
             const ReadFormat read_format = read_format_of(format);
             std::string out;
@@ -369,7 +369,7 @@ PYBIND11_MODULE(_parallax, m) {
           },
           py::arg("view"), py::arg("format"), py::arg("window_json"), py::arg("lz4") = false)
       .def("copy_columns",
-           [](Session& s, const std::string& view, const std::string& window_json) {
+           [](LockedEngine& s, const std::string& view, const std::string& window_json) {
              std::vector<ColumnCopy> copies;
              {
                py::gil_scoped_release release;
@@ -387,7 +387,7 @@ PYBIND11_MODULE(_parallax, m) {
              return out;
            })
       .def("view_schema",
-           [](Session& s, const std::string& view) {
+           [](LockedEngine& s, const std::string& view) {
              std::vector<Field> fields;
              {
                py::gil_scoped_release release;
@@ -397,13 +397,13 @@ PYBIND11_MODULE(_parallax, m) {
            })
       .def(
           "validate_expressions",
-          [](Session& s, const std::string& table,
+          [](LockedEngine& s, const std::string& table,
              const std::vector<std::pair<std::string, std::string>>& expressions) {
             return value_of(s.validate_expressions(table, expressions));
           },
           Release())
       .def("expression_schema",
-           [](Session& s, const std::string& view) {
+           [](LockedEngine& s, const std::string& view) {
              std::vector<Field> fields;
              {
                py::gil_scoped_release release;
@@ -413,18 +413,20 @@ PYBIND11_MODULE(_parallax, m) {
            })
       .def(
           "view_config_json",
-          [](Session& s, const std::string& view) { return value_of(s.view_config_json(view)); },
+          [](LockedEngine& s, const std::string& view) {
+            return value_of(s.view_config_json(view));
+          },
           Release())
       .def(
           "column_paths",
-          [](Session& s, const std::string& view) { return value_of(s.column_paths(view)); },
+          [](LockedEngine& s, const std::string& view) { return value_of(s.column_paths(view)); },
           Release())
       .def(
           "dimensions",
-          [](Session& s, const std::string& view) { return value_of(s.dimensions(view)); },
+          [](LockedEngine& s, const std::string& view) { return value_of(s.dimensions(view)); },
           Release())
       .def("min_max",
-           [](Session& s, const std::string& view, const std::string& column) {
+           [](LockedEngine& s, const std::string& view, const std::string& column) {
              std::pair<Scalar, Scalar> range;
              {
                py::gil_scoped_release release;
@@ -435,25 +437,25 @@ PYBIND11_MODULE(_parallax, m) {
            })
       .def(
           "expand",
-          [](Session& s, const std::string& view, size_t row) {
+          [](LockedEngine& s, const std::string& view, size_t row) {
             return value_of(s.expand(view, row));
           },
           Release())
       .def(
           "collapse",
-          [](Session& s, const std::string& view, size_t row) {
+          [](LockedEngine& s, const std::string& view, size_t row) {
             return value_of(s.collapse(view, row));
           },
           Release())
       .def(
           "on_update",
-          [](Session& s, const std::string& view, bool row_deltas) {
+          [](LockedEngine& s, const std::string& view, bool row_deltas) {
             return value_of(s.on_update(view, row_deltas));
           },
           Release())
       .def(
           "remove_update",
-          [](Session& s, const std::string& view, uint64_t id) {
+          [](LockedEngine& s, const std::string& view, uint64_t id) {
             check(s.remove_update(view, id));
           },
           Release());

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a replay script timing computed columns over N rows (default 1,000,000).
 
-usage: expression_workload.py OUTDIR [--rows N]
+usage: bench/workload/expression_workload.py OUTDIR [--rows N]
 Writes OUTDIR/expr_data.csv and OUTDIR/expr_workload.jsonl. Run the script with --timing on
 both engines and compare the labelled lines with bench/workload/compare_timing.py:
 

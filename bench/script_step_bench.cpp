@@ -1,7 +1,7 @@
 // The transform step alone, as a pipeline runs it: a table in the engine goes through an
 // identity script (`return rows`) on a running script host and comes back as a table in the
 // engine; no CLI start, no CSV parsing or printing. Each mode's output is checked equal to
-// the input (as CSV text). Run by benchmarks/script_transform.py; usage:
+// the input (as CSV text). Run by bench/script_transform.py; usage:
 //   script_step_benchmark PORT HMAC_KEY_FILE DATA.csv [RUNS]
 #include <algorithm>
 #include <chrono>

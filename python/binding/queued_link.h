@@ -23,7 +23,7 @@ class QueuedLink final : public server::ClientLink {
  public:
   // `max_queued_bytes`: a client whose queue grows past this (its loop stopped draining, or
   // its socket stopped taking writes) is cut off rather than let memory grow without end.
-  // All the links of a Session share `budget` too: past it, those furthest behind are cut
+  // All the links of a LockedEngine share `budget` too: past it, those furthest behind are cut
   // off first. It must outlive the link.
   QueuedLink(uint64_t client_id, size_t max_queued_bytes, server::QueueBudget& budget);
   ~QueuedLink() override;

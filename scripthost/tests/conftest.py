@@ -8,7 +8,7 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PYTHON_DIR = os.path.join(REPO, "python")
+PYTHON_DIR = os.path.join(REPO, "scripthost")  # holds parallax_scripthost
 sys.path.insert(0, PYTHON_DIR)
 
 

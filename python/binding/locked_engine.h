@@ -55,13 +55,13 @@ struct ColumnCopy {
 // Views' reads, in the reference's output formats.
 enum class ReadFormat { kJsonRows, kJsonColumns, kCsv, kNdjson, kArrow };
 
-class Session {
+class LockedEngine {
  public:
-  // `max_total_queued_bytes`: what all this session's web clients' queues may hold together.
-  explicit Session(size_t max_total_queued_bytes = server::QueueBudget::default_max_bytes());
-  ~Session();
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  // `max_total_queued_bytes`: what all this engine's web clients' queues may hold together.
+  explicit LockedEngine(size_t max_total_queued_bytes = server::QueueBudget::default_max_bytes());
+  ~LockedEngine();
+  LockedEngine(const LockedEngine&) = delete;
+  LockedEngine& operator=(const LockedEngine&) = delete;
   // Shared by the web clients' queues (QueuedLink): past it, the furthest behind are cut off.
   server::QueueBudget& web_queue_budget() { return web_queue_budget_; }
 

@@ -1,4 +1,4 @@
-#include "python/session.h"
+#include "binding/locked_engine.h"
 
 #include <cstring>
 
@@ -8,8 +8,8 @@
 #include "api/view_arrow.h"
 #include "api/view_config_json.h"
 #include "api/view_output.h"
+#include "binding/queued_link.h"
 #include "formats/json_writer.h"
-#include "python/queued_link.h"
 #include "server/protocol_handler.h"
 
 namespace parallax::python {
@@ -53,12 +53,12 @@ ColumnCopy copy_column(const FrameColumn& source, const std::vector<uint32_t>& r
 
 }  // namespace
 
-Session::Session(size_t max_total_queued_bytes)
+LockedEngine::LockedEngine(size_t max_total_queued_bytes)
     : web_queue_budget_(max_total_queued_bytes, "parallax.Server(max_total_queued_bytes)") {}
-Session::~Session() = default;
+LockedEngine::~LockedEngine() = default;
 
 template <typename Change>
-Result<Notifications> Session::notifying(Change&& change) {
+Result<Notifications> LockedEngine::notifying(Change&& change) {
   std::lock_guard lock(mutex_);
   pending_.clear();
   Status status = change();
@@ -68,7 +68,7 @@ Result<Notifications> Session::notifying(Change&& change) {
   return notifications;
 }
 
-Status Session::announced(Status change) {
+Status LockedEngine::announced(Status change) {
   if (change.is_ok()) {
     for (auto& handler : handlers_) {
       if (handler) handler->tables_changed();
@@ -77,8 +77,9 @@ Status Session::announced(Status change) {
   return change;
 }
 
-Status Session::create_table(const std::string& name, const TableData& data, TableOptions options,
-                             const std::vector<std::pair<std::string, std::string>>& known_types) {
+Status LockedEngine::create_table(
+    const std::string& name, const TableData& data, TableOptions options,
+    const std::vector<std::pair<std::string, std::string>>& known_types) {
   if (known_types.empty()) {
     std::lock_guard lock(mutex_);
     return announced(engine_.create_table(name, data, std::move(options)));
@@ -100,71 +101,72 @@ Status Session::create_table(const std::string& name, const TableData& data, Tab
   return announced(engine_.create_table(name, batch, std::move(options)));
 }
 
-Status Session::create_table(const std::string& name, const RowBatch& batch, TableOptions options) {
+Status LockedEngine::create_table(const std::string& name, const RowBatch& batch,
+                                  TableOptions options) {
   std::lock_guard lock(mutex_);
   return announced(engine_.create_table(name, batch, std::move(options)));
 }
 
-Status Session::create_table(const std::string& name, Schema schema, TableOptions options) {
+Status LockedEngine::create_table(const std::string& name, Schema schema, TableOptions options) {
   std::lock_guard lock(mutex_);
   return announced(engine_.create_table(name, std::move(schema), std::move(options)));
 }
 
-Status Session::delete_table(const std::string& name) {
+Status LockedEngine::delete_table(const std::string& name) {
   std::lock_guard lock(mutex_);
   return announced(engine_.delete_table(name));
 }
 
-std::vector<std::string> Session::table_names() const {
+std::vector<std::string> LockedEngine::table_names() const {
   std::lock_guard lock(mutex_);
   return engine_.table_names();
 }
 
-Result<TableInfo> Session::table_info(const std::string& name) const {
+Result<TableInfo> LockedEngine::table_info(const std::string& name) const {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const Table* table, engine_.table(name));
   return TableInfo{table->num_rows(), table->schema().fields(), table->options().index,
                    table->options().limit};
 }
 
-Result<Notifications> Session::update(const std::string& table, const TableData& data) {
+Result<Notifications> LockedEngine::update(const std::string& table, const TableData& data) {
   return notifying([&] { return engine_.update(table, data); });
 }
 
-Result<Notifications> Session::update(const std::string& table, const RowBatch& batch) {
+Result<Notifications> LockedEngine::update(const std::string& table, const RowBatch& batch) {
   return notifying([&] { return engine_.update(table, batch); });
 }
 
-Result<Notifications> Session::replace(const std::string& table, const TableData& data) {
+Result<Notifications> LockedEngine::replace(const std::string& table, const TableData& data) {
   return notifying([&] { return engine_.replace(table, data); });
 }
 
-Result<Notifications> Session::replace(const std::string& table, const RowBatch& batch) {
+Result<Notifications> LockedEngine::replace(const std::string& table, const RowBatch& batch) {
   return notifying([&] { return engine_.replace(table, batch); });
 }
 
-Result<Notifications> Session::remove(const std::string& table, const std::string& keys_json) {
+Result<Notifications> LockedEngine::remove(const std::string& table, const std::string& keys_json) {
   return notifying([&] { return engine_.remove(table, keys_json); });
 }
 
-Result<Notifications> Session::clear(const std::string& table) {
+Result<Notifications> LockedEngine::clear(const std::string& table) {
   return notifying([&] { return engine_.clear(table); });
 }
 
-Status Session::create_view(const std::string& table, const std::string& name,
-                            const std::string& config_json) {
+Status LockedEngine::create_view(const std::string& table, const std::string& name,
+                                 const std::string& config_json) {
   PX_ASSIGN_OR_RETURN(ViewConfig config, view_config_from_json(config_json));
   std::lock_guard lock(mutex_);
   return engine_.create_view(table, name, std::move(config));
 }
 
-Status Session::delete_view(const std::string& name) {
+Status LockedEngine::delete_view(const std::string& name) {
   std::lock_guard lock(mutex_);
   return engine_.delete_view(name);
 }
 
-Result<std::string> Session::read(const std::string& name, ReadFormat format,
-                                  const std::string& window_json, bool lz4) {
+Result<std::string> LockedEngine::read(const std::string& name, ReadFormat format,
+                                       const std::string& window_json, bool lz4) {
   PX_ASSIGN_OR_RETURN(ViewWindow window, window_of(window_json));
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
@@ -186,8 +188,8 @@ Result<std::string> Session::read(const std::string& name, ReadFormat format,
   return Status::invalid("unknown output format");
 }
 
-Result<std::vector<ColumnCopy>> Session::copy_columns(const std::string& name,
-                                                      const std::string& window_json) {
+Result<std::vector<ColumnCopy>> LockedEngine::copy_columns(const std::string& name,
+                                                           const std::string& window_json) {
   PX_ASSIGN_OR_RETURN(ViewWindow window, window_of(window_json));
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
@@ -200,13 +202,13 @@ Result<std::vector<ColumnCopy>> Session::copy_columns(const std::string& name,
   return copies;
 }
 
-Result<std::vector<Field>> Session::view_schema(const std::string& name) const {
+Result<std::vector<Field>> LockedEngine::view_schema(const std::string& name) const {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   return view->schema();
 }
 
-Result<std::string> Session::validate_expressions(
+Result<std::string> LockedEngine::validate_expressions(
     const std::string& table,
     const std::vector<std::pair<std::string, std::string>>& expressions) const {
   std::lock_guard lock(mutex_);
@@ -215,24 +217,24 @@ Result<std::string> Session::validate_expressions(
   return expression_validation_json(validation);
 }
 
-Result<std::vector<Field>> Session::expression_schema(const std::string& view) const {
+Result<std::vector<Field>> LockedEngine::expression_schema(const std::string& view) const {
   std::lock_guard lock(mutex_);
   return engine_.expression_schema(view);
 }
 
-Result<std::string> Session::view_config_json(const std::string& name) const {
+Result<std::string> LockedEngine::view_config_json(const std::string& name) const {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   return config_json(view->config());
 }
 
-Result<std::vector<std::string>> Session::column_paths(const std::string& name) const {
+Result<std::vector<std::string>> LockedEngine::column_paths(const std::string& name) const {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   return view->column_paths();
 }
 
-Result<std::vector<size_t>> Session::dimensions(const std::string& name) const {
+Result<std::vector<size_t>> LockedEngine::dimensions(const std::string& name) const {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   const Table& table = view->table();
@@ -240,24 +242,24 @@ Result<std::vector<size_t>> Session::dimensions(const std::string& name) const {
                              table.schema().size()};
 }
 
-Result<std::pair<Scalar, Scalar>> Session::min_max(const std::string& name,
-                                                   const std::string& column) const {
+Result<std::pair<Scalar, Scalar>> LockedEngine::min_max(const std::string& name,
+                                                        const std::string& column) const {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   return view->min_max(column);
 }
 
-Result<int64_t> Session::expand(const std::string& view, size_t row) {
+Result<int64_t> LockedEngine::expand(const std::string& view, size_t row) {
   std::lock_guard lock(mutex_);
   return engine_.expand(view, row);
 }
 
-Result<int64_t> Session::collapse(const std::string& view, size_t row) {
+Result<int64_t> LockedEngine::collapse(const std::string& view, size_t row) {
   std::lock_guard lock(mutex_);
   return engine_.collapse(view, row);
 }
 
-Result<uint64_t> Session::on_update(const std::string& view, bool row_deltas) {
+Result<uint64_t> LockedEngine::on_update(const std::string& view, bool row_deltas) {
   std::lock_guard lock(mutex_);
   // The id is known only once the engine answers; the callback reads it from here.
   auto id = std::make_shared<uint64_t>(0);
@@ -279,13 +281,13 @@ Result<uint64_t> Session::on_update(const std::string& view, bool row_deltas) {
   return subscription;
 }
 
-Status Session::remove_update(const std::string& view, uint64_t subscription) {
+Status LockedEngine::remove_update(const std::string& view, uint64_t subscription) {
   std::lock_guard lock(mutex_);
   return engine_.remove_update(view, subscription);
 }
 
-Result<Notifications> Session::handle_request(const std::shared_ptr<QueuedLink>& client,
-                                              std::string_view message, bool lock) {
+Result<Notifications> LockedEngine::handle_request(const std::shared_ptr<QueuedLink>& client,
+                                                   std::string_view message, bool lock) {
   ::perspective::proto::Request request;
   if (!request.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
     // As `parallax serve` answers: say so, and keep serving this client.
@@ -315,7 +317,7 @@ Result<Notifications> Session::handle_request(const std::shared_ptr<QueuedLink>&
   });
 }
 
-void Session::disconnect(uint64_t client_id, bool lock) {
+void LockedEngine::disconnect(uint64_t client_id, bool lock) {
   std::lock_guard guard(mutex_);
   if (auto& handler = handlers_[lock ? 1 : 0]) handler->disconnect(client_id);
 }

@@ -1,4 +1,4 @@
-#include "python/queued_link.h"
+#include "binding/queued_link.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
