@@ -11,20 +11,15 @@ namespace parallax {
 namespace {
 
 ArrowInteger arrow_integer_of(AggregateKind kind) {
-  switch (kind) {
-    case AggregateKind::kCount:
-    case AggregateKind::kSum:
-    case AggregateKind::kAbsSum:
-    case AggregateKind::kSumAbs:
-    case AggregateKind::kSumNotNull:
-    case AggregateKind::kPctSumParent:
-    case AggregateKind::kPctSumTotal:
-      return ArrowInteger::kInt64;
-    case AggregateKind::kDistinctCount:
-      return ArrowInteger::kUint32;
-    default:
+  switch (descriptor(kind).arrow) {
+    case IntegerWidth::kInt32:
       return ArrowInteger::kInt32;
+    case IntegerWidth::kInt64:
+      return ArrowInteger::kInt64;
+    case IntegerWidth::kUint32:
+      return ArrowInteger::kUint32;
   }
+  return ArrowInteger::kInt32;
 }
 
 // The aggregate of a grouped view's column "value" or "split|...|value", and the type it

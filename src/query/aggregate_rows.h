@@ -1,5 +1,6 @@
-// Computes one aggregate over a group's rows, a typed loop per column. The rows come in
-// primary-key order, which "first" and "last" rely on.
+// Computes one aggregate over a group's rows: what its descriptor says a group without rows
+// shows, else its kernel (query/aggregates/). The rows come in primary-key order, which
+// "first" and "last" rely on.
 #pragma once
 
 #include <cstdint>

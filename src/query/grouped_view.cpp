@@ -434,25 +434,7 @@ void GroupedView::fill(const Measure& measure, std::span<const uint32_t> rows,
 
 bool GroupedView::sums_in_tree_order(const Measure& measure) const {
   if (measure.combo) return false;  // a split cell: primary-key order
-  switch (measure.value.aggregate.kind) {
-    case AggregateKind::kSum:
-    case AggregateKind::kAbsSum:
-    case AggregateKind::kSumAbs:
-    case AggregateKind::kSumNotNull:
-    case AggregateKind::kAvg:
-    case AggregateKind::kPctSumParent:
-    case AggregateKind::kPctSumTotal:
-    case AggregateKind::kVar:
-    case AggregateKind::kStddev:
-    case AggregateKind::kWeightedMean:
-    case AggregateKind::kLast:
-    case AggregateKind::kAny:
-    case AggregateKind::kMaxBy:
-    case AggregateKind::kMinBy:
-      return true;
-    default:
-      return false;
-  }
+  return descriptor(measure.value.aggregate.kind).tree_order;
 }
 
 int GroupedView::compare_leaves(uint32_t a, uint32_t b) const {
@@ -617,7 +599,7 @@ void GroupedView::finish_percentages() const {
   for (size_t v = 0; v < values_.size(); ++v) {
     const AggregateKind kind = values_[v].aggregate.kind;
     if (!is_percentage(kind)) continue;
-    const bool parent = kind == AggregateKind::kPctSumParent;
+    const bool parent = descriptor(kind).percentage == Percentage::kOfParent;
     if (!split_by_.empty()) {
       across.assign(num_parents * num_nodes, 0);
       for (size_t combo = 0; combo < cells_.size(); ++combo) {

@@ -16,6 +16,8 @@
 
 #include "query/grouped_view.h"
 
+#include <algorithm>
+
 namespace parallax {
 
 namespace {
@@ -63,11 +65,9 @@ Column GroupedView::compared_cells(size_t combo, size_t v, std::span<const uint3
 }
 
 bool GroupedView::resends_touched_groups() const {
-  for (const ValueColumn& value : values_) {
-    const AggregateKind kind = value.aggregate.kind;
-    if (kind == AggregateKind::kCount || kind == AggregateKind::kLast) return true;
-  }
-  return false;
+  return std::any_of(values_.begin(), values_.end(), [](const ValueColumn& value) {
+    return descriptor(value.aggregate.kind).resent_when_touched;
+  });
 }
 
 void GroupedView::mark_path(uint32_t leaf) const {

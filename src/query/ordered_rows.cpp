@@ -12,29 +12,6 @@ namespace parallax {
 
 namespace {
 
-using K = AggregateKind;
-
-// Aggregates kept by value; the others are kept in the order the group's rows are walked.
-bool by_value(AggregateKind kind) {
-  switch (kind) {
-    case K::kMedian:
-    case K::kQ1:
-    case K::kQ3:
-    case K::kMin:
-    case K::kMax:
-    case K::kHigh:
-    case K::kLow:
-    case K::kHighMinusLow:
-    case K::kDistinctCount:
-    case K::kDominant:
-    case K::kUnique:
-    case K::kJoin:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // A double's bits, or nullopt for NaN (which no order places).
 std::optional<int64_t> double_key(double value) {
   if (std::isnan(value)) return std::nullopt;
@@ -44,23 +21,25 @@ std::optional<int64_t> double_key(double value) {
 }  // namespace
 
 bool OrderedRows::supports(AggregateKind kind) {
-  return !is_retractable(kind) && kind != K::kVar && kind != K::kStddev;
+  return descriptor(kind).order_key != OrderKey::kNone;
 }
 
 std::optional<OrderedRows::Entry> OrderedRows::entry_of(const Column& input, const Column* argument,
                                                         const Column& current, uint32_t position,
                                                         uint32_t row, uint32_t leaf) const {
   auto entry = [&](uint32_t rank, int64_t key) { return Entry{key, row, rank << 31 | leaf}; };
-  if (kind_ == K::kMinBy || kind_ == K::kMaxBy) {
+  const OrderKey order_key = descriptor(kind_).order_key;
+  if (order_key == OrderKey::kArgumentUp || order_key == OrderKey::kArgumentDown) {
     // Min by: a null argument first, then the lowest; max by: the highest, nulls last.
+    const bool up = order_key == OrderKey::kArgumentUp;
     const bool is_null = argument->is_null(position);
-    if (is_null) return entry(kind_ == K::kMinBy ? 0 : 1, 0);
+    if (is_null) return entry(up ? 0 : 1, 0);
     const auto key = double_key(numeric_cell(*argument, position));
     if (!key) return std::nullopt;
-    return entry(kind_ == K::kMinBy ? 1 : 0, *key);
+    return entry(up ? 1 : 0, *key);
   }
   const bool is_null = input.is_null(position);
-  if (kind_ == K::kAny) {
+  if (order_key == OrderKey::kPicked) {
     // The rows "any" may pick (a value, and but for strings not zero or false) first.
     const bool picked = !is_null && visit_type(input.type(), [&](auto tag) {
       using Storage = typename decltype(tag)::Storage;
@@ -72,7 +51,7 @@ std::optional<OrderedRows::Entry> OrderedRows::entry_of(const Column& input, con
     });
     return entry(picked ? 0 : 1, 0);
   }
-  if (!by_value(kind_)) return entry(0, 0);
+  if (order_key != OrderKey::kValue) return entry(0, 0);  // the walk
   if (is_null) return entry(0, 0);
   return visit_type(input.type(), [&](auto tag) -> std::optional<Entry> {
     using Storage = typename decltype(tag)::Storage;
@@ -235,8 +214,9 @@ void OrderedRows::sort_by_key(std::vector<Entry>& entries) const {
 bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* argument,
                         std::span<const uint32_t> rows, const std::vector<uint32_t>& leaf_of) {
   kind_ = kind;
-  descending_ = kind == K::kMaxBy;
-  const bool by_argument = kind == K::kMinBy || kind == K::kMaxBy;
+  const OrderKey order_key = descriptor(kind).order_key;
+  descending_ = order_key == OrderKey::kArgumentDown;
+  const bool by_argument = order_key == OrderKey::kArgumentUp || descending_;
   key_type_ = by_argument ? DataType::kFloat : input.type();
   dictionary_ = &input.dictionary();
   std::vector<Entry> entries;
@@ -247,7 +227,7 @@ bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* a
     entries.push_back(*entry);
   }
   // The rows come in the order that breaks ties (all of it, for first, last, ...).
-  if (by_value(kind) || kind == K::kAny || by_argument) sort_by_key(entries);
+  if (order_key != OrderKey::kWalk) sort_by_key(entries);
   blocks_.clear();
   for (size_t start = 0; start < entries.size(); start += kBlock) {
     const size_t end = std::min(entries.size(), start + kBlock);
@@ -264,7 +244,7 @@ bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* a
                              [&](const Entry& entry) { return same_key(entry, first); });
     const size_t stop = static_cast<size_t>(end - entries.begin());
     ++runs_;
-    if (kind_ == K::kDominant) {
+    if (counts_runs()) {
       by_count_.insert(Run{static_cast<int64_t>(stop - start), first.rank(), first.key});
     }
     start = stop;
@@ -279,7 +259,7 @@ bool OrderedRows::erase(const Column& input, const Column* argument, const Colum
   if (!entry) return false;
   const Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); });
   if (spot.block == blocks_.size() || blocks_[spot.block][spot.offset].row != row) return false;
-  if (kind_ == K::kDominant) count_run(*entry, -1);
+  if (counts_runs()) count_run(*entry, -1);
   std::vector<Entry>& block = blocks_[spot.block];
   block.erase(block.begin() + static_cast<std::ptrdiff_t>(spot.offset));
   if (block.empty()) blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(spot.block));
@@ -299,7 +279,7 @@ bool OrderedRows::insert(const Column& input, const Column* argument, const Colu
   const bool run_exists = (spot.index > 0 && same_key(at(spot.index - 1), *entry)) ||
                           (spot.index < size_ && same_key(at(spot.index), *entry));
   if (!run_exists) ++runs_;
-  if (kind_ == K::kDominant) count_run(*entry, 1);
+  if (counts_runs()) count_run(*entry, 1);
   if (blocks_.empty()) blocks_.emplace_back();
   if (spot.block == blocks_.size()) {  // after every entry
     spot.block = blocks_.size() - 1;
@@ -325,14 +305,12 @@ void OrderedRows::write(const Column& input, const Column* argument, Column& out
     aggregate_rows(kind_, input, argument, std::span<const uint32_t>(rows.begin(), rows.size()),
                    out, position);
   };
-  switch (kind_) {
-    case K::kMedian:
-    case K::kQ1:
-    case K::kQ3: {
-      const double fraction = kind_ == K::kMedian ? 0.5 : kind_ == K::kQ1 ? 0.25 : 0.75;
-      const double at = fraction * static_cast<double>(size);
+  const AggregateDescriptor& aggregate = descriptor(kind_);
+  switch (aggregate.ordered_read) {
+    case OrderedRead::kQuantile: {
+      const double at = aggregate.quantile * static_cast<double>(size);
       const size_t index = std::min(static_cast<size_t>(at), size - 1);
-      // As aggregate_rows: floats between two middle values take their mean.
+      // As the quantile kernel: floats between two middle values take their mean.
       if (input.type() == DataType::kFloat && at == std::floor(at) && index > 0) {
         const uint32_t low = row_at(index - 1), high = row_at(index);
         if (input.is_null(low) || input.is_null(high)) return out.set_null(position);
@@ -341,36 +319,30 @@ void OrderedRows::write(const Column& input, const Column* argument, Column& out
       }
       return out.set_from(position, input, row_at(index));
     }
-    case K::kDistinctCount:
+    case OrderedRead::kRunCount:
       return out.set<int32_t>(position, static_cast<int32_t>(runs_));
-    case K::kDominant: {
+    case OrderedRead::kMostRows: {
       const Run& best = *by_count_.begin();
       return out.set_from(position, input, row_at(lower_key(Entry{best.key, 0, best.rank << 31})));
     }
-    case K::kJoin: {
+    case OrderedRead::kRunFirsts: {
       std::vector<uint32_t> firsts;  // the first row of each run of equal values
       for (size_t index = 0; index < size; index = upper_key(at(index))) {
         firsts.push_back(row_at(index));
       }
       return aggregate_rows(kind_, input, argument, firsts, out, position);
     }
-    case K::kMin:
-    case K::kMax:
-    case K::kHigh:
-    case K::kLow:
-    case K::kHighMinusLow: {
+    case OrderedRead::kExtremes: {
       // Whether there is a null (first), the lowest value, the first row of the highest.
       const size_t lowest = partition([](const Entry& entry) { return entry.rank() == 0; });
       if (lowest == size) return over({row_at(0)});
       return over({row_at(0), row_at(lowest), row_at(lower_key(at(size - 1)))});
     }
-    case K::kUnique:
-    case K::kLastMinusFirst:
+    case OrderedRead::kEnds:
       return over({row_at(0), row_at(size - 1)});
-    case K::kLast:
-    case K::kLastByIndex:
+    case OrderedRead::kLast:
       return over({row_at(size - 1)});
-    default:  // first, any, min by, max by
+    case OrderedRead::kFirst:
       return over({row_at(0)});
   }
 }

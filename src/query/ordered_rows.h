@@ -29,8 +29,8 @@ class OrderedRows {
     const std::function<int(uint32_t, uint32_t)>* leaves = nullptr;
   };
 
-  // Whether `kind` can be kept this way (every non-retractable aggregate but var and
-  // stddev, whose rounding depends on every value's order of addition).
+  // Whether `kind` can be kept this way (its descriptor's order_key: every non-retractable
+  // aggregate but var and stddev, whose rounding depends on every value's order of addition).
   static bool supports(AggregateKind kind);
 
   OrderedRows() = default;
@@ -94,7 +94,9 @@ class OrderedRows {
   // The first entry whose key is not below / is above `probe`'s.
   size_t lower_key(const Entry& probe) const;
   size_t upper_key(const Entry& probe) const;
-  void count_run(const Entry& entry, int delta);  // dominant only
+  // Dominant (OrderedRead::kMostRows) keeps how many rows each run holds.
+  bool counts_runs() const { return descriptor(kind_).ordered_read == OrderedRead::kMostRows; }
+  void count_run(const Entry& entry, int delta);
   // Sorts entries by rank and key, keeping the given order among equal ones.
   void sort_by_key(std::vector<Entry>& entries) const;
 

@@ -6,36 +6,22 @@
 
 namespace parallax {
 
-using K = AggregateKind;
-
 bool is_retractable(AggregateKind kind) {
-  switch (kind) {
-    case K::kSum:
-    case K::kAbsSum:
-    case K::kSumAbs:
-    case K::kSumNotNull:
-    case K::kAvg:
-    case K::kCount:
-    case K::kPctSumParent:
-    case K::kPctSumTotal:
-    case K::kWeightedMean:
-      return true;
-    default:
-      return false;
-  }
+  return descriptor(kind).retraction != Retraction::kNone;
 }
 
 void RunningTotals::add(AggregateKind kind, const Column& input, const Column* argument,
                         uint32_t position, int sign) {
+  const Retraction form = descriptor(kind).retraction;
   rows += sign;
-  if (kind == K::kCount || input.is_null(position)) return;
+  if (form == Retraction::kCount || input.is_null(position)) return;
   double term = numeric_cell(input, position);
-  if (kind == K::kWeightedMean) {
+  if (form == Retraction::kWeightedMean) {
     if (argument->is_null(position)) return;
     const double weight = numeric_cell(*argument, position);
     weights += sign * weight;
     term *= weight;
-  } else if (kind == K::kSumAbs) {
+  } else if (form == Retraction::kSumOfAbs) {
     term = std::fabs(term);
   }
   values += sign;
@@ -45,9 +31,10 @@ void RunningTotals::add(AggregateKind kind, const Column& input, const Column* a
 
 void RunningTotals::add_rows(AggregateKind kind, const Column& input, const Column* argument,
                              std::span<const uint32_t> list) {
+  const Retraction form = descriptor(kind).retraction;
   rows += static_cast<int64_t>(list.size());
-  if (kind == K::kCount) return;
-  if (kind == K::kWeightedMean || input.type() == DataType::kString) {
+  if (form == Retraction::kCount) return;
+  if (form == Retraction::kWeightedMean || input.type() == DataType::kString) {
     rows -= static_cast<int64_t>(list.size());
     for (const uint32_t row : list) add(kind, input, argument, row, 1);
     return;
@@ -57,7 +44,7 @@ void RunningTotals::add_rows(AggregateKind kind, const Column& input, const Colu
     if constexpr (!std::is_same_v<Storage, uint32_t>) {
       const std::vector<Storage>& cells = input.values<Storage>();
       const ValidityBitmap& validity = input.validity();
-      const bool absolute = kind == K::kSumAbs;
+      const bool absolute = form == Retraction::kSumOfAbs;
       double total = sum, size = magnitude;
       int64_t count = 0;
       for (const uint32_t row : list) {
@@ -84,22 +71,28 @@ bool RunningTotals::lost_precision() const {
 
 void RunningTotals::write(AggregateKind kind, Column& out, uint32_t position,
                           bool empty_is_null) const {
-  // A group without rows: null where asked, and for a plain sum or a mean (as the reference).
-  if (rows == 0 && (empty_is_null || kind == K::kSum)) return out.set_null(position);
-  switch (kind) {
-    case K::kCount:
+  const Retraction form = descriptor(kind).retraction;
+  // A group without rows: null where asked, and for a plain sum (a mean has no values).
+  if (rows == 0 && (empty_is_null || form == Retraction::kSum)) return out.set_null(position);
+  switch (form) {
+    case Retraction::kCount:
       return out.set<int32_t>(position, static_cast<int32_t>(rows));
-    case K::kAvg:
+    case Retraction::kMean:
       if (values == 0) return out.set_null(position);
       return write_number(out, position, sum / static_cast<double>(values));
-    case K::kWeightedMean:
+    case Retraction::kWeightedMean:
       if (weights == 0) return out.set_null(position);
       return write_number(out, position, sum / weights);
-    case K::kAbsSum:
+    case Retraction::kAbsOfSum:
       return write_number(out, position, std::fabs(sum));
-    default:
+    case Retraction::kSum:
+    case Retraction::kSumOrZero:
+    case Retraction::kSumOfAbs:
       return write_number(out, position, sum);
+    case Retraction::kNone:
+      break;
   }
+  out.set_null(position);  // not kept as running totals
 }
 
 }  // namespace parallax

@@ -1,9 +1,13 @@
 #include "server/features.h"
 
+#include <algorithm>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/engine.h"
+#include "query/aggregate.h"
 #include "server/protocol_convert.h"
 
 namespace parallax::server {
@@ -16,39 +20,81 @@ const std::vector<std::string> kStringFilterOps = {
     "contains", "ends with", "in", "not in", "is not null", "is null"};
 const std::vector<std::string> kOtherFilterOps = {
     "==", "!=", ">", ">=", "<", "<=", "is not null", "is null"};
-const std::vector<std::string> kTextAggregates = {
-    "count", "any",           "distinct count", "dominant", "first", "join",
-    "last",  "last by index", "median",         "q1",       "q3",    "unique"};
-const std::vector<std::string> kTemporalAggregates = {
-    "count", "any", "avg",           "distinct count", "dominant", "first", "high", "low",
-    "min",   "max", "last by index", "last",           "median",   "q1",    "q3",   "unique"};
-const std::vector<std::string> kNumberAggregates = {"sum",
-                                                    "abs sum",
-                                                    "any",
-                                                    "avg",
-                                                    "count",
-                                                    "distinct count",
-                                                    "dominant",
-                                                    "first",
-                                                    "high",
-                                                    "low",
-                                                    "max",
-                                                    "min",
-                                                    "high minus low",
-                                                    "last by index",
-                                                    "last minus first",
-                                                    "last",
-                                                    "mean",
-                                                    "median",
-                                                    "q1",
-                                                    "q3",
-                                                    "pct sum parent",
-                                                    "pct sum total",
-                                                    "stddev",
-                                                    "sum abs",
-                                                    "sum not null",
-                                                    "unique",
-                                                    "var"};
+// The order the reference's menus list aggregates in, per kind of column (its get_features
+// answer). Only an order: what is offered is every name in the registry (query/aggregate.h)
+// that takes the column's type; a name missing here comes after these, in registry order.
+using Menu = std::vector<std::string_view>;
+const Menu kTextMenu = {"count", "any",    "distinct count", "dominant", "first",
+                        "join",  "last",   "last by index",  "median",   "q1",
+                        "q3",    "unique", "min by",         "max by"};
+const Menu kTemporalMenu = {"count", "any",   "avg", "distinct count", "dominant", "first",  "high",
+                            "low",   "min",   "max", "last by index",  "last",     "median", "q1",
+                            "q3",    "unique"};
+const Menu kNumberMenu = {"sum",
+                          "abs sum",
+                          "any",
+                          "avg",
+                          "count",
+                          "distinct count",
+                          "dominant",
+                          "first",
+                          "high",
+                          "low",
+                          "max",
+                          "min",
+                          "high minus low",
+                          "last by index",
+                          "last minus first",
+                          "last",
+                          "mean",
+                          "median",
+                          "q1",
+                          "q3",
+                          "pct sum parent",
+                          "pct sum total",
+                          "stddev",
+                          "sum abs",
+                          "sum not null",
+                          "unique",
+                          "var",
+                          "weighted mean"};
+
+const Menu& menu_of(DataType type) {
+  switch (type) {
+    case DataType::kString:
+    case DataType::kBoolean:
+      return kTextMenu;
+    case DataType::kDate:
+    case DataType::kDatetime:
+      return kTemporalMenu;
+    case DataType::kInteger:
+    case DataType::kFloat:
+      return kNumberMenu;
+  }
+  return kNumberMenu;
+}
+
+struct Offer {
+  std::string_view name;
+  const AggregateDescriptor* aggregate;
+};
+
+// The names (aliases too) of the aggregates that take `type`, in its menu's order.
+std::vector<Offer> offers_for(DataType type) {
+  std::vector<Offer> offers;
+  for (const AggregateDescriptor& aggregate : all_aggregates()) {
+    if ((aggregate.accepts & type_bit(type)) == 0) continue;
+    offers.push_back({aggregate.name, &aggregate});
+    if (!aggregate.alias.empty()) offers.push_back({aggregate.alias, &aggregate});
+  }
+  const Menu& menu = menu_of(type);
+  auto place = [&](const Offer& offer) {
+    return std::find(menu.begin(), menu.end(), offer.name) - menu.begin();
+  };
+  std::stable_sort(offers.begin(), offers.end(),
+                   [&](const Offer& a, const Offer& b) { return place(a) < place(b); });
+  return offers;
+}
 
 constexpr DataType kTypes[] = {DataType::kString,  DataType::kDate,  DataType::kDatetime,
                                DataType::kInteger, DataType::kFloat, DataType::kBoolean};
@@ -148,33 +194,19 @@ proto::GetFeaturesResp probe_engine_features() {
       (*features.mutable_aggregates())[column_type_of(type)] = std::move(aggregates);
       continue;
     }
-    const auto& names = type == DataType::kString || type == DataType::kBoolean ? kTextAggregates
-                        : type == DataType::kDate || type == DataType::kDatetime
-                            ? kTemporalAggregates
-                            : kNumberAggregates;
-    for (const auto& name : names) {
+    for (const Offer& offer : offers_for(type)) {
+      // An aggregate's argument (weighted mean's weight, min by's "by") is a float column,
+      // as the reference offers them: "weighted mean(FLOAT)", "min by(FLOAT)".
+      const bool argument = offer.aggregate->takes_argument;
       ViewConfig config;
       config.group_by = {text};
       config.columns = std::vector<std::string>{column};
-      config.aggregates = {{column, name, std::nullopt}};
-      if (prober.accepts(std::move(config))) aggregates.add_aggregates()->set_name(name);
-    }
-    // Aggregates over a second, float column: "weighted mean(FLOAT)", "min by(FLOAT)", ...
-    const bool numeric = type == DataType::kInteger || type == DataType::kFloat;
-    const std::vector<std::string> with_argument =
-        numeric ? std::vector<std::string>{"weighted mean"}
-        : type == DataType::kString || type == DataType::kBoolean
-            ? std::vector<std::string>{"min by", "max by"}
-            : std::vector<std::string>{};
-    for (const auto& name : with_argument) {
-      ViewConfig config;
-      config.group_by = {text};
-      config.columns = std::vector<std::string>{column};
-      config.aggregates = {{column, name, number}};
+      config.aggregates = {{column, std::string(offer.name),
+                            argument ? std::optional<std::string>(number) : std::nullopt}};
       if (!prober.accepts(std::move(config))) continue;
       auto* aggregate = aggregates.add_aggregates();
-      aggregate->set_name(name);
-      aggregate->add_args(proto::FLOAT);
+      aggregate->set_name(std::string(offer.name));
+      if (argument) aggregate->add_args(proto::FLOAT);
     }
     (*features.mutable_aggregates())[column_type_of(type)] = std::move(aggregates);
   }

@@ -1,0 +1,109 @@
+// Extremes and quantiles: aggregates decided by where values fall in the group's order
+// (null below every value, strings by their text).
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include "query/aggregate_rows.h"
+#include "query/aggregates/kernels.h"
+
+namespace parallax::aggregates {
+
+namespace {
+
+// The row with the highest (or lowest) value, the first of equal ones; none when all are null.
+template <typename Cells>
+std::optional<uint32_t> extreme(const Cells& cells, std::span<const uint32_t> rows, bool highest) {
+  std::optional<uint32_t> best;
+  for (const uint32_t row : rows) {
+    if (cells.null(row)) continue;
+    if (!best || (highest ? cells.less(*best, row) : cells.less(row, *best))) best = row;
+  }
+  return best;
+}
+
+template <typename Cells>
+bool any_null(const Cells& cells, std::span<const uint32_t> rows) {
+  return std::any_of(rows.begin(), rows.end(), [&](uint32_t row) { return cells.null(row); });
+}
+
+// high / low: a null counts as the type's zero.
+void high_or_low(const Column& input, std::span<const uint32_t> rows, Column& out,
+                 uint32_t position, bool highest) {
+  with_cells(input, [&](const auto& cells) {
+    using Storage = typename std::decay_t<decltype(cells)>::Storage;
+    const bool nulls = any_null(cells, rows);
+    auto row = extreme(cells, rows, highest);
+    if (!row) return write_zero(out, position);
+    if constexpr (!std::is_same_v<Storage, uint32_t>) {
+      const Storage zero = out.type() == DataType::kDate ? Storage(kZeroDate) : Storage{};
+      const Storage best = cells.values[*row];
+      if (nulls && (highest ? zero > best : zero < best)) return write_zero(out, position);
+    }
+    cells.copy(*row, out, position);
+  });
+}
+
+}  // namespace
+
+void high(const AggregateDescriptor&, const Column& input, const Column*,
+          std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  high_or_low(input, rows, out, position, true);
+}
+
+void low(const AggregateDescriptor&, const Column& input, const Column*,
+         std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  high_or_low(input, rows, out, position, false);
+}
+
+// Null orders below every value: max skips nulls, and one null is the minimum.
+void max_value(const AggregateDescriptor&, const Column& input, const Column*,
+               std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  with_cells(input, [&](const auto& cells) {
+    if (auto row = extreme(cells, rows, true)) return cells.copy(*row, out, position);
+    out.set_null(position);
+  });
+}
+
+void min_value(const AggregateDescriptor&, const Column& input, const Column*,
+               std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  with_cells(input, [&](const auto& cells) {
+    if (any_null(cells, rows)) return out.set_null(position);
+    if (auto row = extreme(cells, rows, false)) return cells.copy(*row, out, position);
+    out.set_null(position);
+  });
+}
+
+void high_minus_low(const AggregateDescriptor&, const Column& input, const Column*,
+                    std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  with_cells(input, [&](const auto& cells) {
+    auto highest = extreme(cells, rows, true), lowest = extreme(cells, rows, false);
+    if (any_null(cells, rows) || !highest) return out.set_null(position);
+    write_number(out, position, cells.number(*highest) - cells.number(*lowest));
+  });
+}
+
+// median, q1, q3: the value at `self.quantile` of the rows sorted (nulls first).
+void quantile(const AggregateDescriptor& self, const Column& input, const Column*,
+              std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  with_cells(input, [&](const auto& cells) {
+    using Storage = typename std::decay_t<decltype(cells)>::Storage;
+    std::vector<uint32_t> sorted(rows.begin(), rows.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [&](uint32_t a, uint32_t b) { return cells.less(a, b); });
+    const double at = self.quantile * static_cast<double>(sorted.size());
+    const size_t index = std::min(static_cast<size_t>(at), sorted.size() - 1);
+    // Floats between two middle values take their mean; other types take the upper one.
+    if constexpr (std::is_same_v<Storage, double>) {
+      if (at == std::floor(at) && index > 0) {
+        const uint32_t below = sorted[index - 1], above = sorted[index];
+        if (cells.null(below) || cells.null(above)) return out.set_null(position);
+        return write_number(out, position, (cells.number(below) + cells.number(above)) / 2);
+      }
+    }
+    cells.copy(sorted[index], out, position);
+  });
+}
+
+}  // namespace parallax::aggregates

@@ -1,0 +1,103 @@
+// Counts, sums, means and spreads: the aggregates that add values up. The retractable ones
+// are also kept as running totals (query/running_totals.h), which must agree with these.
+#include <cmath>
+
+#include "query/aggregate_rows.h"
+#include "query/aggregates/kernels.h"
+
+namespace parallax::aggregates {
+
+namespace {
+
+template <bool AbsoluteTerms, bool AbsoluteSum>
+void add_up(const Column& input, std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  with_cells(input, [&](const auto& cells) {
+    double total = 0;
+    for (const uint32_t row : rows) {
+      if (cells.null(row)) continue;
+      total += AbsoluteTerms ? std::fabs(cells.number(row)) : cells.number(row);
+    }
+    write_number(out, position, AbsoluteSum ? std::fabs(total) : total);
+  });
+}
+
+enum class Spread { kMean, kVariance, kDeviation };
+
+template <Spread What>
+void spread(const Column& input, std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  with_cells(input, [&](const auto& cells) {
+    // The sum for the mean; Welford's running mean and squared deviations for the
+    // population variance, as the reference computes it (so its rounding agrees).
+    double total = 0, running_mean = 0, deviations = 0;
+    size_t values = 0;
+    for (const uint32_t row : rows) {
+      if (cells.null(row)) continue;
+      const double value = cells.number(row);
+      total += value;
+      ++values;
+      const double delta = value - running_mean;
+      running_mean += delta / static_cast<double>(values);
+      deviations += delta * (value - running_mean);
+    }
+    if (values == 0) return out.set_null(position);
+    const double n = static_cast<double>(values);
+    if (What == Spread::kMean) return write_number(out, position, total / n);
+    if (values < 2) return out.set_null(position);  // as the reference: no spread of one value
+    const double population = deviations / n;
+    write_number(out, position, What == Spread::kVariance ? population : std::sqrt(population));
+  });
+}
+
+}  // namespace
+
+void count(const AggregateDescriptor&, const Column&, const Column*, std::span<const uint32_t> rows,
+           Column& out, uint32_t position) {
+  out.set<int32_t>(position, static_cast<int32_t>(rows.size()));
+}
+
+void sum(const AggregateDescriptor&, const Column& input, const Column*,
+         std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  add_up<false, false>(input, rows, out, position);
+}
+
+void abs_sum(const AggregateDescriptor&, const Column& input, const Column*,
+             std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  add_up<false, true>(input, rows, out, position);
+}
+
+void sum_abs(const AggregateDescriptor&, const Column& input, const Column*,
+             std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  add_up<true, false>(input, rows, out, position);
+}
+
+void mean(const AggregateDescriptor&, const Column& input, const Column*,
+          std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  spread<Spread::kMean>(input, rows, out, position);
+}
+
+void variance(const AggregateDescriptor&, const Column& input, const Column*,
+              std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  spread<Spread::kVariance>(input, rows, out, position);
+}
+
+void deviation(const AggregateDescriptor&, const Column& input, const Column*,
+               std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  spread<Spread::kDeviation>(input, rows, out, position);
+}
+
+void weighted_mean(const AggregateDescriptor&, const Column& input, const Column* argument,
+                   std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  with_cells(input, [&](const auto& cells) {
+    double weighted = 0, weights = 0;
+    for (const uint32_t row : rows) {
+      if (cells.null(row) || argument->is_null(row)) continue;
+      const double weight = numeric_cell(*argument, row);
+      weighted += cells.number(row) * weight;
+      weights += weight;
+    }
+    if (weights == 0) return out.set_null(position);
+    write_number(out, position, weighted / weights);
+  });
+}
+
+}  // namespace parallax::aggregates
