@@ -11,7 +11,10 @@ APT_PACKAGES=(
   clang-format python3
   libflatbuffers-dev flatbuffers-compiler liblz4-dev clang
   python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
-  python3-tornado python3-aiohttp python3-protobuf  # python3-protobuf: the handler tests' raw client
+  python3-tornado python3-aiohttp python3-protobuf  # python3-protobuf: the protocol clients (parallax.remote)
+  python3-starlette python3-uvicorn python3-websockets  # the Starlette handler and its tests
+  python3-websocket python3-traitlets python3-ipywidgets python3-ipykernel jupyter-notebook  # the notebook widget
+  python3-nbconvert python3-nbformat  # the widget's headless notebook test
   python3-matplotlib  # make bench: the scaling plot
   libssl-dev tzdata python3-pyro4 python3-serpent python3-seccomp
   python3-flatbuffers

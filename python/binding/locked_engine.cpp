@@ -114,7 +114,14 @@ Status LockedEngine::create_table(const std::string& name, Schema schema, TableO
 
 Status LockedEngine::delete_table(const std::string& name) {
   std::lock_guard lock(mutex_);
-  return announced(engine_.delete_table(name));
+  Status deleted = engine_.delete_table(name);
+  if (deleted.is_ok()) {
+    // Web clients that follow this table's deletion hear of it as of a client's delete.
+    for (auto& handler : handlers_) {
+      if (handler) handler->table_deleted(name);
+    }
+  }
+  return announced(std::move(deleted));
 }
 
 std::vector<std::string> LockedEngine::table_names() const {
@@ -252,6 +259,11 @@ Result<std::pair<Scalar, Scalar>> LockedEngine::min_max(const std::string& name,
 Result<int64_t> LockedEngine::expand(const std::string& view, size_t row) {
   std::lock_guard lock(mutex_);
   return engine_.expand(view, row);
+}
+
+Status LockedEngine::set_depth(const std::string& view, size_t depth) {
+  std::lock_guard lock(mutex_);
+  return engine_.set_depth(view, depth);
 }
 
 Result<int64_t> LockedEngine::collapse(const std::string& view, size_t row) {

@@ -105,6 +105,7 @@ class LockedEngine {
                                             const std::string& column) const;
   Result<int64_t> expand(const std::string& view, size_t row);
   Result<int64_t> collapse(const std::string& view, size_t row);
+  Status set_depth(const std::string& view, size_t depth);
 
   Result<uint64_t> on_update(const std::string& view, bool row_deltas);
   Status remove_update(const std::string& view, uint64_t subscription);

@@ -448,6 +448,12 @@ PYBIND11_MODULE(_parallax, m) {
           },
           Release())
       .def(
+          "set_depth",
+          [](LockedEngine& s, const std::string& view, size_t depth) {
+            check(s.set_depth(view, depth));
+          },
+          Release())
+      .def(
           "on_update",
           [](LockedEngine& s, const std::string& view, bool row_deltas) {
             return value_of(s.on_update(view, row_deltas));

@@ -12,12 +12,16 @@ Code written for the reference moves over by changing its import
 import threading as _threading
 
 from ._parallax import PerspectiveError
-from .core import Client, Server, Table, View
+from .core import AsyncServer, Client, Server, Table, View
+from .remote import AsyncClient, ProxySession
+from .system import num_cpus, set_num_cpus
 
 PyPerspectiveError = PerspectiveError  # the reference's name for the same class
 
 __version__ = "0.1.0"
-__all__ = ["Server", "Client", "Table", "View", "PerspectiveError", "table", "table_names"]
+__all__ = ["Server", "AsyncServer", "Client", "AsyncClient", "ProxySession", "Table", "View",
+           "PerspectiveError", "table", "open_table", "get_hosted_table_names", "system_info",
+           "num_cpus", "set_num_cpus", "websocket"]
 
 _default_client = None
 _default_lock = _threading.Lock()
@@ -36,5 +40,26 @@ def table(input, limit=None, index=None, name=None, format=None):
     return _client().table(input, limit=limit, index=index, name=name, format=format)
 
 
+def open_table(name):
+    """A table of the module's own Server by name (as the reference's ``perspective.open_table``)."""
+    return _client().open_table(name)
+
+
+def get_hosted_table_names():
+    return _client().get_hosted_table_names()
+
+
+def system_info():
+    """Memory and CPU time of this process (the module's Server runs in it)."""
+    return _client().system_info()
+
+
 def table_names():
     return _client().get_hosted_table_names()
+
+
+def websocket(url, **options):
+    """A synchronous Client of a remote server (``parallax serve``, or an app with a
+    handler from parallax.handlers); see parallax.client."""
+    from .client import websocket as connect
+    return connect(url, **options)

@@ -26,11 +26,13 @@ except ImportError:  # numpy is optional for plain Python data
 
 
 class Text:
-    def __init__(self, text, format, known_types=()):
+    def __init__(self, text, format, known_types=(), forced_types=None):
         self.text = text
         self.format = format
         # [(column, "datetime" | "float")]: types the Python values fix (see _known_type).
         self.known_types = list(known_types)
+        # {column: type name}: named by the values themselves (_psp_dtype_).
+        self.forced_types = dict(forced_types or {})
 
 
 class Columns:
@@ -56,10 +58,14 @@ _FORMATS = ("csv", "json", "columns", "ndjson", "arrow")
 
 
 def type_name_of(value):
-    """The engine's type name for a schema value (a Python type or a type name), or None."""
+    """The engine's type name for a schema value (a Python type or a type name), or None.
+    ``object`` (the reference's custom objects) is a string column of each object's
+    ``_psp_repr_()`` or ``str()``."""
     if isinstance(value, str):
-        return value if value in TYPE_NAMES else None
+        return value if value in TYPE_NAMES else ("string" if value == "object" else None)
     if isinstance(value, type):
+        if value is object:
+            return "string"
         if value in _PYTHON_TYPES:
             return _PYTHON_TYPES[value]
         if numpy is not None and issubclass(value, numpy.generic):
@@ -71,7 +77,23 @@ def type_name_of(value):
 
 def _is_schema(data):
     return bool(data) and all(
-        isinstance(v, type) or (isinstance(v, str) and v in TYPE_NAMES) for v in data.values())
+        isinstance(v, type) or (isinstance(v, str) and (v in TYPE_NAMES or v == "object"))
+        for v in data.values())
+
+
+def _is_polars(data):
+    """A polars DataFrame, recognised without importing polars (Debian has none)."""
+    return type(data).__module__.split(".")[0] == "polars" and hasattr(data, "write_ipc")
+
+
+def polars_from_arrow(arrow):
+    """View.to_polars: a polars DataFrame read from Arrow IPC stream bytes."""
+    import io
+    try:
+        import polars
+    except ImportError:
+        raise PerspectiveError("to_polars needs the polars package, which is not installed") from None
+    return polars.read_ipc_stream(io.BytesIO(arrow))
 
 
 def _pandas():
@@ -86,6 +108,8 @@ def prepare(data, format=None, schema=None):
         return Text(data, format or "csv")
     if isinstance(data, (bytes, bytearray, memoryview)):
         return Text(bytes(data), format or "arrow")
+    if _is_polars(data):  # as Arrow: polars writes IPC itself, without pyarrow
+        return Text(bytes(data.write_ipc(None).getvalue()), "arrow")
     pandas = _pandas()
     if pandas is not None:
         if isinstance(data, pandas.Series):
@@ -126,8 +150,13 @@ def _is_array(value):
 class _Encoder:
     def __init__(self):
         self.saw_datetime = False
+        self.saw_typed_objects = False  # values with _psp_dtype_
 
     def default(self, value):
+        if hasattr(value, "_psp_dtype_"):
+            self.saw_typed_objects = True
+        if hasattr(value, "_psp_repr_"):  # the reference's custom objects
+            return value._psp_repr_()
         if isinstance(value, datetime.datetime):
             if value != value:  # NaT
                 return None
@@ -157,9 +186,9 @@ def _finite(value):
     return value
 
 
-def dumps(data):
+def dumps(data, encoder=None):
     """JSON text of Python data (NaN and infinities as null); also says if datetimes occur."""
-    encoder = _Encoder()
+    encoder = encoder or _Encoder()
     text = json.dumps(data, default=encoder.default, separators=(",", ":"))
     if "NaN" in text or "Infinity" in text:
         text = json.dumps(_finite(data), default=encoder.default, separators=(",", ":"))
@@ -177,6 +206,33 @@ def _known_type(value):
     if numpy is not None and isinstance(value, numpy.floating):
         return "float"
     return None
+
+
+def _forced_type(value):
+    """The type an object names with ``_psp_dtype_`` (a Python type or a type name)."""
+    dtype = getattr(value, "_psp_dtype_", None)
+    if dtype is None:
+        return None
+    if callable(dtype) and not isinstance(dtype, type):
+        dtype = dtype()
+    kind = type_name_of(dtype)
+    if kind is None:
+        raise PerspectiveError("_psp_dtype_ %r is not a type (one of int, float, bool, str, "
+                               "date, datetime, object or their names)" % (dtype,))
+    return kind
+
+
+def _forced_types(data, format):
+    found = {}
+    values = ([(str(k), v) for k, column in data.items() if isinstance(column, (list, tuple))
+               for v in column] if format == "columns" else
+              [(str(k), v) for row in data if isinstance(row, dict) for k, v in row.items()])
+    for key, value in values:
+        if key not in found:
+            kind = _forced_type(value)
+            if kind:
+                found[key] = kind
+    return found
 
 
 def _known_types(data, format):
@@ -205,8 +261,12 @@ def _known_types(data, format):
 
 
 def _as_json(data, format, new_table):
-    text, _ = dumps(data)
-    return Text(text, format, _known_types(data, format) if new_table else ())
+    encoder = _Encoder()
+    text, _ = dumps(data, encoder)
+    if not new_table:
+        return Text(text, format)
+    forced = _forced_types(data, format) if encoder.saw_typed_objects else {}
+    return Text(text, format, _known_types(data, format), forced)
 
 
 # ---- numpy / pandas columns ----

@@ -18,15 +18,26 @@ def cell_to_python(value, type_name, days=False):
     return value
 
 
+def formatted_cell(value, type_name, days=False):
+    """A cell as the reference's ``formatted=True`` reads give it: datetimes as UTC text
+    "2024-01-02 03:04:05.000", dates as "2024-01-02"; others unchanged."""
+    if value is None or isinstance(value, bool) or type_name not in ("date", "datetime"):
+        return value
+    if type_name == "date":
+        day = temporal.days_to_date(value) if days else temporal.millis_to_date(value)
+        return day.isoformat()
+    return temporal.millis_to_utc_text(value)
+
+
 def _column_type(name, types):
     # Split-by columns are "a|b|column"; keys and row paths are not cells.
     return types.get(name.rsplit("|", 1)[-1]) if not name.startswith("__") else None
 
 
-def _path_to_python(path, path_types):
+def _path_to_python(path, path_types, convert=cell_to_python):
     """A row path's keys as Python values: a date or datetime group key as the object its
     cells are, not epoch milliseconds."""
-    return [cell_to_python(key, path_types[level] if level < len(path_types) else None)
+    return [convert(key, path_types[level] if level < len(path_types) else None)
             for level, key in enumerate(path)]
 
 
@@ -34,13 +45,16 @@ def _temporal_levels(path_types):
     return any(t in ("date", "datetime") for t in path_types)
 
 
-def columns_to_python(columns, types, path_types=()):
+def columns_to_python(columns, types, path_types=(), convert=cell_to_python, every_column=False):
+    """`convert`: cell_to_python (Python objects) or formatted_cell (the reference's text);
+    applied to date and datetime columns, or to every column when `every_column`."""
     for name, values in columns.items():
         type_name = _column_type(name, types)
-        if type_name in ("date", "datetime"):
-            columns[name] = [cell_to_python(v, type_name) for v in values]
+        if type_name in ("date", "datetime") or every_column:
+            columns[name] = [convert(v, type_name) for v in values]
     if "__ROW_PATH__" in columns and _temporal_levels(path_types):
-        columns["__ROW_PATH__"] = [_path_to_python(p, path_types) for p in columns["__ROW_PATH__"]]
+        columns["__ROW_PATH__"] = [_path_to_python(p, path_types, convert)
+                                   for p in columns["__ROW_PATH__"]]
     return columns
 
 
@@ -60,18 +74,19 @@ def grouped_frame(columns, group_by):
     return pandas.DataFrame(frame)
 
 
-def rows_to_python(rows, types, path_types=()):
+def rows_to_python(rows, types, path_types=(), convert=cell_to_python, every_column=False):
     if rows and "__ROW_PATH__" in rows[0] and _temporal_levels(path_types):
         for row in rows:
-            row["__ROW_PATH__"] = _path_to_python(row["__ROW_PATH__"], path_types)
+            row["__ROW_PATH__"] = _path_to_python(row["__ROW_PATH__"], path_types, convert)
     if not rows:
         return rows
     temporal_columns = [(name, _column_type(name, types)) for name in rows[0]]
-    temporal_columns = [(n, t) for n, t in temporal_columns if t in ("date", "datetime")]
+    temporal_columns = [(n, t) for n, t in temporal_columns
+                        if t in ("date", "datetime") or every_column]
     for row in rows:
         for name, type_name in temporal_columns:
             if name in row:
-                row[name] = cell_to_python(row[name], type_name)
+                row[name] = convert(row[name], type_name)
     return rows
 
 

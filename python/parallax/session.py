@@ -30,6 +30,7 @@ class Session:
         if isinstance(message, str):
             message = message.encode("utf-8")
         self._server._dispatch(self._client.handle(bytes(message)))
+        self._server._tables_changed()
 
     def poll(self):
         """Sends what waits to response_cb; answers False once this client is cut off (its
@@ -47,3 +48,38 @@ class Session:
     def close(self):
         """The client went away: its views and subscriptions go with it."""
         self._client.close()
+        self._server._tables_changed()
+
+
+class AsyncSession:
+    """A Session whose ``handle_request`` and ``poll`` are coroutines: ``response_cb`` may be
+    a coroutine function (it is awaited for each message, in order). Made by
+    ``AsyncServer.new_session``."""
+
+    def __init__(self, server, response_cb, lock=False, max_queued_bytes=MAX_QUEUED_BYTES):
+        self._server = server
+        self._response_cb = response_cb
+        self._outbox = []
+        self._session = Session(server, self._outbox.append, lock=lock,
+                                max_queued_bytes=max_queued_bytes)
+        self._polling = None
+
+    async def handle_request(self, message):
+        self._session.handle(message)
+        await self._server._poll_sessions()
+
+    async def poll(self):
+        """Sends what waits to response_cb; answers False once this client is cut off."""
+        alive = self._session.poll()
+        messages, self._outbox[:] = list(self._outbox), []
+        for message in messages:
+            result = self._response_cb(message)
+            if hasattr(result, "__await__"):
+                await result
+        return alive
+
+    def fileno(self):
+        return self._session.fileno()
+
+    def close(self):
+        self._session.close()

@@ -17,7 +17,8 @@ import pytest  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-FRAMEWORKS = ["tornado", "aiohttp"]
+FRAMEWORKS = ["tornado", "aiohttp"]  # examples/python_server.py's
+HANDLERS = FRAMEWORKS + ["starlette"]  # every handler in parallax.handlers
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +61,9 @@ class App:
         self.url = "ws://127.0.0.1:%d/websocket" % self.port
 
     def stop(self):
+        if self.loop.is_closed():
+            return
+
         async def finish():
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
@@ -73,6 +77,8 @@ class App:
 
 
 async def _start(framework, server, options):
+    if framework == "starlette":
+        return await _start_starlette(server, options)
     if framework == "tornado":
         import tornado.httpserver
         import tornado.netutil
@@ -99,6 +105,31 @@ async def _start(framework, server, options):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     await web.SockSite(runner, sock).start()
+    return sock.getsockname()[1]
+
+
+async def _start_starlette(server, options):
+    import socket
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from parallax.handlers.starlette import PerspectiveStarletteHandler
+
+    async def websocket(websocket):
+        await PerspectiveStarletteHandler(websocket=websocket, perspective_server=server,
+                                          **options).run()
+
+    app = Starlette(routes=[WebSocketRoute("/websocket", websocket)])
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    # uvicorn's own frame limit above the handler's, so that the handler's applies.
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="websockets",
+                            ws_max_size=1 << 30)
+    instance = uvicorn.Server(config)
+    asyncio.get_running_loop().create_task(instance.serve(sockets=[sock]))
+    while not instance.started:
+        await asyncio.sleep(0.01)
     return sock.getsockname()[1]
 
 

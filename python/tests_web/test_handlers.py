@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 import parallax
-from conftest import FRAMEWORKS
+from conftest import HANDLERS
 
 
 class RawClient:
@@ -75,7 +75,7 @@ def hosted(name, **options):
     return server, table
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", HANDLERS)
 def test_lock_refuses_changes_and_serves_reads(framework, pb, start_app):
     server, table = hosted("locked", index="id")
     app = start_app(framework, server, lock=True)
@@ -111,7 +111,7 @@ def test_lock_refuses_changes_and_serves_reads(framework, pb, start_app):
     assert server.new_local_client().get_hosted_table_names() == ["locked"]
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", HANDLERS)
 def test_malformed_frames_get_a_transport_error_and_the_client_stays(framework, pb, start_app):
     server, _ = hosted("frames")
     app = start_app(framework, server)
@@ -137,7 +137,7 @@ def test_malformed_frames_get_a_transport_error_and_the_client_stays(framework, 
     assert [t.entity_id for t in hosted_tables.get_hosted_tables_resp.table_infos] == ["frames"]
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", HANDLERS)
 def test_a_disconnect_drops_the_clients_views(framework, pb, start_app):
     server, table = hosted("dropped")
     app = start_app(framework, server)
@@ -168,7 +168,7 @@ def test_a_disconnect_drops_the_clients_views(framework, pb, start_app):
     assert server.new_local_client().get_hosted_table_names() == []
 
 
-@pytest.mark.parametrize("framework,executor", [(f, False) for f in FRAMEWORKS] + [("tornado", True)])
+@pytest.mark.parametrize("framework,executor", [(f, False) for f in HANDLERS] + [("tornado", True)])
 def test_notifications_cross_threads_both_ways(framework, executor, pb, start_app):
     """A Python thread's update reaches the websocket client (the engine calls back on that
     thread, not the loop's); a websocket client's update reaches Python on_update callbacks."""
@@ -206,7 +206,7 @@ def test_notifications_cross_threads_both_ways(framework, executor, pb, start_ap
     assert python_view.to_columns() == {"id": [1, 2, 3], "x": ["a", "from python", "from ws"]}
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", HANDLERS)
 def test_a_client_that_falls_behind_is_cut_off(framework, pb, start_app):
     server = parallax.Server()
     server.new_local_client().table({"id": list(range(100)), "x": ["row"] * 100}, name="slow")
@@ -287,7 +287,7 @@ def test_server_new_session_is_a_transport_of_its_own(pb):
     table.delete()  # the session's view went with it
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", HANDLERS)
 def test_tables_made_from_python_reach_hosted_table_subscribers(framework, pb, start_app):
     """The viewer's table picker follows on_hosted_tables_update: tables a Python program
     makes or deletes while a page is open are announced as a client's would be."""
@@ -333,7 +333,7 @@ def test_a_locked_handlers_clients_hear_of_tables_other_clients_make(pb, start_a
     assert asyncio.run(main()) == ["by_client", "shared"]
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", HANDLERS)
 def test_an_oversized_message_ends_the_connection_and_nothing_else(framework, pb, start_app):
     server, table = hosted("big")
     app = start_app(framework, server, max_message_size=1000)
@@ -367,7 +367,7 @@ def upgrade_status(app, origin=None, host=None):
     return asyncio.run(main())
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", HANDLERS)
 def test_pages_on_other_origins_are_refused(framework, start_app):
     server, _ = hosted("origins")
     app = start_app(framework, server)

@@ -369,6 +369,11 @@ void ProtocolHandler::delete_table(Request& request) {
   Response out = request.response();
   out.mutable_table_delete_resp();
   request.reply(out);
+  table_deleted(name);
+  notify_hosted_tables();
+}
+
+void ProtocolHandler::table_deleted(const std::string& name) {
   ports_.erase(name);
   auto subscribers = std::move(table_delete_subscribers_[name]);
   table_delete_subscribers_.erase(name);
@@ -382,7 +387,6 @@ void ProtocolHandler::delete_table(Request& request) {
     note.mutable_table_on_delete_resp();
     client->send(note.SerializeAsString());
   }
-  notify_hosted_tables();
 }
 
 void ProtocolHandler::make_view(Request& request) {

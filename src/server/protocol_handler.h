@@ -35,6 +35,8 @@ class ProtocolHandler {
   // Tables were made or deleted past the protocol (by the engine's owner, e.g. from
   // Python): the hosted-tables subscribers hear of it as of a client's change.
   void tables_changed() { notify_hosted_tables(); }
+  // A table was deleted past the protocol (from Python): its on_delete subscribers hear of it.
+  void table_deleted(const std::string& name);
 
  private:
   struct Subscriber {

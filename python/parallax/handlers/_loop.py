@@ -63,6 +63,20 @@ def default_server(perspective_server, server):
     return chosen
 
 
+def take_options(handler, perspective_server=None, server=None, lock=False, executor=None,
+                 check_origin=False, allowed_origins=(), max_message_size=MAX_MESSAGE_BYTES,
+                 max_queued_bytes=MAX_QUEUED_BYTES):
+    """The options every handler takes (documented on PerspectiveTornadoHandler), kept on
+    `handler`."""
+    handler._server = default_server(perspective_server, server)
+    handler._lock = lock
+    handler._executor = executor
+    handler._any_origin = check_origin
+    handler._allowed_origins = tuple(allowed_origins)
+    handler._max_message_size = max_message_size
+    handler._max_queued_bytes = max_queued_bytes
+
+
 class LoopSession:
     """A Session served by the running asyncio loop. ``send`` is a coroutine function that
     writes one binary message; ``on_cut_off`` runs when the client fell too far behind."""

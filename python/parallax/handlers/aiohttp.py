@@ -15,7 +15,7 @@ import asyncio
 
 from aiohttp import WSMsgType, web
 
-from ._loop import MAX_MESSAGE_BYTES, MAX_QUEUED_BYTES, LoopSession, default_server, origin_allowed
+from ._loop import LoopSession, origin_allowed, take_options
 
 
 class PerspectiveAIOHTTPHandler:
@@ -25,17 +25,9 @@ class PerspectiveAIOHTTPHandler:
     until it goes away and answers the ``WebSocketResponse`` (or a 403 for a page on another
     origin)."""
 
-    def __init__(self, request, perspective_server=None, server=None, lock=False,
-                 executor=None, check_origin=False, allowed_origins=(),
-                 max_message_size=MAX_MESSAGE_BYTES, max_queued_bytes=MAX_QUEUED_BYTES):
+    def __init__(self, request, **options):
         self._request = request
-        self._any_origin = check_origin
-        self._allowed_origins = tuple(allowed_origins)
-        self._server = default_server(perspective_server, server)
-        self._lock = lock
-        self._executor = executor
-        self._max_message_size = max_message_size
-        self._max_queued_bytes = max_queued_bytes
+        take_options(self, **options)
 
     async def run(self):
         origin = self._request.headers.get("Origin")

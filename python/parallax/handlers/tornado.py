@@ -12,7 +12,7 @@ then open ``data_source`` as they would against ``parallax serve``.
 
 import tornado.websocket
 
-from ._loop import MAX_MESSAGE_BYTES, MAX_QUEUED_BYTES, LoopSession, default_server, origin_allowed
+from ._loop import LoopSession, origin_allowed, take_options
 
 
 class PerspectiveTornadoHandler(tornado.websocket.WebSocketHandler):
@@ -25,16 +25,8 @@ class PerspectiveTornadoHandler(tornado.websocket.WebSocketHandler):
     tables); ``check_origin=True``: any page may connect (the reference's default);
     ``max_message_size`` and ``max_queued_bytes`` (256 MiB each, as ``parallax serve``)."""
 
-    def initialize(self, perspective_server=None, server=None, lock=False, executor=None,
-                   check_origin=False, allowed_origins=(), max_message_size=MAX_MESSAGE_BYTES,
-                   max_queued_bytes=MAX_QUEUED_BYTES):
-        self._server = default_server(perspective_server, server)
-        self._lock = lock
-        self._executor = executor
-        self._any_origin = check_origin
-        self._allowed_origins = tuple(allowed_origins)
-        self._max_message_size = max_message_size
-        self._max_queued_bytes = max_queued_bytes
+    def initialize(self, **options):
+        take_options(self, **options)
         self._session = None
 
     @property
