@@ -11,74 +11,9 @@ namespace parallax::expressions {
 
 namespace {
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
 // A loop stops after this many rounds, whatever its condition; the evaluation budget
 // (ExpressionLimits) bounds the work of all loops together.
 constexpr size_t kMaxLoopRounds = 100'000;
-
-// Valid when both are; otherwise a null made by the computation (below every value).
-inline uint8_t both_valid(uint8_t x, uint8_t y) {
-  return static_cast<uint8_t>((x == kValid) & (y == kValid));
-}
-
-// out[i] = op(a[i], b[i]) with the validity of both; one loop per shape of the operands.
-template <typename Op>
-Vector numeric_binary(const Vector& a, const Vector& b, DataType type, size_t size, Op op) {
-  Vector out = Vector::make(type, size, a.constant && b.constant);
-  double* result = out.numbers.data();
-  uint8_t* valid = out.valid.data();
-  const size_t rows = out.numbers.size();
-  const double* x = a.numbers.data();
-  const double* y = b.numbers.data();
-  const uint8_t* x_valid = a.valid.data();
-  const uint8_t* y_valid = b.valid.data();
-  if (a.constant == b.constant) {
-    for (size_t row = 0; row < rows; ++row) result[row] = op(x[row], y[row]);
-    for (size_t row = 0; row < rows; ++row) valid[row] = both_valid(x_valid[row], y_valid[row]);
-  } else if (a.constant) {
-    const double left = x[0];
-    for (size_t row = 0; row < rows; ++row) result[row] = op(left, y[row]);
-    for (size_t row = 0; row < rows; ++row) valid[row] = both_valid(x_valid[0], y_valid[row]);
-  } else {
-    const double right = y[0];
-    for (size_t row = 0; row < rows; ++row) result[row] = op(x[row], right);
-    for (size_t row = 0; row < rows; ++row) valid[row] = both_valid(x_valid[row], y_valid[0]);
-  }
-  return out;
-}
-
-// Comparisons answer for every row: a null is equal to a null of its kind only, and above or
-// below every value (see Vector::valid).
-template <typename Op>
-Vector compare(const Vector& a, const Vector& b, size_t size, Op op) {
-  Vector out = Vector::make(DataType::kBoolean, size, a.constant && b.constant);
-  const size_t rows = out.valid.size();
-  if (a.type == DataType::kString) {
-    for (size_t row = 0; row < rows; ++row) {
-      const bool x_null = !a.is_valid(row), y_null = !b.is_valid(row);
-      int order = 0;
-      if (x_null || y_null) {
-        // Nulls as +1 (above) or -1 (below), values as 0.
-        const int x = x_null ? (a.is_null_above(row) ? 1 : -1) : 0;
-        const int y = y_null ? (b.is_null_above(row) ? 1 : -1) : 0;
-        order = (x > y) - (x < y);
-      } else {
-        const int cmp = a.string(row).compare(b.string(row));
-        order = (cmp > 0) - (cmp < 0);
-      }
-      out.set(row, op(static_cast<double>(order), 0.0) ? 1.0 : 0.0);
-    }
-    return out;
-  }
-  for (size_t row = 0; row < rows; ++row) {
-    const double x =
-        a.is_valid(row) ? a.number(row) : (a.is_null_above(row) ? kInfinity : -kInfinity);
-    const double y =
-        b.is_valid(row) ? b.number(row) : (b.is_null_above(row) ? kInfinity : -kInfinity);
-    out.set(row, op(x, y) ? 1.0 : 0.0);
-  }
-  return out;
-}
 
 bool truthy(const Vector& v, size_t row) {
   return v.is_valid(row) && v.number(row) != 0;
@@ -136,11 +71,11 @@ class Evaluator {
         return out;
       }
       case NodeKind::kArithmetic:
-        return arithmetic(node);
       case NodeKind::kCompare:
-        return comparison(node);
-      case NodeKind::kLogical:
-        return logical(node);
+      case NodeKind::kLogical: {
+        const auto [a, b] = operands(node);
+        return node.operation->kernel(a, b, node.type, context_.size);
+      }
       case NodeKind::kConditional:
         return conditional(node);
       case NodeKind::kCall: {
@@ -221,57 +156,6 @@ class Evaluator {
     return {std::move(a), std::move(b)};
   }
 
-  Vector arithmetic(const Node& node) {
-    const auto [a, b] = operands(node);
-    const size_t size = context_.size;
-    switch (node.text[0]) {
-      case '+':
-        return numeric_binary(a, b, node.type, size, [](double x, double y) { return x + y; });
-      case '-':
-        return numeric_binary(a, b, node.type, size, [](double x, double y) { return x - y; });
-      case '*':
-        return numeric_binary(a, b, node.type, size, [](double x, double y) { return x * y; });
-      case '/':
-        return numeric_binary(a, b, node.type, size, [](double x, double y) { return x / y; });
-      case '%':
-        return numeric_binary(a, b, node.type, size,
-                              [](double x, double y) { return std::fmod(x, y); });
-      default:
-        return numeric_binary(a, b, node.type, size,
-                              [](double x, double y) { return std::pow(x, y); });
-    }
-  }
-
-  Vector comparison(const Node& node) {
-    const auto [a, b] = operands(node);
-    const size_t size = context_.size;
-    const std::string& op = node.text;
-    if (op == "==") return compare(a, b, size, [](double x, double y) { return x == y; });
-    if (op == "!=") return compare(a, b, size, [](double x, double y) { return x != y; });
-    if (op == "<") return compare(a, b, size, [](double x, double y) { return x < y; });
-    if (op == "<=") return compare(a, b, size, [](double x, double y) { return x <= y; });
-    if (op == ">") return compare(a, b, size, [](double x, double y) { return x > y; });
-    return compare(a, b, size, [](double x, double y) { return x >= y; });
-  }
-
-  // and / or / xor / nand / nor: a null operand counts as false; the result is never null.
-  Vector logical(const Node& node) {
-    const auto [a, b] = operands(node);
-    Vector out = Vector::make(DataType::kBoolean, context_.size, a.constant && b.constant);
-    const std::string& op = node.text;
-    for (size_t row = 0; row < out.valid.size(); ++row) {
-      const bool x = truthy(a, row), y = truthy(b, row);
-      bool value = false;
-      if (op == "and") value = x && y;
-      if (op == "or") value = x || y;
-      if (op == "xor") value = x != y;
-      if (op == "nand") value = !(x && y);
-      if (op == "nor") value = !(x || y);
-      out.set(row, value ? 1.0 : 0.0);
-    }
-    return out;
-  }
-
   // Both branches run, each under the mask of the rows that take it; a null condition
   // takes the first branch, as in the reference.
   Vector conditional(const Node& node) {
@@ -329,29 +213,8 @@ class Evaluator {
 
   Vector assignment(const Node& node) {
     Vector value = evaluate(*node.children[0]);
-    const std::string& op = node.literals[0];
-    if (op != ":=") {
-      const Vector& current = variables_[node.slot];
-      auto combine = [&](auto f) {
-        return numeric_binary(current, value, DataType::kFloat, context_.size, f);
-      };
-      switch (op[0]) {
-        case '+':
-          value = combine([](double x, double y) { return x + y; });
-          break;
-        case '-':
-          value = combine([](double x, double y) { return x - y; });
-          break;
-        case '*':
-          value = combine([](double x, double y) { return x * y; });
-          break;
-        case '/':
-          value = combine([](double x, double y) { return x / y; });
-          break;
-        default:
-          value = combine([](double x, double y) { return std::fmod(x, y); });
-          break;
-      }
+    if (node.operation != nullptr) {  // +=, -=, *=, /=, %=
+      value = node.operation->kernel(variables_[node.slot], value, DataType::kFloat, context_.size);
     }
     value.type = node.type;
     assign(node.slot, std::move(value));

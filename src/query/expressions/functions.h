@@ -1,6 +1,7 @@
-// The reference's expression functions: for each, how many arguments it takes, the check
-// that types a call (and prepares its literal arguments: regular expressions, bucket units)
-// and the kernel that computes it over whole vectors.
+// The reference's expression functions and operators: for each function, how many arguments
+// it takes, the check that types a call (and prepares its literal arguments: regular
+// expressions, bucket units) and the kernel that computes it over whole vectors. The
+// functions' tables are in functions/ by family, the operators' in operators.cpp.
 #pragma once
 
 #include <cstdint>
@@ -43,21 +44,42 @@ struct EvaluationContext {
   void release(uint64_t cells) { held_cells -= cells; }
 };
 
+// Any number of arguments (Function::max_arguments).
+inline constexpr size_t kAnyCount = SIZE_MAX;
+
 struct Function {
   std::string_view name;
-  size_t min_arguments;
-  size_t max_arguments;  // SIZE_MAX: any number
-  bool deterministic;    // false for now(), today(), random(), index()
+  size_t min_arguments = 1;
+  size_t max_arguments = 1;  // kAnyCount: any number
+  // Types the call from its typed arguments; answers false with a message when it can't.
+  bool (*check)(Node& call, std::string& error) = nullptr;
+  Vector (*kernel)(const Node& call, std::vector<Vector>& arguments,
+                   EvaluationContext& context) = nullptr;
   // Whether a null argument's kind (Vector::valid) carries over to the result, as in the
   // reference's own functions on strings and dates; other nulls compare below every value.
-  bool passes_nulls;
-  // Types the call from its typed arguments; answers false with a message when it can't.
-  bool (*check)(Node& call, std::string& error);
-  Vector (*kernel)(const Node& call, std::vector<Vector>& arguments, EvaluationContext& context);
+  bool passes_nulls = false;
 };
 
 // nullptr when no function has that name.
 const Function* find_function(std::string_view name);
+// Every function, in the order of their families' tables.
+std::vector<const Function*> all_functions();
+// A name given to two functions, or "" (the unit tests check the tables with it).
+std::string_view duplicate_function_name();
+
+// The binary operators: + - * / % ^, == != < <= > >=, and or xor nand nor. The parser's
+// grammar gives their precedence and spellings ("=", "<>", "&&", "||"); the type checker
+// resolves each operator node to its row (Node::operation), and the evaluator runs its
+// kernel over the two operands' vectors.
+struct Operator {
+  std::string_view text;
+  NodeKind kind;  // kArithmetic, kCompare or kLogical: the type rule and the result type
+  Vector (*kernel)(const Vector& a, const Vector& b, DataType type, size_t size);
+  bool refuses_zero_literal = false;  // '/': a column divided by a literal 0 is refused
+};
+
+// nullptr when `text` is no operator of that kind.
+const Operator* find_operator(NodeKind kind, std::string_view text);
 
 inline bool is_numeric(DataType type) {
   return type == DataType::kInteger || type == DataType::kFloat || type == DataType::kBoolean;

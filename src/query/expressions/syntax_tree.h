@@ -36,6 +36,7 @@ enum class NodeKind {
 };
 
 struct Function;
+struct Operator;
 
 struct Node {
   NodeKind kind;
@@ -49,6 +50,7 @@ struct Node {
   bool has_value = true;  // false for loops, which have no value
   size_t slot = 0;        // column position or variable slot
   const Function* function = nullptr;
+  const Operator* operation = nullptr;    // binary operators and compound assignments (+=, ...)
   std::shared_ptr<const re2::RE2> regex;  // the pattern argument of regex functions
   std::vector<std::string> literals;      // order()'s list, bucket()'s unit
 

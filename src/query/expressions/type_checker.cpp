@@ -57,8 +57,9 @@ class TypeChecker {
                                         type_of(*node.children[1]));
           }
         }
+        if (!resolve_operator(node, node.text)) return false;
         // As the reference: a column divided by a literal zero is refused.
-        if (node.text == "/" && node.children[1]->kind == NodeKind::kNumber &&
+        if (node.operation->refuses_zero_literal && node.children[1]->kind == NodeKind::kNumber &&
             node.children[1]->number == 0 && node.children[0]->kind != NodeKind::kNumber) {
           return type_error(node, "division by zero");
         }
@@ -73,7 +74,7 @@ class TypeChecker {
                                       type_of(*node.children[1]));
         }
         node.type = DataType::kBoolean;
-        return true;
+        return resolve_operator(node, node.text);
       }
       case NodeKind::kConditional:
         return conditional(node);
@@ -110,7 +111,9 @@ class TypeChecker {
         }
         node.slot = found->second.slot;
         node.type = variable;
-        return true;
+        // x += y is x + y: the arithmetic operator of its first character.
+        return !compound ||
+               resolve_operator(node, node.literals[0].substr(0, 1), NodeKind::kArithmetic);
       }
       case NodeKind::kFor:
       case NodeKind::kWhile: {
@@ -139,6 +142,16 @@ class TypeChecker {
   }
   bool type_error(const Node& node, const std::string& detail) {
     return fail(node, std::string(kTypeError) + ": " + detail);
+  }
+
+  bool resolve_operator(Node& node, std::string_view text) {
+    return resolve_operator(node, text, node.kind);
+  }
+  bool resolve_operator(Node& node, std::string_view text, NodeKind kind) {
+    node.operation = find_operator(kind, text);
+    if (node.operation == nullptr)
+      return fail(node, "unknown operator '" + std::string(text) + "'");
+    return true;
   }
 
   bool check_children(Node& node) {
