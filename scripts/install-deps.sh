@@ -19,6 +19,8 @@ APT_PACKAGES=(
   libssl-dev tzdata python3-pyro4 python3-serpent python3-seccomp
   python3-flatbuffers
   libyaml-cpp-dev  # parallax serve --pipeline
+  libmosquitto-dev librabbitmq-dev libpq-dev  # pipelines' live sources (src/sources)
+  mosquitto mosquitto-clients rabbitmq-server amqp-tools postgresql  # their tests' servers
   libboost-dev libprotobuf-dev protobuf-compiler chromium
   dpkg-dev file  # make deb: dpkg-shlibdeps finds the library dependencies
   openssl  # the TLS tests make a self-signed certificate with its CLI

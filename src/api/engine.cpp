@@ -94,6 +94,7 @@ Status Engine::delete_table(const std::string& name) {
       return Status::invalid("table '{}' still has views (such as '{}')", name, view);
   }
   tables_.erase(name);
+  table_watchers_.erase(name);
   return Status::ok();
 }
 
@@ -238,6 +239,11 @@ Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {
   for (auto& [view_name, view] : views_) {
     if (view_tables_.at(view_name) == table) view->table_changed(*changes);
   }
+  if (auto watchers = table_watchers_.find(table); watchers != table_watchers_.end()) {
+    const Table& changed = *tables_.at(table);
+    const auto copies = watchers->second;  // a callback may unsubscribe
+    for (const auto& [id, callback] : copies) callback(changed, *changes);
+  }
   if (subscriptions_.empty()) return Status::ok();
   // Callbacks may subscribe, unsubscribe or delete views, so they run from a copy.
   std::vector<std::pair<std::string, ViewUpdateCallback>> callbacks;
@@ -248,6 +254,19 @@ Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {
   }
   for (const auto& [view_name, callback] : callbacks) callback({view_name, *changes});
   return Status::ok();
+}
+
+Result<uint64_t> Engine::on_table_change(const std::string& name, TableChangeCallback callback) {
+  PX_RETURN_IF_ERROR(table(name).status());
+  const uint64_t id = next_subscription_++;
+  table_watchers_[name].emplace_back(id, std::move(callback));
+  return id;
+}
+
+void Engine::remove_table_change(const std::string& name, uint64_t id) {
+  auto found = table_watchers_.find(name);
+  if (found == table_watchers_.end()) return;
+  std::erase_if(found->second, [id](const auto& watcher) { return watcher.first == id; });
 }
 
 }  // namespace parallax

@@ -25,6 +25,8 @@ struct ViewUpdate {
   const ChangeSet& changes;
 };
 using ViewUpdateCallback = std::function<void(const ViewUpdate&)>;
+// What a table-change callback hears: the table after the change, and the change.
+using TableChangeCallback = std::function<void(const Table&, const ChangeSet&)>;
 
 class Engine {
  public:
@@ -74,6 +76,10 @@ class Engine {
   // on the thread that made it). Answers an id for remove_update; deleting the view drops it.
   Result<uint64_t> on_update(const std::string& view, ViewUpdateCallback callback);
   Status remove_update(const std::string& view, uint64_t id);
+  // Subscribes `callback` to every change of a table (after its views followed it), with no
+  // view needed: pipelines feed tables from other tables this way. Answers an id.
+  Result<uint64_t> on_table_change(const std::string& table, TableChangeCallback callback);
+  void remove_table_change(const std::string& table, uint64_t id);
 
  private:
   Result<Table*> mutable_table(const std::string& name);
@@ -88,6 +94,7 @@ class Engine {
     ViewUpdateCallback callback;
   };
   std::map<std::string, std::vector<Subscription>> subscriptions_;  // by view name
+  std::map<std::string, std::vector<std::pair<uint64_t, TableChangeCallback>>> table_watchers_;
   uint64_t next_subscription_ = 1;
   ExpressionLimits expression_limits_;
 };

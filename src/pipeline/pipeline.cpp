@@ -2,35 +2,13 @@
 
 #include <cstdio>
 
+#include "pipeline/table_apply.h"
+
 namespace parallax {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t now_epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// The first good batch makes the table; later ones replace its rows (views update).
-Status apply(Engine& engine, const TableSpec& spec, const RowBatch& batch) {
-  if (!engine.table(spec.name).is_ok()) {
-    TableOptions options;
-    options.index = spec.index;
-    return engine.create_table(spec.name, batch, options);
-  }
-  return engine.replace(spec.name, batch);
-}
-
-void log_status(const std::string& status_table, Engine& engine, const TableHealth& health) {
-  const Status written = write_status_row(engine, status_table, health);
-  if (!written.is_ok()) {
-    std::fprintf(stderr, "parallax pipeline: cannot update '%s': %s\n", status_table.c_str(),
-                 written.message().c_str());
-  }
-}
 
 }  // namespace
 
@@ -68,18 +46,43 @@ Pipeline::~Pipeline() {
   }
   wake_.notify_all();
   for (auto& thread : threads_) thread.join();
+  for (auto& slot : slots_) {
+    if (slot->live) slot->live->stop();
+  }
 }
 
 Status Pipeline::load(Engine& engine) {
   PX_RETURN_IF_ERROR(create_status_table(engine, config_.status_table));
   const PostToEngine here = [&engine](std::function<void(Engine&)> task) { task(engine); };
-  for (auto& slot : slots_) run_once(*slot, here, 0);
+  for (auto& slot : slots_) {
+    if (!slot->runner->spec().live()) {
+      run_once(*slot, here, 0);
+      continue;
+    }
+    // Hosted empty from the start when its columns are known (and no transform changes them);
+    // otherwise made by its first window.
+    const TableSpec& spec = slot->runner->spec();
+    if (spec.schema && spec.transforms.empty()) {
+      TableOptions options;
+      options.index = spec.index;
+      options.limit = spec.limit;
+      const Status made = engine.create_table(spec.name, *spec.schema, options);
+      if (!made.is_ok()) return made.with_context("table '" + spec.name + "'");
+    }
+    slot->health->state = "connecting";
+    log_status(engine, config_.status_table, *slot->health);
+  }
   return Status::ok();
 }
 
 void Pipeline::start(PostToEngine post) {
   for (auto& slot : slots_) {
     const TableSpec& spec = slot->runner->spec();
+    if (spec.live()) {
+      slot->live = std::make_unique<LiveTable>(spec, slot->health, config_.status_table, post);
+      slot->live->start();
+      continue;
+    }
     if (spec.file.empty() && !spec.refresh) continue;  // a connector run once
     threads_.emplace_back([this, &slot = *slot, post] { watch(slot, post); });
   }
@@ -89,7 +92,7 @@ void Pipeline::run_once(Slot& slot, const PostToEngine& post, int64_t conflated)
   const std::string& status_table = config_.status_table;
   post([health = slot.health, status_table](Engine& engine) {
     health->state = "running";
-    log_status(status_table, engine, *health);
+    log_status(engine, status_table, *health);
   });
   const auto began = Clock::now();
   auto produced = slot.runner->produce();
@@ -98,7 +101,7 @@ void Pipeline::run_once(Slot& slot, const PostToEngine& post, int64_t conflated)
   const Status failure = produced.is_ok() ? Status::ok() : produced.status();
   post([health = slot.health, spec = &slot.runner->spec(), status_table, batch, failure, took_ms,
         conflated](Engine& engine) {
-    const Status applied = batch ? apply(engine, *spec, *batch) : failure;
+    const Status applied = batch ? apply_rows(engine, *spec, *batch, spec->mode) : failure;
     TableHealth& h = *health;
     ++h.runs;
     h.conflated += conflated;
@@ -118,7 +121,7 @@ void Pipeline::run_once(Slot& slot, const PostToEngine& post, int64_t conflated)
       std::fprintf(stderr, "parallax pipeline: table '%s' failed, keeping its last good rows: %s\n",
                    h.table.c_str(), applied.message().c_str());
     }
-    log_status(status_table, engine, h);
+    log_status(engine, status_table, h);
   });
 }
 

@@ -1,5 +1,6 @@
 // Runs a pipeline next to a server: each hosted table is rebuilt by its own thread when its
-// refresh period comes or its source file changes. Runs of one table never overlap or queue
+// refresh period comes or its source file changes; a table with a live source (see
+// live_table) is updated as its messages come. Runs of one table never overlap or queue
 // up: triggers that arrive during a run are conflated into one run after it. A failed run
 // keeps the last good table, is logged, and shows in the status table.
 #pragma once
@@ -14,15 +15,13 @@
 
 #include "api/engine.h"
 #include "common/status.h"
+#include "pipeline/live_table.h"
 #include "pipeline/pipeline_config.h"
 #include "pipeline/status_table.h"
 #include "pipeline/table_runner.h"
 #include "scripting/local_script_host.h"
 
 namespace parallax {
-
-// Runs a task on the thread that owns the engine (the server's engine thread).
-using PostToEngine = std::function<void(std::function<void(Engine&)>)>;
 
 class Pipeline {
  public:
@@ -39,6 +38,7 @@ class Pipeline {
  private:
   struct Slot {
     std::unique_ptr<TableRunner> runner;
+    std::unique_ptr<LiveTable> live;      // a live source's, made by start()
     std::shared_ptr<TableHealth> health;  // touched on the engine thread only
   };
 

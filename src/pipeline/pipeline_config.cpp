@@ -1,5 +1,7 @@
 #include "pipeline/pipeline_config.h"
 
+#include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -59,19 +61,130 @@ class Reader {
     return ScriptStepSpec{std::move(settings), local_host && !node["port"]};
   }
 
+  Result<int64_t> integer(const YAML::Node& map, std::string_view path, std::string_view key,
+                          int64_t least, int64_t most) const {
+    const YAML::Node node = map[std::string(key)];
+    int64_t value = 0;
+    const std::string spelled = node.IsScalar() ? node.Scalar() : "";
+    const auto [end, failed] =
+        std::from_chars(spelled.data(), spelled.data() + spelled.size(), value);
+    if (spelled.empty() || failed != std::errc() || end != spelled.data() + spelled.size() ||
+        value < least || value > most) {
+      return error(node, join(path, key),
+                   fmt::format("must be a whole number from {} to {}", least, most));
+    }
+    return value;
+  }
+
+  Result<bool> boolean(const YAML::Node& map, std::string_view path, std::string_view key) const {
+    const YAML::Node node = map[std::string(key)];
+    const std::string spelled = node.IsScalar() ? node.Scalar() : "";
+    if (spelled == "true") return true;
+    if (spelled == "false") return false;
+    return error(node, join(path, key), "must be true or false");
+  }
+
+  // A key that may be left out: its text, or `fallback`.
+  Result<std::string> optional_text(const YAML::Node& map, std::string_view path,
+                                    std::string_view key, std::string fallback) const {
+    if (!map[std::string(key)]) return fallback;
+    return text(map, path, key);
+  }
+
+  Result<MessageFormat> message_format(const YAML::Node& map, std::string_view path) const {
+    PX_ASSIGN_OR_RETURN(std::string name, optional_text(map, path, "format", "json"));
+    const auto format = message_format_from_name(name);
+    if (!format) {
+      return error(map["format"], join(path, "format"),
+                   "unknown message format '" + name + "' (json, csv or arrow)");
+    }
+    return *format;
+  }
+
+  // The live sources: brokers, a database, another table.
+  Status live_source(const YAML::Node& source, const std::string& path, TableSpec& spec) const {
+    if (const YAML::Node mqtt = source["mqtt"]) {
+      const std::string at = path + ".mqtt";
+      PX_RETURN_IF_ERROR(only_keys(mqtt, at, {"url", "topic", "format", "qos", "client_id"}));
+      MqttSettings settings;
+      PX_ASSIGN_OR_RETURN(settings.url, optional_text(mqtt, at, "url", settings.url));
+      PX_ASSIGN_OR_RETURN(settings.topic, text(mqtt, at, "topic"));
+      if (mqtt["qos"]) {
+        PX_ASSIGN_OR_RETURN(int64_t qos, integer(mqtt, at, "qos", 0, 2));
+        settings.qos = static_cast<int>(qos);
+      }
+      // A fixed client id keeps the broker's session (and its queued messages) across
+      // reconnects and restarts.
+      PX_ASSIGN_OR_RETURN(settings.client_id,
+                          optional_text(mqtt, at, "client_id", "parallax-" + spec.name));
+      PX_ASSIGN_OR_RETURN(spec.message_format, message_format(mqtt, at));
+      spec.mqtt = std::move(settings);
+    } else if (const YAML::Node amqp = source["amqp"]) {
+      const std::string at = path + ".amqp";
+      PX_RETURN_IF_ERROR(only_keys(amqp, at, {"url", "queue", "format", "declare", "prefetch"}));
+      AmqpSettings settings;
+      PX_ASSIGN_OR_RETURN(settings.url, optional_text(amqp, at, "url", settings.url));
+      PX_ASSIGN_OR_RETURN(settings.queue, text(amqp, at, "queue"));
+      if (amqp["declare"]) {
+        PX_ASSIGN_OR_RETURN(settings.declare, boolean(amqp, at, "declare"));
+      }
+      if (amqp["prefetch"]) {
+        PX_ASSIGN_OR_RETURN(int64_t prefetch, integer(amqp, at, "prefetch", 1, 65535));
+        settings.prefetch = static_cast<int>(prefetch);
+      }
+      PX_ASSIGN_OR_RETURN(spec.message_format, message_format(amqp, at));
+      spec.amqp = std::move(settings);
+    } else if (const YAML::Node postgres = source["postgres"]) {
+      const std::string at = path + ".postgres";
+      PX_RETURN_IF_ERROR(
+          only_keys(postgres, at, {"dsn", "query", "checkpoint", "checkpoint_start", "listen"}));
+      PostgresSettings settings;
+      PX_ASSIGN_OR_RETURN(settings.dsn, text(postgres, at, "dsn"));
+      PX_ASSIGN_OR_RETURN(settings.query, text(postgres, at, "query"));
+      PX_ASSIGN_OR_RETURN(settings.checkpoint, optional_text(postgres, at, "checkpoint", ""));
+      PX_ASSIGN_OR_RETURN(settings.checkpoint_start, optional_text(postgres, at, "checkpoint_start",
+                                                                   settings.checkpoint_start));
+      PX_ASSIGN_OR_RETURN(settings.listen, optional_text(postgres, at, "listen", ""));
+      const bool placeholder = settings.query.find("{checkpoint}") != std::string::npos;
+      if (placeholder != !settings.checkpoint.empty()) {
+        return error(postgres, at,
+                     "'checkpoint' (a column) and '{checkpoint}' in the query go together");
+      }
+      spec.postgres = std::move(settings);
+    } else {
+      PX_ASSIGN_OR_RETURN(spec.feed_table, text(source, path, "table"));
+    }
+    return Status::ok();
+  }
+
   Result<TableSpec> table(const YAML::Node& node, const std::string& path,
                           const PipelineConfig& config) const {
-    PX_RETURN_IF_ERROR(only_keys(node, path, {"name", "source", "transforms", "refresh", "index"}));
+    PX_RETURN_IF_ERROR(only_keys(node, path,
+                                 {"name", "source", "transforms", "refresh", "index", "mode",
+                                  "limit", "real_time_limit", "transform_input", "schema"}));
     TableSpec spec;
     PX_ASSIGN_OR_RETURN(spec.name, text(node, path, "name"));
     const YAML::Node source = node["source"];
     const std::string source_path = path + ".source";
-    if (!source) return error(node, source_path, "is missing (a file or a connector)");
-    PX_RETURN_IF_ERROR(only_keys(source, source_path, {"file", "format", "connector"}));
-    if (source["file"].IsDefined() == source["connector"].IsDefined()) {
-      return error(source, source_path, "needs either 'file' or 'connector'");
+    if (!source)
+      return error(node, source_path,
+                   "is missing (a file, a connector, mqtt, amqp, postgres or a table)");
+    PX_RETURN_IF_ERROR(only_keys(
+        source, source_path, {"file", "format", "connector", "mqtt", "amqp", "postgres", "table"}));
+    int kinds = 0;
+    for (const char* kind : {"file", "connector", "mqtt", "amqp", "postgres", "table"})
+      kinds += source[kind].IsDefined() ? 1 : 0;
+    if (kinds != 1) {
+      return error(source, source_path,
+                   "needs exactly one of 'file', 'connector', 'mqtt', 'amqp', 'postgres', 'table'");
     }
-    if (source["file"]) {
+    if (!source["file"] && !source["connector"]) {
+      if (source["format"]) {
+        return error(source["format"], source_path,
+                     "'format' is for files (a broker's goes inside its settings)");
+      }
+      PX_RETURN_IF_ERROR(live_source(source, source_path, spec));
+    } else if (source["file"]) {
       PX_ASSIGN_OR_RETURN(std::string file, text(source, source_path, "file"));
       std::filesystem::path resolved(file);
       if (resolved.is_relative()) resolved = std::filesystem::path(file_).parent_path() / resolved;
@@ -111,7 +224,99 @@ class Reader {
     if (node["index"]) {
       PX_ASSIGN_OR_RETURN(spec.index, text(node, path, "index"));
     }
+    PX_RETURN_IF_ERROR(table_options(node, path, spec));
     return spec;
+  }
+
+  // mode, limit, real_time_limit, transform_input, and how they fit the source.
+  Status table_options(const YAML::Node& node, const std::string& path, TableSpec& spec) const {
+    // Brokers and table feeds add rows; a database query without a checkpoint, a file and a
+    // connector give the whole table each time.
+    const bool incremental = spec.mqtt || spec.amqp || !spec.feed_table.empty() ||
+                             (spec.postgres && !spec.postgres->checkpoint.empty());
+    spec.mode = !incremental ? TableMode::kReplace
+                : spec.index ? TableMode::kUpsert
+                             : TableMode::kAppend;
+    if (node["mode"]) {
+      PX_ASSIGN_OR_RETURN(std::string mode, text(node, path, "mode"));
+      if (mode == "replace") {
+        spec.mode = TableMode::kReplace;
+      } else if (mode == "append") {
+        spec.mode = TableMode::kAppend;
+      } else if (mode == "upsert") {
+        spec.mode = TableMode::kUpsert;
+      } else {
+        return error(node["mode"], path + ".mode",
+                     "unknown mode '" + mode + "' (append, upsert or replace)");
+      }
+      if (spec.mode == TableMode::kUpsert && !spec.index) {
+        return error(node["mode"], path + ".mode",
+                     "upsert needs an 'index' (the key to upsert by)");
+      }
+      if (spec.mode == TableMode::kAppend && spec.index) {
+        return error(node["mode"], path + ".mode",
+                     "append keeps every row, so it takes no 'index' (use upsert)");
+      }
+    }
+    if (node["limit"]) {
+      PX_ASSIGN_OR_RETURN(int64_t limit, integer(node, path, "limit", 1, UINT32_MAX));
+      if (spec.index) {
+        return error(node["limit"], path + ".limit",
+                     "a table has an index or a limit, not both (as the table option)");
+      }
+      spec.limit = static_cast<uint32_t>(limit);
+    }
+    if (spec.live()) {
+      if (node["real_time_limit"]) {
+        PX_ASSIGN_OR_RETURN(spec.real_time_limit, duration(node, path, "real_time_limit"));
+      }
+      if (node["transform_input"]) {
+        PX_ASSIGN_OR_RETURN(std::string input, text(node, path, "transform_input"));
+        if (input != "batch" && input != "table") {
+          return error(node["transform_input"], path + ".transform_input",
+                       "must be 'batch' (each window's rows) or 'table' (every row so far)");
+        }
+        if (spec.transforms.empty()) {
+          return error(node["transform_input"], path + ".transform_input",
+                       "is for tables with transforms");
+        }
+        spec.transform_input = input == "table" ? TransformInput::kTable : TransformInput::kBatch;
+      }
+      if (spec.refresh && !spec.postgres) {
+        return error(node["refresh"], path + ".refresh",
+                     "a broker or table source delivers rows as they come (see real_time_limit)");
+      }
+      if (spec.postgres) spec.postgres->refresh = spec.refresh;
+      if (const YAML::Node columns = node["schema"]) {
+        if (!columns.IsMap() || columns.size() == 0) {
+          return error(columns, path + ".schema", "must be a map of column names to types");
+        }
+        Schema schema;
+        for (const auto& entry : columns) {
+          const std::string name = entry.first.Scalar();
+          const auto type = type_from_name(entry.second.IsScalar() ? entry.second.Scalar() : "");
+          if (!type || schema.find(name)) {
+            return error(entry.second, path + ".schema." + name,
+                         type ? "is named twice"
+                              : "must be a type (boolean, integer, float, string, date, datetime)");
+          }
+          schema.add({name, *type});
+        }
+        if (spec.index && !schema.find(*spec.index)) {
+          return error(columns, path + ".schema",
+                       "has no column '" + *spec.index + "' (the index)");
+        }
+        spec.schema = std::move(schema);
+      }
+    } else {
+      for (const char* key : {"real_time_limit", "transform_input", "schema"}) {
+        if (node[key]) {
+          return error(node[key], path + "." + key,
+                       "is for live sources (mqtt, amqp, postgres, table)");
+        }
+      }
+    }
+    return Status::ok();
   }
 
   Result<PipelineConfig> document(const YAML::Node& root) const {
@@ -152,6 +357,16 @@ class Reader {
                      "'" + spec.name + "' is already used (by another table or the status table)");
       }
       config.tables.push_back(std::move(spec));
+    }
+    for (size_t i = 0; i < config.tables.size(); ++i) {
+      const std::string& feed = config.tables[i].feed_table;
+      if (feed.empty()) continue;
+      const bool known = std::any_of(config.tables.begin(), config.tables.end(),
+                                     [&](const TableSpec& other) { return other.name == feed; });
+      if (!known || feed == config.tables[i].name) {
+        return error(tables[i]["source"]["table"], fmt::format("tables[{}].source.table", i),
+                     "'" + feed + "' is not another table of this pipeline");
+      }
     }
     return config;
   }

@@ -13,6 +13,15 @@
 //         - {script_file: totals.py, timeout: 5}     # settings as in `parallax transform`
 //       refresh: 10s                                 # optional period
 //       index: region                                # optional primary key
+//       mode: replace                                # or append, upsert (needs index)
+//       limit: 100000                                # optional, as the table option
+//     - name: ticks                                  # live sources: brokers, databases,
+//       source: {mqtt: {url: "mqtt://127.0.0.1", topic: "ticks/#", format: json}}
+//       # or {amqp: {url, queue, format}}, {postgres: {dsn, query, checkpoint, listen}},
+//       # or {table: other_hosted_table}
+//       real_time_limit: 250ms                       # apply what arrived at most this often
+//       transform_input: batch                       # or table: transforms see every row
+//       schema: {symbol: string, price: float}       # optional: live tables' column types
 //
 // Steps without `port` use the local script host when there is one. Relative paths are read
 // from the pipeline file's folder.
@@ -26,6 +35,10 @@
 #include "api/table_data.h"
 #include "common/status.h"
 #include "scripting/script_step.h"
+#include "sources/amqp_source.h"
+#include "sources/message_format.h"
+#include "sources/mqtt_source.h"
+#include "sources/postgres_source.h"
 
 namespace parallax {
 
@@ -33,6 +46,13 @@ struct ScriptStepSpec {
   ScriptStepSettings settings;
   bool on_local_host = false;  // gets the local script host's port and key at start
 };
+
+// How a run's or a window's rows change the table: replace every row, append them, or upsert
+// them by the index.
+enum class TableMode { kReplace, kAppend, kUpsert };
+// What a live table's transforms are given each window: the window's rows, or every row the
+// source has given so far (kept with the table's mode and index).
+enum class TransformInput { kBatch, kTable };
 
 struct TableSpec {
   std::string name;
@@ -42,6 +62,21 @@ struct TableSpec {
   std::vector<ScriptStepSpec> transforms;
   std::optional<std::chrono::milliseconds> refresh;
   std::optional<std::string> index;
+  TableMode mode = TableMode::kReplace;
+  std::optional<uint32_t> limit;
+  // Live sources (at most one, instead of file or connector).
+  std::optional<MqttSettings> mqtt;
+  std::optional<AmqpSettings> amqp;
+  std::optional<PostgresSettings> postgres;
+  std::string feed_table;  // another hosted table's changes
+  MessageFormat message_format = MessageFormat::kJson;
+  // The columns and types of a live table, so it is hosted (empty) from the start and no
+  // message's types are guessed; without it the first good message's types are kept.
+  std::optional<Schema> schema;
+  std::chrono::milliseconds real_time_limit{0};
+  TransformInput transform_input = TransformInput::kBatch;
+
+  bool live() const { return mqtt || amqp || postgres || !feed_table.empty(); }
 };
 
 struct PipelineConfig {

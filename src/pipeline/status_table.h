@@ -1,6 +1,7 @@
 // The pipeline's status table, hosted next to the tables it feeds so a viewer shows each
-// table's health: state ("running", "ok", "failed"), counts of runs, failures and
-// conflated triggers, the last success, the last error (kept until the next success) and
+// table's health: state ("running", "ok", "failed"; live sources also "connecting" and
+// "reconnecting"), counts of runs, failures and conflated triggers, of messages applied and
+// rejected, the last success, the last error (kept until the next success) and
 // how long the last run took.
 #pragma once
 
@@ -20,6 +21,8 @@ struct TableHealth {
   int64_t failures = 0;
   int64_t conflated = 0;  // triggers merged into a later run instead of stacked up
   int64_t rows = 0;
+  int64_t messages = 0;  // live sources: messages applied
+  int64_t rejected = 0;  // live sources: messages that did not parse or fit, left out whole
   std::optional<int64_t> last_success_ms;  // UTC epoch milliseconds
   std::string last_error;
   double last_run_ms = 0;
@@ -27,5 +30,9 @@ struct TableHealth {
 
 Status create_status_table(Engine& engine, const std::string& name);
 Status write_status_row(Engine& engine, const std::string& name, const TableHealth& health);
+// As write_status_row; a failure is logged on stderr (a status row is never worth stopping for).
+void log_status(Engine& engine, const std::string& name, const TableHealth& health);
+// Now, as the status table's datetimes: UTC epoch milliseconds.
+int64_t now_epoch_ms();
 
 }  // namespace parallax

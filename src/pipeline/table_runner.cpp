@@ -11,6 +11,7 @@
 namespace parallax {
 
 TableRunner::TableRunner(TableSpec spec) : spec_(std::move(spec)) {
+  // (Live sources are not read here: see live_table.)
   if (spec_.connector)
     connector_client_ = std::make_unique<ScriptClient>(spec_.connector->settings);
   for (const auto& step : spec_.transforms) {
@@ -63,6 +64,10 @@ Result<RowBatch> TableRunner::produce() {
   } else {
     PX_ASSIGN_OR_RETURN(batch, read_file_source());
   }
+  return transform(std::move(batch));
+}
+
+Result<RowBatch> TableRunner::transform(RowBatch batch) {
   for (size_t i = 0; i < spec_.transforms.size(); ++i) {
     auto rows = run_step(spec_.transforms[i], *transform_clients_[i], &batch);
     if (!rows.is_ok()) return rows.status().with_context(fmt::format("transform {}", i + 1));

@@ -22,6 +22,8 @@ class TableRunner {
   // A file source whose size or modification time differs from when it was last read.
   bool source_changed() const;
   Result<RowBatch> produce();
+  // The table's transforms over `batch`, in order (a live table's window).
+  Result<RowBatch> transform(RowBatch batch);
 
  private:
   // What tells a file changed. File times tick at the kernel's clock granularity, so a

@@ -1,0 +1,241 @@
+#include "pipeline/live_table.h"
+
+#include <cstdio>
+
+#include "pipeline/table_apply.h"
+#include "pipeline/table_feed.h"
+#include "sources/amqp_source.h"
+#include "sources/message_format.h"
+#include "sources/mqtt_source.h"
+#include "sources/postgres_source.h"
+#include "sources/row_batches.h"
+
+namespace parallax {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A message quoted in logs: its start, on one line.
+std::string excerpt(std::string_view bytes) {
+  std::string out(bytes.substr(0, 80));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return bytes.size() > 80 ? out + "..." : out;
+}
+
+std::unique_ptr<Source> make_source(const TableSpec& spec, const PostToEngine& post) {
+  if (spec.mqtt) return std::make_unique<MqttSource>(*spec.mqtt);
+  if (spec.amqp) return std::make_unique<AmqpSource>(*spec.amqp);
+  if (spec.postgres) return std::make_unique<PostgresSource>(*spec.postgres);
+  return std::make_unique<TableFeed>(spec.feed_table, post);
+}
+
+}  // namespace
+
+LiveTable::LiveTable(const TableSpec& spec, std::shared_ptr<TableHealth> health,
+                     std::string status_table, PostToEngine post)
+    : spec_(spec),
+      health_(std::move(health)),
+      status_table_(std::move(status_table)),
+      post_(std::move(post)),
+      shared_spec_(std::make_shared<const TableSpec>(spec)),
+      source_(make_source(spec_, post_)),
+      transforms_(spec),
+      schema_(spec.schema) {}
+
+LiveTable::~LiveTable() {
+  stop();
+}
+
+void LiveTable::start() {
+  thread_ = std::thread([this] { run(); });
+  source_->start(*this);
+}
+
+void LiveTable::stop() {
+  source_->stop();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LiveTable::deliver(SourceMessage message) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.push_back(std::move(message));
+  }
+  wake_.notify_all();
+}
+
+void LiveTable::post_health(std::function<void(TableHealth&)> change) {
+  post_(
+      [health = health_, status_table = status_table_, change = std::move(change)](Engine& engine) {
+        change(*health);
+        log_status(engine, status_table, *health);
+      });
+}
+
+void LiveTable::set_state(const std::string& state, const std::string& detail) {
+  if (!detail.empty()) {
+    std::fprintf(stderr, "parallax pipeline: table '%s': %s: %s\n", spec_.name.c_str(),
+                 state.c_str(), detail.c_str());
+  } else if (state == "ok") {
+    std::fprintf(stderr, "parallax pipeline: table '%s': source connected\n", spec_.name.c_str());
+  }
+  post_health([state, detail](TableHealth& health) {
+    health.state = state;
+    if (!detail.empty()) health.last_error = detail;
+  });
+}
+
+void LiveTable::report_error(const std::string& message) {
+  std::fprintf(stderr, "parallax pipeline: table '%s': %s\n", spec_.name.c_str(), message.c_str());
+  post_health([message](TableHealth& health) {
+    ++health.failures;
+    health.last_error = message;
+  });
+}
+
+void LiveTable::run() {
+  const auto window = spec_.real_time_limit;
+  std::optional<Clock::time_point> last_apply;
+  int64_t conflated = 0;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (stopping_) break;
+    // At most one update per window: what arrives before the window ends waits for it.
+    if (last_apply && window.count() > 0) {
+      wake_.wait_until(lock, *last_apply + window, [this] { return stopping_; });
+      if (stopping_) break;
+    }
+    std::vector<SourceMessage> taken = std::move(pending_);
+    pending_.clear();
+    lock.unlock();
+    const auto began = Clock::now();
+    last_apply = began;
+    process(std::move(taken), conflated);
+    // Windows that ended while this one was being processed are merged into the next.
+    conflated = window.count() > 0 ? (Clock::now() - began) / window : 0;
+    lock.lock();
+  }
+}
+
+Result<RowBatch> LiveTable::rows_of(SourceMessage& message) {
+  const Schema* schema = schema_ ? &*schema_ : nullptr;
+  if (!message.rows) {
+    auto rows = decode_message(message.bytes, spec_.message_format, schema);
+    if (!rows.is_ok()) return rows.status();
+    message.rows = std::move(rows).value();
+  } else if (schema != nullptr) {
+    for (const auto& column : message.rows->columns) {
+      const auto position = schema->find(column.name);
+      if (!position || schema->field(*position).type != column.values.type()) {
+        return Status::invalid("column '{}' ({}) is not one of the table's", column.name,
+                               type_name(column.values.type()));
+      }
+    }
+  }
+  if (spec_.mode == TableMode::kUpsert && !spec_.transforms.size() &&
+      message.rows->find(*spec_.index) == nullptr) {
+    return Status::invalid("the rows have no '{}' (the index to upsert by)", *spec_.index);
+  }
+  return std::move(*message.rows);
+}
+
+void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
+  const auto began = Clock::now();
+  std::vector<RowBatch> batches;
+  std::vector<std::function<void(bool)>> settles;
+  int64_t rejected = 0;
+  std::string rejection;
+  for (auto& message : window) {
+    auto rows = rows_of(message);
+    if (!rows.is_ok()) {
+      ++rejected;
+      rejection = "a message was rejected: " + rows.status().message();
+      std::fprintf(stderr, "parallax pipeline: table '%s': %s (message: %s)\n", spec_.name.c_str(),
+                   rejection.c_str(), excerpt(message.bytes).c_str());
+      if (message.settle) message.settle(false);
+      continue;
+    }
+    if (message.snapshot) batches.clear();  // the source's whole content supersedes the rest
+    if (!schema_) schema_ = rows->schema();
+    batches.push_back(std::move(rows).value());
+    if (message.settle) settles.push_back(std::move(message.settle));
+  }
+  const int64_t accepted = static_cast<int64_t>(window.size()) - rejected;
+  const bool any = !batches.empty();
+  Result<RowBatch> joined = any ? concat_batches(std::move(batches)) : Status::invalid("no rows");
+  Status failure = any ? joined.status() : Status::ok();
+  TableMode mode = spec_.mode;
+  std::shared_ptr<RowBatch> out;
+  if (joined.is_ok() && !spec_.transforms.empty()) {
+    RowBatch input = std::move(joined).value();
+    if (spec_.transform_input == TransformInput::kTable) {
+      // Every row so far, kept as the table's mode would; the transform's result is the table.
+      if (!shadow_) {
+        TableOptions options;
+        if (mode == TableMode::kUpsert) options.index = spec_.index;
+        options.limit = spec_.limit;
+        auto made = Table::create(input.schema(), options);
+        if (made.is_ok()) shadow_ = std::move(made).value();
+        failure = made.status();
+      }
+      if (failure.is_ok()) {
+        auto changed =
+            mode == TableMode::kReplace ? shadow_->replace(input) : shadow_->update(input);
+        failure = changed.status();
+      }
+      if (failure.is_ok()) input = all_table_rows(*shadow_);
+      mode = TableMode::kReplace;
+    }
+    if (failure.is_ok()) {
+      auto transformed = transforms_.transform(std::move(input));
+      if (transformed.is_ok()) {
+        out = std::make_shared<RowBatch>(std::move(transformed).value());
+      } else {
+        failure = transformed.status();
+      }
+    }
+  } else if (joined.is_ok()) {
+    out = std::make_shared<RowBatch>(std::move(joined).value());
+  }
+  const double took_ms = std::chrono::duration<double, std::milli>(Clock::now() - began).count();
+  post_([spec = shared_spec_, health = health_, status_table = status_table_, out, failure, mode,
+         accepted, rejected, rejection, conflated, took_ms,
+         settles = std::move(settles)](Engine& engine) {
+    const Status applied = out ? apply_rows(engine, *spec, *out, mode) : failure;
+    for (const auto& settle : settles) settle(applied.is_ok());
+    TableHealth& h = *health;
+    h.conflated += conflated;
+    h.rejected += rejected;
+    if (!rejection.empty()) h.last_error = rejection;
+    if (out || !failure.is_ok()) {
+      ++h.runs;
+      h.last_run_ms = took_ms;
+    }
+    if (out && applied.is_ok()) {
+      h.messages += accepted;
+      if (h.state == "failed" || h.state == "connecting") h.state = "ok";
+      h.last_success_ms = now_epoch_ms();
+      if (auto table = engine.table(spec->name); table.is_ok())
+        h.rows = static_cast<int64_t>((*table)->num_rows());
+    } else if (out || !failure.is_ok()) {
+      ++h.failures;
+      h.state = "failed";
+      h.last_error = applied.message();
+      std::fprintf(stderr,
+                   "parallax pipeline: table '%s': a window failed, its rows are left out: %s\n",
+                   spec->name.c_str(), applied.message().c_str());
+    }
+    log_status(engine, status_table, h);
+  });
+}
+
+}  // namespace parallax

@@ -1,0 +1,20 @@
+// Broker addresses as URLs: scheme://[user[:password]@]host[:port][/path].
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace parallax {
+
+struct BrokerUrl {
+  std::string scheme, user, password, host, path;
+  int port = 0;
+};
+
+// `default_port` when the URL has none; the scheme must be one of `schemes` (comma-separated).
+Result<BrokerUrl> parse_broker_url(std::string_view url, std::string_view schemes,
+                                   int default_port);
+
+}  // namespace parallax
