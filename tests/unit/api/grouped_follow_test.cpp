@@ -14,6 +14,7 @@
 #include "api/engine.h"
 #include "api/view_config_json.h"
 #include "formats/json_writer.h"
+#include "query/aggregate.h"
 #include "query/grouped_view.h"
 
 namespace parallax {
@@ -59,20 +60,22 @@ std::string random_config(std::mt19937& random) {
   auto pick = [&](int n) { return static_cast<int>(random() % n); };
   const char* group_bys[] = {"[\"g\"]", "[\"h\"]", "[\"g\",\"h\"]", "[\"h\",\"g\"]", "[]"};
   const char* split_bys[] = {"[]", "[]", "[\"s\"]"};
-  const char* numeric[] = {
-      "sum",  "count",  "avg",    "abs sum",         "sum abs",        "sum not null",
-      "min",  "max",    "median", "first",           "last",           "distinct count",
-      "high", "low",    "var",    "stddev",          "pct sum parent", "pct sum total",
-      "any",  "unique", "q1",     "last minus first"};
+  // Every aggregate the registry has for numbers (weighted mean, which takes a weight, below).
+  std::vector<std::string> numeric;
+  for (const AggregateDescriptor& aggregate : all_aggregates()) {
+    if ((aggregate.accepts & type_bit(DataType::kFloat)) && !aggregate.takes_argument)
+      numeric.emplace_back(aggregate.name);
+  }
+  const int kinds = static_cast<int>(numeric.size());
   std::string group_by = group_bys[pick(5)];
   std::string split_by = split_bys[pick(3)];
   if (group_by == "[]" && split_by == "[]") split_by = "[\"s\"]";
   std::string config = "{\"group_by\":" + group_by + ",\"split_by\":" + split_by +
                        ",\"expressions\":{\"e\":\"\\\"x\\\" + 1\"}" +
                        ",\"columns\":[\"x\",\"n\",\"g\",\"e\"],\"aggregates\":{\"x\":\"" +
-                       numeric[pick(22)] + "\",\"n\":\"" + numeric[pick(22)] + "\"";
+                       numeric[pick(kinds)] + "\",\"n\":\"" + numeric[pick(kinds)] + "\"";
   if (pick(3) == 0) config += ",\"g\":\"distinct count\"";
-  config += std::string(",\"e\":\"") + numeric[pick(22)] + "\"";
+  config += std::string(",\"e\":\"") + numeric[pick(kinds)] + "\"";
   if (pick(4) == 0) config += ",\"n\":[\"weighted mean\",[\"w\"]]";
   config += "}";
   if (pick(2) == 0)

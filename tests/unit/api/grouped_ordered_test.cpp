@@ -12,6 +12,7 @@
 #include "api/engine.h"
 #include "api/view_config_json.h"
 #include "formats/json_writer.h"
+#include "query/aggregate.h"
 #include "query/grouped_view.h"
 
 namespace parallax {
@@ -61,51 +62,23 @@ class Rows {
     return out + "}";
   }
 
+  // Any aggregate the registry has for the column's type that is not kept as running totals
+  // (those are ordered, or recomputed: var, stddev); one that takes an argument gets f or i.
   std::string aggregate(const std::string& column) {
-    static const std::vector<std::string> numeric = {"min",
-                                                     "max",
-                                                     "median",
-                                                     "q1",
-                                                     "q3",
-                                                     "first",
-                                                     "last",
-                                                     "last by index",
-                                                     "distinct count",
-                                                     "high",
-                                                     "low",
-                                                     "any",
-                                                     "unique",
-                                                     "dominant",
-                                                     "high minus low",
-                                                     "last minus first",
-                                                     "var",
-                                                     "stddev",
-                                                     "count"};
-    static const std::vector<std::string> text = {
-        "count", "any", "distinct count", "dominant", "first",  "last",  "last by index", "median",
-        "q1",    "q3",  "unique",         "join",     "min by", "max by"};
-    static const std::vector<std::string> temporal = {"count",
-                                                      "any",
-                                                      "distinct count",
-                                                      "dominant",
-                                                      "first",
-                                                      "last",
-                                                      "last by index",
-                                                      "median",
-                                                      "q1",
-                                                      "q3",
-                                                      "unique",
-                                                      "high",
-                                                      "low",
-                                                      "max",
-                                                      "min"};
-    const auto& list = column == "f" || column == "i"   ? numeric
-                       : column == "d" || column == "t" ? temporal
-                                                        : text;
-    const std::string name = list[pick(static_cast<int>(list.size()))];
-    if (name == "min by" || name == "max by") {
-      return "[\"" + name + "\",[\"" + (pick(2) ? "f" : "i") + "\"]]";
+    const DataType type = column == "f"   ? DataType::kFloat
+                          : column == "i" ? DataType::kInteger
+                          : column == "d" ? DataType::kDate
+                          : column == "t" ? DataType::kDatetime
+                          : column == "b" ? DataType::kBoolean
+                                          : DataType::kString;
+    std::vector<const AggregateDescriptor*> list;
+    for (const AggregateDescriptor& aggregate : all_aggregates()) {
+      if ((aggregate.accepts & type_bit(type)) && aggregate.retraction == Retraction::kNone)
+        list.push_back(&aggregate);
     }
+    const AggregateDescriptor& chosen = *list[pick(static_cast<int>(list.size()))];
+    const std::string name(chosen.name);
+    if (chosen.takes_argument) return "[\"" + name + "\",[\"" + (pick(2) ? "f" : "i") + "\"]]";
     return "\"" + name + "\"";
   }
 
