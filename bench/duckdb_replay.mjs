@@ -30,6 +30,7 @@ const aggregateSql = {
   min: (c) => `min(${c})`,
   max: (c) => `max(${c})`,
   'distinct count': (c) => `count(DISTINCT ${c})`,
+  median: (c) => `median(${c})`,
   first: (c) => `first(${c})`,
   last: (c) => `last(${c})`,
 };

@@ -1,10 +1,13 @@
-// Resident memory of a loaded table against its raw columnar size.
+// Resident memory of a loaded table against its raw columnar size, and of each view on it.
 //
-// usage: parallax_memory_bench ORDERS.csv
+// usage: parallax_memory_bench ORDERS.csv [NAME=CONFIG_JSON...]
 // Prints one JSON object: the process's resident set before, at its peak while loading, and
 // after loading (the CSV text freed); the table's own accounting; and the raw columnar size,
 // Arrow's plain layout (validity bits, fixed-width values, int32 offsets plus the bytes of
 // every string cell, no dictionary), the size a columnar copy of the data takes.
+// Then one JSON object per named view config, made alone on the table: the resident set it
+// adds once made and read (its first 50 rows), and again after a one-row update it follows
+// (state built lazily for the first change shows there); the view is deleted before the next.
 #include <malloc.h>
 
 #include <cstdio>
@@ -13,6 +16,8 @@
 #include <string>
 
 #include "api/engine.h"
+#include "api/view_config_json.h"
+#include "formats/json_writer.h"
 
 namespace {
 
@@ -59,8 +64,8 @@ size_t raw_columnar_bytes(const parallax::Table& table) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: parallax_memory_bench ORDERS.csv\n");
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: parallax_memory_bench ORDERS.csv [NAME=CONFIG_JSON...]\n");
     return 2;
   }
   const size_t before = proc_status_bytes("VmRSS");
@@ -86,5 +91,38 @@ int main(int argc, char** argv) {
       "\"table_over_raw\":%.3f}\n",
       table.num_rows(), before, proc_status_bytes("VmHWM"), after, table.memory_bytes(), raw,
       static_cast<double>(after - before) / raw, static_cast<double>(table.memory_bytes()) / raw);
+  for (int arg = 2; arg < argc; ++arg) {
+    const std::string spec = argv[arg];
+    const std::string name = spec.substr(0, spec.find('='));
+    malloc_trim(0);
+    const size_t base = proc_status_bytes("VmRSS");
+    auto config = parallax::view_config_from_json(spec.substr(spec.find('=') + 1));
+    const parallax::Status made =
+        config.is_ok() ? engine.create_view("t", "v", std::move(config).value()) : config.status();
+    if (!made.is_ok()) {
+      std::printf("{\"view\":\"%s\",\"error\":%s}\n", name.c_str(),
+                  parallax::json_quoted(made.message()).c_str());
+      continue;
+    }
+    parallax::ViewWindow window;
+    window.end_row = 50;
+    const parallax::View& view = *engine.view("v").value();
+    (void)view.read(window, parallax::KeyColumns::kTrailing);
+    malloc_trim(0);
+    const size_t made_rss = proc_status_bytes("VmRSS");
+    const parallax::Status updated = engine.update(
+        "t", parallax::TableData{"order_id,region,product,customer,qty,price,ts,day,flag\n"
+                                 "-1,EU,P0001,C00001,3,1.5,2024-01-01 00:00:00,2024-01-01,true\n"});
+    (void)view.read(window, parallax::KeyColumns::kTrailing);
+    malloc_trim(0);
+    const size_t updated_rss = proc_status_bytes("VmRSS");
+    std::printf(
+        "{\"view\":\"%s\",\"rss_view_bytes\":%zu,\"rss_view_after_update_bytes\":%zu,"
+        "\"update_ok\":%s}\n",
+        name.c_str(), made_rss > base ? made_rss - base : 0,
+        updated_rss > base ? updated_rss - base : 0, updated.is_ok() ? "true" : "false");
+    std::fflush(stdout);
+    (void)engine.delete_view("v");
+  }
   return 0;
 }

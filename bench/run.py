@@ -2,14 +2,16 @@
 """`make bench`: the orders workload side by side on the reference, DuckDB and Parallax, the
 scaling runs and their plot, peak memory, update latency and the micro benchmarks.
 
-usage: run.py [--build DIR] [--rows N] [--scale N,N,...] [--skip-micro] [--reference-max N]
-              [--baseline PARALLAX_BINARY] [--python-rows N]
+usage: run.py [--build DIR] [--rows N] [--scale N,N,...] [--repeat N] [--skip-micro]
+              [--reference-max N] [--baseline PARALLAX_BINARY] [--python-rows N] [--only-orders]
 
 Each engine runs the same replay script (workload/orders_workload.py over workload/gen_orders.py
 data) in its own process, one after the other: the reference (node tests/oracle/replay.mjs
 --timing), DuckDB (bench/duckdb_replay.mjs, the same operations as SQL) and Parallax (parallax
 replay --timing). A label's time is the sum of its lines, update_1row the median (update + read)
 pair, as workload/compare_timing.py computes them; a label any of whose lines failed is "n/a".
+With --repeat N the engines take turns N times (reference, DuckDB, Parallax, then again) and each
+label's time is the median of its N runs, so a burst of load on the shared machine moves one run only.
 Results go to bench/results/ (markdown and JSON), with the machine's facts. With --baseline,
 an older parallax binary runs the same script too (before/after figures from one run).
 """
@@ -28,14 +30,15 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 ENGINES = ("reference", "duckdb", "parallax")
-# The workloads the scaling plot follows.
-SCALING_LABELS = ("load_csv", "group_by_product", "sort_desc_top100", "update_1row")
 
 sys.path.insert(0, str(BENCH / "workload"))
 sys.dont_write_bytecode = True  # importing must not leave __pycache__ in the repo
 from compare_timing import per_label  # noqa: E402  the definition of a label's time
 from gen_orders import write_orders  # noqa: E402
 from orders_workload import orders_workload  # noqa: E402
+
+# The workloads the scaling plot and table follow: all of them, in the workload's order.
+SCALING_LABELS = tuple(dict.fromkeys(op["bench"] for op in orders_workload("x.csv") if op.get("bench")))
 
 
 def log(message):
@@ -95,25 +98,43 @@ def label_times(ops, out):
     return {label: (None if label in errors else times.get(label)) for label in labels}, errors
 
 
-def run_workload(build, data_dir, rows, engines, baseline=None):
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def run_workload(build, data_dir, rows, engines, baseline=None, repeat=1):
     csv = orders_csv(data_dir, rows)
     script = data_dir / f"orders_workload_{rows}.jsonl"
     ops = orders_workload(str(csv))
     script.write_text("".join(json.dumps(op) + "\n" for op in ops))
-    result = {"rows": rows, "engines": {}, "errors": {}, "cpu_seconds": {}}
-    for engine in ENGINES + (("parallax_before",) if baseline else ()):
+    labels = [op["bench"] for op in ops if op.get("bench")]
+    result = {"rows": rows, "repeat": repeat, "engines": {}, "errors": {}, "cpu_seconds": {}, "runs": {}}
+    order = ENGINES + (("parallax_before",) if baseline else ())
+    for engine in order:
         if engine not in engines and engine != "parallax_before":
-            result["engines"][engine] = {op["bench"]: None for op in ops if op.get("bench")}
+            result["engines"][engine] = {label: None for label in labels}
             result["errors"][engine] = {"*": "not run at this size"}
-            continue
-        log(f"{rows} rows: {engine}")
-        out, result["cpu_seconds"][engine] = run_engine(engine, build, script, baseline)
-        if out is None:
-            result["engines"][engine] = {op["bench"]: None for op in ops if op.get("bench")}
-            result["errors"][engine] = {"*": "the engine failed"}
-            continue
-        times, errors = label_times(ops, out)
-        result["engines"][engine], result["errors"][engine] = times, errors
+    for turn in range(repeat):  # engines take turns, so a drift in load hits each alike
+        for engine in order:
+            if "*" in result["errors"].get(engine, {}):
+                continue
+            log(f"{rows} rows: {engine} ({turn + 1}/{repeat})")
+            out, cpu = run_engine(engine, build, script, baseline)
+            result["cpu_seconds"][engine] = result["cpu_seconds"].get(engine, 0) + cpu / repeat
+            if out is None:
+                result["engines"][engine] = {label: None for label in labels}
+                result["errors"][engine] = {"*": "the engine failed"}
+                result["runs"].pop(engine, None)
+                continue
+            times, errors = label_times(ops, out)
+            result["runs"].setdefault(engine, []).append(times)
+            result["errors"][engine] = errors
+    for engine, runs in result["runs"].items():
+        result["engines"][engine] = {
+            label: (None if any(run[label] is None for run in runs) else median([run[label] for run in runs]))
+            for label in labels}
     return result
 
 
@@ -228,8 +249,12 @@ def plot_scaling(runs, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(SCALING_LABELS), figsize=(4.2 * len(SCALING_LABELS), 4))
-    for axis, label in zip(axes, SCALING_LABELS):
+    columns = 4
+    rows = -(-len(SCALING_LABELS) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.6 * rows), squeeze=False)
+    for axis in axes.flat[len(SCALING_LABELS):]:
+        axis.set_visible(False)
+    for axis, label in zip(axes.flat, SCALING_LABELS):
         for engine, style in zip(ENGINES, ("o-", "s--", "^-")):
             points = [(r["rows"], r["engines"][engine].get(label)) for r in runs]
             points = [(x, y) for x, y in points if y]
@@ -241,7 +266,7 @@ def plot_scaling(runs, path):
         axis.set_xlabel("rows")
         axis.set_ylabel("ms (wall)")
         axis.grid(True, which="both", alpha=0.3)
-        axis.legend()
+        axis.legend(fontsize="small")
     fig.suptitle("orders workload: cost against table size (missing points: n/a)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -259,9 +284,42 @@ def scaling_markdown(runs):
 
 LATENCY_CONFIGS = [
     'group_by_product={"group_by":["product"],"columns":["price","qty"],"aggregates":{"price":"sum","qty":"avg"}}',
+    'group_by_region_median={"group_by":["region"],"columns":["price"],"aggregates":{"price":"median"}}',
+    'group_by_region_distinct={"group_by":["region"],"columns":["customer","price"],'
+    '"aggregates":{"customer":"distinct count","price":"max"}}',
+    'group_by_customer_sum={"group_by":["customer"],"columns":["price"],"aggregates":{"price":"sum"}}',
     'flat_unsorted={}',
     'flat_sort_price_desc={"sort":[["price","desc"]]}',
 ]
+
+
+def view_configs():
+    """NAME=CONFIG of every view the orders workload makes on table t (memory per view)."""
+    return [f"{op['bench']}={json.dumps(op['config'])}" for op in orders_workload("x.csv")
+            if op["op"] == "view" and op.get("table") == "t" and op.get("bench")]
+
+
+def memory_markdown(memory, views):
+    table = memory["rss_after_load_bytes"] - memory["rss_before_bytes"]
+    lines = [f"""Resident set after loading {memory['rss_after_load_bytes'] / 2**20:.1f} MiB above a baseline of
+{memory['rss_before_bytes'] / 2**20:.1f} MiB (peak while loading {memory['rss_peak_bytes'] / 2**20:.1f} MiB, the CSV text
+and parse buffers included); the table's own accounting {memory['table_bytes'] / 2**20:.1f} MiB; raw columnar
+size (Arrow plain layout) {memory['raw_columnar_bytes'] / 2**20:.1f} MiB. Resident / raw = {memory['resident_over_raw']:.2f}x,
+table / raw = {memory['table_over_raw']:.2f}x.
+
+Each view alone on that table (`parallax_memory_bench`): the resident set it adds once made and
+read, and after it followed a one-row update (state built for the first change shows there).
+
+| view | MiB made + read | MiB after one update | after update / table |
+|---|---:|---:|---:|"""]
+    for view in views:
+        if "error" in view:
+            lines.append(f"| {view['view']} | n/a | n/a ({view['error']}) | |")
+            continue
+        lines.append(f"| {view['view']} | {view['rss_view_bytes'] / 2**20:.1f} | "
+                     f"{view['rss_view_after_update_bytes'] / 2**20:.1f} | "
+                     f"{view['rss_view_after_update_bytes'] / table:.2f}x |")
+    return "\n".join(lines)
 
 
 def python_markdown(python):
@@ -280,7 +338,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=str(ROOT / "build"))
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the side-by-side table")
-    parser.add_argument("--scale", default="100000,1000000", help="row counts of the scaling plot")
+    parser.add_argument("--scale", default="1000000,10000000", help="row counts of the scaling plot")
+    parser.add_argument("--repeat", type=int, default=3, help="turns each engine takes; label times are medians")
+    parser.add_argument("--only-orders", action="store_true",
+                        help="the side-by-side and scaling runs only (no memory, latency, Python, micro)")
     parser.add_argument("--reference-max", type=int, default=1_000_000,
                         help="largest table the reference runs (it is slow, and WASM memory is bounded)")
     parser.add_argument("--skip-micro", action="store_true")
@@ -299,7 +360,7 @@ def main():
     for rows in sizes:
         engines = ENGINES if rows <= args.reference_max else ("duckdb", "parallax")
         runs[rows] = run_workload(build, data_dir, rows, engines,
-                                  args.baseline if rows == args.rows else None)
+                                  args.baseline if rows == args.rows else None, args.repeat)
     main_run = runs[args.rows]
     table = table_markdown(main_run)
     print(f"\norders workload, {args.rows:,} rows (wall ms; speed-up = other engine's ms / Parallax ms)\n")
@@ -309,9 +370,14 @@ def main():
     plot_path = RESULTS / "scaling.png"
     plot_scaling(scaling, plot_path)
     print(f"\nscaling plot: {plot_path.relative_to(ROOT)}")
+    if args.only_orders:
+        print("\n" + scaling_markdown(scaling))
+        return
 
     log("memory and latency")
-    memory = json.loads(run([str(build / "bench" / "parallax_memory_bench"), str(orders_csv(data_dir, 1_000_000))]))
+    memory_lines = [json.loads(line) for line in run(
+        [str(build / "bench" / "parallax_memory_bench"), str(orders_csv(data_dir, 1_000_000)), *view_configs()]).splitlines()]
+    memory, view_memory = memory_lines[0], memory_lines[1:]
     latency = [json.loads(line) for line in
                run([str(build / "bench" / "parallax_latency_bench"), "1000000", "200", *LATENCY_CONFIGS]).splitlines()]
     print(f"\nmemory, 1M rows: resident after load {memory['rss_after_load_bytes'] / 2**20:.0f} MiB "
@@ -334,7 +400,8 @@ def main():
                         f"--benchmark_out={micro_path}", "--benchmark_out_format=json"], check=False)
 
     (RESULTS / "orders.json").write_text(json.dumps(
-        {"machine": facts, "side_by_side": main_run, "scaling": scaling, "memory": memory, "latency": latency,
+        {"machine": facts, "side_by_side": main_run, "scaling": scaling, "memory": memory,
+         "view_memory": view_memory, "latency": latency,
          "python": python},
         indent=1) + "\n")
     latency_lines = "\n".join(
@@ -359,11 +426,7 @@ read pair). Speed-up = the other engine's ms / Parallax ms. n/a: the engine answ
 
 ## Memory, 1,000,000 rows
 
-Resident set after loading {memory['rss_after_load_bytes'] / 2**20:.1f} MiB above a baseline of
-{memory['rss_before_bytes'] / 2**20:.1f} MiB (peak while loading {memory['rss_peak_bytes'] / 2**20:.1f} MiB, the CSV text
-and parse buffers included); the table's own accounting {memory['table_bytes'] / 2**20:.1f} MiB; raw columnar
-size (Arrow plain layout) {memory['raw_columnar_bytes'] / 2**20:.1f} MiB. Resident / raw = {memory['resident_over_raw']:.2f}x,
-table / raw = {memory['table_over_raw']:.2f}x.
+{memory_markdown(memory, view_memory)}
 
 ## Single-row update then read (1,000,000 rows keyed by order_id, 200 repetitions)
 

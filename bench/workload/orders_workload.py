@@ -38,6 +38,15 @@ def orders_workload(csv_path):
                          {"group_by": ["region"], "columns": ["customer"],
                           "aggregates": {"customer": "distinct count"}},
                          {"op": "to_columns"})
+    ops += made_and_read("median_price", "med",
+                         {"group_by": ["region"], "columns": ["price"], "aggregates": {"price": "median"}},
+                         {"op": "to_columns"})
+    ops += made_and_read("group_by_customer", "cust",
+                         {"group_by": ["customer"], "columns": ["price"], "aggregates": {"price": "sum"}},
+                         {"op": "to_columns", "window": FIRST_50})
+    ops += made_and_read("group_by_region", "reg",
+                         {"group_by": ["region"], "columns": ["price"], "aggregates": {"price": "sum"}},
+                         {"op": "to_columns"})
     # A keyed copy of the table: one-row upserts, each followed by a read of the grouped view.
     ops += [{"op": "table", "name": "k", "path": csv_path, "index": "order_id", "bench": "load_csv_indexed"},
             {"op": "view", "table": "k", "name": "kg", "config": GROUP_BY_PRODUCT},
