@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <absl/container/flat_hash_set.h>
+
 namespace parallax {
 
 Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfig config) {
@@ -50,7 +52,71 @@ void FlatView::refresh() const {
   rows_ = std::move(rows);
   sorted_ = sort_.empty();
   first_rows_.clear();
+  numbers_.clear();
   rows_version_ = table_->version();
+}
+
+void FlatView::table_changed(const ChangeSet& changes) {
+  const bool source_followed = source_->apply(changes);
+  if (source_followed && follow(changes)) rows_version_ = table_->version();
+}
+
+bool FlatView::follow(const ChangeSet& changes) {
+  // Upserts of existing rows keep the table's rows and their natural order: only the changed
+  // rows' filter result and place in the sort can move.
+  if (!rows_version_ || *rows_version_ + 1 != table_->version()) return false;
+  if (changes.cleared || changes.removed_rows > 0 || !changes.added_rows.empty()) return false;
+  // (Without an index, a table with a limit overwrites its oldest rows: "updated" rows then
+  // move to the end of the natural order.)
+  if (!table_->index_position()) return false;
+  const std::vector<uint32_t>& updated = changes.updated_rows;
+  if (updated.empty()) return true;
+  const bool natural_rows = sort_.empty() || !sorted_;  // rows_ in natural order
+  auto natural_less = [&](uint32_t a, uint32_t b) { return table_->natural_less(a, b); };
+  std::vector<uint8_t> keep(updated.size(), 1);
+  if (!filter_.empty()) {
+    // Each row that enters or leaves moves the rows after it: a big change refreshes once.
+    if (!natural_rows || updated.size() > 64) return false;
+    keep = filter_.evaluate_rows(*source_, updated);
+    for (size_t i = 0; i < updated.size(); ++i) {
+      const auto at = std::lower_bound(rows_.begin(), rows_.end(), updated[i], natural_less);
+      const bool present = at != rows_.end() && *at == updated[i];
+      if (keep[i] && !present) rows_.insert(at, updated[i]);
+      if (!keep[i] && present) rows_.erase(at);
+    }
+  }
+  if (sort_.empty()) return true;
+  if (sorted_) return false;  // every row sorted: a refresh sorts them again at the next read
+  if (!numbers_.update(*source_, updated) || first_rows_.empty()) {
+    first_rows_.clear();
+    return true;
+  }
+  // The first rows, the changed ones taken out and put back where they now sort. Rows beyond
+  // the first rows sort after every one that stays, so a changed row that sorts after the last
+  // one that stays may be behind one of them: the first rows end there.
+  auto less = [&](uint32_t a, uint32_t b) {
+    if (numbers_.before(a, b)) return true;
+    if (numbers_.before(b, a)) return false;
+    return natural_less(a, b);
+  };
+  const absl::flat_hash_set<uint32_t> changed(updated.begin(), updated.end());
+  std::vector<uint32_t> stayed;
+  stayed.reserve(first_rows_.size());
+  for (const uint32_t row : first_rows_) {
+    if (!changed.contains(row)) stayed.push_back(row);
+  }
+  if (stayed.empty()) {
+    first_rows_.clear();
+    return true;
+  }
+  std::vector<uint32_t> moved;
+  for (size_t i = 0; i < updated.size(); ++i) {
+    if (keep[i] && less(updated[i], stayed.back())) moved.push_back(updated[i]);
+  }
+  std::sort(moved.begin(), moved.end(), less);
+  first_rows_.resize(stayed.size() + moved.size());
+  std::merge(stayed.begin(), stayed.end(), moved.begin(), moved.end(), first_rows_.begin(), less);
+  return true;
 }
 
 const std::vector<uint32_t>& FlatView::ordered_rows(size_t end) const {
@@ -60,7 +126,8 @@ const std::vector<uint32_t>& FlatView::ordered_rows(size_t end) const {
   if (end <= first_rows_.size()) return first_rows_;
   const size_t count = std::max(end, kMinFirstRows);
   if (count <= kMaxFirstRows && count <= rows_.size() / 16) {
-    first_rows_ = first_sorted_rows(*source_, sort_, rows_, count);
+    if (!numbers_.prepared()) numbers_.prepare(*source_, sort_);
+    first_rows_ = first_sorted_rows(numbers_, rows_, std::min(2 * count, rows_.size() / 16));
     return first_rows_;
   }
   sort_rows(*source_, sort_, rows_);
@@ -177,7 +244,12 @@ Frame FlatView::read_changed(const ChangeSet& changes) const {
   for (const uint32_t row : rows_) {
     if (changed[row]) frame.rows.push_back(row);
   }
-  if (!sorted_) sort_rows(*source_, sort_, frame.rows);
+  if (!sorted_ && numbers_.prepared()) {  // the keys kept current by follow()
+    std::stable_sort(frame.rows.begin(), frame.rows.end(),
+                     [&](uint32_t a, uint32_t b) { return numbers_.before(a, b); });
+  } else if (!sorted_) {
+    sort_rows(*source_, sort_, frame.rows);
+  }
   for (const size_t id : visible_)
     frame.columns.push_back({source_->field(id).name, &source_->column(id)});
   if (frame.columns.empty()) frame.rows.clear();

@@ -1,5 +1,6 @@
-// A view without grouping: the table's rows, filtered, sorted, some columns. It re-derives
-// its rows lazily, on the first read after the table changed.
+// A view without grouping: the table's rows, filtered, sorted, some columns. It follows
+// upserts of existing rows in place (their filter result, their place among the first rows
+// of a sorted view); after other changes it re-derives its rows lazily, on the next read.
 #pragma once
 
 #include <memory>
@@ -34,13 +35,16 @@ class FlatView final : public View {
   Frame read(const ViewWindow& window, KeyColumns keys) const override;
   bool is_inverted(const ViewWindow& window) const override;
   std::vector<Field> expression_schema() const override { return source_->expression_fields(); }
-  void table_changed(const ChangeSet& changes) override { source_->apply(changes); }
+  void table_changed(const ChangeSet& changes) override;
   Frame read_changed(const ChangeSet& changes) const override;
 
  private:
   FlatView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}
   // Recomputes the row list when the table has changed since the last read.
   void refresh() const;
+  // Follows a change that only overwrote cells of existing rows; false when the next read
+  // must refresh instead.
+  bool follow(const ChangeSet& changes);
   // The view's rows in order, at least up to `end`: sorting waits for a read, and a read of
   // the first rows only orders those (first_rows_).
   const std::vector<uint32_t>& ordered_rows(size_t end) const;
@@ -54,7 +58,10 @@ class FlatView final : public View {
   mutable std::vector<uint32_t> natural_;  // the table's rows in natural order
   mutable std::vector<uint32_t> rows_;     // filtered; sorted when sorted_
   mutable bool sorted_ = false;
-  mutable std::vector<uint32_t> first_rows_;  // the first rows in order, while !sorted_
+  // The first rows in order, while !sorted_: a read keeps twice the rows it needs, so that
+  // follow() can drop rows that sort further down and still serve the next read.
+  mutable std::vector<uint32_t> first_rows_;
+  mutable SortNumbers numbers_;  // the sort keys per row, once a read sorted
   mutable std::optional<uint64_t> rows_version_;
 };
 
