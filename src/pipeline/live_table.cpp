@@ -1,6 +1,7 @@
 #include "pipeline/live_table.h"
 
 #include <cstdio>
+#include <future>
 
 #include "pipeline/table_apply.h"
 #include "pipeline/table_feed.h"
@@ -29,7 +30,9 @@ std::unique_ptr<Source> make_source(const TableSpec& spec, const PostToEngine& p
   if (spec.mqtt) return std::make_unique<MqttSource>(*spec.mqtt);
   if (spec.amqp) return std::make_unique<AmqpSource>(*spec.amqp);
   if (spec.postgres) return std::make_unique<PostgresSource>(*spec.postgres);
-  return std::make_unique<TableFeed>(spec.feed_table, post);
+  // Transforms of the whole source table need only to hear that it changed.
+  const bool markers = spec.transform_input == TransformInput::kTable && !spec.transforms.empty();
+  return std::make_unique<TableFeed>(spec.feed_table, post, markers);
 }
 
 }  // namespace
@@ -148,12 +151,36 @@ Result<RowBatch> LiveTable::rows_of(SourceMessage& message) {
   return std::move(*message.rows);
 }
 
+Result<RowBatch> LiveTable::copy_of_source_table() {
+  auto copied = std::make_shared<std::promise<Result<RowBatch>>>();
+  std::future<Result<RowBatch>> copy = copied->get_future();
+  post_([copied, name = spec_.feed_table](Engine& engine) {
+    const auto table = engine.table(name);
+    copied->set_value(table.is_ok() ? Result<RowBatch>(all_table_rows(*table.value()))
+                                    : Result<RowBatch>(table.status()));
+  });
+  while (copy.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return Status::invalid("stopping");
+  }
+  return copy.get();
+}
+
 void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
   const auto began = Clock::now();
   std::vector<RowBatch> batches;
   std::vector<std::function<void(bool)>> settles;
   int64_t rejected = 0;
   std::string rejection;
+  const bool whole_source = !spec_.feed_table.empty() && !spec_.transforms.empty() &&
+                            spec_.transform_input == TransformInput::kTable;
+  if (whole_source) {
+    // The source table as it is now (its changes were only markers).
+    auto copy = copy_of_source_table();
+    if (!copy.is_ok()) return;
+    batches.push_back(std::move(copy).value());
+    window.clear();
+  }
   for (auto& message : window) {
     auto rows = rows_of(message);
     if (!rows.is_ok()) {
@@ -177,7 +204,9 @@ void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
   std::shared_ptr<RowBatch> out;
   if (joined.is_ok() && !spec_.transforms.empty()) {
     RowBatch input = std::move(joined).value();
-    if (spec_.transform_input == TransformInput::kTable) {
+    if (whole_source) {
+      mode = TableMode::kReplace;
+    } else if (spec_.transform_input == TransformInput::kTable) {
       // Every row so far, kept as the table's mode would; the transform's result is the table.
       if (!shadow_) {
         TableOptions options;

@@ -45,6 +45,8 @@ class LiveTable : public SourceSink {
  private:
   void run();
   void process(std::vector<SourceMessage> window, int64_t conflated);
+  // A table feed's source table, copied on the engine's thread (an error when stopping).
+  Result<RowBatch> copy_of_source_table();
   // The rows of one message typed as the table's source columns, or why not.
   Result<RowBatch> rows_of(SourceMessage& message);
   // Updates the health on the engine's thread and writes the status row.

@@ -40,7 +40,7 @@ class Reader {
   Result<std::string> text(const YAML::Node& map, std::string_view path,
                            std::string_view key) const {
     const YAML::Node node = map[std::string(key)];
-    if (!node.IsScalar() || node.Scalar().empty()) {
+    if (!node.IsDefined() || !node.IsScalar() || node.Scalar().empty()) {
       return error(node.IsDefined() ? node : map, join(path, key), "must be a non-empty text");
     }
     return node.Scalar();

@@ -18,17 +18,19 @@ void TableFeed::start(SourceSink& sink) {
         std::lock_guard<std::mutex> lock(link_->mutex);
         if (link_->subscribed) return;
       }
-      post_([link = link_, table = table_](Engine& engine) {
+      post_([link = link_, table = table_, markers = markers_](Engine& engine) {
         std::lock_guard<std::mutex> lock(link->mutex);
         if (link->subscribed || link->sink == nullptr) return;
         const auto found = engine.table(table);
         if (!found.is_ok()) return;
-        const auto subscribed =
-            engine.on_table_change(table, [link](const Table& changed, const ChangeSet& changes) {
+        const auto subscribed = engine.on_table_change(
+            table, [link, markers](const Table& changed, const ChangeSet& changes) {
               std::lock_guard<std::mutex> lock(link->mutex);
               if (link->sink == nullptr) return;
               SourceMessage message;
-              if (changes.cleared) {
+              if (markers) {
+                message.snapshot = true;
+              } else if (changes.cleared) {
                 message.rows = all_table_rows(changed);
                 message.snapshot = true;
               } else {
@@ -43,9 +45,9 @@ void TableFeed::start(SourceSink& sink) {
         link->subscribed = true;
         link->sink->set_state("ok", "");
         SourceMessage first;
-        first.rows = all_table_rows(*found.value());
+        if (!markers) first.rows = all_table_rows(*found.value());
         first.snapshot = true;
-        if (first.rows->num_rows > 0) link->sink->deliver(std::move(first));
+        if (markers || first.rows->num_rows > 0) link->sink->deliver(std::move(first));
       });
       stop_.sleep_for(std::chrono::milliseconds(100));
     }

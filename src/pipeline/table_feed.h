@@ -16,8 +16,9 @@ namespace parallax {
 
 class TableFeed : public Source {
  public:
-  TableFeed(std::string table, PostToEngine post)
-      : table_(std::move(table)), post_(std::move(post)) {}
+  // With `markers`, each change is an empty message: the reader copies the table itself.
+  TableFeed(std::string table, PostToEngine post, bool markers)
+      : table_(std::move(table)), post_(std::move(post)), markers_(markers) {}
   ~TableFeed() override { stop(); }
   void start(SourceSink& sink) override;
   void stop() override;
@@ -31,6 +32,7 @@ class TableFeed : public Source {
   };
   std::string table_;
   PostToEngine post_;
+  bool markers_;
   std::shared_ptr<Link> link_ = std::make_shared<Link>();
   StopSignal stop_;
   std::thread thread_;

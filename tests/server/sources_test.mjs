@@ -13,7 +13,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { repo, serve, until as untilEvery } from "./serve.mjs";
+import { spawnSync } from "node:child_process";
+import { parallax, repo, serve, until as untilEvery } from "./serve.mjs";
 import { startMosquitto, startPostgres, startRabbitmq } from "./brokers.mjs";
 
 const modules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
@@ -35,6 +36,16 @@ after(async () => {
     fs.rmSync(scratch, { recursive: true, force: true });
 });
 
+// One mosquitto for the MQTT tests.
+let sharedMosquitto;
+async function mosquitto() {
+    if (!sharedMosquitto) {
+        sharedMosquitto = await startMosquitto(path.join(scratch, "mosquitto"));
+        cleanups.push(() => sharedMosquitto.stop());
+    }
+    return sharedMosquitto;
+}
+
 async function statusOf(client, table) {
     const view = await (await client.open_table("pipeline_status")).view({ filter: [["table", "==", table]] });
     const rows = await view.to_json();
@@ -50,8 +61,7 @@ async function rowsOf(client, table, sort) {
 }
 
 test("MQTT: upsert, append with limit, CSV and Arrow messages, real-time limit, rejections, broker restart", async () => {
-    const broker = await startMosquitto(path.join(scratch, "mosquitto"));
-    cleanups.push(() => broker.stop());
+    const broker = await mosquitto();
     const yaml = path.join(scratch, "mqtt.yaml");
     fs.writeFileSync(yaml, `
 tables:
@@ -137,6 +147,65 @@ tables:
     await until(async () => (await rowsOf(client, "ticks")).some((r) => r.symbol === "AFTER"), "the message sent across the restart");
     await view.delete();
     await client.terminate?.();
+});
+
+test("Live transforms: once per window on the window's rows or on the whole source table, slow steps conflated", async () => {
+    const broker = await mosquitto();
+    const yaml = path.join(scratch, "transforms.yaml");
+    fs.writeFileSync(yaml, `
+script_host: local
+tables:
+  - name: prices
+    source: {mqtt: {url: "${broker.url}", topic: "px/#"}}
+    index: symbol
+    schema: {symbol: string, price: float, size: integer}
+  - name: notional              # each window's changed rows through the step, upserted
+    source: {table: prices}
+    transforms:
+      - script: |
+          return [{'symbol': r['symbol'], 'notional': r['price'] * r['size']} for r in rows]
+    index: symbol
+    real_time_limit: 200ms
+  - name: exposure              # the whole source table through a step slower than the window
+    source: {table: prices}
+    transforms:
+      - script: |
+          await sleep(0.4)
+          return [{'total': float(sum(r['price'] * r['size'] for r in rows)), 'symbols': len(rows)}]
+    transform_input: table
+    real_time_limit: 100ms
+`);
+    const server = await serve("--pipeline", yaml);
+    cleanups.push(() => server.exited() || server.stop());
+    const client = await perspective.websocket(server.url);
+    await until(async () => (await statusOf(client, "prices")).state === "ok", "prices connects");
+    const last = new Map();
+    for (let round = 0; round < 5; round++) {
+        const messages = [];
+        for (let i = 0; i < 8; i++) {
+            const tick = { symbol: `S${i}`, price: round + i, size: 10 + round };
+            last.set(tick.symbol, tick);
+            messages.push(JSON.stringify(tick));
+        }
+        broker.publish("px/a", messages);
+        await new Promise((r) => setTimeout(r, 150));
+    }
+    const total = [...last.values()].reduce((sum, t) => sum + t.price * t.size, 0);
+    await until(async () => {
+        const rows = await rowsOf(client, "exposure");
+        return rows.length === 1 && rows[0].total === total && rows[0].symbols === 8;
+    }, "the exposure of every symbol's last tick");
+    await until(async () => {
+        const rows = await rowsOf(client, "notional", "symbol");
+        return rows.length === 8 && rows.every((r) => r.notional === last.get(r.symbol).price * last.get(r.symbol).size);
+    }, "each symbol's notional");
+    const prices = await statusOf(client, "prices");
+    const exposure = await statusOf(client, "exposure");
+    assert.equal(prices.messages, 40);
+    assert.ok(exposure.runs < prices.runs, `the slow step ran fewer times than the source changed: ${JSON.stringify({ exposure, prices })}`);
+    assert.ok(exposure.conflated > 0, JSON.stringify(exposure));
+    assert.equal(exposure.failures, 0);
+    await server.stop();
 });
 
 test("AMQP: rows acknowledged once applied, nothing lost across broker and Parallax restarts", async () => {
@@ -231,4 +300,36 @@ tables:
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual((await rowsOf(client, "changes", "updated_at")).map((r) => r.id), [1, 2, 2, 3]);
     await server.stop();
+});
+
+test("bad live-source settings: a clear error naming the key and line, and no server", () => {
+    const mqtt = "source: {mqtt: {topic: t}}";
+    const cases = [
+        [`    ${mqtt}\n    mode: upsert\n`, /:4: tables\[0\]\.mode: upsert needs an 'index'/],
+        [`    ${mqtt}\n    mode: append\n    index: id\n`, /:4: tables\[0\]\.mode: append keeps every row, so it takes no 'index'/],
+        [`    ${mqtt}\n    mode: merge\n`, /:4: tables\[0\]\.mode: unknown mode 'merge'/],
+        [`    ${mqtt}\n    index: id\n    limit: 10\n`, /:5: tables\[0\]\.limit: a table has an index or a limit, not both/],
+        [`    ${mqtt}\n    limit: 0\n`, /:4: tables\[0\]\.limit: must be a whole number from 1/],
+        [`    ${mqtt}\n    real_time_limit: soon\n`, /:4: tables\[0\]\.real_time_limit: 'soon' is not a duration/],
+        [`    ${mqtt}\n    refresh: 1s\n`, /:4: tables\[0\]\.refresh: a broker or table source delivers rows as they come/],
+        [`    ${mqtt}\n    transform_input: table\n`, /:4: tables\[0\]\.transform_input: is for tables with transforms/],
+        [`    ${mqtt}\n    schema: {a: money}\n`, /:4: tables\[0\]\.schema\.a: must be a type/],
+        [`    ${mqtt}\n    index: id\n    schema: {a: float}\n`, /:5: tables\[0\]\.schema: has no column 'id'/],
+        ["    source: {mqtt: {topic: t, qos: 3}}\n", /:3: tables\[0\]\.source\.mqtt\.qos: must be a whole number from 0 to 2/],
+        ["    source: {mqtt: {topic: t, format: xml}}\n", /:3: tables\[0\]\.source\.mqtt\.format: unknown message format 'xml'/],
+        ["    source: {mqtt: {url: x}}\n", /:3: tables\[0\]\.source\.mqtt\.topic: must be a non-empty text/],
+        ["    source: {amqp: {queue: q, prefetch: many}}\n", /:3: tables\[0\]\.source\.amqp\.prefetch: must be a whole number/],
+        ["    source: {postgres: {dsn: d, query: 'SELECT 1', checkpoint: c}}\n", /:3: tables\[0\]\.source\.postgres: 'checkpoint' \(a column\) and '\{checkpoint\}'/],
+        ["    source: {table: t}\n", /:3: tables\[0\]\.source\.table: 't' is not another table/],
+        ["    source: {mqtt: {topic: t}, table: u}\n", /:3: tables\[0\]\.source: needs exactly one of/],
+        ["    source: {file: x.csv}\n    real_time_limit: 1s\n", /tables\[0\]/],
+    ];
+    cases.forEach(([table, expected], i) => {
+        const file = path.join(scratch, `bad${i}.yaml`);
+        fs.writeFileSync(file, `tables:\n  - name: t\n${table}`);
+        const run = spawnSync(parallax, ["serve", "--pipeline", file, "--port", "0"], { encoding: "utf8", timeout: 20000 });
+        assert.equal(run.status, 1, `case ${i}: ${run.stdout} ${run.stderr}`);
+        assert.match(run.stderr, expected, `case ${i}`);
+        assert.equal(run.stdout, "", `case ${i}: the server did not start`);
+    });
 });
