@@ -1,6 +1,7 @@
 // Aggregate kernels over a group's rows, for the null rules found by probing the reference.
 #include "query/aggregate_rows.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,39 +63,43 @@ Column float_cells(std::vector<std::optional<double>> cells) {
   return column;
 }
 
+using K = AggregateKind;
+const KernelCase kNumberCases[] = {
+    {K::kSum, 9},
+    {K::kAbsSum, 9},
+    {K::kSumAbs, 17},
+    {K::kSumNotNull, 9},
+    {K::kAny, 2.5},
+    {K::kAvg, 2.25},
+    {K::kCount, 5},
+    {K::kDistinctCount, 4},
+    {K::kDominant, 2.5},
+    {K::kFirst, 2.5},
+    {K::kLast, 8},
+    {K::kLastByIndex, 8},
+    {K::kHigh, 8},
+    {K::kLow, -4},
+    {K::kMax, 8},
+    {K::kMin, std::nullopt},  // a null is the minimum
+    {K::kHighMinusLow, std::nullopt},
+    {K::kLastMinusFirst, 5.5},
+    {K::kMedian, 2.5},
+    {K::kQ1, -4},
+    {K::kQ3, 2.5},
+    {K::kStddev, 4.25},
+    {K::kVar, 18.0625},
+    {K::kUnique, std::nullopt},
+    {K::kWeightedMean, -1.8333333333333333},
+    // Percentages: the kernel writes the plain sum; the view divides by the parent's.
+    {K::kPctSumParent, 9},
+    {K::kPctSumTotal, 9},
+};
+
 TEST(AggregateRows, EveryNumberKernelAnswersAsTheReference) {
   const Column v = float_cells({2.5, std::nullopt, -4.0, 2.5, 8.0});
   const Column w = float_cells({1.0, 2.0, 3.0, 0.5, std::nullopt});
   const std::vector<uint32_t> rows = {0, 1, 2, 3, 4};
-  using K = AggregateKind;
-  const KernelCase cases[] = {
-      {K::kSum, 9},
-      {K::kAbsSum, 9},
-      {K::kSumAbs, 17},
-      {K::kSumNotNull, 9},
-      {K::kAny, 2.5},
-      {K::kAvg, 2.25},
-      {K::kCount, 5},
-      {K::kDistinctCount, 4},
-      {K::kDominant, 2.5},
-      {K::kFirst, 2.5},
-      {K::kLast, 8},
-      {K::kLastByIndex, 8},
-      {K::kHigh, 8},
-      {K::kLow, -4},
-      {K::kMax, 8},
-      {K::kMin, std::nullopt},  // a null is the minimum
-      {K::kHighMinusLow, std::nullopt},
-      {K::kLastMinusFirst, 5.5},
-      {K::kMedian, 2.5},
-      {K::kQ1, -4},
-      {K::kQ3, 2.5},
-      {K::kStddev, 4.25},
-      {K::kVar, 18.0625},
-      {K::kUnique, std::nullopt},
-      {K::kWeightedMean, -1.8333333333333333},
-  };
-  for (const auto& [kind, expected] : cases) {
+  for (const auto& [kind, expected] : kNumberCases) {
     Column out(aggregate_result_type(kind, DataType::kFloat));
     out.resize(1);
     aggregate_rows(kind, v, aggregate_takes_argument(kind) ? &w : nullptr, rows, out, 0);
@@ -104,18 +109,18 @@ TEST(AggregateRows, EveryNumberKernelAnswersAsTheReference) {
   }
 }
 
+const std::pair<AggregateKind, std::optional<std::string>> kTextCases[] = {
+    {K::kAny, "b"},    {K::kFirst, "b"}, {K::kLast, "c"},     {K::kLastByIndex, "c"},
+    {K::kMedian, "b"}, {K::kQ1, "a"},    {K::kQ3, "b"},       {K::kUnique, std::nullopt},
+    {K::kMinBy, "c"},  {K::kMaxBy, "a"}, {K::kDominant, "b"}, {K::kJoin, "null, a, b, c"},
+};
+
 TEST(AggregateRows, EveryTextKernelAnswersAsTheReference) {
   Column s(DataType::kString);
   for (const char* cell : {"b", "", "a", "b", "c"}) *cell ? s.append_string(cell) : s.append_null();
   const Column w = float_cells({1.0, 2.0, 3.0, 0.5, std::nullopt});
   const std::vector<uint32_t> rows = {0, 1, 2, 3, 4};
-  using K = AggregateKind;
-  const std::pair<AggregateKind, std::optional<std::string>> cases[] = {
-      {K::kAny, "b"},    {K::kFirst, "b"}, {K::kLast, "c"},     {K::kLastByIndex, "c"},
-      {K::kMedian, "b"}, {K::kQ1, "a"},    {K::kQ3, "b"},       {K::kUnique, std::nullopt},
-      {K::kMinBy, "c"},  {K::kMaxBy, "a"}, {K::kDominant, "b"}, {K::kJoin, "null, a, b, c"},
-  };
-  for (const auto& [kind, expected] : cases) {
+  for (const auto& [kind, expected] : kTextCases) {
     Column out(aggregate_result_type(kind, DataType::kString));
     out.resize(1);
     aggregate_rows(kind, s, aggregate_takes_argument(kind) ? &w : nullptr, rows, out, 0);
@@ -128,6 +133,17 @@ TEST(AggregateRows, EveryTextKernelAnswersAsTheReference) {
     out.resize(1);
     aggregate_rows(kind, s, nullptr, rows, out, 0);
     EXPECT_EQ(numeric_cell(out, 0), kind == K::kCount ? 5 : 4);
+  }
+}
+
+// Adding an aggregate means adding its case above: every one in the registry has one.
+TEST(AggregateRows, EveryAggregateOfTheRegistryHasAKernelCase) {
+  for (const AggregateDescriptor& aggregate : all_aggregates()) {
+    const bool number = std::any_of(std::begin(kNumberCases), std::end(kNumberCases),
+                                    [&](const KernelCase& c) { return c.kind == aggregate.kind; });
+    const bool text = std::any_of(std::begin(kTextCases), std::end(kTextCases),
+                                  [&](const auto& c) { return c.first == aggregate.kind; });
+    EXPECT_TRUE(number || text) << aggregate.name << " has no kernel case";
   }
 }
 
