@@ -63,3 +63,13 @@ def websocket(url, **options):
     handler from parallax.handlers); see parallax.client."""
     from .client import websocket as connect
     return connect(url, **options)
+
+
+def __getattr__(name):
+    """``parallax.widget`` / ``parallax.PerspectiveWidget`` (as the reference's
+    ``perspective.widget``), imported on first use: they need ipywidgets."""
+    if name in ("widget", "PerspectiveWidget"):
+        import importlib
+        module = importlib.import_module(".widget", __name__)
+        return module if name == "widget" else module.PerspectiveWidget
+    raise AttributeError("module 'parallax' has no attribute %r" % name)

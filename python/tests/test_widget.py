@@ -1,0 +1,81 @@
+"""PerspectiveWidget's kernel side without a browser: tables it shows, its traits, save() and
+restore(), and the protocol it serves its viewers over the comm channel (here driven by a
+parallax protocol client standing in for the viewer's)."""
+import pytest
+
+import parallax
+from parallax import PerspectiveError
+
+ipywidgets = pytest.importorskip("ipywidgets")
+from parallax.widget import PerspectiveWidget  # noqa: E402
+
+ROWS = {"id": [1, 2, 3], "name": ["alpha", "beta", "gamma"]}
+
+
+def test_the_widget_shows_a_table_data_a_schema_or_nothing_yet():
+    server = parallax.Server()
+    table = server.new_local_client().table(ROWS, index="id")
+    assert PerspectiveWidget(table).table_name == table.get_name()
+    made = PerspectiveWidget(ROWS, index="id", server=server)
+    assert made.table.get_index() == "id" and made.table.size() == 3
+    assert made.table_name in server.new_local_client().get_hosted_table_names()
+    schema = PerspectiveWidget({"a": int, "b": str}, server=server)
+    assert schema.table.schema() == {"a": "integer", "b": "string"}
+    later = PerspectiveWidget(None)
+    assert later.table is None and later.table_name is None
+    later.load(table)
+    assert later.table_name == table.get_name()
+    with pytest.raises(PerspectiveError):
+        PerspectiveWidget({})
+    with pytest.raises(PerspectiveError):
+        PerspectiveWidget(ROWS, colour="red")
+
+
+def test_traits_save_and_restore():
+    widget = PerspectiveWidget(ROWS, plugin="Y Bar", group_by=["name"], sort=[["id", "desc"]],
+                               expressions=["\"id\" * 2"], theme="Pro Dark")
+    saved = widget.save()
+    assert saved["plugin"] == "Y Bar" and saved["group_by"] == ["name"]
+    assert saved["expressions"] == {"\"id\" * 2": "\"id\" * 2"}
+    assert saved["sort"] == [["id", "desc"]] and saved["theme"] == "Pro Dark"
+    other = PerspectiveWidget(ROWS)
+    other.restore(**saved)
+    assert other.save() == saved
+    with pytest.raises(PerspectiveError):
+        other.restore(pivot=["x"])
+
+
+def test_viewers_speak_the_protocol_over_the_comm_channel():
+    table = parallax.Server().new_local_client().table(ROWS, index="id", name="shown")
+    widget = PerspectiveWidget(table)
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append((content, buffers))
+    viewer = {}
+
+    def request(message):
+        widget._on_message(widget, {"type": "request", "view": "view-1"}, [message])
+        while sent:
+            content, buffers = sent.pop(0)
+            assert content == {"type": "response", "view": "view-1"}
+            viewer["client"].handle_response(buffers[0])
+
+    viewer["client"] = parallax.Client(request)
+    view = viewer["client"].open_table("shown").view(sort=[["id", "desc"]])
+    assert view.to_columns() == {"id": [3, 2, 1], "name": ["gamma", "beta", "alpha"]}
+    heard = []
+    view.on_update(lambda: heard.append(1))
+    table.update([{"id": 4, "name": "delta"}])  # a later cell
+    widget._sessions["view-1"]._drain()  # what the kernel's loop does when the eventfd wakes it
+    while sent:
+        viewer["client"].handle_response(sent.pop(0)[1][0])
+    assert heard == [1]
+    assert view.num_rows() == 4
+    # A second view of the same widget is a session of its own; closing one keeps the other.
+    widget._on_message(widget, {"type": "close", "view": "view-1"}, [])
+    assert "view-1" not in widget._sessions
+
+
+def test_the_reference_names_reach_the_widget():
+    import parallax as perspective
+    assert perspective.widget.PerspectiveWidget is PerspectiveWidget
+    assert perspective.PerspectiveWidget is PerspectiveWidget
