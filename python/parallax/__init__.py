@@ -13,6 +13,7 @@ import threading as _threading
 
 from ._parallax import PerspectiveError
 from .core import AsyncServer, Client, Server, Table, View
+from .legacy import Aggregate, PerspectiveManager, Plugin, Sort
 from .remote import AsyncClient, ProxySession
 from .system import num_cpus, set_num_cpus
 
@@ -67,9 +68,12 @@ def websocket(url, **options):
 
 def __getattr__(name):
     """``parallax.widget`` / ``parallax.PerspectiveWidget`` (as the reference's
-    ``perspective.widget``), imported on first use: they need ipywidgets."""
+    ``perspective.widget``) and ``PerspectiveTornadoHandler`` (its older guide's top-level
+    name), imported on first use: they need ipywidgets or Tornado."""
+    import importlib
     if name in ("widget", "PerspectiveWidget"):
-        import importlib
         module = importlib.import_module(".widget", __name__)
         return module if name == "widget" else module.PerspectiveWidget
+    if name == "PerspectiveTornadoHandler":
+        return importlib.import_module(".handlers.tornado", __name__).PerspectiveTornadoHandler
     raise AttributeError("module 'parallax' has no attribute %r" % name)

@@ -354,9 +354,19 @@ class Client:
 
 
 class Table:
-    """A handle to a table hosted by a Server."""
+    """A handle to a table hosted by a Server. ``Table(data, index=, limit=)`` (the
+    reference's older constructor, its 0.x/2.x guide) makes a table on the module's Server,
+    as ``parallax.table`` does; ``PerspectiveManager.host_table`` then hosts it by name."""
 
-    def __init__(self, client, name):
+    def __init__(self, client, name=None, index=None, limit=None, format=None):
+        if not (isinstance(client, Client) and isinstance(name, str)):
+            import parallax
+            made = parallax.table(client, index=index, limit=limit, name=name, format=format)
+            client, name = made._client, made._name
+        self._point(client, name)
+
+    def _point(self, client, name):
+        """Makes this handle name `name` on `client`'s Server."""
         self._client = client
         self._server = client._server
         self._session = client._engine

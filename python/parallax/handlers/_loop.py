@@ -65,9 +65,13 @@ def default_server(perspective_server, server):
 
 def take_options(handler, perspective_server=None, server=None, lock=False, executor=None,
                  check_origin=False, allowed_origins=(), max_message_size=MAX_MESSAGE_BYTES,
-                 max_queued_bytes=MAX_QUEUED_BYTES):
+                 max_queued_bytes=MAX_QUEUED_BYTES, manager=None):
     """The options every handler takes (documented on PerspectiveTornadoHandler), kept on
-    `handler`."""
+    `handler`. ``manager``: a PerspectiveManager (the reference's older API): its Server,
+    locked when the manager is."""
+    if manager is not None:
+        server = manager._server if server is None else server
+        lock = lock or manager._locked
     handler._server = default_server(perspective_server, server)
     handler._lock = lock
     handler._executor = executor
