@@ -58,6 +58,10 @@ class ScriptHost:
             self._runs += 1
         if not reply.get("ok"):
             message = reply.get("error", "the script failed")
+            logs = reply.get("logs") or []
+            if logs:  # shown with the error: a Pyro exception carries only its message
+                message += "\nlogs of the failed run:\n" + "\n".join(
+                    "[%s] %s" % (level, text) for level, text in logs)
             if reply.get("kind") == "refused":
                 raise PermissionError(message)
             if reply.get("kind") == "memory":

@@ -69,9 +69,8 @@ def compile_script(job, settings):
     return namespace, namespace[FUNCTION_NAME]
 
 
-def run_job(job, settings):
+def run_job(job, settings, log):
     namespace, function = compile_script(job, settings)
-    log = Log()
     namespace.update({"log": log, "sleep": sleep, "DATA_CHECKPOINT": job.get("checkpoint")})
     table = job.get("input")
     data_name = job.get("data_name") or "rows"
@@ -113,8 +112,16 @@ def run_job(job, settings):
 
 
 def reply_for(job, settings):
+    log = Log()  # what the script logged before it failed goes back with the failure
+    reply = reply_for_run(job, settings, log)
+    if not reply.get("ok"):
+        reply["logs"] = log.records
+    return reply
+
+
+def reply_for_run(job, settings, log):
     try:
-        return run_job(job, settings)
+        return run_job(job, settings, log)
     except checks.ScriptSyntaxError as error:
         return {"ok": False, "error": "script failed: %s" % error, "kind": "script"}
     except checks.ScriptRejected as error:

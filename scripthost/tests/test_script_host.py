@@ -55,6 +55,14 @@ def test_processor_semantics(host):
         run(host, "log.error('bad row')\nreturn []")
 
 
+def test_a_failed_run_keeps_its_logs(host):
+    with pytest.raises(ValueError, match=r"(?s)ZeroDivisionError.*logs of the failed run:\n"
+                                         r"\[info\] step 1\n\[warn\] odd row 7$"):
+        run(host, "log.info('step 1')\nlog.warn('odd row', 7)\nx = 1 / 0\nreturn []")
+    with pytest.raises(ValueError, match=r"(?s)logged an error: bad.*\[debug\] read 2 rows\n\[error\] bad"):
+        run(host, "log.debug('read 2 rows')\nlog.error('bad')\nreturn []")
+
+
 def test_row_by_row_mode_calls_the_script_per_row(host):
     reply = run(host, "return {'double': INPUT_DATA['v'] * 2}", mode="row",
                 input={"names": ["v"], "types": ["integer"], "columns": [[1, 2, 3]]})

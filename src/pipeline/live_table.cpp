@@ -46,7 +46,8 @@ LiveTable::LiveTable(const TableSpec& spec, std::shared_ptr<TableHealth> health,
       shared_spec_(std::make_shared<const TableSpec>(spec)),
       source_(make_source(spec_, post_)),
       transforms_(spec),
-      schema_(spec.schema) {}
+      // `schema` is the table's: with transforms, the messages' types are their own.
+      schema_(spec.transforms.empty() ? spec.schema : std::nullopt) {}
 
 LiveTable::~LiveTable() {
   stop();

@@ -10,6 +10,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The table's columns when the pipeline file tells them: its schema, or the output_schema of
+// the step that makes its rows.
+std::optional<Schema> declared_columns(const TableSpec& spec) {
+  if (spec.schema) return spec.schema;
+  if (!spec.transforms.empty()) return spec.transforms.back().settings.output_schema;
+  if (spec.connector) return spec.connector->settings.output_schema;
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Pipeline>> Pipeline::create(PipelineConfig config) {
@@ -55,19 +64,26 @@ Status Pipeline::load(Engine& engine) {
   PX_RETURN_IF_ERROR(create_status_table(engine, config_.status_table));
   const PostToEngine here = [&engine](std::function<void(Engine&)> task) { task(engine); };
   for (auto& slot : slots_) {
-    if (!slot->runner->spec().live()) {
-      run_once(*slot, here, 0);
-      continue;
-    }
-    // Hosted empty from the start when its columns are known (and no transform changes them);
-    // otherwise made by its first window.
+    // Hosted (empty) from the start when its columns are known, so a table whose first run
+    // fails or whose source has sent nothing yet shows, with its status; otherwise made by
+    // its first good run or window.
     const TableSpec& spec = slot->runner->spec();
-    if (spec.schema && spec.transforms.empty()) {
+    if (const std::optional<Schema> columns = declared_columns(spec)) {
       TableOptions options;
       options.index = spec.index;
       options.limit = spec.limit;
-      const Status made = engine.create_table(spec.name, *spec.schema, options);
+      const Status made = engine.create_table(spec.name, *columns, options);
       if (!made.is_ok()) return made.with_context("table '" + spec.name + "'");
+    }
+    if (!spec.live()) {
+      run_once(*slot, here, 0);
+      if (!engine.table(spec.name).is_ok()) {
+        std::fprintf(stderr,
+                     "parallax pipeline: table '%s' is not hosted until a run succeeds (give it a "
+                     "'schema' to host it empty meanwhile)\n",
+                     spec.name.c_str());
+      }
+      continue;
     }
     slot->health->state = "connecting";
     log_status(engine, config_.status_table, *slot->health);

@@ -266,6 +266,26 @@ class Reader {
       }
       spec.limit = static_cast<uint32_t>(limit);
     }
+    if (const YAML::Node columns = node["schema"]) {
+      if (!columns.IsMap() || columns.size() == 0) {
+        return error(columns, path + ".schema", "must be a map of column names to types");
+      }
+      Schema schema;
+      for (const auto& entry : columns) {
+        const std::string name = entry.first.Scalar();
+        const auto type = type_from_name(entry.second.IsScalar() ? entry.second.Scalar() : "");
+        if (!type || schema.find(name)) {
+          return error(entry.second, path + ".schema." + name,
+                       type ? "is named twice"
+                            : "must be a type (boolean, integer, float, string, date, datetime)");
+        }
+        schema.add({name, *type});
+      }
+      if (spec.index && !schema.find(*spec.index)) {
+        return error(columns, path + ".schema", "has no column '" + *spec.index + "' (the index)");
+      }
+      spec.schema = std::move(schema);
+    }
     if (spec.live()) {
       if (node["real_time_limit"]) {
         PX_ASSIGN_OR_RETURN(spec.real_time_limit, duration(node, path, "real_time_limit"));
@@ -287,29 +307,8 @@ class Reader {
                      "a broker or table source delivers rows as they come (see real_time_limit)");
       }
       if (spec.postgres) spec.postgres->refresh = spec.refresh;
-      if (const YAML::Node columns = node["schema"]) {
-        if (!columns.IsMap() || columns.size() == 0) {
-          return error(columns, path + ".schema", "must be a map of column names to types");
-        }
-        Schema schema;
-        for (const auto& entry : columns) {
-          const std::string name = entry.first.Scalar();
-          const auto type = type_from_name(entry.second.IsScalar() ? entry.second.Scalar() : "");
-          if (!type || schema.find(name)) {
-            return error(entry.second, path + ".schema." + name,
-                         type ? "is named twice"
-                              : "must be a type (boolean, integer, float, string, date, datetime)");
-          }
-          schema.add({name, *type});
-        }
-        if (spec.index && !schema.find(*spec.index)) {
-          return error(columns, path + ".schema",
-                       "has no column '" + *spec.index + "' (the index)");
-        }
-        spec.schema = std::move(schema);
-      }
     } else {
-      for (const char* key : {"real_time_limit", "transform_input", "schema"}) {
+      for (const char* key : {"real_time_limit", "transform_input"}) {
         if (node[key]) {
           return error(node[key], path + "." + key,
                        "is for live sources (mqtt, amqp, postgres, table)");

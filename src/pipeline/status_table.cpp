@@ -25,6 +25,31 @@ Status create_status_table(Engine& engine, const std::string& name) {
   return engine.create_table(name, std::move(schema), options);
 }
 
+std::string without_paths(std::string_view text) {
+  constexpr std::string_view kBefore = " '\"(=:,[\n\t";
+  constexpr std::string_view kEnd = " '\"),;]\n\t";
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const bool starts = text[i] == '/' && (i == 0 || kBefore.find(text[i - 1]) != kBefore.npos) &&
+                        i + 1 < text.size() && text[i + 1] != '/' && text[i + 1] != ' ';
+    if (!starts) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && kEnd.find(text[end]) == kEnd.npos) ++end;
+    std::string_view path = text.substr(i, end - i);
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    const size_t last = path.rfind('/');
+    // Two components or more ("/a/b"): only the last is shown.
+    out += last == 0 ? path : path.substr(last + 1);
+    i = end;
+  }
+  return out;
+}
+
 Status write_status_row(Engine& engine, const std::string& name, const TableHealth& health) {
   std::string row = "[{\"table\":";
   append_json_string(row, health.table);
@@ -40,7 +65,7 @@ Status write_status_row(Engine& engine, const std::string& name, const TableHeal
   if (health.last_error.empty()) {
     row += "null";
   } else {
-    append_json_string(row, health.last_error);
+    append_json_string(row, without_paths(health.last_error));
   }
   row += ",\"last_run_ms\":";
   append_number(row, health.last_run_ms);

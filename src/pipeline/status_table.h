@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/engine.h"
 #include "common/status.h"
@@ -27,6 +28,10 @@ struct TableHealth {
   std::string last_error;
   double last_run_ms = 0;
 };
+
+// What clients see of an error: absolute paths shortened to their last component, so the
+// status table does not show the host's folders (the server's log keeps the full text).
+std::string without_paths(std::string_view text);
 
 Status create_status_table(Engine& engine, const std::string& name);
 Status write_status_row(Engine& engine, const std::string& name, const TableHealth& health);

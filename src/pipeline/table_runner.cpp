@@ -39,7 +39,9 @@ Result<RowBatch> TableRunner::read_file_source() {
   if (!file) return Status::invalid("cannot read source file '{}'", spec_.file);
   std::ostringstream text;
   text << file.rdbuf();
-  auto batch = read_table_data(TableData{text.str(), spec_.file_format}, nullptr);
+  // With transforms, `schema` is the result's; the file's types are then inferred.
+  const Schema* schema = spec_.schema && spec_.transforms.empty() ? &*spec_.schema : nullptr;
+  auto batch = read_table_data(TableData{text.str(), spec_.file_format}, schema);
   if (!batch.is_ok()) return batch.status().with_context("source file '" + spec_.file + "'");
   return batch;
 }

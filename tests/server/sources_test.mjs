@@ -302,6 +302,50 @@ tables:
     await server.stop();
 });
 
+test("a table whose first run fails is hosted empty with its status; clients see no host paths", async () => {
+    const dir = path.join(scratch, "first-failure");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "values.json"), "[{\"a\": 1,");
+    const yaml = path.join(dir, "pipeline.yaml");
+    fs.writeFileSync(yaml, `
+script_host: local
+watch_interval: 50ms
+tables:
+  - name: values
+    source: {file: values.json}
+    schema: {a: integer, b: string}
+  - name: feed
+    source:
+      connector:
+        script: |
+          log.info('fetching')
+          raise ValueError('the feed is down')
+        output_schema: {price: float}
+    refresh: 1h
+`);
+    const server = await serve("--pipeline", yaml);
+    const client = await perspective.websocket(server.url);
+    assert.deepEqual((await client.get_hosted_table_names()).sort(), ["feed", "pipeline_status", "values"]);
+    for (const [name, schema] of [["values", { a: "integer", b: "string" }], ["feed", { price: "float" }]]) {
+        const table = await client.open_table(name);
+        assert.deepEqual(await table.schema(), schema);
+        assert.equal(await table.size(), 0);
+        const status = await statusOf(client, name);
+        assert.equal(status.state, "failed");
+        assert.ok(!status.last_error.includes(dir), `no host folder in ${status.last_error}`);
+    }
+    assert.match((await statusOf(client, "values")).last_error, /'values\.json'/);
+    // The feed's failure comes with what the run logged before it.
+    assert.match((await statusOf(client, "feed")).last_error, /the feed is down[^]*\[info\] fetching/);
+    assert.ok(server.stderr().includes(path.join(dir, "values.json")), "the server's log has the full path");
+    // Fixed: the table fills.
+    fs.writeFileSync(path.join(dir, "values.json.tmp"), '[{"a": 1, "b": "x"}]');
+    fs.renameSync(path.join(dir, "values.json.tmp"), path.join(dir, "values.json"));
+    await until(async () => (await statusOf(client, "values")).state === "ok", "the fixed file");
+    assert.deepEqual(await rowsOf(client, "values"), [{ a: 1, b: "x" }]);
+    await server.stop();
+});
+
 test("bad live-source settings: a clear error naming the key and line, and no server", () => {
     const mqtt = "source: {mqtt: {topic: t}}";
     const cases = [
