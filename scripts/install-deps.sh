@@ -19,6 +19,7 @@ APT_PACKAGES=(
   libssl-dev tzdata python3-pyro4 python3-serpent python3-seccomp
   python3-flatbuffers
   libyaml-cpp-dev  # parallax serve --pipeline
+  python3-yaml python3-httpx python3-deepdiff python3-passlib python3-jose  # the script host's allowed imports
   libmosquitto-dev librabbitmq-dev libpq-dev  # pipelines' live sources (src/sources)
   mosquitto mosquitto-clients rabbitmq-server amqp-tools postgresql  # their tests' servers
   libboost-dev libprotobuf-dev protobuf-compiler chromium

@@ -81,6 +81,13 @@ def effective_allow_list(configured):
     return tuple(name for name in configured if installed(name))
 
 
+def allow_list(replacement=None, additions=()):
+    """The configured allow-list: `replacement` (--allow-import) or the default, plus
+    `additions` (--also-allow-import), each name once, in order."""
+    names = tuple(replacement) if replacement is not None else DEFAULT_ALLOWED_IMPORTS
+    return tuple(dict.fromkeys(names + tuple(additions)))
+
+
 def function_source(script, function_name):
     """The script as the body of `async def function_name():`. Lines inside multi-line
     strings are not indented, so the strings keep their text."""
@@ -111,9 +118,10 @@ def parse_script(script, function_name="__parallax_script__"):
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, allowed_imports, local_modules):
+    def __init__(self, allowed_imports, local_modules, missing_imports=()):
         self.allowed = set(allowed_imports)
         self.local_modules = set(local_modules)
+        self.missing = set(missing_imports)
 
     def refuse(self, node, message):
         raise ScriptRejected("line %d: %s" % (getattr(node, "lineno", 0), message))
@@ -121,6 +129,8 @@ class _Checker(ast.NodeVisitor):
     def check_module(self, node, name):
         if name in self.allowed or name.split(".")[0] in self.local_modules:
             return
+        if name in self.missing:
+            self.refuse(node, "'%s' is allowed but not installed on the script host" % name)
         self.refuse(node, "import of '%s' is not allowed (allowed: %s)"
                     % (name, ", ".join(sorted(self.allowed)) or "none"))
 
@@ -165,11 +175,12 @@ class _Checker(ast.NodeVisitor):
         self.refuse(node, "'global' is not allowed")
 
 
-def check_restricted(tree, allowed_imports, local_modules=()):
-    """Raises ScriptRejected when the (wrapped) script breaks a rule of the restricted profile."""
+def check_restricted(tree, allowed_imports, local_modules=(), missing_imports=()):
+    """Raises ScriptRejected when the (wrapped) script breaks a rule of the restricted profile.
+    `missing_imports`: allowed names that are not installed (refused as such)."""
     function = tree.body[0]
     for statement in function.body:
-        _Checker(allowed_imports, local_modules).visit(statement)
+        _Checker(allowed_imports, local_modules, missing_imports).visit(statement)
 
 
 ATTRIBUTE_GUARD = "__parallax_attribute__"

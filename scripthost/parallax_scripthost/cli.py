@@ -43,6 +43,8 @@ def parse_arguments(argv):
                         help="directory of modules scripts may import (repeatable)")
     parser.add_argument("--allow-import", action="append", default=None,
                         help="replaces the default import allow-list (repeatable)")
+    parser.add_argument("--also-allow-import", action="append", default=[],
+                        help="adds a module to the import allow-list (repeatable)")
     parser.add_argument("--allow-network", action="store_true",
                         help="let scripts use the network")
     parser.add_argument("--workers", type=int, default=2, help="pre-forked idle workers")
@@ -93,12 +95,14 @@ def main(argv=None):
             raise SystemExit("parallax script-host: --code-path %s is not a directory" % path)
     sys.path[:0] = code_paths  # workers inherit it through the fork server
 
-    allowed = checks.effective_allow_list(
-        tuple(args.allow_import) if args.allow_import is not None else checks.DEFAULT_ALLOWED_IMPORTS)
+    configured = checks.allow_list(args.allow_import, args.also_allow_import)
+    allowed = checks.effective_allow_list(configured)
     package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     settings = {
         "profile": args.profile,
         "allowed_imports": allowed,
+        # Allowed but not importable here: refused as "not installed", not "not allowed".
+        "missing_imports": tuple(name for name in configured if name not in allowed),
         "code_paths": code_paths + [package_dir],
         "local_modules": local_modules(code_paths),
         "network": args.allow_network,

@@ -32,6 +32,7 @@ class ScriptHost:
         return {
             "profile": self._settings["profile"],
             "allowed_imports": list(self._settings["allowed_imports"]),
+            "missing_imports": list(self._settings.get("missing_imports", ())),
             "code_paths": list(self._settings["code_paths"]),
             "network": self._settings["network"],
             "workers": self._pool.size,

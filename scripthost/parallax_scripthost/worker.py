@@ -57,7 +57,8 @@ def compile_script(job, settings):
     tree = checks.parse_script(job["script"], FUNCTION_NAME)
     local_modules = settings["local_modules"]
     if profile == "restricted" and not settings.get("skip_checks"):
-        checks.check_restricted(tree, settings["allowed_imports"], local_modules)
+        checks.check_restricted(tree, settings["allowed_imports"], local_modules,
+                                settings.get("missing_imports", ()))
         tree = checks.guard_attributes(tree)
         builtins_dict = checks.restricted_builtins(settings["allowed_imports"], local_modules)
     else:

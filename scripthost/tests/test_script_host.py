@@ -63,6 +63,24 @@ def test_a_failed_run_keeps_its_logs(host):
         run(host, "log.debug('read 2 rows')\nlog.error('bad')\nreturn []")
 
 
+def test_allow_list_extended_and_missing_modules_named_as_such(tmp_path):
+    extended = RunningHost(tmp_path, "--also-allow-import", "xml.etree",
+                           "--also-allow-import", "no_such_module_for_parallax")
+    try:
+        # The default list stays, the addition works.
+        assert table(run(extended, "import json\nfrom xml.etree import ElementTree\n"
+                                   "return [{'tag': ElementTree.fromstring('<a/>').tag}]")) == {"tag": ["a"]}
+        with pytest.raises(PermissionError, match="'no_such_module_for_parallax' is allowed but "
+                                                  "not installed on the script host"):
+            run(extended, "import no_such_module_for_parallax\nreturn []")
+        with pytest.raises(PermissionError, match="'os' is not allowed"):
+            run(extended, "import os\nreturn []")
+        with extended.proxy() as proxy:
+            assert "no_such_module_for_parallax" in proxy.info()["missing_imports"]
+    finally:
+        extended.stop()
+
+
 def test_row_by_row_mode_calls_the_script_per_row(host):
     reply = run(host, "return {'double': INPUT_DATA['v'] * 2}", mode="row",
                 input={"names": ["v"], "types": ["integer"], "columns": [[1, 2, 3]]})
