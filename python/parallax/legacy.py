@@ -94,7 +94,14 @@ class PerspectiveManager:
         return self._server.new_session(response_cb, lock=self._locked)
 
 
-class Aggregate(str, enum.Enum):
+class _Name(str, enum.Enum):
+    """A name that reads as its string (in view configs, traits, JSON and f-strings)."""
+
+    def __str__(self):
+        return self.value
+
+
+class Aggregate(_Name):
     """Aggregate names (``aggregates={"x": Aggregate.SUM}``)."""
     ABS_SUM = "abs sum"
     ANY = "any"
@@ -123,11 +130,8 @@ class Aggregate(str, enum.Enum):
     UNIQUE = "unique"
     VARIANCE = "var"
 
-    def __str__(self):
-        return self.value
 
-
-class Sort(str, enum.Enum):
+class Sort(_Name):
     """Sort directions (``sort=[["x", Sort.DESC]]``)."""
     NONE = "none"
     ASC = "asc"
@@ -139,11 +143,8 @@ class Sort(str, enum.Enum):
     COL_ASC_ABS = "col asc abs"
     COL_DESC_ABS = "col desc abs"
 
-    def __str__(self):
-        return self.value
 
-
-class Plugin(str, enum.Enum):
+class Plugin(_Name):
     """The viewer's plugins (``PerspectiveWidget(data, plugin=Plugin.XBAR)``)."""
     GRID = "Datagrid"
     DATAGRID = "Datagrid"
@@ -159,6 +160,3 @@ class Plugin(str, enum.Enum):
     HEATMAP = "Heatmap"
     CANDLESTICK = "Candlestick"
     OHLC = "OHLC"
-
-    def __str__(self):
-        return self.value

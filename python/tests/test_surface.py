@@ -291,3 +291,29 @@ def test_a_protocol_client_over_an_in_process_session():
     table.delete()
     assert client.get_hosted_table_names() == []
     assert isinstance(client, parallax.Client)
+
+
+@pytest.mark.parametrize("call", [
+    lambda c: c.table(DATA, index=5),
+    lambda c: c.table(DATA, limit="ten"),
+    lambda c: c.open_table(7),
+    lambda c: c.open_table("t").view(columns="a"),
+    lambda c: c.open_table("t").view(sort=[["a"]]),
+    lambda c: c.open_table("t").view(filter=["a"]),
+    lambda c: c.open_table("t").view(aggregates={"a": 5}),
+    lambda c: c.open_table("t").view(pivot=["a"]),
+    lambda c: c.open_table("t").view().to_columns(start_row="x"),
+    lambda c: c.open_table("t").view().on_update("not callable"),
+    lambda c: c.open_table("t").view().expand("1"),
+    lambda c: c.open_table("t").update(DATA, port_id="p"),
+    lambda c: c.open_table("t").remove("a"),
+    lambda c: c.on_hosted_tables_update(None),
+])
+def test_a_remote_clients_bad_arguments_are_perspective_errors(call):
+    server = parallax.Server()
+    server.new_local_client().table(DATA, name="t")
+    client = parallax.Client(lambda message: session.handle_request(message))
+    session = server.new_session(lambda message: client.handle_response(message))
+    with pytest.raises(PerspectiveError):
+        call(client)
+    assert client.open_table("t").size() == 3

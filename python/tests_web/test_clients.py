@@ -253,3 +253,42 @@ def test_a_closed_server_fails_waiting_requests_clearly(start_app):
     app.stop()
     with pytest.raises(parallax.PerspectiveError):
         client.open_table("prices").size()
+
+
+@pytest.mark.parametrize("framework", ["aiohttp"])
+def test_a_lazy_delete_completes_when_the_websocket_client_holding_views_goes(framework, start_app):
+    server, table, app = hosted_app(framework, start_app)
+    remote = parallax.websocket(app.url)
+    remote.open_table("prices").view()
+    deleted = []
+    table.on_delete(lambda: deleted.append(1))
+    table.delete(lazy=True)
+    assert table.size() == 3 and deleted == []
+    remote._close_callback()  # the connection drops without deleting its view first
+    assert until(lambda: deleted == [1])
+    assert "prices" not in server.new_local_client().get_hosted_table_names()
+
+
+def test_sync_callbacks_may_call_the_client(start_app):
+    """Callbacks of the synchronous websocket client run on their own thread, so they may
+    make requests (which the socket's thread answers)."""
+    server, table, app = hosted_app("tornado", start_app)
+    remote = parallax.websocket(app.url)
+    view = remote.open_table("prices").view()
+    sizes = []
+    view.on_update(lambda: sizes.append(view.num_rows()))
+    table.update([{"id": 7, "name": "g", "price": 1.0}])
+    assert until(lambda: sizes == [4])
+    remote.terminate()
+
+
+def test_a_proxy_session_over_a_local_client():
+    server = parallax.Server()
+    server.new_local_client().table(ROWS, name="prices", index="id")
+    proxy = parallax.ProxySession(server.new_local_client(),
+                                  lambda message: inner.handle_response(message))
+    inner = parallax.Client(proxy.handle_request)
+    assert inner.open_table("prices").view().num_rows() == 3
+    proxy.close()
+    with pytest.raises(parallax.PerspectiveError):
+        proxy.handle_request(b"")
