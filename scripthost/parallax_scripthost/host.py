@@ -11,7 +11,7 @@ from parallax_scripthost.pool import JobFailed
 
 REQUEST_KEYS = {"script", "data_name", "input", "arrow_input", "arrow_input_file",
                 "arrow_output_file", "arrow", "dataframe", "timeout", "checkpoint", "mode",
-                "profile"}
+                "profile", "checkpoint_kind"}
 
 
 @Pyro4.expose

@@ -3,6 +3,7 @@ arrives, it takes one job, enters the sandbox, runs the script and exits. The da
 runs a script itself, and never unpickles what a worker sends (the reply is JSON)."""
 
 import asyncio
+import datetime
 import errno
 import json
 import math
@@ -70,9 +71,22 @@ def compile_script(job, settings):
     return namespace, namespace[FUNCTION_NAME]
 
 
+def checkpoint_of(job):
+    """DATA_CHECKPOINT as the script returned it: a date or datetime column's value comes back
+    as ISO text with its kind, and is a date or datetime again."""
+    value, kind = job.get("checkpoint"), job.get("checkpoint_kind")
+    if isinstance(value, str) and kind in ("date", "datetime"):
+        try:
+            return (datetime.datetime.fromisoformat(value) if kind == "datetime"
+                    else datetime.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
 def run_job(job, settings, log):
     namespace, function = compile_script(job, settings)
-    namespace.update({"log": log, "sleep": sleep, "DATA_CHECKPOINT": job.get("checkpoint")})
+    namespace.update({"log": log, "sleep": sleep, "DATA_CHECKPOINT": checkpoint_of(job)})
     table = job.get("input")
     data_name = job.get("data_name") or "rows"
     if job.get("arrow_input_bytes") is not None:
@@ -153,8 +167,6 @@ def warm_up(max_cells=50_000_000, rows=2000):
     """Runs the host's own table code once on a sample table, in the fork server before it
     forks any worker (see preload.py): pandas paths imported or cached lazily are then ready
     in every worker. Only this module's code runs here; no script, no job."""
-    import datetime
-
     day = datetime.date(2024, 1, 1)
     sample = pandas.DataFrame({
         "i": numpy.arange(rows, dtype="int64"),

@@ -230,6 +230,36 @@ def test_checkpoints_persist_across_runs(parallax_bin, host, tmp_path):
     assert (tmp_path / "state.json").read_text().strip() == "6"
 
 
+@pytest.mark.parametrize("use_arrow", [False, True])
+def test_date_and_datetime_checkpoints_come_back_as_such(parallax_bin, host, tmp_path, use_arrow):
+    """DATA_CHECKPOINT of a datetime or date column is a datetime or date again, not text."""
+    kind_of = ("import datetime\n"
+               "def kind(value):\n"
+               "    if isinstance(value, datetime.datetime): return 'datetime'\n"
+               "    if isinstance(value, datetime.date): return 'date'\n"
+               "    return 'none' if value is None else 'other'\n")
+    scripts = {
+        "t": (kind_of +
+              "start = DATA_CHECKPOINT or datetime.datetime(2024, 1, 1)\n"
+              "return [{'t': start + datetime.timedelta(hours=1), 'was': kind(DATA_CHECKPOINT)}]"),
+        "d": (kind_of +
+              "start = DATA_CHECKPOINT or datetime.date(2024, 1, 1)\n"
+              "return [{'d': start + datetime.timedelta(days=1), 'was': kind(DATA_CHECKPOINT)}]"),
+    }
+    for column, script in scripts.items():
+        config = write_config(tmp_path, host, name=f"{column}.json", script=script, use_arrow=use_arrow,
+                              checkpoint_column=column, checkpoint_file=f"{column}-state.json")
+        runs = [json.loads(parallax(parallax_bin, "connector", "--config", config).stdout)
+                for _ in range(3)]
+        kind = "datetime" if column == "t" else "date"
+        assert [run["was"] for run in runs] == [["none"], [kind], [kind]]
+        step = 3600 * 1000 if column == "t" else 24 * 3600 * 1000
+        assert [run[column][0] - runs[0][column][0] for run in runs] == [0, step, 2 * step]
+        stored = json.loads((tmp_path / f"{column}-state.json").read_text())
+        assert list(stored) == [kind] and stored[kind].startswith(
+            "2024-01-01T03:00:00" if column == "t" else "2024-01-04")
+
+
 def test_run_script_starts_its_own_host(parallax_bin, tmp_path, orders):
     script = tmp_path / "debug.py"
     script.write_text("import pandas as pd\nframe = pd.DataFrame(rows)\n"

@@ -33,18 +33,36 @@ PyroAddress address_of(const ScriptStepSettings& settings) {
   return address;
 }
 
-Result<PyValue> read_checkpoint(const std::string& path) {
+// A checkpoint: the value, and "date" or "datetime" when it is one (kept as ISO text, given
+// to the script as a date or datetime again).
+struct Checkpoint {
+  PyValue value;
+  std::string kind;
+};
+
+// The file holds the value as JSON; a date or datetime as {"date": ISO} or {"datetime": ISO}.
+Result<Checkpoint> read_checkpoint(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
-  if (!file) return PyValue::none();  // the first run
+  if (!file) return Checkpoint{};  // the first run
   std::ostringstream text;
   text << file.rdbuf();
   auto value = json_decode(text.str());
   if (!value.is_ok()) return value.status().with_context("checkpoint file '" + path + "'");
-  return value;
+  if (value->is_dict() && value->entries.size() == 1 && value->entries[0].first.is_str() &&
+      value->entries[0].second.is_str()) {
+    const std::string& kind = value->entries[0].first.text;
+    if (kind == "date" || kind == "datetime") return Checkpoint{value->entries[0].second, kind};
+  }
+  return Checkpoint{std::move(value).value(), ""};
 }
 
-Status write_checkpoint(const std::string& path, const PyValue& value) {
-  PX_ASSIGN_OR_RETURN(std::string text, json_encode(value));
+Status write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+  PyValue stored = checkpoint.value;
+  if (!checkpoint.kind.empty() && checkpoint.value.is_str()) {
+    stored = PyValue::dict();
+    stored.set(checkpoint.kind, checkpoint.value);
+  }
+  PX_ASSIGN_OR_RETURN(std::string text, json_encode(stored));
   const std::string temporary = path + ".tmp";
   {
     std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
@@ -60,16 +78,22 @@ Status write_checkpoint(const std::string& path, const PyValue& value) {
 }
 
 // The last value of the checkpoint column in the host's reply (before type conversion, so
-// the script gets back exactly what it returned).
-std::optional<PyValue> last_value_of(const PyValue& reply, const std::string& column) {
+// the script gets back exactly what it returned), with its kind when a date or datetime.
+std::optional<Checkpoint> last_value_of(const PyValue& reply, const std::string& column) {
   const PyValue* names = reply.get("names");
   const PyValue* columns = reply.get("columns");
+  const PyValue* kinds = reply.get("kinds");
   if (!names || !columns) return std::nullopt;
   for (size_t i = 0; i < names->items.size() && i < columns->items.size(); ++i) {
     if (names->items[i].is_str() && names->items[i].text == column) {
       const auto& values = columns->items[i].items;
       if (values.empty()) return std::nullopt;
-      return values.back();
+      std::string kind;
+      if (kinds && i < kinds->items.size() && kinds->items[i].is_str() &&
+          (kinds->items[i].text == "date" || kinds->items[i].text == "datetime")) {
+        kind = kinds->items[i].text;
+      }
+      return Checkpoint{values.back(), kind};
     }
   }
   return std::nullopt;
@@ -129,8 +153,9 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
     if (settings.checkpoint_file.empty()) {
       return Status::invalid("a checkpoint column needs a checkpoint file");
     }
-    PX_ASSIGN_OR_RETURN(PyValue checkpoint, read_checkpoint(settings.checkpoint_file));
-    request.set("checkpoint", std::move(checkpoint));
+    PX_ASSIGN_OR_RETURN(Checkpoint checkpoint, read_checkpoint(settings.checkpoint_file));
+    if (!checkpoint.kind.empty()) request.set("checkpoint_kind", PyValue::str(checkpoint.kind));
+    request.set("checkpoint", std::move(checkpoint.value));
   }
 
   auto reply = proxy_.call("run", {std::move(request)});
@@ -150,7 +175,7 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
   }
   OutputOptions output;
   output.schema = settings.output_schema ? &*settings.output_schema : nullptr;
-  std::optional<PyValue> checkpoint;
+  std::optional<Checkpoint> checkpoint;
   if (settings.use_arrow) {
     std::string bytes;
     if (const PyValue* file = reply->get("arrow_file"); file && file->is_str() && exchange) {
@@ -162,7 +187,12 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
     }
     PX_ASSIGN_OR_RETURN(result.rows, batch_from_arrow_output(bytes, output));
     if (keeps_checkpoint && result.rows.num_rows > 0) {
-      checkpoint = last_value_in(result.rows, settings.checkpoint_column);
+      const BatchColumn* column = result.rows.find(settings.checkpoint_column);
+      const DataType type = column ? column->values.type() : DataType::kString;
+      checkpoint = Checkpoint{last_value_in(result.rows, settings.checkpoint_column),
+                              type == DataType::kDate       ? "date"
+                              : type == DataType::kDatetime ? "datetime"
+                                                            : ""};
     }
   } else {
     PX_ASSIGN_OR_RETURN(result.rows, batch_from_script_output(reply.value(), output));
