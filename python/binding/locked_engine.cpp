@@ -241,12 +241,10 @@ Result<std::vector<std::string>> LockedEngine::column_paths(const std::string& n
   return view->column_paths();
 }
 
-Result<std::vector<size_t>> LockedEngine::dimensions(const std::string& name) const {
+Result<std::string> LockedEngine::dimensions(const std::string& name) const {
   std::lock_guard lock(mutex_);
-  PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
-  const Table& table = view->table();
-  return std::vector<size_t>{view->num_rows(), view->num_columns(), table.num_rows(),
-                             table.schema().size()};
+  PX_ASSIGN_OR_RETURN(ViewDimensions dimensions, engine_.dimensions(name));
+  return dimensions_json(dimensions);
 }
 
 Result<std::pair<Scalar, Scalar>> LockedEngine::min_max(const std::string& name,

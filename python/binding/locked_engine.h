@@ -100,7 +100,8 @@ class LockedEngine {
   Result<std::string> view_config_json(const std::string& view) const;
   Result<std::vector<std::string>> column_paths(const std::string& view) const;
   // num_rows, num_columns, num_table_rows, num_table_columns.
-  Result<std::vector<size_t>> dimensions(const std::string& view) const;
+  // view.dimensions as JSON (api/json_results), as every front end answers it.
+  Result<std::string> dimensions(const std::string& view) const;
   Result<std::pair<Scalar, Scalar>> min_max(const std::string& view,
                                             const std::string& column) const;
   Result<int64_t> expand(const std::string& view, size_t row);

@@ -614,15 +614,13 @@ class View:
         return dict(self._session.expression_schema(self._name))
 
     def num_rows(self):
-        return self._session.dimensions(self._name)[0]
+        return self.dimensions()["num_view_rows"]
 
     def num_columns(self):
-        return self._session.dimensions(self._name)[1]
+        return self.dimensions()["num_view_columns"]
 
     def dimensions(self):
-        rows, columns, table_rows, table_columns = self._session.dimensions(self._name)
-        return {"num_table_rows": table_rows, "num_table_columns": table_columns,
-                "num_view_rows": rows, "num_view_columns": columns}
+        return json.loads(self._session.dimensions(self._name))
 
     def column_paths(self):
         return self._session.column_paths(self._name)

@@ -229,7 +229,21 @@ Result<ExpressionValidation> Engine::validate_expressions(
 
 Result<std::vector<Field>> Engine::expression_schema(const std::string& view_name) const {
   PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
-  return found->expression_schema();
+  std::vector<Field> fields = found->expression_schema();
+  const std::vector<Field> shown = found->schema();
+  for (auto& field : fields) {
+    for (const auto& column : shown) {
+      if (column.name == field.name) field.type = column.type;
+    }
+  }
+  return fields;
+}
+
+Result<ViewDimensions> Engine::dimensions(const std::string& view_name) const {
+  PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
+  const Table& source = found->table();
+  return ViewDimensions{source.num_rows(), source.schema().size(), found->num_rows(),
+                        found->num_columns()};
 }
 
 Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {

@@ -1,5 +1,22 @@
 // The one facade over the engine that every front end (replay, CLI, server, Python) uses:
-// named tables and views, requests in, typed results or a Status out.
+// named tables and views, requests in, typed results or a Status out. Each request is
+// implemented once, here or in api/ (view_output, json_results), and the front ends only
+// translate (python/tests/test_front_ends.py holds them to the same answers).
+//
+// Threading: an Engine is not thread-safe, and const does not mean thread-safe either: a
+// const read of a view (read, schema, num_rows, ...) may rebuild its lazily kept state (the
+// grouped view's sort and layout live in mutable members), so two threads must never call
+// into one Engine at once, const or not. Exactly one owner serialises every call:
+// - `parallax serve` (server/server.h): the engine thread. Network threads only decode and
+//   encode messages and post requests to it (Server::post_to_engine); every request, table
+//   change and on_update callback runs there, one at a time.
+// - pipelines (pipeline/pipeline.h): each table's thread reads its source and runs its
+//   transforms without the engine, then posts the result to the server's engine thread;
+//   Pipeline::load runs before serving, on the thread that then hands the engine over.
+// - Python (python/binding/locked_engine.h): LockedEngine holds the Engine behind a mutex;
+//   Python threads call in with the GIL released, callbacks run after the mutex is released
+//   so they may call back in.
+// - replay and `parallax view`: one thread.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +44,14 @@ struct ViewUpdate {
 using ViewUpdateCallback = std::function<void(const ViewUpdate&)>;
 // What a table-change callback hears: the table after the change, and the change.
 using TableChangeCallback = std::function<void(const Table&, const ChangeSet&)>;
+
+// The reference's view.dimensions.
+struct ViewDimensions {
+  size_t num_table_rows = 0;
+  size_t num_table_columns = 0;
+  size_t num_view_rows = 0;
+  size_t num_view_columns = 0;
+};
 
 class Engine {
  public:
@@ -65,12 +90,16 @@ class Engine {
   // the rest; a depth past the group_by levels changes nothing.
   Status set_depth(const std::string& view, size_t depth);
 
-  // The reference's table.validate_expressions: each expression's type, or its error.
+  // The reference's table.validate_expressions: each expression's type, or its error with
+  // its line and column (the type checker's answer; no view is made).
   Result<ExpressionValidation> validate_expressions(
       const std::string& table,
       const std::vector<std::pair<std::string, std::string>>& expressions) const;
-  // The reference's view.expression_schema: the type of each of the view's expressions.
+  // The reference's view.expression_schema: each of the view's expressions, in config order,
+  // with the type the view shows it as (aggregated, in a grouped view), or its own type when
+  // the view does not show it (hidden, or only in group_by / split_by).
   Result<std::vector<Field>> expression_schema(const std::string& view) const;
+  Result<ViewDimensions> dimensions(const std::string& view) const;
 
   // Subscribes `callback` to every change of the view's table (called after the change,
   // on the thread that made it). Answers an id for remove_update; deleting the view drops it.

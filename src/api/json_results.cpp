@@ -149,4 +149,11 @@ std::string scalar_json(const Scalar& value) {
   return "null";
 }
 
+std::string dimensions_json(const ViewDimensions& d) {
+  return fmt::format(
+      "{{\"num_table_rows\":{},\"num_table_columns\":{},\"num_view_rows\":{},"
+      "\"num_view_columns\":{}}}",
+      d.num_table_rows, d.num_table_columns, d.num_view_rows, d.num_view_columns);
+}
+
 }  // namespace parallax

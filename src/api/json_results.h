@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "api/engine.h"
 #include "core/scalar.h"
 #include "core/schema.h"
 #include "query/expressions/expression.h"
@@ -19,5 +20,7 @@ std::string string_list_json(const std::vector<std::string>& values);
 // table_validate_expr's answer: {"expression_schema": {name: type}, "errors": {name:
 // {"error_message", "line", "column"}}, "expression_alias": {name: text}}.
 std::string expression_validation_json(const ExpressionValidation& validation);
+// view.dimensions: {"num_table_rows", "num_table_columns", "num_view_rows", "num_view_columns"}.
+std::string dimensions_json(const ViewDimensions& dimensions);
 
 }  // namespace parallax

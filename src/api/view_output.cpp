@@ -35,6 +35,14 @@ std::optional<ViewTextFormat> view_text_format(std::string_view name) {
   return std::nullopt;
 }
 
+Result<std::string> write_view_named(const View& view, std::string_view name) {
+  const auto format = view_text_format(name);
+  if (!format) return Status::invalid("unknown output format '{}'", name);
+  PX_ASSIGN_OR_RETURN(std::string text, write_view(view, ViewWindow{}, *format));
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  return text;
+}
+
 Result<std::string> write_view_arrow(const View& view, const ViewWindow& window,
                                      std::string_view compression, bool file_format) {
   ArrowWriteOptions options;

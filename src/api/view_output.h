@@ -24,6 +24,8 @@ Result<std::string> write_view(const View& view, const ViewWindow& window, ViewT
 
 // The text format a command line names: "columns", "json", "csv" or "ndjson".
 std::optional<ViewTextFormat> view_text_format(std::string_view name);
+// The whole view in the text format NAME, ending in a newline (`parallax view`, transforms).
+Result<std::string> write_view_named(const View& view, std::string_view name);
 
 // to_arrow of a window: Arrow IPC stream bytes (or, with FILE_FORMAT, the Arrow file
 // format); `compression` is "" or "lz4" (LZ4_FRAME bodies). The reference refuses an

@@ -1,42 +1,17 @@
-// Turning the `data` / `path` / `format` fields of a request into engine input.
+// The command line's files as tables: the reading itself is api/table_input; this adds the
+// progress line a terminal shows for a long load.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <variant>
-
-#include <simdjson.h>
 
 #include "api/engine.h"
-#include "api/table_data.h"
-#include "common/status.h"
-#include "core/schema.h"
+#include "api/table_input.h"
 
 namespace parallax {
-
-// Data is either rows to load or, for a new table, just a schema.
-using TableInput = std::variant<TableData, Schema>;
-
-// A JSON string is CSV unless `format` says otherwise; a list is rows; an object of type
-// names is a schema; any other object is columns (the reference's rules).
-Result<TableInput> table_input_from_json(simdjson::dom::element data,
-                                         std::optional<std::string> format);
-// A file's text is CSV unless `format` says otherwise; a file named *.arrow or *.arrows holds
-// Arrow IPC bytes.
-// BYTES_READ, when given, follows the reading (for a progress line).
-Result<TableInput> table_input_from_file(const std::string& path, std::optional<std::string> format,
-                                         std::atomic<uint64_t>* bytes_read = nullptr);
 
 // Loads FILE (its format from its name) as table NAME; on a terminal, a load of more than a
 // few seconds shows a progress line.
 Status create_table_from_file(Engine& engine, const std::string& name, const std::string& path,
                               TableOptions options);
-
-Result<std::string> read_file(const std::string& path, std::atomic<uint64_t>* bytes_read = nullptr);
-
-// The input format a file's name suggests: "ndjson", "json", or nothing for CSV.
-std::optional<std::string> format_of_path(const std::string& path);
 
 }  // namespace parallax

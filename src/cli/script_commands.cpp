@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "api/table_data.h"
+#include "api/view_output.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
-#include "cli/frame_output.h"
 #include "cli/usage.h"
 #include "core/table.h"
 #include "query/view.h"
@@ -46,7 +46,7 @@ Result<std::string> format_batch(const RowBatch& batch, std::string_view format)
   PX_ASSIGN_OR_RETURN(std::unique_ptr<Table> table, Table::create(batch.schema(), {}));
   PX_RETURN_IF_ERROR(table->load(batch).status());
   PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view, View::create(*table, ViewConfig{}));
-  return format_view(*view, format);
+  return write_view_named(*view, format);
 }
 
 int print_result(std::string_view command, const Result<ScriptResult>& result,

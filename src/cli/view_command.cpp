@@ -8,7 +8,6 @@
 #include "api/view_output.h"
 #include "cli/commands.h"
 #include "cli/data_input.h"
-#include "cli/frame_output.h"
 #include "cli/usage.h"
 
 namespace parallax {
@@ -83,7 +82,7 @@ int run_view(int argc, char** argv) {
     std::fwrite(bytes->data(), 1, bytes->size(), stdout);
     return 0;
   }
-  auto text = format_view(*view, output);
+  auto text = write_view_named(*view, output);
   if (!text.is_ok()) return fail(text.status());
   std::fwrite(text->data(), 1, text->size(), stdout);
   return 0;

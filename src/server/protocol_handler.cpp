@@ -227,27 +227,21 @@ void ProtocolHandler::handle_table_request(Request& request) {
                                           "--view-expressions"));
         return;
       }
-      for (const auto& [alias, text] :
-           std::map<std::string, std::string>(expressions.begin(), expressions.end())) {
-        // An expression is valid when a view computing it can be made.
-        ViewConfig config;
-        config.expressions = {{alias, text}};
-        const std::string probe = "\x01validate/" + alias;
-        Status made = engine_.create_view(name, probe, std::move(config));
-        if (made.code() == StatusCode::kUnsupported) {
-          request.fail(made);
-          return;
-        }
+      auto validation = engine_.validate_expressions(
+          name,
+          std::vector<std::pair<std::string, std::string>>(expressions.begin(), expressions.end()));
+      if (request.failed(validation.status())) return;
+      for (const auto& [alias, text] : validation->aliases) {
         (*result->mutable_expression_alias())[alias] = text;
-        if (!made.is_ok()) {
-          (*result->mutable_errors())[alias].set_error_message(made.message());
-          continue;
-        }
-        for (const auto& field : engine_.view(probe).value()->schema()) {
-          if (field.name == alias)
-            (*result->mutable_expression_schema())[alias] = column_type_of(field.type);
-        }
-        (void)engine_.delete_view(probe);
+      }
+      for (const auto& field : validation->schema) {
+        (*result->mutable_expression_schema())[field.name] = column_type_of(field.type);
+      }
+      for (const auto& error : validation->errors) {
+        auto& out_error = (*result->mutable_errors())[error.name];
+        out_error.set_error_message(error.message);
+        out_error.set_line(error.line);
+        out_error.set_column(error.column);
       }
       break;
     }
@@ -444,11 +438,13 @@ void ProtocolHandler::handle_view_request(Request& request) {
       break;
     }
     case Case::kViewDimensionsReq: {
-      auto* dimensions = out.mutable_view_dimensions_resp();
-      dimensions->set_num_table_rows(static_cast<uint32_t>(view.table().num_rows()));
-      dimensions->set_num_table_columns(static_cast<uint32_t>(view.table().schema().size()));
-      dimensions->set_num_view_rows(static_cast<uint32_t>(view.num_rows()));
-      dimensions->set_num_view_columns(static_cast<uint32_t>(view.num_columns()));
+      auto dimensions = engine_.dimensions(entry.engine_name);
+      if (request.failed(dimensions.status())) return;
+      auto* out_dimensions = out.mutable_view_dimensions_resp();
+      out_dimensions->set_num_table_rows(static_cast<uint32_t>(dimensions->num_table_rows));
+      out_dimensions->set_num_table_columns(static_cast<uint32_t>(dimensions->num_table_columns));
+      out_dimensions->set_num_view_rows(static_cast<uint32_t>(dimensions->num_view_rows));
+      out_dimensions->set_num_view_columns(static_cast<uint32_t>(dimensions->num_view_columns));
       break;
     }
     case Case::kViewGetConfigReq:
@@ -466,12 +462,10 @@ void ProtocolHandler::handle_view_request(Request& request) {
       break;
     }
     case Case::kViewExpressionSchemaReq: {
+      auto fields = engine_.expression_schema(entry.engine_name);
+      if (request.failed(fields.status())) return;
       auto* schema = out.mutable_view_expression_schema_resp()->mutable_schema();
-      for (const auto& field : view.schema()) {
-        for (const auto& [alias, text] : view.config().expressions) {
-          if (alias == field.name) (*schema)[field.name] = column_type_of(field.type);
-        }
-      }
+      for (const auto& field : *fields) (*schema)[field.name] = column_type_of(field.type);
       break;
     }
     case Case::kViewToColumnsStringReq: {

@@ -68,6 +68,38 @@ TEST(Engine, ValidatesExpressionsAndKeepsExpressionColumnsCurrent) {
   EXPECT_FALSE(engine.create_view("t", "w", config).is_ok());
 }
 
+// view.expression_schema as the reference answers it (every front end asks the engine): each
+// expression with the type the view shows it as (a count of a boolean is an integer), or its
+// own type when the view does not show it (hidden, or only in group_by).
+TEST(Engine, ExpressionSchemaHasTheShownTypeElseTheExpressionsOwn) {
+  Engine engine;
+  ASSERT_TRUE(engine.create_table("t", json(R"([{"a":1,"b":"x"},{"a":2,"b":"y"}])"), {}).is_ok());
+  ViewConfig config;
+  config.group_by = {"label"};
+  config.columns = {"a", "big"};
+  config.expressions = {
+      {"label", "concat(\"b\", 'z')"}, {"big", "\"a\" > 1"}, {"hidden", "\"a\" + 1"}};
+  config.aggregates = {{"big", "count", std::nullopt}, {"hidden", "count", std::nullopt}};
+  ASSERT_TRUE(engine.create_view("t", "v", config).is_ok());
+  auto schema = engine.expression_schema("v");
+  ASSERT_TRUE(schema.is_ok());
+  ASSERT_EQ(schema->size(), 3u);
+  EXPECT_EQ((*schema)[0].name, "label");
+  EXPECT_EQ((*schema)[0].type, DataType::kString);
+  EXPECT_EQ((*schema)[1].name, "big");
+  EXPECT_EQ((*schema)[1].type, DataType::kInteger);
+  EXPECT_EQ((*schema)[2].name, "hidden");
+  EXPECT_EQ((*schema)[2].type, DataType::kFloat);
+
+  auto dimensions = engine.dimensions("v");
+  ASSERT_TRUE(dimensions.is_ok());
+  EXPECT_EQ(dimensions->num_table_rows, 2u);
+  EXPECT_EQ(dimensions->num_table_columns, 2u);
+  EXPECT_EQ(dimensions->num_view_rows, 3u);  // the totals row and two groups
+  EXPECT_EQ(dimensions->num_view_columns, 2u);
+  EXPECT_FALSE(engine.dimensions("missing").is_ok());
+}
+
 // The 103-byte loop bomb of issue 16: 10^10 rounds held the engine for minutes. Each
 // evaluation has a budget (ExpressionLimits): the view is refused with a clear error within
 // a second, and the engine goes on serving.
