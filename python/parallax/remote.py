@@ -658,8 +658,10 @@ class _Protocol:
     def _subscribe(self, msg_id, deliver, once=False, view=None, errors=False):
         """Answers to `msg_id` go to deliver(response); `once`: only the first; `errors`:
         server errors too (else they are logged and end the subscription)."""
+        subscription = _Subscription(deliver, once, view, errors)
         with self._mutex:
-            self._subscriptions[msg_id] = _Subscription(deliver, once, view, errors)
+            self._subscriptions[msg_id] = subscription
+        return subscription
 
     def _unsubscribe(self, callback_id, what):
         with self._mutex:
@@ -672,14 +674,24 @@ class _Protocol:
                 self._subscriptions.pop(msg_id)
 
     def _subscription(self, entity_id, field, deliver, once=False, view=None, fill=None):
-        """Subscribes: the server answers the request only when the event comes (or with an
-        error), so it is sent and not waited for, as the reference's client does. Answers
-        the subscription's id (its msg_id)."""
+        """Subscribes; answers the subscription's id (its msg_id). The server answers the
+        request only when the event comes (or with an error), so a request it answers at
+        once follows it: the server applies one client's requests in order, so once that
+        answer is back the subscription is in place (an update made by another client or
+        by the hosting program right after on_update returns is heard) or was refused."""
         request, body = self._request(entity_id, field)
         if fill is not None:
             fill(body)
-        self._subscribe(request.msg_id, deliver, once=once, view=view)
+        subscription = self._subscribe(request.msg_id, deliver, once=once, view=view)
         yield _Send(request)
+        barrier, _ = self._request("", "get_hosted_tables_req")
+        try:
+            yield barrier
+        finally:
+            with self._mutex:
+                subscription.confirmed = True
+        if subscription.refused is not None:
+            raise PerspectiveError(subscription.refused)
         return request.msg_id
 
     def _unsubscription(self, entity_id, field, callback_id, what):
@@ -713,6 +725,7 @@ class _Protocol:
             raise PerspectiveError("not a Perspective protocol message (%d bytes)"
                                    % len(message)) from None
         failed = response.WhichOneof("client_resp") == "server_error"
+        late = False
         with self._mutex:
             waiter = self._waiting.pop(response.msg_id, None)
             subscription = None
@@ -721,8 +734,14 @@ class _Protocol:
                 if subscription is not None and (subscription.once or
                                                  (failed and not subscription.errors)):
                     self._subscriptions.pop(response.msg_id, None)
+                if subscription is not None and failed and not subscription.errors:
+                    # Raised by the subscribing call while it waits; later, only logged.
+                    subscription.refused = response.server_error.message
+                    late = subscription.confirmed
         if subscription is not None and failed and not subscription.errors:
-            _log.warning("parallax: a subscription was refused: %s", response.server_error.message)
+            if late:
+                _log.warning("parallax: a subscription was refused: %s",
+                             response.server_error.message)
             subscription = None
         if self._terminated:
             subscription = None
@@ -820,6 +839,8 @@ class _Subscription:
         self.once = once
         self.view = view
         self.errors = errors
+        self.confirmed = False  # the subscribing call has returned
+        self.refused = None  # the server's error, when it refused the subscription
 
 
 class _Waiter:

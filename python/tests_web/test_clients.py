@@ -7,6 +7,7 @@ import os
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -206,7 +207,6 @@ def test_table_lifecycle_across_python_and_websocket_clients(framework, start_ap
     remote_second = remote.open_table("second")
     remote_deleted = []
     remote_second.on_delete(lambda: remote_deleted.append(1))
-    remote_second.size()  # the subscription is in place once a later answer came
     second.delete()
     assert until(lambda: remote_deleted == [1])
     # delete(lazy=True) from Python while a websocket client holds a view: the table goes
@@ -279,6 +279,70 @@ def test_sync_callbacks_may_call_the_client(start_app):
     view.on_update(lambda: sizes.append(view.num_rows()))
     table.update([{"id": 7, "name": "g", "price": 1.0}])
     assert until(lambda: sizes == [4])
+    remote.terminate()
+
+
+class LateExecutor(ThreadPoolExecutor):
+    """Applies each message of a client a while after it came: a busy server."""
+
+    def submit(self, function, *args):
+        return super().submit(lambda: (time.sleep(0.2), function(*args))[1])
+
+
+def test_subscriptions_are_in_place_when_the_subscribing_call_returns(start_app):
+    """on_update/on_delete/on_hosted_tables_update return once the server applied them, so a
+    change the hosting program makes right after is heard, however late the server is."""
+    server = parallax.Server()
+    local = server.new_local_client()
+    table = local.table(ROWS, name="prices", index="id")
+    app = start_app("tornado", server, executor=LateExecutor(1))
+    remote = parallax.websocket(app.url)
+    remote_table = remote.open_table("prices")
+    heard = []
+    remote_table.view().on_update(lambda: heard.append("update"))
+    remote_table.on_delete(lambda: heard.append("delete"))
+    remote.on_hosted_tables_update(lambda: heard.append("hosted"))
+    table.update([{"id": 8, "name": "h", "price": 1.0}])
+    assert until(lambda: heard == ["update"])
+    local.table("x\n1\n", name="other")
+    assert until(lambda: heard == ["update", "hosted"])
+
+    async def main():
+        from parallax.client.tornado import websocket
+        client = await websocket(app.url)
+        view = await (await client.open_table("prices")).view()
+        updated = asyncio.Event()
+        await view.on_update(updated.set)
+        table.update([{"id": 9, "name": "i", "price": 2.0}])
+        await asyncio.wait_for(updated.wait(), 10)
+        await client.terminate()
+
+    asyncio.run(main())
+    remote.terminate()
+
+
+@pytest.mark.parametrize("framework", ["tornado"])
+def test_a_refused_subscription_raises(framework, start_app):
+    server, table, app = hosted_app(framework, start_app)
+    remote = parallax.websocket(app.url)
+    view = remote.open_table("prices").view()
+    gone = remote.open_table("prices").view()
+    gone.delete()
+    for subscribe in (lambda: gone.on_update(lambda: None), lambda: gone.on_delete(lambda: None)):
+        with pytest.raises(parallax.PerspectiveError, match="view"):
+            subscribe()
+    assert view.num_rows() == 3  # the client goes on
+
+    async def main():
+        from parallax.client.aiohttp import websocket
+        client = await websocket(app.url)
+        view = await (await client.open_table("prices")).view()
+        await view.delete()
+        with pytest.raises(parallax.PerspectiveError, match="view"):
+            await view.on_update(lambda: None)
+        await client.terminate()
+
+    asyncio.run(main())
     remote.terminate()
 
 
