@@ -69,6 +69,7 @@ void LiveTable::stop() {
 }
 
 void LiveTable::deliver(SourceMessage message) {
+  *backlog_ += message.bytes.size();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     pending_.push_back(std::move(message));
@@ -105,6 +106,20 @@ void LiveTable::report_error(const std::string& message) {
   });
 }
 
+bool LiveTable::has_room() {
+  if (*backlog_ <= spec_.max_queued_bytes) {
+    paused_ = false;
+    return true;
+  }
+  if (!paused_.exchange(true)) {
+    std::fprintf(stderr,
+                 "parallax pipeline: table '%s': source paused: more than %zu MB received and "
+                 "not yet applied (max_queued_mb); the broker keeps the rest\n",
+                 spec_.name.c_str(), spec_.max_queued_bytes >> 20);
+  }
+  return false;
+}
+
 void LiveTable::run() {
   const auto window = spec_.real_time_limit;
   std::optional<Clock::time_point> last_apply;
@@ -136,6 +151,10 @@ Result<RowBatch> LiveTable::rows_of(SourceMessage& message) {
     auto rows = decode_message(message.bytes, spec_.message_format, schema);
     if (!rows.is_ok()) return rows.status();
     message.rows = std::move(rows).value();
+    if (schema == nullptr && message.rows->columns.size() > kMaxColumns) {
+      return Status::invalid("the message has {} columns; a live table takes at most {}",
+                             message.rows->columns.size(), kMaxColumns);
+    }
   } else if (schema != nullptr) {
     for (const auto& column : message.rows->columns) {
       const auto position = schema->find(column.name);
@@ -169,6 +188,8 @@ Result<RowBatch> LiveTable::copy_of_source_table() {
 
 void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
   const auto began = Clock::now();
+  size_t window_bytes = 0;  // released once the window was applied
+  for (const auto& message : window) window_bytes += message.bytes.size();
   std::vector<RowBatch> batches;
   std::vector<std::function<void(bool)>> settles;
   int64_t rejected = 0;
@@ -178,7 +199,10 @@ void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
   if (whole_source) {
     // The source table as it is now (its changes were only markers).
     auto copy = copy_of_source_table();
-    if (!copy.is_ok()) return;
+    if (!copy.is_ok()) {
+      *backlog_ -= window_bytes;
+      return;
+    }
     batches.push_back(std::move(copy).value());
     window.clear();
   }
@@ -238,9 +262,10 @@ void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
   }
   const double took_ms = std::chrono::duration<double, std::milli>(Clock::now() - began).count();
   post_([spec = shared_spec_, health = health_, status_table = status_table_, out, failure, mode,
-         accepted, rejected, rejection, conflated, took_ms,
-         settles = std::move(settles)](Engine& engine) {
+         accepted, rejected, rejection, conflated, took_ms, settles = std::move(settles),
+         backlog = backlog_, window_bytes](Engine& engine) {
     const Status applied = out ? apply_rows(engine, *spec, *out, mode) : failure;
+    *backlog -= window_bytes;
     for (const auto& settle : settles) settle(applied.is_ok());
     TableHealth& h = *health;
     h.conflated += conflated;

@@ -4,8 +4,11 @@
 // not parse or fit the table's columns is left out whole, counted and shown in the status
 // table. Transforms run once per window, on the window's rows or on every row so far; a window
 // that takes longer than the limit conflates the windows behind it instead of queueing them.
+// Memory is bounded: past max_queued_mb of messages not yet applied, broker sources stop
+// reading until the table catches up.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -41,6 +44,11 @@ class LiveTable : public SourceSink {
   void deliver(SourceMessage message) override;
   void set_state(const std::string& state, const std::string& detail) override;
   void report_error(const std::string& message) override;
+  bool has_room() override;
+
+  // Columns a message may give a table that has none yet (as `serve --table-columns`): a
+  // one-row update of 100,000 columns holds the engine for minutes.
+  static constexpr size_t kMaxColumns = 4096;
 
  private:
   void run();
@@ -61,6 +69,11 @@ class LiveTable : public SourceSink {
   TableRunner transforms_;
   std::optional<Schema> schema_;   // the source's columns, from its first good message
   std::unique_ptr<Table> shadow_;  // transform_input: table, every row so far
+
+  // Bytes of messages received and not yet applied or rejected; released by the engine tasks
+  // that apply them, which may outlive this.
+  std::shared_ptr<std::atomic<size_t>> backlog_ = std::make_shared<std::atomic<size_t>>(0);
+  std::atomic<bool> paused_{false};
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -159,9 +159,10 @@ class Reader {
 
   Result<TableSpec> table(const YAML::Node& node, const std::string& path,
                           const PipelineConfig& config) const {
-    PX_RETURN_IF_ERROR(only_keys(node, path,
-                                 {"name", "source", "transforms", "refresh", "index", "mode",
-                                  "limit", "real_time_limit", "transform_input", "schema"}));
+    PX_RETURN_IF_ERROR(
+        only_keys(node, path,
+                  {"name", "source", "transforms", "refresh", "index", "mode", "limit",
+                   "real_time_limit", "transform_input", "schema", "max_queued_mb"}));
     TableSpec spec;
     PX_ASSIGN_OR_RETURN(spec.name, text(node, path, "name"));
     const YAML::Node source = node["source"];
@@ -290,6 +291,10 @@ class Reader {
       if (node["real_time_limit"]) {
         PX_ASSIGN_OR_RETURN(spec.real_time_limit, duration(node, path, "real_time_limit"));
       }
+      if (node["max_queued_mb"]) {
+        PX_ASSIGN_OR_RETURN(int64_t mb, integer(node, path, "max_queued_mb", 1, 1 << 20));
+        spec.max_queued_bytes = static_cast<size_t>(mb) << 20;
+      }
       if (node["transform_input"]) {
         PX_ASSIGN_OR_RETURN(std::string input, text(node, path, "transform_input"));
         if (input != "batch" && input != "table") {
@@ -308,7 +313,7 @@ class Reader {
       }
       if (spec.postgres) spec.postgres->refresh = spec.refresh;
     } else {
-      for (const char* key : {"real_time_limit", "transform_input"}) {
+      for (const char* key : {"real_time_limit", "transform_input", "max_queued_mb"}) {
         if (node[key]) {
           return error(node[key], path + "." + key,
                        "is for live sources (mqtt, amqp, postgres, table)");

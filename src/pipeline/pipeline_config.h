@@ -20,6 +20,7 @@
 //       # or {amqp: {url, queue, format}}, {postgres: {dsn, query, checkpoint, listen}},
 //       # or {table: other_hosted_table}
 //       real_time_limit: 250ms                       # apply what arrived at most this often
+//       max_queued_mb: 256                           # received, not yet applied, at most
 //       transform_input: batch                       # or table: transforms see every row
 //       schema: {symbol: string, price: float}       # optional: live tables' column types
 //
@@ -75,6 +76,9 @@ struct TableSpec {
   std::optional<Schema> schema;
   std::chrono::milliseconds real_time_limit{0};
   TransformInput transform_input = TransformInput::kBatch;
+  // Messages received and not yet applied, at most: past it the source stops reading from
+  // its broker until the table catches up (the broker holds the rest, by its own limits).
+  size_t max_queued_bytes = size_t{256} << 20;
 
   bool live() const { return mqtt || amqp || postgres || !feed_table.empty(); }
 };

@@ -57,7 +57,12 @@ Result<std::unique_ptr<Connection>> open(const BrokerUrl& url, const AmqpSetting
   auto connection = std::make_unique<Connection>();
   amqp_socket_t* socket = amqp_tcp_socket_new(connection->state);
   if (socket == nullptr) return Status::invalid("cannot make a socket");
-  timeval timeout{5, 0};
+  // Every wait has an end (librabbitmq's calls cannot be interrupted, and its remote calls
+  // wait forever by default): a broker that stops answering cannot hold a stop longer.
+  const auto ms = settings.connect_timeout.count();
+  timeval timeout{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>(ms % 1000 * 1000)};
+  amqp_set_handshake_timeout(connection->state, &timeout);
+  amqp_set_rpc_timeout(connection->state, &timeout);
   if (const int opened = amqp_socket_open_noblock(socket, url.host.c_str(), url.port, &timeout);
       opened != AMQP_STATUS_OK) {
     return Status::invalid("{}", amqp_error_string2(opened));
@@ -133,6 +138,12 @@ void AmqpSource::run(SourceSink& sink) {
         if (sent != AMQP_STATUS_OK) lost = amqp_error_string2(sent);
       }
       if (!lost.empty()) break;
+      // The table is behind: take no more deliveries until it catches up (acknowledgements
+      // still go out above; the broker keeps the rest of the queue).
+      if (!sink.has_room()) {
+        stop_.sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
       amqp_maybe_release_buffers(connection.state);
       amqp_envelope_t envelope;
       timeval timeout{0, 50'000};

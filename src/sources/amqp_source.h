@@ -21,6 +21,8 @@ struct AmqpSettings {
   std::string queue;
   bool declare = false;  // declare the queue (durable) if it does not exist
   int prefetch = 10000;  // unacknowledged messages the broker may send ahead
+  // Connecting, logging in and each remote call: a silent broker is given up after it.
+  std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds reconnect_min{250}, reconnect_max{10000};
 };
 

@@ -25,12 +25,20 @@ std::string unescape(std::string_view text) {
 
 }  // namespace
 
+std::string redacted_url(std::string_view url) {
+  const size_t start = url.find("://");
+  const size_t from = start == std::string_view::npos ? 0 : start + 3;
+  const size_t at = url.rfind('@');  // a password may hold '/' too
+  if (at == std::string_view::npos || at < from) return std::string(url);
+  return std::string(url.substr(0, from)) + "***" + std::string(url.substr(at));
+}
+
 Result<BrokerUrl> parse_broker_url(std::string_view url, std::string_view schemes,
                                    int default_port) {
   BrokerUrl out;
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    return Status::invalid("'{}' is not a URL (e.g. {}://127.0.0.1)", url,
+    return Status::invalid("'{}' is not a URL (e.g. {}://127.0.0.1)", redacted_url(url),
                            schemes.substr(0, schemes.find(',')));
   }
   out.scheme = std::string(url.substr(0, scheme_end));
@@ -60,11 +68,12 @@ Result<BrokerUrl> parse_broker_url(std::string_view url, std::string_view scheme
     const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), out.port);
     if (error != std::errc() || end != port.data() + port.size() || out.port <= 0 ||
         out.port > 65535) {
-      return Status::invalid("'{}' is not a port number in '{}'", port, url);
+      // Not quoted alone: with a '/' in a password, what is read as the port is part of it.
+      return Status::invalid("the port of '{}' is not a number from 1 to 65535", redacted_url(url));
     }
     rest = rest.substr(0, colon);
   }
-  if (rest.empty()) return Status::invalid("'{}' names no host", url);
+  if (rest.empty()) return Status::invalid("'{}' names no host", redacted_url(url));
   out.host = std::string(rest);
   return out;
 }

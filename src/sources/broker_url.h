@@ -14,7 +14,11 @@ struct BrokerUrl {
 };
 
 // `default_port` when the URL has none; the scheme must be one of `schemes` (comma-separated).
+// Errors quote the URL without its user and password (they are shown to every client in
+// pipeline_status.last_error).
 Result<BrokerUrl> parse_broker_url(std::string_view url, std::string_view schemes,
                                    int default_port);
+// `url` with anything before its last '@' (after the scheme) as "***".
+std::string redacted_url(std::string_view url);
 
 }  // namespace parallax

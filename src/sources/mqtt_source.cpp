@@ -87,8 +87,22 @@ void MqttSource::run(SourceSink& sink) {
     if (connected == MOSQ_ERR_SUCCESS) {
       first = false;
       session.connected = false;
+      const auto given_up = std::chrono::steady_clock::now() + settings_.connect_timeout;
       // Runs the callbacks; ends when the connection does.
       while (!stop_.requested()) {
+        // A server that accepts the connection and never acknowledges it is not a broker.
+        if (!session.connected && std::chrono::steady_clock::now() >= given_up) {
+          sink.set_state("reconnecting",
+                         fmt::format("no answer from {} within {} ms", session.where,
+                                     settings_.connect_timeout.count()));
+          break;
+        }
+        // The table is behind: read no more (the broker queues for this session) until it
+        // catches up.
+        if (session.connected && !sink.has_room()) {
+          stop_.sleep_for(std::chrono::milliseconds(20));
+          continue;
+        }
         const int looped = mosquitto_loop(client.get(), 100, 1);
         if (looped != MOSQ_ERR_SUCCESS) {
           if (!stop_.requested()) {

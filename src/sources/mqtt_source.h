@@ -19,6 +19,7 @@ struct MqttSettings {
   int qos = 1;
   std::string client_id;  // default parallax-TABLE
   std::chrono::milliseconds keepalive{30000};
+  std::chrono::milliseconds connect_timeout{10000};  // for the broker's CONNACK
   std::chrono::milliseconds reconnect_min{250}, reconnect_max{10000};
 };
 

@@ -3,6 +3,9 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <memory>
 
 #include "core/value_parsing.h"
@@ -94,8 +97,58 @@ std::string first_line(const char* text) {
   return line;
 }
 
-Status run_command(PGconn* connection, const std::string& sql) {
-  ResultPtr result(PQexec(connection, sql.c_str()));
+// Waits up to 100 ms for `connection`'s socket; false on an error of poll itself.
+bool wait_for_socket(PGconn* connection, short events) {
+  pollfd socket{PQsocket(connection), events, 0};
+  return ::poll(&socket, 1, 100) >= 0 || errno == EINTR;
+}
+
+// Connects without ever blocking the thread for long: libpq's non-blocking connect, polled
+// every 100 ms, so a stop ends it at once and a server that accepts the connection and never
+// answers is given up after `timeout` (PQconnectdb would wait for it forever, and so would
+// the server's shutdown).
+Result<ConnectionPtr> connect(const std::string& dsn, std::chrono::milliseconds timeout,
+                              const StopSignal& stop) {
+  ConnectionPtr connection(PQconnectStart(dsn.c_str()));
+  if (!connection) return Status::invalid("out of memory");
+  const auto deadline = Clock::now() + timeout;
+  PostgresPollingStatusType polled = PGRES_POLLING_WRITING;
+  while (polled != PGRES_POLLING_OK) {
+    if (polled == PGRES_POLLING_FAILED || PQstatus(connection.get()) == CONNECTION_BAD)
+      return Status::invalid("{}", first_line(PQerrorMessage(connection.get())));
+    if (stop.requested()) return Status::invalid("stopped");
+    if (Clock::now() >= deadline) {
+      return Status::invalid("no answer within {} ms (connect_timeout)", timeout.count());
+    }
+    pollfd socket{PQsocket(connection.get()),
+                  static_cast<short>(polled == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    const int ready = ::poll(&socket, 1, 100);
+    if (ready < 0 && errno != EINTR) return Status::invalid("poll: {}", std::strerror(errno));
+    if (ready > 0) polled = PQconnectPoll(connection.get());
+  }
+  return connection;
+}
+
+// Runs `sql` and answers its last result, waiting for it 100 ms at a time: a stop (or a lost
+// connection) ends the wait, so a query held by a lock, or a server that stopped answering,
+// never holds the thread past a stop. Null when stopped or the connection failed.
+ResultPtr query(PGconn* connection, const std::string& sql, const StopSignal& stop) {
+  if (!PQsendQuery(connection, sql.c_str())) return nullptr;
+  ResultPtr last;
+  while (true) {
+    if (!PQisBusy(connection)) {
+      PGresult* result = PQgetResult(connection);
+      if (result == nullptr) return last;
+      last.reset(result);
+      continue;
+    }
+    if (stop.requested() || !wait_for_socket(connection, POLLIN)) return nullptr;
+    if (!PQconsumeInput(connection)) return nullptr;
+  }
+}
+
+Status run_command(PGconn* connection, const std::string& sql, const StopSignal& stop) {
+  ResultPtr result = query(connection, sql, stop);
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
     return Status::invalid("{}", first_line(PQerrorMessage(connection)));
   return Status::ok();
@@ -134,14 +187,17 @@ void PostgresSource::run(SourceSink& sink) {
   auto next_period = Clock::now();
   while (!stop_.requested()) {
     if (!connection || PQstatus(connection.get()) != CONNECTION_OK) {
-      connection.reset(PQconnectdb(settings_.dsn.c_str()));
-      Status ready = PQstatus(connection.get()) == CONNECTION_OK
-                         ? run_command(connection.get(), "SET TIME ZONE 'UTC'")
-                         : Status::invalid("{}", first_line(PQerrorMessage(connection.get())));
+      auto connected = connect(settings_.dsn, settings_.connect_timeout, stop_);
+      if (stop_.requested()) break;
+      Status ready = connected.status();
+      if (connected.is_ok()) {
+        connection = std::move(connected).value();
+        ready = run_command(connection.get(), "SET TIME ZONE 'UTC'", stop_);
+      }
       if (ready.is_ok() && !settings_.listen.empty()) {
         char* channel =
             PQescapeIdentifier(connection.get(), settings_.listen.c_str(), settings_.listen.size());
-        ready = run_command(connection.get(), std::string("LISTEN ") + channel);
+        ready = run_command(connection.get(), std::string("LISTEN ") + channel, stop_);
         PQfreemem(channel);
       }
       if (!ready.is_ok()) {
@@ -163,7 +219,8 @@ void PostgresSource::run(SourceSink& sink) {
         sql.replace(at, std::string_view("{checkpoint}").size(), literal ? literal : "NULL");
         PQfreemem(literal);
       }
-      ResultPtr result(PQexec(connection.get(), sql.c_str()));
+      ResultPtr result = query(connection.get(), sql, stop_);
+      if (stop_.requested()) break;
       if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
         if (PQstatus(connection.get()) != CONNECTION_OK) {
           sink.set_state("reconnecting",

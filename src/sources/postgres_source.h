@@ -4,7 +4,8 @@
 // rows; the checkpoint is kept across lost connections. Without one, each result is the
 // table's whole content. Result columns are typed from the column types (int2/int4/int8 ->
 // integer, float/numeric -> float, bool, date, timestamp[tz] -> datetime, the rest string);
-// the session's time zone is UTC. Reconnects with backoff.
+// the session's time zone is UTC. Reconnects with backoff. Connections and queries are waited
+// for 100 ms at a time, so a stop never waits for a silent server or a query held by a lock.
 #pragma once
 
 #include <chrono>
@@ -26,6 +27,7 @@ struct PostgresSettings {
   std::string checkpoint_start = "-infinity";  // {checkpoint} before any row was seen
   std::string listen;                          // a channel, or empty
   std::optional<std::chrono::milliseconds> refresh;
+  std::chrono::milliseconds connect_timeout{10000};  // a server that accepts and never answers
   std::chrono::milliseconds reconnect_min{250}, reconnect_max{10000};
 };
 

@@ -32,6 +32,9 @@ class SourceSink {
   virtual void set_state(const std::string& state, const std::string& detail) = 0;
   // An error that did not end the connection (a query that failed): logged and shown.
   virtual void report_error(const std::string& message) = 0;
+  // False while the sink holds as many received messages as it may: a broker source then
+  // reads no more (the broker keeps the rest) until this is true again. Any thread.
+  virtual bool has_room() { return true; }
 };
 
 class Source {

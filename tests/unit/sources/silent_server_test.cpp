@@ -1,0 +1,151 @@
+// Sources against a server that accepts connections and never answers (a wrong port, a hung
+// broker or database): each must say so in its state and stop at once when asked, since the
+// server's shutdown waits for every source's thread.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sources/amqp_source.h"
+#include "sources/mqtt_source.h"
+#include "sources/postgres_source.h"
+
+namespace parallax {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// Listens on a loopback port; the kernel completes connections, nobody reads or writes.
+class SilentServer {
+ public:
+  SilentServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(::listen(fd_, 64), 0);
+    socklen_t size = sizeof address;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentServer() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+class RecordingSink : public SourceSink {
+ public:
+  void deliver(SourceMessage) override {}
+  void set_state(const std::string& state, const std::string& detail) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    states_.push_back(state + ": " + detail);
+    changed_.notify_all();
+  }
+  void report_error(const std::string& message) override { set_state("error", message); }
+  // Waits for a state that contains `text`; answers every state seen.
+  std::string wait_for(const std::string& text, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait_for(lock, timeout, [&] {
+      for (const auto& state : states_)
+        if (state.find(text) != std::string::npos) return true;
+      return false;
+    });
+    std::string all;
+    for (const auto& state : states_) all += state + "\n";
+    return all;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> states_;
+};
+
+// Starts `source`, lets it wait on the silent server, then stops it: the stop must be quick.
+double stop_after_waiting(Source& source, SourceSink& sink, std::chrono::milliseconds wait) {
+  source.start(sink);
+  std::this_thread::sleep_for(wait);
+  const auto began = Clock::now();
+  source.stop();
+  return std::chrono::duration<double, std::milli>(Clock::now() - began).count();
+}
+
+TEST(SilentServer, PostgresGivesUpAndStops) {
+  SilentServer server;
+  PostgresSettings settings;
+  settings.dsn = "host=127.0.0.1 port=" + std::to_string(server.port()) + " dbname=x user=y";
+  settings.query = "SELECT 1";
+  settings.connect_timeout = 300ms;
+  RecordingSink sink;
+  PostgresSource source(settings);
+  source.start(sink);
+  const std::string states = sink.wait_for("no answer within 300 ms", 5s);
+  EXPECT_NE(states.find("reconnecting: cannot reach PostgreSQL: no answer within 300 ms"),
+            std::string::npos)
+      << states;
+  const auto began = Clock::now();
+  source.stop();
+  EXPECT_LT(Clock::now() - began, 1s);
+}
+
+TEST(SilentServer, PostgresStopsWhileConnecting) {
+  SilentServer server;
+  PostgresSettings settings;
+  settings.dsn = "postgresql://y@127.0.0.1:" + std::to_string(server.port()) + "/x";
+  settings.query = "SELECT 1";  // the default connect timeout (10 s) is not waited for
+  RecordingSink sink;
+  PostgresSource source(settings);
+  EXPECT_LT(stop_after_waiting(source, sink, 300ms), 1000.0);
+}
+
+TEST(SilentServer, MqttGivesUpAndStops) {
+  SilentServer server;
+  MqttSettings settings;
+  settings.url = "mqtt://127.0.0.1:" + std::to_string(server.port());
+  settings.topic = "t";
+  settings.client_id = "silent-server-test";
+  settings.connect_timeout = 300ms;
+  RecordingSink sink;
+  MqttSource source(settings);
+  source.start(sink);
+  const std::string states = sink.wait_for("no answer from", 5s);
+  EXPECT_NE(states.find("reconnecting: no answer from MQTT broker 127.0.0.1:"), std::string::npos)
+      << states;
+  const auto began = Clock::now();
+  source.stop();
+  EXPECT_LT(Clock::now() - began, 1s);
+}
+
+TEST(SilentServer, AmqpStops) {
+  SilentServer server;
+  AmqpSettings settings;
+  settings.url = "amqp://guest:guest@127.0.0.1:" + std::to_string(server.port()) + "/";
+  settings.queue = "q";
+  settings.connect_timeout = 300ms;
+  RecordingSink sink;
+  AmqpSource source(settings);
+  source.start(sink);
+  const std::string states = sink.wait_for("cannot consume", 5s);
+  EXPECT_NE(states.find("reconnecting: cannot consume from AMQP broker 127.0.0.1:"),
+            std::string::npos)
+      << states;
+  const auto began = Clock::now();
+  source.stop();
+  EXPECT_LT(Clock::now() - began, 1s);
+}
+
+}  // namespace
+}  // namespace parallax
