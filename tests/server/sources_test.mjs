@@ -1,7 +1,8 @@
 // `parallax serve --pipeline` with live sources against real servers started here: MQTT
 // (mosquitto) into upsert, append and limit tables in JSON, CSV and Arrow, a real-time limit
 // that makes a burst of messages one update, messages that do not parse or fit rejected whole,
-// a broker restart that loses nothing, and a table fed by another table; AMQP (rabbitmq-server)
+// a broker restart that loses nothing, QoS 1 messages published while Parallax is away (and
+// the broker restarts) delivered by the persistent session, a table fed by another table; AMQP (rabbitmq-server)
 // acknowledged only once applied, across broker and Parallax restarts; PostgreSQL queries
 // refreshed by LISTEN, incremental by a checkpoint that survives the database's restart.
 //
@@ -147,6 +148,35 @@ tables:
     await until(async () => (await rowsOf(client, "ticks")).some((r) => r.symbol === "AFTER"), "the message sent across the restart");
     await view.delete();
     await client.terminate?.();
+});
+
+test("MQTT: QoS 1 messages published while Parallax is away, across a broker restart, arrive when it is back", async () => {
+    const broker = await mosquitto();
+    const yaml = path.join(scratch, "mqtt-away.yaml");
+    fs.writeFileSync(yaml, `
+tables:
+  - name: orders
+    source: {mqtt: {url: "${broker.url}", topic: "orders/#", qos: 1}}
+    mode: append
+    schema: {id: integer}
+`);
+    let server = await serve("--pipeline", yaml);
+    cleanups.push(() => server.exited() || server.stop());  // the one running when a check fails
+    let client = await perspective.websocket(server.url);
+    await until(async () => (await statusOf(client, "orders")).state === "ok", "orders subscribes");
+    broker.publish("orders/a", ['{"id": 1}']);
+    await until(async () => (await statusOf(client, "orders")).rows === 1, "the first order");
+    await server.stop();
+    // Away: the broker keeps the persistent session's messages, in its store across its restart.
+    broker.publish("orders/a", ['{"id": 2}', '{"id": 3}']);
+    await broker.stop();
+    await broker.restart();
+    broker.publish("orders/b", ['{"id": 4}']);
+    server = await serve("--pipeline", yaml);
+    client = await perspective.websocket(server.url);
+    await until(async () => (await statusOf(client, "orders")).rows === 3, "the orders sent while away");
+    assert.deepEqual((await rowsOf(client, "orders", "id")).map((r) => r.id), [2, 3, 4]);
+    await server.stop();
 });
 
 test("Live transforms: once per window on the window's rows or on the whole source table, slow steps conflated", async () => {
