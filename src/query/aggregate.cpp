@@ -182,6 +182,7 @@ constexpr std::array<AggregateDescriptor, kAggregateKinds> kRegistry{{
     {.kind = K::kPctSumTotal,
      .name = "pct sum total",
      .accepts = kNumbers,
+     .unlisted_alias = "pct sum grand total",
      .kernel = kernel::sum,
      .result = R::kFloat,
      .arrow = IntegerWidth::kInt64,
@@ -211,6 +212,7 @@ constexpr std::array<AggregateDescriptor, kAggregateKinds> kRegistry{{
     {.kind = K::kJoin,
      .name = "join",
      .accepts = kTextTypes,
+     .unlisted_types = kOrderedTypes,  // their texts as split names: %g, ISO dates
      .kernel = kernel::join_text,
      .result = R::kString,
      .schema_shows_input = true,
@@ -266,8 +268,9 @@ AggregateKind default_aggregate(DataType type) {
 Result<AggregateKind> aggregate_for(std::string_view name, DataType type) {
   for (const AggregateDescriptor& aggregate : kRegistry) {
     if (name.empty()) break;  // (the empty alias of those without one)
-    if (aggregate.name != name && aggregate.alias != name) continue;
-    if ((aggregate.accepts & type_bit(type)) == 0)
+    if (aggregate.name != name && aggregate.alias != name && aggregate.unlisted_alias != name)
+      continue;
+    if (((aggregate.accepts | aggregate.unlisted_types) & type_bit(type)) == 0)
       return Status::invalid("aggregate '{}' does not apply to a {} column", name, type_name(type));
     return aggregate.kind;
   }

@@ -120,6 +120,9 @@ struct AggregateDescriptor {
   std::string_view name;        // as the config names it
   std::string_view alias = "";  // another name for it, or none
   TypeSet accepts;              // the reference's get_features answer
+  // Accepted too, as by the reference, though get_features does not list them.
+  std::string_view unlisted_alias = "";
+  TypeSet unlisted_types = 0;
   AggregateKernel kernel;
   AggregateResult result = AggregateResult::kInput;
   bool schema_shows_input = false;  // the view's schema reports the input's type (join)
@@ -159,11 +162,14 @@ constexpr std::string_view registry_problem(std::span<const AggregateDescriptor>
     if ((d.ordered_read == OrderedRead::kQuantile) != (d.quantile > 0))
       return "a quantile without its fraction, or a fraction without a quantile";
   }
-  // Every name against every later one (the name and the alias of each, in order).
-  auto name_at = [&](size_t n) { return n % 2 ? registry[n / 2].alias : registry[n / 2].name; };
-  for (size_t a = 0; a < 2 * registry.size(); ++a) {
+  // Every name against every later one (the name and the aliases of each, in order).
+  auto name_at = [&](size_t n) {
+    const AggregateDescriptor& d = registry[n / 3];
+    return n % 3 == 0 ? d.name : n % 3 == 1 ? d.alias : d.unlisted_alias;
+  };
+  for (size_t a = 0; a < 3 * registry.size(); ++a) {
     if (name_at(a).empty()) continue;
-    for (size_t b = a + 1; b < 2 * registry.size(); ++b) {
+    for (size_t b = a + 1; b < 3 * registry.size(); ++b) {
       if (name_at(b) == name_at(a)) return "a name given twice";
     }
   }

@@ -1,6 +1,9 @@
 #include "query/group_key.h"
 
+#include <cstdio>
 #include <cstring>
+
+#include "core/temporal.h"
 
 namespace parallax {
 
@@ -24,6 +27,29 @@ void append_group_key(std::string& path, const Column& column, uint32_t row) {
   const int64_t bits = valid ? group_key_bits(column, row) : 0;
   path += valid ? '1' : '0';
   path.append(reinterpret_cast<const char*>(&bits), sizeof bits);
+}
+
+std::string value_text(const Column& column, uint32_t row) {
+  if (column.is_null(row)) return "null";
+  switch (column.type()) {
+    case DataType::kBoolean:
+      return column.value<uint8_t>(row) ? "true" : "false";
+    case DataType::kInteger:
+      return std::to_string(column.value<int32_t>(row));
+    case DataType::kFloat: {
+      // A stream's default, as the reference: six significant digits.
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", column.value<double>(row));
+      return text;
+    }
+    case DataType::kString:
+      return std::string(column.string_at(row));
+    case DataType::kDate:
+      return format_date_iso(column.value<int32_t>(row));
+    case DataType::kDatetime:
+      return format_datetime_iso(column.value<int64_t>(row));
+  }
+  return {};
 }
 
 }  // namespace parallax

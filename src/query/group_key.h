@@ -15,5 +15,8 @@ int64_t group_key_bits(const Column& column, uint32_t row);
 inline constexpr size_t kGroupKeySize = 1 + sizeof(int64_t);
 // Appends the cell's validity and bits to `path`, which then names a group or combination.
 void append_group_key(std::string& path, const Column& column, uint32_t row);
+// A cell as the reference writes it in a split column's path ("East|sales") and in a "join":
+// floats as %g ("2", "2.5", "1.23457e+06"), dates and datetimes in ISO form, null "null".
+std::string value_text(const Column& column, uint32_t row);
 
 }  // namespace parallax

@@ -82,41 +82,6 @@ std::vector<uint32_t> insert_by_key(std::vector<uint32_t> kept, std::vector<uint
   return merged;
 }
 
-// The primary key of `row` as bytes, which name it across rebuilds (its row number changes
-// when rows are removed).
-std::string key_name(const Table& table, uint32_t row) {
-  const Scalar key = table.key_of(row);
-  std::string name(1, key.valid ? '\1' : '\0');
-  name.append(reinterpret_cast<const char*>(&key.integer), sizeof key.integer);
-  name.append(reinterpret_cast<const char*>(&key.number), sizeof key.number);
-  return name + key.text;
-}
-
-// How a split value is written in a column path ("East|sales").
-std::string path_text(const Column& column, uint32_t row) {
-  if (column.is_null(row)) return "null";
-  switch (column.type()) {
-    case DataType::kBoolean:
-      return column.value<uint8_t>(row) ? "true" : "false";
-    case DataType::kInteger:
-      return std::to_string(column.value<int32_t>(row));
-    case DataType::kFloat: {
-      // As the reference (a stream's default: %g, six significant digits): "2", "2.5",
-      // "1.23457e+06", "1e+21".
-      char text[32];
-      std::snprintf(text, sizeof text, "%g", column.value<double>(row));
-      return text;
-    }
-    case DataType::kString:
-      return std::string(column.string_at(row));
-    case DataType::kDate:
-      return format_date_iso(column.value<int32_t>(row));
-    case DataType::kDatetime:
-      return format_datetime_iso(column.value<int64_t>(row));
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& name) const {
@@ -212,8 +177,6 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
       RowFilter::compile(schema, cfg.filter, cfg.filter_op.value_or(FilterCombinator::kAnd)));
   view->filter_.echo_operands(schema, cfg.filter);
   view->table_was_empty_ = table.num_rows() == 0;
-  // Built now, not at the first read, when the changes until then decide its order.
-  if (view->order_follows_history()) view->refresh();
   return view;
 }
 
@@ -226,13 +189,10 @@ void GroupedView::refresh() const {
     const std::vector<uint8_t> keep = filter_.evaluate(*source_);
     std::erase_if(rows, [&](uint32_t row) { return !keep[row]; });
   }
-  // The order the reader last saw, which orders the rebuilt tree's ties (as the reference's
-  // traversal, which lives on through every change but a clear).
-  const ShownOrder shown = forget_order_ ? ShownOrder{} : shown_order();
   build_tree(rows);
   build_combos(rows);
   aggregate_nodes();
-  order_children(shown);
+  for (uint32_t node = 0; node < nodes_.size(); ++node) order_children_of(node, 0);
   order_combos();
   forget_vanished_groups();
   std::vector<uint32_t> all(nodes_.size());
@@ -243,11 +203,10 @@ void GroupedView::refresh() const {
 }
 
 void GroupedView::table_changed(const ChangeSet& changes) {
-  // A clear empties the reference's traversal: what comes next is ordered afresh, every
-  // group is new (its collapse state forgotten), and so is the first change after the table
-  // was empty (the totals row expanded again).
+  // A clear empties the reference's traversal: every group is new (its collapse state
+  // forgotten), and so is the first change after the table was empty (the totals row
+  // expanded again).
   if (changes.cleared) {
-    forget_order_ = true;
     collapsed_.clear();
     known_paths_.clear();
   }
@@ -270,11 +229,9 @@ void GroupedView::table_changed(const ChangeSet& changes) {
   if (tracking_ && was_current && !marks_.tree_remembered)
     remember_tree(changes, nodes_before, left, gone);
   version_.reset();
-  // Sorted views order ties as they were shown after the previous change (the reference
-  // re-sorts at every change), so they rebuild now rather than at their next read. So do
-  // views collapsed by hand: a group that empties in this change and comes back in a later
-  // one is new then.
-  if (order_follows_history() || new_groups_ == NewGroups::kCollapsed) refresh();
+  // Views collapsed by hand rebuild now rather than at their next read: a group that empties
+  // in this change and comes back in a later one is new then.
+  if (new_groups_ == NewGroups::kCollapsed) refresh();
 }
 
 void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
@@ -312,7 +269,6 @@ uint32_t GroupedView::find_or_add_leaf(uint32_t row,
       child.key_row = row;
       child.path = nodes_[node].path;
       if (!group_by_.empty()) append_group_key(child.path, source_->column(group_by_[level]), row);
-      if (group_by_.empty() && order_follows_history()) child.row_key = key_name(*table_, row);
       nodes_[node].children.push_back(found->second);
       if (new_children) ++(*new_children)[node];
       const uint32_t added = static_cast<uint32_t>(nodes_.size());
@@ -635,26 +591,6 @@ void GroupedView::finish_percentages() const {
   }
 }
 
-const std::string& GroupedView::order_name(uint32_t node) const {
-  return group_by_.empty() && node != 0 ? nodes_[node].row_key : nodes_[node].path;
-}
-
-GroupedView::ShownOrder GroupedView::shown_order() const {
-  ShownOrder shown;
-  if (group_by_.empty() && !order_follows_history()) return shown;  // natural order
-  // Nodes made after the last layout (by a change that could not be followed) were never shown.
-  const std::vector<uint8_t> expanded = expanded_nodes(laid_out_nodes_);
-  for (uint32_t node = 0; node < laid_out_nodes_; ++node) {
-    if (!expanded[node]) continue;
-    shown.parents.insert(nodes_[node].path);
-    uint32_t rank = 0;
-    for (const uint32_t child : nodes_[node].children) {
-      if (child < laid_out_nodes_) shown.ranks.emplace(order_name(child), rank++);
-    }
-  }
-  return shown;
-}
-
 std::vector<uint8_t> GroupedView::expanded_nodes(size_t count) const {
   std::vector<uint8_t> expanded(count, 0);
   for (uint32_t node = 0; node < count; ++node) {
@@ -664,56 +600,30 @@ std::vector<uint8_t> GroupedView::expanded_nodes(size_t count) const {
   return expanded;
 }
 
-void GroupedView::order_children(const ShownOrder& shown) const {
-  for (uint32_t node = 0; node < nodes_.size(); ++node) {
-    auto& children = nodes_[node].children;
-    size_t kept = 0;
-    if (shown.parents.contains(nodes_[node].path)) {
-      // Groups shown before keep their order, ahead of the new ones.
-      std::vector<std::pair<uint32_t, uint32_t>> ranked;  // (rank, child)
-      std::vector<uint32_t> added;
-      for (const uint32_t child : children) {
-        auto found = shown.ranks.find(order_name(child));
-        if (found == shown.ranks.end()) {
-          added.push_back(child);
-        } else {
-          ranked.emplace_back(found->second, child);
-        }
-      }
-      std::sort(ranked.begin(), ranked.end());
-      kept = ranked.size();
-      children.clear();
-      for (const auto& [rank, child] : ranked) children.push_back(child);
-      children.insert(children.end(), added.begin(), added.end());
-    }
-    order_children_of(node, kept);
-  }
-}
-
 void GroupedView::order_children_of(uint32_t node, size_t kept) const {
   auto& children = nodes_[node].children;
   if (children.empty()) return;
-  // As the reference's traversal: the first `kept` children keep the order they were shown
-  // in, the others are inserted by key (split-only rows: by primary key, in natural order).
-  const auto split = children.begin() + static_cast<std::ptrdiff_t>(kept);
-  if (group_by_.empty()) {
-    auto natural = [&](uint32_t a, uint32_t b) {
-      return table_->natural_less(nodes_[a].rows[0], nodes_[b].rows[0]);
-    };
+  // By key (split-only rows: natural order), as a fresh view's tree holds them.
+  auto natural = [&](uint32_t a, uint32_t b) {
+    return table_->natural_less(nodes_[a].rows[0], nodes_[b].rows[0]);
+  };
+  const Column* keys = group_by_.empty() ? nullptr : &levels_[nodes_[children[0]].depth - 1];
+  auto by_key = [&](uint32_t a, uint32_t b) {
+    return keys ? compare_cells(*keys, a, *keys, b) < 0 : natural(a, b);
+  };
+  if (row_sort_.empty()) {
+    // Without a sort the children stay in key order: only the new ones need a place.
+    const auto split = children.begin() + static_cast<std::ptrdiff_t>(kept);
     if (kept > 0 && kept < children.size()) {
-      children = insert_by_key({children.begin(), split}, {split, children.end()}, natural);
-    } else if (kept == 0 && !std::is_sorted(children.begin(), children.end(), natural)) {
-      std::stable_sort(children.begin(), children.end(), natural);
+      children = insert_by_key({children.begin(), split}, {split, children.end()}, by_key);
+    } else if (kept == 0 && !std::is_sorted(children.begin(), children.end(), by_key)) {
+      std::sort(children.begin(), children.end(), by_key);
     }
-  } else if (kept < children.size()) {
-    const Column& keys = levels_[nodes_[children[0]].depth - 1];
-    children =
-        insert_by_key({children.begin(), split}, {split, children.end()},
-                      [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
+    return;
   }
-  if (row_sort_.empty()) return;
-  // Stable: ties keep the order above.
-  std::stable_sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
+  // By the row sort, ties by key: the order depends on the rows only, never on the order
+  // they came in (the reference's live views keep the tie order they showed before).
+  std::sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
     for (size_t k = 0; k < row_sort_.size(); ++k) {
       const SortDirection direction = row_sort_[k].second;
       const Column& column = sort_cells_[k];
@@ -721,7 +631,7 @@ void GroupedView::order_children_of(uint32_t node, size_t kept) const {
       if (is_descending(direction)) order = -order;
       if (order != 0) return order < 0;
     }
-    return false;
+    return by_key(a, b);
   });
 }
 
@@ -733,18 +643,6 @@ std::vector<uint32_t> GroupedView::column_order() const {
   auto prefix = [&](uint32_t combo, size_t level) {
     return std::string_view(keys[combo]).substr(0, (level + 1) * kGroupKeySize);
   };
-  // The order shown before: each column node's rank among its siblings.
-  absl::flat_hash_map<std::string, uint32_t> shown_rank;
-  {
-    absl::flat_hash_map<std::string, uint32_t> next_rank;  // by parent
-    for (const std::string& key : shown_combos_) {
-      for (size_t level = 0; level < depth; ++level) {
-        const std::string node = key.substr(0, (level + 1) * kGroupKeySize);
-        if (shown_rank.contains(node)) continue;
-        shown_rank.emplace(node, next_rank[key.substr(0, level * kGroupKeySize)]++);
-      }
-    }
-  }
   // rank[combo * depth + level]: the rank of the combination's node at `level`.
   std::vector<uint32_t> rank(num_combos * depth, 0);
   // (Not a structured binding: clang 14, which builds the fuzz targets, cannot capture one.)
@@ -760,34 +658,16 @@ std::vector<uint32_t> GroupedView::column_order() const {
       for (; end < num_combos && prefix(end, level).substr(0, parent.size()) == parent; ++end) {
         if (end == start || prefix(end, level) != prefix(end - 1, level)) children.push_back(end);
       }
+      // Siblings by the column's total, ties in key order.
+      const Column values = node_totals(v, level, children, end);
+      std::vector<uint32_t> index(children.size());
+      std::iota(index.begin(), index.end(), 0);
+      std::stable_sort(index.begin(), index.end(), [&](uint32_t a, uint32_t b) {
+        int order = compare_cells(values, a, values, b, is_abs(direction));
+        return (is_descending(direction) ? -order : order) < 0;
+      });
       std::vector<uint32_t> ordered;
-      if (!sorted_columns_) {
-        // At the view's start, siblings by the column's total (key order breaks ties).
-        const Column values = node_totals(v, level, children, end);
-        std::vector<uint32_t> index(children.size());
-        std::iota(index.begin(), index.end(), 0);
-        std::stable_sort(index.begin(), index.end(), [&](uint32_t a, uint32_t b) {
-          int order = compare_cells(values, a, values, b, is_abs(direction));
-          return (is_descending(direction) ? -order : order) < 0;
-        });
-        for (const uint32_t i : index) ordered.push_back(children[i]);
-      } else {
-        // Afterwards the reference never sorts them again: new columns go in by key.
-        std::vector<std::pair<uint32_t, uint32_t>> kept;
-        std::vector<uint32_t> added;
-        for (const uint32_t child : children) {
-          auto found = shown_rank.find(std::string(prefix(child, level)));
-          if (found == shown_rank.end()) {
-            added.push_back(child);
-          } else {
-            kept.emplace_back(found->second, child);
-          }
-        }
-        std::sort(kept.begin(), kept.end());
-        std::vector<uint32_t> kept_children;
-        for (const auto& [shown, child] : kept) kept_children.push_back(child);
-        ordered = insert_by_key(std::move(kept_children), std::move(added), std::less<>());
-      }
+      for (const uint32_t i : index) ordered.push_back(children[i]);
       for (uint32_t position = 0; position < ordered.size(); ++position) {
         const uint32_t child = ordered[position];
         for (uint32_t combo = child; combo < end && prefix(combo, level) == prefix(child, level);
@@ -804,9 +684,6 @@ std::vector<uint32_t> GroupedView::column_order() const {
     return std::lexicographical_compare(rank.begin() + a * depth, rank.begin() + (a + 1) * depth,
                                         rank.begin() + b * depth, rank.begin() + (b + 1) * depth);
   });
-  sorted_columns_ = true;
-  shown_combos_.clear();
-  for (const uint32_t combo : order) shown_combos_.push_back(keys[combo]);
   return order;
 }
 
@@ -856,7 +733,6 @@ Column GroupedView::node_totals(size_t v, size_t level, const std::vector<uint32
 
 void GroupedView::order_combos() const {
   combo_paths_.clear();
-  if (forget_order_) shown_combos_.clear();
   // "col asc/desc": split columns as the reference's column traversal shows them.
   if (column_sort_) {
     const std::vector<uint32_t> order = column_order();
@@ -881,7 +757,7 @@ void GroupedView::order_combos() const {
   for (const uint32_t row : combo_rows_) {
     std::string path;
     for (const size_t position : split_by_) {
-      path += path_text(source_->column(position), row);
+      path += value_text(source_->column(position), row);
       path += '|';
     }
     combo_paths_.push_back(std::move(path));
@@ -914,8 +790,6 @@ void GroupedView::settle_new_groups(std::span<const uint32_t> nodes) const {
 
 void GroupedView::layout_rows() const {
   visible_.clear();
-  laid_out_nodes_ = static_cast<uint32_t>(nodes_.size());
-  forget_order_ = false;
   // Depth-first, skipping the children of collapsed groups; no totals row without group_by.
   std::vector<uint32_t> stack{0};
   while (!stack.empty()) {

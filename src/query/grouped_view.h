@@ -84,7 +84,6 @@ class GroupedView final : public View {
     uint32_t depth = 0;    // 0 for the totals row
     uint32_t key_row = 0;  // the table row that made this group (split-only: the row itself)
     std::string path;      // the encoded key path, which names the node across rebuilds
-    std::string row_key;   // split-only rows of a sorted view: the encoded primary key
     std::vector<uint32_t> children;
     std::vector<uint32_t> rows;  // table rows, in primary-key order
     bool gone = false;           // emptied by a change followed: in no group's children
@@ -94,9 +93,6 @@ class GroupedView final : public View {
   using ChildKey = std::tuple<uint32_t, bool, int64_t>;
 
   GroupedView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}
-  // Whether the order of rows or split columns depends on the changes seen so far: ties of a
-  // sort keep the order they were shown in, as the reference (without a sort, key order).
-  bool order_follows_history() const { return !row_sort_.empty() || column_sort_.has_value(); }
   Result<ValueColumn> value_column(const std::string& name) const;
   // Rebuilds the tree and the aggregates when the view could not follow the last change.
   void refresh() const;
@@ -141,28 +137,17 @@ class GroupedView final : public View {
   // Orders two leaf groups by their keys, level by level (the tree's order of rows).
   int compare_leaves(uint32_t a, uint32_t b) const;
   void finish_percentages() const;
-  // The order of children the reader last saw: the groups shown under each expanded group
-  // (by path), with their rank there.
-  struct ShownOrder {
-    absl::flat_hash_set<std::string> parents;
-    absl::flat_hash_map<std::string, uint32_t> ranks;
-  };
-  ShownOrder shown_order() const;
-  // What names a node in ShownOrder: its path; a split-only row, its primary key.
-  const std::string& order_name(uint32_t node) const;
   // Per node among the first `count`: whether its children are shown (it and its ancestors
   // are expanded).
   std::vector<uint8_t> expanded_nodes(size_t count) const;
-  // Orders every node's children, those `shown` before in that order.
-  void order_children(const ShownOrder& shown) const;
-  // Orders a node's children as the reference's traversal: the first `kept` stay in their
-  // order, the others are inserted by key (split-only rows: by primary key, in natural
-  // order), then all are stably sorted by the row sort.
+  // Orders a node's children as a view made now on the same rows (the reference's fresh
+  // view; its live views keep the tie order they showed before, which Parallax does not
+  // copy): by the row sort, ties and unsorted views by key (split-only rows: in natural
+  // order). Without a row sort, the first `kept` children are known to be in key order
+  // already and the others are inserted among them.
   void order_children_of(uint32_t node, size_t kept) const;
-  // Orders the split combinations, with a "col" sort, as the reference's column traversal:
-  // at the view's start, each level's siblings by the column's total (ties in key order);
-  // afterwards columns keep the order they were shown in and new ones are inserted by key
-  // (after a clear, all in key order). Answers the combinations in that order.
+  // Orders the split combinations, with a "col" sort, as a fresh view does: each level's
+  // siblings by the column's total, ties in key order. Answers the combinations in that order.
   std::vector<uint32_t> column_order() const;
   // The totals of value column `v` of sibling column-tree nodes at split `level`, each named
   // by its first combination (combinations in key order, those below the last ending at `end`).
@@ -267,12 +252,8 @@ class GroupedView final : public View {
   // afresh at the next change, with the totals row expanded whatever collapse said.
   bool table_was_empty_ = false;
   mutable absl::flat_hash_set<std::string> known_paths_;  // groups seen by a layout
-  mutable uint32_t laid_out_nodes_ = 0;  // nodes_ at the last layout (later ones never shown)
-  mutable bool forget_order_ = false;    // a clear since: the next rebuild orders afresh
   bool follow_changes_ = true;
   bool keep_ordered_ = true;
-  mutable bool sorted_columns_ = false;            // the "col" sort was applied at the start
-  mutable std::vector<std::string> shown_combos_;  // combination keys in the order shown
 
   mutable std::optional<uint64_t> version_;  // the table version the view reflects
   mutable std::vector<uint32_t> natural_;    // the table's rows in natural order

@@ -140,16 +140,23 @@ size_t OrderedRows::upper_key(const Entry& probe) const {
 }
 
 bool OrderedRows::RunLess::operator()(const Run& a, const Run& b) const {
-  // Most rows first; ties to a value over null, then to the lowest value (as aggregate_rows).
+  // Most rows first; ties to the lowest value, null lowest of all (as the dominant kernel).
   if (a.count != b.count) return a.count > b.count;
-  if (a.rank != b.rank) return a.rank > b.rank;
   return owner->compare_keys(a.rank, a.key, b.rank, b.key) < 0;
+}
+
+// A run's count as dominant weighs it: each null is a value of its own, seen once.
+static int64_t dominant_count(int64_t rows, uint32_t rank) {
+  return rank == 0 ? std::min<int64_t>(rows, 1) : rows;
 }
 
 void OrderedRows::count_run(const Entry& entry, int delta) {
   const int64_t count = static_cast<int64_t>(upper_key(entry) - lower_key(entry));
-  if (count > 0) by_count_.erase(Run{count, entry.rank(), entry.key});
-  if (count + delta > 0) by_count_.insert(Run{count + delta, entry.rank(), entry.key});
+  const uint32_t rank = entry.rank();
+  if (count > 0) by_count_.erase(Run{dominant_count(count, rank), rank, entry.key});
+  if (count + delta > 0) {
+    by_count_.insert(Run{dominant_count(count + delta, rank), rank, entry.key});
+  }
 }
 
 void OrderedRows::sort_by_key(std::vector<Entry>& entries) const {
@@ -245,7 +252,8 @@ bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* a
     const size_t stop = static_cast<size_t>(end - entries.begin());
     ++runs_;
     if (counts_runs()) {
-      by_count_.insert(Run{static_cast<int64_t>(stop - start), first.rank(), first.key});
+      by_count_.insert(Run{dominant_count(static_cast<int64_t>(stop - start), first.rank()),
+                           first.rank(), first.key});
     }
     start = stop;
   }

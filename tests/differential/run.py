@@ -150,7 +150,12 @@ class BatchOracle:
                 p.kill()
 
 
-def run_oracle(script, content, cache_dir, batch=True):
+def oracle_args(live):
+    """The oracle's options: the fresh-state oracle unless `live` (replay_lib.mjs, FreshState)."""
+    return [] if live else ["--fresh"]
+
+
+def run_oracle(script, content, cache_dir, batch=True, live=False):
     """Oracle output text for a script, from the cache when possible. Returns (text, problem)."""
     key = hashlib.sha256(content).hexdigest()
     cached = os.path.join(cache_dir, key + ".jsonl") if cache_dir else None
@@ -161,7 +166,7 @@ def run_oracle(script, content, cache_dir, batch=True):
         fd, out_path = tempfile.mkstemp(prefix="oracle-", suffix=".jsonl")
         os.close(fd)
         try:
-            if BatchOracle.run(script, out_path):
+            if BatchOracle.run(script, out_path, oracle_args(live)):
                 with open(out_path, encoding="utf-8") as f:
                     text = f.read()
                 if '{"error":' in text:
@@ -175,7 +180,7 @@ def run_oracle(script, content, cache_dir, batch=True):
             os.unlink(out_path)
     env = dict(os.environ, ORACLE_NODE_MODULES=NODE_MODULES)
     try:
-        p = subprocess.run([NODE, REPLAY, os.path.abspath(script)], cwd=REPO, env=env,
+        p = subprocess.run([NODE, REPLAY, *oracle_args(live), os.path.abspath(script)], cwd=REPO, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return "", "oracle timed out"
@@ -290,9 +295,9 @@ def job(args, script, label, keep_out, cache_dir):
     if args.record and recording_of(script):
         # A recording comes from a `node replay.mjs` process of its own: the same bytes every
         # time (in the batch driver, schema key order depends on the scripts run before).
-        exp_text, problem = run_oracle(script, content, None, batch=False)
+        exp_text, problem = run_oracle(script, content, None, False, args.live_oracle)
     else:
-        exp_text, problem = run_oracle(script, content, cache_dir, not args.no_batch)
+        exp_text, problem = run_oracle(script, content, cache_dir, not args.no_batch, args.live_oracle)
     expected = parse_lines(exp_text)
     res["expected"] = expected
     if problem or len(expected) != len(ops):
@@ -350,6 +355,9 @@ def main(argv=None):
     ap.add_argument("--oracle-only", action="store_true", help="only run the oracle; print the error fraction")
     ap.add_argument("--record", action="store_true",
                     help="write each hand-written case's reference output beside it (cases/NAME.expected)")
+    ap.add_argument("--live-oracle", action="store_true",
+                    help="compare with the reference's live views instead of the fresh-state "
+                         "oracle (every view read answered on a fresh copy of the table)")
     ap.add_argument("--no-batch", action="store_true",
                     help="start node replay.mjs per script instead of the batch driver (slower)")
     ap.add_argument("--max-lines", type=int, default=5, help="mismatching lines shown per script")
@@ -403,7 +411,7 @@ def main(argv=None):
 
     cache_dir = None
     if args.expected_cache:
-        cache_dir = os.path.join(args.expected_cache, oracle_fingerprint())
+        cache_dir = os.path.join(args.expected_cache, oracle_fingerprint() + ("-live" if args.live_oracle else "-fresh"))
         os.makedirs(cache_dir, exist_ok=True)
 
     # Labels unique per script: name, prefixed by the parent dir when names collide.

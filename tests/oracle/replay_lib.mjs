@@ -69,10 +69,11 @@ export function consoleToStderr() {
 
 // Command-line options shared by replay.mjs and the batch driver.
 export function parseOptions(argv) {
-    const options = { timing: false, websocket: null, tablePrefix: "", script: null };
+    const options = { timing: false, fresh: false, websocket: null, tablePrefix: "", script: null };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--timing") options.timing = true;
+        else if (arg === "--fresh") options.fresh = true;
         else if (arg === "--websocket" || arg === "--table-prefix") {
             if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
             if (arg === "--websocket") options.websocket = argv[++i];
@@ -123,14 +124,17 @@ function asJson(result) {
 
 const TABLE_OPTIONS = ["index", "limit", "format"];
 
-// Replays operations on one engine, keeping the script's tables and views by name.
+// Replays operations on one engine, keeping the script's tables and views by name. With
+// `fresh`, every read of a view answers as the same config would on a fresh table holding the
+// live table's current rows (FreshState below).
 export class Replayer {
-    constructor({ engine, tableFromIPC, tablePrefix = "" }) {
+    constructor({ engine, tableFromIPC, tablePrefix = "", fresh = false }) {
         this.engine = engine;
         this.tableFromIPC = tableFromIPC;
         this.tablePrefix = tablePrefix;
         this.tables = new Map();
         this.views = new Map();
+        this.fresh = fresh ? new FreshState(this) : null;
     }
 
     table(op) {
@@ -151,6 +155,7 @@ export class Replayer {
     async apply(op) {
         const handler = OPERATIONS[op.op];
         if (!handler) throw new Error(`unknown op ${op.op}`);
+        if (this.fresh) return this.fresh.apply(op, handler);
         return handler(this, op);
     }
 
@@ -235,6 +240,233 @@ const OPERATIONS = {
     collapse: (r, op) => r.view(op).collapse(op.row),
 };
 
+// The fresh-state oracle. A live view of the reference drifts from what the same config
+// shows on a table made from the same rows (its answers depend on the table's history: nulls
+// written into an empty table, filters that keep a replaced value, high/low never given back,
+// groups picked in the order they were made). Parallax's views always equal a fresh view, so
+// in this mode every read of a view is answered by a view with the same config on a fresh
+// table: the live table's rows copied through Arrow (so typed as they are) with the same
+// index and limit, made again after every change of the live table. Two things stay live:
+// - the row ids of flat views on tables without an index or with a limit (window `id` or
+//   `index`): they are positions in the live table, which a copy renumbers;
+// - the expansion state of a grouped view: an expand/collapse is answered by the fresh view
+//   (its row numbers are the ones Parallax shows) and applied to the live view at the same row
+//   path; every fresh view made later replays the toggles by row path, with a collapse of each
+//   group that a change made after the view was first toggled (groups that appear then come
+//   collapsed, as in the live view), then takes the live view's state for each row both show.
+const TABLE_CHANGES = new Set(["update", "remove", "clear", "replace"]);
+const VIEW_READS = new Set(["to_columns", "to_json", "to_csv", "to_ndjson", "to_arrow", "schema",
+    "expression_schema", "num_rows", "num_columns", "dimensions", "column_paths", "config",
+    "min_max", "expand", "collapse"]);
+
+class FreshState {
+    constructor(replayer) {
+        this.r = replayer;
+        this.tables = new Map(); // script table name -> {options, version, copy, copyVersion}
+        this.views = new Map(); // script view name -> {table, config, toggles, view, version}
+        this.serial = 0;
+    }
+
+    async apply(op, handler) {
+        const r = this.r;
+        if (op.op === "table") {
+            const result = await handler(r, op);
+            await this.dropTable(op.name ?? "t");
+            const options = {};
+            for (const key of ["index", "limit"]) if (op[key] !== undefined) options[key] = op[key];
+            this.tables.set(op.name ?? "t", { options, version: 0, copy: null, copyVersion: -1 });
+            return result;
+        }
+        if (TABLE_CHANGES.has(op.op)) {
+            const state = this.tables.get(op.table ?? "t");
+            if (state) state.version++; // also when the change fails: it may have done part
+            try {
+                return await handler(r, op);
+            } finally {
+                await this.foldNewGroups(op.table ?? "t", op.op === "clear" || op.op === "replace");
+            }
+        }
+        if (op.op === "view") {
+            const result = await handler(r, op);
+            await this.dropView(op.name ?? "v");
+            this.views.set(op.name ?? "v", { table: op.table ?? "t", config: op.config ?? {}, toggles: [], toggled: false, known: new Set(), view: null, version: -1 });
+            return result;
+        }
+        if (op.op === "delete_view") {
+            await this.dropView(op.view ?? "v");
+            return handler(r, op);
+        }
+        if (!VIEW_READS.has(op.op) || this.readsLiveIds(op)) return handler(r, op);
+        r.view(op); // the live view must exist (an error otherwise, as live)
+        const view = await this.freshView(op.view ?? "v");
+        const fresh = { ...op, view: "__fresh__" };
+        r.views.set("__fresh__", view);
+        try {
+            if (op.op !== "expand" && op.op !== "collapse") return await handler(r, fresh);
+            const state = this.views.get(op.view ?? "v");
+            const path = await rowPath(view, op.row);
+            const result = await handler(r, fresh);
+            // The live view takes the toggle at the same row path; a row the fresh view does
+            // not show (past the end) at the same number, as the live view was asked.
+            const live = r.view(op);
+            const row = path === undefined ? op.row : await rowOf(live, path);
+            if (path !== undefined) state.toggles.push([op.op, path]);
+            if (!state.toggled) state.known = await this.groupPaths(state);
+            state.toggled = true;
+            try {
+                if (row >= 0) await live[op.op](row);
+            } catch { /* as the fresh view answered */ }
+            return result;
+        } finally {
+            r.views.delete("__fresh__");
+        }
+    }
+
+    // Whether a read asks for row ids that only the live table knows (see above).
+    readsLiveIds(op) {
+        const window = op.window ?? {};
+        if (!window.id && !window.index) return false;
+        const state = this.views.get(op.view ?? "v");
+        if (!state) return false;
+        const config = state.config;
+        if ((config.group_by ?? []).length || (config.split_by ?? []).length) return false;
+        const options = this.tables.get(state.table)?.options ?? {};
+        return options.index === undefined || options.limit !== undefined;
+    }
+
+    // The fresh copy of a script table as it is now.
+    async copyOf(name) {
+        const state = this.tables.get(name);
+        if (state.copy && state.copyVersion === state.version) return state.copy;
+        await this.dropCopy(state);
+        const live = this.r.tables.get(name);
+        const flat = await live.view();
+        let bytes;
+        try {
+            bytes = await flat.to_arrow();
+        } finally {
+            await flat.delete();
+        }
+        const copyName = `${this.r.tablePrefix}__fresh_${name}_${++this.serial}`;
+        state.copy = await this.r.engine.table(bytes, { ...state.options, name: copyName });
+        state.copyVersion = state.version;
+        return state.copy;
+    }
+
+    // A view with the live view's config on the fresh copy, its expand/collapse replayed.
+    // Every group row path (with children) a view of `state`'s config shows on the fresh copy
+    // when nothing is collapsed.
+    async groupPaths(state) {
+        const depth = (state.config.group_by ?? []).length;
+        if (!depth) return new Set();
+        const view = await (await this.copyOf(state.table)).view(state.config);
+        try {
+            return new Set((await shownPaths(view)).filter((p) => JSON.parse(p).length < depth));
+        } finally {
+            await view.delete();
+        }
+    }
+
+    // After a change: in a view expanded or collapsed by hand, the groups that did not exist
+    // before the change come collapsed (as the live view shows them); a group that vanished
+    // and comes back is new again, and after a clear or a replace every group is.
+    async foldNewGroups(table, cleared) {
+        for (const state of this.views.values()) {
+            if (state.table !== table || !state.toggled) continue;
+            const paths = await this.groupPaths(state);
+            for (const path of paths) {
+                const known = state.known.has(path) && !cleared;
+                if (path !== "[]" && !known) state.toggles.push(["collapse", path]);
+            }
+            state.known = paths;
+        }
+    }
+
+    async freshView(name) {
+        const state = this.views.get(name);
+        const table = this.tables.get(state.table);
+        if (state.view && state.version === table.version) return state.view;
+        await this.dropView(name, false);
+        const copy = await this.copyOf(state.table);
+        state.view = await copy.view(state.config);
+        state.version = table.version;
+        for (const [kind, path] of state.toggles) {
+            const row = await rowOf(state.view, path);
+            if (row >= 0) await state.view[kind](row);
+        }
+        if (state.toggled && (state.config.group_by ?? []).length) {
+            await followLiveExpansion(state.view, this.r.views.get(name), state.config.group_by.length);
+        }
+        return state.view;
+    }
+
+    async dropView(name, forget = true) {
+        const state = this.views.get(name);
+        if (!state) return;
+        if (state.view) {
+            try { await state.view.delete(); } catch { /* gone */ }
+            state.view = null;
+        }
+        if (forget) this.views.delete(name);
+    }
+
+    async dropCopy(state) {
+        if (!state.copy) return;
+        // Views of the copy go first (a table with views cannot be deleted).
+        for (const [name, view] of this.views) {
+            if (this.tables.get(view.table) === state) await this.dropView(name, false);
+        }
+        try { await state.copy.delete(); } catch { /* gone */ }
+        state.copy = null;
+    }
+
+    async dropTable(name) {
+        const state = this.tables.get(name);
+        if (state) await this.dropCopy(state);
+    }
+}
+
+// The row path shown at `row` of a view, as text; in a view without group_by (whose rows have
+// no path) the row number itself, "#N" (its row 0 is the hidden root a collapse folds).
+async function rowPath(view, row) {
+    if (!Number.isInteger(row) || row < 0) return undefined;
+    const paths = (await view.to_columns({ start_row: row, end_row: row + 1 })).__ROW_PATH__;
+    if (paths === undefined) return `#${row}`;
+    return paths.length ? JSON.stringify(paths[0]) : undefined;
+}
+
+async function shownPaths(view) {
+    return ((await view.to_columns()).__ROW_PATH__ ?? []).map((p) => JSON.stringify(p));
+}
+
+async function rowOf(view, path) {
+    if (path.startsWith("#")) return Number(path.slice(1));
+    return (await shownPaths(view)).indexOf(path);
+}
+
+// Whether the row at i of a list of shown paths has its children shown (is expanded).
+function expandedAt(paths, i) {
+    if (i + 1 >= paths.length) return false;
+    const parent = JSON.parse(paths[i]);
+    const next = JSON.parse(paths[i + 1]);
+    return next.length === parent.length + 1 && JSON.stringify(next.slice(0, -1)) === paths[i];
+}
+
+// Expands or collapses the rows of `fresh` that `live` also shows so that both agree (rows
+// above the last group level only: a leaf has nothing to fold).
+async function followLiveExpansion(fresh, live, depth) {
+    const livePaths = await shownPaths(live);
+    const liveState = new Map(livePaths.map((p, i) => [p, expandedAt(livePaths, i)]));
+    let paths = await shownPaths(fresh);
+    for (let i = 0; i < paths.length; i++) {
+        if (JSON.parse(paths[i]).length >= depth || !liveState.has(paths[i])) continue;
+        const want = liveState.get(paths[i]);
+        if (want === expandedAt(paths, i)) continue;
+        await fresh[want ? "expand" : "collapse"](i);
+        paths = await shownPaths(fresh);
+    }
+}
+
 // Runs one script, passing each output line to write(text): on the server at
 // options.websocket (a new client, closed afterwards), else on a new PerspectiveServer when
 // options.freshServer (for many scripts in one process), else on the package's own engine.
@@ -243,7 +475,10 @@ export async function replayScript(reference, text, options, write) {
         ? await websocketEngine(reference.perspective, options.websocket)
         : options.freshServer ? localEngine(reference.perspective) : moduleEngine(reference.perspective);
     try {
-        const replayer = new Replayer({ engine, tableFromIPC: reference.tableFromIPC, tablePrefix: options.tablePrefix });
+        const replayer = new Replayer({
+            engine, tableFromIPC: reference.tableFromIPC, tablePrefix: options.tablePrefix,
+            fresh: options.fresh && !options.websocket,
+        });
         await replayer.script(text, write, options.timing);
     } finally {
         await close();

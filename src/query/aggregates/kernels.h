@@ -9,6 +9,7 @@
 
 #include "core/column.h"
 #include "query/aggregate.h"
+#include "query/group_key.h"
 
 namespace parallax::aggregates {
 
@@ -42,16 +43,8 @@ struct Cells {
   void copy(uint32_t row, Column& out, uint32_t position) const {
     out.set_from(position, column, row);
   }
-  std::string text(uint32_t row) const {
-    if (null(row)) return "null";
-    if constexpr (std::is_same_v<Storage, uint32_t>) {
-      return std::string(column.string_at(row));
-    } else if constexpr (std::is_same_v<Storage, uint8_t>) {
-      return values[row] ? "true" : "false";
-    } else {
-      return std::to_string(values[row]);
-    }
-  }
+  // As the reference writes the value in a join (and a split column's name).
+  std::string text(uint32_t row) const { return value_text(column, row); }
 };
 
 // Calls f(Cells<Storage>) with the input's storage type.

@@ -61,18 +61,17 @@ void unique_value(const AggregateDescriptor&, const Column& input, const Column*
   });
 }
 
-// The most frequent value; ties go to a value over null, then to the smallest. (The
-// reference breaks ties in its hash map's order, which is not reproducible.)
+// The most frequent value, each null counted as a value of its own (seen once); ties go to
+// the smallest, null smallest of all (the runs' order): as the reference's fresh views.
 void dominant(const AggregateDescriptor&, const Column& input, const Column*,
               std::span<const uint32_t> rows, Column& out, uint32_t position) {
   with_cells(input, [&](const auto& cells) {
     const auto runs = runs_of(cells, rows);
     const std::pair<uint32_t, size_t>* best = nullptr;
+    size_t best_count = 0;
     for (const auto& run : runs) {
-      if (!best || run.second > best->second ||
-          (run.second == best->second && cells.null(best->first))) {
-        best = &run;
-      }
+      const size_t count = cells.null(run.first) ? 1 : run.second;
+      if (count > best_count) best = &run, best_count = count;
     }
     cells.copy(best->first, out, position);
   });

@@ -91,7 +91,6 @@ class Evaluator {
         Vector out = node.function->kernel(node, arguments, context_);
         // Text a function makes counts too: a string doubled each round grows without end.
         context_.charge(context_.arena.bytes() - bytes_before);
-        if (node.function->passes_nulls) pass_nulls(arguments, out);
         return out;
       }
       case NodeKind::kBlock: {
@@ -127,7 +126,7 @@ class Evaluator {
     const std::vector<uint32_t>* rows = context_.rows;
     Vector out = Vector::make(node.type, size, false);
     for (size_t i = 0; i < size; ++i) {
-      out.valid[i] = column.is_valid(rows ? (*rows)[i] : i) ? kValid : kNullAbove;
+      out.valid[i] = column.is_valid(rows ? (*rows)[i] : i) ? kValid : kNull;
     }
     visit_type(column.type(), [&](auto tag) {
       using Storage = typename decltype(tag)::Storage;
@@ -190,16 +189,6 @@ class Evaluator {
       }
     }
     return out;
-  }
-
-  // A null that came from an argument keeps that argument's kind.
-  static void pass_nulls(const std::vector<Vector>& arguments, Vector& out) {
-    for (size_t row = 0; row < out.valid.size(); ++row) {
-      if (out.valid[row] != kNullBelow) continue;
-      for (const Vector& argument : arguments) {
-        if (argument.is_null_above(row)) out.valid[row] = kNullAbove;
-      }
-    }
   }
 
   std::vector<uint8_t> mask_with(const std::vector<uint8_t>& outer,

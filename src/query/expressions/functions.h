@@ -55,9 +55,6 @@ struct Function {
   bool (*check)(Node& call, std::string& error) = nullptr;
   Vector (*kernel)(const Node& call, std::vector<Vector>& arguments,
                    EvaluationContext& context) = nullptr;
-  // Whether a null argument's kind (Vector::valid) carries over to the result, as in the
-  // reference's own functions on strings and dates; other nulls compare below every value.
-  bool passes_nulls = false;
 };
 
 // nullptr when no function has that name.

@@ -42,8 +42,8 @@ Vector numeric_binary(const Vector& a, const Vector& b, DataType type, size_t si
   return out;
 }
 
-// Comparisons answer for every row: a null is equal to a null of its kind only, and above or
-// below every value (see Vector::valid).
+// Comparisons answer for every row: a null is equal to a null and below every value (see
+// Vector::valid).
 template <typename Op>
 Vector compare(const Vector& a, const Vector& b, size_t size, Op op) {
   Vector out = Vector::make(DataType::kBoolean, size, a.constant && b.constant);
@@ -53,9 +53,9 @@ Vector compare(const Vector& a, const Vector& b, size_t size, Op op) {
       const bool x_null = !a.is_valid(row), y_null = !b.is_valid(row);
       int order = 0;
       if (x_null || y_null) {
-        // Nulls as +1 (above) or -1 (below), values as 0.
-        const int x = x_null ? (a.is_null_above(row) ? 1 : -1) : 0;
-        const int y = y_null ? (b.is_null_above(row) ? 1 : -1) : 0;
+        // Nulls as -1 (below), values as 0.
+        const int x = x_null ? -1 : 0;
+        const int y = y_null ? -1 : 0;
         order = (x > y) - (x < y);
       } else {
         const int cmp = a.string(row).compare(b.string(row));
@@ -66,10 +66,8 @@ Vector compare(const Vector& a, const Vector& b, size_t size, Op op) {
     return out;
   }
   for (size_t row = 0; row < rows; ++row) {
-    const double x =
-        a.is_valid(row) ? a.number(row) : (a.is_null_above(row) ? kInfinity : -kInfinity);
-    const double y =
-        b.is_valid(row) ? b.number(row) : (b.is_null_above(row) ? kInfinity : -kInfinity);
+    const double x = a.is_valid(row) ? a.number(row) : -kInfinity;
+    const double y = b.is_valid(row) ? b.number(row) : -kInfinity;
     out.set(row, op(x, y) ? 1.0 : 0.0);
   }
   return out;

@@ -31,23 +31,22 @@ class StringArena {
   uint64_t bytes_ = 0;
 };
 
-inline constexpr uint8_t kNullBelow = 0;
+inline constexpr uint8_t kNull = 0;
 inline constexpr uint8_t kValid = 1;
-inline constexpr uint8_t kNullAbove = 2;
 
 struct Vector {
   DataType type = DataType::kFloat;
   bool constant = false;
   std::vector<double> numbers;            // every type but string
   std::vector<std::string_view> strings;  // strings: views of a dictionary or the arena
-  // kValid where the row has a value, else the kind of null: how nulls compare, as in the
-  // reference. A null read from a column is above every value; a null that a computation
-  // made is below every value; the two kinds are unequal.
+  // kValid where the row has a value, else kNull. In comparisons a null is below every value
+  // and equal to every null, whether read from a column or made by a computation, as the
+  // view's sort orders them (and the reference on a table made from its rows; nulls it
+  // took while the table was empty compare above, docs/differences.md).
   std::vector<uint8_t> valid;
 
   size_t at(size_t row) const { return constant ? 0 : row; }
   bool is_valid(size_t row) const { return valid[at(row)] == kValid; }
-  bool is_null_above(size_t row) const { return valid[at(row)] == kNullAbove; }
   double number(size_t row) const { return numbers[at(row)]; }
   std::string_view string(size_t row) const { return strings[at(row)]; }
 
@@ -62,7 +61,7 @@ struct Vector {
     } else {
       vector.numbers.resize(rows);
     }
-    vector.valid.assign(rows, kNullBelow);
+    vector.valid.assign(rows, kNull);
     return vector;
   }
   void set(size_t row, double value) {

@@ -161,9 +161,19 @@ TEST(ExpressionValues, ArithmeticPropagatesNulls) {
   EXPECT_EQ(values_of("1"), (Values{"1", "1", "1"}));
 }
 
-TEST(ExpressionValues, NullsCompareAsTheReferenceDoes) {
-  // A null read from a column is above every value; one a computation made is below.
-  EXPECT_EQ(values_of("\"x\" > 0"), (Values{"1", "0", "1"}));
+TEST(ExpressionValues, NotOfAColumnIsALogicalNot) {
+  // A boolean or number column as much as a comparison (x: 1.5, -2, null).
+  EXPECT_EQ(values_of("not(\"x\")"), (Values{"0", "0", "1"}));
+  EXPECT_EQ(values_of("not(\"x\" > 0)"), (Values{"0", "1", "1"}));
+  EXPECT_EQ(values_of("not(\"x\" > 0) == not(not(not(\"x\" > 0)))"), (Values{"1", "1", "1"}));
+}
+
+TEST(ExpressionValues, NullsCompareBelowEveryValue) {
+  // A null read from a column or made by a computation is below every value and equal to a
+  // null, as the view's sort orders them (and the reference on a table made from its rows).
+  EXPECT_EQ(values_of("\"x\" > 0"), (Values{"1", "0", "0"}));
+  EXPECT_EQ(values_of("\"x\" < -1000000"), (Values{"0", "0", "1"}));
+  EXPECT_EQ(values_of("\"x\" == \"x\" * 2"), (Values{"0", "0", "1"}));
   EXPECT_EQ(values_of("\"x\" * 2 > 0"), (Values{"1", "0", "0"}));
   EXPECT_EQ(values_of("\"x\" == \"x\""), (Values{"1", "1", "1"}));
   EXPECT_EQ(values_of("\"s\" == 'abc'"), (Values{"1", "0", "0"}));

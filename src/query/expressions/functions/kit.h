@@ -34,10 +34,7 @@ Vector map_numbers(const Vector& input, DataType type, F f) {
   Vector out;
   out.type = type;
   out.constant = input.constant;
-  out.valid.resize(input.valid.size());
-  for (size_t row = 0; row < input.valid.size(); ++row) {
-    out.valid[row] = input.valid[row] == kValid ? kValid : kNullBelow;
-  }
+  out.valid = input.valid;
   out.numbers.resize(input.numbers.size());
   const double* in = input.numbers.data();
   double* result = out.numbers.data();

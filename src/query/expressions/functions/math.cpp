@@ -105,16 +105,13 @@ Vector inrange(const Node&, Arguments& arguments, EvaluationContext& context) {
   });
 }
 
-// As the reference: a null value clamps to the upper bound when it compares above every
-// value, to the lower one otherwise (see Vector::valid).
+// A null value clamps to the lower bound: it is below every value (see Vector::valid).
 Vector clamp(const Node&, Arguments& arguments, EvaluationContext& context) {
   Vector out = result_for(DataType::kFloat, arguments, context);
   for (size_t row = 0; row < out.valid.size(); ++row) {
     if (!arguments[0].is_valid(row) || !arguments[2].is_valid(row)) continue;
     const double infinity = std::numeric_limits<double>::infinity();
-    const double x = arguments[1].is_valid(row)        ? arguments[1].number(row)
-                     : arguments[1].is_null_above(row) ? infinity
-                                                       : -infinity;
+    const double x = arguments[1].is_valid(row) ? arguments[1].number(row) : -infinity;
     out.set(row, std::min(std::max(x, arguments[0].number(row)), arguments[2].number(row)));
   }
   return out;
@@ -162,8 +159,7 @@ const Function kMath[] = {
      .min_arguments = 3,
      .max_arguments = 3,
      .check = check_numeric<DataType::kBoolean>,
-     .kernel = inrange,
-     .passes_nulls = true},
+     .kernel = inrange},
     {.name = "clamp",
      .min_arguments = 3,
      .max_arguments = 3,

@@ -127,8 +127,9 @@ Vector logical_not(const Node&, Arguments& arguments, EvaluationContext& context
 
 bool check_not(Node& call, std::string& error) {
   call.type = DataType::kBoolean;
-  if (call.children[0]->kind == NodeKind::kColumn || !is_numeric(argument_type(call, 0))) {
-    error = "not() takes a comparison or a number";
+  // Any boolean or number, a column's as much as a comparison's: not("b") is not("b" == true).
+  if (!is_numeric(argument_type(call, 0))) {
+    error = "not() takes a boolean or a number";
     return false;
   }
   return true;
