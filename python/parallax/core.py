@@ -101,6 +101,7 @@ class Server:
         self._table_deletes = {}  # table name -> {id: (callback, client)}
         self._hosted_updates = {}  # id -> (callback, client)
         self._views_of_table = {}  # table name -> set of view names
+        self._int64_columns = {}  # table name -> columns made from int64 data (data.Columns)
         self._lazy_deletes = set()  # tables to delete when their last view goes
         self._known_tables = None  # table names as the callbacks last heard of them
         self._ids = itertools.count(1)
@@ -282,6 +283,9 @@ class Client:
         else:
             session.create_table_text(name, prepared.text, prepared.format, index, limit,
                                       prepared.known_types)
+        with self._server._lock:  # (a name may be reused after a delete)
+            int64 = prepared.int64 if isinstance(prepared, _data.Columns) else ()
+            self._server._int64_columns[name] = int64
         self._server._tables_changed()
         return Table(self, name)
 
@@ -596,8 +600,12 @@ class View:
         config = self.get_config()
         if config.get("group_by") or config.get("split_by"):
             return _output.grouped_frame(self.to_columns(**window), config.get("group_by") or [])
-        return _output.copies_to_frame(self._session.copy_columns(self._name,
-                                                                  split_window(window)[0]))
+        with self._server._lock:
+            int64 = set(self._server._int64_columns.get(self._table._name, ()))
+        # (An expression column is not the table's column of the same name.)
+        int64 -= set(self.expression_schema())
+        return _output.copies_to_frame(
+            self._session.copy_columns(self._name, split_window(window)[0]), int64)
 
     to_dataframe = to_pandas
 

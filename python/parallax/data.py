@@ -36,8 +36,11 @@ class Text:
 
 
 class Columns:
-    def __init__(self, columns):
+    def __init__(self, columns, int64=()):
         self.columns = columns  # [(name, type name, values, valid or None)]
+        # Columns that came as 64-bit integers: the engine keeps 32-bit integers (a float past
+        # them), to_pandas gives them back as int64.
+        self.int64 = set(int64)
 
 
 class SchemaInput:
@@ -284,7 +287,7 @@ def _from_frame(frame, schema):
 
 def _from_arrays(arrays, schema, fallback=None):
     try:
-        columns = []
+        columns, int64 = [], []
         for name, values in arrays.items():
             name = str(name)
             target = None
@@ -292,9 +295,12 @@ def _from_arrays(arrays, schema, fallback=None):
                 target = schema.get(name)
                 if target is None:
                     continue  # columns the table lacks are ignored, as the reference does
+            dtype = getattr(values, "dtype", None)
+            if getattr(dtype, "kind", None) == "i" and dtype.itemsize == 8:
+                int64.append(name)
             kind, values, valid = _classify(values)
             columns.append((name,) + _finish(kind, values, valid, target))
-        return Columns(columns)
+        return Columns(columns, int64)
     except _Fallback:
         if fallback is not None:
             data = fallback()

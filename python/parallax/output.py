@@ -90,14 +90,20 @@ def rows_to_python(rows, types, path_types=(), convert=cell_to_python, every_col
     return rows
 
 
-def copies_to_frame(copies):
+def copies_to_frame(copies, int64=()):
     """A DataFrame from the engine's column copies: integers with nulls become float64 with
-    NaN, booleans with nulls objects with None, dates and datetimes naive-UTC datetime64."""
+    NaN, booleans with nulls objects with None, dates and datetimes naive-UTC datetime64.
+    Columns named in `int64` (made from int64 data) come back int64 when they hold no null,
+    also when the engine kept them as floats (values past 32 bits; exact up to 2^53)."""
     import pandas
 
     columns = {}
     for name, type_name, values, valid, strings in copies:
         has_nulls = not valid.all()
+        if name in int64 and not has_nulls and type_name in ("integer", "float") and (
+                type_name == "integer" or numpy.array_equal(values, numpy.trunc(values))):
+            columns[name] = values.astype(numpy.int64)
+            continue
         if type_name == "string":
             lookup = numpy.empty(len(strings) + 1, dtype=object)
             lookup[: len(strings)] = strings  # code -1 (null) reads the last slot, None

@@ -40,6 +40,20 @@ def test_dict_of_numpy_arrays(client):
         client.table({"a": np.arange(2), "b": [1, 2]})
 
 
+def test_int64_round_trip(client):
+    # int64 in, int64 out (the engine keeps 32-bit integers; pandas' integers are int64).
+    frame = pd.DataFrame({"i": np.array([3, -7, 2 ** 31 - 1], dtype=np.int64)})
+    back = client.table(frame).view().to_pandas()
+    assert back["i"].dtype == np.int64
+    assert back["i"].tolist() == [3, -7, 2 ** 31 - 1]
+    # Past 32 bits the engine keeps a float (exact to 2^53): still int64 out.
+    big = client.table({"big": np.array([1, 2 ** 40 + 1], dtype=np.int64)}).view().to_pandas()
+    assert big["big"].dtype == np.int64 and big["big"].tolist() == [1, 2 ** 40 + 1]
+    with_null = client.table({"i": [1, None, 3]}).view().to_pandas()
+    assert with_null["i"].dtype == np.float64
+    assert with_null["i"].isna().tolist() == [False, True, False]
+
+
 def test_large_integers_become_float(client):
     table = client.table({"big": np.array([1, 2 ** 40], dtype=np.int64)})
     assert table.schema() == {"big": "float"}
