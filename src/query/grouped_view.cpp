@@ -912,8 +912,11 @@ std::pair<size_t, size_t> GroupedView::column_window(const ViewWindow& window) c
   const size_t start = shown_before(first);
   size_t end = columns;
   if (window.end_col) {
+    // (The bound is stretched before it is compared with the start: start_col 2, end_col 2
+    // shows the columns from 2 to 5 with one hidden column.)
     const size_t asked = clamp_window_bound(window.end_col, all, all, true);
-    end = asked <= first ? start : shown_before(std::min(all, (hidden + 1) * asked + hidden));
+    const size_t bound = std::min(all, (hidden + 1) * asked + hidden);
+    end = bound <= first ? start : shown_before(bound);
   }
   return {start, std::max(start, end)};
 }
