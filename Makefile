@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 
-.PHONY: all deps build test unit differential python-test install deb format check-format clean demo bench fuzz
+.PHONY: all deps build test unit differential differential-seeds python-test install deb format check-format clean demo bench fuzz
 
 all: build
 
@@ -25,6 +25,12 @@ unit: build
 
 differential: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L differential
+
+# Every generated differential family (flat, grouped, expressions) on seeds 1-3, through
+# replay and through the server, against the fresh-state oracle (make test runs seed 1).
+SEEDS ?= 1 2 3
+differential-seeds: build
+	tests/differential/seeds.sh $(BUILD_DIR)/parallax $(SEEDS)
 
 python-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L python

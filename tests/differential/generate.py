@@ -194,6 +194,9 @@ class Table:
         self.keys = set()  # index keys believed present
         self.ever_keys = set()  # every index key ever written (the reference may remember them)
         self.views = []  # View records, live ones only
+        # Whether to_arrow shows Parallax's widths: not for tables made from CSV, whose integers
+        # the reference stores as 64-bit (docs/differences.md, "Choices").
+        self.arrow_typed = True
 
 
 class View:
@@ -308,6 +311,7 @@ class Scenario:
             limit = rng.randint(1, 15)
         t = Table(name, cols, index, limit)
         mode = rng.choice(["rows", "rows", "columns", "csv", "schema", "ndjson"])
+        t.arrow_typed = mode != "csv"
         if len(cols) == 1 and mode == "csv" and cols[0].type == "string":
             mode = "rows"  # a one-column CSV has no null strings: "" is the empty string
         op = {"op": "table"}
@@ -472,11 +476,12 @@ class Scenario:
         unordered = ["num_rows", "num_columns", "dimensions", "schema", "column_paths", "config",
                      "min_max", "min_max"]
         op = rng.choice(["to_columns"] * 6 + ["to_json"] * 4 + ["to_csv"] * 3
-                        + ["to_ndjson"] * 2 + unordered)
+                        + ["to_ndjson"] * 2 + ["to_arrow"] * (1 if table.arrow_typed else 0)
+                        + unordered)
         if op == "config" and vname in self.list_filter_views:
             op = "column_paths"
         o = self.vop({"op": op}, vname)
-        if op in ("to_columns", "to_json", "to_csv", "to_ndjson") and rng.random() < 0.5:
+        if op in ("to_columns", "to_json", "to_csv", "to_ndjson", "to_arrow") and rng.random() < 0.5:
             o["window"] = self.window(table, visible, self.row_hint)
         if op == "min_max":
             if not visible:

@@ -167,7 +167,7 @@ class GroupedScenario:
                                  "window": window})
             else:
                 for op in rng.sample(["num_rows", "num_columns", "column_paths", "schema",
-                                      "config", "dimensions", "to_ndjson"], 2):
+                                      "config", "dimensions", "to_ndjson", "to_arrow"], 2):
                     self.ops.append({"op": op, "view": name})
 
     def clear(self):

@@ -247,8 +247,9 @@ const OPERATIONS = {
 // in this mode every read of a view is answered by a view with the same config on a fresh
 // table: the live table's rows copied through Arrow (so typed as they are) with the same
 // index and limit, made again after every change of the live table. Two things stay live:
-// - the row ids of flat views on tables without an index or with a limit (window `id` or
-//   `index`): they are positions in the live table, which a copy renumbers;
+// - the row ids of flat views on tables without an index (window `id` or `index`): they are
+//   positions in the live table, which the copy renumbers in the same order, so each id of the
+//   fresh answer is replaced by the live id of the row at that position;
 // - the expansion state of a grouped view: an expand/collapse is answered by the fresh view
 //   (its row numbers are the ones Parallax shows) and applied to the live view at the same row
 //   path; every fresh view made later replays the toggles by row path, with a collapse of each
@@ -296,12 +297,13 @@ class FreshState {
             await this.dropView(op.view ?? "v");
             return handler(r, op);
         }
-        if (!VIEW_READS.has(op.op) || this.readsLiveIds(op)) return handler(r, op);
+        if (!VIEW_READS.has(op.op)) return handler(r, op);
         r.view(op); // the live view must exist (an error otherwise, as live)
         const view = await this.freshView(op.view ?? "v");
         const fresh = { ...op, view: "__fresh__" };
         r.views.set("__fresh__", view);
         try {
+            if (this.readsLiveIds(op)) return await this.withLiveIds(op, await handler(r, fresh));
             if (op.op !== "expand" && op.op !== "collapse") return await handler(r, fresh);
             const state = this.views.get(op.view ?? "v");
             const path = await rowPath(view, op.row);
@@ -322,16 +324,38 @@ class FreshState {
         }
     }
 
-    // Whether a read asks for row ids that only the live table knows (see above).
+    // Whether a read shows row ids that only the live table knows (see above): to_columns or
+    // to_json of a flat view with `id` or `index`, on a table without an index.
     readsLiveIds(op) {
         const window = op.window ?? {};
         if (!window.id && !window.index) return false;
+        if (op.op !== "to_columns" && op.op !== "to_json") return false;
         const state = this.views.get(op.view ?? "v");
         if (!state) return false;
         const config = state.config;
         if ((config.group_by ?? []).length || (config.split_by ?? []).length) return false;
-        const options = this.tables.get(state.table)?.options ?? {};
-        return options.index === undefined || options.limit !== undefined;
+        return this.tables.get(state.table)?.options?.index === undefined;
+    }
+
+    // The fresh answer with each row id of the copy (its position, as the copy holds the live
+    // table's rows in their order) replaced by the live table's id of that row.
+    async withLiveIds(op, result) {
+        const state = this.views.get(op.view ?? "v");
+        const flat = await this.r.tables.get(state.table).view();
+        let ids;
+        try {
+            ids = (await flat.to_columns({ id: true })).__ID__ ?? [];
+        } finally {
+            await flat.delete();
+        }
+        const live = (id) => (Array.isArray(id) && Number.isInteger(id[0]) && id[0] < ids.length ? ids[id[0]] : id);
+        const keys = ["__ID__", "__INDEX__"];
+        if (Array.isArray(result)) {
+            for (const row of result) for (const key of keys) if (key in row) row[key] = live(row[key]);
+        } else if (result && typeof result === "object") {
+            for (const key of keys) if (Array.isArray(result[key])) result[key] = result[key].map(live);
+        }
+        return result;
     }
 
     // The fresh copy of a script table as it is now.
