@@ -433,7 +433,11 @@ class RemoteView:
         path_types = yield from self._path_types()
         cell = _output.formatted_cell if formatted else _output.cell_to_python
         # The server writes whole floats as JavaScript does (9); Python reads give 9.0.
-        return convert(json.loads(text), types, path_types, _floats(cell), every_column=True)
+        try:
+            return convert(json.loads(text), types, path_types, _floats(cell), every_column=True)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+            raise PerspectiveError("the server's answer does not read as %s: %s"
+                                   % ("rows" if rows else "columns", error)) from None
 
     def _json(self, rows, window, python):
         """A JSON read: its text, or its cells as Python values when `python`."""
@@ -562,8 +566,11 @@ class RemoteView:
         answer = response.view_get_min_max_resp
         types = yield from self._fetch_types()
         kind = types.get(column_name)
-        return tuple(_output.cell_to_python(json.loads(v) if v else None, kind)
-                     for v in (answer.min, answer.max))
+        try:
+            return tuple(_output.cell_to_python(json.loads(v) if v else None, kind)
+                         for v in (answer.min, answer.max))
+        except (ValueError, TypeError) as error:
+            raise PerspectiveError("the server's min/max do not read: %s" % error) from None
 
     def _row_change(self, field, index):
         request, body = self._request(field + "_req")
@@ -722,8 +729,9 @@ class _Protocol:
         try:
             response.ParseFromString(bytes(message))
         except Exception:
-            raise PerspectiveError("not a Perspective protocol message (%d bytes)"
-                                   % len(message)) from None
+            raise PerspectiveError("not a Perspective protocol message (%s)" % (
+                "%d bytes" % len(message) if isinstance(message, (bytes, bytearray, memoryview))
+                else type(message).__name__)) from None
         failed = response.WhichOneof("client_resp") == "server_error"
         late = False
         with self._mutex:
@@ -748,9 +756,15 @@ class _Protocol:
         return response, waiter, subscription
 
     @staticmethod
-    def _result(response):
-        if response.WhichOneof("client_resp") == "server_error":
+    def _result(response, request):
+        """The answer to `request`: its server error raised, and an answer of another kind
+        (a broken or hostile server) refused rather than read as empty values."""
+        answered = response.WhichOneof("client_resp")
+        if answered == "server_error":
             raise PerspectiveError(response.server_error.message)
+        asked = request.WhichOneof("client_req")
+        if answered != asked[:-len("_req")] + "_resp":
+            raise PerspectiveError("the server answered %s with %s" % (asked, answered or "nothing"))
         return response
 
     # ---- Client methods, as generators ----
@@ -913,7 +927,7 @@ class ProtocolClient(Client, _Protocol):
             with self._mutex:
                 self._waiting.pop(request.msg_id, None)
             raise PerspectiveError("no answer from the server within %g s" % self._timeout)
-        return self._result(waiter.response)
+        return self._result(waiter.response, request)
 
     def _run(self, generator):
         self._live()
@@ -1002,7 +1016,7 @@ class AsyncClient(_Protocol):
         result = self._send_callback(request.SerializeToString())
         if inspect.isawaitable(result):
             await result
-        return self._result(await waiter)
+        return self._result(await waiter, request)
 
     async def _run(self, generator):
         self._live()

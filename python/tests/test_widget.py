@@ -8,6 +8,8 @@ from parallax import PerspectiveError
 
 ipywidgets = pytest.importorskip("ipywidgets")
 from parallax.widget import PerspectiveWidget  # noqa: E402
+from parallax.widget.widget import MAX_VIEWS  # noqa: E402
+from parallax import perspective_pb2 as pb  # noqa: E402
 
 ROWS = {"id": [1, 2, 3], "name": ["alpha", "beta", "gamma"]}
 
@@ -79,3 +81,39 @@ def test_the_reference_names_reach_the_widget():
     import parallax as perspective
     assert perspective.widget.PerspectiveWidget is PerspectiveWidget
     assert perspective.PerspectiveWidget is PerspectiveWidget
+
+
+def test_the_widget_takes_any_comm_message_without_raising():
+    widget = PerspectiveWidget(parallax.Server().new_local_client().table(ROWS))
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append((content, buffers))
+    contents = [None, 5, "x", [], {}, {"type": "request"}, {"type": "request", "view": "v"},
+                {"type": "request", "view": {"x": [1]}}, {"type": "close"},
+                {"type": "close", "view": [1]}, {"type": 7, "view": "v"}]
+    buffers = [None, [], [b""], [b"\xff" * 100], ["text"], [memoryview(b"\x00\x01")], [5],
+               [None], [b"\x08\x01", b"more"]]
+    for content in contents:
+        for buffer in buffers:
+            widget._on_message(widget, content, buffer)
+    # Bytes that are not a request are answered with an error; the rest is ignored.
+    for content, answer in sent:
+        assert content["type"] == "response" and isinstance(answer[0], bytes)
+    widget.close()
+    assert widget._sessions == {}
+
+
+def test_a_widget_keeps_a_bounded_number_of_view_sessions():
+    """A reloaded page never says 'close': its views' sessions are dropped, the least
+    recently used first, once the widget has MAX_VIEWS."""
+    widget = PerspectiveWidget(parallax.Server().new_local_client().table(ROWS))
+    widget.send = lambda content, buffers=None: None
+    request = pb.Request(msg_id=1, entity_id="")
+    request.get_hosted_tables_req.SetInParent()
+    message = request.SerializeToString()
+    for view in range(MAX_VIEWS * 3):
+        widget._on_message(widget, {"type": "request", "view": "view-%d" % view}, [message])
+        widget._on_message(widget, {"type": "request", "view": "view-0"}, [message])
+    assert len(widget._sessions) == MAX_VIEWS
+    assert "view-0" in widget._sessions  # in use: kept
+    assert "view-1" not in widget._sessions
+    widget.close()

@@ -4,6 +4,7 @@ the kernel's event loop (the session's eventfd wakes it, so updates made by late
 other threads reach the viewer without polling)."""
 
 import asyncio
+import collections
 import logging
 
 import ipywidgets
@@ -16,6 +17,9 @@ from ..core import Client, Table
 _log = logging.getLogger("parallax")
 
 MODULE = "nbextensions/parallax-widget/widget"  # the requirejs name of widget.js
+# Views' sessions a widget keeps: a reloaded page never says "close", so past this many the
+# least recently used session is closed (its view, if still shown, sees its handles gone).
+MAX_VIEWS = 32
 # The viewer's settings kept in traits, in the order save() answers them.
 CONFIG = ("plugin", "columns", "group_by", "split_by", "aggregates", "sort", "filter",
           "filter_op", "expressions", "plugin_config", "columns_config", "theme", "title",
@@ -61,7 +65,7 @@ class PerspectiveWidget(ipywidgets.DOMWidget):
         config = {k: v for k, v in config.items() if v is not None}
         super().__init__(**config)
         self._client = server.new_local_client() if server is not None else _default_client()
-        self._sessions = {}  # view id -> session
+        self._sessions = collections.OrderedDict()  # view id -> session, least recent first
         self.table = None
         self.on_msg(self._on_message)
         if data is not None:
@@ -123,9 +127,11 @@ class PerspectiveWidget(ipywidgets.DOMWidget):
     # ---- the viewers' sessions ----
 
     def _on_message(self, _widget, content, buffers):
-        if not isinstance(content, dict):
+        # Anything may come from the front end: what is not a request or close of a view
+        # (a string id, the request as one binary buffer) is ignored.
+        if not isinstance(content, dict) or not isinstance(content.get("view"), str):
             return
-        view_id = str(content.get("view", ""))
+        view_id = content["view"]
         if content.get("type") == "close":
             session = self._sessions.pop(view_id, None)
             if session is not None:
@@ -133,10 +139,17 @@ class PerspectiveWidget(ipywidgets.DOMWidget):
             return
         if content.get("type") != "request" or not buffers:
             return
+        try:
+            message = bytes(memoryview(buffers[0]))
+        except TypeError:
+            return
         session = self._sessions.get(view_id)
         if session is None:
+            while len(self._sessions) >= MAX_VIEWS:
+                self._sessions.popitem(last=False)[1].close()
             session = self._sessions[view_id] = _ViewSession(self, view_id)
-        session.handle(bytes(buffers[0]))
+        self._sessions.move_to_end(view_id)
+        session.handle(message)
 
     def close(self):
         for session in getattr(self, "_sessions", {}).values():
