@@ -20,11 +20,12 @@ APT_PACKAGES=(
   python3-flatbuffers
   libyaml-cpp-dev  # parallax serve --pipeline
   python3-yaml python3-httpx python3-deepdiff python3-passlib python3-jose  # the script host's allowed imports
-  libmosquitto-dev librabbitmq-dev libpq-dev  # pipelines' live sources (src/sources)
+  libmosquitto-dev librabbitmq-dev libpq-dev  # pipelines' live sources (src/sources), virtual tables
   mosquitto mosquitto-clients rabbitmq-server amqp-tools postgresql  # their tests' servers
   libboost-dev libprotobuf-dev protobuf-compiler chromium
   dpkg-dev file  # make deb: dpkg-shlibdeps finds the library dependencies
   openssl  # the TLS tests make a self-signed certificate with its CLI
+  clickhouse-server clickhouse-client  # virtual tables (src/virtual): their tests' ClickHouse servers
 )
 
 missing=()

@@ -95,12 +95,63 @@ Status Engine::delete_table(const std::string& name) {
   }
   tables_.erase(name);
   table_watchers_.erase(name);
+  virtual_tables_.erase(name);
   return Status::ok();
+}
+
+Status Engine::host_virtual_table(const std::string& name, std::unique_ptr<VirtualTable> table) {
+  if (tables_.contains(name)) return Status::invalid("a table named '{}' already exists", name);
+  TableOptions options = table->placeholder().options();
+  options.name = name;
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<Table> placeholder,
+                      Table::create(table->placeholder().schema(), std::move(options)));
+  tables_.emplace(name, std::move(placeholder));
+  virtual_tables_.emplace(name, std::move(table));
+  return Status::ok();
+}
+
+Result<size_t> Engine::table_size(const std::string& name) const {
+  if (auto found = virtual_tables_.find(name); found != virtual_tables_.end())
+    return found->second->num_rows();
+  PX_ASSIGN_OR_RETURN(const Table* found, table(name));
+  return found->num_rows();
+}
+
+std::vector<Status> Engine::refresh_virtual_tables(const std::string& only) {
+  std::vector<Status> failures;
+  std::vector<std::string> changed;
+  for (auto& [view_name, view] : views_) {
+    const std::string& table = view_tables_.at(view_name);
+    if (!virtual_tables_.contains(table) || (!only.empty() && table != only)) continue;
+    auto* virtual_view = dynamic_cast<VirtualView*>(view.get());
+    if (!virtual_view) continue;
+    Result<bool> rerun = virtual_view->rerun();
+    if (!rerun.is_ok()) {
+      failures.push_back(rerun.status());
+      continue;
+    }
+    if (*rerun) changed.push_back(view_name);
+  }
+  // As notify: callbacks may change subscriptions, so they run from a copy.
+  const ChangeSet changes;
+  std::vector<std::pair<std::string, ViewUpdateCallback>> callbacks;
+  for (const auto& view_name : changed) {
+    auto found = subscriptions_.find(view_name);
+    if (found == subscriptions_.end()) continue;
+    for (const auto& subscription : found->second)
+      callbacks.emplace_back(view_name, subscription.callback);
+  }
+  for (const auto& [view_name, callback] : callbacks) callback({view_name, changes});
+  return failures;
 }
 
 Result<Table*> Engine::mutable_table(const std::string& name) {
   auto found = tables_.find(name);
   if (found == tables_.end()) return Status::not_found("no table named '{}'", name);
+  if (virtual_tables_.contains(name)) {
+    return Status::invalid("table '{}' is a virtual table over {}: it is read-only", name,
+                           virtual_tables_.at(name)->backend().kind());
+  }
   return found->second.get();
 }
 
@@ -165,7 +216,11 @@ Status Engine::create_view(const std::string& table_name, const std::string& nam
   PX_ASSIGN_OR_RETURN(const Table* source, table(table_name));
   config.expression_limits = expression_limits_;
   const uint32_t depth = config.group_by_depth.value_or(0);
-  PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view, View::create(*source, std::move(config)));
+  auto virtual_table = virtual_tables_.find(table_name);
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view,
+                      virtual_table != virtual_tables_.end()
+                          ? virtual_table->second->create_view(std::move(config))
+                          : View::create(*source, std::move(config)));
   // group_by_depth N shows N levels, as set_depth(N - 1) (the reference's row pivot depth).
   if (depth > 0) PX_RETURN_IF_ERROR(view->set_depth(depth - 1));
   views_[name] = std::move(view);
@@ -242,7 +297,7 @@ Result<std::vector<Field>> Engine::expression_schema(const std::string& view_nam
 Result<ViewDimensions> Engine::dimensions(const std::string& view_name) const {
   PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
   const Table& source = found->table();
-  return ViewDimensions{source.num_rows(), source.schema().size(), found->num_rows(),
+  return ViewDimensions{found->num_table_rows(), source.schema().size(), found->num_rows(),
                         found->num_columns()};
 }
 

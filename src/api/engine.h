@@ -33,6 +33,7 @@
 #include "core/table.h"
 #include "query/expressions/expression.h"
 #include "query/view.h"
+#include "virtual/virtual_table.h"
 
 namespace parallax {
 
@@ -73,8 +74,20 @@ class Engine {
   Status replace(const std::string& table, const TableData& data);
   Status replace(const std::string& table, const RowBatch& batch);
 
+  // A virtual table's is an empty table with its schema and key (its rows stay in its
+  // database): table_size counts every table's rows.
   Result<const Table*> table(const std::string& name) const;
+  Result<size_t> table_size(const std::string& name) const;
   std::vector<std::string> table_names() const;
+
+  // Hosts a table whose rows stay in a database (src/virtual): its views compile to SQL
+  // there; it is read-only (updates are refused).
+  Status host_virtual_table(const std::string& name, std::unique_ptr<VirtualTable> table);
+  bool is_virtual(const std::string& name) const { return virtual_tables_.contains(name); }
+  // Reruns the queries of every view of virtual tables (or of `table` only) and calls the
+  // on_update callbacks of those whose results changed. A view whose database fails keeps
+  // the error for its reads until a later refresh succeeds; answers the failures.
+  std::vector<Status> refresh_virtual_tables(const std::string& table = "");
 
   Status create_view(const std::string& table, const std::string& name, ViewConfig config);
   // What each evaluation of a view's expressions may spend (a loop bomb ends with an error
@@ -116,6 +129,7 @@ class Engine {
   Status notify(const std::string& table, Result<ChangeSet> changes);
 
   std::map<std::string, std::unique_ptr<Table>> tables_;
+  std::map<std::string, std::unique_ptr<VirtualTable>> virtual_tables_;
   absl::flat_hash_map<std::string, std::unique_ptr<View>> views_;
   absl::flat_hash_map<std::string, std::string> view_tables_;  // view name -> table name
   struct Subscription {

@@ -135,8 +135,11 @@ class ReplaySession {
   }
 
   Result<std::string> table_info(object op, std::string_view kind) {
+    if (kind == "size") {
+      PX_ASSIGN_OR_RETURN(size_t size, engine_.table_size(table_name(op)));
+      return std::to_string(size);
+    }
     PX_ASSIGN_OR_RETURN(const Table* table, engine_.table(table_name(op)));
-    if (kind == "size") return std::to_string(table->num_rows());
     if (kind == "table_schema") return schema_json(table->schema().fields());
     std::vector<std::string> names;
     for (const auto& field : table->schema().fields()) names.push_back(field.name);

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/data_input.h"
 #include "cli/usage.h"
+#include "cli/virtual_tables.h"
 #include "common/install_paths.h"
 #include "pipeline/pipeline.h"
 #include "server/demo_stream.h"
@@ -32,6 +33,7 @@ constexpr const char* kServeUsage =
     "                      [--max-message-mb N] [--client-queue-mb N]   per-client limits (256)\n"
     "                      [--allow-origin ORIGIN]... [--auth-token-file FILE]\n"
     "                      [--tls-cert FILE.pem --tls-key FILE.pem]\n"
+    "                      [--virtual URL]... [--virtual-password-file F] [--virtual-refresh MS]\n"
     "                      [--max-queued-mb N]   all clients' queues together (1024, at most\n"
     "                                            a quarter of RAM); the furthest behind go first\n"
     "                      [--client-views N] [--client-subscriptions N] [--client-tables N]\n"
@@ -53,9 +55,16 @@ constexpr const char* kServeUsage =
     "  --auth-token-file F  every request needs the token in F: 'Authorization: Bearer T',\n"
     "                     ?token=T on the websocket URL, or open /?token=T once in a browser\n"
     "  --tls-cert F --tls-key F  PEM certificate chain and key: https and wss only\n"
+    "  --virtual URL      hosts every table of a database as a virtual table (its views run\n"
+    "                     as SQL there): clickhouse://[USER@]HOST:PORT/DB (HTTP interface) or\n"
+    "                     postgres://USER@HOST:PORT/DB (repeatable). The password comes from\n"
+    "                     --virtual-password-file or $PARALLAX_VIRTUAL_PASSWORD, never the URL\n"
+    "  --virtual-refresh MS  how often their views rerun; clients hear of changed results\n"
+    "                     (default 2000; 0: never)\n"
     "examples:\n"
     "  parallax serve orders.csv --index order_id     then open http://127.0.0.1:8080/\n"
-    "  parallax serve --pipeline pipeline.yaml --port 9000\n";
+    "  parallax serve --pipeline pipeline.yaml --port 9000\n"
+    "  parallax serve --virtual clickhouse://127.0.0.1:8123/default\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "parallax serve: %s\n", message.c_str());
@@ -129,6 +138,9 @@ int run_serve(int argc, char** argv) {
   std::optional<std::string> index;
   std::optional<int> demo_interval_ms;
   std::string pipeline_file;
+  std::vector<std::string> virtual_urls;
+  std::optional<std::string> virtual_password_file;
+  long virtual_refresh_ms = 2000;
   ExpressionLimits expression_limits;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -167,6 +179,13 @@ int run_serve(int argc, char** argv) {
       options.tls_cert_file = argv[++i];
     } else if (arg == "--tls-key" && has_value) {
       options.tls_key_file = argv[++i];
+    } else if (arg == "--virtual" && has_value) {
+      virtual_urls.emplace_back(argv[++i]);
+    } else if (arg == "--virtual-password-file" && has_value) {
+      virtual_password_file = argv[++i];
+    } else if (arg == "--virtual-refresh" && has_value) {
+      virtual_refresh_ms = std::atol(argv[++i]);
+      if (virtual_refresh_ms < 0) return fail("--virtual-refresh must be 0 or more milliseconds");
     } else if (arg == "--pipeline" && has_value) {
       pipeline_file = argv[++i];
     } else if (arg == "--lock") {
@@ -206,6 +225,12 @@ int run_serve(int argc, char** argv) {
         "--demo-stream changes rows of the first table in place: it needs a FILE and --index");
   }
 
+  for (const auto& url : virtual_urls) {
+    auto hosted = host_virtual_database(engine, url, virtual_password_file);
+    // (The message names the URL without any password it held.)
+    if (!hosted.is_ok()) return fail("--virtual: " + hosted.status().message());
+  }
+
   std::unique_ptr<Pipeline> pipeline;
   if (!pipeline_file.empty()) {
     auto config = load_pipeline_config(pipeline_file);
@@ -225,6 +250,12 @@ int run_serve(int argc, char** argv) {
     pipeline->start(
         [&server](std::function<void(Engine&)> task) { server.post_to_engine(std::move(task)); });
   }
+  std::unique_ptr<VirtualRefresher> refresher;
+  if (!virtual_urls.empty() && virtual_refresh_ms > 0) {
+    refresher = std::make_unique<VirtualRefresher>(
+        std::chrono::milliseconds(virtual_refresh_ms),
+        [&server](std::function<void(Engine&)> task) { server.post_to_engine(std::move(task)); });
+  }
   std::unique_ptr<server::DemoStream> stream;
   if (demo_interval_ms) {
     stream = std::make_unique<server::DemoStream>(server, table_name_of(paths.front()),
@@ -238,6 +269,7 @@ int run_serve(int argc, char** argv) {
   std::fflush(stdout);
   server.run_until_signal();
   stream.reset();
+  refresher.reset();
   pipeline.reset();
   return 0;
 }

@@ -50,6 +50,8 @@ class View {
   // The config as get_config answers it (defaults filled in).
   virtual const ViewConfig& config() const = 0;
   virtual const Table& table() const = 0;
+  // The rows of the table it views (views of tables held elsewhere count them there).
+  virtual size_t num_table_rows() const { return table().num_rows(); }
   virtual size_t num_rows() const = 0;
   // Columns of data, not counting the row path.
   virtual size_t num_columns() const = 0;

@@ -216,9 +216,12 @@ void ProtocolHandler::handle_table_request(Request& request) {
       }
       break;
     }
-    case Case::kTableSizeReq:
-      out.mutable_table_size_resp()->set_size(static_cast<uint32_t>(table.value()->num_rows()));
+    case Case::kTableSizeReq: {
+      auto size = engine_.table_size(name);
+      if (request.failed(size.status())) return;
+      out.mutable_table_size_resp()->set_size(static_cast<uint32_t>(size.value()));
       break;
+    }
     case Case::kTableValidateExprReq: {
       auto* result = out.mutable_table_validate_expr_resp();
       const auto& expressions = message.table_validate_expr_req().column_to_expr();

@@ -1,0 +1,56 @@
+// A database that holds a virtual table's rows (ClickHouse over HTTP, PostgreSQL over libpq):
+// what tables it has, and SQL in, typed columns out. Views compile their configs to SQL in
+// the backend's dialect (sql_dialect.h) and the database does the work; only results cross.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "core/column.h"
+#include "core/schema.h"
+#include "virtual/sql_dialect.h"
+
+namespace parallax {
+
+// A table of the database as Parallax sees it: its columns typed as Parallax types (columns
+// of types without an equivalent are left out), and its primary key when it is one column.
+struct BackendTable {
+  std::string name;
+  Schema schema;
+  std::optional<std::string> key;
+  std::vector<std::string> skipped;  // columns left out, as "name (type)"
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // "clickhouse" or "postgres".
+  virtual std::string_view kind() const = 0;
+  // The URL it was made from (no credentials ever appear in it).
+  virtual const std::string& url() const = 0;
+  virtual const SqlDialect& dialect() const = 0;
+  virtual Result<std::vector<BackendTable>> tables() = 0;
+  // Runs `sql` and reads column i of its answer as types[i] (the forms SqlDialect::select
+  // writes). An unreachable database or a refused query is an error, never a crash.
+  virtual Result<std::vector<Column>> query(const std::string& sql,
+                                            std::span<const DataType> types) = 0;
+  // Runs a statement that answers no rows (tests and benchmarks load data with it).
+  virtual Status execute(const std::string& sql) = 0;
+};
+
+// What connecting needs besides the URL: the password (from a file or the environment,
+// never the command line) and how long a query may take.
+struct BackendOptions {
+  std::optional<std::string> password;
+  int timeout_seconds = 60;
+};
+
+// clickhouse://[USER@]HOST:PORT/DATABASE (the HTTP interface) or
+// postgres://USER@HOST:PORT/DATABASE (also postgresql://). A password in the URL is refused.
+Result<std::unique_ptr<Backend>> connect_backend(const std::string& url, BackendOptions options);
+
+}  // namespace parallax

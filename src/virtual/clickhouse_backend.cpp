@@ -1,0 +1,263 @@
+// ClickHouse over its HTTP interface: each query is a POST of SQL ending in
+// FORMAT TabSeparated, the answer read as tab-separated escaped text. Written for 18.16
+// (Debian 12) and current releases alike: only functions both have (startsWith, endsWith,
+// positionCaseSensitive via position, toUnixTimestamp, toFloat64, count(DISTINCT)) and
+// system.tables / system.columns columns both have.
+#include "virtual/clickhouse_backend.h"
+
+#include <openssl/evp.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+
+#include "virtual/text_cells.h"
+
+namespace parallax {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+class ClickHouseDialect final : public SqlDialect {
+ public:
+  std::string identifier(std::string_view name) const override {
+    std::string out = "`";
+    for (const char c : name) {
+      if (c == '`' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "`";
+  }
+  std::string string_literal(std::string_view text) const override {
+    std::string out = "'";
+    for (const char c : text) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "'";
+  }
+  std::string bytewise(const std::string& expr) const override { return expr; }
+  std::string lower_ascii(const std::string& expr) const override {
+    return "lower(" + expr + ")";  // lowerUTF8 is the one that lower-cases beyond ASCII
+  }
+  std::string starts_with(const std::string& expr, const std::string& literal) const override {
+    return "startsWith(" + expr + ", " + literal + ")";
+  }
+  std::string ends_with(const std::string& expr, const std::string& literal) const override {
+    return "endsWith(" + expr + ", " + literal + ")";
+  }
+  std::string contains(const std::string& expr, const std::string& literal) const override {
+    return "(position(" + expr + ", " + literal + ") > 0)";
+  }
+  std::string date_literal(int32_t days) const override {
+    return "toDate(" + std::to_string(days) + ")";
+  }
+  std::string epoch_millis(const std::string& expr) const override {
+    return "(toInt64(toUnixTimestamp(" + expr + ")) * 1000)";
+  }
+  std::string boolean_number(const std::string& expr) const override {
+    return "toUInt8(" + expr + ")";
+  }
+  std::string as_float(const std::string& expr) const override { return "toFloat64(" + expr + ")"; }
+};
+
+// Reads one TabSeparated field's escapes (\t, \n, \\, ...); "\N" (null) is checked before.
+std::string unescape(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out += field[i];
+      continue;
+    }
+    const char next = field[++i];
+    switch (next) {
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case '0':
+        out += '\0';
+        break;
+      default:
+        out += next;
+    }
+  }
+  return out;
+}
+
+std::string base64(std::string_view text) {
+  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(text.data()),
+                                      static_cast<int>(text.size()));
+  out.resize(static_cast<size_t>(written));
+  return out;
+}
+
+// A ClickHouse type as a Parallax type: nullopt when there is none (arrays, maps, ...).
+// 64-bit and unsigned 32-bit integers are floats: Parallax integers are 32-bit, and a float
+// holds them exactly up to 2^53.
+std::optional<DataType> parallax_type(std::string_view type) {
+  for (const std::string_view wrapper : {"Nullable(", "LowCardinality("}) {
+    if (type.starts_with(wrapper) && type.ends_with(")")) {
+      type = type.substr(wrapper.size(), type.size() - wrapper.size() - 1);
+    }
+  }
+  if (type == "Int8" || type == "Int16" || type == "Int32" || type == "UInt8" || type == "UInt16")
+    return DataType::kInteger;
+  if (type == "Int64" || type == "UInt32" || type == "UInt64" || type == "Float32" ||
+      type == "Float64" || type.starts_with("Decimal"))
+    return DataType::kFloat;
+  if (type == "String" || type.starts_with("FixedString") || type.starts_with("Enum"))
+    return DataType::kString;
+  if (type == "Date") return DataType::kDate;
+  if (type == "DateTime" || type.starts_with("DateTime(")) return DataType::kDatetime;
+  if (type == "Bool") return DataType::kBoolean;
+  return std::nullopt;
+}
+
+class ClickHouseBackend final : public Backend {
+ public:
+  ClickHouseBackend(std::string url, std::string host, std::string port, std::string user,
+                    std::string database, BackendOptions options)
+      : url_(std::move(url)),
+        host_(std::move(host)),
+        port_(std::move(port)),
+        user_(std::move(user)),
+        database_(std::move(database)),
+        options_(std::move(options)) {}
+
+  std::string_view kind() const override { return "clickhouse"; }
+  const std::string& url() const override { return url_; }
+  const SqlDialect& dialect() const override { return dialect_; }
+
+  Result<std::vector<BackendTable>> tables() override {
+    const DataType text[] = {DataType::kString, DataType::kString, DataType::kString,
+                             DataType::kString};
+    PX_ASSIGN_OR_RETURN(
+        std::vector<Column> columns,
+        query("SELECT table, name, type, toString(is_in_primary_key) FROM system.columns "
+              "WHERE database = currentDatabase()",
+              text));
+    std::vector<BackendTable> tables;
+    std::vector<std::vector<std::string>> keys;
+    for (size_t row = 0; row < columns[0].size(); ++row) {
+      const std::string table(columns[0].string_at(row)), name(columns[1].string_at(row));
+      const std::string type(columns[2].string_at(row));
+      if (tables.empty() || tables.back().name != table) {
+        tables.push_back({table, {}, std::nullopt, {}});
+        keys.emplace_back();
+      }
+      const auto mapped = parallax_type(type);
+      if (!mapped) {
+        tables.back().skipped.push_back(name + " (" + type + ")");
+        continue;
+      }
+      tables.back().schema.add({name, *mapped});
+      if (columns[3].string_at(row) == "1") keys.back().push_back(name);
+    }
+    for (size_t i = 0; i < tables.size(); ++i) {
+      if (keys[i].size() == 1) tables[i].key = keys[i][0];
+    }
+    return tables;
+  }
+
+  Status execute(const std::string& sql) override { return post(sql).status(); }
+
+  Result<std::vector<Column>> query(const std::string& sql,
+                                    std::span<const DataType> types) override {
+    PX_ASSIGN_OR_RETURN(std::string body, post(sql + " FORMAT TabSeparated"));
+    std::vector<Column> columns;
+    for (const DataType type : types) columns.emplace_back(type);
+    size_t start = 0;
+    while (start < body.size()) {
+      size_t end = body.find('\n', start);
+      if (end == std::string::npos) end = body.size();
+      const std::string_view line(body.data() + start, end - start);
+      size_t field_start = 0;
+      for (size_t i = 0; i < columns.size(); ++i) {
+        size_t field_end = line.find('\t', field_start);
+        if (field_end == std::string_view::npos) field_end = line.size();
+        if (i + 1 < columns.size() && field_end == line.size())
+          return Status::invalid("ClickHouse answered {} columns where {} were asked for", i + 1,
+                                 columns.size());
+        const std::string_view field = line.substr(field_start, field_end - field_start);
+        if (field == "\\N") {
+          columns[i].append_null();
+        } else {
+          PX_RETURN_IF_ERROR(append_text_cell(columns[i], unescape(field)));
+        }
+        field_start = field_end + 1;
+      }
+      start = end + 1;
+    }
+    return columns;
+  }
+
+ private:
+  Result<std::string> post(const std::string& sql) {
+    try {
+      boost::asio::io_context context;
+      tcp::resolver resolver(context);
+      beast::tcp_stream stream(context);
+      stream.expires_after(std::chrono::seconds(options_.timeout_seconds));
+      stream.connect(resolver.resolve(host_, port_));
+      http::request<http::string_body> request(http::verb::post, "/?database=" + database_, 11);
+      request.set(http::field::host, host_);
+      request.set(http::field::authorization,
+                  "Basic " + base64(user_ + ":" + options_.password.value_or("")));
+      request.body() = sql;
+      request.prepare_payload();
+      http::write(stream, request);
+      beast::flat_buffer buffer;
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+      http::read(stream, buffer, parser);
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      auto response = parser.release();
+      if (response.result() != http::status::ok) {
+        std::string message = response.body();
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+          message.pop_back();
+        return Status::invalid("ClickHouse at {} refused the query: {}", url_, message);
+      }
+      return std::move(response.body());
+    } catch (const std::exception& error) {
+      return Status::invalid("ClickHouse at {} cannot be reached: {}", url_, error.what());
+    }
+  }
+
+  std::string url_, host_, port_, user_, database_;
+  BackendOptions options_;
+  ClickHouseDialect dialect_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_clickhouse_backend(std::string url, std::string host,
+                                                 std::string port, std::string user,
+                                                 std::string database, BackendOptions options) {
+  return std::make_unique<ClickHouseBackend>(std::move(url), std::move(host), std::move(port),
+                                             std::move(user), std::move(database),
+                                             std::move(options));
+}
+
+}  // namespace parallax

@@ -1,0 +1,175 @@
+#include "virtual/sql_compiler.h"
+
+#include <cmath>
+
+#include "core/temporal.h"
+#include "query/filter.h"
+
+namespace parallax {
+
+namespace {
+
+constexpr const char* kTrue = "(1 = 1)";
+constexpr const char* kFalse = "(1 = 0)";
+
+bool is_text_op(FilterOp op) {
+  return op == FilterOp::kBeginsWith || op == FilterOp::kContains || op == FilterOp::kEndsWith;
+}
+
+const char* comparison(FilterOp op) {
+  switch (op) {
+    case FilterOp::kEqual:
+      return "=";
+    case FilterOp::kNotEqual:
+      return "<>";
+    case FilterOp::kLess:
+      return "<";
+    case FilterOp::kGreater:
+      return ">";
+    case FilterOp::kLessEqual:
+      return "<=";
+    case FilterOp::kGreaterEqual:
+      return ">=";
+    default:
+      return nullptr;
+  }
+}
+
+// A null operand compares above nothing and below every value; null cells still pass "!=".
+std::string null_operand_term(FilterOp op, const std::string& column) {
+  if (op == FilterOp::kGreater || op == FilterOp::kGreaterEqual) return column + " IS NOT NULL";
+  return op == FilterOp::kNotEqual ? kTrue : kFalse;
+}
+
+// cell OP operand over the non-null cells; null cells pass only "!=" and "not in", as the
+// engine's filter.
+std::string with_nulls(FilterOp op, const std::string& column, const std::string& test) {
+  if (op == FilterOp::kNotEqual || op == FilterOp::kNotIn)
+    return "(" + column + " IS NULL OR " + test + ")";
+  return "(" + test + ")";
+}
+
+Result<std::string> term_sql(const SqlDialect& d, const Field& field, const FilterTerm& term,
+                             const CompiledFilterTerm& compiled) {
+  const std::string column = d.identifier(field.name);
+  const FilterOp op = compiled.op;
+  if (op == FilterOp::kIsNull) return column + " IS NULL";
+  if (op == FilterOp::kIsNotNull) return column + " IS NOT NULL";
+  const bool list = op == FilterOp::kIn || op == FilterOp::kNotIn;
+  if (field.type == DataType::kString) {
+    if (compiled.null_operand) return null_operand_term(op, column);
+    if (is_text_op(op)) {
+      const std::string lowered = d.lower_ascii(column),
+                        literal = d.string_literal(compiled.texts[0]);
+      if (op == FilterOp::kBeginsWith) return d.starts_with(lowered, literal);
+      if (op == FilterOp::kEndsWith) return d.ends_with(lowered, literal);
+      return d.contains(lowered, literal);
+    }
+    if (list) {
+      if (compiled.texts.empty()) return std::string(op == FilterOp::kIn ? kFalse : kTrue);
+      std::string items;
+      for (const auto& text : compiled.texts)
+        items += (items.empty() ? "" : ", ") + d.string_literal(text);
+      return with_nulls(op, column,
+                        column + (op == FilterOp::kIn ? " IN (" : " NOT IN (") + items + ")");
+    }
+    return with_nulls(
+        op, column,
+        d.bytewise(column) + " " + comparison(op) + " " + d.string_literal(compiled.texts[0]));
+  }
+  if (is_text_op(op)) return std::string(kFalse);  // the engine matches nothing here
+  if (compiled.null_operand) return null_operand_term(op, column);
+  // The cell as the number the engine compares, and each operand in the column's terms.
+  std::string cell = column;
+  auto operand = [&](double number) -> Result<std::string> {
+    if (!std::isfinite(number))
+      return Status::unsupported("a filter value of {} on a virtual table", number);
+    if (field.type == DataType::kDate) {
+      const double days = number / 86400000.0;
+      if (days != std::floor(days)) return Status::invalid("filter value is not a whole day");
+      return d.date_literal(static_cast<int32_t>(days));
+    }
+    return d.number(number);
+  };
+  if (field.type == DataType::kDatetime) cell = d.epoch_millis(column);
+  if (field.type == DataType::kBoolean) cell = d.boolean_number(column);
+  if (list) {
+    if (compiled.numbers.empty()) return std::string(op == FilterOp::kIn ? kFalse : kTrue);
+    std::string items;
+    for (const double number : compiled.numbers) {
+      PX_ASSIGN_OR_RETURN(std::string item, operand(number));
+      items += (items.empty() ? "" : ", ") + item;
+    }
+    return with_nulls(op, column,
+                      cell + (op == FilterOp::kIn ? " IN (" : " NOT IN (") + items + ")");
+  }
+  PX_ASSIGN_OR_RETURN(std::string value, operand(compiled.numbers[0]));
+  return with_nulls(op, column, cell + " " + comparison(op) + " " + value);
+}
+
+}  // namespace
+
+Result<std::string> sql_where(const SqlDialect& dialect, const Schema& schema,
+                              const std::vector<FilterTerm>& filter, FilterCombinator combinator) {
+  if (filter.empty()) return std::string();
+  PX_ASSIGN_OR_RETURN(RowFilter compiled, RowFilter::compile(schema, filter, combinator));
+  std::string where;
+  for (size_t i = 0; i < filter.size(); ++i) {
+    const CompiledFilterTerm& term = compiled.terms()[i];
+    PX_ASSIGN_OR_RETURN(std::string sql,
+                        term_sql(dialect, schema.field(term.column), filter[i], term));
+    if (!where.empty()) where += combinator == FilterCombinator::kAnd ? " AND " : " OR ";
+    where += "(" + sql + ")";
+  }
+  return " WHERE " + where;
+}
+
+Result<std::string> sql_order_term(const SqlDialect& dialect, const std::string& expr,
+                                   DataType type, SortDirection direction) {
+  const bool abs =
+      direction == SortDirection::kAscendingAbs || direction == SortDirection::kDescendingAbs;
+  const bool descending =
+      direction == SortDirection::kDescending || direction == SortDirection::kDescendingAbs;
+  std::string key = expr;
+  if (type == DataType::kString) {
+    key = dialect.bytewise(expr);  // abs does nothing to text
+  } else if (abs) {
+    if (type != DataType::kInteger && type != DataType::kFloat)
+      return Status::unsupported("abs sorts of {} columns on virtual tables", type_name(type));
+    key = "abs(coalesce(" + expr + ", 0))";
+  } else if (type == DataType::kBoolean) {
+    key = dialect.boolean_number(expr);
+  }
+  return key + (descending ? " DESC NULLS LAST" : " ASC NULLS FIRST");
+}
+
+Result<std::string> sql_aggregate(const SqlDialect& d, AggregateKind kind, std::string_view name,
+                                  const std::string& expr, DataType type) {
+  using K = AggregateKind;
+  const std::string value = type == DataType::kString ? d.bytewise(expr) : expr;
+  // The engine's aggregates skip null cells, but a group with any null has a null minimum,
+  // counts null as one distinct value, and an empty group (the totals row of a filter that
+  // keeps nothing) sums to null.
+  const std::string any_null = "count(" + expr + ") < count(*)";
+  switch (kind) {
+    case K::kCount:
+      return std::string("count(*)");
+    case K::kSum:
+      return "CASE WHEN count(*) = 0 THEN NULL ELSE coalesce(sum(" + expr + "), 0) END";
+    case K::kAvg:
+      return "CASE WHEN count(" + expr + ") = 0 THEN NULL ELSE " + d.as_float("sum(" + expr + ")") +
+             " / count(" + expr + ") END";
+    case K::kMin:
+      return "CASE WHEN " + any_null + " THEN NULL ELSE min(" + value + ") END";
+    case K::kMax:
+      return "max(" + value + ")";
+    case K::kDistinctCount:
+      // (ClickHouse answers null for count(DISTINCT) over nulls only.)
+      return "coalesce(count(DISTINCT " + value + "), 0) + CASE WHEN " + any_null +
+             " THEN 1 ELSE 0 END";
+    default:
+      return Status::unsupported("aggregate '{}' on virtual tables", name);
+  }
+}
+
+}  // namespace parallax

@@ -1,0 +1,94 @@
+// A view with group_by over a virtual table: one query per group level (the totals row,
+// then GROUP BY the first 1, 2, ... levels), each aggregate computed by the database as the
+// engine computes it (sql_compiler.h). The groups come back (bounded: kMaxGroups) and are
+// laid out here as the engine's tree: children by key, then stably by the row sort; the
+// totals row first; expand, collapse and set_depth as the engine's grouped views.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
+#include "query/aggregate.h"
+#include "virtual/virtual_table.h"
+
+namespace parallax {
+
+class VirtualGroupedView final : public VirtualView {
+ public:
+  // Past this many groups (all levels together) a view is refused with an error.
+  static constexpr size_t kMaxGroups = 1'000'000;
+
+  static Result<std::unique_ptr<VirtualGroupedView>> create(const VirtualTable& table,
+                                                            ViewConfig config);
+
+  const ViewConfig& config() const override { return config_; }
+  size_t num_rows() const override { return visible_.size(); }
+  size_t num_columns() const override { return values_.size(); }
+  std::vector<Field> schema() const override;
+  std::vector<std::string> column_paths() const override;
+  Result<std::pair<Scalar, Scalar>> min_max(const std::string& column) const override;
+  Frame read(const ViewWindow& window, KeyColumns keys) const override;
+  bool is_inverted(const ViewWindow& window) const override;
+  Status check_window(const ViewWindow& window) const override;
+  std::vector<Field> expression_schema() const override { return {}; }
+  Frame read_changed(const ChangeSet& changes) const override;
+  Result<int64_t> expand(size_t row) override;
+  Result<int64_t> collapse(size_t row) override;
+  Status set_depth(size_t depth) override;
+  Result<bool> rerun() override;
+
+ private:
+  // A column shown (or sorted by) and its aggregate as SQL.
+  struct Measure {
+    std::string name;
+    DataType input;
+    AggregateKind kind;
+    DataType result;
+    std::string sql;
+  };
+  struct Node {
+    uint32_t parent = 0;
+    uint32_t depth = 0;
+    std::string path;  // the keys down to it, which name it across reruns
+    std::vector<uint32_t> children;
+  };
+  // The groups and their cells, as one rerun read them.
+  struct Tree {
+    std::vector<Node> nodes;
+    std::vector<Column> levels;      // [group level]: key per node
+    std::vector<Column> cells;       // [value]: one per node
+    std::vector<Column> sort_cells;  // [row sort key]: one per node
+  };
+
+  VirtualGroupedView(const VirtualTable& table, ViewConfig config)
+      : VirtualView(table), config_(std::move(config)) {}
+  Result<Measure> measure(const std::string& name) const;
+  Result<Tree> query_tree() const;
+  void order_children(Tree& tree) const;
+  void layout_rows();
+  void settle_new_groups();
+  void collapse_below(uint32_t node);
+  bool is_collapsed(uint32_t node) const { return collapsed_.contains(tree_.nodes[node].path); }
+  size_t leaf_depth() const { return group_by_.size(); }
+  std::pair<size_t, size_t> column_window(const ViewWindow& window) const;
+
+  ViewConfig config_;
+  std::vector<size_t> group_by_;  // table column positions
+  std::vector<Measure> values_;
+  std::vector<std::pair<Measure, SortDirection>> row_sort_;
+  std::string where_;
+  Tree tree_;
+  std::vector<uint32_t> visible_;  // nodes in display order
+  absl::flat_hash_set<std::string> collapsed_, known_paths_;
+  // How groups that appear at a rerun start: expanded, until the reader expands or
+  // collapses (then collapsed) or sets a depth (then as that depth says), as the engine.
+  enum class NewGroups { kExpanded, kCollapsed, kToDepth };
+  NewGroups new_groups_ = NewGroups::kExpanded;
+  size_t new_groups_depth_ = 0;
+};
+
+}  // namespace parallax

@@ -1,0 +1,65 @@
+#include "virtual/virtual_table.h"
+
+#include "virtual/virtual_flat_view.h"
+#include "virtual/virtual_grouped_view.h"
+
+namespace parallax {
+
+Result<std::unique_ptr<VirtualTable>> VirtualTable::create(std::shared_ptr<Backend> backend,
+                                                           BackendTable source) {
+  if (source.schema.size() == 0)
+    return Status::invalid("table '{}' has no column Parallax can read", source.name);
+  std::unique_ptr<VirtualTable> table(new VirtualTable(std::move(backend), std::move(source)));
+  TableOptions options;
+  options.name = table->source_.name;
+  options.index = table->source_.key;
+  PX_ASSIGN_OR_RETURN(table->placeholder_, Table::create(table->source_.schema, options));
+  return table;
+}
+
+Result<size_t> VirtualTable::num_rows() const {
+  const DataType types[] = {DataType::kFloat};
+  PX_ASSIGN_OR_RETURN(std::vector<Column> count,
+                      backend_->query("SELECT count(*) FROM " + from(), types));
+  if (count[0].size() != 1 || count[0].is_null(0)) return Status::invalid("no row count");
+  return static_cast<size_t>(count[0].value<double>(0));
+}
+
+Result<std::unique_ptr<View>> VirtualTable::create_view(ViewConfig config) const {
+  if (!config.expressions.empty()) {
+    return Status::unsupported("expressions on virtual tables (such as '{}')",
+                               config.expressions[0].first);
+  }
+  if (!config.split_by.empty()) return Status::unsupported("split_by on virtual tables");
+  if (config.group_by.empty()) {
+    PX_ASSIGN_OR_RETURN(auto view, VirtualFlatView::create(*this, std::move(config)));
+    return std::unique_ptr<View>(std::move(view));
+  }
+  PX_ASSIGN_OR_RETURN(auto view, VirtualGroupedView::create(*this, std::move(config)));
+  return std::unique_ptr<View>(std::move(view));
+}
+
+Result<std::vector<Column>> VirtualView::run(const std::string& sql,
+                                             std::span<const DataType> types) const {
+  return backend().query(sql, types);
+}
+
+bool same_cells(const Column& a, const Column& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  for (size_t row = 0; row < a.size(); ++row) {
+    if (a.is_null(row) != b.is_null(row)) return false;
+    if (a.is_null(row)) continue;
+    const bool same = visit_type(a.type(), [&](auto tag) {
+      using Storage = typename decltype(tag)::Storage;
+      if constexpr (std::is_same_v<Storage, uint32_t>) {
+        return a.string_at(row) == b.string_at(row);
+      } else {
+        return a.value<Storage>(row) == b.value<Storage>(row);
+      }
+    });
+    if (!same) return false;
+  }
+  return true;
+}
+
+}  // namespace parallax

@@ -1,0 +1,66 @@
+// A table whose rows stay in a database: its views compile to SQL there (virtual_flat_view,
+// virtual_grouped_view) and only their answers cross. The engine hosts it beside in-memory
+// tables (api::Engine::host_virtual_table), so every front end reads it the same way.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "core/table.h"
+#include "query/view.h"
+#include "virtual/backend.h"
+
+namespace parallax {
+
+class VirtualTable {
+ public:
+  static Result<std::unique_ptr<VirtualTable>> create(std::shared_ptr<Backend> backend,
+                                                      BackendTable source);
+  // An empty in-memory table with the schema and key: what schema and options requests read.
+  const Table& placeholder() const { return *placeholder_; }
+  const BackendTable& source() const { return source_; }
+  Backend& backend() const { return *backend_; }
+  // The table as the FROM clause names it.
+  std::string from() const { return backend_->dialect().identifier(source_.name); }
+  // Counts the rows in the database now.
+  Result<size_t> num_rows() const;
+  // A view of the table; configs the backend cannot answer are refused by name.
+  Result<std::unique_ptr<View>> create_view(ViewConfig config) const;
+
+ private:
+  VirtualTable(std::shared_ptr<Backend> backend, BackendTable source)
+      : backend_(std::move(backend)), source_(std::move(source)) {}
+  std::shared_ptr<Backend> backend_;
+  BackendTable source_;
+  std::unique_ptr<Table> placeholder_;
+};
+
+// What every view of a virtual table adds to View: rerunning its queries.
+class VirtualView : public View {
+ public:
+  explicit VirtualView(const VirtualTable& table) : table_(&table) {}
+  const Table& table() const override { return table_->placeholder(); }
+  size_t num_table_rows() const override { return table_rows_; }
+  // Reruns the view's queries (its row count, the window last read, its groups); answers
+  // whether what it shows changed. A failure is kept as the view's error, which reads give
+  // until a rerun succeeds (the database came back).
+  virtual Result<bool> rerun() = 0;
+
+ protected:
+  const VirtualTable& source() const { return *table_; }
+  Backend& backend() const { return table_->backend(); }
+  const SqlDialect& dialect() const { return table_->backend().dialect(); }
+  // Runs `sql`, keeping a failure as the view's error.
+  Result<std::vector<Column>> run(const std::string& sql, std::span<const DataType> types) const;
+  Status error_ = Status::ok();  // the last rerun's failure
+  size_t table_rows_ = 0;
+
+ private:
+  const VirtualTable* table_;
+};
+
+// Whether two columns hold the same cells (what a rerun compares).
+bool same_cells(const Column& a, const Column& b);
+
+}  // namespace parallax

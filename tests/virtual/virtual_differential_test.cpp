@@ -1,0 +1,531 @@
+// The same generated orders loaded into the in-memory engine and into a database (ClickHouse,
+// PostgreSQL, or ClickHouse shards behind a Distributed table); generated view configs
+// (flat and grouped; filtered, sorted, windowed, expanded and collapsed) run on both, and
+// every answer must be the same: to_json, to_columns, to_csv, num_rows, schema,
+// column_paths, min_max. Float cells may differ in their last bits, because a database adds
+// a group's floats up in another order: they must agree to 1e-9 relative (sums of at most
+// a few thousand prices; docs/virtual-tables.md).
+//
+// Run under tests/virtual/db_servers.py, which starts the servers and names them in
+// PARALLAX_TEST_CLICKHOUSE, PARALLAX_TEST_CLICKHOUSE_SHARDS and PARALLAX_TEST_POSTGRES;
+// a backend not named is skipped.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+
+#include "api/engine.h"
+#include "api/view_config_json.h"
+#include "api/view_output.h"
+#include "core/temporal.h"
+#include "virtual/backend.h"
+#include "virtual/virtual_table.h"
+
+namespace parallax {
+namespace {
+
+constexpr size_t kRows = 3000;
+constexpr int kConfigs = 150;
+const char* const kRegions[] = {"East", "west", "North", "O'Neil \\ tab\there", "south", "Ébène"};
+const char* const kProducts[] = {"apple", "Apricot", "banana", "cherry", "date",
+                                 "elder", "fig",     "grape",  "kiwi",   "lemon"};
+
+struct Row {
+  int32_t id;
+  std::optional<std::string> region, product;
+  std::optional<int32_t> qty;
+  std::optional<double> price;
+  std::optional<bool> flag;
+  std::optional<int32_t> day;  // days since the epoch
+  std::optional<int64_t> ts;   // whole seconds, as milliseconds
+};
+
+std::vector<Row> generate_rows() {
+  std::mt19937 random(20261207);
+  auto chance = [&](int percent) { return static_cast<int>(random() % 100) < percent; };
+  std::vector<Row> rows;
+  for (size_t i = 0; i < kRows; ++i) {
+    Row row;
+    row.id = static_cast<int32_t>(i * 7 % kRows) + 1;  // not in insertion order
+    if (!chance(5)) row.region = kRegions[random() % 6];
+    if (!chance(3)) row.product = kProducts[random() % 10];
+    if (!chance(8)) row.qty = static_cast<int32_t>(random() % 200) - 20;
+    if (!chance(8))
+      row.price = static_cast<double>(static_cast<int>(random() % 100000) - 5000) / 100.0;
+    if (!chance(5)) row.flag = chance(50);
+    if (!chance(5)) row.day = 19700 + static_cast<int32_t>(random() % 60);
+    if (!chance(5)) row.ts = (1700000000LL + static_cast<int64_t>(random() % 5000000)) * 1000;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\t') {
+      out += "\\t";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out.precision(17);
+  out << value;
+  return out.str();
+}
+
+struct Loaded {
+  Engine engine;
+  bool booleans = false;
+};
+
+// The rows as JSON for the engine.
+std::string rows_json(const std::vector<Row>& rows, bool booleans) {
+  std::string json = "[";
+  for (const auto& row : rows) {
+    if (json.size() > 1) json += ",";
+    json += "{\"id\":" + std::to_string(row.id);
+    json += ",\"region\":" + (row.region ? json_string(*row.region) : "null");
+    json += ",\"product\":" + (row.product ? json_string(*row.product) : "null");
+    json += ",\"qty\":" + (row.qty ? std::to_string(*row.qty) : "null");
+    json += ",\"price\":" + (row.price ? number_text(*row.price) : "null");
+    if (booleans)
+      json += std::string(",\"flag\":") + (row.flag ? (*row.flag ? "true" : "false") : "null");
+    json += ",\"day\":" + (row.day ? "\"" + format_date_iso(*row.day) + "\"" : "null");
+    json += ",\"ts\":" + (row.ts ? std::to_string(*row.ts) : "null") + "}";
+  }
+  return json + "]";
+}
+
+// The rows as SQL VALUES for the database.
+std::string rows_sql(const std::vector<Row>& rows, const SqlDialect& d, bool booleans) {
+  std::string sql;
+  for (const auto& row : rows) {
+    if (!sql.empty()) sql += ",";
+    sql += "(" + std::to_string(row.id);
+    sql += "," + (row.region ? d.string_literal(*row.region) : "NULL");
+    sql += "," + (row.product ? d.string_literal(*row.product) : "NULL");
+    sql += "," + (row.qty ? std::to_string(*row.qty) : "NULL");
+    sql += "," + (row.price ? number_text(*row.price) : "NULL");
+    if (booleans) sql += std::string(",") + (row.flag ? (*row.flag ? "true" : "false") : "NULL");
+    sql += "," + (row.day ? d.string_literal(format_date_iso(*row.day)) : "NULL");
+    std::string ts = row.ts ? format_datetime_iso(*row.ts) : "";
+    if (!ts.empty()) ts = ts.substr(0, 19), ts[10] = ' ';
+    sql += "," + (row.ts ? d.string_literal(ts) : "NULL") + ")";
+  }
+  return sql;
+}
+
+// Compares two JSON answers: equal, but floats to 1e-9 relative.
+bool same_json(simdjson::dom::element a, simdjson::dom::element b, std::string& where) {
+  using simdjson::dom::element_type;
+  const bool a_number = a.is_number(), b_number = b.is_number();
+  if (a_number && b_number) {
+    const double x = double(a), y = double(b);
+    if (x == y || std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y))) return true;
+    where = number_text(x) + " vs " + number_text(y);
+    return false;
+  }
+  if (a.type() != b.type()) {
+    where = "types differ: " + simdjson::to_string(a) + " vs " + simdjson::to_string(b);
+    return false;
+  }
+  if (a.is_array()) {
+    simdjson::dom::array x = a, y = b;
+    if (x.size() != y.size()) {
+      where = "lengths " + std::to_string(x.size()) + " vs " + std::to_string(y.size());
+      return false;
+    }
+    auto j = y.begin();
+    for (auto i = x.begin(); i != x.end(); ++i, ++j) {
+      if (!same_json(*i, *j, where)) return false;
+    }
+    return true;
+  }
+  if (a.is_object()) {
+    simdjson::dom::object x = a, y = b;
+    if (x.size() != y.size()) {
+      where = "keys " + simdjson::to_string(a).substr(0, 200) + " vs " +
+              simdjson::to_string(b).substr(0, 200);
+      return false;
+    }
+    auto j = y.begin();
+    for (auto i = x.begin(); i != x.end(); ++i, ++j) {
+      if (i.key() != j.key()) {
+        where = "key " + std::string(i.key()) + " vs " + std::string(j.key());
+        return false;
+      }
+      if (!same_json(i.value(), j.value(), where)) {
+        where = std::string(i.key()) + ": " + where;
+        return false;
+      }
+    }
+    return true;
+  }
+  if (simdjson::to_string(a) == simdjson::to_string(b)) return true;
+  where = simdjson::to_string(a) + " vs " + simdjson::to_string(b);
+  return false;
+}
+
+// Compares CSV text, numbers to 1e-9 relative.
+bool same_csv(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  auto fields = [](const std::string& text) {
+    std::vector<std::string> out(1);
+    for (const char c : text) {
+      if (c == ',' || c == '\n') {
+        out.emplace_back();
+      } else {
+        out.back() += c;
+      }
+    }
+    return out;
+  };
+  const auto x = fields(a), y = fields(b);
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] == y[i]) continue;
+    char* end_x = nullptr;
+    char* end_y = nullptr;
+    const double p = std::strtod(x[i].c_str(), &end_x), q = std::strtod(y[i].c_str(), &end_y);
+    if (*end_x || *end_y || x[i].empty()) return false;
+    if (std::fabs(p - q) > 1e-9 * std::max(std::fabs(p), std::fabs(q))) return false;
+  }
+  return true;
+}
+
+class Generator {
+ public:
+  Generator(uint32_t seed, bool booleans) : random_(seed), booleans_(booleans) {}
+
+  std::string config(bool grouped) {
+    std::vector<std::string> columns = {"id", "region", "product", "qty", "price", "day", "ts"};
+    if (booleans_) columns.push_back("flag");
+    std::string json = "{";
+    std::vector<std::string> shown;
+    for (const auto& column : columns) {
+      if (chance(45)) shown.push_back(column);
+    }
+    if (shown.empty()) shown.push_back(pick(columns));
+    json += "\"columns\":" + list(shown);
+    if (grouped) {
+      std::vector<std::string> keys = {"region", "product", "day", "qty", "ts"};
+      if (booleans_) keys.push_back("flag");
+      std::vector<std::string> group_by{pick(keys)};
+      if (chance(50)) group_by.push_back(pick(keys));
+      if (group_by.size() == 2 && group_by[0] == group_by[1]) group_by.pop_back();
+      json += ",\"group_by\":" + list(group_by);
+      std::string aggregates;
+      for (const auto& column : shown) {
+        if (!chance(60)) continue;
+        const std::string aggregate = aggregate_for(column);
+        if (!aggregates.empty()) aggregates += ",";
+        aggregates += "\"" + column + "\":\"" + aggregate + "\"";
+      }
+      json += ",\"aggregates\":{" + aggregates + "}";
+      if (chance(20)) json += ",\"group_by_depth\":" + std::to_string(1 + random_() % 2);
+    }
+    std::string filters;
+    const int terms = chance(50) ? 0 : 1 + static_cast<int>(random_() % 3);
+    for (int i = 0; i < terms; ++i) {
+      if (!filters.empty()) filters += ",";
+      filters += filter(pick(columns));
+    }
+    if (!filters.empty()) json += ",\"filter\":[" + filters + "]";
+    if (chance(30)) json += ",\"filter_op\":\"or\"";
+    std::string sort;
+    const int keys = chance(35) ? 0 : 1 + static_cast<int>(random_() % 2);
+    const char* directions[] = {"asc", "desc", "asc abs", "desc abs", "none"};
+    for (int i = 0; i < keys; ++i) {
+      std::string column = grouped ? pick(shown) : pick(columns);
+      std::string direction = directions[random_() % (grouped ? 5 : 5)];
+      if ((column == "day" || column == "ts") && direction.find("abs") != std::string::npos)
+        direction = "desc";
+      if (!sort.empty()) sort += ",";
+      sort += "[\"" + column + "\",\"" + direction + "\"]";
+    }
+    if (!sort.empty()) json += ",\"sort\":[" + sort + "]";
+    return json + "}";
+  }
+
+  std::string window(size_t rows) {
+    if (chance(30)) return "{}";
+    const size_t start = rows == 0 ? 0 : random_() % (rows + 2);
+    const size_t end = start + random_() % 60;
+    std::string json =
+        "{\"start_row\":" + std::to_string(start) + ",\"end_row\":" + std::to_string(end);
+    if (chance(20)) json += ",\"start_col\":1,\"end_col\":3";
+    if (chance(20)) json += ",\"id\":true";
+    return json + "}";
+  }
+
+  bool chance(int percent) { return static_cast<int>(random_() % 100) < percent; }
+  uint32_t next() { return random_(); }
+
+ private:
+  template <typename T>
+  const T& pick(const std::vector<T>& items) {
+    return items[random_() % items.size()];
+  }
+  static std::string list(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (const auto& item : items) out += (out.size() > 1 ? "," : "") + ("\"" + item + "\"");
+    return out + "]";
+  }
+  std::string aggregate_for(const std::string& column) {
+    const bool numeric = column == "id" || column == "qty" || column == "price";
+    const bool temporal = column == "day" || column == "ts";
+    std::vector<std::string> names = {"count", "distinct count"};
+    if (numeric) names.insert(names.end(), {"sum", "avg", "min", "max", "sum", "avg"});
+    if (temporal) names.insert(names.end(), {"min", "max"});
+    return pick(names);
+  }
+  std::string filter(const std::string& column) {
+    const bool text = column == "region" || column == "product";
+    std::vector<std::string> ops = {
+        "==", "!=", "<", ">", "<=", ">=", "in", "not in", "is null", "is not null"};
+    if (text) ops.insert(ops.end(), {"contains", "begins with", "ends with"});
+    const std::string op = pick(ops);
+    std::string value;
+    if (op == "is null" || op == "is not null") return "[\"" + column + "\",\"" + op + "\"]";
+    auto one = [&]() -> std::string {
+      if (column == "region") return json_string(kRegions[random_() % 6]);
+      if (column == "product") {
+        std::string name = kProducts[random_() % 10];
+        if (op == "contains" || op == "begins with" || op == "ends with") {
+          name = name.substr(random_() % 2, 1 + random_() % 3);
+          if (chance(30)) name[0] = static_cast<char>(std::toupper(name[0]));
+        }
+        return json_string(name);
+      }
+      if (column == "qty") return std::to_string(static_cast<int>(random_() % 200) - 20);
+      if (column == "id") return std::to_string(random_() % kRows);
+      if (column == "price")
+        return number_text(static_cast<double>(static_cast<int>(random_() % 100000) - 5000) /
+                           100.0);
+      if (column == "flag") return chance(50) ? "true" : "false";
+      if (column == "day")
+        return "\"" + format_date_iso(19700 + static_cast<int32_t>(random_() % 60)) + "\"";
+      return std::to_string((1700000000LL + static_cast<int64_t>(random_() % 5000000)) * 1000);
+    };
+    if (op == "in" || op == "not in") {
+      value = "[" + one() + "," + one() + "]";
+    } else {
+      value = one();
+    }
+    return "[\"" + column + "\",\"" + op + "\"," + value + "]";
+  }
+
+  std::mt19937 random_;
+  bool booleans_;
+};
+
+struct Backends {
+  std::string url;
+  std::unique_ptr<Backend> backend;
+};
+
+class VirtualDifferential : public ::testing::Test {
+ protected:
+  // Loads the rows into "memory" and the database table `table`, then hosts the latter (or
+  // `served`, e.g. a Distributed table over it) as "virtual".
+  void load(Backend& backend, const std::vector<std::string>& setup, bool booleans,
+            const std::string& served = "orders") {
+    booleans_ = booleans;
+    const auto rows = generate_rows();
+    for (const auto& statement : setup)
+      ASSERT_TRUE(backend.execute(statement).is_ok())
+          << statement << ": " << backend.execute(statement).message();
+    for (size_t start = 0; start < rows.size(); start += 1000) {
+      const std::vector<Row> chunk(
+          rows.begin() + static_cast<std::ptrdiff_t>(start),
+          rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), start + 1000)));
+      const Status inserted = backend.execute("INSERT INTO orders VALUES " +
+                                              rows_sql(chunk, backend.dialect(), booleans));
+      ASSERT_TRUE(inserted.is_ok()) << inserted.message();
+    }
+    Schema schema({{"id", DataType::kInteger},
+                   {"region", DataType::kString},
+                   {"product", DataType::kString},
+                   {"qty", DataType::kInteger},
+                   {"price", DataType::kFloat}});
+    if (booleans) schema.add({"flag", DataType::kBoolean});
+    schema.add({"day", DataType::kDate});
+    schema.add({"ts", DataType::kDatetime});
+    TableOptions options;
+    options.index = "id";
+    ASSERT_TRUE(engine_.create_table("memory", schema, options).is_ok());
+    const Status updated =
+        engine_.update("memory", TableData{rows_json(rows, booleans), DataFormat::kJson});
+    ASSERT_TRUE(updated.is_ok()) << updated.message();
+  }
+
+  void host(std::shared_ptr<Backend> backend, const std::string& served) {
+    auto tables = backend->tables();
+    ASSERT_TRUE(tables.is_ok()) << tables.status().message();
+    for (auto& table : *tables) {
+      if (table.name != served) continue;
+      table.key = "id";  // a Distributed table has no key of its own
+      auto made = VirtualTable::create(backend, std::move(table));
+      ASSERT_TRUE(made.is_ok()) << made.status().message();
+      ASSERT_TRUE(engine_.host_virtual_table("virtual", std::move(made).value()).is_ok());
+      return;
+    }
+    FAIL() << "no table " << served;
+  }
+
+  // Runs the generated configs on both tables and compares every answer.
+  void compare_all(uint32_t seed) {
+    Generator generator(seed, booleans_);
+    int compared = 0, refused = 0;
+    for (int i = 0; i < kConfigs; ++i) {
+      const bool grouped = i % 2 == 1;
+      const std::string config_json = generator.config(grouped);
+      SCOPED_TRACE("config " + std::to_string(i) + ": " + config_json);
+      auto memory_config = view_config_from_json(config_json);
+      ASSERT_TRUE(memory_config.is_ok()) << memory_config.status().message();
+      const Status memory_made = engine_.create_view("memory", "m", *memory_config);
+      const Status virtual_made =
+          engine_.create_view("virtual", "v", view_config_from_json(config_json).value());
+      if (virtual_made.code() == StatusCode::kUnsupported) {
+        ++refused;  // refused by name: fine, never answered wrongly
+        if (memory_made.is_ok()) (void)engine_.delete_view("m");
+        continue;
+      }
+      ASSERT_EQ(memory_made.is_ok(), virtual_made.is_ok())
+          << memory_made.message() << " / " << virtual_made.message();
+      if (!memory_made.is_ok()) continue;
+      const View& m = *engine_.view("m").value();
+      const View& v = *engine_.view("v").value();
+      // A few tree operations on grouped views, the same on both.
+      for (int op = 0; grouped && op < 3; ++op) {
+        if (!generator.chance(40)) continue;
+        const size_t row = generator.next() % (m.num_rows() + 1);
+        const int kind = static_cast<int>(generator.next() % 3);
+        if (kind == 0) {
+          ASSERT_EQ(engine_.collapse("m", row).value(), engine_.collapse("v", row).value());
+        } else if (kind == 1) {
+          ASSERT_EQ(engine_.expand("m", row).value(), engine_.expand("v", row).value());
+        } else {
+          const size_t depth = generator.next() % 3;
+          ASSERT_TRUE(engine_.set_depth("m", depth).is_ok());
+          ASSERT_TRUE(engine_.set_depth("v", depth).is_ok());
+        }
+      }
+      check_same(m, v, generator);
+      ++compared;
+      ASSERT_TRUE(engine_.delete_view("m").is_ok());
+      ASSERT_TRUE(engine_.delete_view("v").is_ok());
+    }
+    std::printf("compared %d configs, %d refused by name\n", compared, refused);
+    EXPECT_GT(compared, kConfigs * 3 / 4);
+  }
+
+  void check_same(const View& m, const View& v, Generator& generator) {
+    ASSERT_EQ(m.num_rows(), v.num_rows());
+    ASSERT_EQ(m.num_columns(), v.num_columns());
+    ASSERT_EQ(m.num_table_rows(), v.num_table_rows());
+    ASSERT_EQ(m.column_paths(), v.column_paths());
+    const auto ms = m.schema(), vs = v.schema();
+    ASSERT_EQ(ms.size(), vs.size());
+    for (size_t i = 0; i < ms.size(); ++i) {
+      EXPECT_EQ(ms[i].name, vs[i].name);
+      EXPECT_EQ(ms[i].type, vs[i].type) << ms[i].name;
+    }
+    for (int read = 0; read < 2; ++read) {
+      const std::string window_json = generator.window(m.num_rows());
+      SCOPED_TRACE("window " + window_json);
+      const ViewWindow window = view_window_from_json(window_json).value();
+      for (const ViewTextFormat format : {ViewTextFormat::kRows, ViewTextFormat::kColumns}) {
+        auto a = write_view(m, window, format);
+        auto b = write_view(v, window, format);
+        ASSERT_EQ(a.is_ok(), b.is_ok()) << a.status().message() << " / " << b.status().message();
+        if (!a.is_ok()) continue;
+        simdjson::dom::parser pa, pb;
+        std::string where;
+        EXPECT_TRUE(same_json(pa.parse(*a).value(), pb.parse(*b).value(), where))
+            << where << "\nmemory:  " << a->substr(0, 3000) << "\nvirtual: " << b->substr(0, 3000);
+      }
+      auto a = write_view(m, window, ViewTextFormat::kCsv);
+      auto b = write_view(v, window, ViewTextFormat::kCsv);
+      ASSERT_EQ(a.is_ok(), b.is_ok()) << a.status().message() << " / " << b.status().message();
+      if (a.is_ok()) EXPECT_TRUE(same_csv(*a, *b)) << *a << "\n---\n" << *b;
+    }
+    for (const auto& path : m.column_paths()) {
+      auto a = m.min_max(path), b = v.min_max(path);
+      ASSERT_EQ(a.is_ok(), b.is_ok()) << a.status().message() << " / " << b.status().message();
+      if (!a.is_ok()) continue;
+      const std::string both[] = {
+          "[" + min_max_value_json(a->first) + "," + min_max_value_json(a->second) + "]",
+          "[" + min_max_value_json(b->first) + "," + min_max_value_json(b->second) + "]"};
+      simdjson::dom::parser pa, pb;
+      std::string where;
+      EXPECT_TRUE(same_json(pa.parse(both[0]).value(), pb.parse(both[1]).value(), where))
+          << path << ": " << both[0] << " vs " << both[1];
+    }
+  }
+
+  Engine engine_;
+  bool booleans_ = false;
+};
+
+std::unique_ptr<Backend> connect_or_skip(const char* variable, const std::string& suffix) {
+  const char* url = std::getenv(variable);
+  if (!url) return nullptr;
+  std::string address = url;
+  auto connected = connect_backend(address + suffix, {});
+  EXPECT_TRUE(connected.is_ok()) << connected.status().message();
+  return connected.is_ok() ? std::move(connected).value() : nullptr;
+}
+
+// "http://127.0.0.1:PORT" as the clickhouse:// URL of database DB.
+std::string clickhouse_url(std::string http, const std::string& database) {
+  return "clickhouse://" + http.substr(http.find("//") + 2) + "/" + database;
+}
+
+const char* const kClickHouseTable =
+    "CREATE TABLE orders (id Int32, region Nullable(String), product Nullable(String), "
+    "qty Nullable(Int32), price Nullable(Float64), day Nullable(Date), ts Nullable(DateTime)) "
+    "ENGINE = MergeTree ORDER BY id";
+
+TEST_F(VirtualDifferential, ClickHouse) {
+  const char* http = std::getenv("PARALLAX_TEST_CLICKHOUSE");
+  if (!http) GTEST_SKIP() << "PARALLAX_TEST_CLICKHOUSE is not set (run under db_servers.py)";
+  auto setup = connect_backend(clickhouse_url(http, "default"), {});
+  ASSERT_TRUE(setup.is_ok());
+  ASSERT_TRUE((*setup)->execute("DROP DATABASE IF EXISTS differential").is_ok());
+  ASSERT_TRUE((*setup)->execute("CREATE DATABASE differential").is_ok());
+  auto backend = connect_backend(clickhouse_url(http, "differential"), {});
+  ASSERT_TRUE(backend.is_ok()) << backend.status().message();
+  std::shared_ptr<Backend> shared = std::move(backend).value();
+  load(*shared, {kClickHouseTable}, false);
+  host(shared, "orders");
+  compare_all(1);
+}
+
+TEST_F(VirtualDifferential, Postgres) {
+  const char* url = std::getenv("PARALLAX_TEST_POSTGRES");
+  if (!url) GTEST_SKIP() << "PARALLAX_TEST_POSTGRES is not set (run under db_servers.py)";
+  auto backend = connect_backend(url, {});
+  ASSERT_TRUE(backend.is_ok()) << backend.status().message();
+  std::shared_ptr<Backend> shared = std::move(backend).value();
+  load(*shared,
+       {"DROP TABLE IF EXISTS orders",
+        "CREATE TABLE orders (id integer PRIMARY KEY, region text, product text, qty integer, "
+        "price double precision, flag boolean, day date, ts timestamp)"},
+       true);
+  host(shared, "orders");
+  compare_all(2);
+}
+
+}  // namespace
+}  // namespace parallax
