@@ -61,9 +61,20 @@ std::optional<Scalar> key_from_json(simdjson::dom::element value, DataType type)
 
 }  // namespace
 
+void Engine::set_num_cpus(size_t threads) {
+  if (threads == num_cpus_) return;
+  num_cpus_ = threads;
+  pool_.reset();
+}
+
+TaskPool& Engine::task_pool() const {
+  if (!pool_) pool_ = std::make_unique<TaskPool>(num_cpus_);
+  return *pool_;
+}
+
 Status Engine::create_table(const std::string& name, const TableData& data, TableOptions options) {
   if (tables_.contains(name)) return Status::invalid("a table named '{}' already exists", name);
-  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, nullptr));
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, nullptr, &task_pool()));
   return create_table(name, batch, std::move(options));
 }
 
@@ -169,7 +180,7 @@ std::vector<std::string> Engine::table_names() const {
 
 Status Engine::update(const std::string& name, const TableData& data) {
   PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
-  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema()));
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema(), &task_pool()));
   return notify(name, table->update(batch));
 }
 
@@ -202,7 +213,7 @@ Status Engine::clear(const std::string& name) {
 
 Status Engine::replace(const std::string& name, const TableData& data) {
   PX_ASSIGN_OR_RETURN(Table * table, mutable_table(name));
-  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema()));
+  PX_ASSIGN_OR_RETURN(RowBatch batch, read_table_data(data, &table->schema(), &task_pool()));
   return notify(name, table->replace(batch));
 }
 

@@ -30,6 +30,7 @@
 
 #include "api/table_data.h"
 #include "common/status.h"
+#include "common/task_pool.h"
 #include "core/table.h"
 #include "query/expressions/expression.h"
 #include "query/view.h"
@@ -56,6 +57,13 @@ struct ViewDimensions {
 
 class Engine {
  public:
+  // How many threads the engine's work may use at once (0: every core the process may use,
+  // the default): CSV loads spread over a pool of that many, made when
+  // first needed and kept (`parallax ... --threads N`). Results never depend on it.
+  void set_num_cpus(size_t threads);
+  size_t num_cpus() const { return num_cpus_ ? num_cpus_ : TaskPool::available_cores(); }
+  TaskPool& task_pool() const;
+
   // A table from data (types inferred) or from a schema (empty).
   Status create_table(const std::string& name, const TableData& data, TableOptions options);
   Status create_table(const std::string& name, Schema schema, TableOptions options);
@@ -140,6 +148,8 @@ class Engine {
   std::map<std::string, std::vector<std::pair<uint64_t, TableChangeCallback>>> table_watchers_;
   uint64_t next_subscription_ = 1;
   ExpressionLimits expression_limits_;
+  size_t num_cpus_ = 0;
+  mutable std::unique_ptr<TaskPool> pool_;
 };
 
 }  // namespace parallax

@@ -50,6 +50,7 @@ Result<std::string> arrow_result_json(std::string_view bytes) {
 
 class ReplaySession {
  public:
+  Engine& engine() { return engine_; }
   // Runs one operation; the JSON text of its result, or an error.
   Result<std::string> run(object op) {
     std::string_view kind;
@@ -241,8 +242,9 @@ class ReplaySession {
 }  // namespace
 
 void run_replay_script(std::string_view script, bool timing,
-                       const std::function<void(std::string_view)>& write) {
+                       const std::function<void(std::string_view)>& write, size_t threads) {
   ReplaySession session;
+  session.engine().set_num_cpus(threads);
   simdjson::dom::parser parser;
   std::string out;
   size_t start = 0;

@@ -15,11 +15,11 @@ std::optional<DataFormat> data_format_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-Result<RowBatch> read_table_data(const TableData& data, const Schema* schema) {
+Result<RowBatch> read_table_data(const TableData& data, const Schema* schema, TaskPool* pool) {
   Result<RowBatch> batch = Status::invalid("no data");
   switch (data.format) {
     case DataFormat::kCsv:
-      batch = read_csv(data.text, schema);
+      batch = read_csv(data.text, schema, pool);
       break;
     case DataFormat::kJson:
     case DataFormat::kColumns:

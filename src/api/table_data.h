@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "common/task_pool.h"
 #include "core/row_batch.h"
 #include "core/schema.h"
 
@@ -21,7 +22,9 @@ struct TableData {
 };
 
 // Parses `data` into a batch typed as `schema` (an update) or with inferred types (a new
-// table). Columns the schema lacks are ignored, as the reference does.
-Result<RowBatch> read_table_data(const TableData& data, const Schema* schema);
+// table). Columns the schema lacks are ignored, as the reference does. Large inputs spread
+// over `pool`'s threads when given.
+Result<RowBatch> read_table_data(const TableData& data, const Schema* schema,
+                                 TaskPool* pool = nullptr);
 
 }  // namespace parallax

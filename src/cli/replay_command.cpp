@@ -1,5 +1,5 @@
-// `parallax replay SCRIPT.jsonl [--timing]`: reads the script and prints the answers of the
-// replay interpreter (api/replay).
+// `parallax replay SCRIPT.jsonl [--timing] [--threads N]`: reads the script and prints the answers
+// of the replay interpreter (api/replay).
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -14,19 +14,28 @@ namespace parallax {
 
 int run_replay(int argc, char** argv) {
   static constexpr const char* kUsage =
-      "usage: parallax replay SCRIPT.jsonl [--timing]\n"
+      "usage: parallax replay SCRIPT.jsonl [--timing] [--threads N]\n"
       "  Runs a replay script: one JSON request a line (make tables, views, updates, reads),\n"
       "  one JSON answer a line on stdout. '-' reads the script from stdin.\n"
       "  --timing   add each request's time in ms to its answer\n"
+      "  --threads N  threads for CSV loads (default: all cores)\n"
       "example:\n"
       "  echo '{\"op\":\"table\",\"name\":\"t\",\"data\":[{\"a\":1}]}' | parallax replay -\n";
   std::string path;
   bool timing = false;
+  size_t threads = 0;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (is_help(arg)) return print_usage(kUsage);
     if (arg == "--timing") {
       timing = true;
+    } else if (arg == "--threads" && i + 1 < argc) {
+      const auto value = parse_threads(argv[++i]);
+      if (!value) {
+        std::fprintf(stderr, "parallax replay: --threads must be 1..1024\n");
+        return 2;
+      }
+      threads = *value;
     } else if (path.empty() && (arg == "-" || !arg.starts_with("-"))) {
       path = arg;
     } else {
@@ -48,9 +57,9 @@ int run_replay(int argc, char** argv) {
     }
     script = std::move(text).value();
   }
-  run_replay_script(script, timing, [](std::string_view line) {
-    std::fwrite(line.data(), 1, line.size(), stdout);
-  });
+  run_replay_script(
+      script, timing,
+      [](std::string_view line) { std::fwrite(line.data(), 1, line.size(), stdout); }, threads);
   std::fflush(stdout);
   return 0;
 }

@@ -44,6 +44,7 @@ constexpr const char* kServeUsage =
     "                      [--expression-steps N] [--expression-steps-per-row N]\n"
     "                            what one evaluation of a view's expressions may spend\n"
     "                            (20000000 + 2000 per row; docs/differences.md)\n"
+    "                      [--threads N]  threads for CSV loads (all cores)\n"
     "  Hosts each FILE as a table named after it (orders.csv is 'orders') and the tables a\n"
     "  pipeline file feeds; serves the viewer at / and the Perspective protocol at /websocket.\n"
     "  --lock             clients may read but not make, change or delete tables\n"
@@ -142,6 +143,7 @@ int run_serve(int argc, char** argv) {
   std::optional<std::string> virtual_password_file;
   long virtual_refresh_ms = 2000;
   ExpressionLimits expression_limits;
+  size_t threads = 0;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -169,6 +171,10 @@ int run_serve(int argc, char** argv) {
       if (error != std::errc() || end != text.data() + text.size()) {
         return fail(std::string(arg) + " must be a whole number of steps");
       }
+    } else if (arg == "--threads" && has_value) {
+      const auto value = parse_threads(argv[++i]);
+      if (!value) return fail("--threads must be 1..1024");
+      threads = *value;
     } else if (arg == "--allow-origin" && has_value) {
       options.access.allowed_origins.emplace_back(argv[++i]);
     } else if (arg == "--auth-token-file" && has_value) {
@@ -213,6 +219,7 @@ int run_serve(int argc, char** argv) {
 
   Engine engine;
   engine.set_expression_limits(expression_limits);
+  engine.set_num_cpus(threads);
   for (const auto& path : paths) {
     TableOptions table_options;
     table_options.index = index;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <vector>
 
@@ -79,6 +80,15 @@ int bad_argument(std::string_view command, std::string_view arg, const char* usa
   }
   std::fprintf(stderr, "(parallax %s --help lists the options)\n", name.c_str());
   return 2;
+}
+
+std::optional<size_t> parse_threads(std::string_view text) {
+  size_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 1024) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 std::string version_text() {

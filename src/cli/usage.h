@@ -20,6 +20,9 @@ int bad_argument(std::string_view command, std::string_view arg, const char* usa
 // The `--option` of USAGE closest to ARG, if one is close enough to be a likely typo.
 std::optional<std::string> closest_option(std::string_view arg, std::string_view usage);
 
+// The value of --threads: a whole number 1..1024, or nothing (a bad value).
+std::optional<size_t> parse_threads(std::string_view text);
+
 // "parallax 0.5.0 (commit 1234abcd5678)".
 std::string version_text();
 

@@ -1,9 +1,7 @@
 #include "formats/csv_reader.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
-#include <future>
 #include <string>
 #include <vector>
 
@@ -103,9 +101,9 @@ Result<RecordsEnd> tokenize_records(char* data, size_t pos, size_t end, size_t l
 }
 
 // Splits the text into fields. Text without quotes is not copied, and when large it is split
-// at a line break into two halves tokenized on two threads (a quote could hide a line break,
-// so text with quotes takes one pass).
-Result<Tokenized> tokenize(std::string_view text) {
+// at line breaks into a chunk per thread of `pool`, tokenized at once and joined in order (a
+// quote could hide a line break, so text with quotes takes one pass).
+Result<Tokenized> tokenize(std::string_view text, TaskPool* pool) {
   Tokenized out;
   if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
   if (text.size() > UINT32_MAX) return Status::invalid("CSV input over 4 GiB is not supported");
@@ -123,36 +121,45 @@ Result<Tokenized> tokenize(std::string_view text) {
                       tokenize_records(data, 0, size, 1, &out.header, columns));
   if (out.header.empty()) return Status::invalid("CSV input has no header row");
   out.columns.resize(out.header.size());
-  size_t begin = header_end.pos;
-  constexpr size_t kParallelBytes = 1 << 20;
-  const char* split = nullptr;
-  if (!quoted && size - begin > kParallelBytes) {
-    split = static_cast<const char*>(
-        std::memchr(data + begin + (size - begin) / 2, '\n', size - begin - (size - begin) / 2));
-  }
-  if (split != nullptr) {
-    const size_t middle = split - data + 1;
-    // Reserve by a line count, so the field lists grow without copies.
-    auto reserve = [&](std::vector<std::vector<FieldRef>>& lists, size_t from, size_t to) {
-      const size_t lines = std::count(data + from, data + to, '\n') + 1;
-      for (auto& list : lists) list.reserve(lines);
-    };
-    std::vector<std::vector<FieldRef>> second(out.header.size());
-    auto second_half = std::async(std::launch::async, [&] {
-      reserve(second, middle, size);
-      return tokenize_records(data, middle, size, 0, nullptr, second);
+  const size_t begin = header_end.pos;
+  constexpr size_t kChunkBytes = 1 << 19;
+  const size_t threads = pool != nullptr ? pool->threads() : 1;
+  const size_t num_chunks = quoted ? 1 : std::min(threads, (size - begin) / kChunkBytes);
+  if (num_chunks > 1) {
+    // Chunk boundaries: just past a line break near each equal share of the text.
+    std::vector<size_t> bounds{begin};
+    for (size_t i = 1; i < num_chunks; ++i) {
+      const size_t at = begin + (size - begin) * i / num_chunks;
+      const void* line_end = std::memchr(data + at, '\n', size - at);
+      const size_t next = line_end ? static_cast<const char*>(line_end) - data + 1 : size;
+      if (next > bounds.back() && next < size) bounds.push_back(next);
+    }
+    bounds.push_back(size);
+    const size_t chunks = bounds.size() - 1;
+    // The first chunk's fields go straight into the output, the others' are appended after.
+    std::vector<std::vector<std::vector<FieldRef>>> parts(chunks);
+    std::vector<Status> results(chunks);
+    pool->run(chunks, [&](size_t chunk) {
+      auto& lists = chunk == 0 ? out.columns : parts[chunk];
+      lists.resize(out.header.size());
+      // Reserve by a line count, so the field lists grow without copies.
+      const size_t lines = std::count(data + bounds[chunk], data + bounds[chunk + 1], '\n') + 1;
+      for (auto& list : lists) list.reserve(chunk == 0 ? lines * chunks + chunks : lines);
+      results[chunk] = tokenize_records(data, bounds[chunk], bounds[chunk + 1],
+                                        chunk == 0 ? header_end.line : 0, nullptr, lists)
+                           .status();
     });
-    reserve(out.columns, begin, middle);
-    auto first_half = tokenize_records(data, begin, middle, header_end.line, nullptr, out.columns);
-    auto second_result = second_half.get();
-    if (first_half.is_ok() && second_result.is_ok()) {
-      for (size_t i = 0; i < out.columns.size(); ++i) {
-        out.columns[i].insert(out.columns[i].end(), second[i].begin(), second[i].end());
-      }
+    if (std::all_of(results.begin(), results.end(), [](const Status& s) { return s.is_ok(); })) {
+      pool->run(out.columns.size(), [&](size_t i) {
+        for (size_t chunk = 1; chunk < chunks; ++chunk) {
+          out.columns[i].insert(out.columns[i].end(), parts[chunk][i].begin(),
+                                parts[chunk][i].end());
+        }
+      });
       return out;
     }
-    // An error: tokenize again in one pass, for the message with the right line number.
     for (auto& list : out.columns) list.clear();
+    // An error: tokenize again in one pass, for the message with the right line number.
   }
   PX_RETURN_IF_ERROR(
       tokenize_records(data, begin, size, header_end.line, nullptr, out.columns).status());
@@ -250,8 +257,8 @@ Status convert_column(std::string_view buffer, const std::vector<FieldRef>& fiel
 
 }  // namespace
 
-Result<RowBatch> read_csv(std::string_view text, const Schema* schema) {
-  PX_ASSIGN_OR_RETURN(Tokenized tokens, tokenize(text));
+Result<RowBatch> read_csv(std::string_view text, const Schema* schema, TaskPool* pool) {
+  PX_ASSIGN_OR_RETURN(Tokenized tokens, tokenize(text, pool));
   const size_t num_columns = tokens.header.size();
   RowBatch batch;
   batch.num_rows = num_columns > 0 ? tokens.columns[0].size() : 0;
@@ -272,33 +279,28 @@ Result<RowBatch> read_csv(std::string_view text, const Schema* schema) {
     sources.push_back(&tokens.columns[i]);
     schema_types.push_back(type);
   }
-  // Columns infer and convert independently: spread them over two threads when the input is
-  // large (inference reads every cell, so it is half the work).
+  // Columns infer and convert independently: a task per column on the pool's threads when
+  // the input is large (inference reads every cell, so it is half the work).
   const size_t num_converted = batch.columns.size();
   std::vector<Status> results(num_converted);
-  std::atomic<size_t> next_column = 0;  // each thread takes the next column not yet taken
-  auto convert_columns = [&] {
-    for (size_t i = next_column++; i < num_converted; i = next_column++) {
-      bool all_null = false;
-      if (!schema_types[i]) {
-        InferredColumn inferred = infer_column(tokens.buffer(), *sources[i]);
-        if (inferred.converted) {
-          batch.columns[i].values = std::move(*inferred.converted);
-          continue;
-        }
-        all_null = !inferred.type;
-        batch.columns[i].values = Column(inferred.type.value_or(DataType::kString));
+  auto convert_column_at = [&](size_t i) {
+    bool all_null = false;
+    if (!schema_types[i]) {
+      InferredColumn inferred = infer_column(tokens.buffer(), *sources[i]);
+      if (inferred.converted) {
+        batch.columns[i].values = std::move(*inferred.converted);
+        return;
       }
-      results[i] = convert_column(tokens.buffer(), *sources[i], batch.columns[i].name, all_null,
-                                  batch.columns[i].values);
+      all_null = !inferred.type;
+      batch.columns[i].values = Column(inferred.type.value_or(DataType::kString));
     }
+    results[i] = convert_column(tokens.buffer(), *sources[i], batch.columns[i].name, all_null,
+                                batch.columns[i].values);
   };
-  if (batch.num_rows * num_converted > 200'000 && num_converted > 1) {
-    auto other = std::async(std::launch::async, convert_columns);
-    convert_columns();
-    other.get();
+  if (pool != nullptr && batch.num_rows * num_converted > 200'000) {
+    pool->run(num_converted, convert_column_at);
   } else {
-    convert_columns();
+    for (size_t i = 0; i < num_converted; ++i) convert_column_at(i);
   }
   for (const auto& status : results) PX_RETURN_IF_ERROR(status);
   return batch;

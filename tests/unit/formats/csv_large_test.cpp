@@ -1,62 +1,87 @@
-// Large CSV inputs take the two-thread tokenizer (text over 1 MiB without quotes is split at a
-// line break): its batches must equal the one-pass tokenizer's, and its errors name the right line.
+// Large CSV inputs read with a task pool are tokenized in chunks, one per thread (text over
+// 512 KiB a chunk, without quotes, is split at line breaks), and their columns converted on
+// the pool's threads: the batch must equal one thread's whatever the number of threads, and
+// errors must name the right line.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 #include "formats/csv_reader.h"
 
 namespace parallax {
 namespace {
 
-constexpr size_t kRows = 60'000;  // about 1.5 MiB
+constexpr size_t kRows = 120'000;  // about 3 MiB
 
 std::string large_csv(bool quoted, bool crlf) {
-  std::string text = "id,name,score\n";
+  std::string text = "id,name,score,day\n";
   for (size_t i = 0; i < kRows; ++i) {
     const std::string name = "n" + std::to_string(i % 97);
     text += std::to_string(i) + "," + (quoted ? "\"" + name + "\"" : name) + "," +
-            (i % 13 == 0 ? "" : std::to_string(i % 1000) + ".5") + (crlf ? "\r\n" : "\n");
+            (i % 13 == 0 ? "" : std::to_string(i % 1000) + ".5") + ",2024-0" +
+            std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10) + (crlf ? "\r\n" : "\n");
     if (i % 5000 == 0) text += "\n";  // blank lines are skipped
   }
   return text;
 }
 
-TEST(CsvReaderLarge, SplitTokenizerMatchesOnePass) {
-  // Quotes force the one-pass tokenizer; both must read the same cells.
-  for (bool crlf : {false, true}) {
-    const RowBatch split = read_csv(large_csv(false, crlf)).value();
-    const RowBatch one_pass = read_csv(large_csv(true, crlf)).value();
-    ASSERT_EQ(split.num_rows, kRows);
-    ASSERT_EQ(one_pass.num_rows, kRows);
-    for (size_t c = 0; c < 3; ++c) {
-      const Column& a = split.columns[c].values;
-      const Column& b = one_pass.columns[c].values;
-      ASSERT_EQ(a.type(), b.type());
-      for (size_t row = 0; row < kRows; ++row) {
-        ASSERT_EQ(a.is_null(row), b.is_null(row)) << c << " " << row;
-      }
-    }
-    for (size_t row = 0; row < kRows; ++row) {
-      ASSERT_EQ(split.columns[0].values.value<int32_t>(row), static_cast<int32_t>(row));
-      ASSERT_EQ(split.columns[1].values.string_at(row), one_pass.columns[1].values.string_at(row));
-      ASSERT_EQ(split.columns[2].values.value<double>(row),
-                one_pass.columns[2].values.value<double>(row));
+void expect_same(const RowBatch& a, const RowBatch& b) {
+  ASSERT_EQ(a.num_rows, b.num_rows);
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (size_t c = 0; c < a.columns.size(); ++c) {
+    const Column& x = a.columns[c].values;
+    const Column& y = b.columns[c].values;
+    ASSERT_EQ(a.columns[c].name, b.columns[c].name);
+    ASSERT_EQ(x.type(), y.type()) << c;
+    for (size_t row = 0; row < a.num_rows; ++row) {
+      ASSERT_EQ(x.is_null(row), y.is_null(row)) << c << " " << row;
+      if (x.is_null(row)) continue;
+      visit_type(x.type(), [&](auto tag) {
+        using Storage = typename decltype(tag)::Storage;
+        if constexpr (std::is_same_v<Storage, uint32_t>) {
+          ASSERT_EQ(x.string_at(row), y.string_at(row)) << c << " " << row;
+        } else {
+          ASSERT_EQ(x.value<Storage>(row), y.value<Storage>(row)) << c << " " << row;
+        }
+      });
     }
   }
 }
 
-TEST(CsvReaderLarge, ErrorInTheSecondHalfNamesItsLine) {
-  std::string text = large_csv(false, false);
-  const size_t at = text.size() - 20;
-  const size_t line_start = text.rfind('\n', at) + 1;
-  text.insert(line_start, "1,2,3,4\n");  // a record with a field too many
-  const size_t line = 1 + std::count(text.begin(), text.begin() + line_start, '\n');
-  auto batch = read_csv(text);
-  ASSERT_FALSE(batch.is_ok());
-  EXPECT_EQ(batch.status().message(),
-            "CSV line " + std::to_string(line) + ": expected 3 fields, found 4");
+TEST(CsvReaderLarge, AnyNumberOfThreadsReadsAsOne) {
+  for (bool crlf : {false, true}) {
+    const RowBatch one = read_csv(large_csv(false, crlf)).value();
+    ASSERT_EQ(one.num_rows, kRows);
+    EXPECT_EQ(one.columns[3].values.type(), DataType::kDate);
+    for (size_t row = 0; row < kRows; ++row) {
+      ASSERT_EQ(one.columns[0].values.value<int32_t>(row), static_cast<int32_t>(row));
+    }
+    for (const size_t threads : {1, 2, 3, 5}) {
+      TaskPool pool(threads);
+      expect_same(read_csv(large_csv(false, crlf), nullptr, &pool).value(), one);
+      // Quotes force one pass over the text; the cells are the same.
+      expect_same(read_csv(large_csv(true, crlf), nullptr, &pool).value(), one);
+    }
+  }
+}
+
+TEST(CsvReaderLarge, ErrorInALaterChunkNamesItsLine) {
+  for (const double where : {0.3, 0.6, 0.99}) {
+    std::string text = large_csv(false, false);
+    const size_t at = static_cast<size_t>(text.size() * where);
+    const size_t line_start = text.rfind('\n', at) + 1;
+    text.insert(line_start, "1,2,3,4,5\n");  // a record with a field too many
+    const size_t line = 1 + std::count(text.begin(), text.begin() + line_start, '\n');
+    for (const size_t threads : {1, 2, 3}) {
+      TaskPool pool(threads);
+      auto batch = read_csv(text, nullptr, &pool);
+      ASSERT_FALSE(batch.is_ok());
+      EXPECT_EQ(batch.status().message(),
+                "CSV line " + std::to_string(line) + ": expected 4 fields, found 5");
+    }
+  }
 }
 
 }  // namespace
