@@ -82,6 +82,14 @@ std::vector<std::string> VirtualFlatView::column_paths() const {
   return paths;
 }
 
+namespace {
+// An aggregate that is null over no rows: a ClickHouse Distributed table answers min and max
+// of no rows of a column that is not Nullable as 0 (one node answers no row at all).
+std::string none_when_empty(const std::string& aggregate) {
+  return "CASE WHEN count(*) = 0 THEN NULL ELSE " + aggregate + " END";
+}
+}  // namespace
+
 Result<std::pair<Scalar, Scalar>> VirtualFlatView::min_max(const std::string& name) const {
   PX_RETURN_IF_ERROR(error_);
   const Schema& schema = source().source().schema;
@@ -96,8 +104,9 @@ Result<std::pair<Scalar, Scalar>> VirtualFlatView::min_max(const std::string& na
   const DataType types[] = {type, type};
   PX_ASSIGN_OR_RETURN(
       std::vector<Column> answer,
-      run("SELECT " + dialect().select("min(" + column + ")", read) + ", " +
-              dialect().select("max(" + column + ")", read) + " FROM " + source().from() + where_,
+      run("SELECT " + dialect().select(none_when_empty("min(" + column + ")"), read) + ", " +
+              dialect().select(none_when_empty("max(" + column + ")"), read) + " FROM " +
+              source().from() + where_,
           types));
   if (answer[0].size() != 1) return std::make_pair(Scalar::null(type), Scalar::null(type));
   return std::make_pair(answer[0].scalar_at(0), answer[1].scalar_at(0));

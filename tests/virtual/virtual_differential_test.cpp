@@ -338,20 +338,33 @@ class VirtualDifferential : public ::testing::Test {
  protected:
   // Loads the rows into "memory" and the database table `table`, then hosts the latter (or
   // `served`, e.g. a Distributed table over it) as "virtual".
-  void load(Backend& backend, const std::vector<std::string>& setup, bool booleans,
-            const std::string& served = "orders") {
-    booleans_ = booleans;
-    const auto rows = generate_rows();
+  // Loads the rows into `orders` of the backend and into the in-memory table "memory".
+  void load(Backend& backend, const std::vector<std::string>& setup, bool booleans) {
     for (const auto& statement : setup)
       ASSERT_TRUE(backend.execute(statement).is_ok())
           << statement << ": " << backend.execute(statement).message();
-    for (size_t start = 0; start < rows.size(); start += 1000) {
-      const std::vector<Row> chunk(
-          rows.begin() + static_cast<std::ptrdiff_t>(start),
-          rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), start + 1000)));
-      const Status inserted = backend.execute("INSERT INTO orders VALUES " +
-                                              rows_sql(chunk, backend.dialect(), booleans));
-      ASSERT_TRUE(inserted.is_ok()) << inserted.message();
+    load_sharded({&backend}, "orders", booleans);
+  }
+
+  // Loads row i into `table` of shards[id % shards.size()] (each shard's part of a
+  // Distributed table), and every row into the in-memory table "memory".
+  void load_sharded(const std::vector<Backend*>& shards, const std::string& table, bool booleans) {
+    booleans_ = booleans;
+    const auto rows = generate_rows();
+    for (size_t shard = 0; shard < shards.size(); ++shard) {
+      std::vector<Row> part;
+      for (const auto& row : rows) {
+        if (static_cast<size_t>(row.id) % shards.size() == shard) part.push_back(row);
+      }
+      Backend& backend = *shards[shard];
+      for (size_t start = 0; start < part.size(); start += 1000) {
+        const std::vector<Row> chunk(
+            part.begin() + static_cast<std::ptrdiff_t>(start),
+            part.begin() + static_cast<std::ptrdiff_t>(std::min(part.size(), start + 1000)));
+        const Status inserted = backend.execute("INSERT INTO " + table + " VALUES " +
+                                                rows_sql(chunk, backend.dialect(), booleans));
+        ASSERT_TRUE(inserted.is_ok()) << inserted.message();
+      }
     }
     Schema schema({{"id", DataType::kInteger},
                    {"region", DataType::kString},
@@ -510,6 +523,39 @@ TEST_F(VirtualDifferential, ClickHouse) {
   load(*shared, {kClickHouseTable}, false);
   host(shared, "orders");
   compare_all(1);
+}
+
+// Two ClickHouse servers, each holding about half of the rows in orders_local, and a
+// Distributed table over both (the `shards` cluster db_servers.py gives each): served as one
+// virtual table, it must answer what the in-memory engine answers.
+TEST_F(VirtualDifferential, ClickHouseDistributed) {
+  const char* urls = std::getenv("PARALLAX_TEST_CLICKHOUSE_SHARDS");
+  if (!urls) GTEST_SKIP() << "PARALLAX_TEST_CLICKHOUSE_SHARDS is not set (run under db_servers.py)";
+  const std::string both = urls;
+  const size_t comma = both.find(',');
+  ASSERT_NE(comma, std::string::npos);
+  std::vector<std::unique_ptr<Backend>> shards;
+  for (const std::string http : {both.substr(0, comma), both.substr(comma + 1)}) {
+    auto setup = connect_backend(clickhouse_url(http, "default"), {});
+    ASSERT_TRUE(setup.is_ok()) << setup.status().message();
+    ASSERT_TRUE((*setup)->execute("DROP DATABASE IF EXISTS differential").is_ok());
+    ASSERT_TRUE((*setup)->execute("CREATE DATABASE differential").is_ok());
+    auto shard = connect_backend(clickhouse_url(http, "differential"), {});
+    ASSERT_TRUE(shard.is_ok()) << shard.status().message();
+    std::string local = kClickHouseTable;
+    local.replace(local.find("orders"), 6, "orders_local");
+    const Status created = (*shard)->execute(local);
+    ASSERT_TRUE(created.is_ok()) << created.message();
+    shards.push_back(std::move(shard).value());
+  }
+  const Status distributed = shards[0]->execute(
+      "CREATE TABLE orders AS orders_local ENGINE = Distributed(shards, differential, "
+      "orders_local, id)");
+  ASSERT_TRUE(distributed.is_ok()) << distributed.message();
+  load_sharded({shards[0].get(), shards[1].get()}, "orders_local", false);
+  std::shared_ptr<Backend> served = std::move(shards[0]);
+  host(served, "orders");
+  compare_all(3);
 }
 
 TEST_F(VirtualDifferential, Postgres) {
