@@ -44,6 +44,7 @@ class AmqpSource : public ThreadedSource {
     std::vector<Settlement> pending;
   };
   void run(SourceSink& sink) override;
+  std::vector<std::string> secrets() const override { return url_passwords(settings_.url); }
 
   AmqpSettings settings_;
   std::shared_ptr<Settlements> settlements_ = std::make_shared<Settlements>();

@@ -1,19 +1,17 @@
 #include "sources/broker_url.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace parallax {
 
-namespace {
-
-// %XX escapes in user names, passwords and paths (an AMQP vhost "/" is "%2f").
-std::string unescape(std::string_view text) {
+std::string percent_decoded(std::string_view text) {
+  const auto hex = [&](size_t at) { return std::isxdigit(static_cast<unsigned char>(text[at])); };
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    int value = 0;
-    if (text[i] == '%' && i + 2 < text.size() &&
-        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr ==
-            text.data() + i + 3) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(i + 1) && hex(i + 2)) {
+      int value = 0;
+      std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
       out += static_cast<char>(value);
       i += 2;
     } else {
@@ -22,8 +20,6 @@ std::string unescape(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string redacted_url(std::string_view url) {
   const size_t start = url.find("://");
@@ -52,14 +48,15 @@ Result<BrokerUrl> parse_broker_url(std::string_view url, std::string_view scheme
   std::string_view rest = url.substr(scheme_end + 3);
   const size_t slash = rest.find('/');
   if (slash != std::string_view::npos) {
-    out.path = unescape(rest.substr(slash + 1));
+    out.path = percent_decoded(rest.substr(slash + 1));
     rest = rest.substr(0, slash);
   }
   if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
     const std::string_view credentials = rest.substr(0, at);
     const size_t colon = credentials.find(':');
-    out.user = unescape(credentials.substr(0, colon));
-    if (colon != std::string_view::npos) out.password = unescape(credentials.substr(colon + 1));
+    out.user = percent_decoded(credentials.substr(0, colon));
+    if (colon != std::string_view::npos)
+      out.password = percent_decoded(credentials.substr(colon + 1));
     rest = rest.substr(at + 1);
   }
   out.port = default_port;

@@ -18,6 +18,8 @@ struct BrokerUrl {
 // pipeline_status.last_error).
 Result<BrokerUrl> parse_broker_url(std::string_view url, std::string_view schemes,
                                    int default_port);
+// %XX escapes read (user names, passwords, an AMQP vhost "/" is "%2f"); a bad one is kept.
+std::string percent_decoded(std::string_view text);
 // `url` with anything before its last '@' (after the scheme) as "***".
 std::string redacted_url(std::string_view url);
 

@@ -30,6 +30,7 @@ class MqttSource : public ThreadedSource {
 
  private:
   void run(SourceSink& sink) override;
+  std::vector<std::string> secrets() const override { return url_passwords(settings_.url); }
 
   MqttSettings settings_;
 };

@@ -38,6 +38,7 @@ class PostgresSource : public ThreadedSource {
 
  private:
   void run(SourceSink& sink) override;
+  std::vector<std::string> secrets() const override { return dsn_passwords(settings_.dsn); }
 
   PostgresSettings settings_;
   std::optional<std::string> checkpoint_;  // the last value seen

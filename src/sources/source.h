@@ -5,12 +5,15 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/row_batch.h"
 #include "sources/backoff.h"
+#include "sources/secrets.h"
 
 namespace parallax {
 
@@ -37,6 +40,25 @@ class SourceSink {
   virtual bool has_room() { return true; }
 };
 
+// Forwards to a sink, with the secrets taken out of every state and error.
+class RedactingSink : public SourceSink {
+ public:
+  RedactingSink(SourceSink& sink, std::vector<std::string> secrets)
+      : sink_(sink), secrets_(std::move(secrets)) {}
+  void deliver(SourceMessage message) override { sink_.deliver(std::move(message)); }
+  void set_state(const std::string& state, const std::string& detail) override {
+    sink_.set_state(state, without_secrets(detail, secrets_));
+  }
+  void report_error(const std::string& message) override {
+    sink_.report_error(without_secrets(message, secrets_));
+  }
+  bool has_room() override { return sink_.has_room(); }
+
+ private:
+  SourceSink& sink_;
+  std::vector<std::string> secrets_;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -52,7 +74,8 @@ class ThreadedSource : public Source {
  public:
   void start(SourceSink& sink) final {
     stop_.clear();
-    thread_ = std::thread([this, &sink] { run(sink); });
+    redacting_ = std::make_unique<RedactingSink>(sink, secrets());
+    thread_ = std::thread([this] { run(*redacting_); });
   }
   void stop() final {
     stop_.request();
@@ -61,9 +84,12 @@ class ThreadedSource : public Source {
 
  protected:
   virtual void run(SourceSink& sink) = 0;
+  // What must never show in a state or error (the passwords of the source's settings).
+  virtual std::vector<std::string> secrets() const { return {}; }
   StopSignal stop_;
 
  private:
+  std::unique_ptr<RedactingSink> redacting_;
   std::thread thread_;
 };
 

@@ -16,6 +16,8 @@ TEST(BrokerUrl, Parts) {
   EXPECT_EQ(url->port, 5673);
   EXPECT_EQ(url->path, "/");
   EXPECT_EQ(parse_broker_url("mqtt://h", "mqtt,tcp", 1883)->port, 1883);
+  // Only %XX with two hex digits is an escape (from_chars took "%-1" as -1).
+  EXPECT_EQ(parse_broker_url("mqtt://u:%-1%+f%2@h", "mqtt", 1883)->password, "%-1%+f%2");
 }
 
 TEST(BrokerUrl, ErrorsHideCredentials) {

@@ -8,12 +8,10 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
-#include <vector>
 
+#include "recording_sink.h"
 #include "sources/amqp_source.h"
 #include "sources/mqtt_source.h"
 #include "sources/postgres_source.h"
@@ -44,34 +42,6 @@ class SilentServer {
  private:
   int fd_ = -1;
   int port_ = 0;
-};
-
-class RecordingSink : public SourceSink {
- public:
-  void deliver(SourceMessage) override {}
-  void set_state(const std::string& state, const std::string& detail) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    states_.push_back(state + ": " + detail);
-    changed_.notify_all();
-  }
-  void report_error(const std::string& message) override { set_state("error", message); }
-  // Waits for a state that contains `text`; answers every state seen.
-  std::string wait_for(const std::string& text, std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait_for(lock, timeout, [&] {
-      for (const auto& state : states_)
-        if (state.find(text) != std::string::npos) return true;
-      return false;
-    });
-    std::string all;
-    for (const auto& state : states_) all += state + "\n";
-    return all;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> states_;
 };
 
 // Starts `source`, lets it wait on the silent server, then stops it: the stop must be quick.
