@@ -1,5 +1,6 @@
 // parallax: the command line front end. Each subcommand lives in its own file and answers
 // --help with its options and an example.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -37,6 +38,16 @@ constexpr Command kCommands[] = {
     {"run-script", parallax::run_run_script}, {"features", parallax::run_features},
 };
 
+// Output that could not be written (a full disk, a closed stdout) fails the command: a
+// script that runs `parallax view ... > out.csv` must not take a truncated file for a result.
+int finished(int code) {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "parallax: cannot write the output: %s\n", std::strerror(errno));
+    return code == 0 ? 1 : code;
+  }
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,13 +56,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string_view first = argv[1];
-  if (parallax::is_help(first)) return parallax::print_usage(kUsage);
+  if (parallax::is_help(first)) return finished(parallax::print_usage(kUsage));
   if (first == "--version" || first == "version") {
     std::printf("%s\n", parallax::version_text().c_str());
-    return 0;
+    return finished(0);
   }
   for (const Command& command : kCommands) {
-    if (first == command.name) return command.run(argc - 2, argv + 2);
+    if (first == command.name) return finished(command.run(argc - 2, argv + 2));
   }
   std::fprintf(stderr, "parallax: unknown command '%s'\n%s", argv[1], kUsage);
   return 2;
