@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import parallax
-from conftest import FRAMEWORKS, REPO
+from conftest import FRAMEWORKS, HANDLERS, REPO
 
 RUN_PY = os.path.join(REPO, "tests", "differential", "run.py")
 BUILD = os.environ.get("PARALLAX_BUILD_DIR", os.path.join(REPO, "build"))
@@ -68,3 +68,58 @@ def test_the_reference_client_reads_a_locked_server_but_cannot_change_it(framewo
     assert "cannot create tables" in out[7].get("error", ""), out
     assert out[8] == {"ok": 2}
     assert table.view().to_columns() == {"id": [1, 2], "x": ["a", "b"]}
+
+
+@pytest.mark.parametrize("framework", HANDLERS)
+def test_the_reference_client_mirrors_and_deletes_across_python(framework, start_app):
+    """The reference's JavaScript client, as a browser runs it (reference_lifecycle.mjs): the
+    3.x guide's replicated mode (a client table made from a server view follows Python's
+    updates), on_delete both ways, and Python's delete(lazy=True) waiting for its view."""
+    server = parallax.Server()
+    local = server.new_local_client()
+    source = local.table({"id": [1, 2, 3], "x": ["a", "b", "c"]}, name="data_source", index="id")
+    python_deletes = local.table({"y": [1]}, name="python_deletes")
+    client_deletes = local.table({"y": [1]}, name="client_deletes")
+    lazy = local.table({"y": [1, 2]}, name="lazy")
+    heard = []
+    client_deletes.on_delete(lambda: heard.append("client_deletes"))
+    lazy.on_delete(lambda: heard.append("lazy"))
+    app = start_app(framework, server)
+    node = subprocess.Popen(["node", os.path.join(os.path.dirname(__file__), "reference_lifecycle.mjs"),
+                             app.url], env=dict(os.environ, ORACLE_NODE_MODULES=NODE_MODULES),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+    def step(say_next=False):
+        if say_next:
+            node.stdin.write("next\n")
+            node.stdin.flush()
+        line = node.stdout.readline()
+        assert line, node.communicate(timeout=60)[1][-3000:]
+        return json.loads(line)
+
+    try:
+        assert step() == {"mirrored": {"id": [1, 2, 3], "x": ["a", "b", "c"]}}
+        source.update([{"id": 4, "x": "d"}])
+        assert step(True) == {"followed": {"id": [1, 2, 3, 4], "x": ["a", "b", "c", "d"]}}
+        assert step() == {"subscribed": True}
+        python_deletes.delete()
+        assert step(True) == {"heard_delete": True,
+                              "tables": ["client_deletes", "data_source", "lazy"]}
+        assert step() == {"deleted": True}
+        assert heard == ["client_deletes"]
+        assert step() == {"holding": True}
+        with pytest.raises(parallax.PerspectiveError, match="views"):
+            lazy.delete()
+        lazy.delete(lazy=True)
+        assert step(True) == {"still_readable": 2}
+        assert step() == {"released": True}
+        assert heard == ["client_deletes", "lazy"]
+        assert local.get_hosted_table_names() == ["data_source"]
+        node.stdin.write("next\n")
+        node.stdin.flush()
+        assert node.wait(60) == 0, node.stderr.read()[-3000:]
+    finally:
+        if node.poll() is None:
+            node.kill()
+            node.wait()
