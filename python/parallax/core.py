@@ -63,6 +63,12 @@ def check_int(value, what, minimum=0):
     return value
 
 
+def check_bool(value, what):
+    if not isinstance(value, bool):
+        raise PerspectiveError("%s must be True or False, not %r" % (what, value))
+    return value
+
+
 def check_table_options(limit, index, name, format):
     """The reference's Client.table options, checked so that a wrong type is a clear error."""
     if limit is not None and index is not None:
@@ -457,6 +463,7 @@ class Table:
     def delete(self, lazy=False):
         """Deletes the table; with views on it (from any client, local or remote) that is an
         error, unless ``lazy``: then it goes when its last view does."""
+        check_bool(lazy, "delete's lazy")
         server = self._server
         try:
             self._session.delete_table(self._name)
@@ -514,7 +521,10 @@ def split_window(window):
     if unknown:
         raise PerspectiveError("unknown window option(s): %s" % ", ".join(unknown))
     window = {k: v for k, v in window.items() if v is not None}
-    formatted = bool(window.pop("formatted", False))
+    for key in ("id", "index", "leaves_only", "formatted"):
+        if key in window:
+            check_bool(window[key], key)
+    formatted = window.pop("formatted", False)
     for key in ("start_row", "end_row", "start_col", "end_col"):
         value = window.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):

@@ -25,7 +25,7 @@ from . import data as _data
 from . import output as _output
 from . import temporal
 from ._parallax import PerspectiveError
-from .core import (Client, _arity, check_callback, check_int, check_table_options,
+from .core import (Client, _arity, check_bool, check_callback, check_int, check_table_options,
                    split_window, _VIEW_OPTIONS)
 
 try:
@@ -346,6 +346,7 @@ class RemoteTable:
     @_op
     def delete(self, lazy=False):
         """Deletes the table; with views on it that is an error, unless ``lazy``."""
+        check_bool(lazy, "delete's lazy")
         request, body = self._request("table_delete_req")
         body.is_immediate = not lazy
         yield request

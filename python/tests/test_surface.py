@@ -172,6 +172,11 @@ def test_formatted_reads_give_datetimes_and_dates_as_the_reference_formats_them(
     lambda c: c.table(DATA).view(columns="a"),
     lambda c: c.table(DATA).view(group_by=5),
     lambda c: c.table(DATA).remove("a"),
+    lambda c: c.table(DATA).delete(lazy="yes"),
+    lambda c: c.table(DATA).view().to_json(id="x"),
+    lambda c: c.table(DATA).view().to_columns(index=1),
+    lambda c: c.table(DATA).view().to_json(leaves_only="no"),
+    lambda c: c.table(DATA).view().to_columns(formatted="yes"),
 ])
 def test_bad_argument_types_are_perspective_errors(call):
     client = parallax.Server().new_local_client()
@@ -308,6 +313,9 @@ def test_a_protocol_client_over_an_in_process_session():
     lambda c: c.open_table("t").update(DATA, port_id="p"),
     lambda c: c.open_table("t").remove("a"),
     lambda c: c.on_hosted_tables_update(None),
+    lambda c: c.open_table("t").delete(lazy="yes"),
+    lambda c: c.open_table("t").view().to_json(id="x"),
+    lambda c: c.open_table("t").view().to_columns(formatted=1),
 ])
 def test_a_remote_clients_bad_arguments_are_perspective_errors(call):
     server = parallax.Server()
