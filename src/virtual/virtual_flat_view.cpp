@@ -209,9 +209,11 @@ Frame VirtualFlatView::read_changed(const ChangeSet&) const {
 
 Result<bool> VirtualFlatView::rerun() {
   const size_t rows = rows_, table_rows = table_rows_;
+  // A view that answered errors answers again: its clients hear of it.
+  const bool was_failing = !error_.is_ok();
   error_ = count();
   if (!error_.is_ok()) return error_;
-  bool changed = rows != rows_ || table_rows != table_rows_;
+  bool changed = was_failing || rows != rows_ || table_rows != table_rows_;
   if (last_) {
     const Window before = std::move(*last_);
     last_.reset();
