@@ -211,6 +211,15 @@ def test_connector_time_zones_and_datetime_formats(parallax_bin, host, tmp_path)
     bad = write_config(tmp_path, host, name="bad.json", script="return []", time_zone="Mars/Base")
     result = parallax(parallax_bin, "connector", "--config", bad, check=False)
     assert result.returncode == 1 and "unknown time zone 'Mars/Base'" in result.stderr
+    # The time zone may come from a parameter.
+    by_parameter = write_config(tmp_path, host, name="tz.json", script=script,
+                                parameters={"when": "2024-07-01T09:30:00", "tz": "America/New_York"},
+                                enclose_parameters_in_quotes=True, time_zone="{tz}")
+    assert json.loads(parallax(parallax_bin, "connector", "--config", by_parameter).stdout) == shown
+    bad = write_config(tmp_path, host, name="bad-tz.json", script="return []", time_zone="{tz}",
+                       parameters={"tz": "Mars/Base"})
+    result = parallax(parallax_bin, "connector", "--config", bad, check=False)
+    assert result.returncode == 1 and "unknown time zone 'Mars/Base'" in result.stderr
 
 
 def test_checkpoints_persist_across_runs(parallax_bin, host, tmp_path):

@@ -112,9 +112,12 @@ ScriptClient::ScriptClient(const ScriptStepSettings& settings)
 Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const RowBatch* input) {
   if (!(settings.timeout_seconds > 0)) return Status::invalid("the timeout must be positive");
   if (settings.data_object_name.empty()) return Status::invalid("the data object name is empty");
-  if (!settings.time_zone.empty()) PX_RETURN_IF_ERROR(check_time_zone(settings.time_zone));
+  // The time zone may name parameters too (`time_zone: "{tz}"`), filled as they are, unquoted.
+  PX_ASSIGN_OR_RETURN(const std::string time_zone,
+                      fill_parameters(settings.time_zone, settings.parameters, false));
+  if (!time_zone.empty()) PX_RETURN_IF_ERROR(check_time_zone(time_zone));
   PX_ASSIGN_OR_RETURN(ScriptParameters parameters,
-                      parameters_in_utc(settings.parameters, settings.time_zone));
+                      parameters_in_utc(settings.parameters, time_zone));
   PX_ASSIGN_OR_RETURN(std::string script, fill_parameters(settings.script, parameters,
                                                           settings.enclose_parameters_in_quotes));
   PyValue request = PyValue::dict();
@@ -199,7 +202,7 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
     if (keeps_checkpoint) checkpoint = last_value_of(reply.value(), settings.checkpoint_column);
   }
   // Checkpoints keep UTC; only what is shown moves to the time zone.
-  PX_RETURN_IF_ERROR(show_in_time_zone(result.rows, settings.time_zone));
+  PX_RETURN_IF_ERROR(show_in_time_zone(result.rows, time_zone));
   if (keeps_checkpoint) {
     if (result.rows.num_rows > 0 && !result.rows.find(settings.checkpoint_column)) {
       return Status::invalid("the checkpoint column '{}' is not in the output",
