@@ -135,6 +135,13 @@ export async function startRabbitmq(dir) {
                 execFileSync("amqp-publish", [`--url=${url}`, "-r", queue, "-p", "-b", message]);
             }
         },
+        // A queue's counts: {ready, unacknowledged} (rabbitmqctl, a few seconds a call).
+        counts(queue) {
+            const out = execFileSync("/usr/lib/rabbitmq/bin/rabbitmqctl", ["-n", env.RABBITMQ_NODENAME, "-q",
+                "list_queues", "name", "messages_ready", "messages_unacknowledged"], { env }).toString();
+            const line = out.split("\n").map((l) => l.trim().split(/\s+/)).find((f) => f[0] === queue);
+            return line ? { ready: Number(line[1]), unacknowledged: Number(line[2]) } : undefined;
+        },
         async stop() {
             // rabbitmq-server's script waits for the Erlang VM; stopping it stops the node.
             await stopProcess(proc);
