@@ -1,6 +1,8 @@
 """A plain Pyro4 daemon (not Parallax code) for testing the C++ client against the real
 thing: `plain_pyro_daemon.py [--key K] [--serializers serpent,json] [--commtimeout S]`.
-Prints its URI on the first line, then serves until stdin closes or it is killed."""
+Prints its URI on the first line, then serves until stdin closes or it is killed. Besides
+`calculator` it serves `panopticon`, a Python transform process as Panopticon's users write
+one: `transform(script, rows, name)` runs the script on the list of dicts and returns its."""
 
 import argparse
 import sys
@@ -35,6 +37,15 @@ class Calculator:
         return {"a": a, "b": b, "rest": rest}
 
 
+@Pyro4.expose
+class PythonTransform:
+    def transform(self, script, rows, name):
+        namespace = {name: rows}
+        exec("def _script():\n" + "".join("    " + line + "\n" for line in script.splitlines()),
+             namespace)
+        return namespace["_script"]()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--key")
@@ -47,6 +58,7 @@ def main():
     if args.key:
         daemon._pyroHmacKey = args.key.encode()
     uri = daemon.register(Calculator(), objectId="calculator")
+    daemon.register(PythonTransform(), objectId="panopticon")
     print(uri, flush=True)
 
     def stop_when_stdin_closes():

@@ -278,3 +278,73 @@ def test_run_script_starts_its_own_host(parallax_bin, tmp_path, orders):
     result = parallax(parallax_bin, "run-script", str(script), "--input", orders, "--arrow",
                       "--format", "csv")
     assert result.stdout.splitlines() == ['"region","qty"', '"north",3', '"south",4']
+
+
+@pytest.fixture(scope="module")
+def stock_pyro(tmp_path_factory):
+    """A stock Pyro4 daemon (plain_pyro_daemon.py) taking pickle, with a key."""
+    key_file = tmp_path_factory.mktemp("stock") / "key"
+    key_file.write_text("stock-key")
+    daemon = subprocess.Popen(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "plain_pyro_daemon.py"),
+                               "--key", "stock-key", "--serializers", "serpent,json,pickle"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    uri = daemon.stdout.readline().strip()
+    yield {"port": int(uri.rsplit(":", 1)[1]), "key_file": str(key_file)}
+    daemon.stdin.close()
+    daemon.wait(timeout=30)
+
+
+def stock_config(tmp_path, stock_pyro, name, **settings):
+    config = {"host": "127.0.0.1", "port": stock_pyro["port"], "hmac_key_file": stock_pyro["key_file"],
+              "pyro_compat": True, "object_name": "panopticon", "method": "transform",
+              "list_of_dicts": True, "data_object_name": "data"}
+    config.update(settings)
+    path = tmp_path / name
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+def test_a_stock_pyro4_server_takes_and_returns_lists_of_dicts(parallax_bin, stock_pyro, tmp_path, orders):
+    """Panopticon's call: a list of dicts in (dates as ISO text), a list of dicts out; pickle
+    replies holding datetime, date, numpy and pandas values become the right columns."""
+    script = ("import datetime, numpy, pandas\n"
+              "out = []\n"
+              "for r in data:\n"
+              "    day = datetime.date.fromisoformat(r['day'])\n"
+              "    out.append({'region': r['region'], 'total': numpy.float64(r['price'] * r['qty']),\n"
+              "                'qty': numpy.int64(r['qty']), 'big': numpy.uint8(200), 'many': r['qty'] > 1,\n"
+              "                'flag': numpy.bool_(r['qty'] > 1), 'next': day + datetime.timedelta(days=1),\n"
+              "                'at': datetime.datetime(day.year, day.month, day.day, 3, 4, 5, 678000),\n"
+              "                'aware': datetime.datetime(2024, 1, 2, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),\n"
+              "                'ts': pandas.Timestamp('2024-01-02 03:04:05.123'),\n"
+              "                'np_at': numpy.datetime64('2024-01-02T03:04:05.250', 'ms'),\n"
+              "                'np_day': numpy.datetime64('2024-01-02', 'D'), 'f32': numpy.float32(0.5)})\n"
+              "return out\n")
+    config = stock_config(tmp_path, stock_pyro, "pickle.json", serialization="pickle", script=script)
+    table = json.loads(parallax(parallax_bin, "transform", "--config", config, "--input", orders).stdout)
+    day = 86400 * 1000
+    jan2 = 1704153600000
+    assert table == {
+        "region": ["north", "south", "north"], "total": [3.0, 10.0, 3.0], "qty": [2, 4, 1],
+        "big": [200, 200, 200], "many": [True, True, False], "flag": [True, True, False],
+        "next": [jan2 + day, jan2 + 2 * day, jan2 + 3 * day],
+        "at": [jan2 + 11045678, jan2 + day + 11045678, jan2 + 2 * day + 11045678],
+        "aware": [jan2 + 3 * 3600000] * 3, "ts": [jan2 + 11045123] * 3,
+        "np_at": [jan2 + 11045250] * 3, "np_day": [jan2] * 3, "f32": [0.5] * 3}
+    # Serpent and JSON: the same call; a connector gets None for the rows.
+    for serialization in ("serpent", "json"):
+        connector = stock_config(tmp_path, stock_pyro, f"{serialization}.json", serialization=serialization,
+                                 script="return [{'none': data is None, 'when': '2024-01-02T00:00:00', 'n': 1.5}]")
+        assert json.loads(parallax(parallax_bin, "connector", "--config", connector).stdout) == {
+            "none": [True], "when": [jan2], "n": [1.5]}
+    # What cannot be a cell is a clear error naming the row and column.
+    bad = stock_config(tmp_path, stock_pyro, "bad.json", serialization="pickle",
+                       script="import decimal\nreturn [{'a': 1}, {'a': decimal.Decimal('1.5')}]")
+    result = parallax(parallax_bin, "connector", "--config", bad, check=False)
+    assert result.returncode == 1 and "row 1, column 'a': a value of class 'decimal.Decimal'" in result.stderr
+    not_rows = stock_config(tmp_path, stock_pyro, "not-rows.json", script="return 5")
+    result = parallax(parallax_bin, "connector", "--config", not_rows, check=False)
+    assert result.returncode == 1 and "no list of dicts" in result.stderr
+    arrow = stock_config(tmp_path, stock_pyro, "arrow.json", script="return []", use_arrow=True)
+    result = parallax(parallax_bin, "connector", "--config", arrow, check=False)
+    assert result.returncode == 1 and "'list_of_dicts' (a stock Pyro4 server) takes no 'use_arrow'" in result.stderr

@@ -163,7 +163,7 @@ void Pipeline::watch(Slot& slot, PostToEngine post) {
       continue;
     }
     auto wake = Clock::time_point::max();
-    if (!spec.file.empty()) wake = now + config_.watch_interval;
+    if (slot.runner->watches_files()) wake = now + config_.watch_interval;
     if (spec.refresh) wake = std::min(wake, next_period);
     wake_.wait_until(lock, wake, [this] { return stopping_; });
   }

@@ -17,11 +17,18 @@ TableRunner::TableRunner(TableSpec spec) : spec_(std::move(spec)) {
   for (const auto& step : spec_.transforms) {
     transform_clients_.push_back(std::make_unique<ScriptClient>(step.settings));
   }
+  if (!spec_.file.empty()) watched_.push_back(spec_.file);
+  if (spec_.connector && !spec_.connector->settings.script_file.empty())
+    watched_.push_back(spec_.connector->settings.script_file);
+  for (const auto& step : spec_.transforms) {
+    if (!step.settings.script_file.empty()) watched_.push_back(step.settings.script_file);
+  }
+  last_read_.resize(watched_.size());
 }
 
-std::optional<TableRunner::FileSignature> TableRunner::signature() const {
+std::optional<TableRunner::FileSignature> TableRunner::signature(const std::string& path) {
   struct stat status {};
-  if (::stat(spec_.file.c_str(), &status) != 0) return std::nullopt;
+  if (::stat(path.c_str(), &status) != 0) return std::nullopt;
   const auto nanoseconds = [](const timespec& time) {
     return int64_t{time.tv_sec} * 1'000'000'000 + time.tv_nsec;
   };
@@ -30,11 +37,18 @@ std::optional<TableRunner::FileSignature> TableRunner::signature() const {
 }
 
 bool TableRunner::source_changed() const {
-  return !spec_.file.empty() && signature() != last_read_;
+  for (size_t i = 0; i < watched_.size(); ++i) {
+    if (signature(watched_[i]) != last_read_[i]) return true;
+  }
+  return false;
+}
+
+// Before reading: a write during the run triggers another one.
+void TableRunner::remember_files() {
+  for (size_t i = 0; i < watched_.size(); ++i) last_read_[i] = signature(watched_[i]);
 }
 
 Result<RowBatch> TableRunner::read_file_source() {
-  last_read_ = signature();  // before reading: a write during the read triggers another run
   std::ifstream file(spec_.file, std::ios::binary);
   if (!file) return Status::invalid("cannot read source file '{}'", spec_.file);
   std::ostringstream text;
@@ -58,6 +72,7 @@ Result<RowBatch> TableRunner::run_step(const ScriptStepSpec& step, ScriptClient&
 }
 
 Result<RowBatch> TableRunner::produce() {
+  remember_files();
   RowBatch batch;
   if (connector_client_) {
     auto rows = run_step(*spec_.connector, *connector_client_, nullptr);

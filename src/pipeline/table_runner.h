@@ -19,8 +19,10 @@ class TableRunner {
   explicit TableRunner(TableSpec spec);
 
   const TableSpec& spec() const { return spec_; }
-  // A file source whose size or modification time differs from when it was last read.
+  // A file source or a step's script file whose size, times or inode differ from when the
+  // last run began (a run rereads both).
   bool source_changed() const;
+  bool watches_files() const { return !watched_.empty(); }
   Result<RowBatch> produce();
   // The table's transforms over `batch`, in order (a live table's window).
   Result<RowBatch> transform(RowBatch batch);
@@ -36,13 +38,15 @@ class TableRunner {
     int64_t size = 0;
     bool operator==(const FileSignature&) const = default;
   };
-  std::optional<FileSignature> signature() const;
+  static std::optional<FileSignature> signature(const std::string& path);
+  void remember_files();
   Result<RowBatch> read_file_source();
   Result<RowBatch> run_step(const ScriptStepSpec& step, ScriptClient& client,
                             const RowBatch* input);
 
   TableSpec spec_;
-  std::optional<FileSignature> last_read_;
+  std::vector<std::string> watched_;  // the file source, then script files
+  std::vector<std::optional<FileSignature>> last_read_;
   std::unique_ptr<ScriptClient> connector_client_;
   std::vector<std::unique_ptr<ScriptClient>> transform_clients_;  // one per transform
 };

@@ -535,6 +535,8 @@ class Unpickler {
       PyValue attributes = PyValue::dict();
       if (node->object_state) {
         PX_ASSIGN_OR_RETURN(PyValue state, materialise(node->object_state, depth + 1));
+        // A tuple state is kept whole too (numpy's dtype keeps its byte order and unit there).
+        if (state.kind == PyKind::kTuple) object.set("state", state);
         if (state.kind == PyKind::kTuple && !state.items.empty()) state = state.items.front();
         if (state.is_dict()) attributes = std::move(state);
       }

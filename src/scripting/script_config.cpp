@@ -20,14 +20,6 @@ std::string resolve(const std::string& base_dir, std::string_view path) {
   return resolved.string();
 }
 
-Result<std::string> read_text(const std::string& path, std::string_view what) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Status::invalid("cannot read {} '{}'", what, path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 Result<std::string> string_of(element value, std::string_view key) {
   if (!value.is_string()) return Status::invalid("'{}' must be a string", key);
   return std::string(std::string_view(value));
@@ -52,6 +44,14 @@ Result<std::string> parameter_text(element value, std::string_view name) {
 
 }  // namespace
 
+Result<std::string> read_text_file(const std::string& path, std::string_view what) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::invalid("cannot read {} '{}'", what, path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
 Result<PyroSerializer> serializer_from_name(std::string_view name) {
   if (name == "serpent") return PyroSerializer::kSerpent;
   if (name == "json") return PyroSerializer::kJson;
@@ -60,7 +60,7 @@ Result<PyroSerializer> serializer_from_name(std::string_view name) {
 }
 
 Result<std::string> read_hmac_key_file(const std::string& path) {
-  PX_ASSIGN_OR_RETURN(std::string key, read_text(path, "HMAC key file"));
+  PX_ASSIGN_OR_RETURN(std::string key, read_text_file(path, "HMAC key file"));
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' '))
     key.pop_back();
   if (key.empty()) return Status::invalid("the HMAC key file '{}' is empty", path);
@@ -106,8 +106,17 @@ Result<ScriptStepSettings> script_settings_from_json(std::string_view json,
       has_script = true;
     } else if (key == "script_file") {
       PX_ASSIGN_OR_RETURN(std::string path, string_of(value, key));
-      PX_ASSIGN_OR_RETURN(settings.script, read_text(resolve(base_dir, path), "script file"));
+      settings.script_file = resolve(base_dir, path);
+      PX_ASSIGN_OR_RETURN(settings.script, read_text_file(settings.script_file, "script file"));
       has_script = true;
+    } else if (key == "object_name") {
+      PX_ASSIGN_OR_RETURN(settings.object_name, string_of(value, key));
+      if (settings.object_name.empty()) return Status::invalid("'object_name' is empty");
+    } else if (key == "method") {
+      PX_ASSIGN_OR_RETURN(settings.method, string_of(value, key));
+      if (settings.method.empty()) return Status::invalid("'method' is empty");
+    } else if (key == "list_of_dicts") {
+      PX_ASSIGN_OR_RETURN(settings.list_of_dicts, bool_of(value, key));
     } else if (key == "parameters") {
       if (!value.is_object()) return Status::invalid("'parameters' must be an object");
       for (auto [name, parameter] : value.get_object()) {
@@ -150,6 +159,12 @@ Result<ScriptStepSettings> script_settings_from_json(std::string_view json,
     }
   }
   if (!has_script) return Status::invalid("script config needs 'script' or 'script_file'");
+  if (settings.list_of_dicts &&
+      (settings.use_arrow || settings.row_by_row || !settings.checkpoint_column.empty())) {
+    return Status::invalid(
+        "'list_of_dicts' (a stock Pyro4 server) takes no 'use_arrow', 'mode: row' or "
+        "'checkpoint_column' (those need Parallax's script host)");
+  }
   return settings;
 }
 

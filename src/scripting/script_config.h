@@ -18,6 +18,8 @@ namespace parallax {
 Result<ScriptStepSettings> script_settings_from_json(std::string_view json,
                                                      const std::string& base_dir);
 Result<PyroSerializer> serializer_from_name(std::string_view name);
+// A file's bytes; an error names `what` and the path.
+Result<std::string> read_text_file(const std::string& path, std::string_view what);
 // The key in a key file: its bytes without trailing line breaks.
 Result<std::string> read_hmac_key_file(const std::string& path);
 

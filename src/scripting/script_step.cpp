@@ -9,6 +9,8 @@
 #include "formats/arrow_writer.h"
 #include "scripting/base64.h"
 #include "scripting/pyro_json.h"
+#include "scripting/row_dicts.h"
+#include "scripting/script_config.h"
 #include "scripting/script_table.h"
 
 namespace parallax {
@@ -30,6 +32,7 @@ PyroAddress address_of(const ScriptStepSettings& settings) {
   PyroAddress address;
   address.host = settings.host;
   address.port = settings.port;
+  address.object = settings.object_name;
   return address;
 }
 
@@ -118,8 +121,15 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
   if (!time_zone.empty()) PX_RETURN_IF_ERROR(check_time_zone(time_zone));
   PX_ASSIGN_OR_RETURN(ScriptParameters parameters,
                       parameters_in_utc(settings.parameters, time_zone));
-  PX_ASSIGN_OR_RETURN(std::string script, fill_parameters(settings.script, parameters,
-                                                          settings.enclose_parameters_in_quotes));
+  // A script file is reread at each run, so a running pipeline follows its edits.
+  std::string source = settings.script;
+  if (!settings.script_file.empty()) {
+    PX_ASSIGN_OR_RETURN(source, read_text_file(settings.script_file, "script file"));
+  }
+  PX_ASSIGN_OR_RETURN(std::string script,
+                      fill_parameters(source, parameters, settings.enclose_parameters_in_quotes));
+  if (settings.list_of_dicts)
+    return run_on_stock_server(settings, std::move(script), input, time_zone);
   PyValue request = PyValue::dict();
   request.set("script", PyValue::str(std::move(script)));
   request.set("data_name", PyValue::str(settings.data_object_name));
@@ -161,7 +171,7 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
     request.set("checkpoint", std::move(checkpoint.value));
   }
 
-  auto reply = proxy_.call("run", {std::move(request)});
+  auto reply = proxy_.call(settings.method, {std::move(request)});
   if (!input_file.empty()) exchange->discard(input_file);  // normally taken by the host
   if (!reply.is_ok()) {
     if (exchange) forget_exchange();
@@ -211,6 +221,23 @@ Result<ScriptResult> ScriptClient::run(const ScriptStepSettings& settings, const
     // Only a successful run moves the checkpoint; an empty one keeps the old value.
     if (checkpoint) PX_RETURN_IF_ERROR(write_checkpoint(settings.checkpoint_file, *checkpoint));
   }
+  return result;
+}
+
+Result<ScriptResult> ScriptClient::run_on_stock_server(const ScriptStepSettings& settings,
+                                                       std::string script, const RowBatch* input,
+                                                       const std::string& time_zone) {
+  PyValue rows = input ? dicts_of_batch(*input) : PyValue::none();
+  auto reply = proxy_.call(settings.method, {PyValue::str(std::move(script)), std::move(rows),
+                                             PyValue::str(settings.data_object_name)});
+  if (!reply.is_ok()) return reply.status().with_context("Pyro object");
+  auto columns = columns_of_dicts(reply.value());
+  if (!columns.is_ok()) return columns.status().with_context("Pyro object's reply");
+  OutputOptions output;
+  output.schema = settings.output_schema ? &*settings.output_schema : nullptr;
+  ScriptResult result;
+  PX_ASSIGN_OR_RETURN(result.rows, batch_from_script_output(columns.value(), output));
+  PX_RETURN_IF_ERROR(show_in_time_zone(result.rows, time_zone));
   return result;
 }
 

@@ -26,8 +26,15 @@ struct ScriptStepSettings {
   bool pyro_compat = false;               // accept a stock Pyro4 daemon (no connection challenge)
   std::string data_object_name = "rows";  // the variable holding the input in the script
   PyroSerializer serialization = PyroSerializer::kSerpent;
-  bool use_arrow = false;  // input as a pandas DataFrame, sent as Arrow IPC
-  std::string script;      // the body of an async function ending in `return rows`
+  bool use_arrow = false;   // input as a pandas DataFrame, sent as Arrow IPC
+  std::string script;       // the body of an async function ending in `return rows`
+  std::string script_file;  // when set, `script` is reread from it at each run
+  // The Pyro object and method. Parallax's host takes one request and answers columns; a
+  // stock Pyro4 server (Panopticon's) is called `method(script, rows, data_object_name)`
+  // with `list_of_dicts`: rows (None for a connector) and the reply are lists of dicts.
+  std::string object_name = "parallax.scripthost";
+  std::string method = "run";
+  bool list_of_dicts = false;
   ScriptParameters parameters;
   bool enclose_parameters_in_quotes = false;
   double timeout_seconds = 10;
@@ -63,6 +70,9 @@ class ScriptClient {
   // The host's exchange directory when this process can use it (asked once; asked again
   // after a run that used it failed, as the host may have been restarted).
   std::optional<ArrowExchange> exchange();
+  // `list_of_dicts`: a stock Pyro4 server's method(script, rows, data_object_name).
+  Result<ScriptResult> run_on_stock_server(const ScriptStepSettings& settings, std::string script,
+                                           const RowBatch* input, const std::string& time_zone);
   void forget_exchange();
 
   PyroProxy proxy_;

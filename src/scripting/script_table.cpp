@@ -350,21 +350,23 @@ Result<RowBatch> batch_from_arrow_output(std::string_view arrow, const OutputOpt
   return batch;
 }
 
-PyValue last_value_in(const RowBatch& batch, std::string_view column_name) {
-  const BatchColumn* column = batch.find(column_name);
-  if (!column || batch.num_rows == 0) return PyValue::none();
-  const size_t row = batch.num_rows - 1;
-  PyValue value = cell_value(column->values, row);
-  // As the script returned them: dates and datetimes as ISO text.
-  if (value.kind == PyKind::kInt && column->values.type() == DataType::kDate) {
+PyValue iso_cell_value(const Column& column, size_t row) {
+  PyValue value = cell_value(column, row);
+  if (value.kind == PyKind::kInt && column.type() == DataType::kDate) {
     return PyValue::str(format_date_iso(static_cast<int32_t>(value.integer)));
   }
-  if (value.kind == PyKind::kInt && column->values.type() == DataType::kDatetime) {
+  if (value.kind == PyKind::kInt && column.type() == DataType::kDatetime) {
     std::string text = format_datetime_iso(value.integer);
     text[10] = 'T';
     return PyValue::str(text + "000");
   }
   return value;
+}
+
+PyValue last_value_in(const RowBatch& batch, std::string_view column_name) {
+  const BatchColumn* column = batch.find(column_name);
+  if (!column || batch.num_rows == 0) return PyValue::none();
+  return iso_cell_value(column->values, batch.num_rows - 1);
 }
 
 }  // namespace parallax

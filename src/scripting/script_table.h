@@ -32,7 +32,10 @@ Result<RowBatch> batch_from_script_output(const PyValue& reply, const OutputOpti
 Result<RowBatch> batch_from_arrow_output(std::string_view arrow, const OutputOptions& options);
 // Shifts every datetime column from UTC to `zone`'s wall clock (no change when empty).
 Status show_in_time_zone(RowBatch& batch, const std::string& zone);
-// The last row's value of a column, dates and datetimes as ISO text (for checkpoints).
+// A cell as a script returns it: dates and datetimes as ISO text
+// (yyyy-MM-dd, yyyy-MM-dd'T'HH:mm:ss.SSSSSS), nulls as None.
+PyValue iso_cell_value(const Column& column, size_t row);
+// The last row's value of a column, so (for checkpoints).
 PyValue last_value_in(const RowBatch& batch, std::string_view column);
 
 // The datetime spellings a script may return as text: yyyy-MM-dd'T'HH:mm:ss.SSSSSS,

@@ -29,7 +29,7 @@ function writeAtomically(file, text) {
 
 const until = (condition) => untilEvery(condition, 50);
 
-test("a pipeline keeps a watched table live, keeps the last good table on failure, conflates slow runs", async () => {
+test("a pipeline keeps a watched table live, keeps the last good table on failure, rereads changed scripts, conflates slow runs", async () => {
     const values = path.join(scratch, "values.csv");
     writeAtomically(values, "name,value\na,1\nb,2\n");
     fs.writeFileSync(path.join(scratch, "double.py"), [
@@ -96,6 +96,10 @@ tables:
     await until(async () => (await health()).state === "ok");
     assert.deepEqual(await view.to_columns(), { name: ["a", "b"], doubled: [16, 18] });
     assert.equal((await health()).last_error, null);
+
+    // The script file changes: it is reread, and the table reruns through it.
+    writeAtomically(path.join(scratch, "double.py"), "return [{'name': r['name'], 'doubled': r['value'] * 3} for r in rows]\n");
+    await until(async () => JSON.stringify((await view.to_columns()).doubled) === "[24,27]");
 
     // A connector slower than its period: runs follow one another without overlapping,
     // and the periods that came during a run are conflated into the next one.
