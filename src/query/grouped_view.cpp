@@ -244,14 +244,60 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
   for (const size_t position : group_by_) {
     levels_.emplace_back(source_->column(position).type()).resize(1);
   }
+  find_leaves(rows);
+  fill_group_rows(rows);
+}
+
+void GroupedView::find_leaves(const std::vector<uint32_t>& rows) const {
+  const Column* codes = nullptr;
+  if (group_by_.size() == 1 && source_->column(group_by_[0]).type() == DataType::kString)
+    codes = &source_->column(group_by_[0]);
+  if (codes == nullptr) {
+    for (const uint32_t row : rows) leaf_of_row_[row] = find_or_add_leaf(row, nullptr);
+    return;
+  }
+  // One string level: its groups are dictionary codes (nulls in the last slot), so a row
+  // finds its leaf by indexing; only a row with a new key hashes its way in.
+  const std::vector<uint32_t>& values = codes->values<uint32_t>();
+  const uint32_t null_slot = static_cast<uint32_t>(codes->dictionary().size());
+  std::vector<uint32_t> leaf_of_code(null_slot + 1, kNoNode);
   for (const uint32_t row : rows) {
-    leaf_of_row_[row] = find_or_add_leaf(row, nullptr, true);
+    uint32_t& leaf = leaf_of_code[codes->is_valid(row) ? values[row] : null_slot];
+    if (leaf == kNoNode) leaf = find_or_add_leaf(row, nullptr);
+    leaf_of_row_[row] = leaf;
+  }
+}
+
+void GroupedView::fill_group_rows(const std::vector<uint32_t>& rows) const {
+  // Level by level from the leaves up: a counting sort of the rows by their group at that
+  // level into one array (stable: each group's rows stay in natural order), copied out per
+  // group. Growing tens of thousands of lists a row at a time costs more than the grouping.
+  const size_t num_nodes = nodes_.size();
+  std::vector<uint32_t> parents(num_nodes);
+  for (size_t node = 0; node < num_nodes; ++node) parents[node] = nodes_[node].parent;
+  std::vector<uint32_t> group(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) group[i] = leaf_of_row_[rows[i]];
+  std::vector<uint32_t> starts(num_nodes + 1), sorted(rows.size());
+  for (size_t level = leaf_depth(); level >= 1; --level) {
+    std::fill(starts.begin(), starts.end(), 0);
+    for (const uint32_t node : group) ++starts[node + 1];
+    for (size_t node = 0; node < num_nodes; ++node) starts[node + 1] += starts[node];
+    for (size_t i = 0; i < rows.size(); ++i) sorted[starts[group[i]]++] = rows[i];
+    // (Each start has moved to its group's end: the group's rows end there.)
+    uint32_t begin = 0;
+    for (size_t node = 0; node < num_nodes; ++node) {
+      const uint32_t end = starts[node];
+      if (end > begin) nodes_[node].rows.assign(sorted.begin() + begin, sorted.begin() + end);
+      begin = end;
+    }
+    if (level > 1) {
+      for (uint32_t& node : group) node = parents[node];
+    }
   }
 }
 
 uint32_t GroupedView::find_or_add_leaf(uint32_t row,
-                                       absl::flat_hash_map<uint32_t, size_t>* new_children,
-                                       bool add_row) const {
+                                       absl::flat_hash_map<uint32_t, size_t>* new_children) const {
   uint32_t node = 0;
   const size_t depth = group_by_.empty() ? 1 : group_by_.size();
   for (size_t level = 0; level < depth; ++level) {
@@ -285,7 +331,6 @@ uint32_t GroupedView::find_or_add_leaf(uint32_t row,
       }
     }
     node = found->second;
-    if (add_row) nodes_[node].rows.push_back(row);
   }
   return node;
 }

@@ -97,6 +97,9 @@ class GroupedView final : public View {
   // Rebuilds the tree and the aggregates when the view could not follow the last change.
   void refresh() const;
   void build_tree(const std::vector<uint32_t>& rows) const;
+  // Building: each row's leaf group (leaf_of_row_), then each group's rows.
+  void find_leaves(const std::vector<uint32_t>& rows) const;
+  void fill_group_rows(const std::vector<uint32_t>& rows) const;
   void build_combos(const std::vector<uint32_t>& rows) const;
   void aggregate_nodes() const;
   // Where one aggregated quantity lives: value column `index` in combination `combo`, or
@@ -179,10 +182,10 @@ class GroupedView final : public View {
   // be followed by a rebuild.
   bool follow(const ChangeSet& changes) const;
   // The leaf group `row` belongs in, made (with any missing ancestors and their keys in
-  // levels_) if new; counts the children added per parent in `new_children`, if given.
-  // `add_row` (building, rows in natural order) appends the row to each group on its path.
-  uint32_t find_or_add_leaf(uint32_t row, absl::flat_hash_map<uint32_t, size_t>* new_children,
-                            bool add_row) const;
+  // levels_) if new; counts the children added per parent in `new_children`, if given
+  // (the caller adds the row to the groups' rows).
+  uint32_t find_or_add_leaf(uint32_t row,
+                            absl::flat_hash_map<uint32_t, size_t>* new_children) const;
   // Grows every per-node column to the number of nodes.
   void add_node_columns() const;
   // After a removal's rows left their groups (`leaving`: node -> rows, numbered as before):

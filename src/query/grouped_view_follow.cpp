@@ -67,7 +67,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
       if (found == combo_index_.end()) return false;  // a new column: rebuild
       new_combo[i] = found->second;
     }
-    new_leaf[i] = find_or_add_leaf(changed[i], &new_children, false);
+    new_leaf[i] = find_or_add_leaf(changed[i], &new_children);
   }
   add_node_columns();
 
