@@ -383,7 +383,8 @@ class FreshState {
     async groupPaths(state) {
         const depth = (state.config.group_by ?? []).length;
         if (!depth) return new Set();
-        const view = await (await this.copyOf(state.table)).view(state.config);
+        const { group_by_depth: _, ...config } = state.config; // (every level shown)
+        const view = await (await this.copyOf(state.table)).view(config);
         try {
             return new Set((await shownPaths(view)).filter((p) => JSON.parse(p).length < depth));
         } finally {
