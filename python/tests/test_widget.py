@@ -117,3 +117,26 @@ def test_a_widget_keeps_a_bounded_number_of_view_sessions():
     assert "view-0" in widget._sessions  # in use: kept
     assert "view-1" not in widget._sessions
     widget.close()
+
+
+def test_a_view_whose_session_ended_gets_a_new_one():
+    """A session cut off by the server (its view fell too far behind) or closed: the view's
+    next request starts a new session instead of raising in the kernel forever after."""
+    widget = PerspectiveWidget(parallax.Server().new_local_client().table(ROWS))
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append(buffers[0])
+    request = pb.Request(msg_id=1, entity_id="")
+    request.get_hosted_tables_req.SetInParent()
+    message = request.SerializeToString()
+    widget._on_message(widget, {"type": "request", "view": "v"}, [message])
+    ended = widget._sessions["v"]
+    ended._session.close()  # as the server does to a client that stopped reading
+    ended._drain()  # the kernel's loop sees it closed
+    assert "v" not in widget._sessions
+    sent.clear()
+    widget._on_message(widget, {"type": "request", "view": "v"}, [message])
+    answer = pb.Response()
+    answer.ParseFromString(sent[-1])
+    assert answer.WhichOneof("client_resp") == "get_hosted_tables_resp"
+    widget.close()
+

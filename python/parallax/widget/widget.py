@@ -178,11 +178,15 @@ class _ViewSession:
         self._widget.send({"type": "response", "view": self._view_id}, [message])
 
     def handle(self, message):
-        self._session.handle_request(message)
+        self._session.handle(message)
+        self._drain()
 
     def _drain(self):
         if not self._session.poll():
             self.close()
+            # Cut off (the view fell too far behind): its next request starts a new session.
+            if self._widget._sessions.get(self._view_id) is self:
+                del self._widget._sessions[self._view_id]
 
     def close(self):
         if self._loop is not None:
