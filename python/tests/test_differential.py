@@ -1,6 +1,7 @@
 """The Python API against the reference: each scenario runs through parallax here and, as
-the equivalent replay script, through the reference engine (tests/oracle/replay.mjs), and the two
-result streams must match under tests/oracle/compare.py. pandas inputs are sent to the
+the equivalent replay script, through the reference engine's fresh-state oracle
+(tests/oracle/replay.mjs --fresh: every read as a view made then on a copy of the table's rows,
+as the differential suite), and the two result streams must match under tests/oracle/compare.py. pandas inputs are sent to the
 reference as the equivalent JSON columns (what the reference's own pandas loader yields)."""
 
 import datetime
@@ -107,8 +108,8 @@ class Scenario:
         script = tmp_path / "script.jsonl"
         script.write_text("".join(json.dumps(op) + "\n" for op in self.ops))
         env = dict(os.environ, ORACLE_NODE_MODULES=NODE_MODULES)
-        expected = subprocess.run(["node", os.path.join(ORACLE, "replay.mjs"), str(script)],
-                                  env=env, capture_output=True, text=True, timeout=300)
+        expected = subprocess.run(["node", os.path.join(ORACLE, "replay.mjs"), "--fresh",
+                                   str(script)], env=env, capture_output=True, text=True, timeout=300)
         assert expected.returncode == 0, expected.stderr
         (tmp_path / "expected.jsonl").write_text(expected.stdout)
         (tmp_path / "actual.jsonl").write_text(
