@@ -89,8 +89,8 @@ class Server:
     handlers) may hold together; past it, the clients furthest behind are cut off first
     (default: 1 GiB, or a quarter of the machine's memory when less).
     ``on_poll_request``: when given, changes made through this Server's local clients
-    (update, replace, remove, clear) wait until ``poll()``, and so do the callbacks they
-    fire; ``on_poll_request`` (called with the Server when it takes an argument) is called
+    (update, replace, remove, clear) and its sessions' (parallax.session) wait until
+    ``poll()``, and so do the callbacks they fire; ``on_poll_request`` (called with the Server when it takes an argument) is called
     when changes start to wait, to schedule that ``poll()`` (e.g. on an event loop)."""
 
     def __init__(self, max_total_queued_bytes=None, on_poll_request=None):

@@ -5,6 +5,16 @@ another transport.
 """
 
 MAX_QUEUED_BYTES = 256 << 20  # as `parallax serve`: a client this far behind is cut off
+# The requests that change a table's rows: under a Server's on_poll_request they wait for poll().
+_CHANGES = ("table_update_req", "table_replace_req", "table_remove_req")
+
+
+def _changes_rows(message):
+    try:
+        from . import perspective_pb2 as pb
+        return pb.Request.FromString(message).WhichOneof("client_req") in _CHANGES
+    except Exception:  # no protobuf, or not a request: the engine answers it as it is
+        return False
 
 
 class Session:
@@ -13,12 +23,17 @@ class Session:
     (``handle_request`` polls too). Notifications caused by other clients or by the Python
     API wait until the next ``poll()``: an event loop can watch ``fileno()``, which becomes
     readable when something waits. ``lock=True``: the client may read tables but not create,
-    update, remove from or delete them (they are answered with a server_error)."""
+    update, remove from or delete them (they are answered with a server_error).
+    Under a Server's ``on_poll_request``, a client's update, replace or remove waits for the
+    Server's ``poll()`` (as local changes do; on_poll_request is called), and so does every
+    later request of that client, which then reads its own change."""
 
     def __init__(self, server, response_cb, lock=False, max_queued_bytes=MAX_QUEUED_BYTES):
         self._server = server
         self._response_cb = response_cb
         self._client = server._session.connect(lock=bool(lock), max_queued_bytes=max_queued_bytes)
+        self._held = 0  # this client's requests waiting for the Server's poll()
+        self._closed = False
 
     def handle_request(self, message):
         self.handle(message)
@@ -29,8 +44,28 @@ class Session:
         locked while it works, without the GIL)."""
         if isinstance(message, str):
             message = message.encode("utf-8")
-        self._server._dispatch(self._client.handle(bytes(message)))
+        message = bytes(message)
+        server = self._server
+        if server._on_poll_request is not None:
+            change = _changes_rows(message)
+            with server._lock:
+                hold = change or self._held > 0
+                if hold:
+                    self._held += 1
+            if hold:
+                server._change(lambda: self._apply_held(message))
+                return
+        self._apply(message)
+
+    def _apply(self, message):
+        self._server._dispatch(self._client.handle(message))
         self._server._tables_changed()
+
+    def _apply_held(self, message):
+        with self._server._lock:
+            self._held -= 1
+        if not self._closed:
+            self._apply(message)
 
     def poll(self):
         """Sends what waits to response_cb; answers False once this client is cut off (its
@@ -47,6 +82,7 @@ class Session:
 
     def close(self):
         """The client went away: its views and subscriptions go with it."""
+        self._closed = True
         self._client.close()
         self._server._tables_changed()
 

@@ -79,6 +79,41 @@ def test_on_poll_request_defers_changes_and_callbacks_until_poll():
     assert len(requests) == 2
 
 
+def test_on_poll_request_defers_a_sessions_changes_too():
+    """As the reference documents it, on_poll_request is called for any change to flush, a
+    remote client's too: its update waits for poll(), and so does what it asks after it (so
+    it reads its own change); other requests are answered at once."""
+    pb = pytest.importorskip("parallax.perspective_pb2")
+    requests = []
+    server = parallax.Server(on_poll_request=lambda s: requests.append(s))
+    table = server.new_local_client().table(DATA, name="t")
+    heard = []
+    table.view().on_update(lambda: heard.append(1))
+    answers = []
+    session = server.new_session(lambda message: answers.append(pb.Response.FromString(message)))
+    other = server.new_session(lambda message: None)
+
+    def request(msg_id, **body):
+        session.handle_request(pb.Request(msg_id=msg_id, entity_id="t", **body).SerializeToString())
+
+    request(1, table_size_req=pb.TableSizeReq())
+    assert [(a.msg_id, a.table_size_resp.size) for a in answers] == [(1, 3)]
+    request(2, table_update_req=pb.TableUpdateReq(data=pb.MakeTableData(
+        from_rows='[{"a": 4, "b": "w"}]')))
+    request(3, table_size_req=pb.TableSizeReq())
+    assert requests == [server] and len(answers) == 1  # both wait
+    assert table.size() == 3 and heard == []
+    other.handle_request(pb.Request(msg_id=1, entity_id="t", table_size_req=pb.TableSizeReq())
+                         .SerializeToString())  # another client is not held up
+    server.poll()
+    assert [a.msg_id for a in answers] == [1, 2, 3]
+    assert answers[1].WhichOneof("client_resp") == "table_update_resp"
+    assert answers[2].table_size_resp.size == 4
+    assert table.size() == 4 and heard == [1]
+    request(4, table_size_req=pb.TableSizeReq())  # nothing waits: answered at once
+    assert answers[-1].msg_id == 4 and len(requests) == 1
+
+
 def test_poll_raises_a_failed_change_after_applying_the_others():
     server = parallax.Server(on_poll_request=lambda: None)
     table = server.new_local_client().table({"a": "integer"})

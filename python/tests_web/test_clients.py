@@ -346,6 +346,30 @@ def test_a_refused_subscription_raises(framework, start_app):
     remote.terminate()
 
 
+@pytest.mark.parametrize("framework", HANDLERS)
+def test_a_websocket_clients_update_waits_for_the_servers_poll(framework, start_app):
+    """Server(on_poll_request=...) behind a handler: a websocket client's update calls it,
+    and is applied (its answer sent, callbacks run) when the program's loop polls."""
+    polls = []
+    holder = {}
+
+    def on_poll_request(server):
+        polls.append(1)
+        holder["app"].loop.call_soon_threadsafe(server.poll)
+
+    server = parallax.Server(on_poll_request=on_poll_request)
+    table = server.new_local_client().table(ROWS, name="prices", index="id")
+    heard = []
+    table.view().on_update(lambda: heard.append(1))
+    holder["app"] = app = start_app(framework, server)
+    remote = parallax.websocket(app.url)
+    remote_table = remote.open_table("prices")
+    remote_table.update([{"id": 4, "name": "d", "price": 4.5}])
+    assert polls == [1] and heard == [1]
+    assert remote_table.size() == 4 and table.size() == 4
+    remote.terminate()
+
+
 def test_a_proxy_session_over_a_local_client():
     server = parallax.Server()
     server.new_local_client().table(ROWS, name="prices", index="id")
