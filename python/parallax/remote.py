@@ -43,6 +43,12 @@ _SUBSCRIPTIONS = ("view_on_update_req", "view_on_delete_req", "table_on_delete_r
 DEFAULT_TIMEOUT = 60.0  # seconds a synchronous request waits for its answer
 
 
+def check_timeout(timeout):
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise PerspectiveError("timeout must be a number of seconds > 0, not %r" % (timeout,))
+    return timeout
+
+
 def _proto():
     if pb is None:
         raise PerspectiveError("parallax was built without perspective_pb2 (protoc's Python "
@@ -878,7 +884,9 @@ class ProtocolClient(Client, _Protocol):
     def __init__(self, send_callback, close_callback=None, timeout=DEFAULT_TIMEOUT,
                  callback_runner=None):
         self._setup(send_callback, close_callback)
-        self._timeout = timeout
+        self._timeout = check_timeout(timeout)
+        if callback_runner is not None:
+            check_callback(callback_runner, "callback_runner")
         self._callback_runner = callback_runner
 
     def handle_response(self, response):

@@ -370,6 +370,21 @@ def test_a_websocket_clients_update_waits_for_the_servers_poll(framework, start_
     remote.terminate()
 
 
+@pytest.mark.parametrize("call", [
+    lambda: parallax.websocket(3),
+    lambda: parallax.websocket("http://127.0.0.1:1/websocket"),
+    lambda: parallax.websocket("ws://127.0.0.1:1/websocket", timeout="60"),
+    lambda: parallax.Client(lambda message: None, timeout=0),
+    lambda: parallax.Client(lambda message: None, callback_runner="thread"),
+    lambda: asyncio.run(__import__("parallax.client.tornado").client.tornado.websocket(None)),
+    lambda: asyncio.run(__import__("parallax.client.aiohttp").client.aiohttp.websocket("localhost")),
+])
+def test_bad_connection_arguments_say_what_is_wrong(call):
+    """Not "could not connect: 'int' object has no attribute 'partition'"."""
+    with pytest.raises(parallax.PerspectiveError, match="URL|timeout|callback_runner"):
+        call()
+
+
 def test_a_proxy_session_over_a_local_client():
     server = parallax.Server()
     server.new_local_client().table(ROWS, name="prices", index="id")

@@ -10,9 +10,16 @@ import queue
 import threading
 
 from .._parallax import PerspectiveError
-from ..remote import AsyncClient, ProtocolClient
+from ..remote import AsyncClient, ProtocolClient, check_timeout
 
 _log = logging.getLogger("parallax")
+
+
+def check_url(url):
+    if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
+        raise PerspectiveError("a websocket URL is ws://host:port/path (or wss://), not %r"
+                               % (url,))
+    return url
 
 
 class Transport:
@@ -89,6 +96,8 @@ def websocket(url, timeout=60.0, framework="tornado", **options):
     """A synchronous Client of the server at `url` (``ws://host:port/websocket``, with
     ``?token=...`` for a server that wants one). `framework`: "tornado" or "aiohttp" (the
     websocket client library to use); `options` go to its connect call (e.g. headers)."""
+    check_url(url)
+    check_timeout(timeout)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True, name="parallax-websocket")
     thread.start()

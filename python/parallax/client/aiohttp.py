@@ -4,7 +4,7 @@ AIOHTTP's websocket client, on the running loop."""
 import aiohttp
 
 from .._parallax import PerspectiveError
-from ._connection import Transport, WebsocketAsyncClient
+from ._connection import Transport, WebsocketAsyncClient, check_url
 
 
 async def connect(url, headers=None, max_message_size=256 << 20, session=None):
@@ -41,4 +41,5 @@ async def connect(url, headers=None, max_message_size=256 << 20, session=None):
 async def websocket(url, **options):
     """An AsyncClient connected to `url` (``headers=``, ``session=`` an aiohttp
     ClientSession to use)."""
+    check_url(url)
     return WebsocketAsyncClient(await connect(url, **options))

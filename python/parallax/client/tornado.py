@@ -5,7 +5,7 @@ import tornado.httpclient
 import tornado.websocket
 
 from .._parallax import PerspectiveError
-from ._connection import Transport, WebsocketAsyncClient
+from ._connection import Transport, WebsocketAsyncClient, check_url
 
 
 async def connect(url, headers=None, max_message_size=256 << 20):
@@ -34,4 +34,5 @@ async def connect(url, headers=None, max_message_size=256 << 20):
 
 async def websocket(url, **options):
     """An AsyncClient connected to `url` (``headers=`` for extra request headers)."""
+    check_url(url)
     return WebsocketAsyncClient(await connect(url, **options))
