@@ -372,6 +372,21 @@ class Reader {
                      "'" + feed + "' is not another table of this pipeline");
       }
     }
+    // A loop of feeds (a <- b <- a) would wait forever for a first row none of them can give.
+    for (size_t i = 0; i < config.tables.size(); ++i) {
+      std::string chain = config.tables[i].name;
+      std::string at = config.tables[i].feed_table;
+      for (size_t steps = 0; !at.empty() && steps < config.tables.size(); ++steps) {
+        chain += " <- " + at;
+        if (at == config.tables[i].name) {
+          return error(tables[i]["source"]["table"], fmt::format("tables[{}].source.table", i),
+                       "tables fed by tables form a loop (" + chain + ")");
+        }
+        at = std::find_if(config.tables.begin(), config.tables.end(), [&](const TableSpec& t) {
+               return t.name == at;
+             })->feed_table;  // every feed names a table (checked above)
+      }
+    }
     return config;
   }
 

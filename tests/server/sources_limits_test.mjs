@@ -1,19 +1,20 @@
 // Live sources under hostile or broken input (tests/server/sources_test.mjs has the normal
 // cases): a first message with more columns than a table may have, a flood faster than the
 // table applies it (memory stays bounded: the source pauses, nothing is lost), a broker URL
-// whose password must not reach pipeline_status, and a database that accepts connections and
-// never answers (the server still stops at once).
+// whose password must not reach pipeline_status, a database that accepts connections and
+// never answers (the server still stops at once), and tables fed by each other in a loop.
 //
 // usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
 //        node tests/server/sources_limits_test.mjs
 import { test, after } from "node:test";
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { repo, serve, until as untilEvery } from "./serve.mjs";
+import { parallax, repo, serve, until as untilEvery } from "./serve.mjs";
 import { startMosquitto } from "./brokers.mjs";
 
 const modules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
@@ -108,3 +109,23 @@ tables:
     await server.stop();  // waited forever for the handshake before
     assert.ok(Date.now() - began < 3000, `stopped in ${Date.now() - began} ms`);
 });
+
+test("tables fed by tables in a loop: refused, not left waiting forever", () => {
+    const file = path.join(scratch, "loop.yaml");
+    fs.writeFileSync(file, `tables:
+  - name: a
+    source: {table: c}
+  - name: b
+    source: {table: a}
+  - name: c
+    source: {table: b}
+  - name: d
+    source: {table: a}
+`);
+    const run = spawnSync(parallax, ["serve", "--pipeline", file, "--port", "0"],
+        { encoding: "utf8", timeout: 20000 });
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /loop\.yaml:3: tables\[0\]\.source\.table: tables fed by tables form a loop \(a <- c <- b <- a\)/);
+    assert.equal(run.stdout, "");
+});
+
