@@ -246,6 +246,35 @@ void GroupedView::build_tree(const std::vector<uint32_t>& rows) const {
   }
   find_leaves(rows);
   fill_group_rows(rows);
+  // Children in key order once, here: what needs key order later (aggregation_order, and
+  // order_children_of without a row sort) then only checks it.
+  if (!group_by_.empty()) {
+    for (Node& node : nodes_) sort_by_key(node.children);
+  }
+}
+
+void GroupedView::sort_by_key(std::vector<uint32_t>& siblings) const {
+  if (siblings.size() < 2) return;
+  const Column& keys = levels_[nodes_[siblings[0]].depth - 1];
+  if (keys.type() != DataType::kString) {
+    std::stable_sort(siblings.begin(), siblings.end(),
+                     [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
+    return;
+  }
+  // Siblings' keys differ, so any sort gives one order: the null key first, then by text,
+  // each text looked up once rather than per comparison.
+  std::vector<std::pair<std::string_view, uint32_t>> texts;
+  texts.reserve(siblings.size());
+  size_t out = 0;
+  for (const uint32_t node : siblings) {
+    if (keys.is_null(node)) {
+      siblings[out++] = node;
+    } else {
+      texts.emplace_back(keys.string_at(node), node);
+    }
+  }
+  std::sort(texts.begin(), texts.end());
+  for (const auto& [text, node] : texts) siblings[out++] = node;
 }
 
 void GroupedView::find_leaves(const std::vector<uint32_t>& rows) const {
@@ -471,8 +500,11 @@ std::span<const uint32_t> GroupedView::aggregation_order(uint32_t node,
     }
     children = nodes_[next].children;
     const Column& keys = levels_[nodes_[next].depth];
-    std::stable_sort(children.begin(), children.end(),
-                     [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
+    if (!std::is_sorted(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
+          return compare_cells(keys, a, keys, b) < 0;
+        })) {
+      sort_by_key(children);
+    }
     stack.insert(stack.end(), children.rbegin(), children.rend());
   }
   return out;

@@ -100,6 +100,8 @@ class GroupedView final : public View {
   // Building: each row's leaf group (leaf_of_row_), then each group's rows.
   void find_leaves(const std::vector<uint32_t>& rows) const;
   void fill_group_rows(const std::vector<uint32_t>& rows) const;
+  // Orders sibling groups by their keys (as compare_cells: null first).
+  void sort_by_key(std::vector<uint32_t>& siblings) const;
   void build_combos(const std::vector<uint32_t>& rows) const;
   void aggregate_nodes() const;
   // Where one aggregated quantity lives: value column `index` in combination `combo`, or
