@@ -1,8 +1,8 @@
 // PerspectiveWidget in a real notebook in Debian's chromium: a Jupyter notebook server (Debian's
 // notebook 6, ipywidgets 6) on a free port with a token, a notebook whose cells make two
 // widgets, the grids rendered by the real <perspective-viewer>, a later cell updating the table
-// (the grid follows), traits both ways (restore() from Python, a viewer change read back in
-// Python). The widget's front end comes from JUPYTER_PATH, laid out as `make install` lays it.
+// (the grid follows), traits both ways (restore() of several settings from Python, a viewer
+// change read back with save()), one widget shown twice. The widget's front end comes from JUPYTER_PATH, laid out as `make install` lays it.
 //
 // usage: PYTHONPATH=build/python WEB_NODE_MODULES=web/node_modules \
 //        SCREENSHOT_DIR=build/screenshots/widget node tests/python_web/widget_browser_test.mjs
@@ -49,6 +49,16 @@ fs.writeFileSync(path.join(scratch, "widgets.ipynb"), JSON.stringify({
     ],
 }));
 
+// Polls `condition` (an async function) until it holds; generous, for a loaded machine.
+async function until(condition, what, ms = 90000) {
+    const started = Date.now(), deadline = started + ms;
+    while (!(await condition())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    process.stderr.write(`${what}: ${Date.now() - started} ms\n`);
+}
+
 async function freePort() {
     return await new Promise((resolve) => {
         const server = net.createServer();
@@ -84,11 +94,22 @@ test("PerspectiveWidget renders, follows updates and syncs traits in a notebook"
     });
     const errors = [], logs = [];
     let page = null;
+    // A step that never ends (a promise the page never settles) fails with what the page said,
+    // before ctest's timeout kills the test without it.
+    const watchdog = setTimeout(async () => {
+        try {
+            if (page) await Promise.race([page.screenshot({ path: path.join(shots, "stuck.png"), fullPage: true }),
+                new Promise((r) => setTimeout(r, 10000))]);
+        } catch { /* the page may be gone */ }
+        fs.writeSync(2, `WATCHDOG: stuck; page errors: ${JSON.stringify(errors)}\nconsole:\n` +
+            `${logs.slice(-60).join("\n")}\nnotebook log:\n${log.slice(-3000)}\n`);
+        notebook.kill("SIGKILL");
+        fs.rmSync(scratch, { recursive: true, force: true });
+        process.exit(1);
+    }, Number(process.env.WIDGET_TEST_WATCHDOG_MS ?? 240000));
     try {
         const base = `http://127.0.0.1:${port}`;
-        for (let i = 0; i < 200 && !log.includes(`127.0.0.1:${port}`); i++) {
-            await new Promise((r) => setTimeout(r, 100));
-        }
+        await until(async () => log.includes(`127.0.0.1:${port}`), "the notebook server");
         page = await context.newPage();
         page.on("pageerror", (error) => errors.push(error.message));
         page.on("console", (message) => {
@@ -121,30 +142,56 @@ test("PerspectiveWidget renders, follows updates and syncs traits in a notebook"
             return nb.ncells() - 1;
         }, source);
         await run("table.update([{'id': 4, 'name': 'delta'}])");
-        await page.waitForFunction(() => true);
-        for (let i = 0; i < 100 && !(await text(0)).includes("delta"); i++) await new Promise((r) => setTimeout(r, 100));
+        await until(async () => (await text(0)).includes("delta"), "the update in the grid");
         assert.match(await text(0), /delta[\s\S]*gamma/, "the new row is shown, first by id desc");
         await page.screenshot({ path: path.join(shots, "2-updated.png"), fullPage: true });
 
-        // Python -> viewer: restore() changes the columns shown.
-        await run("first.restore(columns=['name'])");
-        for (let i = 0; i < 100 && (await grid(0).locator("thead th").allInnerTexts()).some((t) => t.trim() === "id"); i++) {
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        const headers = (await grid(0).locator("thead th").allInnerTexts()).map((t) => t.trim()).filter(Boolean);
-        assert.ok(headers.includes("name") && !headers.includes("id"), `columns now ${headers}`);
+        // Python -> viewer: restore() of several settings at once, each reaching the viewer.
+        await run("first.restore(columns=['name'], sort=[['name', 'asc']])");
+        const headers = async () => (await grid(0).locator("thead th").allInnerTexts())
+            .map((t) => t.trim()).filter(Boolean);
+        const viewerConfig = async (n) => page.evaluate(async (n) =>
+            document.querySelectorAll(".parallax-widget perspective-viewer")[n].save(), n);
+        await until(async () => JSON.stringify((await viewerConfig(0)).sort) === '[["name","asc"]]' &&
+            !(await headers()).includes("id"), "columns and sort from Python");
+        assert.deepEqual((await viewerConfig(0)).columns, ["name"]);
+        await until(async () => /alpha[\s\S]*beta[\s\S]*delta[\s\S]*gamma/.test(await text(0)),
+            "the grid sorted by name");
 
-        // Viewer -> Python: the user's change comes back as a trait.
+        // Viewer -> Python: the user's changes come back as traits, and save() answers them.
         await page.evaluate(() => document.querySelectorAll(".parallax-widget perspective-viewer")[1]
-            .restore({ group_by: ["label"] }));
-        const index = await run("print('GROUP_BY', second.group_by)");
-        let output = "";
-        for (let i = 0; i < 100 && !output.includes("GROUP_BY ['label']"); i++) {
-            await new Promise((r) => setTimeout(r, 100));
-            output = await page.evaluate((i) => window.Jupyter.notebook.get_cell(i).output_area.element.text(), index);
-            if (!output.includes("GROUP_BY ['label']")) await run("print('GROUP_BY', second.group_by)");
+            .restore({ group_by: ["label"], sort: [["x", "desc"]], plugin: "Y Bar" }));
+        const printed = async (source, expected, what) => {
+            let output = "";
+            await until(async () => {
+                const index = await run(source);
+                await until(async () => (output = await page.evaluate((i) =>
+                    window.Jupyter.notebook.get_cell(i).output_area.element.text(), index)) !== "",
+                    "the cell's output");
+                return output.includes(expected);
+            }, what);
+            return output;
+        };
+        await printed("s = second.save(); print('SAVED', s['group_by'], s['sort'], s['plugin'])",
+            "SAVED ['label'] [['x', 'desc']] Y Bar", "the viewer's settings in Python");
+
+        // The same widget shown again: a viewer of its own with the widget's settings, served
+        // by a session of its own; both follow a later restore() from Python.
+        await run("second");
+        await until(async () => (await page.locator(".parallax-widget[data-loaded]").count()) === 3,
+            "the second widget shown twice");
+        await until(async () => (await viewerConfig(2)).plugin === "Y Bar", "the settings on the copy");
+        assert.deepEqual((await viewerConfig(2)).group_by, ["label"]);
+        await run("second.restore(plugin='Datagrid', group_by=[], columns=['label', 'x'], sort=[['label', 'asc']])");
+        for (const n of [1, 2]) {
+            await until(async () => {
+                const config = await viewerConfig(n);
+                return config.plugin === "Datagrid" && config.group_by.length === 0 &&
+                    JSON.stringify(config.sort) === '[["label","asc"]]';
+            }, `viewer ${n} restored from Python`);
         }
-        assert.match(output, /GROUP_BY \['label'\]/);
+        await until(async () => /ten[\s\S]*thirty[\s\S]*twenty/.test(await text(2)), "the copy's grid");
+        await printed("print('SESSIONS', len(second._sessions))", "SESSIONS 2", "two sessions");
         await page.screenshot({ path: path.join(shots, "3-traits.png"), fullPage: true });
         assert.deepEqual(errors.filter((e) => !/favicon|404/.test(e)), [], "no page errors");
     } catch (error) {
@@ -154,6 +201,7 @@ test("PerspectiveWidget renders, follows updates and syncs traits in a notebook"
             "\nnotebook log:", log.slice(-3000));
         throw error;
     } finally {
+        clearTimeout(watchdog);
         await context.close();
         notebook.kill("SIGTERM");
         await new Promise((resolve) => (notebook.exitCode !== null ? resolve() : notebook.on("exit", resolve)));

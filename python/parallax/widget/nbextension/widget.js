@@ -51,9 +51,6 @@ define(["jupyter-js-widgets"], function (widgets) {
             this.box.style.display = "flex";
             this.box.style.height = this.model.get("height");
             this.el.appendChild(this.box);
-            this.viewer = document.createElement("perspective-viewer");
-            this.viewer.style.flex = "1";
-            this.box.appendChild(this.viewer);
             this.listenTo(this.model, "change:height", () => {
                 this.box.style.height = this.model.get("height");
             });
@@ -63,8 +60,14 @@ define(["jupyter-js-widgets"], function (widgets) {
             for (const name of CONFIG) {
                 this.listenTo(this.model, "change:" + name, this.restoreFromModel);
             }
-            this.viewer.addEventListener("perspective-config-update", () => this.saveToModel());
             this.ready = loadViewer().then((wasm) => {
+                // Made once the scripts and plugins are in: made before, the second of two
+                // widgets rendered at once came up with the Debug plugin, and restoring its
+                // settings (plugin Datagrid) trapped in the viewer's wasm ('unreachable').
+                this.viewer = document.createElement("perspective-viewer");
+                this.viewer.style.flex = "1";
+                this.box.appendChild(this.viewer);
+                this.viewer.addEventListener("perspective-config-update", () => this.saveToModel());
                 this.client = new wasm.Client(
                     async (bytes) => {
                         const copy = bytes.slice();
@@ -103,28 +106,43 @@ define(["jupyter-js-widgets"], function (widgets) {
             return config;
         },
 
+        // Loads a table (`load`, if given), then restores the traits. What comes meanwhile
+        // (Python sets traits one message at a time) is done once more when that is over.
+        apply: async function (load) {
+            if (load) this.pendingLoad = load;
+            this.pending = true;
+            if (this.applying) return;
+            this.applying = true;
+            try {
+                while (this.pending) {
+                    this.pending = false;
+                    const next = this.pendingLoad;
+                    this.pendingLoad = null;
+                    if (next) await next();
+                    await this.viewer.restore(this.config());
+                }
+                // Loaded and its settings applied: what the tests wait for.
+                if (this.loadedName) this.el.dataset.loaded = this.loadedName;
+            } finally {
+                this.applying = false;
+            }
+        },
+
         loadTable: async function () {
             const name = this.model.get("table_name");
             if (!name || !this.client) return;
-            this.applying = true;
-            try {
+            await this.apply(async () => {
                 await this.viewer.load(this.client.open_table(name));
-                await this.viewer.restore(this.config());
-            } finally {
-                this.applying = false;
-            }
-            this.el.dataset.loaded = name;
+                this.loadedName = name;
+            });
         },
 
         restoreFromModel: async function () {
-            if (this.applying || !this.client) return;
-            await this.ready;
-            this.applying = true;
-            try {
-                await this.viewer.restore(this.config());
-            } finally {
-                this.applying = false;
-            }
+            // Not the changes this view made itself (the viewer has them: restoring them again
+            // would run a second restore beside the user's), nor before the table is loaded
+            // (loadTable restores them).
+            if (this.fromViewer || !this.client) return;
+            await this.apply(null);
         },
 
         // The user changed the viewer: its settings go back to the kernel's traits.
@@ -136,7 +154,12 @@ define(["jupyter-js-widgets"], function (widgets) {
                 if (!(name in saved)) continue;
                 const value = saved[name] === undefined ? null : saved[name];
                 if (JSON.stringify(value) !== JSON.stringify(this.model.get(name))) {
-                    this.model.set(name, value);
+                    this.fromViewer = true;
+                    try {
+                        this.model.set(name, value);
+                    } finally {
+                        this.fromViewer = false;
+                    }
                     changed = true;
                 }
             }
