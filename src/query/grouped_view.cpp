@@ -447,13 +447,13 @@ GroupedView::Measure GroupedView::measure(size_t index, uint32_t combo) const {
   return {row_sort_[key].first, sort_cells_[key], sort_totals_[key], std::nullopt};
 }
 
-void GroupedView::fill(const Measure& measure, std::span<const uint32_t> rows,
-                       uint32_t node) const {
+void GroupedView::fill(const Measure& measure, std::span<const uint32_t> rows, uint32_t node,
+                       bool keep_order) const {
   const Aggregate& aggregate = measure.value.aggregate;
   const Column& input = source_->column(measure.value.position);
   const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
   if (!is_retractable(aggregate.kind)) {
-    if (fill_ordered(measure, rows, node)) return;
+    if (keep_order && fill_ordered(measure, rows, node)) return;
     return aggregate_rows(aggregate.kind, input, argument, rows, measure.cells, node);
   }
   RunningTotals& totals = measure.totals[node];
@@ -514,8 +514,8 @@ void GroupedView::recompute(const Measure& measure, uint32_t node,
                             std::vector<uint32_t>& scratch) const {
   const std::vector<uint32_t>& rows = nodes_[node].rows;
   if (!measure.combo) {
-    if (!sums_in_tree_order(measure)) return fill(measure, rows, node);
-    return fill(measure, aggregation_order(node, scratch), node);
+    if (!sums_in_tree_order(measure)) return fill(measure, rows, node, true);
+    return fill(measure, aggregation_order(node, scratch), node, true);
   }
   scratch.clear();
   for (const uint32_t row : rows) {
@@ -526,7 +526,7 @@ void GroupedView::recompute(const Measure& measure, uint32_t node,
     if (is_retractable(measure.value.aggregate.kind)) measure.totals[node] = RunningTotals{};
     return measure.cells.set_null(node);
   }
-  fill(measure, scratch, node);
+  fill(measure, scratch, node, true);
 }
 
 void GroupedView::aggregate_nodes() const {

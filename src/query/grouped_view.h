@@ -60,7 +60,7 @@ class GroupedView final : public View {
     keep_ordered_ = keep;
     ordered_.clear();
   }
-  // How many (group, aggregate) orders are kept now.
+  // How many (group, aggregate) orders are kept now (none until a change touches a group).
   size_t ordered_groups() const { return ordered_.size(); }
   // Groups of at most this many rows recompute their aggregates (cheap, and the sums then
   // agree with the reference to the last digit); bigger ones retract sums and keep the
@@ -114,8 +114,12 @@ class GroupedView final : public View {
   };
   size_t num_measures() const { return values_.size() + row_sort_.size(); }
   Measure measure(size_t index, uint32_t combo) const;
-  // Aggregates `rows` (which belong to `node`) into the measure's cell of `node`.
-  void fill(const Measure& measure, std::span<const uint32_t> rows, uint32_t node) const;
+  // Aggregates `rows` (which belong to `node`) into the measure's cell of `node`. With
+  // `keep_order` (following a change), a big group keeps its rows ordered for the measure's
+  // non-retractable aggregate; a build keeps no such state: a view that never changes never
+  // pays for it, and the first change that touches the group builds it.
+  void fill(const Measure& measure, std::span<const uint32_t> rows, uint32_t node,
+            bool keep_order = false) const;
   // The order the reference adds up a group's rows, which decides a float sum's last bits:
   // the rows of each leaf group below it (in primary-key order), leaves in key order; with
   // split_by, each leaf's rows by split combination, as the reference's row tree, whose

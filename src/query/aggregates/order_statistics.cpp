@@ -45,6 +45,63 @@ void high_or_low(const Column& input, std::span<const uint32_t> rows, Column& ou
   });
 }
 
+// quantile for numbers without sorting: the rank's value by selection (linear), which is the
+// stable sort's whenever equal values are alike. Zeros are not (-0 and 0 are equal), nor is
+// NaN ordered: false then, and the caller sorts.
+template <typename Cells>
+bool quantile_by_selection(double quantile, const Cells& cells, std::span<const uint32_t> rows,
+                           Column& out, uint32_t position) {
+  using Storage = typename Cells::Storage;
+  std::vector<uint32_t> valid;
+  valid.reserve(rows.size());
+  std::optional<uint32_t> a_null;
+  for (const uint32_t row : rows) {
+    if (cells.null(row)) {
+      if (!a_null) a_null = row;
+      continue;
+    }
+    if constexpr (std::is_same_v<Storage, double>) {
+      if (std::isnan(cells.values[row])) return false;
+    }
+    valid.push_back(row);
+  }
+  // The sorted rows are the nulls, then `valid` by value.
+  const size_t nulls = rows.size() - valid.size();
+  const double at = quantile * static_cast<double>(rows.size());
+  const size_t index = std::min(static_cast<size_t>(at), rows.size() - 1);
+  auto value_less = [&](uint32_t a, uint32_t b) { return cells.values[a] < cells.values[b]; };
+  auto select = [&](size_t rank) {
+    std::nth_element(valid.begin(), valid.begin() + static_cast<std::ptrdiff_t>(rank), valid.end(),
+                     value_less);
+    return valid[rank];
+  };
+  if constexpr (std::is_same_v<Storage, double>) {
+    if (at == std::floor(at) && index > 0) {
+      if (index - 1 < nulls) {
+        out.set_null(position);
+        return true;
+      }
+      const double above = cells.values[select(index - nulls)];
+      // The one below: the largest of those the selection put before it.
+      const double below = cells.values[*std::max_element(
+          valid.begin(), valid.begin() + (index - nulls), value_less)];
+      if (above == 0 || below == 0) return false;
+      write_number(out, position, (below + above) / 2);
+      return true;
+    }
+  }
+  if (index < nulls) {
+    cells.copy(*a_null, out, position);
+    return true;
+  }
+  const uint32_t row = select(index - nulls);
+  if constexpr (std::is_same_v<Storage, double>) {
+    if (cells.values[row] == 0) return false;
+  }
+  cells.copy(row, out, position);
+  return true;
+}
+
 }  // namespace
 
 void high(const AggregateDescriptor&, const Column& input, const Column*,
@@ -89,6 +146,9 @@ void quantile(const AggregateDescriptor& self, const Column& input, const Column
               std::span<const uint32_t> rows, Column& out, uint32_t position) {
   with_cells(input, [&](const auto& cells) {
     using Storage = typename std::decay_t<decltype(cells)>::Storage;
+    if constexpr (!std::is_same_v<Storage, uint32_t>) {  // strings sort by text, below
+      if (quantile_by_selection(self.quantile, cells, rows, out, position)) return;
+    }
     std::vector<uint32_t> sorted(rows.begin(), rows.end());
     std::stable_sort(sorted.begin(), sorted.end(),
                      [&](uint32_t a, uint32_t b) { return cells.less(a, b); });

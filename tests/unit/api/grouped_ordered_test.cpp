@@ -159,5 +159,31 @@ TEST(GroupedViewOrdered, ReadsAsRecomputingAfterEveryChange) {
   EXPECT_GT(kept_somewhere, 0u);
 }
 
+TEST(GroupedViewOrdered, KeepsNoOrderUntilAChangeTouchesABigGroup) {
+  // A view that never changes must not pay for ordered rows: they are made by the first
+  // change that touches a big group, and then read as recomputing does.
+  Engine engine;
+  std::string rows = "[";
+  for (int id = 0; id < 3 * GroupedView::kReaddBelow; ++id) {
+    rows.append(id ? "," : "")
+        .append("{\"id\":" + std::to_string(id) + ",\"g\":\"" + (id % 3 ? "big" : "other") +
+                "\",\"x\":" + std::to_string(id % 101) + ".5}");
+  }
+  ASSERT_TRUE(engine.create_table("t", json(rows + "]"), {.index = "id"}).is_ok());
+  const char* config =
+      R"({"group_by":["g"],"columns":["x","g"],"aggregates":{"x":"median","g":"distinct count"}})";
+  for (const char* name : {"ordered", "recomputed"}) {
+    ASSERT_TRUE(engine.create_view("t", name, view_config_from_json(config).value()).is_ok());
+  }
+  grouped(engine, "recomputed").set_keep_ordered(false);
+  ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
+  EXPECT_EQ(grouped(engine, "ordered").ordered_groups(), 0u);
+  ASSERT_TRUE(engine.update("t", json(R"([{"id":1,"x":7000.5}])")).is_ok());
+  ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
+  EXPECT_GT(grouped(engine, "ordered").ordered_groups(), 0u);
+  ASSERT_TRUE(engine.update("t", json(R"([{"id":4,"x":-3.5,"g":"other"}])")).is_ok());
+  ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
+}
+
 }  // namespace
 }  // namespace parallax
