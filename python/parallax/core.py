@@ -524,7 +524,7 @@ def split_window(window):
     for key in ("id", "index", "leaves_only", "formatted"):
         if key in window:
             check_bool(window[key], key)
-    formatted = window.pop("formatted", False)
+    formatted = window.get("formatted", False)  # the engine writes dates and datetimes as text
     for key in ("start_row", "end_row", "start_col", "end_col"):
         value = window.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -559,35 +559,26 @@ class View:
         return [types.get(name) or shown.get(name) for name in group_by]
 
     def _read_json(self, format, window):
+        """The engine's JSON text, and whether it was `formatted` (dates already text)."""
         text, formatted = split_window(window)
         return self._session.read(self._name, format, text), formatted
 
-    def _formatted(self, data, rows):
-        convert = _output.rows_to_python if rows else _output.columns_to_python
-        return convert(data, self._types(), self._path_types(), _output.formatted_cell)
-
     def to_columns_string(self, **window):
-        text, formatted = self._read_json("columns", window)
-        if not formatted:
-            return text
-        return json.dumps(self._formatted(json.loads(text), False), separators=(",", ":"))
+        return self._read_json("columns", window)[0]
 
     def to_json_string(self, **window):
-        text, formatted = self._read_json("json", window)
-        if not formatted:
-            return text
-        return json.dumps(self._formatted(json.loads(text), True), separators=(",", ":"))
+        return self._read_json("json", window)[0]
 
     def to_columns(self, **window):
         text, formatted = self._read_json("columns", window)
         if formatted:
-            return self._formatted(json.loads(text), False)
+            return json.loads(text)
         return _output.columns_to_python(json.loads(text), self._types(), self._path_types())
 
     def to_json(self, **window):
         text, formatted = self._read_json("json", window)
         if formatted:
-            return self._formatted(json.loads(text), True)
+            return json.loads(text)
         return _output.rows_to_python(json.loads(text), self._types(), self._path_types())
 
     to_dict = to_columns

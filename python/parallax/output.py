@@ -18,15 +18,10 @@ def cell_to_python(value, type_name, days=False):
     return value
 
 
-def formatted_cell(value, type_name, days=False):
-    """A cell as the reference's ``formatted=True`` reads give it: datetimes as UTC text
-    "2024-01-02 03:04:05.000", dates as "2024-01-02"; others unchanged."""
-    if value is None or isinstance(value, bool) or type_name not in ("date", "datetime"):
-        return value
-    if type_name == "date":
-        day = temporal.days_to_date(value) if days else temporal.millis_to_date(value)
-        return day.isoformat()
-    return temporal.millis_to_utc_text(value)
+def text_cell(value, type_name, days=False):
+    """A cell of a ``formatted=True`` read, unchanged: the engine (api/view_output) wrote its
+    dates and datetimes as the reference's text already."""
+    return value
 
 
 def _column_type(name, types):
@@ -46,7 +41,7 @@ def _temporal_levels(path_types):
 
 
 def columns_to_python(columns, types, path_types=(), convert=cell_to_python, every_column=False):
-    """`convert`: cell_to_python (Python objects) or formatted_cell (the reference's text);
+    """`convert`: cell_to_python (Python objects) or text_cell (a formatted read's cells);
     applied to date and datetime columns, or to every column when `every_column`."""
     for name, values in columns.items():
         type_name = _column_type(name, types)

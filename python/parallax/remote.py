@@ -230,7 +230,7 @@ def _windowed(message, window, viewport=True):
         for key in ("start_row", "end_row", "start_col", "end_col"):
             if key in options:
                 setattr(message.viewport, key, max(0, int(options[key] + (0.999999 if key.startswith("end") else 0))))
-    for key in ("id", "index", "leaves_only"):
+    for key in ("id", "index", "leaves_only", "formatted"):
         if key in options and hasattr(message, key):
             setattr(message, key, bool(options[key]))
     return formatted
@@ -438,7 +438,8 @@ class RemoteView:
         convert = _output.rows_to_python if rows else _output.columns_to_python
         types = yield from self._fetch_types()
         path_types = yield from self._path_types()
-        cell = _output.formatted_cell if formatted else _output.cell_to_python
+        # formatted: the server wrote dates and datetimes as text already
+        cell = _output.text_cell if formatted else _output.cell_to_python
         # The server writes whole floats as JavaScript does (9); Python reads give 9.0.
         try:
             return convert(json.loads(text), types, path_types, _floats(cell), every_column=True)

@@ -42,12 +42,6 @@ def datetime_to_text(value):
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (millis % 1000)
 
 
-def millis_to_utc_text(millis):
-    """"2024-01-02 03:04:05.000": UTC epoch milliseconds as the reference formats them."""
-    utc = _EPOCH_UTC + datetime.timedelta(milliseconds=millis)
-    return utc.strftime("%Y-%m-%d %H:%M:%S.") + "%03d" % (millis % 1000)
-
-
 def millis_to_local(millis):
     """A naive local datetime from UTC epoch milliseconds."""
     utc = _EPOCH_UTC + datetime.timedelta(milliseconds=millis)

@@ -116,11 +116,31 @@ SCRIPTS = {
         {"op": "expression_schema"}, {"op": "dimensions"}, {"op": "to_columns"},
         {"op": "to_csv"},
     ],
+    # formatted reads: dates and datetimes as the reference's text (UTC), in cells, row paths
+    # and temporal aggregates; counts stay numbers; NDJSON and CSV ignore the option.
+    "formatted": [
+        {"op": "view", "config": {"group_by": ["when"], "columns": ["day", "when", "a"],
+                                  "aggregates": {"day": "last", "when": "max", "a": "count"}}},
+        {"op": "to_columns", "window": {"formatted": True}},
+        {"op": "to_json", "window": {"formatted": True, "start_row": 1}},
+        {"op": "to_ndjson", "window": {"formatted": True}},
+        {"op": "to_csv", "window": {"formatted": True}},
+        {"op": "view", "name": "flat", "config": {"columns": ["when", "day", "c"]}},
+        {"op": "to_columns", "view": "flat", "window": {"formatted": True}},
+        {"op": "to_json", "view": "flat", "window": {"formatted": True, "id": True}},
+        {"op": "to_columns", "view": "flat"},
+    ],
 }
+TEMPORAL_ROWS = [
+    {"a": 1, "c": 1.5, "day": "1969-12-31", "when": "1969-12-31 23:59:59.999"},
+    {"a": 2, "c": None, "day": "2024-01-02", "when": "2024-01-02 03:04:05.007"},
+    {"a": 3, "c": 2.25, "day": None, "when": None},
+    {"a": 4, "c": 0.5, "day": "0001-01-01", "when": "2024-01-02 03:04:05.007"},
+]
 
 
 def script_lines(name):
-    return [{"op": "table", "data": ROWS}] + SCRIPTS[name]
+    return [{"op": "table", "data": TEMPORAL_ROWS if name == "formatted" else ROWS}] + SCRIPTS[name]
 
 
 def answers_of(output):
@@ -140,7 +160,7 @@ def run_replay(name):
 def run_python(name):
     """The same requests through the Python API, answered as the reference's JS API would."""
     client = parallax.Server().new_local_client()
-    answers, table, view = [], None, None
+    answers, table, views = [], None, {}
     for op in script_lines(name):
         kind = op["op"]
         if kind == "table":
@@ -149,12 +169,14 @@ def run_python(name):
         elif kind == "validate_expressions":
             answers.append(table.validate_expressions(op["expressions"]))
         elif kind == "view":
-            view = table.view(**op["config"])
+            views[op.get("name", "v")] = table.view(**op["config"])
             answers.append(None)
-        elif kind == "to_csv":
-            answers.append(view.to_csv())
+        elif kind == "to_columns" or kind == "to_json":
+            # the _string forms: Python's own give date and datetime objects
+            read = getattr(views[op.get("view", "v")], kind + "_string")
+            answers.append(json.loads(read(**op.get("window", {}))))
         else:
-            answers.append(getattr(view, kind)())
+            answers.append(getattr(views[op.get("view", "v")], kind)(**op.get("window", {})))
     return answers
 
 
@@ -171,12 +193,14 @@ def websocket_url(tmp_path_factory):
     log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w")
     server = subprocess.Popen([BINARY, "serve", "--port", str(port)], stdout=log, stderr=log)
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + 60  # generous: the machine may be loaded
+        while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 assert server.poll() is None, "parallax serve stopped; see " + log.name
+                assert time.monotonic() < deadline, "parallax serve did not listen in 60 s"
                 time.sleep(0.05)
         yield "ws://127.0.0.1:%d/websocket" % port
     finally:

@@ -187,6 +187,20 @@ def test_formatted_reads_give_datetimes_and_dates_as_the_reference_formats_them(
     grouped = table.view(group_by=["d"], columns=["x"])
     assert grouped.to_columns(formatted=True)["__ROW_PATH__"] == [
         [], [None], ["2024-01-02 03:04:05.007"]]
+    # A protocol client gets the same: the server formats (api/view_output), as the local
+    # engine does.
+    server = parallax.Server()
+    server.new_local_client().table(
+        {"d": [moment, None], "day": [datetime.date(2024, 1, 2), None], "x": [1.5, 2.25]},
+        name="t")
+    client = parallax.Client(lambda message: session.handle_request(message))
+    session = server.new_session(lambda message: client.handle_response(message))
+    remote = client.open_table("t")
+    assert remote.view().to_columns(formatted=True) == view.to_columns(formatted=True)
+    assert remote.view().to_json(formatted=True) == view.to_json(formatted=True)
+    remote_grouped = remote.view(group_by=["d"], columns=["x"])
+    assert remote_grouped.to_columns(formatted=True) == grouped.to_columns(formatted=True)
+    assert isinstance(remote.view().to_columns()["d"][0], datetime.datetime)
 
 
 @pytest.mark.parametrize("call", [

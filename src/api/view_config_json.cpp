@@ -232,8 +232,10 @@ Result<ViewWindow> view_window_from_json(std::string_view json) {
       window.index = value.is_bool() && bool(value);
     } else if (key == "leaves_only") {
       window.leaves_only = value.is_bool() && bool(value);
-    } else if (key == "formatted" || key == "compression") {
-      // Accepted; they do not change the values read.
+    } else if (key == "formatted") {
+      window.formatted = value.is_bool() && bool(value);
+    } else if (key == "compression") {
+      // Accepted here; to_arrow reads it (api/replay).
     } else {
       return Status::invalid("unknown window field '{}'", key);
     }

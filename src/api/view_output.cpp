@@ -13,9 +13,10 @@ Result<std::string> write_view(const View& view, const ViewWindow& window, ViewT
   PX_RETURN_IF_ERROR(view.check_window(window));
   switch (format) {
     case ViewTextFormat::kColumns:
-      return write_json_columns(view.read(window, KeyColumns::kTrailing), floats);
+      return write_json_columns(view.read(window, KeyColumns::kTrailing),
+                                {floats, window.formatted});
     case ViewTextFormat::kRows:
-      return write_json_rows(view.read(window, KeyColumns::kLeading), floats);
+      return write_json_rows(view.read(window, KeyColumns::kLeading), {floats, window.formatted});
     case ViewTextFormat::kCsv:
       if (view.is_inverted(window)) {
         return Status::invalid("the window's start_row is after its end_row");

@@ -17,6 +17,8 @@ enum class ViewTextFormat { kColumns, kRows, kCsv, kNdjson };
 
 // to_columns_string / to_json_string / to_csv / to_ndjson of a window. The reference's CSV
 // refuses an inverted window, and its NDJSON ignores the window (every row and column).
+// `window.formatted` writes dates and datetimes as text in the JSON formats (CSV always
+// does, NDJSON never does, as the reference).
 // FLOATS: how the JSON formats write float cells (the reference's JavaScript API writes 1,
 // its Python API 1.0).
 Result<std::string> write_view(const View& view, const ViewWindow& window, ViewTextFormat format,

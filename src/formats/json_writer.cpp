@@ -9,7 +9,7 @@ namespace parallax {
 
 namespace {
 
-void append_cell(std::string& out, const Column& column, uint32_t row, NumberStyle style) {
+void append_cell(std::string& out, const Column& column, uint32_t row, JsonCellStyle style) {
   if (column.is_null(row)) {
     out += "null";
     return;
@@ -24,7 +24,7 @@ void append_cell(std::string& out, const Column& column, uint32_t row, NumberSty
     case DataType::kFloat: {
       const double value = column.value<double>(row);
       if (std::isfinite(value)) {
-        append_number(out, value, style);
+        append_number(out, value, style.floats);
       } else {
         out += "null";
       }
@@ -34,16 +34,24 @@ void append_cell(std::string& out, const Column& column, uint32_t row, NumberSty
       append_json_string(out, column.string_at(row));
       return;
     case DataType::kDate:
-      out += std::to_string(date_to_millis(column.value<int32_t>(row)));
+      if (style.dates_as_text) {
+        append_json_string(out, format_date_iso(column.value<int32_t>(row)));
+      } else {
+        out += std::to_string(date_to_millis(column.value<int32_t>(row)));
+      }
       return;
     case DataType::kDatetime:
-      out += std::to_string(column.value<int64_t>(row));
+      if (style.dates_as_text) {
+        append_json_string(out, format_datetime_iso(column.value<int64_t>(row)));
+      } else {
+        out += std::to_string(column.value<int64_t>(row));
+      }
       return;
   }
 }
 
 void append_frame_cell(std::string& out, const FrameColumn& column, uint32_t row,
-                       NumberStyle style = NumberStyle::kJavaScript) {
+                       JsonCellStyle style = {}) {
   if (column.wrap_in_list) out += '[';
   append_cell(out, *column.column, row, style);
   if (column.wrap_in_list) out += ']';
@@ -52,7 +60,7 @@ void append_frame_cell(std::string& out, const FrameColumn& column, uint32_t row
 // The group path of the frame's `index`-th row, as a JSON list (keys in the cells' style:
 // NDJSON writes a float key -2.0 as the reference does, not -2).
 void append_row_path(std::string& out, const FrameRowPath& path, size_t index, uint32_t row,
-                     NumberStyle style = NumberStyle::kJavaScript) {
+                     JsonCellStyle style = {}) {
   out += '[';
   for (size_t level = 0; level < path.depths[index]; ++level) {
     if (level > 0) out += ',';
@@ -69,7 +77,7 @@ std::vector<std::string_view> row_path_names(const Frame& frame) {
 }
 
 void append_row_object(std::string& out, const Frame& frame, size_t index,
-                       NumberStyle style = NumberStyle::kJavaScript) {
+                       JsonCellStyle style = {}) {
   const uint32_t row = frame.rows[index];
   out += '{';
   bool first = true;
@@ -131,7 +139,7 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-std::string write_json_columns(const Frame& frame, NumberStyle floats) {
+std::string write_json_columns(const Frame& frame, JsonCellStyle style) {
   std::string out = "{";
   bool first_column = true;
   for (const std::string_view name : row_path_names(frame)) {
@@ -145,12 +153,12 @@ std::string write_json_columns(const Frame& frame, NumberStyle floats) {
         if (index > 0) out += ',';
         const auto [row, depth] = (*path.id_rows)[index];
         FrameRowPath one{path.levels, {depth}, false, std::nullopt};
-        append_row_path(out, one, 0, row, floats);
+        append_row_path(out, one, 0, row, style);
       }
     } else {
       for (size_t index = 0; index < frame.rows.size(); ++index) {
         if (index > 0) out += ',';
-        append_row_path(out, path, index, frame.rows[index], floats);
+        append_row_path(out, path, index, frame.rows[index], style);
       }
     }
     out += ']';
@@ -164,7 +172,7 @@ std::string write_json_columns(const Frame& frame, NumberStyle floats) {
     for (const uint32_t row : frame.rows) {
       if (!first) out += ',';
       first = false;
-      append_frame_cell(out, frame.columns[i], row, floats);
+      append_frame_cell(out, frame.columns[i], row, style);
     }
     out += ']';
   }
@@ -172,11 +180,11 @@ std::string write_json_columns(const Frame& frame, NumberStyle floats) {
   return out;
 }
 
-std::string write_json_rows(const Frame& frame, NumberStyle floats) {
+std::string write_json_rows(const Frame& frame, JsonCellStyle style) {
   std::string out = "[";
   for (size_t index = 0; index < frame.rows.size(); ++index) {
     if (index > 0) out += ',';
-    append_row_object(out, frame, index, floats);
+    append_row_object(out, frame, index, style);
   }
   out += ']';
   return out;

@@ -10,10 +10,18 @@
 
 namespace parallax {
 
-// FLOATS: how float cells are written (the reference's JavaScript API writes 1, its Python
-// API 1.0).
-std::string write_json_columns(const Frame& frame, NumberStyle floats = NumberStyle::kJavaScript);
-std::string write_json_rows(const Frame& frame, NumberStyle floats = NumberStyle::kJavaScript);
+// How cells are written. `floats`: the reference's JavaScript API writes 1, its Python API
+// 1.0. `dates_as_text`: the reference's `formatted` reads, dates "2024-01-02" and datetimes
+// "2024-01-02 03:04:05.678" (UTC) in cells, row paths and keys, instead of epoch milliseconds.
+struct JsonCellStyle {
+  JsonCellStyle(NumberStyle floats = NumberStyle::kJavaScript, bool dates_as_text = false)
+      : floats(floats), dates_as_text(dates_as_text) {}
+  NumberStyle floats;
+  bool dates_as_text;
+};
+
+std::string write_json_columns(const Frame& frame, JsonCellStyle style = {});
+std::string write_json_rows(const Frame& frame, JsonCellStyle style = {});
 std::string write_ndjson(const Frame& frame);
 
 // Appends `text` as a JSON string literal.

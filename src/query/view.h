@@ -26,6 +26,7 @@ struct ViewWindow {
   bool id = false;           // add "__ID__": each row's primary key
   bool index = false;        // add "__INDEX__": each row's primary key
   bool leaves_only = false;  // grouped views: only rows at the deepest group level
+  bool formatted = false;    // JSON reads: dates and datetimes as text (api/view_output)
 };
 
 // Clamps a window bound to [0, size]; starts round down, ends round up; none means `fallback`.

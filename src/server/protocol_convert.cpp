@@ -203,16 +203,12 @@ proto::ViewConfig view_config_to_proto(const ViewConfig& config) {
   return out;
 }
 
-ViewWindow view_window_from_proto(const proto::ViewPort& viewport, bool id, bool index,
-                                  bool leaves_only) {
+ViewWindow view_window_from_proto(const proto::ViewPort& viewport) {
   ViewWindow window;
   if (viewport.has_start_row()) window.start_row = viewport.start_row();
   if (viewport.has_end_row()) window.end_row = viewport.end_row();
   if (viewport.has_start_col()) window.start_col = viewport.start_col();
   if (viewport.has_end_col()) window.end_col = viewport.end_col();
-  window.id = id;
-  window.index = index;
-  window.leaves_only = leaves_only;
   return window;
 }
 

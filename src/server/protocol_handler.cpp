@@ -430,9 +430,8 @@ void ProtocolHandler::handle_view_request(Request& request) {
   const View& view = *looked_up.value();
   Response out = request.response();
   using Case = proto::Request::ClientReqCase;
-  auto write = [&](const proto::ViewPort& viewport, bool id, bool index, bool leaves_only,
-                   ViewTextFormat format) -> Result<std::string> {
-    return write_view(view, view_window_from_proto(viewport, id, index, leaves_only), format);
+  auto write = [&](const auto& read, ViewTextFormat format) -> Result<std::string> {
+    return write_view(view, read_window_from_proto(read), format);
   };
   switch (message.client_req_case()) {
     case Case::kViewSchemaReq: {
@@ -473,39 +472,36 @@ void ProtocolHandler::handle_view_request(Request& request) {
     }
     case Case::kViewToColumnsStringReq: {
       const auto& req = message.view_to_columns_string_req();
-      auto text =
-          write(req.viewport(), req.id(), req.index(), req.leaves_only(), ViewTextFormat::kColumns);
+      auto text = write(req, ViewTextFormat::kColumns);
       if (request.failed(text.status())) return;
       out.mutable_view_to_columns_string_resp()->set_json_string(std::move(text).value());
       break;
     }
     case Case::kViewToRowsStringReq: {
       const auto& req = message.view_to_rows_string_req();
-      auto text =
-          write(req.viewport(), req.id(), req.index(), req.leaves_only(), ViewTextFormat::kRows);
+      auto text = write(req, ViewTextFormat::kRows);
       if (request.failed(text.status())) return;
       out.mutable_view_to_rows_string_resp()->set_json_string(std::move(text).value());
       break;
     }
     case Case::kViewToNdjsonStringReq: {
       const auto& req = message.view_to_ndjson_string_req();
-      auto text =
-          write(req.viewport(), req.id(), req.index(), req.leaves_only(), ViewTextFormat::kNdjson);
+      auto text = write(req, ViewTextFormat::kNdjson);
       if (request.failed(text.status())) return;
       out.mutable_view_to_ndjson_string_resp()->set_ndjson_string(std::move(text).value());
       break;
     }
     case Case::kViewToCsvReq: {
-      auto text =
-          write(message.view_to_csv_req().viewport(), false, false, false, ViewTextFormat::kCsv);
+      auto text = write_view(view, view_window_from_proto(message.view_to_csv_req().viewport()),
+                             ViewTextFormat::kCsv);
       if (request.failed(text.status())) return;
       out.mutable_view_to_csv_resp()->set_csv(std::move(text).value());
       break;
     }
     case Case::kViewToArrowReq: {
       const auto& req = message.view_to_arrow_req();
-      auto bytes = write_view_arrow(
-          view, view_window_from_proto(req.viewport(), false, false, false), req.compression());
+      auto bytes =
+          write_view_arrow(view, view_window_from_proto(req.viewport()), req.compression());
       if (request.failed(bytes.status())) return;
       out.mutable_view_to_arrow_resp()->set_arrow(std::move(bytes).value());
       break;

@@ -91,6 +91,10 @@ TEST(JsonWriter, WritesColumnsAndRows) {
   EXPECT_EQ(write_json_columns(frame), R"({"s":["a\"b"],"f":[0.1],"d":[1704153600000]})");
   EXPECT_EQ(write_json_rows(frame), R"([{"s":"a\"b","f":0.1,"d":1704153600000}])");
   EXPECT_EQ(write_ndjson(frame), R"({"s":"a\"b","f":0.1,"d":1704153600000})");
+  // `formatted` reads: dates (and datetimes) as the reference's text.
+  const JsonCellStyle formatted{NumberStyle::kJavaScript, true};
+  EXPECT_EQ(write_json_columns(frame, formatted), R"({"s":["a\"b"],"f":[0.1],"d":["2024-01-02"]})");
+  EXPECT_EQ(write_json_rows(frame, formatted), R"([{"s":"a\"b","f":0.1,"d":"2024-01-02"}])");
 }
 
 // A number beyond int64's range read as a date or datetime is refused: casting it was undefined
