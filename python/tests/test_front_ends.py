@@ -116,6 +116,14 @@ SCRIPTS = {
         {"op": "expression_schema"}, {"op": "dimensions"}, {"op": "to_columns"},
         {"op": "to_csv"},
     ],
+    # group_by_depth: the levels shown, also after an update adds groups; echoed by config.
+    "depth": [
+        {"op": "view", "config": {"group_by": ["b", "a"], "columns": ["c"],
+                                  "group_by_depth": 1}},
+        {"op": "to_columns"}, {"op": "config"}, {"op": "num_rows"},
+        {"op": "update", "data": [{"a": 5, "b": "w", "c": 9.5}]},
+        {"op": "to_columns"}, {"op": "dimensions"},
+    ],
     # formatted reads: dates and datetimes as the reference's text (UTC), in cells, row paths
     # and temporal aggregates; counts stay numbers; NDJSON and CSV ignore the option.
     "formatted": [
@@ -171,6 +179,11 @@ def run_python(name):
         elif kind == "view":
             views[op.get("name", "v")] = table.view(**op["config"])
             answers.append(None)
+        elif kind == "update":
+            table.update(op["data"])
+            answers.append(None)
+        elif kind == "config":
+            answers.append(views[op.get("view", "v")].get_config())
         elif kind == "to_columns" or kind == "to_json":
             # the _string forms: Python's own give date and datetime objects
             read = getattr(views[op.get("view", "v")], kind + "_string")

@@ -1,5 +1,5 @@
 // Pyro4 messages (protocol 48): the 24-byte header, annotations, HMAC-SHA1 and payload, as
-// described in shared/reference/pyro4-wire.md.
+// Pyro4's own message module (Pyro4/message.py, python3-pyro4) writes and reads them.
 #pragma once
 
 #include <cstdint>

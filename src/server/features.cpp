@@ -14,7 +14,8 @@ namespace parallax::server {
 
 namespace {
 
-// The reference's lists (shared/reference/perspective-traces/viewer-session.txt).
+// The reference's lists, as its server answers get_features (recorded in
+// tests/server/features.reference.json, which server_features compares with).
 const std::vector<std::string> kStringFilterOps = {
     "==",       "!=",        ">",  ">=",     "<",           "<=",     "begins with",
     "contains", "ends with", "in", "not in", "is not null", "is null"};
