@@ -131,14 +131,24 @@ Result<size_t> Engine::table_size(const std::string& name) const {
 std::vector<Status> Engine::refresh_virtual_tables(const std::string& only) {
   std::vector<Status> failures;
   std::vector<std::string> changed;
+  std::map<const Backend*, Status> unreachable;
   for (auto& [view_name, view] : views_) {
     const std::string& table = view_tables_.at(view_name);
     if (!virtual_tables_.contains(table) || (!only.empty() && table != only)) continue;
     auto* virtual_view = dynamic_cast<VirtualView*>(view.get());
     if (!virtual_view) continue;
+    // A database found unreachable is not asked again this round: each view would wait
+    // out the timeout on the engine's thread.
+    const Backend& backend = virtual_tables_.at(table)->backend();
+    if (auto down = unreachable.find(&backend); down != unreachable.end()) {
+      virtual_view->fail(down->second);
+      failures.push_back(down->second);
+      continue;
+    }
     Result<bool> rerun = virtual_view->rerun();
     if (!rerun.is_ok()) {
       failures.push_back(rerun.status());
+      if (!backend.reachable()) unreachable.emplace(&backend, rerun.status());
       continue;
     }
     if (*rerun) changed.push_back(view_name);

@@ -40,6 +40,12 @@ class Backend {
                                             std::span<const DataType> types) = 0;
   // Runs a statement that answers no rows (tests and benchmarks load data with it).
   virtual Status execute(const std::string& sql) = 0;
+  // False after the database could not be reached (refused, broken or silent past the
+  // timeout) until it answers again: a refresh then spares its other views the wait.
+  bool reachable() const { return reachable_; }
+
+ protected:
+  bool reachable_ = true;
 };
 
 // What connecting needs besides the URL: the password (from a file or the environment,

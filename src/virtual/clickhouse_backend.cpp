@@ -217,22 +217,39 @@ class ClickHouseBackend final : public Backend {
       boost::asio::io_context context;
       tcp::resolver resolver(context);
       beast::tcp_stream stream(context);
-      stream.expires_after(std::chrono::seconds(options_.timeout_seconds));
-      stream.connect(resolver.resolve(host_, port_));
       http::request<http::string_body> request(http::verb::post, "/?database=" + database_, 11);
       request.set(http::field::host, host_);
       request.set(http::field::authorization,
                   "Basic " + base64(user_ + ":" + options_.password.value_or("")));
       request.body() = sql;
       request.prepare_payload();
-      http::write(stream, request);
       beast::flat_buffer buffer;
       http::response_parser<http::string_body> parser;
       parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-      http::read(stream, buffer, parser);
+      // Asynchronous, because only asynchronous operations honour tcp_stream's deadline: a
+      // hung server gives an error after the timeout instead of holding the engine's thread.
+      stream.expires_after(std::chrono::seconds(options_.timeout_seconds));
+      beast::error_code failure;
+      stream.async_connect(resolver.resolve(host_, port_), [&](beast::error_code error, auto) {
+        if (error) {
+          failure = error;
+          return;
+        }
+        http::async_write(stream, request, [&](beast::error_code error, size_t) {
+          if (error) {
+            failure = error;
+            return;
+          }
+          http::async_read(stream, buffer, parser,
+                           [&](beast::error_code error, size_t) { failure = error; });
+        });
+      });
+      context.run();
+      if (failure) throw beast::system_error(failure);
       beast::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
       auto response = parser.release();
+      reachable_ = true;
       if (response.result() != http::status::ok) {
         std::string message = response.body();
         while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
@@ -241,6 +258,7 @@ class ClickHouseBackend final : public Backend {
       }
       return std::move(response.body());
     } catch (const std::exception& error) {
+      reachable_ = false;
       return Status::invalid("ClickHouse at {} cannot be reached: {}", url_, error.what());
     }
   }

@@ -1,10 +1,14 @@
-// PostgreSQL over libpq: one connection, reset when it breaks; text results. Tables are
+// PostgreSQL over libpq: one connection, reset when it breaks or a query outlives the
+// timeout (a hung server must not hold the engine's thread); text results. Tables are
 // those of the connection's current schema (search_path), each column's type from
 // information_schema, the primary key from pg_index.
 #include "virtual/postgres_backend.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cerrno>
+#include <chrono>
 #include <vector>
 
 #include "virtual/text_cells.h"
@@ -117,8 +121,7 @@ class PostgresBackend final : public Backend {
   }
 
   Status execute(const std::string& sql) override {
-    PX_RETURN_IF_ERROR(connect());
-    PGresult* result = PQexec(connection_, sql.c_str());
+    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql));
     const bool done =
         PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
     std::string message = done ? "" : PQresultErrorMessage(result);
@@ -129,18 +132,16 @@ class PostgresBackend final : public Backend {
 
   Result<std::vector<Column>> query(const std::string& sql,
                                     std::span<const DataType> types) override {
-    PX_RETURN_IF_ERROR(connect());
-    PGresult* result = PQexec(connection_, sql.c_str());
+    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql));
     if (PQresultStatus(result) != PGRES_TUPLES_OK) {
       std::string message = PQresultErrorMessage(result);
       PQclear(result);
       if (PQstatus(connection_) != CONNECTION_OK) {
-        PQfinish(connection_);  // reconnected at the next query
-        connection_ = nullptr;
-        return Status::invalid("PostgreSQL at {} cannot be reached: {}", url_, trim(message));
+        return lost(message);
       }
       return Status::invalid("PostgreSQL at {} refused the query: {}", url_, trim(message));
     }
+    reachable_ = true;
     const int rows = PQntuples(result);
     if (static_cast<size_t>(PQnfields(result)) != types.size()) {
       PQclear(result);
@@ -169,6 +170,49 @@ class PostgresBackend final : public Backend {
   }
 
  private:
+  // Runs `sql` as PQexec would (the last result), but gives up when the server has not
+  // answered within the timeout: the connection is dropped and remade at the next query.
+  Result<PGresult*> exec(const std::string& sql) {
+    PX_RETURN_IF_ERROR(connect());
+    if (!PQsendQuery(connection_, sql.c_str())) return lost(PQerrorMessage(connection_));
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(options_.timeout_seconds);
+    PGresult* last = nullptr;
+    for (;;) {
+      while (PQisBusy(connection_)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+          if (last) PQclear(last);
+          return lost(fmt::format("no answer within {} s", options_.timeout_seconds));
+        }
+        pollfd socket{PQsocket(connection_), POLLIN, 0};
+        if (::poll(&socket, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+          if (last) PQclear(last);
+          return lost("poll failed");
+        }
+        if (!PQconsumeInput(connection_)) {
+          if (last) PQclear(last);
+          return lost(PQerrorMessage(connection_));
+        }
+      }
+      PGresult* next = PQgetResult(connection_);
+      if (!next) break;
+      if (last) PQclear(last);
+      last = next;
+    }
+    if (!last) return lost(PQerrorMessage(connection_));
+    return last;
+  }
+
+  // The connection broke or hung: it is dropped (remade at the next query).
+  Status lost(const std::string& message) {
+    if (connection_) PQfinish(connection_);
+    connection_ = nullptr;
+    reachable_ = false;
+    return Status::invalid("PostgreSQL at {} cannot be reached: {}", url_, trim(message));
+  }
+
   static std::string trim(std::string text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     return text;
@@ -192,6 +236,7 @@ class PostgresBackend final : public Backend {
       std::string message = PQerrorMessage(connection_);
       PQfinish(connection_);
       connection_ = nullptr;
+      reachable_ = false;
       return Status::invalid("PostgreSQL at {} cannot be reached: {}", url_, trim(message));
     }
     // Dates in ISO form and datetimes read as UTC, whatever the server's defaults.

@@ -46,6 +46,9 @@ class VirtualView : public View {
   // whether what it shows changed. A failure is kept as the view's error, which reads give
   // until a rerun succeeds (the database came back).
   virtual Result<bool> rerun() = 0;
+  // Keeps `error` as the view's error without asking the database (which a refresh found
+  // unreachable through another view), until a rerun succeeds.
+  void fail(Status error) { error_ = std::move(error); }
 
  protected:
   const VirtualTable& source() const { return *table_; }
