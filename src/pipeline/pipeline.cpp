@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "pipeline/table_apply.h"
+#include "sources/row_batches.h"
 
 namespace parallax {
 
@@ -50,6 +51,10 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(PipelineConfig config) {
 
 Pipeline::~Pipeline() {
   {
+    std::lock_guard<std::mutex> lock(parameters_link_->mutex);
+    parameters_link_->pipeline = nullptr;
+  }
+  {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
@@ -88,7 +93,74 @@ Status Pipeline::load(Engine& engine) {
     slot->health->state = "connecting";
     log_status(engine, config_.status_table, *slot->health);
   }
-  return Status::ok();
+  return host_parameters(engine);
+}
+
+Status Pipeline::host_parameters(Engine& engine) {
+  RowBatch rows;
+  std::vector<std::string> cells[4];  // parameter ("TABLE.NAME"), table, name, value
+  for (const auto& slot : slots_) {
+    if (slot->runner->spec().live()) continue;  // (their steps take the file's values)
+    for (const auto& [name, value] : slot->runner->parameters()) {
+      const std::string& table = slot->runner->spec().name;
+      for (const auto& [i, text] :
+           {std::pair{0, table + "." + name}, {1, table}, {2, name}, {3, value}}) {
+        cells[i].push_back(text);
+      }
+    }
+  }
+  if (cells[0].empty()) return Status::ok();
+  const char* names[] = {"parameter", "table", "name", "value"};
+  Schema schema;
+  for (size_t i = 0; i < 4; ++i) {
+    Column column(DataType::kString);
+    for (const auto& text : cells[i]) column.append_string(text);
+    rows.columns.push_back({names[i], std::move(column), std::nullopt});
+    schema.add({names[i], DataType::kString});
+  }
+  rows.num_rows = cells[0].size();
+  const std::string& table = config_.parameters_table;
+  TableOptions options;
+  options.index = "parameter";
+  PX_RETURN_IF_ERROR(
+      engine.create_table(table, rows, options).with_context("table '" + table + "'"));
+  parameters_link_->pipeline = this;
+  auto subscribed = engine.on_table_change(
+      table, [link = parameters_link_](const Table& changed, const ChangeSet& changes) {
+        std::vector<uint32_t> touched = changes.added_rows;
+        touched.insert(touched.end(), changes.updated_rows.begin(), changes.updated_rows.end());
+        if (changes.cleared) touched.clear();
+        if (touched.empty()) return;
+        const RowBatch rows = table_rows(changed, touched);
+        std::lock_guard<std::mutex> lock(link->mutex);
+        if (link->pipeline) link->pipeline->parameters_changed(rows);
+      });
+  return subscribed.status();
+}
+
+// On the engine's thread: each row names a table and a parameter; a new value reruns it.
+void Pipeline::parameters_changed(const RowBatch& rows) {
+  const BatchColumn* tables = rows.find("table");
+  const BatchColumn* names = rows.find("name");
+  const BatchColumn* values = rows.find("value");
+  if (!tables || !names || !values) return;
+  for (size_t row = 0; row < rows.num_rows; ++row) {
+    if (tables->values.is_null(row) || names->values.is_null(row) || values->values.is_null(row))
+      continue;
+    const std::string table(tables->values.string_at(row));
+    const std::string name(names->values.string_at(row));
+    for (auto& slot : slots_) {
+      if (slot->runner->spec().name != table || slot->runner->spec().live()) continue;
+      if (!slot->runner->set_parameter(name, std::string(values->values.string_at(row)))) continue;
+      std::fprintf(stderr, "parallax pipeline: table '%s': parameter '%s' set by a client\n",
+                   table.c_str(), name.c_str());
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        slot->rerun = true;
+      }
+      wake_.notify_all();
+    }
+  }
 }
 
 void Pipeline::start(PostToEngine post) {
@@ -99,7 +171,8 @@ void Pipeline::start(PostToEngine post) {
       slot->live->start();
       continue;
     }
-    if (spec.file.empty() && !spec.refresh) continue;  // a connector run once
+    // A connector run once (unless a client sets its parameters).
+    if (spec.file.empty() && !spec.refresh && slot->runner->parameters().empty()) continue;
     threads_.emplace_back([this, &slot = *slot, post] { watch(slot, post); });
   }
 }
@@ -156,6 +229,10 @@ void Pipeline::watch(Slot& slot, PostToEngine post) {
       next_period += missed * *spec.refresh;
     }
     if (slot.runner->source_changed()) ++triggers;
+    if (slot.rerun) {
+      slot.rerun = false;
+      ++triggers;
+    }
     if (triggers > 0) {
       lock.unlock();
       run_once(slot, post, triggers - 1);
@@ -165,7 +242,7 @@ void Pipeline::watch(Slot& slot, PostToEngine post) {
     auto wake = Clock::time_point::max();
     if (slot.runner->watches_files()) wake = now + config_.watch_interval;
     if (spec.refresh) wake = std::min(wake, next_period);
-    wake_.wait_until(lock, wake, [this] { return stopping_; });
+    wake_.wait_until(lock, wake, [this, &slot] { return stopping_ || slot.rerun; });
   }
 }
 

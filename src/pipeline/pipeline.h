@@ -40,11 +40,20 @@ class Pipeline {
     std::unique_ptr<TableRunner> runner;
     std::unique_ptr<LiveTable> live;      // a live source's, made by start()
     std::shared_ptr<TableHealth> health;  // touched on the engine thread only
+    bool rerun = false;                   // a client set a parameter (under mutex_)
+  };
+  // What the parameters table's change callback reaches; cleared when the pipeline goes.
+  struct ParametersLink {
+    std::mutex mutex;
+    Pipeline* pipeline = nullptr;
   };
 
   explicit Pipeline(PipelineConfig config) : config_(std::move(config)) {}
   void run_once(Slot& slot, const PostToEngine& post, int64_t conflated);
   void watch(Slot& slot, PostToEngine post);
+  // The parameters table, filled with every parameter of the file and connector tables.
+  Status host_parameters(Engine& engine);
+  void parameters_changed(const RowBatch& rows);
 
   PipelineConfig config_;
   std::unique_ptr<LocalScriptHost> script_host_;
@@ -53,6 +62,7 @@ class Pipeline {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  std::shared_ptr<ParametersLink> parameters_link_ = std::make_shared<ParametersLink>();
 };
 
 }  // namespace parallax

@@ -324,9 +324,9 @@ class Reader {
   }
 
   Result<PipelineConfig> document(const YAML::Node& root) const {
-    PX_RETURN_IF_ERROR(
-        only_keys(root, "pipeline",
-                  {"script_host", "script_host_args", "status_table", "watch_interval", "tables"}));
+    PX_RETURN_IF_ERROR(only_keys(root, "pipeline",
+                                 {"script_host", "script_host_args", "status_table",
+                                  "parameters_table", "watch_interval", "tables"}));
     PipelineConfig config;
     config.path = file_;
     if (root["script_host"]) {
@@ -349,16 +349,21 @@ class Reader {
     if (root["watch_interval"]) {
       PX_ASSIGN_OR_RETURN(config.watch_interval, duration(root, "", "watch_interval"));
     }
+    if (root["parameters_table"]) {
+      PX_ASSIGN_OR_RETURN(config.parameters_table, text(root, "", "parameters_table"));
+    }
     const YAML::Node tables = root["tables"];
     if (!tables || !tables.IsSequence() || tables.size() == 0) {
       return error(tables ? tables : root, "tables", "must be a non-empty list of tables");
     }
-    std::set<std::string> names{config.status_table};
+    std::set<std::string> names{config.status_table, config.parameters_table};
     for (size_t i = 0; i < tables.size(); ++i) {
       PX_ASSIGN_OR_RETURN(TableSpec spec, table(tables[i], fmt::format("tables[{}]", i), config));
       if (!names.insert(spec.name).second) {
-        return error(tables[i]["name"], fmt::format("tables[{}].name", i),
-                     "'" + spec.name + "' is already used (by another table or the status table)");
+        return error(
+            tables[i]["name"], fmt::format("tables[{}].name", i),
+            "'" + spec.name +
+                "' is already used (by another table, the status or the parameters table)");
       }
       config.tables.push_back(std::move(spec));
     }

@@ -4,6 +4,7 @@
 //   script_host: local            # optional: start a script host (fresh key) for the steps
 //   script_host_args: [--profile, trusted]           # optional, passed to that host
 //   status_table: pipeline_status                    # optional, the default name
+//   parameters_table: pipeline_parameters            # optional: parameters clients set
 //   watch_interval: 250ms                            # how often source files are checked
 //   tables:
 //     - name: totals
@@ -88,6 +89,9 @@ struct PipelineConfig {
   bool local_script_host = false;
   std::vector<std::string> script_host_args;
   std::string status_table = "pipeline_status";
+  // Clients set the steps' parameters of file and connector tables here (one row per table
+  // and parameter); a change reruns the table.
+  std::string parameters_table = "pipeline_parameters";
   std::chrono::milliseconds watch_interval{250};
   std::vector<TableSpec> tables;
 };

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -60,9 +61,45 @@ Result<RowBatch> TableRunner::read_file_source() {
   return batch;
 }
 
+ScriptParameters TableRunner::parameters() const {
+  ScriptParameters all;
+  std::vector<const ScriptStepSpec*> steps;
+  if (spec_.connector) steps.push_back(&*spec_.connector);
+  for (const auto& step : spec_.transforms) steps.push_back(&step);
+  std::lock_guard<std::mutex> lock(parameters_mutex_);
+  for (const ScriptStepSpec* step : steps) {
+    for (const auto& [name, value] : step->settings.parameters) {
+      const bool seen = std::any_of(all.begin(), all.end(),
+                                    [&name](const auto& known) { return known.first == name; });
+      if (seen) continue;
+      const auto set = set_parameters_.find(name);
+      all.emplace_back(name, set == set_parameters_.end() ? value : set->second);
+    }
+  }
+  return all;
+}
+
+bool TableRunner::set_parameter(const std::string& name, const std::string& value) {
+  const ScriptParameters now = parameters();
+  const auto known = std::find_if(
+      now.begin(), now.end(), [&name](const auto& parameter) { return parameter.first == name; });
+  if (known == now.end() || known->second == value) return false;
+  std::lock_guard<std::mutex> lock(parameters_mutex_);
+  set_parameters_[name] = value;
+  return true;
+}
+
 Result<RowBatch> TableRunner::run_step(const ScriptStepSpec& step, ScriptClient& client,
                                        const RowBatch* input) {
-  auto result = client.run(step.settings, input);
+  ScriptStepSettings settings = step.settings;
+  {
+    std::lock_guard<std::mutex> lock(parameters_mutex_);
+    for (auto& [name, value] : settings.parameters) {
+      if (const auto set = set_parameters_.find(name); set != set_parameters_.end())
+        value = set->second;
+    }
+  }
+  auto result = client.run(settings, input);
   if (!result.is_ok()) return result.status();
   for (const auto& record : result->logs) {
     std::fprintf(stderr, "parallax pipeline: table '%s': [%s] %s\n", spec_.name.c_str(),

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -23,6 +25,11 @@ class TableRunner {
   // last run began (a run rereads both).
   bool source_changed() const;
   bool watches_files() const { return !watched_.empty(); }
+  // The steps' parameters (connector first, then transforms; each name once), as now set.
+  ScriptParameters parameters() const;
+  // Sets a parameter of every step that has it, from the next run on; false when no step
+  // has it or it has that value already. Any thread.
+  bool set_parameter(const std::string& name, const std::string& value);
   Result<RowBatch> produce();
   // The table's transforms over `batch`, in order (a live table's window).
   Result<RowBatch> transform(RowBatch batch);
@@ -47,6 +54,8 @@ class TableRunner {
   TableSpec spec_;
   std::vector<std::string> watched_;  // the file source, then script files
   std::vector<std::optional<FileSignature>> last_read_;
+  mutable std::mutex parameters_mutex_;
+  std::map<std::string, std::string> set_parameters_;  // set by clients
   std::unique_ptr<ScriptClient> connector_client_;
   std::vector<std::unique_ptr<ScriptClient>> transform_clients_;  // one per transform
 };

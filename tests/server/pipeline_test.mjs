@@ -1,7 +1,8 @@
 // `parallax serve --pipeline`: a live table refreshed from a changing file through a Python
 // transform while a client (the reference's own) watches it, a failing transform that keeps
 // the last good table and shows its error in the status table, runs of a slow connector
-// conflated instead of stacked, bad pipeline files refused with the key and line, and the
+// conflated instead of stacked, parameters set by clients rerunning their table, bad
+// pipeline files refused with the key and line, and the
 // README's worked example (examples/pipeline) serving what it says.
 //
 // usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
@@ -129,6 +130,56 @@ tables:
     await server.stop();
 });
 
+test("clients set a table's parameters in pipeline_parameters; a change reruns its source", async () => {
+    const dir = path.join(scratch, "parameters");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "pipeline.yaml"), `
+script_host: local
+tables:
+  - name: prices
+    source:
+      connector:
+        script: |
+          return [{'symbol': s, 'price': float(i) * {factor}, 'zone': '{tz}'} for i, s in enumerate({symbols})]
+        parameters: {factor: 2, symbols: "['a', 'b']", tz: UTC}
+        time_zone: "{tz}"
+    transforms:
+      - script: "return [dict(r, label='{label}') for r in rows]"
+        parameters: {label: first, factor: 2}
+    index: symbol
+`);
+    const server = await serve("--pipeline", path.join(dir, "pipeline.yaml"));
+    const client = await perspective.websocket(server.url);
+    const parameters = await client.open_table("pipeline_parameters");
+    const shown = await parameters.view({ sort: [["parameter", "asc"]] });
+    assert.deepEqual(await shown.to_json(), [
+        { parameter: "prices.factor", table: "prices", name: "factor", value: "2" },
+        { parameter: "prices.label", table: "prices", name: "label", value: "first" },
+        { parameter: "prices.symbols", table: "prices", name: "symbols", value: "['a', 'b']" },
+        { parameter: "prices.tz", table: "prices", name: "tz", value: "UTC" },
+    ]);
+    const prices = await (await client.open_table("prices")).view({ sort: [["symbol", "asc"]] });
+    assert.deepEqual(await prices.to_json(), [
+        { symbol: "a", price: 0, zone: "UTC", label: "first" }, { symbol: "b", price: 2, zone: "UTC", label: "first" }]);
+    // One update sets two parameters (one of them used by both steps): one rerun with both.
+    await parameters.update([{ parameter: "prices.factor", value: "10" }, { parameter: "prices.label", value: "second" }]);
+    await until(async () => (await prices.to_json())[1]?.price === 10);
+    assert.deepEqual(await prices.to_json(), [
+        { symbol: "a", price: 0, zone: "UTC", label: "second" }, { symbol: "b", price: 10, zone: "UTC", label: "second" }]);
+    // The time zone from a parameter; a parameter no step has changes nothing.
+    await parameters.update([{ parameter: "prices.tz", value: "Mars/Base" }, { parameter: "other.x", table: "other", name: "x", value: "1" }]);
+    const status = await (await client.open_table("pipeline_status")).view({ filter: [["table", "==", "prices"]] });
+    await until(async () => (await status.to_json())[0].state === "failed");
+    assert.match((await status.to_json())[0].last_error, /unknown time zone 'Mars\/Base'/);
+    await parameters.update([{ parameter: "prices.tz", value: "Europe/London" }]);
+    await until(async () => (await status.to_json())[0].state === "ok");
+    assert.equal((await prices.to_json())[0].zone, "Europe/London");
+    assert.match(server.stderr(), /table 'prices': parameter 'factor' set by a client/);
+    for (const view of [status, prices, shown]) await view.delete();
+    await client.terminate();
+    await server.stop();
+});
+
 test("bad pipeline files: a clear error naming the key and line, and no server", () => {
     fs.writeFileSync(path.join(scratch, "values.csv"), "name,value\na,1\n");
     const cases = [
@@ -166,7 +217,7 @@ test("the README's worked pipeline (examples/pipeline) serves what it says", asy
     const server = await serve("--pipeline", path.join(repo, "examples", "pipeline", "pipeline.yaml"));
     const client = await perspective.websocket(server.url);
     assert.deepEqual((await client.get_hosted_table_names()).sort(),
-        ["fx_rates", "orders", "pipeline_status", "region_totals"]);
+        ["fx_rates", "orders", "pipeline_parameters", "pipeline_status", "region_totals"]);
 
     // region_totals: the orders file through region_totals.py (Arrow mode), checked against
     // totals computed here from the same file.
