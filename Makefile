@@ -79,3 +79,6 @@ bench: build
 	/usr/bin/python3 bench/run.py --build $(BUILD_DIR) $(BENCH_ARGS)
 	@echo "expression micro benchmarks (bench/expression_bench.cpp): computed columns over 1M rows"
 	$(BUILD_DIR)/bench/expression_benchmark
+	@echo "MQTT ingest (bench/mqtt_ingest.mjs): upserts into 1M rows, 20 subscribed views; then through a Python step"
+	node bench/mqtt_ingest.mjs --parallax $(BUILD_DIR)/parallax --json bench/results/mqtt_ingest.json
+	node bench/mqtt_ingest.mjs --parallax $(BUILD_DIR)/parallax --transform --json bench/results/mqtt_ingest_transform.json

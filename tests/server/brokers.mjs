@@ -41,13 +41,13 @@ function stopProcess(proc, signal = "SIGTERM") {
 
 // mosquitto with a persistent store (QoS 1 sessions survive its restart); restart() brings it
 // back on the same port with the same store.
-export async function startMosquitto(dir) {
+export async function startMosquitto(dir, extraConfig = []) {
     fs.mkdirSync(dir, { recursive: true });
     const port = await freePort();
     const config = path.join(dir, "mosquitto.conf");
     fs.writeFileSync(config, [
         `listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence true",
-        `persistence_location ${dir}/`, "autosave_interval 1", "user root", "",
+        `persistence_location ${dir}/`, "autosave_interval 1", "user root", ...extraConfig, "",
     ].join("\n"));
     let log = "";
     const launch = async () => {
