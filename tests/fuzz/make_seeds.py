@@ -112,5 +112,25 @@ tables:
       connector: {script_file: totals.py, parameters: {spread: 0.002}, checkpoint: id}
     refresh: 2s
 """)
+write("pipeline", "live_sources.yaml", """tables:
+  - name: ticks
+    source: {mqtt: {url: "mqtt://u:p%40ss@127.0.0.1:1883", topic: "t/#", format: json, qos: 1}}
+    mode: append
+    real_time_limit: 250ms
+    max_queued_mb: 16
+    schema: {symbol: string, price: float, at: datetime}
+  - name: orders
+    source: {amqp: {url: "amqp://guest:guest@127.0.0.1:5672/%2f", queue: q, format: csv}}
+    index: id
+  - name: rows
+    source: {postgres: {dsn: "host=127.0.0.1 password='x y'", query: "SELECT * FROM t WHERE at > {checkpoint}", checkpoint: at, listen: ch}}
+    refresh: 1s
+  - name: last
+    source: {table: ticks}
+    transforms: [{script: "def transform(df): return df"}]
+    transform_input: table
+""")
+write("pipeline", "feed_loop.yaml", "tables:\n  - {name: a, source: {table: c}}\n"
+      "  - {name: b, source: {table: a}}\n  - {name: c, source: {table: b}}\n")
 write("pipeline", "anchors.yaml", "base: &b {file: orders.csv}\ntables:\n  - {name: x, source: *b}\n"
       "  - {name: y, source: {<<: *b, format: ndjson}, refresh: 1.5m}\n")
