@@ -204,7 +204,9 @@ class VirtualLive : public ::testing::Test {
     return updates_;
   }
 
-  void run(Backend& direct, Proxy& proxy, const std::string& proxied_url) {
+  // `hung_connections`: how many connections the one query of the hung round opens (a new
+  // one per ClickHouse query; PostgreSQL's waits on the connection it has).
+  void run(Backend& direct, Proxy& proxy, const std::string& proxied_url, size_t hung_connections) {
     host(proxied_url);
     const std::string flat = read("flat").value(), grouped = read("grouped").value();
     EXPECT_NE(flat.find("\"price\":2.5"), std::string::npos) << flat;
@@ -262,7 +264,8 @@ class VirtualLive : public ::testing::Test {
     proxy.hang();
     const size_t accepted = proxy.accepted();
     refresh(2);
-    EXPECT_LE(proxy.accepted() - accepted, 1u) << "one query waited, not one per view";
+    EXPECT_EQ(proxy.accepted() - accepted, hung_connections)
+        << "one query waited, not one per view";
     for (const char* view : {"flat", "grouped"}) {
       auto failed = read(view);
       ASSERT_FALSE(failed.is_ok()) << view;
@@ -298,7 +301,7 @@ TEST_F(VirtualLive, ClickHouse) {
     const Status done = (*direct)->execute(statement);
     ASSERT_TRUE(done.is_ok()) << done.message();
   }
-  run(**direct, proxy, "clickhouse://127.0.0.1:" + std::to_string(proxy.port()) + "/live");
+  run(**direct, proxy, "clickhouse://127.0.0.1:" + std::to_string(proxy.port()) + "/live", 1);
 }
 
 TEST_F(VirtualLive, Postgres) {
@@ -317,7 +320,7 @@ TEST_F(VirtualLive, Postgres) {
     ASSERT_TRUE(done.is_ok()) << done.message();
   }
   run(**direct, proxy,
-      "postgres://parallax@127.0.0.1:" + std::to_string(proxy.port()) + "/postgres");
+      "postgres://parallax@127.0.0.1:" + std::to_string(proxy.port()) + "/postgres", 0);
 }
 
 }  // namespace
