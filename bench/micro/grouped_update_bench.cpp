@@ -54,8 +54,9 @@ void run(benchmark::State& state, const std::string& config_json, bool ordered) 
   const Status made =
       config.is_ok() ? engine->create_view("t", "v", std::move(config).value()) : config.status();
   if (!made.is_ok()) return state.SkipWithError(made.message().c_str());
+  dynamic_cast<GroupedView&>(*engine->view_for_testing("v").value())
+      .set_keep_ordered_for_testing(ordered);
   const View* view = engine->view("v").value();
-  const_cast<GroupedView*>(dynamic_cast<const GroupedView*>(view))->set_keep_ordered(ordered);
   ViewWindow window;
   window.end_row = 50;
   benchmark::DoNotOptimize(view->read(window, KeyColumns::kTrailing));

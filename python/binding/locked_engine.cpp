@@ -209,7 +209,7 @@ Result<std::vector<ColumnCopy>> LockedEngine::copy_columns(const std::string& na
   return copies;
 }
 
-Result<std::vector<Field>> LockedEngine::view_schema(const std::string& name) const {
+Result<std::vector<Field>> LockedEngine::view_schema(const std::string& name) {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   return view->schema();
@@ -224,31 +224,31 @@ Result<std::string> LockedEngine::validate_expressions(
   return expression_validation_json(validation);
 }
 
-Result<std::vector<Field>> LockedEngine::expression_schema(const std::string& view) const {
+Result<std::vector<Field>> LockedEngine::expression_schema(const std::string& view) {
   std::lock_guard lock(mutex_);
   return engine_.expression_schema(view);
 }
 
-Result<std::string> LockedEngine::view_config_json(const std::string& name) const {
+Result<std::string> LockedEngine::view_config_json(const std::string& name) {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   return config_json(view->config());
 }
 
-Result<std::vector<std::string>> LockedEngine::column_paths(const std::string& name) const {
+Result<std::vector<std::string>> LockedEngine::column_paths(const std::string& name) {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   return view->column_paths();
 }
 
-Result<std::string> LockedEngine::dimensions(const std::string& name) const {
+Result<std::string> LockedEngine::dimensions(const std::string& name) {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(ViewDimensions dimensions, engine_.dimensions(name));
   return dimensions_json(dimensions);
 }
 
 Result<std::pair<Scalar, Scalar>> LockedEngine::min_max(const std::string& name,
-                                                        const std::string& column) const {
+                                                        const std::string& column) {
   std::lock_guard lock(mutex_);
   PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
   return view->min_max(column);
@@ -278,7 +278,7 @@ Result<uint64_t> LockedEngine::on_update(const std::string& view, bool row_delta
   const View* tracked = nullptr;
   if (row_deltas) {
     PX_ASSIGN_OR_RETURN(tracked, engine_.view(view));
-    tracked->read_changed(ChangeSet{});
+    PX_RETURN_IF_ERROR(engine_.track_changes(view));
   }
   PX_ASSIGN_OR_RETURN(uint64_t subscription,
                       engine_.on_update(view, [this, id, tracked](const ViewUpdate& update) {

@@ -91,19 +91,17 @@ class LockedEngine {
                            const std::string& window_json, bool lz4 = false);
   Result<std::vector<ColumnCopy>> copy_columns(const std::string& view,
                                                const std::string& window_json);
-  Result<std::vector<Field>> view_schema(const std::string& view) const;
+  Result<std::vector<Field>> view_schema(const std::string& view);
   // The reference's table.validate_expressions, as its JSON answer.
   Result<std::string> validate_expressions(
       const std::string& table,
       const std::vector<std::pair<std::string, std::string>>& expressions) const;
-  Result<std::vector<Field>> expression_schema(const std::string& view) const;
-  Result<std::string> view_config_json(const std::string& view) const;
-  Result<std::vector<std::string>> column_paths(const std::string& view) const;
-  // num_rows, num_columns, num_table_rows, num_table_columns.
+  Result<std::vector<Field>> expression_schema(const std::string& view);
+  Result<std::string> view_config_json(const std::string& view);
+  Result<std::vector<std::string>> column_paths(const std::string& view);
   // view.dimensions as JSON (api/json_results), as every front end answers it.
-  Result<std::string> dimensions(const std::string& view) const;
-  Result<std::pair<Scalar, Scalar>> min_max(const std::string& view,
-                                            const std::string& column) const;
+  Result<std::string> dimensions(const std::string& view);
+  Result<std::pair<Scalar, Scalar>> min_max(const std::string& view, const std::string& column);
   Result<int64_t> expand(const std::string& view, size_t row);
   Result<int64_t> collapse(const std::string& view, size_t row);
   Status set_depth(const std::string& view, size_t depth);

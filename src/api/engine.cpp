@@ -256,10 +256,22 @@ Status Engine::delete_view(const std::string& name) {
   return Status::ok();
 }
 
-Result<const View*> Engine::view(const std::string& name) const {
+Result<const View*> Engine::view(const std::string& name) {
+  PX_ASSIGN_OR_RETURN(View * found, view_for_testing(name));
+  found->refresh();
+  return static_cast<const View*>(found);
+}
+
+Result<View*> Engine::view_for_testing(const std::string& name) {
   auto found = views_.find(name);
   if (found == views_.end()) return Status::not_found("no view named '{}'", name);
-  return static_cast<const View*>(found->second.get());
+  return found->second.get();
+}
+
+Status Engine::track_changes(const std::string& name) {
+  PX_ASSIGN_OR_RETURN(View * found, view_for_testing(name));
+  found->track_changes();
+  return Status::ok();
 }
 
 Result<int64_t> Engine::expand(const std::string& name, size_t row) {
@@ -281,7 +293,7 @@ Status Engine::set_depth(const std::string& name, size_t depth) {
 }
 
 Result<uint64_t> Engine::on_update(const std::string& view_name, ViewUpdateCallback callback) {
-  PX_RETURN_IF_ERROR(view(view_name).status());
+  if (!views_.contains(view_name)) return Status::not_found("no view named '{}'", view_name);
   const uint64_t id = next_subscription_++;
   subscriptions_[view_name].push_back({id, std::move(callback)});
   return id;
@@ -303,7 +315,7 @@ Result<ExpressionValidation> Engine::validate_expressions(
   return parallax::validate_expressions(source->schema(), expressions);
 }
 
-Result<std::vector<Field>> Engine::expression_schema(const std::string& view_name) const {
+Result<std::vector<Field>> Engine::expression_schema(const std::string& view_name) {
   PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
   std::vector<Field> fields = found->expression_schema();
   const std::vector<Field> shown = found->schema();
@@ -315,7 +327,7 @@ Result<std::vector<Field>> Engine::expression_schema(const std::string& view_nam
   return fields;
 }
 
-Result<ViewDimensions> Engine::dimensions(const std::string& view_name) const {
+Result<ViewDimensions> Engine::dimensions(const std::string& view_name) {
   PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
   const Table& source = found->table();
   return ViewDimensions{found->num_table_rows(), source.schema().size(), found->num_rows(),
@@ -325,9 +337,13 @@ Result<ViewDimensions> Engine::dimensions(const std::string& view_name) const {
 Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {
   PX_RETURN_IF_ERROR(changes.status());
   if (changes->empty()) return Status::ok();
-  // Views follow the change first (expression columns recompute the changed rows).
+  // Views follow the change first (expression columns recompute the changed rows); those
+  // with subscribers refresh now, as their callbacks read them. The others refresh when next
+  // read, so a run of changes nobody reads costs at most one rebuild.
   for (auto& [view_name, view] : views_) {
-    if (view_tables_.at(view_name) == table) view->table_changed(*changes);
+    if (view_tables_.at(view_name) != table) continue;
+    view->table_changed(*changes);
+    if (subscriptions_.contains(view_name)) view->refresh();
   }
   if (auto watchers = table_watchers_.find(table); watchers != table_watchers_.end()) {
     const Table& changed = *tables_.at(table);

@@ -103,7 +103,17 @@ class Engine {
   void set_expression_limits(const ExpressionLimits& limits) { expression_limits_ = limits; }
   const ExpressionLimits& expression_limits() const { return expression_limits_; }
   Status delete_view(const std::string& name);
-  Result<const View*> view(const std::string& name) const;
+  // The view, refreshed (View::refresh): a view that could not follow its table's last
+  // change rebuilds here, so that its reads, which are const, change nothing. Fetch it again
+  // after a table changes: a pointer kept from before may be stale (callbacks of on_update
+  // get views already refreshed).
+  Result<const View*> view(const std::string& name);
+  // Starts tracking which of the view's rows each change alters (View::read_changed), for
+  // ROW-mode on_update deltas.
+  Status track_changes(const std::string& view);
+  // Testing hook: the view itself, for tests and benchmarks that switch how it follows
+  // changes (GroupedView's *_for_testing).
+  Result<View*> view_for_testing(const std::string& name);
   // Grouped views: show or hide the children of a visible row; answers the rows changed.
   Result<int64_t> expand(const std::string& view, size_t row);
   Result<int64_t> collapse(const std::string& view, size_t row);
@@ -119,11 +129,12 @@ class Engine {
   // The reference's view.expression_schema: each of the view's expressions, in config order,
   // with the type the view shows it as (aggregated, in a grouped view), or its own type when
   // the view does not show it (hidden, or only in group_by / split_by).
-  Result<std::vector<Field>> expression_schema(const std::string& view) const;
-  Result<ViewDimensions> dimensions(const std::string& view) const;
+  Result<std::vector<Field>> expression_schema(const std::string& view);
+  Result<ViewDimensions> dimensions(const std::string& view);
 
   // Subscribes `callback` to every change of the view's table (called after the change,
-  // on the thread that made it). Answers an id for remove_update; deleting the view drops it.
+  // on the thread that made it, with the view refreshed). Answers an id for remove_update;
+  // deleting the view drops it.
   Result<uint64_t> on_update(const std::string& view, ViewUpdateCallback callback);
   Status remove_update(const std::string& view, uint64_t id);
   // Subscribes `callback` to every change of a table (after its views followed it), with no

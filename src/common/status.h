@@ -28,6 +28,11 @@ class [[nodiscard]] Status {
   static Status not_found(fmt::format_string<Args...> format, Args&&... args) {
     return {StatusCode::kNotFound, fmt::format(format, std::forward<Args>(args)...)};
   }
+  // An internal inconsistency (a broken invariant), never the user's doing: see common/check.h.
+  template <typename... Args>
+  static Status internal(fmt::format_string<Args...> format, Args&&... args) {
+    return {StatusCode::kInternal, fmt::format(format, std::forward<Args>(args)...)};
+  }
   template <typename... Args>
   static Status unsupported(fmt::format_string<Args...> format, Args&&... args) {
     return {StatusCode::kUnsupported, fmt::format(format, std::forward<Args>(args)...)};

@@ -37,11 +37,13 @@ class FlatView final : public View {
   std::vector<Field> expression_schema() const override { return source_->expression_fields(); }
   void table_changed(const ChangeSet& changes) override;
   Frame read_changed(const ChangeSet& changes) const override;
+  void refresh() override { update_rows(); }
 
  private:
   FlatView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}
-  // Recomputes the row list when the table has changed since the last read.
-  void refresh() const;
+  // Recomputes the row list when the table has changed since the last read (rows are
+  // filtered, and sorted as far as reads go, lazily: still caches behind const reads).
+  void update_rows() const;
   // Follows a change that only overwrote cells of existing rows; false when the next read
   // must refresh instead.
   bool follow(const ChangeSet& changes);

@@ -1,7 +1,9 @@
 #include "query/group_key.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 
 #include "core/temporal.h"
 
@@ -50,6 +52,26 @@ std::string value_text(const Column& column, uint32_t row) {
       return format_datetime_iso(column.value<int64_t>(row));
   }
   return {};
+}
+
+int compare_cells(const Column& a_column, uint32_t a, const Column& b_column, uint32_t b,
+                  bool abs) {
+  const bool a_null = a_column.is_null(a), b_null = b_column.is_null(b);
+  const bool numbers = a_column.type() != DataType::kString;
+  if ((a_null || b_null) && !(abs && numbers))
+    return int(b_null) - int(a_null) == 0 ? 0 : (a_null ? -1 : 1);
+  return visit_type(a_column.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (std::is_same_v<Storage, uint32_t>) {
+      const int order = a_column.string_at(a).compare(b_column.string_at(b));
+      return order < 0 ? -1 : order > 0 ? 1 : 0;
+    } else {
+      double x = a_null ? 0.0 : static_cast<double>(a_column.value<Storage>(a));
+      double y = b_null ? 0.0 : static_cast<double>(b_column.value<Storage>(b));
+      if (abs) x = std::fabs(x), y = std::fabs(y);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+  });
 }
 
 }  // namespace parallax

@@ -18,5 +18,10 @@ void append_group_key(std::string& path, const Column& column, uint32_t row);
 // A cell as the reference writes it in a split column's path ("East|sales") and in a "join":
 // floats as %g ("2", "2.5", "1.23457e+06"), dates and datetimes in ISO form, null "null".
 std::string value_text(const Column& column, uint32_t row);
+// Orders two cells of one column: null first, strings by text, numbers by value (by
+// magnitude for the abs directions, where a null counts as 0, as the reference). Negative,
+// zero or positive.
+int compare_cells(const Column& a_column, uint32_t a, const Column& b_column, uint32_t b,
+                  bool abs = false);
 
 }  // namespace parallax

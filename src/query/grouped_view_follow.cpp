@@ -9,25 +9,12 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
+#include "common/check.h"
 #include "query/grouped_view.h"
 
 namespace parallax {
 
-void GroupedView::add_node_columns() const {
-  const size_t size = nodes_.size();
-  for (size_t combo = 0; combo < cells_.size(); ++combo) {
-    for (size_t v = 0; v < values_.size(); ++v) {
-      cells_[combo][v].resize(size);
-      if (!totals_[combo][v].empty()) totals_[combo][v].resize(size);
-    }
-  }
-  for (size_t k = 0; k < row_sort_.size(); ++k) {
-    sort_cells_[k].resize(size);
-    if (!sort_totals_[k].empty()) sort_totals_[k].resize(size);
-  }
-}
-
-bool GroupedView::follow(const ChangeSet& changes) const {
+bool GroupedView::follow(const ChangeSet& changes) {
   // Only a view that reflected the table just before this change can follow it.
   if (!version_ || *version_ + 1 != table_->version()) return false;
   // "col" sorts reorder combinations by their totals.
@@ -38,7 +25,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   if (removal && (!changes.added_rows.empty() || !changes.updated_rows.empty())) return false;
   // Ordered rows (grouped_view_ordered.cpp) hold row numbers that a removal moves: not
   // renumbered yet, so those views rebuild.
-  if (removal && !ordered_.empty()) return false;
+  if (removal && measures_->keeps_ordered_rows()) return false;
   // A limit overwriting rows of a table without an index changes their natural order.
   if (!table_->index_position() && !changes.updated_rows.empty()) return false;
   // The totals row of an empty table shows no values: rebuild once rows arrive.
@@ -46,8 +33,8 @@ bool GroupedView::follow(const ChangeSet& changes) const {
 
   // Rows numbered as before the change (a removal renumbers them once they left).
   if (!removal) {
-    leaf_of_row_.resize(table_->num_rows(), kNoNode);
-    combo_of_row_.resize(table_->num_rows(), 0);
+    tree_.resize_rows(table_->num_rows());
+    splits_.resize_rows(table_->num_rows());
   }
   std::vector<uint32_t> changed = removal ? changes.removed : changes.updated_rows;
   changed.insert(changed.end(), changes.added_rows.begin(), changes.added_rows.end());
@@ -57,27 +44,19 @@ bool GroupedView::follow(const ChangeSet& changes) const {
                                                         : filter_.evaluate_rows(*source_, changed);
 
   // Where each changed row belongs now (new groups are made here).
-  const size_t nodes_before = nodes_.size();
+  const size_t nodes_before = tree_.size();
   absl::flat_hash_map<uint32_t, size_t> new_children;  // parent -> children added at its end
   std::vector<uint32_t> new_leaf(changed.size(), kNoNode), new_combo(changed.size(), 0);
   for (size_t i = 0; i < changed.size(); ++i) {
     if (!passes[i]) continue;
-    if (!split_by_.empty()) {
-      auto found = combo_index_.find(combo_key(changed[i]));
-      if (found == combo_index_.end()) return false;  // a new column: rebuild
-      new_combo[i] = found->second;
-    }
-    new_leaf[i] = find_or_add_leaf(changed[i], &new_children);
+    const std::optional<uint32_t> combo = splits_.find(changed[i]);
+    if (!combo) return false;  // a new column: rebuild
+    new_combo[i] = *combo;
+    new_leaf[i] = tree_.find_or_add_leaf(changed[i], &new_children);
   }
-  add_node_columns();
+  measures_->add_node_columns();
 
-  // Whether `node` is `leaf` or one of its ancestors.
-  auto on_path = [&](uint32_t leaf, uint32_t node) {
-    if (leaf == kNoNode) return false;
-    while (nodes_[leaf].depth > nodes_[node].depth) leaf = nodes_[leaf].parent;
-    return leaf == node;
-  };
-  std::vector<uint8_t> is_touched(nodes_.size(), 0);
+  std::vector<uint8_t> is_touched(tree_.size(), 0);
   std::vector<uint32_t> touched;
   absl::flat_hash_set<std::pair<uint32_t, uint32_t>> touched_cells;       // (node, combination)
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> joining, leaving;  // node -> rows
@@ -85,40 +64,40 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   // from `leaf` to the totals row.
   auto walk = [&](uint32_t leaf, uint32_t combo, uint32_t other_leaf, int sign, uint32_t row,
                   auto&& column_of, uint32_t position) {
-    for (uint32_t node = leaf;; node = nodes_[node].parent) {
+    for (uint32_t node = leaf;; node = tree_.node(node).parent) {
       if (!std::exchange(is_touched[node], 1)) touched.push_back(node);
       touched_cells.insert({node, combo});
-      for (size_t m = 0; m < num_measures(); ++m) {
-        const Measure slot = measure(m, combo);
+      for (size_t m = 0; m < measures_->num_measures(); ++m) {
+        const Measure slot = measures_->measure(m, combo);
         const Aggregate& aggregate = slot.value.aggregate;
         const Column* argument = aggregate.argument ? &column_of(*aggregate.argument) : nullptr;
         const Column& input = column_of(slot.value.position);
         if (!is_retractable(aggregate.kind)) {
-          move_ordered(slot, node, leaf, row, input, argument, position, sign > 0);
+          measures_->move_ordered(slot, node, leaf, row, input, argument, position, sign > 0);
           continue;
         }
         slot.totals[node].add(aggregate.kind, input, argument, position, sign);
       }
-      if (!on_path(other_leaf, node)) (sign > 0 ? joining : leaving)[node].push_back(row);
+      if (!tree_.on_path(other_leaf, node)) (sign > 0 ? joining : leaving)[node].push_back(row);
       if (node == 0) break;
     }
   };
-  if (tracking_) {
+  if (marks_->tracking()) {
     // For read_changed, before any total moves: the cells of the groups on the changed rows'
     // old and new paths (the ones the walk below touches).
-    std::vector<uint8_t> seen(nodes_.size(), 0);
+    std::vector<uint8_t> seen(tree_.size(), 0);
     std::vector<uint32_t> paths;
     auto add_path = [&](uint32_t node) {
-      for (; node != kNoNode && !std::exchange(seen[node], 1); node = nodes_[node].parent) {
+      for (; node != kNoNode && !std::exchange(seen[node], 1); node = tree_.node(node).parent) {
         paths.push_back(node);
         if (node == 0) break;
       }
     };
     for (size_t i = 0; i < changed.size(); ++i) {
-      if (i < num_existed) add_path(leaf_of_row_[changed[i]]);
+      if (i < num_existed) add_path(tree_.leaf_of(changed[i]));
       add_path(new_leaf[i]);
     }
-    remember_cells(paths, nodes_before);
+    marks_->remember_cells(paths, nodes_before);
   }
   auto previous = [&](size_t id) -> const Column& {
     return removal ? source_->removed(id, changes) : source_->previous(id, changes);
@@ -128,19 +107,19 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   for (size_t i = 0; i < changed.size(); ++i) {
     const uint32_t row = changed[i];
     const bool existed = i < num_existed;
-    const uint32_t old_leaf = existed ? leaf_of_row_[row] : kNoNode;
+    const uint32_t old_leaf = existed ? tree_.leaf_of(row) : kNoNode;
     if (removal) left_groups.push_back(old_leaf);
-    const uint32_t old_combo = combo_of_row_[row];
+    const uint32_t old_combo = splits_.of(row);
     if (old_leaf != kNoNode) {
-      --combo_sizes_[old_combo];
+      splits_.count_row(old_combo, -1);
       walk(old_leaf, old_combo, new_leaf[i], -1, row, previous, static_cast<uint32_t>(i));
     }
     if (new_leaf[i] != kNoNode) {
-      ++combo_sizes_[new_combo[i]];
+      splits_.count_row(new_combo[i], 1);
       walk(new_leaf[i], new_combo[i], old_leaf, 1, row, current, row);
     }
-    leaf_of_row_[row] = new_leaf[i];
-    combo_of_row_[row] = new_combo[i];
+    tree_.set_leaf(row, new_leaf[i]);
+    splits_.set(row, new_combo[i]);
   }
 
   // Group membership, kept in natural order.
@@ -150,11 +129,11 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   } else {
     for (auto& [node, rows] : leaving) {
       const absl::flat_hash_set<uint32_t> gone(rows.begin(), rows.end());
-      std::erase_if(nodes_[node].rows, [&](uint32_t row) { return gone.contains(row); });
+      std::erase_if(tree_.node(node).rows, [&](uint32_t row) { return gone.contains(row); });
     }
   }
   for (auto& [node, rows] : joining) {
-    std::vector<uint32_t>& members = nodes_[node].rows;
+    std::vector<uint32_t>& members = tree_.node(node).rows;
     std::sort(rows.begin(), rows.end(), natural);
     const size_t before = members.size();
     members.insert(members.end(), rows.begin(), rows.end());
@@ -167,7 +146,7 @@ bool GroupedView::follow(const ChangeSet& changes) const {
   {
     absl::flat_hash_set<std::pair<uint32_t, uint32_t>> kept;
     for (const auto& [node, combo] : touched_cells) {
-      if (!nodes_[node].gone && renumbered[combo] != kNoNode)
+      if (!tree_.node(node).gone && renumbered[combo] != SplitColumns::kDropped)
         kept.insert({node, renumbered[combo]});
     }
     touched_cells = std::move(kept);
@@ -179,33 +158,34 @@ bool GroupedView::follow(const ChangeSet& changes) const {
     const AggregateKind kind = slot.value.aggregate.kind;
     // Small groups are re-added row by row, in the reference's order, so that float sums
     // agree with it to the last digit; large ones retract and add.
-    const bool small = nodes_[node].rows.size() <= kReaddBelow;
-    if (!is_retractable(kind) && settle_ordered(slot, node)) return;
+    const bool small = tree_.node(node).rows.size() <= GroupedMeasures::kReaddBelow;
+    if (!is_retractable(kind) && measures_->settle_ordered(slot, node)) return;
     if (!is_retractable(kind) || small || slot.totals[node].lost_precision()) {
-      return recompute(slot, node, scratch);
+      return measures_->recompute(slot, node, scratch);
     }
     slot.totals[node].write(kind, slot.cells, node, slot.combo.has_value());
   };
   for (const auto& [node, combo] : touched_cells) {
-    for (size_t v = 0; v < values_.size(); ++v) settle(measure(v, combo), node);
+    for (size_t v = 0; v < values().size(); ++v) settle(measures_->measure(v, combo), node);
   }
   for (const uint32_t node : touched) {
-    if (nodes_[node].gone) continue;
-    for (size_t k = values_.size(); k < num_measures(); ++k) settle(measure(k, 0), node);
+    if (tree_.node(node).gone) continue;
+    for (size_t k = values().size(); k < measures_->num_measures(); ++k)
+      settle(measures_->measure(k, 0), node);
   }
-  finish_percentages();
+  measures_->finish_percentages();
 
   for (const uint32_t node : touched) {
     auto found = new_children.find(node);
     const size_t added = found == new_children.end() ? 0 : found->second;
-    order_children_of(node, nodes_[node].children.size() - added);
+    order_children_of(node, tree_.node(node).children.size() - added);
   }
-  std::vector<uint32_t> created(nodes_.size() - nodes_before);
+  std::vector<uint32_t> created(tree_.size() - nodes_before);
   std::iota(created.begin(), created.end(), static_cast<uint32_t>(nodes_before));
-  settle_new_groups(created);
-  layout_rows();
+  lay_out(created);
   version_ = table_->version();
-  if (tracking_) mark_followed(nodes_before, removal ? left_groups : new_leaf);
+  if (marks_->tracking()) marks_->mark_followed(nodes_before, removal ? left_groups : new_leaf);
+  PX_DCHECK_OK(check_invariants());
   return true;
 }
 

@@ -71,12 +71,21 @@ class View {
   // The type of each expression column of the config, in config order.
   virtual std::vector<Field> expression_schema() const = 0;
   // Called after every change of the table, with what it changed (views that keep state
-  // follow it incrementally; others may re-derive on their next read).
+  // follow it incrementally; others re-derive at their next refresh).
   virtual void table_changed(const ChangeSet& changes) {}
-  // The view's rows that `changes` (the table's last change, already followed) added or
-  // updated, every data column, in view order, no row path or keys: what the reference's
-  // ROW-mode on_update sends. The first call starts whatever tracking the view needs (call it
-  // with an empty change when subscribing, and after every change from then on).
+  // Brings the view up to date with its table: a view that could not follow a change
+  // rebuilds here. The reads above are const and change nothing; they read the view as of
+  // its last refresh (api::Engine refreshes a view before it hands it to readers, and debug
+  // builds check that grouped views are current when read).
+  virtual void refresh() {}
+  // Whether the view reflects its table's current version.
+  virtual bool is_current() const { return true; }
+  // Starts tracking which rows each change alters, for read_changed (a ROW-mode
+  // subscription starts it).
+  virtual void track_changes() {}
+  // The view's rows that `changes` (the table's last change, already followed and refreshed)
+  // added or updated, every data column, in view order, no row path or keys: what the
+  // reference's ROW-mode on_update sends. Before track_changes: every row.
   virtual Frame read_changed(const ChangeSet& changes) const = 0;
 
   // Tree operations of grouped views, by visible row; flat views change nothing and answer

@@ -582,7 +582,7 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
     if (request.failed(found.status())) return;
     // The view starts tracking its changed rows now, from the state the client last saw.
     const View* tracked = found.value();
-    tracked->read_changed(ChangeSet{});
+    if (request.failed(engine_.track_changes(view.engine_name))) return;
     subscribed = engine_.on_update(
         view.engine_name, [this, client, msg_id, view_id, tracked](const ViewUpdate& update) {
           const ChangeSet& changes = update.changes;

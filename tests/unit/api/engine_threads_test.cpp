@@ -23,7 +23,7 @@ std::string orders_csv(size_t rows, size_t first_id) {
   return text;
 }
 
-std::string read_all(const Engine& engine, const std::string& name) {
+std::string read_all(Engine& engine, const std::string& name) {
   ViewWindow window;
   window.id = true;
   return write_json_columns(engine.view(name).value()->read(window, KeyColumns::kTrailing));

@@ -22,7 +22,7 @@ TableData json(std::string text) {
   return {std::move(text), DataFormat::kJson};
 }
 
-std::string read(const Engine& engine, const std::string& name, std::optional<double> end) {
+std::string read(Engine& engine, const std::string& name, std::optional<double> end) {
   const View* view = engine.view(name).value();
   ViewWindow window;
   window.id = true;

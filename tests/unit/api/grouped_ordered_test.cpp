@@ -22,15 +22,15 @@ TableData json(std::string text) {
   return {std::move(text), DataFormat::kJson};
 }
 
-std::string read_all(const Engine& engine, const std::string& name) {
+std::string read_all(Engine& engine, const std::string& name) {
   const View* view = engine.view(name).value();
   ViewWindow window;
   window.id = true;
   return write_json_columns(view->read(window, KeyColumns::kTrailing));
 }
 
-GroupedView& grouped(const Engine& engine, const std::string& name) {
-  return *const_cast<GroupedView*>(dynamic_cast<const GroupedView*>(engine.view(name).value()));
+GroupedView& grouped(Engine& engine, const std::string& name) {
+  return dynamic_cast<GroupedView&>(*engine.view_for_testing(name).value());
 }
 
 class Rows {
@@ -134,7 +134,7 @@ TEST(GroupedViewOrdered, ReadsAsRecomputingAfterEveryChange) {
     for (const char* name : {"ordered", "recomputed"}) {
       ASSERT_TRUE(engine.create_view("t", name, view_config_from_json(config).value()).is_ok());
     }
-    grouped(engine, "recomputed").set_keep_ordered(false);
+    grouped(engine, "recomputed").set_keep_ordered_for_testing(false);
     ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
     for (int step = 0; step < 12; ++step) {
       if (random.pick(12) == 0) {
@@ -151,8 +151,8 @@ TEST(GroupedViewOrdered, ReadsAsRecomputingAfterEveryChange) {
       }
       ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"))
           << "after step " << step;
-      kept_somewhere += grouped(engine, "ordered").ordered_groups();
-      EXPECT_EQ(grouped(engine, "recomputed").ordered_groups(), 0u);
+      kept_somewhere += grouped(engine, "ordered").ordered_groups_for_testing();
+      EXPECT_EQ(grouped(engine, "recomputed").ordered_groups_for_testing(), 0u);
     }
   }
   // The comparison above is only worth something if the ordered path ran.
@@ -175,12 +175,12 @@ TEST(GroupedViewOrdered, KeepsNoOrderUntilAChangeTouchesABigGroup) {
   for (const char* name : {"ordered", "recomputed"}) {
     ASSERT_TRUE(engine.create_view("t", name, view_config_from_json(config).value()).is_ok());
   }
-  grouped(engine, "recomputed").set_keep_ordered(false);
+  grouped(engine, "recomputed").set_keep_ordered_for_testing(false);
   ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
-  EXPECT_EQ(grouped(engine, "ordered").ordered_groups(), 0u);
+  EXPECT_EQ(grouped(engine, "ordered").ordered_groups_for_testing(), 0u);
   ASSERT_TRUE(engine.update("t", json(R"([{"id":1,"x":7000.5}])")).is_ok());
   ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
-  EXPECT_GT(grouped(engine, "ordered").ordered_groups(), 0u);
+  EXPECT_GT(grouped(engine, "ordered").ordered_groups_for_testing(), 0u);
   ASSERT_TRUE(engine.update("t", json(R"([{"id":4,"x":-3.5,"g":"other"}])")).is_ok());
   ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
 }

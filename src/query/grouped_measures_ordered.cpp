@@ -5,23 +5,23 @@
 #include <functional>
 #include <memory>
 
-#include "query/grouped_view.h"
+#include "query/grouped_measures.h"
 
 namespace parallax {
 
-bool GroupedView::fill_ordered(const Measure& measure, std::span<const uint32_t> rows,
-                               uint32_t node) const {
+bool GroupedMeasures::fill_ordered(const Measure& measure, std::span<const uint32_t> rows,
+                                   uint32_t node) {
   const Aggregate& aggregate = measure.value.aggregate;
-  const std::pair<const Column*, uint32_t> key{&measure.cells, node};
+  const OrderedKey key{measure.index, measure.slot, node};
   if (!keep_ordered_ || !OrderedRows::supports(aggregate.kind) ||
-      nodes_[node].rows.size() <= kReaddBelow || rows.empty()) {
+      tree_->node(node).rows.size() <= kReaddBelow || rows.empty()) {
     ordered_.erase(key);
     return false;
   }
   const Column& input = source_->column(measure.value.position);
   const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
   auto kept = std::make_unique<OrderedRows>();
-  if (!kept->build(aggregate.kind, input, argument, rows, leaf_of_row_)) {
+  if (!kept->build(aggregate.kind, input, argument, rows, tree_->leaf_of_rows())) {
     ordered_.erase(key);
     return false;
   }
@@ -30,15 +30,15 @@ bool GroupedView::fill_ordered(const Measure& measure, std::span<const uint32_t>
   return true;
 }
 
-void GroupedView::move_ordered(const Measure& measure, uint32_t node, uint32_t leaf, uint32_t row,
-                               const Column& input, const Column* argument, uint32_t position,
-                               bool adding) const {
-  auto found = ordered_.find(std::pair<const Column*, uint32_t>{&measure.cells, node});
+void GroupedMeasures::move_ordered(const Measure& measure, uint32_t node, uint32_t leaf,
+                                   uint32_t row, const Column& input, const Column* argument,
+                                   uint32_t position, bool adding) {
+  auto found = ordered_.find(OrderedKey{measure.index, measure.slot, node});
   if (found == ordered_.end()) return;
   // Rows that tie go in the order recompute walks them: the tree's, for the aggregates that
   // add up in that order (see aggregation_order).
   const std::function<int(uint32_t, uint32_t)> leaves = [this](uint32_t a, uint32_t b) {
-    return compare_leaves(a, b);
+    return tree_->compare_leaves(a, b);
   };
   const OrderedRows::Order order{table_, sums_in_tree_order(measure) ? &leaves : nullptr};
   const Column& current = source_->column(measure.value.position);
@@ -48,11 +48,10 @@ void GroupedView::move_ordered(const Measure& measure, uint32_t node, uint32_t l
   if (!moved) ordered_.erase(found);  // recomputed (and kept afresh) when settled
 }
 
-bool GroupedView::settle_ordered(const Measure& measure, uint32_t node) const {
-  const std::pair<const Column*, uint32_t> key{&measure.cells, node};
-  auto found = ordered_.find(key);
+bool GroupedMeasures::settle_ordered(const Measure& measure, uint32_t node) {
+  auto found = ordered_.find(OrderedKey{measure.index, measure.slot, node});
   if (found == ordered_.end()) return false;
-  if (nodes_[node].rows.size() <= kReaddBelow) {
+  if (tree_->node(node).rows.size() <= kReaddBelow) {
     ordered_.erase(found);
     return false;
   }

@@ -1,0 +1,119 @@
+#include "query/grouped_layout.h"
+
+#include <string_view>
+
+namespace parallax {
+
+std::optional<uint32_t> GroupedLayout::node_at_row(size_t row) const {
+  if (totals_row_shown_) {
+    if (row >= visible_.size()) return std::nullopt;
+    return visible_[row];
+  }
+  if (row == 0) return 0u;
+  if (row - 1 >= visible_.size()) return std::nullopt;
+  return visible_[row - 1];
+}
+
+void GroupedLayout::lay_out(const GroupTree& tree) {
+  visible_.clear();
+  // Depth-first, skipping the children of collapsed groups; no totals row without group_by.
+  std::vector<uint32_t> stack{0};
+  while (!stack.empty()) {
+    const uint32_t node = stack.back();
+    stack.pop_back();
+    if (node != 0 || totals_row_shown_) visible_.push_back(node);
+    if (is_collapsed(tree, node)) continue;
+    const auto& children = tree.node(node).children;
+    for (auto child = children.rbegin(); child != children.rend(); ++child) stack.push_back(*child);
+  }
+}
+
+std::vector<uint8_t> GroupedLayout::expanded_nodes(const GroupTree& tree, size_t count) const {
+  std::vector<uint8_t> expanded(count, 0);
+  for (uint32_t node = 0; node < count; ++node) {
+    const bool parent_expanded = node == 0 || expanded[tree.node(node).parent];
+    expanded[node] = parent_expanded && !collapsed_.contains(tree.node(node).path);
+  }
+  return expanded;
+}
+
+void GroupedLayout::settle_new_groups(const GroupTree& tree, std::span<const uint32_t> nodes) {
+  for (const uint32_t node : nodes) {
+    const GroupTree::Node& group = tree.node(node);
+    // The totals row is never new: only collapse, expand, set_depth and a fresh start move it.
+    if (node == 0 || group.children.empty() || !known_paths_.insert(group.path).second) continue;
+    if (new_groups_ == NewGroups::kCollapsed ||
+        (new_groups_ == NewGroups::kToDepth && group.depth >= new_groups_depth_)) {
+      collapsed_.insert(group.path);
+    }
+  }
+}
+
+void GroupedLayout::forget_vanished_groups(const GroupTree& tree) {
+  absl::flat_hash_set<std::string_view> paths;
+  for (uint32_t index = 0; index < tree.size(); ++index) {
+    const GroupTree::Node& node = tree.node(index);
+    if (!node.children.empty()) paths.insert(node.path);
+  }
+  const auto vanished = [&](const std::string& path) {
+    return !path.empty() && !paths.contains(path);
+  };
+  absl::erase_if(known_paths_, vanished);
+  absl::erase_if(collapsed_, vanished);
+}
+
+void GroupedLayout::forget_group(const std::string& path) {
+  known_paths_.erase(path);
+  collapsed_.erase(path);
+}
+
+void GroupedLayout::start_afresh(bool cleared, bool fresh_start) {
+  if (cleared) {
+    collapsed_.clear();
+    known_paths_.clear();
+  }
+  if (fresh_start) collapsed_.erase(std::string());
+}
+
+void GroupedLayout::collapse_below(const GroupTree& tree, uint32_t node) {
+  std::vector<uint32_t> stack{node};
+  while (!stack.empty()) {
+    const uint32_t next = stack.back();
+    stack.pop_back();
+    if (tree.node(next).children.empty()) continue;
+    collapsed_.insert(tree.node(next).path);
+    for (const uint32_t child : tree.node(next).children) stack.push_back(child);
+  }
+}
+
+void GroupedLayout::collapse(const GroupTree& tree, uint32_t node) {
+  // Collapsing a group collapses its descendants too: expanding it shows one level.
+  collapsed_.insert(tree.node(node).path);
+  collapse_below(tree, node);
+}
+
+void GroupedLayout::expand(const GroupTree& tree, uint32_t node) {
+  // The children show collapsed, whatever they were before their parent was collapsed.
+  collapse_below(tree, node);
+  collapsed_.erase(tree.node(node).path);
+}
+
+void GroupedLayout::set_depth(const GroupTree& tree, uint32_t depth) {
+  new_groups_ = NewGroups::kToDepth;
+  new_groups_depth_ = depth;
+  collapsed_.clear();
+  for (uint32_t index = 0; index < tree.size(); ++index) {
+    const GroupTree::Node& node = tree.node(index);
+    if (node.depth >= new_groups_depth_ && !node.children.empty()) collapsed_.insert(node.path);
+  }
+}
+
+Status GroupedLayout::check(const GroupTree& tree) const {
+  for (const uint32_t node : visible_) {
+    if (node >= tree.size() || tree.node(node).gone)
+      return Status::internal("layout: visible row of node {}, which is not a live group", node);
+  }
+  return Status::ok();
+}
+
+}  // namespace parallax
