@@ -1,0 +1,102 @@
+// The parts of a grouped view check their invariants (common/check.h): each answers ok when
+// consistent and kInternal naming what broke when one of its parallel arrays disagrees.
+#include <numeric>
+
+#include <gtest/gtest.h>
+
+#include "query/column_source.h"
+#include "query/group_tree.h"
+#include "query/grouped_layout.h"
+#include "query/split_columns.h"
+
+namespace parallax {
+namespace {
+
+// Table: region (string), kind (string), 6 rows over 2 regions and 2 kinds.
+std::unique_ptr<Table> sales() {
+  auto table =
+      Table::create(Schema({{"region", DataType::kString}, {"kind", DataType::kString}}), {})
+          .value();
+  RowBatch batch;
+  batch.num_rows = 6;
+  BatchColumn region{"region", Column(DataType::kString), std::nullopt};
+  BatchColumn kind{"kind", Column(DataType::kString), std::nullopt};
+  for (auto text : {"east", "west", "east", "east", "west", "west"})
+    region.values.append_string(text);
+  for (auto text : {"a", "b", "b", "a", "a", "b"}) kind.values.append_string(text);
+  batch.columns.push_back(std::move(region));
+  batch.columns.push_back(std::move(kind));
+  EXPECT_TRUE(table->update(batch).is_ok());
+  return table;
+}
+
+std::vector<uint32_t> all_rows(const Table& table) {
+  std::vector<uint32_t> rows(table.num_rows());
+  std::iota(rows.begin(), rows.end(), 0);
+  return rows;
+}
+
+void expect_internal(const Status& status, const std::string& says) {
+  EXPECT_EQ(status.code(), StatusCode::kInternal) << status.message();
+  EXPECT_NE(status.message().find(says), std::string::npos) << status.message();
+}
+
+TEST(GroupTreeCheck, AnswersInternalForEachBrokenInvariant) {
+  auto table = sales();
+  auto source = ColumnSource::create(*table, {}).value();
+  auto built = [&] {
+    GroupTree tree(*table, *source, {0, 1});  // region, then kind
+    tree.build(all_rows(*table));
+    return tree;
+  };
+  GroupTree tree = built();
+  ASSERT_TRUE(tree.check(table->num_rows()).is_ok()) << tree.check(table->num_rows()).message();
+  ASSERT_EQ(tree.size(), 7u);  // totals, 2 regions, 4 (region, kind) leaves
+
+  expect_internal(tree.check(table->num_rows() + 1), "leaves of 6 rows, the table has 7");
+
+  tree.node(1).rows.pop_back();  // a region loses a row its leaves still hold
+  expect_internal(tree.check(table->num_rows()), "rows, its children");
+
+  tree = built();
+  const uint32_t leaf = tree.leaf_of(0);
+  tree.set_leaf(0, leaf == 3 ? 4 : 3);  // row 0 said to be in another leaf
+  expect_internal(tree.check(table->num_rows()), "has another leaf");
+
+  tree = built();
+  tree.node(0).children.push_back(2);  // a grandchild listed as a child of the totals row
+  expect_internal(tree.check(table->num_rows()), "not its live child");
+}
+
+TEST(SplitColumnsCheck, AnswersInternalWhenSizesDisagree) {
+  auto table = sales();
+  auto source = ColumnSource::create(*table, {}).value();
+  SplitColumns splits(*source, {1});  // by kind
+  splits.build(all_rows(*table), table->num_rows());
+  splits.make_paths();
+  ASSERT_TRUE(splits.check(table->num_rows(), 6).is_ok())
+      << splits.check(table->num_rows(), 6).message();
+  EXPECT_EQ(splits.size(), 2u);
+
+  expect_internal(splits.check(table->num_rows(), 5), "6 rows in combinations, 5 in the view");
+  expect_internal(splits.check(table->num_rows() - 1, 6), "combinations of 6 rows");
+  splits.count_row(0, -1);
+  expect_internal(splits.check(table->num_rows(), 6), "5 rows in combinations, 6 in the view");
+}
+
+TEST(GroupedLayoutCheck, AnswersInternalForARowOfAGroupGone) {
+  auto table = sales();
+  auto source = ColumnSource::create(*table, {}).value();
+  GroupTree tree(*table, *source, {0});
+  tree.build(all_rows(*table));
+  GroupedLayout layout;
+  layout.lay_out(tree);
+  ASSERT_TRUE(layout.check(tree).is_ok()) << layout.check(tree).message();
+  EXPECT_EQ(layout.visible().size(), 3u);
+
+  tree.node(2).gone = true;  // a shown group taken out of the tree behind the layout's back
+  expect_internal(layout.check(tree), "not a live group");
+}
+
+}  // namespace
+}  // namespace parallax
