@@ -68,7 +68,10 @@ ScriptParameters TableRunner::parameters() const {
   for (const auto& step : spec_.transforms) steps.push_back(&step);
   std::lock_guard<std::mutex> lock(parameters_mutex_);
   for (const ScriptStepSpec* step : steps) {
-    for (const auto& [name, value] : step->settings.parameters) {
+    for (const auto& parameter : step->settings.parameters) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+      const std::string& name = parameter.first;
+      const auto& value = parameter.second;
       const bool seen = std::any_of(all.begin(), all.end(),
                                     [&name](const auto& known) { return known.first == name; });
       if (seen) continue;
