@@ -11,6 +11,9 @@
 
 namespace parallax {
 
+// Values nested deeper than this are refused, writing and reading (the reader recurses).
+inline constexpr int kSerpentMaxDepth = 200;
+
 // With the "# serpent utf-8 python3.2" header line. Fails on strings that are not UTF-8.
 Result<std::string> serpent_encode(const PyValue& value);
 // Serpent's NaN ({'__class__': 'float', 'value': 'nan'}) comes back as a float NaN.
