@@ -30,6 +30,7 @@ namespace {
 constexpr const char* kServeUsage =
     "usage: parallax serve [FILE...] [--host 127.0.0.1] [--port 8080] [--index COL] [--lock]\n"
     "                      [--web DIR] [--demo-stream [MS]] [--pipeline FILE.yaml]\n"
+    "                      [--state-dir DIR]\n"
     "                      [--max-message-mb N] [--client-queue-mb N]   per-client limits (256)\n"
     "                      [--allow-origin ORIGIN]... [--auth-token-file FILE]\n"
     "                      [--tls-cert FILE.pem --tls-key FILE.pem]\n"
@@ -51,6 +52,8 @@ constexpr const char* kServeUsage =
     "  --web DIR          the viewer's files (default: share/parallax/web beside the binary,\n"
     "                     or $PARALLAX_WEB_DIR)\n"
     "  --demo-stream MS   change rows of the first table every MS ms (needs --index)\n"
+    "  --state-dir DIR    where checkpointed pipeline tables keep their rows and checkpoint\n"
+    "                     across restarts (default: FILE.state beside the pipeline file)\n"
     "  --allow-origin O   a web page's origin (https://host:port, or *) that may open the\n"
     "                     websocket besides the server's own pages (repeatable)\n"
     "  --auth-token-file F  every request needs the token in F: 'Authorization: Bearer T',\n"
@@ -139,6 +142,7 @@ int run_serve(int argc, char** argv) {
   std::optional<std::string> index;
   std::optional<int> demo_interval_ms;
   std::string pipeline_file;
+  std::string state_dir;
   std::vector<std::string> virtual_urls;
   std::optional<std::string> virtual_password_file;
   long virtual_refresh_ms = 2000;
@@ -194,6 +198,8 @@ int run_serve(int argc, char** argv) {
       if (virtual_refresh_ms < 0) return fail("--virtual-refresh must be 0 or more milliseconds");
     } else if (arg == "--pipeline" && has_value) {
       pipeline_file = argv[++i];
+    } else if (arg == "--state-dir" && has_value) {
+      state_dir = argv[++i];
     } else if (arg == "--lock") {
       options.lock = true;
     } else if (arg == "--demo-stream") {
@@ -242,6 +248,7 @@ int run_serve(int argc, char** argv) {
   if (!pipeline_file.empty()) {
     auto config = load_pipeline_config(pipeline_file);
     if (!config.is_ok()) return fail(config.status().message());
+    config->state_dir = state_dir;
     auto created = Pipeline::create(std::move(config).value());
     if (!created.is_ok()) return fail(created.status().message());
     pipeline = std::move(created).value();

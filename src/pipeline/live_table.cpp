@@ -35,15 +35,37 @@ std::unique_ptr<Source> make_source(const TableSpec& spec, const PostToEngine& p
   return std::make_unique<TableFeed>(spec.feed_table, post, markers);
 }
 
+// After a window was applied: its rows and the checkpoint after them go to the log, so a
+// restart resumes there. A log grown past its last compaction by more than 16 MB (or that
+// could not be appended to) is rewritten as the table's rows.
+void save_window(Engine& engine, const TableSpec& spec, CheckpointLog& log,
+                 const std::string& checkpoint, const RowBatch& rows, TableMode mode,
+                 TableHealth& health) {
+  Status saved = Status::ok();
+  if (rows.num_rows > 0 || mode == TableMode::kReplace)
+    saved = log.append(checkpoint, rows, mode == TableMode::kReplace);
+  if (!saved.is_ok() || log.appended_bytes() > log.base_bytes() + (uint64_t{16} << 20)) {
+    if (auto table = engine.table(spec.name); table.is_ok())
+      saved = log.rewrite(checkpoint, all_table_rows(*table.value()));
+  }
+  if (!saved.is_ok()) {
+    health.last_error = "the checkpoint was not saved: " + saved.message();
+    std::fprintf(stderr, "parallax pipeline: table '%s': %s\n", spec.name.c_str(),
+                 health.last_error.c_str());
+  }
+}
+
 }  // namespace
 
 LiveTable::LiveTable(const TableSpec& spec, std::shared_ptr<TableHealth> health,
-                     std::string status_table, PostToEngine post)
+                     std::string status_table, PostToEngine post,
+                     std::shared_ptr<CheckpointLog> log)
     : spec_(spec),
       health_(std::move(health)),
       status_table_(std::move(status_table)),
       post_(std::move(post)),
       shared_spec_(std::make_shared<const TableSpec>(spec)),
+      log_(std::move(log)),
       source_(make_source(spec_, post_)),
       transforms_(spec),
       // `schema` is the table's: with transforms, the messages' types are their own.
@@ -192,6 +214,7 @@ void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
   for (const auto& message : window) window_bytes += message.bytes.size();
   std::vector<RowBatch> batches;
   std::vector<std::function<void(bool)>> settles;
+  std::optional<std::string> checkpoint;  // the source's, after the window's last message
   int64_t rejected = 0;
   std::string rejection;
   const bool whole_source = !spec_.feed_table.empty() && !spec_.transforms.empty() &&
@@ -220,6 +243,7 @@ void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
     if (!schema_) schema_ = rows->schema();
     batches.push_back(std::move(rows).value());
     if (message.settle) settles.push_back(std::move(message.settle));
+    if (message.checkpoint) checkpoint = std::move(message.checkpoint);
   }
   const int64_t accepted = static_cast<int64_t>(window.size()) - rejected;
   const bool any = !batches.empty();
@@ -263,8 +287,10 @@ void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
   const double took_ms = std::chrono::duration<double, std::milli>(Clock::now() - began).count();
   post_([spec = shared_spec_, health = health_, status_table = status_table_, out, failure, mode,
          accepted, rejected, rejection, conflated, took_ms, settles = std::move(settles),
-         backlog = backlog_, window_bytes](Engine& engine) {
+         backlog = backlog_, window_bytes, log = log_, checkpoint](Engine& engine) {
     const Status applied = out ? apply_rows(engine, *spec, *out, mode) : failure;
+    if (applied.is_ok() && out && log && checkpoint)
+      save_window(engine, *spec, *log, *checkpoint, *out, mode, *health);
     *backlog -= window_bytes;
     for (const auto& settle : settles) settle(applied.is_ok());
     TableHealth& h = *health;

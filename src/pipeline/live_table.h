@@ -22,6 +22,7 @@
 #include "api/engine.h"
 #include "core/schema.h"
 #include "core/table.h"
+#include "pipeline/checkpoint_log.h"
 #include "pipeline/pipeline_config.h"
 #include "pipeline/status_table.h"
 #include "pipeline/table_runner.h"
@@ -34,8 +35,9 @@ using PostToEngine = std::function<void(std::function<void(Engine&)>)>;
 
 class LiveTable : public SourceSink {
  public:
+  // `log`: where a checkpointed source's applied windows are saved (none: not saved).
   LiveTable(const TableSpec& spec, std::shared_ptr<TableHealth> health, std::string status_table,
-            PostToEngine post);
+            PostToEngine post, std::shared_ptr<CheckpointLog> log = nullptr);
   ~LiveTable() override;
 
   void start();
@@ -65,6 +67,7 @@ class LiveTable : public SourceSink {
   std::string status_table_;
   PostToEngine post_;
   std::shared_ptr<const TableSpec> shared_spec_;  // for tasks that may outlive this
+  std::shared_ptr<CheckpointLog> log_;            // written on the engine's thread
   std::unique_ptr<Source> source_;
   TableRunner transforms_;
   std::optional<Schema> schema_;   // the source's columns, from its first good message

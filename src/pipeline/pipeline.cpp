@@ -1,6 +1,7 @@
 #include "pipeline/pipeline.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "pipeline/table_apply.h"
 #include "sources/row_batches.h"
@@ -91,9 +92,58 @@ Status Pipeline::load(Engine& engine) {
       continue;
     }
     slot->health->state = "connecting";
+    if (spec.postgres && !spec.postgres->checkpoint.empty()) restore(*slot, engine);
     log_status(engine, config_.status_table, *slot->health);
   }
   return host_parameters(engine);
+}
+
+void Pipeline::restore(Slot& slot, Engine& engine) {
+  const TableSpec& spec = slot.runner->spec();
+  std::string directory = config_.state_dir;
+  if (directory.empty()) {
+    std::filesystem::path file(config_.path);
+    if (file.extension() == ".yaml" || file.extension() == ".yml") file.replace_extension();
+    directory = file.string() + ".state";
+  }
+  // Another query or checkpoint column, another log: its rows would not be this query's.
+  const std::string key = spec.postgres->query + "\n" + spec.postgres->checkpoint + "\n" +
+                          (spec.mode == TableMode::kReplace ? "replace" : "incremental");
+  auto log = std::make_shared<CheckpointLog>(
+      (std::filesystem::path(directory) / (spec.name + ".log")).string(), key);
+  auto records = log->read();
+  const auto fail = [&](const std::string& why) {
+    slot.health->last_error = why;
+    std::fprintf(stderr, "parallax pipeline: table '%s': %s\n", spec.name.c_str(), why.c_str());
+  };
+  if (!records.is_ok()) {
+    fail(records.status().message() + "; starting from checkpoint_start");
+    slot.log = log;  // its first window rewrites it
+    return;
+  }
+  slot.log = log;
+  if (records->empty()) return;
+  for (const auto& record : *records) {
+    const Status applied =
+        apply_rows(engine, spec, record.rows, record.replace ? TableMode::kReplace : spec.mode);
+    if (!applied.is_ok()) {
+      fail("the checkpoint log " + log->path() + " does not fit the table (" + applied.message() +
+           "); starting from checkpoint_start");
+      if (engine.table(spec.name).is_ok()) (void)engine.clear(spec.name);
+      slot.log = std::make_shared<CheckpointLog>(log->path(), key);  // rewritten, not appended to
+      return;
+    }
+  }
+  slot.resume = records->back().checkpoint;
+  // One record from now on: the table's rows.
+  if (auto table = engine.table(spec.name); table.is_ok()) {
+    if (const Status compacted = log->rewrite(*slot.resume, all_table_rows(*table.value()));
+        !compacted.is_ok())
+      fail(compacted.message());
+    slot.health->rows = static_cast<int64_t>(table.value()->num_rows());
+  }
+  std::fprintf(stderr, "parallax pipeline: table '%s': %lld rows restored, resuming after %s\n",
+               spec.name.c_str(), static_cast<long long>(slot.health->rows), slot.resume->c_str());
 }
 
 Status Pipeline::host_parameters(Engine& engine) {
@@ -167,7 +217,10 @@ void Pipeline::start(PostToEngine post) {
   for (auto& slot : slots_) {
     const TableSpec& spec = slot->runner->spec();
     if (spec.live()) {
-      slot->live = std::make_unique<LiveTable>(spec, slot->health, config_.status_table, post);
+      TableSpec resumed = spec;
+      if (slot->resume) resumed.postgres->checkpoint_start = *slot->resume;
+      slot->live =
+          std::make_unique<LiveTable>(resumed, slot->health, config_.status_table, post, slot->log);
       slot->live->start();
       continue;
     }

@@ -41,6 +41,9 @@ class Pipeline {
     std::unique_ptr<LiveTable> live;      // a live source's, made by start()
     std::shared_ptr<TableHealth> health;  // touched on the engine thread only
     bool rerun = false;                   // a client set a parameter (under mutex_)
+    // A checkpointed source's log, and the checkpoint its restored rows reached.
+    std::shared_ptr<CheckpointLog> log;
+    std::optional<std::string> resume;
   };
   // What the parameters table's change callback reaches; cleared when the pipeline goes.
   struct ParametersLink {
@@ -53,6 +56,8 @@ class Pipeline {
   void watch(Slot& slot, PostToEngine post);
   // The parameters table, filled with every parameter of the file and connector tables.
   Status host_parameters(Engine& engine);
+  // A checkpointed table's rows back from its log (on the engine's owner thread, before serving).
+  void restore(Slot& slot, Engine& engine);
   void parameters_changed(const RowBatch& rows);
 
   PipelineConfig config_;

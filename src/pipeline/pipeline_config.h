@@ -93,6 +93,9 @@ struct PipelineConfig {
   // and parameter); a change reruns the table.
   std::string parameters_table = "pipeline_parameters";
   std::chrono::milliseconds watch_interval{250};
+  // Where checkpointed tables keep their rows and checkpoints across restarts (TABLE.log);
+  // empty: FILE.state beside the pipeline file (its .yaml/.yml dropped). `serve --state-dir`.
+  std::string state_dir;
   std::vector<TableSpec> tables;
 };
 

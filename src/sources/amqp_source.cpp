@@ -123,7 +123,8 @@ void AmqpSource::run(SourceSink& sink) {
     sink.set_state("ok", "");
     Connection& connection = **opened;
     std::string lost;
-    while (!stop_.requested() && lost.empty()) {
+    // Acknowledges (or rejects) what the table settled since the last call.
+    const auto send_settlements = [&] {
       std::vector<Settlement> settled_now;
       {
         std::lock_guard<std::mutex> lock(settlements_->mutex);
@@ -135,8 +136,11 @@ void AmqpSource::run(SourceSink& sink) {
                              ? amqp_basic_ack(connection.state, kChannel, settled.delivery_tag, 0)
                              : amqp_basic_reject(connection.state, kChannel, settled.delivery_tag,
                                                  /*requeue=*/0);
-        if (sent != AMQP_STATUS_OK) lost = amqp_error_string2(sent);
+        if (sent != AMQP_STATUS_OK && lost.empty()) lost = amqp_error_string2(sent);
       }
+    };
+    while (!stop_.requested() && lost.empty()) {
+      send_settlements();
       if (!lost.empty()) break;
       // The table is behind: take no more deliveries until it catches up (acknowledgements
       // still go out above; the broker keeps the rest of the queue).
@@ -166,6 +170,9 @@ void AmqpSource::run(SourceSink& sink) {
         lost = reply_text(reply);
       }
     }
+    // Stopping: what was applied meanwhile is acknowledged before the connection closes (or
+    // the broker would deliver it again to the next Parallax).
+    if (lost.empty()) send_settlements();
     if (!lost.empty() && !stop_.requested()) {
       sink.set_state("reconnecting", fmt::format("lost {}: {}", where, lost));
       stop_.sleep_for(backoff.next());

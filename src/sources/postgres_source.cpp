@@ -248,6 +248,8 @@ void PostgresSource::run(SourceSink& sink) {
           SourceMessage message;
           message.rows = std::move(rows).value();
           message.snapshot = settings_.checkpoint.empty();
+          if (!settings_.checkpoint.empty())
+            message.checkpoint = checkpoint_ ? *checkpoint_ : settings_.checkpoint_start;
           sink.deliver(std::move(message));
         }
       }

@@ -21,6 +21,9 @@ struct SourceMessage {
   std::string bytes;             // rows in the source's message format, or
   std::optional<RowBatch> rows;  // rows already typed (a query result, another table's change)
   bool snapshot = false;         // the source's whole content: supersedes earlier messages
+  // Where the source carries on from once these rows are applied (a query's checkpoint),
+  // saved with them so a restart resumes there.
+  std::optional<std::string> checkpoint;
   // Called once the rows were applied (true) or rejected (false), from any thread; brokers
   // that acknowledge (AMQP) do it here, so nothing acknowledged is lost.
   std::function<void(bool applied)> settle;
