@@ -69,6 +69,8 @@ demo: build
 # memory, update latency, micro benchmarks; results in bench/results/. BENCH_ARGS passes
 # options to bench/run.py, e.g. BENCH_ARGS="--scale 100000,1000000,10000000".
 BENCH_ARGS ?=
+# Virtual tables (bench/virtual_bench.py): VIRTUAL_BENCH_ARGS="--rows 1000000" for a quick run.
+VIRTUAL_BENCH_ARGS ?=
 # (npm ci refuses bench's lock when the registry lacks DuckDB's other-platform bindings;
 # npm install then installs exactly the locked versions for this platform.)
 bench: build
@@ -82,3 +84,5 @@ bench: build
 	@echo "MQTT ingest (bench/mqtt_ingest.mjs): upserts into 1M rows, 20 subscribed views; then through a Python step"
 	node bench/mqtt_ingest.mjs --parallax $(BUILD_DIR)/parallax --json bench/results/mqtt_ingest.json
 	node bench/mqtt_ingest.mjs --parallax $(BUILD_DIR)/parallax --transform --json bench/results/mqtt_ingest_transform.json
+	@echo "virtual tables (bench/virtual_bench.py): a viewer on 100M orders in ClickHouse, one node and two shards"
+	/usr/bin/python3 bench/virtual_bench.py --build $(BUILD_DIR) $(VIRTUAL_BENCH_ARGS)

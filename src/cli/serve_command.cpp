@@ -3,6 +3,7 @@
 // [--tls-cert F --tls-key F]`: hosts each file as a table named after it
 // (and the tables a pipeline feeds, see src/pipeline) and serves the viewer at / and the
 // Perspective protocol at /websocket until interrupted.
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -62,7 +63,9 @@ constexpr const char* kServeUsage =
     "  --virtual URL      hosts every table of a database as a virtual table (its views run\n"
     "                     as SQL there): clickhouse://[USER@]HOST:PORT/DB (HTTP interface) or\n"
     "                     postgres://USER@HOST:PORT/DB (repeatable). The password comes from\n"
-    "                     --virtual-password-file or $PARALLAX_VIRTUAL_PASSWORD, never the URL\n"
+    "                     --virtual-password-file F (its first line, for every --virtual) or\n"
+    "                     the environment: $PARALLAX_CLICKHOUSE_PASSWORD, libpq's PGPASSWORD,\n"
+    "                     PGPASSFILE or ~/.pgpass, $PARALLAX_VIRTUAL_PASSWORD; never the URL\n"
     "  --virtual-refresh MS  how often their views rerun; clients hear of changed results\n"
     "                     (default 2000; 0: never)\n"
     "examples:\n"
@@ -256,7 +259,10 @@ int run_serve(int argc, char** argv) {
       return fail(loaded.message());
   }
 
-  const size_t hosted = engine.table_names().size();  // before the engine thread owns it
+  const std::vector<std::string> names = engine.table_names();  // before the engine thread owns it
+  const size_t hosted = names.size();
+  const bool any_virtual = std::any_of(
+      names.begin(), names.end(), [&](const std::string& name) { return engine.is_virtual(name); });
   server::Server server(engine, options);
   if (const Status started = server.start(); !started.is_ok()) return fail(started.message());
   warn_if_exposed(options);
@@ -265,7 +271,7 @@ int run_serve(int argc, char** argv) {
         [&server](std::function<void(Engine&)> task) { server.post_to_engine(std::move(task)); });
   }
   std::unique_ptr<VirtualRefresher> refresher;
-  if (!virtual_urls.empty() && virtual_refresh_ms > 0) {
+  if (any_virtual && virtual_refresh_ms > 0) {  // --virtual's or a pipeline's
     refresher = std::make_unique<VirtualRefresher>(
         std::chrono::milliseconds(virtual_refresh_ms),
         [&server](std::function<void(Engine&)> task) { server.post_to_engine(std::move(task)); });

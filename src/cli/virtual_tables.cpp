@@ -1,29 +1,16 @@
 #include "cli/virtual_tables.h"
 
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 
-#include "virtual/backend.h"
+#include "virtual/credentials.h"
 #include "virtual/virtual_table.h"
 
 namespace parallax {
 
 Result<size_t> host_virtual_database(Engine& engine, const std::string& url,
                                      const std::optional<std::string>& password_file) {
-  BackendOptions options;
-  if (password_file) {
-    std::ifstream file(*password_file);
-    std::string password;
-    if (!file || !std::getline(file, password))
-      return Status::invalid("--virtual-password-file '{}': cannot read it", *password_file);
-    while (!password.empty() && (password.back() == '\r' || password.back() == '\n'))
-      password.pop_back();
-    options.password = password;
-  } else if (const char* password = std::getenv("PARALLAX_VIRTUAL_PASSWORD")) {
-    options.password = password;
-  }
-  PX_ASSIGN_OR_RETURN(std::unique_ptr<Backend> connected, connect_backend(url, options));
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<Backend> connected,
+                      connect_with_password(url, PasswordSource{password_file, std::nullopt}));
   std::shared_ptr<Backend> backend = std::move(connected);
   PX_ASSIGN_OR_RETURN(std::vector<BackendTable> tables, backend->tables());
   size_t hosted = 0;

@@ -19,8 +19,8 @@ namespace parallax {
 
 // Hosts every table of the database at `url` in `engine`, named after it (prefixed with
 // the database's name, "sales.orders", when the name is taken); answers how many.
-// The password comes from `password_file` (its first line) or $PARALLAX_VIRTUAL_PASSWORD
-// (PostgreSQL also reads PGPASSWORD and ~/.pgpass itself).
+// The password comes from `password_file` (its first line) or the environment
+// (virtual/credentials.h: $PARALLAX_CLICKHOUSE_PASSWORD, PGPASSWORD, ...).
 Result<size_t> host_virtual_database(Engine& engine, const std::string& url,
                                      const std::optional<std::string>& password_file);
 

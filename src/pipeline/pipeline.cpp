@@ -5,6 +5,8 @@
 
 #include "pipeline/table_apply.h"
 #include "sources/row_batches.h"
+#include "virtual/credentials.h"
+#include "virtual/virtual_table.h"
 
 namespace parallax {
 
@@ -21,6 +23,24 @@ std::optional<Schema> declared_columns(const TableSpec& spec) {
   return std::nullopt;
 }
 
+// A table read in place: connected and hosted as it is when the server starts (a database
+// that cannot be reached or lacks the table stops the start, as `--virtual` does).
+Status host_virtual(Engine& engine, const TableSpec& spec) {
+  const VirtualSourceSpec& source = *spec.virtual_source;
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<Backend> connected,
+                      connect_with_password(source.url, source.password));
+  std::shared_ptr<Backend> backend = std::move(connected);
+  PX_ASSIGN_OR_RETURN(BackendTable found, backend_table(*backend, source.table));
+  for (const auto& skipped : found.skipped) {
+    std::fprintf(stderr,
+                 "parallax pipeline: table '%s': column %s has no Parallax type, left out\n",
+                 spec.name.c_str(), skipped.c_str());
+  }
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<VirtualTable> table,
+                      VirtualTable::create(std::move(backend), std::move(found)));
+  return engine.host_virtual_table(spec.name, std::move(table));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Pipeline>> Pipeline::create(PipelineConfig config) {
@@ -31,6 +51,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(PipelineConfig config) {
     pipeline->script_host_ = std::move(host).value();
   }
   for (auto& spec : pipeline->config_.tables) {
+    if (spec.virtual_source) continue;  // hosted by load(), nothing to run
     std::vector<ScriptStepSpec*> steps;
     if (spec.connector) steps.push_back(&*spec.connector);
     for (auto& step : spec.transforms) steps.push_back(&step);
@@ -68,6 +89,12 @@ Pipeline::~Pipeline() {
 
 Status Pipeline::load(Engine& engine) {
   PX_RETURN_IF_ERROR(create_status_table(engine, config_.status_table));
+  for (const auto& spec : config_.tables) {
+    if (!spec.virtual_source) continue;
+    if (const Status hosted = host_virtual(engine, spec); !hosted.is_ok()) {
+      return hosted.with_context(config_.path + ": table '" + spec.name + "'");
+    }
+  }
   const PostToEngine here = [&engine](std::function<void(Engine&)> task) { task(engine); };
   for (auto& slot : slots_) {
     // Hosted (empty) from the start when its columns are known, so a table whose first run

@@ -157,6 +157,58 @@ class Reader {
     return Status::ok();
   }
 
+  // A table read in place (mode: virtual): {clickhouse | postgres: {url (or dsn), table,
+  // password_file | password_env}}, and none of the keys of tables whose rows come here.
+  Status virtual_source(const YAML::Node& node, const YAML::Node& source, const std::string& path,
+                        TableSpec& spec) const {
+    const bool clickhouse = source["clickhouse"].IsDefined();
+    const std::string kind = clickhouse ? "clickhouse" : "postgres";
+    const YAML::Node settings = source[kind];
+    const std::string at = path + ".source." + kind;
+    PX_RETURN_IF_ERROR(
+        only_keys(settings, at, {"url", "dsn", "table", "password_file", "password_env"}));
+    if (settings["url"].IsDefined() == settings["dsn"].IsDefined()) {
+      return error(settings, at, "needs the database's 'url' (or 'dsn'), one of them");
+    }
+    const std::string url_key = settings["url"] ? "url" : "dsn";
+    VirtualSourceSpec read;
+    PX_ASSIGN_OR_RETURN(read.url, text(settings, at, url_key));
+    const bool fits =
+        clickhouse ? read.url.starts_with("clickhouse://")
+                   : read.url.starts_with("postgres://") || read.url.starts_with("postgresql://");
+    // (connect_backend checks the URL without connecting; its errors never quote a password.)
+    auto checked = connect_backend(read.url, {});
+    if (!fits || !checked.is_ok()) {
+      return error(settings[url_key], at + "." + url_key,
+                   !fits ? (clickhouse ? "must be a clickhouse://[USER@]HOST:PORT/DATABASE URL"
+                                       : "must be a postgres://USER@HOST:PORT/DATABASE URL")
+                         : checked.status().message());
+    }
+    PX_ASSIGN_OR_RETURN(read.table, text(settings, at, "table"));
+    if (settings["password_file"] && settings["password_env"]) {
+      return error(settings, at, "takes 'password_file' or 'password_env', not both");
+    }
+    if (settings["password_file"]) {
+      PX_ASSIGN_OR_RETURN(std::string file, text(settings, at, "password_file"));
+      std::filesystem::path resolved(file);
+      if (resolved.is_relative()) resolved = std::filesystem::path(file_).parent_path() / resolved;
+      read.password.file = resolved.string();
+    }
+    if (settings["password_env"]) {
+      PX_ASSIGN_OR_RETURN(read.password.env, text(settings, at, "password_env"));
+    }
+    for (const char* key : {"transforms", "refresh", "index", "limit", "schema", "real_time_limit",
+                            "transform_input", "max_queued_mb"}) {
+      if (node[key]) {
+        return error(node[key], path + "." + key,
+                     "is not for a virtual table (its rows stay in the database, its views run "
+                     "there and rerun every --virtual-refresh)");
+      }
+    }
+    spec.virtual_source = std::move(read);
+    return Status::ok();
+  }
+
   Result<TableSpec> table(const YAML::Node& node, const std::string& path,
                           const PipelineConfig& config) const {
     PX_RETURN_IF_ERROR(
@@ -169,15 +221,36 @@ class Reader {
     const std::string source_path = path + ".source";
     if (!source)
       return error(node, source_path,
-                   "is missing (a file, a connector, mqtt, amqp, postgres or a table)");
+                   "is missing (a file, a connector, mqtt, amqp, postgres, clickhouse or a table)");
     PX_RETURN_IF_ERROR(only_keys(
-        source, source_path, {"file", "format", "connector", "mqtt", "amqp", "postgres", "table"}));
+        source, source_path,
+        {"file", "format", "connector", "mqtt", "amqp", "postgres", "clickhouse", "table"}));
     int kinds = 0;
-    for (const char* kind : {"file", "connector", "mqtt", "amqp", "postgres", "table"})
+    for (const char* kind :
+         {"file", "connector", "mqtt", "amqp", "postgres", "clickhouse", "table"})
       kinds += source[kind].IsDefined() ? 1 : 0;
     if (kinds != 1) {
       return error(source, source_path,
-                   "needs exactly one of 'file', 'connector', 'mqtt', 'amqp', 'postgres', 'table'");
+                   "needs exactly one of 'file', 'connector', 'mqtt', 'amqp', 'postgres', "
+                   "'clickhouse', 'table'");
+    }
+    const YAML::Node mode = node["mode"];
+    const bool in_place = mode.IsDefined() && mode.IsScalar() && mode.Scalar() == "virtual";
+    if (in_place != source["clickhouse"].IsDefined() && !(in_place && source["postgres"])) {
+      return in_place ? error(mode, path + ".mode",
+                              "virtual is for a clickhouse or postgres source's table (read in "
+                              "place)")
+                      : error(source["clickhouse"], source_path + ".clickhouse",
+                              "a ClickHouse table is read in place: give its table mode: virtual");
+    }
+    if (in_place) {
+      if (source["format"]) return error(source["format"], source_path, "'format' is for files");
+      PX_RETURN_IF_ERROR(virtual_source(node, source, path, spec));
+      return spec;
+    }
+    if (source["postgres"] && source["postgres"].IsMap() && source["postgres"]["table"]) {
+      return error(source["postgres"]["table"], source_path + ".postgres.table",
+                   "a table read in place needs mode: virtual (a copied one takes a 'query')");
     }
     if (!source["file"] && !source["connector"]) {
       if (source["format"]) {
@@ -248,7 +321,8 @@ class Reader {
         spec.mode = TableMode::kUpsert;
       } else {
         return error(node["mode"], path + ".mode",
-                     "unknown mode '" + mode + "' (append, upsert or replace)");
+                     "unknown mode '" + mode +
+                         "' (append, upsert, replace; virtual for a database's table)");
       }
       if (spec.mode == TableMode::kUpsert && !spec.index) {
         return error(node["mode"], path + ".mode",

@@ -20,6 +20,10 @@
 //       source: {mqtt: {url: "mqtt://127.0.0.1", topic: "ticks/#", format: json}}
 //       # or {amqp: {url, queue, format}}, {postgres: {dsn, query, checkpoint, listen}},
 //       # or {table: other_hosted_table}
+//     - name: big_orders                             # read in place (docs/virtual-tables.md):
+//       source: {clickhouse: {url: "clickhouse://reader@10.0.0.5:8123/sales", table: orders,
+//                             password_file: ch.pw}}  # or password_env: NAME
+//       mode: virtual                                # or {postgres: {url (or dsn), table, ...}}
 //       real_time_limit: 250ms                       # apply what arrived at most this often
 //       max_queued_mb: 256                           # received, not yet applied, at most
 //       transform_input: batch                       # or table: transforms see every row
@@ -41,6 +45,7 @@
 #include "sources/message_format.h"
 #include "sources/mqtt_source.h"
 #include "sources/postgres_source.h"
+#include "virtual/credentials.h"
 
 namespace parallax {
 
@@ -56,6 +61,14 @@ enum class TableMode { kReplace, kAppend, kUpsert };
 // source has given so far (kept with the table's mode and index).
 enum class TransformInput { kBatch, kTable };
 
+// A table read in place (mode: virtual): its rows stay in ClickHouse or PostgreSQL and its
+// views run as SQL there (src/virtual).
+struct VirtualSourceSpec {
+  std::string url;          // clickhouse://... or postgres://..., never with a password
+  std::string table;        // the database's table
+  PasswordSource password;  // password_file (resolved), password_env
+};
+
 struct TableSpec {
   std::string name;
   std::string file;  // a file source (reread when it changes), or empty
@@ -70,7 +83,8 @@ struct TableSpec {
   std::optional<MqttSettings> mqtt;
   std::optional<AmqpSettings> amqp;
   std::optional<PostgresSettings> postgres;
-  std::string feed_table;  // another hosted table's changes
+  std::string feed_table;                           // another hosted table's changes
+  std::optional<VirtualSourceSpec> virtual_source;  // mode: virtual (nothing else is set)
   MessageFormat message_format = MessageFormat::kJson;
   // The columns and types of a live table, so it is hosted (empty) from the start and no
   // message's types are guessed; without it the first good message's types are kept.

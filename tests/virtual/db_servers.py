@@ -7,7 +7,9 @@ Each server gets a free 127.0.0.1 port and a temporary data directory (never the
 services). The command sees PARALLAX_TEST_CLICKHOUSE=http://127.0.0.1:PORT (one node),
 PARALLAX_TEST_CLICKHOUSE_SHARDS=http://...,http://... (two nodes, each with a `shards`
 cluster of both), PARALLAX_TEST_POSTGRES=postgres://parallax@127.0.0.1:PORT/postgres.
-Servers are stopped by pid, whatever the command did.
+Both also know a user `reader` who must give the password PARALLAX_TEST_PASSWORD (set for
+the command too; on PostgreSQL the command creates the role). Servers are stopped by pid,
+whatever the command did.
 """
 import ctypes
 import os
@@ -64,10 +66,14 @@ def wait_until(check, what, timeout=60.0):
     raise RuntimeError(f"{what} did not start within {timeout:.0f}s")
 
 
-CLICKHOUSE_USERS = """<yandex>
+TEST_PASSWORD = "Rd-9f!x secret"  # the `reader` user's, for the credential tests
+
+CLICKHOUSE_USERS = f"""<yandex>
   <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-    <profile>default</profile><quota>default</quota></default></users>
+    <profile>default</profile><quota>default</quota></default>
+    <reader><password>{TEST_PASSWORD}</password><networks><ip>127.0.0.1</ip><ip>::1</ip>
+    </networks><profile>default</profile><quota>default</quota></reader></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
     <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>
   </interval></default></quotas>
@@ -183,6 +189,12 @@ def start_postgres(root):
     subprocess.run([f"{PG_BIN}/initdb", "-D", data, "-A", "trust", "-U", "parallax",
                     "--locale=C", "-E", "UTF8"], check=True, stdout=subprocess.DEVNULL,
                    preexec_fn=drop, cwd=root)
+    # `reader` must give its password over TCP (the first matching line wins).
+    hba = os.path.join(data, "pg_hba.conf")
+    with open(hba) as f:
+        rules = f.read()
+    with open(hba, "w") as f:
+        f.write("host all reader 127.0.0.1/32 scram-sha-256\n" + rules)
 
     def launch():
         port = free_port()
@@ -223,7 +235,7 @@ def main(argv):
     wanted, command = set(argv[:split]), argv[split + 1:]
     root = tempfile.mkdtemp(prefix="parallax-db-")
     processes = []
-    env = dict(os.environ)
+    env = dict(os.environ, PARALLAX_TEST_PASSWORD=TEST_PASSWORD)
     try:
         if "--clickhouse" in wanted:
             process, http, _ = retrying(lambda: start_clickhouse(os.path.join(root, "ch")))

@@ -7,32 +7,18 @@
 // SCREENSHOT_DIR; look at them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { perspective, repo, serve, until } from "../server/harness.mjs";
+import { clickhouse, clickhouseSql, postgres, postgresSql } from "./db_sql.mjs";
 
 const webModules = path.resolve(process.env.WEB_NODE_MODULES ?? path.join(repo, "web", "node_modules"));
 const { chromium } = createRequire(path.join(webModules, "x.js"))("playwright-core");
 const shots = path.resolve(process.env.SCREENSHOT_DIR ?? path.join(repo, "build", "screenshots"), "virtual");
 fs.mkdirSync(shots, { recursive: true });
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "parallax-virtual-browser-"));
-
-const clickhouse = process.env.PARALLAX_TEST_CLICKHOUSE;  // http://127.0.0.1:PORT
-const postgres = process.env.PARALLAX_TEST_POSTGRES;      // postgres://parallax@127.0.0.1:PORT/postgres
-
-async function clickhouseSql(sql, database = "default") {
-    const answer = await fetch(`${clickhouse}/?database=${database}`, { method: "POST", body: sql });
-    assert.ok(answer.ok, `${sql}: ${await answer.text()}`);
-}
-
-function postgresSql(sql) {
-    const url = new URL(postgres);
-    execFileSync("psql", ["-h", url.hostname, "-p", url.port, "-U", "parallax", "-d", "postgres",
-        "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: ["ignore", "ignore", "inherit"] });
-}
 
 const rows = "(1, 'East', 'apple', 2.5, 3), (2, 'West', 'banana', 4, 1), (3, 'East', 'cherry', 10.25, 2), " +
     "(4, 'North', 'date', 7, 5), (5, 'West', 'elder', 1.75, 8)";
