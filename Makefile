@@ -61,7 +61,8 @@ check-format:
 clean:
 	rm -rf $(BUILD_DIR)
 
-# The demo: queries on the bundled sample orders (examples/).
+# The demo: 100k generated orders streamed live through a mosquitto started on a free port
+# (examples/demo.sh, examples/live/); without mosquitto, changed inside the server.
 demo: build
 	examples/demo.sh
 
