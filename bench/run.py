@@ -288,6 +288,8 @@ LATENCY_CONFIGS = [
     'group_by_region_distinct={"group_by":["region"],"columns":["customer","price"],'
     '"aggregates":{"customer":"distinct count","price":"max"}}',
     'group_by_customer_sum={"group_by":["customer"],"columns":["price"],"aggregates":{"price":"sum"}}',
+    'group_by_customer_sorted={"group_by":["customer"],"columns":["price"],"aggregates":{"price":"sum"},'
+    '"sort":[["price","desc"]]}',
     'flat_unsorted={}',
     'flat_sort_price_desc={"sort":[["price","desc"]]}',
 ]

@@ -1,5 +1,6 @@
 #include "query/grouped_layout.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace parallax {
@@ -16,15 +17,52 @@ std::optional<uint32_t> GroupedLayout::node_at_row(size_t row) const {
 
 void GroupedLayout::lay_out(const GroupTree& tree) {
   visible_.clear();
+  row_of_.assign(tree.size(), kHidden);
   // Depth-first, skipping the children of collapsed groups; no totals row without group_by.
   std::vector<uint32_t> stack{0};
   while (!stack.empty()) {
     const uint32_t node = stack.back();
     stack.pop_back();
-    if (node != 0 || totals_row_shown_) visible_.push_back(node);
-    if (is_collapsed(tree, node)) continue;
+    if (node != 0 || totals_row_shown_) {
+      row_of_[node] = static_cast<uint32_t>(visible_.size());
+      visible_.push_back(node);
+    }
+    if (!shows_children(tree, node)) continue;
     const auto& children = tree.node(node).children;
     for (auto child = children.rbegin(); child != children.rend(); ++child) stack.push_back(*child);
+  }
+}
+
+uint32_t GroupedLayout::end_of_rows(const GroupTree& tree, uint32_t node) const {
+  // The last row below a node is its last child's last row, down to a group not expanded.
+  while (shows_children(tree, node)) node = tree.node(node).children.back();
+  return row_of_[node] + 1;
+}
+
+void GroupedLayout::children_reordered(const GroupTree& tree, uint32_t parent,
+                                       std::span<const uint32_t> previous) {
+  const std::vector<uint32_t>& children = tree.node(parent).children;
+  // Children show together or not at all.
+  if (children.empty() || row_of_[children[0]] == kHidden) return;
+  size_t first = 0, last = children.size() - 1;
+  while (first < last && children[first] == previous[first]) ++first;
+  while (last > first && children[last] == previous[last]) --last;
+  // The rows of previous[first..last] fill [begin, end), each child's block in turn (the
+  // rows below each child are as they were): placed again in the new order.
+  std::vector<uint32_t> starts(last - first + 2);
+  for (size_t i = first; i <= last; ++i) starts[i - first] = row_of_[previous[i]];
+  starts.back() = end_of_rows(tree, previous[last]);
+  const uint32_t begin = starts.front();
+  std::vector<uint32_t> rows;
+  rows.reserve(starts.back() - begin);
+  for (size_t i = first; i <= last; ++i) {
+    const uint32_t from = row_of_[children[i]];
+    const uint32_t to = *std::upper_bound(starts.begin(), starts.end(), from);
+    rows.insert(rows.end(), visible_.begin() + from, visible_.begin() + to);
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    visible_[begin + i] = rows[i];
+    row_of_[rows[i]] = static_cast<uint32_t>(begin + i);
   }
 }
 
@@ -109,10 +147,19 @@ void GroupedLayout::set_depth(const GroupTree& tree, uint32_t depth) {
 }
 
 Status GroupedLayout::check(const GroupTree& tree) const {
-  for (const uint32_t node : visible_) {
+  for (size_t row = 0; row < visible_.size(); ++row) {
+    const uint32_t node = visible_[row];
     if (node >= tree.size() || tree.node(node).gone)
       return Status::internal("layout: visible row of node {}, which is not a live group", node);
+    if (row_of_[node] != row)
+      return Status::internal("layout: node {} shown at row {} is indexed at {}", node, row,
+                              row_of_[node]);
   }
+  // What changes moved row by row must be what a fresh layout shows.
+  GroupedLayout fresh = *this;
+  fresh.lay_out(tree);
+  if (fresh.visible_ != visible_)
+    return Status::internal("layout: rows differ from a fresh layout");
   return Status::ok();
 }
 

@@ -38,6 +38,11 @@ class GroupedLayout {
 
   // Lays the rows out afresh from the tree.
   void lay_out(const GroupTree& tree);
+  // After the children of `parent` were reordered (from `previous`), nothing else in the tree
+  // having changed since the rows were laid out: moves their rows, below the first child that
+  // moved and up to the last, as lay_out would place them.
+  void children_reordered(const GroupTree& tree, uint32_t parent,
+                          std::span<const uint32_t> previous);
   // Per node among the first `count`: whether its children are shown (it and its ancestors
   // are expanded).
   std::vector<uint8_t> expanded_nodes(const GroupTree& tree, size_t count) const;
@@ -64,6 +69,14 @@ class GroupedLayout {
  private:
   // Marks every group below `node` collapsed (what the reference keeps of a hidden subtree).
   void collapse_below(const GroupTree& tree, uint32_t node);
+  // Whether the children of `node` show (a leaf's: none to show).
+  bool shows_children(const GroupTree& tree, uint32_t node) const {
+    return !tree.node(node).children.empty() && (collapsed_.empty() || !is_collapsed(tree, node));
+  }
+  // One past the last row of `node` and the rows shown below it (`node` is shown).
+  uint32_t end_of_rows(const GroupTree& tree, uint32_t node) const;
+
+  static constexpr uint32_t kHidden = UINT32_MAX;
 
   bool totals_row_shown_;
   absl::flat_hash_set<std::string> collapsed_;  // paths of collapsed groups
@@ -71,6 +84,7 @@ class GroupedLayout {
   uint32_t new_groups_depth_ = 0;
   absl::flat_hash_set<std::string> known_paths_;  // groups seen by a layout
   std::vector<uint32_t> visible_;                 // nodes in display order
+  std::vector<uint32_t> row_of_;                  // by node: its index in visible_, or kHidden
 };
 
 }  // namespace parallax

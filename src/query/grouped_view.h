@@ -93,8 +93,12 @@ class GroupedView final : public View {
   // same rows (the reference's fresh view; its live views keep the tie order they showed
   // before, which Parallax does not copy): by the row sort, ties and unsorted views by key
   // (split-only rows: in natural order). Without a row sort, the first `kept` children are
-  // known to be in key order already and the others are inserted among them.
-  void order_children_of(uint32_t node, size_t kept);
+  // known to be in key order already and the others are inserted among them. With a row
+  // sort, `moved` (by node; null: every child) flags the children whose cells may have
+  // changed since they were last ordered. Answers whether the children's order changed (and
+  // then the order they had in `previous`, if given).
+  bool order_children_of(uint32_t node, size_t kept, const std::vector<uint8_t>* moved = nullptr,
+                         std::vector<uint32_t>* previous = nullptr);
   // Orders the split combinations (with a "col" sort, as a fresh view's column traversal)
   // and names their columns.
   void order_combos();
@@ -115,8 +119,8 @@ class GroupedView final : public View {
   void renumber_after_removal(const ChangeSet& changes,
                               const absl::flat_hash_map<uint32_t, std::vector<uint32_t>>& leaving);
   // Takes the groups among `touched` left without rows out of the tree (GroupTree::
-  // drop_emptied) and forgets what the other parts kept of them.
-  void drop_emptied_groups(std::span<const uint32_t> touched);
+  // drop_emptied) and forgets what the other parts kept of them; answers how many it dropped.
+  size_t drop_emptied_groups(std::span<const uint32_t> touched);
   // Drops the split combinations left without rows; answers each one's new number
   // (SplitColumns::kDropped: dropped).
   std::vector<uint32_t> drop_emptied_combos();

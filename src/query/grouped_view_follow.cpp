@@ -141,7 +141,8 @@ bool GroupedView::follow(const ChangeSet& changes) {
                        members.end(), natural);
   }
   // A group or a split column that lost its last row disappears.
-  drop_emptied_groups(touched);
+  // Groups came or went: the rows are laid out afresh (below; else only reordered ones move).
+  const bool reshaped = drop_emptied_groups(touched) > 0 || tree_.size() != nodes_before;
   const std::vector<uint32_t> renumbered = drop_emptied_combos();
   {
     absl::flat_hash_set<std::pair<uint32_t, uint32_t>> kept;
@@ -175,14 +176,23 @@ bool GroupedView::follow(const ChangeSet& changes) {
   }
   measures_->finish_percentages();
 
+  std::vector<uint32_t> previous_order;
   for (const uint32_t node : touched) {
     auto found = new_children.find(node);
     const size_t added = found == new_children.end() ? 0 : found->second;
-    order_children_of(node, tree_.node(node).children.size() - added);
+    // Laying out walks every group shown: a one-row change into 50,000 groups moves the rows
+    // of the reordered children only.
+    if (order_children_of(node, tree_.node(node).children.size() - added, &is_touched,
+                          &previous_order) &&
+        !reshaped) {
+      layout_.children_reordered(tree_, node, previous_order);
+    }
   }
-  std::vector<uint32_t> created(tree_.size() - nodes_before);
-  std::iota(created.begin(), created.end(), static_cast<uint32_t>(nodes_before));
-  lay_out(created);
+  if (reshaped) {
+    std::vector<uint32_t> created(tree_.size() - nodes_before);
+    std::iota(created.begin(), created.end(), static_cast<uint32_t>(nodes_before));
+    lay_out(created);
+  }
   version_ = table_->version();
   if (marks_->tracking()) marks_->mark_followed(nodes_before, removal ? left_groups : new_leaf);
   PX_DCHECK_OK(check_invariants());

@@ -3,16 +3,26 @@
 // totals.
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
+#include "common/check.h"
 #include "query/group_key.h"
 #include "query/grouped_view.h"
 #include "query/traversal_order.h"
 
 namespace parallax {
 
-void GroupedView::order_children_of(uint32_t node, size_t kept) {
+bool GroupedView::order_children_of(uint32_t node, size_t kept, const std::vector<uint8_t>* moved,
+                                    std::vector<uint32_t>* previous) {
   auto& children = tree_.node(node).children;
-  if (children.empty()) return;
+  if (children.empty()) return false;
+  // Answers the order changed, handing the old one to `previous`.
+  auto reordered = [&](std::vector<uint32_t> order) {
+    std::vector<uint32_t> old = std::exchange(children, std::move(order));
+    if (old == children) return false;
+    if (previous) *previous = std::move(old);
+    return true;
+  };
   // By key (split-only rows: natural order), as a fresh view's tree holds them.
   auto natural = [&](uint32_t a, uint32_t b) {
     return table_->natural_less(tree_.node(a).rows[0], tree_.node(b).rows[0]);
@@ -27,15 +37,18 @@ void GroupedView::order_children_of(uint32_t node, size_t kept) {
     // Without a sort the children stay in key order: only the new ones need a place.
     const auto split = children.begin() + static_cast<std::ptrdiff_t>(kept);
     if (kept > 0 && kept < children.size()) {
-      children = insert_by_key({children.begin(), split}, {split, children.end()}, by_key);
-    } else if (kept == 0 && !std::is_sorted(children.begin(), children.end(), by_key)) {
-      std::sort(children.begin(), children.end(), by_key);
+      return reordered(insert_by_key({children.begin(), split}, {split, children.end()}, by_key));
     }
-    return;
+    if (kept == 0 && !std::is_sorted(children.begin(), children.end(), by_key)) {
+      std::vector<uint32_t> order = children;
+      std::sort(order.begin(), order.end(), by_key);
+      return reordered(std::move(order));
+    }
+    return false;
   }
   // By the row sort, ties by key: the order depends on the rows only, never on the order
   // they came in (the reference's live views keep the tie order they showed before).
-  std::sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
+  auto sorted_less = [&](uint32_t a, uint32_t b) {
     for (size_t k = 0; k < row_sort.size(); ++k) {
       const SortDirection direction = row_sort[k].second;
       const Column& column = measures_->sort_cells(k);
@@ -44,7 +57,35 @@ void GroupedView::order_children_of(uint32_t node, size_t kept) {
       if (order != 0) return order < 0;
     }
     return by_key(a, b);
+  };
+  // A percentage's cells all move when its parent's sum does: those sorts sort afresh.
+  const bool cells_stay = std::none_of(row_sort.begin(), row_sort.end(), [](const auto& sort) {
+    return is_percentage(sort.first.aggregate.kind);
   });
+  if (moved && cells_stay) {
+    // The children whose cells stayed keep their order: the moved ones (few, after a change
+    // of a few rows) are taken out and put back each at its place, found by binary search.
+    std::vector<uint32_t> stayed, moving;
+    stayed.reserve(children.size());
+    for (const uint32_t child : children) ((*moved)[child] ? moving : stayed).push_back(child);
+    PX_DCHECK(std::is_sorted(stayed.begin(), stayed.end(), sorted_less));
+    if (moving.empty()) return false;
+    std::sort(moving.begin(), moving.end(), sorted_less);
+    std::vector<uint32_t> merged;
+    merged.reserve(children.size());
+    auto from = stayed.begin();
+    for (const uint32_t child : moving) {
+      const auto at = std::lower_bound(from, stayed.end(), child, sorted_less);
+      merged.insert(merged.end(), from, at);
+      merged.push_back(child);
+      from = at;
+    }
+    merged.insert(merged.end(), from, stayed.end());
+    return reordered(std::move(merged));
+  }
+  std::vector<uint32_t> order = children;
+  std::sort(order.begin(), order.end(), sorted_less);
+  return reordered(std::move(order));
 }
 
 void GroupedView::order_combos() {

@@ -93,12 +93,14 @@ void GroupedView::renumber_after_removal(
       moved_to, [&](uint32_t row) { return removed_at.contains(row); }, tree_.node(0).rows);
 }
 
-void GroupedView::drop_emptied_groups(std::span<const uint32_t> touched) {
-  for (const auto& [node, path] : tree_.drop_emptied(touched)) {
+size_t GroupedView::drop_emptied_groups(std::span<const uint32_t> touched) {
+  const auto dropped = tree_.drop_emptied(touched);
+  for (const auto& [node, path] : dropped) {
     // As a rebuild forgets vanished groups: one that comes back is new.
     if (!group_by_.empty()) layout_.forget_group(path);
     measures_->forget_node(node);
   }
+  return dropped.size();
 }
 
 std::vector<uint32_t> GroupedView::drop_emptied_combos() {

@@ -1,6 +1,8 @@
 // The parts of a grouped view check their invariants (common/check.h): each answers ok when
 // consistent and kInternal naming what broke when one of its parallel arrays disagrees.
+#include <algorithm>
 #include <numeric>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -84,7 +86,7 @@ TEST(SplitColumnsCheck, AnswersInternalWhenSizesDisagree) {
   expect_internal(splits.check(table->num_rows(), 6), "5 rows in combinations, 6 in the view");
 }
 
-TEST(GroupedLayoutCheck, AnswersInternalForARowOfAGroupGone) {
+TEST(GroupedLayoutCheck, AnswersInternalForARowOfAGroupGoneOrOutOfOrder) {
   auto table = sales();
   auto source = ColumnSource::create(*table, {}).value();
   GroupTree tree(*table, *source, {0});
@@ -96,6 +98,42 @@ TEST(GroupedLayoutCheck, AnswersInternalForARowOfAGroupGone) {
 
   tree.node(2).gone = true;  // a shown group taken out of the tree behind the layout's back
   expect_internal(layout.check(tree), "not a live group");
+  tree.node(2).gone = false;
+  // Siblings reordered behind the layout's back.
+  std::reverse(tree.node(0).children.begin(), tree.node(0).children.end());
+  expect_internal(layout.check(tree), "differ from a fresh layout");
+}
+
+}  // namespace
+}  // namespace parallax
+
+namespace parallax {
+namespace {
+
+// A change that only reorders siblings moves their rows in place (grouped_view_follow.cpp):
+// the rows shown must be a fresh layout's, whichever groups are collapsed.
+TEST(GroupedLayout, ChildrenReorderedShowsAsAFreshLayout) {
+  auto table = sales();
+  auto source = ColumnSource::create(*table, {}).value();
+  for (int collapsed = 0; collapsed < 4; ++collapsed) {  // none, east, west, the totals row
+    for (uint32_t parent : {0u, 1u, 2u}) {
+      GroupTree tree(*table, *source, {0, 1});  // region, then kind
+      tree.build(all_rows(*table));
+      ASSERT_EQ(tree.node(0).children.size(), 2u);
+      GroupedLayout layout;
+      if (collapsed > 0)
+        layout.collapse(tree, collapsed == 3 ? 0 : tree.node(0).children[collapsed - 1]);
+      layout.lay_out(tree);
+      const std::vector<uint32_t> previous = tree.node(parent).children;
+      std::reverse(tree.node(parent).children.begin(), tree.node(parent).children.end());
+      layout.children_reordered(tree, parent, previous);
+      SCOPED_TRACE("collapsed " + std::to_string(collapsed) + ", parent " + std::to_string(parent));
+      EXPECT_TRUE(layout.check(tree).is_ok()) << layout.check(tree).message();
+      GroupedLayout fresh = layout;
+      fresh.lay_out(tree);
+      EXPECT_EQ(layout.visible(), fresh.visible());
+    }
+  }
 }
 
 }  // namespace
