@@ -36,6 +36,7 @@ constexpr const char* kServeUsage =
     "                      [--allow-origin ORIGIN]... [--auth-token-file FILE]\n"
     "                      [--tls-cert FILE.pem --tls-key FILE.pem]\n"
     "                      [--virtual URL]... [--virtual-password-file F] [--virtual-refresh MS]\n"
+    "                      [--virtual-timeout S]\n"
     "                      [--max-queued-mb N]   all clients' queues together (1024, at most\n"
     "                                            a quarter of RAM); the furthest behind go first\n"
     "                      [--client-views N] [--client-subscriptions N] [--client-tables N]\n"
@@ -68,6 +69,8 @@ constexpr const char* kServeUsage =
     "                     PGPASSFILE or ~/.pgpass, $PARALLAX_VIRTUAL_PASSWORD; never the URL\n"
     "  --virtual-refresh MS  how often their views rerun; clients hear of changed results\n"
     "                     (default 2000; 0: never)\n"
+    "  --virtual-timeout S  how long a query may take before the database counts as\n"
+    "                     unreachable (default 60; big tables need more)\n"
     "examples:\n"
     "  parallax serve orders.csv --index order_id     then open http://127.0.0.1:8080/\n"
     "  parallax serve --pipeline pipeline.yaml --port 9000\n"
@@ -148,6 +151,7 @@ int run_serve(int argc, char** argv) {
   std::string state_dir;
   std::vector<std::string> virtual_urls;
   std::optional<std::string> virtual_password_file;
+  BackendOptions virtual_options;
   long virtual_refresh_ms = 2000;
   ExpressionLimits expression_limits;
   size_t threads = 0;
@@ -196,6 +200,10 @@ int run_serve(int argc, char** argv) {
       virtual_urls.emplace_back(argv[++i]);
     } else if (arg == "--virtual-password-file" && has_value) {
       virtual_password_file = argv[++i];
+    } else if (arg == "--virtual-timeout" && has_value) {
+      const long seconds = std::atol(argv[++i]);
+      if (seconds < 1 || seconds > 86400) return fail("--virtual-timeout must be 1..86400 seconds");
+      virtual_options.timeout_seconds = static_cast<int>(seconds);
     } else if (arg == "--virtual-refresh" && has_value) {
       virtual_refresh_ms = std::atol(argv[++i]);
       if (virtual_refresh_ms < 0) return fail("--virtual-refresh must be 0 or more milliseconds");
@@ -242,7 +250,7 @@ int run_serve(int argc, char** argv) {
   }
 
   for (const auto& url : virtual_urls) {
-    auto hosted = host_virtual_database(engine, url, virtual_password_file);
+    auto hosted = host_virtual_database(engine, url, virtual_password_file, virtual_options);
     // (The message names the URL without any password it held.)
     if (!hosted.is_ok()) return fail("--virtual: " + hosted.status().message());
   }

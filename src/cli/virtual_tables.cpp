@@ -8,9 +8,11 @@
 namespace parallax {
 
 Result<size_t> host_virtual_database(Engine& engine, const std::string& url,
-                                     const std::optional<std::string>& password_file) {
-  PX_ASSIGN_OR_RETURN(std::unique_ptr<Backend> connected,
-                      connect_with_password(url, PasswordSource{password_file, std::nullopt}));
+                                     const std::optional<std::string>& password_file,
+                                     BackendOptions options) {
+  PX_ASSIGN_OR_RETURN(
+      std::unique_ptr<Backend> connected,
+      connect_with_password(url, PasswordSource{password_file, std::nullopt}, options));
   std::shared_ptr<Backend> backend = std::move(connected);
   PX_ASSIGN_OR_RETURN(std::vector<BackendTable> tables, backend->tables());
   size_t hosted = 0;

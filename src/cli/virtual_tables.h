@@ -14,6 +14,7 @@
 
 #include "api/engine.h"
 #include "common/status.h"
+#include "virtual/backend.h"
 
 namespace parallax {
 
@@ -22,7 +23,8 @@ namespace parallax {
 // The password comes from `password_file` (its first line) or the environment
 // (virtual/credentials.h: $PARALLAX_CLICKHOUSE_PASSWORD, PGPASSWORD, ...).
 Result<size_t> host_virtual_database(Engine& engine, const std::string& url,
-                                     const std::optional<std::string>& password_file);
+                                     const std::optional<std::string>& password_file,
+                                     BackendOptions options);
 
 // Every `period`, posts a refresh of the virtual tables' views to the engine's thread (one
 // at a time: periods that pass while one runs are skipped). Failures are logged on stderr

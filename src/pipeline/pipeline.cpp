@@ -27,8 +27,10 @@ std::optional<Schema> declared_columns(const TableSpec& spec) {
 // that cannot be reached or lacks the table stops the start, as `--virtual` does).
 Status host_virtual(Engine& engine, const TableSpec& spec) {
   const VirtualSourceSpec& source = *spec.virtual_source;
-  PX_ASSIGN_OR_RETURN(std::unique_ptr<Backend> connected,
-                      connect_with_password(source.url, source.password));
+  PX_ASSIGN_OR_RETURN(
+      std::unique_ptr<Backend> connected,
+      connect_with_password(source.url, source.password,
+                            BackendOptions{.timeout_seconds = source.timeout_seconds}));
   std::shared_ptr<Backend> backend = std::move(connected);
   PX_ASSIGN_OR_RETURN(BackendTable found, backend_table(*backend, source.table));
   for (const auto& skipped : found.skipped) {

@@ -165,8 +165,8 @@ class Reader {
     const std::string kind = clickhouse ? "clickhouse" : "postgres";
     const YAML::Node settings = source[kind];
     const std::string at = path + ".source." + kind;
-    PX_RETURN_IF_ERROR(
-        only_keys(settings, at, {"url", "dsn", "table", "password_file", "password_env"}));
+    PX_RETURN_IF_ERROR(only_keys(
+        settings, at, {"url", "dsn", "table", "password_file", "password_env", "timeout"}));
     if (settings["url"].IsDefined() == settings["dsn"].IsDefined()) {
       return error(settings, at, "needs the database's 'url' (or 'dsn'), one of them");
     }
@@ -196,6 +196,10 @@ class Reader {
     }
     if (settings["password_env"]) {
       PX_ASSIGN_OR_RETURN(read.password.env, text(settings, at, "password_env"));
+    }
+    if (settings["timeout"]) {
+      PX_ASSIGN_OR_RETURN(int64_t seconds, integer(settings, at, "timeout", 1, 86400));
+      read.timeout_seconds = static_cast<int>(seconds);
     }
     for (const char* key : {"transforms", "refresh", "index", "limit", "schema", "real_time_limit",
                             "transform_input", "max_queued_mb"}) {

@@ -22,7 +22,7 @@
 //       # or {table: other_hosted_table}
 //     - name: big_orders                             # read in place (docs/virtual-tables.md):
 //       source: {clickhouse: {url: "clickhouse://reader@10.0.0.5:8123/sales", table: orders,
-//                             password_file: ch.pw}}  # or password_env: NAME
+//                             password_file: ch.pw}}  # or password_env: NAME; timeout: 60
 //       mode: virtual                                # or {postgres: {url (or dsn), table, ...}}
 //       real_time_limit: 250ms                       # apply what arrived at most this often
 //       max_queued_mb: 256                           # received, not yet applied, at most
@@ -64,9 +64,10 @@ enum class TransformInput { kBatch, kTable };
 // A table read in place (mode: virtual): its rows stay in ClickHouse or PostgreSQL and its
 // views run as SQL there (src/virtual).
 struct VirtualSourceSpec {
-  std::string url;          // clickhouse://... or postgres://..., never with a password
-  std::string table;        // the database's table
-  PasswordSource password;  // password_file (resolved), password_env
+  std::string url;           // clickhouse://... or postgres://..., never with a password
+  std::string table;         // the database's table
+  PasswordSource password;   // password_file (resolved), password_env
+  int timeout_seconds = 60;  // timeout: a query slower than this counts as unreachable
 };
 
 struct TableSpec {

@@ -147,6 +147,7 @@ test("--virtual credentials: a file or the environment, never the URL, never ech
         /--virtual: ClickHouse at clickhouse:\/\/reader@127\.0\.0\.1:\d+\/src refused the query: .*(password|Authentication)/i);
     assert.match(refused(["--virtual", pgReader], { PGPASSWORD: "hunter2" }),
         /PostgreSQL at postgres:\/\/reader@127\.0\.0\.1:\d+\/postgres cannot be reached: .*password authentication failed for user "reader"/);
+    assert.match(refused(["--virtual", chReader, "--virtual-timeout", "0"]), /--virtual-timeout must be 1\.\.86400 seconds/);
     assert.match(refused(["--virtual", chReader, "--virtual-password-file", path.join(scratch, "none.pw")]),
         /password file '.*none\.pw': cannot read it/);
 
@@ -171,7 +172,8 @@ test("bad pipeline settings for tables read in place: the key and line, and no s
         [table(ch("table: orders")), /tables\[0\]\.source\.clickhouse: needs the database's 'url' \(or 'dsn'\)/],
         [table(ch(`url: "${pgReader}", table: orders`)), /clickhouse\.url: must be a clickhouse:\/\/\[USER@\]HOST:PORT\/DATABASE URL/],
         [table(ch(`url: "clickhouse://reader:hunter2@${chHost}/src", table: orders`)), /clickhouse\.url: the URL .* holds a password/],
-        [table(ch(`url: "${chReader}", table: orders, pasword_file: ch.pw`)), /clickhouse\.pasword_file: unknown key \(known: url, dsn, table, password_file, password_env\)/],
+        [table(ch(`url: "${chReader}", table: orders, pasword_file: ch.pw`)), /clickhouse\.pasword_file: unknown key \(known: url, dsn, table, password_file, password_env, timeout\)/],
+        [table(ch(`url: "${chReader}", table: orders, timeout: 0`)), /clickhouse\.timeout: must be a whole number from 1 to 86400/],
         [table(ch(`url: "${chReader}", table: orders, password_file: ch.pw, password_env: X`)), /takes 'password_file' or 'password_env', not both/],
         [table(ch(`url: "${chReader}", table: orders`), "    mode: virtual\n    transforms: [{script: 'return rows'}]\n"),
             /:5: tables\[0\]\.transforms: is not for a virtual table/],
