@@ -152,6 +152,7 @@ int run_serve(int argc, char** argv) {
   std::vector<std::string> virtual_urls;
   std::optional<std::string> virtual_password_file;
   BackendOptions virtual_options;
+  bool virtual_timeout_given = false;
   long virtual_refresh_ms = 2000;
   ExpressionLimits expression_limits;
   size_t threads = 0;
@@ -204,6 +205,7 @@ int run_serve(int argc, char** argv) {
       const long seconds = std::atol(argv[++i]);
       if (seconds < 1 || seconds > 86400) return fail("--virtual-timeout must be 1..86400 seconds");
       virtual_options.timeout_seconds = static_cast<int>(seconds);
+      virtual_timeout_given = true;
     } else if (arg == "--virtual-refresh" && has_value) {
       virtual_refresh_ms = std::atol(argv[++i]);
       if (virtual_refresh_ms < 0) return fail("--virtual-refresh must be 0 or more milliseconds");
@@ -243,6 +245,10 @@ int run_serve(int argc, char** argv) {
     const std::string name = table_name_of(path);
     const Status made = create_table_from_file(engine, name, path, table_options);
     if (!made.is_ok()) return fail("table '" + name + "' from " + path + ": " + made.message());
+  }
+  if (virtual_urls.empty() && (virtual_password_file || virtual_timeout_given)) {
+    // (A pipeline's tables read in place take password_file and timeout in their source.)
+    return fail("--virtual-password-file and --virtual-timeout are for --virtual URLs");
   }
   if (demo_interval_ms && (paths.empty() || !index)) {
     return fail(

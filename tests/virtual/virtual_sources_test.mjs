@@ -148,6 +148,7 @@ test("--virtual credentials: a file or the environment, never the URL, never ech
     assert.match(refused(["--virtual", pgReader], { PGPASSWORD: "hunter2" }),
         /PostgreSQL at postgres:\/\/reader@127\.0\.0\.1:\d+\/postgres cannot be reached: .*password authentication failed for user "reader"/);
     assert.match(refused(["--virtual", chReader, "--virtual-timeout", "0"]), /--virtual-timeout must be 1\.\.86400 seconds/);
+    assert.match(refused(["--virtual-password-file", tight]), /--virtual-password-file and --virtual-timeout are for --virtual URLs/);
     assert.match(refused(["--virtual", chReader, "--virtual-password-file", path.join(scratch, "none.pw")]),
         /password file '.*none\.pw': cannot read it/);
 
