@@ -2,44 +2,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <numeric>
 
 #include "query/aggregate_rows.h"
 #include "query/filter.h"
+#include "query/group_key.h"
+#include "query/traversal_order.h"
 #include "virtual/sql_compiler.h"
 
 namespace parallax {
 
 namespace {
 
-bool is_descending(SortDirection direction) {
-  return direction == SortDirection::kDescending || direction == SortDirection::kDescendingAbs;
-}
-bool is_abs(SortDirection direction) {
-  return direction == SortDirection::kAscendingAbs || direction == SortDirection::kDescendingAbs;
-}
 bool is_row_direction(SortDirection direction) {
-  return direction == SortDirection::kAscending || direction == SortDirection::kDescending ||
-         is_abs(direction);
+  return direction != SortDirection::kNone && !is_column_direction(direction);
 }
 
-// Orders two cells of one column as the engine's grouped views: null first, text byte-wise,
-// numbers by value (by magnitude for abs, a null counting as 0).
+// Orders two cells of one column as the engine's grouped views (group_key.h).
 int compare_cells(const Column& column, uint32_t a, uint32_t b, bool abs = false) {
-  const bool a_null = column.is_null(a), b_null = column.is_null(b);
-  const bool numbers = column.type() != DataType::kString;
-  if ((a_null || b_null) && !(abs && numbers)) return a_null == b_null ? 0 : (a_null ? -1 : 1);
-  return visit_type(column.type(), [&](auto tag) {
-    using Storage = typename decltype(tag)::Storage;
-    if constexpr (std::is_same_v<Storage, uint32_t>) {
-      const int order = column.string_at(a).compare(column.string_at(b));
-      return order < 0 ? -1 : order > 0 ? 1 : 0;
-    } else {
-      double x = a_null ? 0.0 : static_cast<double>(column.value<Storage>(a));
-      double y = b_null ? 0.0 : static_cast<double>(column.value<Storage>(b));
-      if (abs) x = std::fabs(x), y = std::fabs(y);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-  });
+  return parallax::compare_cells(column, a, column, b, abs);
 }
 
 void append_from(Column& out, const Column& in, size_t row) {
@@ -74,10 +56,126 @@ Result<VirtualGroupedView::Measure> VirtualGroupedView::measure(const std::strin
     PX_ASSIGN_OR_RETURN(kind, aggregate_for(choice.name, type));
     spelled = choice.name;
   }
+  const DataType result = aggregate_result_type(kind, type);
   PX_ASSIGN_OR_RETURN(std::string sql,
                       sql_aggregate(dialect(), kind, spelled, dialect().identifier(name), type));
-  const DataType result = aggregate_result_type(kind, type);
-  return Measure{name, type, kind, result, dialect().select(sql, result)};
+  return Measure{name, type, kind, result, spelled, dialect().select(sql, result)};
+}
+
+std::string VirtualGroupedView::split_keys() const {
+  std::string keys;
+  for (const size_t position : split_by_) {
+    const Field& field = source().source().schema.field(position);
+    keys +=
+        (keys.empty() ? "" : ", ") + dialect().select(dialect().identifier(field.name), field.type);
+  }
+  return keys;
+}
+
+Result<std::vector<VirtualGroupedView::Combo>> VirtualGroupedView::query_combos() const {
+  const Schema& schema = source().source().schema;
+  std::vector<DataType> types;
+  for (const size_t position : split_by_) types.push_back(schema.field(position).type);
+  PX_ASSIGN_OR_RETURN(std::vector<Column> answer,
+                      run("SELECT DISTINCT " + split_keys() + " FROM " + source().from() + where_ +
+                              " LIMIT " + std::to_string(kMaxSplitColumns + 1),
+                          types));
+  const size_t rows = answer[0].size();
+  if (rows > kMaxSplitColumns) {
+    return Status::invalid(
+        "the split_by of a view of virtual table '{}' makes more than {} column groups: filter "
+        "it or split by fewer or coarser columns",
+        source().source().name, kMaxSplitColumns);
+  }
+  // In key order, level by level, null first, as the engine's.
+  std::vector<uint32_t> order(rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    for (size_t level = 0; level < split_by_.size(); ++level) {
+      const int by = compare_cells(answer[level], a, b);
+      if (by != 0) return by < 0;
+    }
+    return false;
+  });
+  std::vector<Combo> combos;
+  for (const uint32_t row : order) {
+    Combo combo;
+    for (size_t level = 0; level < split_by_.size(); ++level) {
+      combo.path += value_text(answer[level], row) + "|";
+      append_key(combo.key, answer[level], row);
+      combo.prefixes.push_back(combo.key);
+    }
+    combos.push_back(std::move(combo));
+  }
+  PX_RETURN_IF_ERROR(order_combos(combos));
+  return combos;
+}
+
+// A "col" sort: at each split level, the siblings under one parent by their total (the
+// value's aggregate over their rows), ties in key order, as the engine's column traversal.
+Status VirtualGroupedView::order_combos(std::vector<Combo>& combos) const {
+  if (!column_sort_ || combos.empty()) return Status::ok();
+  const Measure& value = values_[column_sort_->first];
+  const SortDirection direction = column_sort_->second;
+  const Schema& schema = source().source().schema;
+  // totals[level]: prefix key -> the total, in `total_cells[level]`.
+  std::vector<absl::flat_hash_map<std::string, uint32_t>> totals(split_by_.size());
+  std::vector<Column> total_cells;
+  std::string keys, group_by;
+  std::vector<DataType> types;
+  for (size_t level = 0; level < split_by_.size(); ++level) {
+    const Field& field = schema.field(split_by_[level]);
+    const std::string column = dialect().identifier(field.name);
+    keys += dialect().select(column, field.type) + ", ";
+    group_by += std::string(level ? ", " : " GROUP BY ") + column;
+    types.push_back(field.type);
+    std::vector<DataType> all = types;
+    all.push_back(value.result);
+    PX_ASSIGN_OR_RETURN(std::vector<Column> answer,
+                        run("SELECT " + keys + value.sql + " FROM " + source().from() + where_ +
+                                group_by + " LIMIT " + std::to_string(kMaxSplitColumns + 1),
+                            all));
+    for (uint32_t row = 0; row < answer.back().size(); ++row) {
+      std::string key;
+      for (size_t k = 0; k <= level; ++k) append_key(key, answer[k], row);
+      totals[level].emplace(std::move(key), row);
+    }
+    total_cells.push_back(std::move(answer.back()));
+  }
+  std::vector<Combo> ordered;
+  // Orders the combinations [begin, end) (one parent's, in key order) from `level` down.
+  std::function<void(size_t, size_t, size_t)> order_range = [&](size_t begin, size_t end,
+                                                                size_t level) {
+    if (level == split_by_.size()) {
+      for (size_t i = begin; i < end; ++i) ordered.push_back(std::move(combos[i]));
+      return;
+    }
+    std::vector<std::pair<size_t, size_t>> children;  // runs of one prefix
+    for (size_t i = begin; i < end; ++i) {
+      if (i == begin || combos[i].prefixes[level] != combos[i - 1].prefixes[level])
+        children.emplace_back(i, i);
+      children.back().second = i + 1;
+    }
+    Column values(value.result);
+    for (const auto& [first, last] : children) {
+      auto found = totals[level].find(combos[first].prefixes[level]);
+      if (found == totals[level].end()) {
+        values.append_null();
+      } else {
+        append_from(values, total_cells[level], found->second);
+      }
+    }
+    std::vector<uint32_t> index(children.size());
+    std::iota(index.begin(), index.end(), 0);
+    std::stable_sort(index.begin(), index.end(), [&](uint32_t a, uint32_t b) {
+      const int order = compare_cells(values, a, b, is_abs(direction));
+      return (is_descending(direction) ? -order : order) < 0;
+    });
+    for (const uint32_t i : index) order_range(children[i].first, children[i].second, level + 1);
+  };
+  order_range(0, combos.size(), 0);
+  combos = std::move(ordered);
+  return Status::ok();
 }
 
 Result<std::unique_ptr<VirtualGroupedView>> VirtualGroupedView::create(const VirtualTable& table,
@@ -89,6 +187,11 @@ Result<std::unique_ptr<VirtualGroupedView>> VirtualGroupedView::create(const Vir
     auto position = schema.find(name);
     if (!position) return Status::invalid("group_by names unknown column '{}'", name);
     view->group_by_.push_back(*position);
+  }
+  for (const auto& name : cfg.split_by) {
+    auto position = schema.find(name);
+    if (!position) return Status::invalid("split_by names unknown column '{}'", name);
+    view->split_by_.push_back(*position);
   }
   for (const auto& choice : cfg.aggregates) {
     if (!schema.find(choice.column))
@@ -108,6 +211,16 @@ Result<std::unique_ptr<VirtualGroupedView>> VirtualGroupedView::create(const Vir
     view->values_.push_back(std::move(*value));
   }
   for (const auto& key : cfg.sort) {
+    if (is_column_direction(key.direction) && !cfg.split_by.empty() && !view->column_sort_) {
+      auto found = std::find_if(view->values_.begin(), view->values_.end(),
+                                [&](const Measure& value) { return value.name == key.column; });
+      if (found == view->values_.end())
+        return Status::invalid("sort names column '{}', which the view does not show", key.column);
+      if (is_percentage(found->kind))
+        return Status::unsupported("\"col\" sorts by '{}' on virtual tables", found->spelled);
+      view->column_sort_ = {static_cast<size_t>(found - view->values_.begin()), key.direction};
+      continue;
+    }
     if (!is_row_direction(key.direction)) continue;  // "none", and "col" sorts without split_by
     const bool shown =
         std::find(cfg.columns->begin(), cfg.columns->end(), key.column) != cfg.columns->end();
@@ -129,12 +242,7 @@ Result<std::unique_ptr<VirtualGroupedView>> VirtualGroupedView::create(const Vir
     }
     view->row_sort_.emplace_back(std::move(*value), key.direction);
   }
-  std::erase_if(cfg.sort, [](const SortKey& key) {
-    return key.direction == SortDirection::kColumnAscending ||
-           key.direction == SortDirection::kColumnDescending ||
-           key.direction == SortDirection::kColumnAscendingAbs ||
-           key.direction == SortDirection::kColumnDescendingAbs;
-  });
+  std::erase_if(cfg.sort, [](const SortKey& key) { return is_column_direction(key.direction); });
   const FilterCombinator combinator = cfg.filter_op.value_or(FilterCombinator::kAnd);
   PX_ASSIGN_OR_RETURN(view->where_, sql_where(view->dialect(), schema, cfg.filter, combinator));
   PX_ASSIGN_OR_RETURN(RowFilter filter, RowFilter::compile(schema, cfg.filter, combinator));
@@ -149,12 +257,47 @@ Result<std::unique_ptr<VirtualGroupedView>> VirtualGroupedView::create(const Vir
 Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
   const Schema& schema = source().source().schema;
   Tree tree;
+  const bool split = !split_by_.empty();
+  absl::flat_hash_map<std::string, uint32_t> combo_of_key;
+  if (split) {
+    PX_ASSIGN_OR_RETURN(tree.combos, query_combos());
+    for (uint32_t combo = 0; combo < tree.combos.size(); ++combo)
+      combo_of_key.emplace(tree.combos[combo].key, combo);
+  }
+  const size_t combos = split ? tree.combos.size() : 1;
   for (const size_t position : group_by_) tree.levels.emplace_back(schema.field(position).type);
-  for (const auto& value : values_) tree.cells.emplace_back(value.result);
+  for (size_t combo = 0; combo < combos; ++combo) {
+    for (const auto& value : values_) tree.cells.emplace_back(value.result);
+  }
   for (const auto& [value, direction] : row_sort_) tree.sort_cells.emplace_back(value.result);
+  // What each group's query selects after its keys: the cells (in the split query instead
+  // with split_by), the row sort's cells, the group's rows.
+  std::string measures, cells;
+  std::vector<DataType> measure_types, cell_types;
+  for (const auto& value : values_) {
+    cells += ", " + value.sql;
+    cell_types.push_back(value.result);
+  }
+  if (!split) {
+    measures = cells.substr(2) + ", ";
+    measure_types = cell_types;
+  }
+  for (const auto& [value, direction] : row_sort_) {
+    measures += value.sql + ", ";
+    measure_types.push_back(value.result);
+  }
+  measures += "count(*)";  // 0 only for the totals row of a filter that keeps no row
+  measure_types.push_back(DataType::kFloat);
+  std::vector<DataType> split_types;
+  std::string split_columns;
+  for (const size_t position : split_by_) {
+    split_types.push_back(schema.field(position).type);
+    split_columns += ", " + dialect().identifier(schema.field(position).name);
+  }
   absl::flat_hash_map<std::string, uint32_t> node_of_path;
   std::string keys, group_by;
   std::vector<DataType> key_types;
+  size_t split_rows = 0;
   for (size_t level = 0; level <= group_by_.size(); ++level) {
     if (level > 0) {
       const Field& field = schema.field(group_by_[level - 1]);
@@ -163,24 +306,12 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
       group_by += std::string(level > 1 ? ", " : " GROUP BY ") + column;
       key_types.push_back(field.type);
     }
-    std::string select = keys;
     std::vector<DataType> types = key_types;
-    for (const auto* measures : {&values_}) {
-      for (const auto& value : *measures) {
-        select += value.sql + ", ";
-        types.push_back(value.result);
-      }
-    }
-    for (const auto& [value, direction] : row_sort_) {
-      select += value.sql + ", ";
-      types.push_back(value.result);
-    }
-    select += "count(*)";  // 0 only for the totals row of a filter that keeps no row
-    types.push_back(DataType::kFloat);
+    types.insert(types.end(), measure_types.begin(), measure_types.end());
     const size_t room = kMaxGroups - tree.nodes.size();
     PX_ASSIGN_OR_RETURN(std::vector<Column> answer,
-                        run("SELECT " + select + " FROM " + source().from() + where_ + group_by +
-                                " LIMIT " + std::to_string(room + 1),
+                        run("SELECT " + keys + measures + " FROM " + source().from() + where_ +
+                                group_by + " LIMIT " + std::to_string(room + 1),
                             types));
     const size_t rows = answer[0].size();
     if (rows > room) {
@@ -214,11 +345,19 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
         }
       }
       size_t column = level;
-      for (auto& cells : tree.cells) append_from(cells, answer[column++], row);
+      for (auto& cells : tree.cells) {
+        // With split_by, a group without rows in a combination shows null there, as the
+        // engine: the split query below fills the others.
+        if (split) {
+          cells.append_null();
+        } else {
+          append_from(cells, answer[column++], row);
+        }
+      }
       for (auto& cells : tree.sort_cells) append_from(cells, answer[column++], row);
       if (answer.back().value<double>(row) == 0) {
         // A group without rows shows what the engine's aggregates give one (zeros, nulls).
-        for (size_t v = 0; v < values_.size(); ++v)
+        for (size_t v = 0; !split && v < values_.size(); ++v)
           aggregate_rows(values_[v].kind, Column(values_[v].input), nullptr, {}, tree.cells[v],
                          index);
         for (size_t k = 0; k < row_sort_.size(); ++k)
@@ -226,6 +365,38 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
                          tree.sort_cells[k], index);
       }
       tree.nodes.push_back(std::move(node));
+    }
+    if (!split || values_.empty() || tree.combos.empty()) continue;
+    // The level's cells per group and combination, pivoted into the combinations' columns.
+    std::vector<DataType> split_answer_types = key_types;
+    split_answer_types.insert(split_answer_types.end(), split_types.begin(), split_types.end());
+    split_answer_types.insert(split_answer_types.end(), cell_types.begin(), cell_types.end());
+    const size_t cell_room = kMaxSplitCells - split_rows;
+    PX_ASSIGN_OR_RETURN(
+        std::vector<Column> pivot,
+        run("SELECT " + keys + split_keys() + cells + " FROM " + source().from() + where_ +
+                (group_by.empty() ? " GROUP BY " + split_columns.substr(2)
+                                  : group_by + split_columns) +
+                " LIMIT " + std::to_string(cell_room + 1),
+            split_answer_types));
+    if (pivot[0].size() > cell_room) {
+      return Status::invalid(
+          "the view of virtual table '{}' has more than {} groups in its split columns: filter "
+          "it or group or split by fewer or coarser columns",
+          source().source().name, kMaxSplitCells);
+    }
+    split_rows += pivot[0].size();
+    for (uint32_t row = 0; row < pivot[0].size(); ++row) {
+      std::string path, key;
+      for (size_t k = 0; k < level; ++k) append_key(path, pivot[k], row);
+      for (size_t k = 0; k < split_by_.size(); ++k) append_key(key, pivot[level + k], row);
+      auto node = node_of_path.find(path);
+      auto combo = combo_of_key.find(key);
+      if (node == node_of_path.end() || combo == combo_of_key.end()) continue;  // changed since
+      for (size_t v = 0; v < values_.size(); ++v) {
+        tree.cells[combo->second * values_.size() + v].set_from(
+            node->second, pivot[level + split_by_.size() + v], row);
+      }
     }
   }
   order_children(tree);
@@ -277,6 +448,9 @@ void VirtualGroupedView::layout_rows() {
 
 std::vector<Field> VirtualGroupedView::schema() const {
   std::vector<Field> fields;
+  // A split view without any split column (no rows pass) lists no columns unless it sorts
+  // rows, as the engine.
+  if (!split_by_.empty() && tree_.combos.empty() && row_sort_.empty()) return fields;
   auto add = [&](const Measure& value) {
     for (const auto& field : fields) {
       if (field.name == value.name) return;
@@ -290,7 +464,10 @@ std::vector<Field> VirtualGroupedView::schema() const {
 
 std::vector<std::string> VirtualGroupedView::column_paths() const {
   std::vector<std::string> paths;
-  for (const auto& value : values_) paths.push_back(value.name);
+  for (size_t combo = 0; combo < num_combos(); ++combo) {
+    for (const auto& value : values_)
+      paths.push_back((split_by_.empty() ? "" : tree_.combos[combo].path) + value.name);
+  }
   return paths;
 }
 
@@ -301,15 +478,20 @@ Result<std::pair<Scalar, Scalar>> VirtualGroupedView::min_max(const std::string&
     if (values_[i].name == name) v = i;
   }
   if (!v) return Status::invalid("min_max names unknown column '{}'", name);
-  const Column& column = tree_.cells[*v];
-  std::optional<uint32_t> low, high;
-  for (uint32_t node = 1; node < tree_.nodes.size(); ++node) {
-    if (column.is_null(node)) continue;
-    if (!low || compare_cells(column, node, *low) < 0) low = node;
-    if (!high || compare_cells(column, node, *high) > 0) high = node;
+  // Over every group below the totals row, in every split combination.
+  std::optional<std::pair<const Column*, uint32_t>> low, high;
+  for (size_t combo = 0; combo < num_combos(); ++combo) {
+    const Column& column = tree_.cells[combo * values_.size() + *v];
+    for (uint32_t node = 1; node < tree_.nodes.size(); ++node) {
+      if (column.is_null(node)) continue;
+      if (!low || parallax::compare_cells(column, node, *low->first, low->second) < 0)
+        low = {{&column, node}};
+      if (!high || parallax::compare_cells(column, node, *high->first, high->second) > 0)
+        high = {{&column, node}};
+    }
   }
-  auto scalar = [&](std::optional<uint32_t> at) {
-    return at ? column.scalar_at(*at) : Scalar::null(values_[*v].result);
+  auto scalar = [&](const auto& at) {
+    return at ? at->first->scalar_at(at->second) : Scalar::null(values_[*v].result);
   };
   return std::make_pair(scalar(low), scalar(high));
 }
@@ -384,8 +566,9 @@ Frame VirtualGroupedView::read(const ViewWindow& window, KeyColumns keys) const 
   }
   frame.row_path = std::move(path);
   const auto [start_col, end_col] = column_window(window);
+  const std::vector<std::string> paths = column_paths();
   for (size_t index = start_col; index < end_col; ++index)
-    frame.columns.push_back({values_[index].name, &tree_.cells[index]});
+    frame.columns.push_back({paths[index], &tree_.cells[index]});
   return frame;
 }
 
@@ -405,7 +588,13 @@ void VirtualGroupedView::collapse_below(uint32_t node) {
   }
 }
 
+// With split_by, as the engine: a row past the end answers 0 and a leaf row its own index,
+// both changing nothing.
 Result<int64_t> VirtualGroupedView::expand(size_t row) {
+  if (!split_by_.empty()) {
+    if (row >= visible_.size()) return int64_t{0};
+    if (tree_.nodes[visible_[row]].depth >= leaf_depth()) return static_cast<int64_t>(row);
+  }
   new_groups_ = NewGroups::kCollapsed;
   if (row >= visible_.size()) return int64_t{0};
   const uint32_t node = visible_[row];
@@ -417,6 +606,7 @@ Result<int64_t> VirtualGroupedView::expand(size_t row) {
 }
 
 Result<int64_t> VirtualGroupedView::collapse(size_t row) {
+  if (!split_by_.empty() && row >= visible_.size()) return int64_t{0};
   new_groups_ = NewGroups::kCollapsed;
   if (row >= visible_.size()) return int64_t{0};
   const uint32_t node = visible_[row];
@@ -458,7 +648,10 @@ Result<bool> VirtualGroupedView::rerun() {
   settle_new_groups();
   const std::vector<uint32_t> shown = visible_;
   layout_rows();
-  bool changed = was_failing || before.nodes.size() != tree_.nodes.size() || shown != visible_;
+  bool changed = was_failing || before.nodes.size() != tree_.nodes.size() || shown != visible_ ||
+                 before.cells.size() != tree_.cells.size();
+  for (size_t i = 0; !changed && i < tree_.combos.size(); ++i)
+    changed = tree_.combos[i].path != before.combos[i].path;
   for (size_t i = 0; !changed && i < tree_.nodes.size(); ++i)
     changed = tree_.nodes[i].path != before.nodes[i].path;
   for (size_t i = 0; !changed && i < tree_.cells.size(); ++i)

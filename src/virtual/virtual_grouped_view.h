@@ -3,6 +3,11 @@
 // engine computes it (sql_compiler.h). The groups come back (bounded: kMaxGroups) and are
 // laid out here as the engine's tree: children by key, then stably by the row sort; the
 // totals row first; expand, collapse and set_depth as the engine's grouped views.
+// With split_by the combinations of split values are fetched first (bounded:
+// kMaxSplitColumns), ordered and named as the engine's (by key, or by a "col" sort's totals
+// level by level); each level's cells are then aggregated per group and combination
+// (GROUP BY the group and split columns: only the cells that have rows cross, whatever the
+// number of combinations) and pivoted into the combinations' columns here.
 #pragma once
 
 #include <memory>
@@ -21,13 +26,17 @@ class VirtualGroupedView final : public VirtualView {
  public:
   // Past this many groups (all levels together) a view is refused with an error.
   static constexpr size_t kMaxGroups = 1'000'000;
+  // Past this many split combinations a view is refused with an error.
+  static constexpr size_t kMaxSplitColumns = 1000;
+  // Past this many cells of groups in split combinations (all levels together), likewise.
+  static constexpr size_t kMaxSplitCells = 10'000'000;
 
   static Result<std::unique_ptr<VirtualGroupedView>> create(const VirtualTable& table,
                                                             ViewConfig config);
 
   const ViewConfig& config() const override { return config_; }
   size_t num_rows() const override { return visible_.size(); }
-  size_t num_columns() const override { return values_.size(); }
+  size_t num_columns() const override { return tree_.cells.size(); }
   std::vector<Field> schema() const override;
   std::vector<std::string> column_paths() const override;
   Result<std::pair<Scalar, Scalar>> min_max(const std::string& column) const override;
@@ -48,7 +57,14 @@ class VirtualGroupedView final : public VirtualView {
     DataType input;
     AggregateKind kind;
     DataType result;
-    std::string sql;
+    std::string spelled;  // the aggregate as the config names it
+    std::string sql;      // over the whole group
+  };
+  // A combination of split values: its columns' path prefix ("East|apple|") and its key
+  // bytes (append_key of each level).
+  struct Combo {
+    std::string path, key;
+    std::vector<std::string> prefixes;  // [level]: the key bytes of the levels down to it
   };
   struct Node {
     uint32_t parent = 0;
@@ -60,7 +76,8 @@ class VirtualGroupedView final : public VirtualView {
   struct Tree {
     std::vector<Node> nodes;
     std::vector<Column> levels;      // [group level]: key per node
-    std::vector<Column> cells;       // [value]: one per node
+    std::vector<Combo> combos;       // none without split_by
+    std::vector<Column> cells;       // [combination * values + value]: one per node
     std::vector<Column> sort_cells;  // [row sort key]: one per node
   };
 
@@ -68,6 +85,10 @@ class VirtualGroupedView final : public VirtualView {
       : VirtualView(table), config_(std::move(config)) {}
   Result<Measure> measure(const std::string& name) const;
   Result<Tree> query_tree() const;
+  std::string split_keys() const;  // the split columns, as selected
+  Result<std::vector<Combo>> query_combos() const;
+  Status order_combos(std::vector<Combo>& combos) const;
+  size_t num_combos() const { return split_by_.empty() ? 1 : tree_.combos.size(); }
   void order_children(Tree& tree) const;
   void layout_rows();
   void settle_new_groups();
@@ -77,7 +98,9 @@ class VirtualGroupedView final : public VirtualView {
   std::pair<size_t, size_t> column_window(const ViewWindow& window) const;
 
   ViewConfig config_;
-  std::vector<size_t> group_by_;  // table column positions
+  std::vector<size_t> group_by_, split_by_;  // table column positions
+  // The value a "col" sort orders split columns by, and its direction.
+  std::optional<std::pair<size_t, SortDirection>> column_sort_;
   std::vector<Measure> values_;
   std::vector<std::pair<Measure, SortDirection>> row_sort_;
   std::string where_;

@@ -30,8 +30,9 @@ Result<std::unique_ptr<View>> VirtualTable::create_view(ViewConfig config) const
     return Status::unsupported("expressions on virtual tables (such as '{}')",
                                config.expressions[0].first);
   }
-  if (!config.split_by.empty()) return Status::unsupported("split_by on virtual tables");
-  if (config.group_by.empty()) {
+  if (!config.split_by.empty() && config.group_by.empty())
+    return Status::unsupported("split_by without group_by on virtual tables");
+  if (config.group_by.empty() && config.split_by.empty()) {
     PX_ASSIGN_OR_RETURN(auto view, VirtualFlatView::create(*this, std::move(config)));
     return std::unique_ptr<View>(std::move(view));
   }

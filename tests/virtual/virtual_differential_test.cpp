@@ -208,6 +208,7 @@ class Generator {
   Generator(uint32_t seed, bool booleans) : random_(seed), booleans_(booleans) {}
 
   std::string config(bool grouped) {
+    split_ = false;
     std::vector<std::string> columns = {"id", "region", "product", "qty", "price", "day", "ts"};
     if (booleans_) columns.push_back("flag");
     std::string json = "{";
@@ -224,6 +225,16 @@ class Generator {
       if (chance(50)) group_by.push_back(pick(keys));
       if (group_by.size() == 2 && group_by[0] == group_by[1]) group_by.pop_back();
       json += ",\"group_by\":" + list(group_by);
+      // split_by: at most a few hundred combinations (the virtual bound is 1000).
+      std::vector<std::string> splits = {"region", "product", "day"};
+      if (booleans_) splits.push_back("flag");
+      if (chance(35)) {
+        std::vector<std::string> split_by{pick(splits)};
+        if (chance(40) && split_by[0] != "day") split_by.push_back(pick(splits));
+        if (split_by.size() == 2 && split_by[0] == split_by[1]) split_by.pop_back();
+        json += ",\"split_by\":" + list(split_by);
+        split_ = true;
+      }
       std::string aggregates;
       for (const auto& column : shown) {
         if (!chance(60)) continue;
@@ -244,12 +255,13 @@ class Generator {
     if (chance(30)) json += ",\"filter_op\":\"or\"";
     std::string sort;
     const int keys = chance(35) ? 0 : 1 + static_cast<int>(random_() % 2);
-    const char* directions[] = {"asc", "desc", "asc abs", "desc abs", "none"};
+    const char* directions[] = {"asc",     "desc",     "asc abs",     "desc abs",    "none",
+                                "col asc", "col desc", "col asc abs", "col desc abs"};
     for (int i = 0; i < keys; ++i) {
       std::string column = grouped ? pick(shown) : pick(columns);
-      std::string direction = directions[random_() % (grouped ? 5 : 5)];
+      std::string direction = directions[random_() % (split_ ? 9 : 5)];
       if ((column == "day" || column == "ts") && direction.find("abs") != std::string::npos)
-        direction = "desc";
+        direction = direction.starts_with("col") ? "col desc" : "desc";
       if (!sort.empty()) sort += ",";
       sort += "[\"" + column + "\",\"" + direction + "\"]";
     }
@@ -327,6 +339,7 @@ class Generator {
 
   std::mt19937 random_;
   bool booleans_;
+  bool split_ = false;  // whether the config being made splits
 };
 
 struct Backends {
@@ -420,10 +433,14 @@ class VirtualDifferential : public ::testing::Test {
       const View& m = *engine_.view("m").value();
       const View& v = *engine_.view("v").value();
       // A few tree operations on grouped views, the same on both.
+      std::string ops;
       for (int op = 0; grouped && op < 3; ++op) {
         if (!generator.chance(40)) continue;
         const size_t row = generator.next() % (m.num_rows() + 1);
         const int kind = static_cast<int>(generator.next() % 3);
+        ops += std::to_string(kind) + "@" + std::to_string(row) + " of " +
+               std::to_string(m.num_rows()) + "/" + std::to_string(v.num_rows()) + "; ";
+        SCOPED_TRACE("tree operations " + ops);
         if (kind == 0) {
           ASSERT_EQ(engine_.collapse("m", row).value(), engine_.collapse("v", row).value());
         } else if (kind == 1) {
@@ -441,6 +458,14 @@ class VirtualDifferential : public ::testing::Test {
     }
     std::printf("compared %d configs, %d refused by name\n", compared, refused);
     EXPECT_GT(compared, kConfigs * 3 / 4);
+    // Past the bound on split combinations: a clear error, and no view.
+    const Status too_many = engine_.create_view(
+        "virtual", "v",
+        view_config_from_json(R"({"group_by":["region"],"split_by":["id"]})").value());
+    EXPECT_EQ(too_many.code(), StatusCode::kInvalid) << too_many.message();
+    EXPECT_NE(too_many.message().find("more than 1000 column groups"), std::string::npos)
+        << too_many.message();
+    EXPECT_FALSE(engine_.view("v").is_ok());
   }
 
   void check_same(const View& m, const View& v, Generator& generator) {
