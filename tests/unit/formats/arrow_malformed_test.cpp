@@ -128,6 +128,22 @@ TEST(ArrowMalformed, HonestMessagesRead) {
   EXPECT_EQ(text->columns[0].values.string_at(2), "cd");
 }
 
+// apache-arrow writes an empty data buffer for a bool column whose values are all null: a
+// column of nulls needs no values, so any data buffer (even none) reads as nulls.
+TEST(ArrowMalformed, AllNullColumnNeedsNoData) {
+  Batch nulls{3, {{3, 3}}, {{0, 1}, {8, 0}}, ""};
+  nulls.body = bytes_of(std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 0, 0});
+  auto batch = read_arrow(int32_stream(nulls));
+  ASSERT_TRUE(batch.is_ok()) << batch.status().message();
+  ASSERT_EQ(batch->columns[0].values.size(), 3u);
+  for (size_t row = 0; row < 3; ++row) EXPECT_TRUE(batch->columns[0].values.is_null(row));
+
+  Batch one_value = nulls;  // the same buffers with one value claimed: too short
+  one_value.nodes[0] = fb::FieldNode(3, 2);
+  one_value.body[0] = 0b100;
+  EXPECT_NE(error_of(int32_stream(one_value)).find("too short"), std::string::npos);
+}
+
 TEST(ArrowMalformed, LyingLengths) {
   Batch longer = int32_batch();
   longer.length = 5;  // more rows than the data buffer holds
