@@ -5,10 +5,11 @@
 # - cases/: the reference's outputs (node tests/oracle/replay.mjs), so a reader sees what each
 #   hand-written case asserts; run.py checks that they still equal the live reference's.
 # - differences/: Parallax's own outputs where it deliberately differs (docs/differences.md).
+# Each script runs in its own folder, so the input files it names (`path`) are beside it.
 set -euo pipefail
 usage="usage: check_recorded.sh PARALLAX DIR [COMPARE_OPTIONS...]"
-parallax=${1:?$usage}
-dir=${2:?$usage}
+parallax=$(realpath "${1:?$usage}")
+dir=$(cd "${2:?$usage}" && pwd)
 shift 2
 compare="$(cd "$(dirname "$0")/../oracle" && pwd)/compare.py"
 status=0
@@ -20,7 +21,7 @@ for script in "$dir"/*.jsonl; do
   [ -f "$expected" ] || continue
   checked=$((checked + 1))
   name=$(basename "$script")
-  if ! "$parallax" replay "$script" > "$work/actual" 2> "$work/stderr"; then
+  if ! (cd "$dir" && "$parallax" replay "$script") > "$work/actual" 2> "$work/stderr"; then
     echo "FAIL $name: parallax replay failed: $(tail -c 500 "$work/stderr")"; status=1; continue
   fi
   if ! /usr/bin/python3 "$compare" "$expected" "$work/actual" --ops "$script" "$@" > "$work/report"; then

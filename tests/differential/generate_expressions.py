@@ -276,11 +276,7 @@ class Scenario:
     def build(self):
         rng = self.rng
         schema = {name: ctype for name, ctype in COLUMNS}
-        table = {"op": "table", "name": self.table, "data": dict(schema, **({"k": "integer"} if self.indexed else {}))}
-        if self.indexed:
-            table["index"] = "k"
-        self.ops.append(table)
-        self.ops.append({"op": "update", "table": self.table, "data": self.rows(rng.randint(3, 12))})
+        self.start(schema, self.rows(rng.randint(3, 12)))
         views = []
         for v in range(rng.randint(1, 3)):
             name = "ve%d" % v
@@ -310,8 +306,7 @@ class Scenario:
         for _ in range(rng.randint(1, 3)):
             change = rng.random()
             if change < 0.6 or not self.indexed:
-                self.ops.append({"op": "update", "table": self.table,
-                                 "data": self.rows(rng.randint(1, 5), upsert=True)})
+                self.update(self.rows(rng.randint(1, 5), upsert=True))
             else:
                 gone = rng.sample(self.keys, min(len(self.keys), rng.randint(1, 3)))
                 self.keys = [k for k in self.keys if k not in gone]
@@ -319,6 +314,17 @@ class Scenario:
             for name in views:
                 self.read(name)
         return self.ops
+
+    def start(self, schema, rows):
+        """The table (of `schema`, with the key when indexed) and its first rows."""
+        table = {"op": "table", "name": self.table, "data": dict(schema, **({"k": "integer"} if self.indexed else {}))}
+        if self.indexed:
+            table["index"] = "k"
+        self.ops.append(table)
+        self.update(rows)
+
+    def update(self, rows):
+        self.ops.append({"op": "update", "table": self.table, "data": rows})
 
     def filter_on(self, name, text):
         # Filter operators that every type answers; the value is checked against the type

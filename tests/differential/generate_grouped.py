@@ -65,6 +65,9 @@ SPLITTABLE = ("string", "integer", "float", "boolean", "date")
 
 
 class GroupedScenario:
+    INFO_READS = ["num_rows", "num_columns", "column_paths", "schema", "config", "dimensions",
+                  "to_ndjson", "to_arrow"]
+
     def __init__(self, rng):
         self.rng = rng
         self.ops = []
@@ -73,14 +76,14 @@ class GroupedScenario:
     def build(self):
         rng = self.rng
         ncols = rng.randint(3, 6)
-        cols = [generate.Column(rng, n, rng.choice(generate.TYPES))
+        cols = [self.column(n, rng.choice(generate.TYPES))
                 for n in generate.pick_names(rng, ncols)]
         for c in cols:
             c.wide = False  # sums of wide integers overflow differently
         if not any(c.type in ("integer", "float") for c in cols):
             # (a name the table does not have yet: pick_names may have chosen "amount")
             name = "amount" if all(c.name != "amount" for c in cols) else "amount (float)"
-            cols.append(generate.Column(rng, name, "float"))
+            cols.append(self.column(name, "float"))
         keyable = [c for c in cols if c.type in ("integer", "string")]
         index = rng.choice(keyable) if keyable and rng.random() < 0.4 else None
         self.table = generate.Table("t", cols, index, None)
@@ -88,13 +91,10 @@ class GroupedScenario:
         self.small = rng.random() < 0.3
         count = rng.randint(2, 4) if self.small else rng.randint(4, 30)
         rows = generate.make_rows(rng, self.table, count, inferred=True)
-        data, _ = generate.encode(rng, self.table, rows, "rows", typed=False)
-        op = {"op": "table", "data": data}
+        self.create(rows)
         if index is not None:
-            op["index"] = index.name
             self.table.keys.update(r[index.name] for r in rows)
             self.table.ever_keys.update(self.table.keys)
-        self.ops.append(op)
         for i in range(rng.randint(1, 3)):
             self.new_view("v%d" % i)
         self.read_all()
@@ -102,6 +102,17 @@ class GroupedScenario:
             self.change()
             self.read_all()
         return self.ops
+
+    def column(self, name, column_type):
+        return generate.Column(self.rng, name, column_type)
+
+    def create(self, rows):
+        """The table op: the table made from `rows` (with its index)."""
+        data, _ = generate.encode(self.rng, self.table, rows, "rows", typed=False)
+        op = {"op": "table", "data": data}
+        if self.table.index is not None:
+            op["index"] = self.table.index.name
+        self.ops.append(op)
 
     def new_view(self, name):
         rng, cols = self.rng, self.table.cols
@@ -191,9 +202,15 @@ class GroupedScenario:
                 self.ops.append({"op": rng.choice(["to_columns", "to_json"]), "view": name,
                                  "window": window})
             else:
-                for op in rng.sample(["num_rows", "num_columns", "column_paths", "schema",
-                                      "config", "dimensions", "to_ndjson", "to_arrow"], 2):
+                for op in rng.sample(self.INFO_READS, 2):
+                    if op == "to_arrow" and not self.table.arrow_typed:
+                        op = "to_ndjson"
                     self.ops.append({"op": op, "view": name})
+
+    def write_rows(self, op, rows):
+        """An update or replace of the table with `rows`."""
+        data, _ = generate.encode(self.rng, self.table, rows, "rows", typed=True)
+        self.ops.append({"op": op, "data": data})
 
     def clear(self):
         self.ops.append({"op": "clear"})
@@ -210,8 +227,7 @@ class GroupedScenario:
                 for r in rows:
                     if rng.random() < 0.4:
                         r[table.index.name] = rng.choice(sorted(table.keys, key=str))
-            data, _ = generate.encode(rng, table, rows, "rows", typed=True)
-            self.ops.append({"op": "update", "data": data})
+            self.write_rows("update", rows)
             if table.index is not None:
                 table.keys.update(r[table.index.name] for r in rows)
                 table.ever_keys.update(table.keys)
@@ -224,8 +240,7 @@ class GroupedScenario:
         else:
             rows = generate.make_rows(rng, table, rng.randint(1, 4 if self.small else 10),
                                       inferred=False)
-            data, _ = generate.encode(rng, table, rows, "rows", typed=True)
-            self.ops.append({"op": "replace", "data": data})
+            self.write_rows("replace", rows)
             table.keys = set(r[table.index.name] for r in rows) if table.index else set()
             table.ever_keys.update(table.keys)
 

@@ -155,9 +155,30 @@ def oracle_args(live):
     return [] if live else ["--fresh"]
 
 
+def cache_key(content):
+    """The oracle cache's key of a script: its bytes, with each input file it names (`path`)
+    replaced by the hash of the file's bytes, so the same script and inputs written to another
+    folder (generate_arrow.py's files) find the same entry."""
+    h = hashlib.sha256()
+    for line in content.splitlines(keepends=True):
+        try:
+            op = json.loads(line)
+        except ValueError:
+            op = None
+        if isinstance(op, dict) and isinstance(op.get("path"), str):
+            try:
+                with open(op["path"], "rb") as f:
+                    op["path"] = "sha256:" + hashlib.sha256(f.read()).hexdigest()
+            except OSError:
+                pass  # (the oracle answers that with an error, like the file's absence)
+            line = json.dumps(op, sort_keys=True).encode("utf-8") + b"\n"
+        h.update(line)
+    return h.hexdigest()
+
+
 def run_oracle(script, content, cache_dir, batch=True, live=False):
     """Oracle output text for a script, from the cache when possible. Returns (text, problem)."""
-    key = hashlib.sha256(content).hexdigest()
+    key = cache_key(content)
     cached = os.path.join(cache_dir, key + ".jsonl") if cache_dir else None
     if cached and os.path.exists(cached):
         with open(cached, encoding="utf-8") as f:
@@ -350,6 +371,9 @@ def main(argv=None):
                     help="also N grouped-view scripts from generate_grouped.py (same --seed)")
     ap.add_argument("--expressions", type=int, default=0,
                     help="also N expression scripts from generate_expressions.py (same --seed)")
+    ap.add_argument("--arrow", type=int, default=0,
+                    help="also N scripts from generate_arrow.py (tables from and updates through "
+                         "Arrow, same --seed)")
     ap.add_argument("--keep", metavar="DIR", help="keep generated scripts and both outputs in DIR")
     ap.add_argument("--expected-cache", metavar="DIR", help="cache oracle outputs by script sha256")
     ap.add_argument("--oracle-only", action="store_true", help="only run the oracle; print the error fraction")
@@ -408,6 +432,9 @@ def main(argv=None):
     if args.expressions:
         import generate_expressions
         scripts += generate_expressions.generate(gen_dir, args.expressions, args.seed)
+    if args.arrow:
+        import generate_arrow
+        scripts += generate_arrow.generate_arrow(gen_dir, args.arrow, args.seed, args.parallax)
 
     cache_dir = None
     if args.expected_cache:

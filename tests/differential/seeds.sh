@@ -21,7 +21,8 @@ else
 fi
 status=0
 for seed in "${seeds[@]}"; do
-  for family in "--generated 300" "--generated 0 --grouped 100" "--generated 0 --expressions 200"; do
+  for family in "--generated 300" "--generated 0 --grouped 100" "--generated 0 --expressions 200" \
+                "--generated 0 --arrow 100"; do
     for front in replay serve; do
       serve=()
       [ "$front" = serve ] && serve=(--serve)

@@ -199,7 +199,10 @@ const OPERATIONS = {
     },
     async remove(r, op) { await r.table(op).remove(op.keys); return null; },
     async clear(r, op) { await r.table(op).clear(); return null; },
-    async replace(r, op) { await r.table(op).replace(op.data); return null; },
+    async replace(r, op) {
+        await r.table(op).replace(op.path !== undefined ? readInputFile(op.path) : op.data);
+        return null;
+    },
     size: (r, op) => r.table(op).size(),
     table_schema: (r, op) => r.table(op).schema(),
     columns: (r, op) => r.table(op).columns(),
