@@ -17,9 +17,11 @@ namespace parallax {
 namespace {
 
 constexpr const char* kFeaturesUsage =
-    "usage: parallax features\n"
+    "usage: parallax features [--unlisted]\n"
     "  prints what `parallax serve` answers to get_features (aggregates per column type, with\n"
     "  their argument types, filter operators per column type, group_by, split_by, ...) as JSON\n"
+    "  --unlisted: the aggregates are instead those taken as by the reference's engine but not\n"
+    "              listed by its get_features (\"mul\")\n"
     "example:\n"
     "  parallax features | python3 -m json.tool\n";
 
@@ -49,8 +51,9 @@ void append_by_type(std::string& out, const Map& map, Write write) {
 
 int run_features(int argc, char** argv) {
   if (argc > 0 && is_help(argv[0])) return print_usage(kFeaturesUsage);
-  if (argc > 0) return bad_argument("features", argv[0], kFeaturesUsage);
-  const perspective::proto::GetFeaturesResp features = server::probe_engine_features();
+  const bool unlisted = argc > 0 && std::string(argv[0]) == "--unlisted";
+  if (argc > (unlisted ? 1 : 0)) return bad_argument("features", argv[unlisted], kFeaturesUsage);
+  const perspective::proto::GetFeaturesResp features = server::probe_engine_features(unlisted);
   auto flag = [](bool value) { return value ? "true" : "false"; };
   std::string out = "{";
   out += "\"group_by\":" + std::string(flag(features.group_by()));

@@ -243,6 +243,13 @@ constexpr std::array<AggregateDescriptor, kAggregateKinds> kRegistry{{
      .empty = EmptyValue::kTypeZero,
      .order_key = OrderKey::kArgumentDown,
      .tree_order = true},
+    // Integers are refused: their products leave the 32-bit integer (docs/differences.md).
+    {.kind = K::kMul,
+     .name = "mul",
+     .accepts = type_bit(DataType::kFloat),
+     .listed = false,
+     .kernel = kernel::product,
+     .tree_order = true},
 }};
 
 static_assert(registry_problem(kRegistry).empty(), "the aggregate registry is inconsistent");

@@ -50,6 +50,7 @@ enum class AggregateKind : uint8_t {
   kWeightedMean,  // takes a weight column
   kMinBy,         // takes a column to minimise
   kMaxBy,
+  kMul,  // the product; unlisted by the reference's get_features
   kEnd,  // not an aggregate: how many there are
 };
 inline constexpr size_t kAggregateKinds = static_cast<size_t>(AggregateKind::kEnd);
@@ -119,7 +120,10 @@ struct AggregateDescriptor {
   AggregateKind kind;
   std::string_view name;        // as the config names it
   std::string_view alias = "";  // another name for it, or none
-  TypeSet accepts;              // the reference's get_features answer
+  TypeSet accepts;              // the reference's get_features answer (or, unlisted, its engine)
+  // Whether get_features lists it: the reference's engine takes some aggregates its menus do
+  // not offer (`parallax features --unlisted` names them, for the differential generator).
+  bool listed = true;
   // Accepted too, as by the reference, though get_features does not list them.
   std::string_view unlisted_alias = "";
   TypeSet unlisted_types = 0;

@@ -80,11 +80,12 @@ struct Offer {
   const AggregateDescriptor* aggregate;
 };
 
-// The names (aliases too) of the aggregates that take `type`, in its menu's order.
-std::vector<Offer> offers_for(DataType type) {
+// The names (aliases too) of the aggregates that take `type`, in its menu's order: the listed
+// ones, or the unlisted ones.
+std::vector<Offer> offers_for(DataType type, bool unlisted) {
   std::vector<Offer> offers;
   for (const AggregateDescriptor& aggregate : all_aggregates()) {
-    if ((aggregate.accepts & type_bit(type)) == 0) continue;
+    if (aggregate.listed == unlisted || (aggregate.accepts & type_bit(type)) == 0) continue;
     offers.push_back({aggregate.name, &aggregate});
     if (!aggregate.alias.empty()) offers.push_back({aggregate.alias, &aggregate});
   }
@@ -143,7 +144,7 @@ class Prober {
 
 }  // namespace
 
-proto::GetFeaturesResp probe_engine_features() {
+proto::GetFeaturesResp probe_engine_features(bool unlisted) {
   Prober prober;
   proto::GetFeaturesResp features;
   const std::string text = column_of(DataType::kString);
@@ -195,7 +196,7 @@ proto::GetFeaturesResp probe_engine_features() {
       (*features.mutable_aggregates())[column_type_of(type)] = std::move(aggregates);
       continue;
     }
-    for (const Offer& offer : offers_for(type)) {
+    for (const Offer& offer : offers_for(type, unlisted)) {
       // An aggregate's argument (weighted mean's weight, min by's "by") is a float column,
       // as the reference offers them: "weighted mean(FLOAT)", "min by(FLOAT)".
       const bool argument = offer.aggregate->takes_argument;

@@ -8,6 +8,9 @@
 
 namespace parallax::server {
 
-::perspective::proto::GetFeaturesResp probe_engine_features();
+// `unlisted`: the aggregates offered are instead those the engine takes as the reference's
+// engine does but that its get_features does not list (`parallax features --unlisted`, which
+// the differential generator reads so that they are checked against the reference too).
+::perspective::proto::GetFeaturesResp probe_engine_features(bool unlisted = false);
 
 }  // namespace parallax::server

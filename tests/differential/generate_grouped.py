@@ -40,25 +40,29 @@ LEFT_OUT = {("integer", "sum not null")}
 # beside it (right up to 7 values, which it sorts), and its "abs" sorts of more than 24
 # siblings leave values of one magnitude and opposite signs in introsort's order.
 SMALL_ONLY = {("float", "median"), ("float", "q1"), ("float", "q3")}
-# Aggregates that add floats: their last digit follows the summation order, which differs on
+# Aggregates that add (or multiply) floats: their last digit follows the summation order, which differs on
 # purpose (docs/differences.md), so two equal totals may tie in one engine only. "col" sorts
 # (whose ties go by key) are not made on them.
 ADDING = {"sum", "abs sum", "sum abs", "sum not null", "avg", "mean", "pct sum parent",
-          "pct sum total", "weighted mean", "var", "stddev"}
+          "pct sum total", "weighted mean", "var", "stddev", "mul"}
 DEFAULT_PARALLAX = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "build", "parallax")
 AGGREGATES = {}  # column type -> [(name, [argument types])], filled by load_aggregates
 
 
 def load_aggregates(parallax):
-    try:
-        out = subprocess.run([parallax, "features"], check=True, stdout=subprocess.PIPE).stdout
-    except (OSError, subprocess.CalledProcessError) as e:
-        sys.exit("generate_grouped.py: cannot ask %s for its aggregates: %s" % (parallax, e))
     AGGREGATES.clear()
-    for column_type, offered in json.loads(out)["aggregates"].items():
-        AGGREGATES[column_type] = [(a["name"], a["args"]) for a in offered
-                                   if (column_type, a["name"]) not in LEFT_OUT]
+    # The listed ones, then those the reference takes without listing them ("mul").
+    for listing in ([], ["--unlisted"]):
+        try:
+            out = subprocess.run([parallax, "features", *listing], check=True,
+                                 stdout=subprocess.PIPE).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            sys.exit("generate_grouped.py: cannot ask %s for its aggregates: %s" % (parallax, e))
+        for column_type, offered in json.loads(out)["aggregates"].items():
+            AGGREGATES.setdefault(column_type, []).extend(
+                (a["name"], a["args"]) for a in offered
+                if (column_type, a["name"]) not in LEFT_OUT)
 
 
 SPLITTABLE = ("string", "integer", "float", "boolean", "date")

@@ -2,7 +2,8 @@
 """`parallax features` (what `parallax serve` answers to get_features) against the reference's
 answer, recorded in features.reference.json (Perspective 3.8's get_features_resp, restated in
 the format `parallax features` prints): each column type is offered exactly the reference's
-aggregates and filter operators, in the reference's menu order, with their argument types.
+aggregates and filter operators, in the reference's menu order, with their argument types;
+`parallax features --unlisted` names none of those.
 
 usage: features_test.py PARALLAX
 """
@@ -33,6 +34,16 @@ def main(argv):
                 key, json.dumps(ours.get(key)), json.dumps(reference[key])))
     for key in set(ours) - set(reference):
         problems.append("%s: not in the reference's answer" % key)
+    # `--unlisted`: what the reference's engine takes beyond its lists ("mul"), for the
+    # differential generator; never a name the reference lists for that type.
+    unlisted = json.loads(subprocess.run([argv[0], "features", "--unlisted"], check=True,
+                                         stdout=subprocess.PIPE).stdout)["aggregates"]
+    for column_type, offered in unlisted.items():
+        listed = {a["name"] for a in reference["aggregates"].get(column_type, [])}
+        for a in offered:
+            if a["name"] in listed:
+                problems.append("%s: %s is listed by the reference, not unlisted"
+                                % (column_type, a["name"]))
     print("\n".join(problems) if problems else "features: as the reference")
     return 1 if problems else 0
 

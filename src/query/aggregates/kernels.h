@@ -60,8 +60,9 @@ void with_cells(const Column& input, F f) {
 void write_zero(Column& out, uint32_t position);
 
 // The kernels (AggregateKernel), by family; aggregate.cpp's registry names them.
-// sums.cpp: counts, sums, means and spreads.
-AggregateKernelFunction count, sum, abs_sum, sum_abs, mean, variance, deviation, weighted_mean;
+// sums.cpp: counts, sums, means and spreads, products.
+AggregateKernelFunction count, sum, abs_sum, sum_abs, mean, variance, deviation, weighted_mean,
+    product;
 // order_statistics.cpp: extremes and quantiles.
 AggregateKernelFunction high, low, max_value, min_value, high_minus_low, quantile;
 // picks.cpp: one row, picked by its place or by another column.

@@ -1,5 +1,6 @@
-// Counts, sums, means and spreads: the aggregates that add values up. The retractable ones
-// are also kept as running totals (query/running_totals.h), which must agree with these.
+// Counts, sums, means, spreads and products: the aggregates that add (or multiply) values up. The
+// retractable ones are also kept as running totals (query/running_totals.h), which must agree with
+// these.
 #include <cmath>
 
 #include "query/aggregate_rows.h"
@@ -97,6 +98,17 @@ void weighted_mean(const AggregateDescriptor&, const Column& input, const Column
     }
     if (weights == 0) return out.set_null(position);
     write_number(out, position, weighted / weights);
+  });
+}
+
+// As the reference: one row shows its value (a null too); over more rows a null counts as 0.
+void product(const AggregateDescriptor&, const Column& input, const Column*,
+             std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  if (rows.size() == 1) return out.set_from(position, input, rows[0]);
+  with_cells(input, [&](const auto& cells) {
+    double product = 1;
+    for (const uint32_t row : rows) product *= cells.null(row) ? 0 : cells.number(row);
+    write_number(out, position, product);
   });
 }
 

@@ -60,22 +60,30 @@ std::string random_config(std::mt19937& random) {
   auto pick = [&](int n) { return static_cast<int>(random() % n); };
   const char* group_bys[] = {"[\"g\"]", "[\"h\"]", "[\"g\",\"h\"]", "[\"h\",\"g\"]", "[]"};
   const char* split_bys[] = {"[]", "[]", "[\"s\"]"};
-  // Every aggregate the registry has for numbers (weighted mean, which takes a weight, below).
-  std::vector<std::string> numeric;
-  for (const AggregateDescriptor& aggregate : all_aggregates()) {
-    if ((aggregate.accepts & type_bit(DataType::kFloat)) && !aggregate.takes_argument)
-      numeric.emplace_back(aggregate.name);
-  }
-  const int kinds = static_cast<int>(numeric.size());
+  // Every aggregate the registry has for floats (x, e) and for integers (n); weighted mean,
+  // which takes a weight, below.
+  auto taking = [](DataType type) {
+    std::vector<std::string> names;
+    for (const AggregateDescriptor& aggregate : all_aggregates()) {
+      if ((aggregate.accepts & type_bit(type)) && !aggregate.takes_argument)
+        names.emplace_back(aggregate.name);
+    }
+    return names;
+  };
+  const std::vector<std::string> floats = taking(DataType::kFloat),
+                                 integers = taking(DataType::kInteger);
+  auto any_of = [&](const std::vector<std::string>& names) {
+    return names[pick(static_cast<int>(names.size()))];
+  };
   std::string group_by = group_bys[pick(5)];
   std::string split_by = split_bys[pick(3)];
   if (group_by == "[]" && split_by == "[]") split_by = "[\"s\"]";
   std::string config = "{\"group_by\":" + group_by + ",\"split_by\":" + split_by +
                        ",\"expressions\":{\"e\":\"\\\"x\\\" + 1\"}" +
                        ",\"columns\":[\"x\",\"n\",\"g\",\"e\"],\"aggregates\":{\"x\":\"" +
-                       numeric[pick(kinds)] + "\",\"n\":\"" + numeric[pick(kinds)] + "\"";
+                       any_of(floats) + "\",\"n\":\"" + any_of(integers) + "\"";
   if (pick(3) == 0) config += ",\"g\":\"distinct count\"";
-  config += std::string(",\"e\":\"") + numeric[pick(kinds)] + "\"";
+  config += std::string(",\"e\":\"") + any_of(floats) + "\"";
   if (pick(4) == 0) config += ",\"n\":[\"weighted mean\",[\"w\"]]";
   config += "}";
   if (pick(2) == 0)

@@ -93,6 +93,7 @@ const KernelCase kNumberCases[] = {
     // Percentages: the kernel writes the plain sum; the view divides by the parent's.
     {K::kPctSumParent, 9},
     {K::kPctSumTotal, 9},
+    {K::kMul, 0},  // the null counts as 0
 };
 
 TEST(AggregateRows, EveryNumberKernelAnswersAsTheReference) {
