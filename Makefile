@@ -68,8 +68,12 @@ demo: build
 
 # Benchmarks (bench/README.md): side by side with the reference and DuckDB, scaling plot,
 # memory, update latency, micro benchmarks; results in bench/results/. BENCH_ARGS passes
-# options to bench/run.py, e.g. BENCH_ARGS="--scale 100000,1000000,10000000".
+# options to bench/run.py, e.g. BENCH_ARGS="--scale 100000,1000000,10000000". BENCH_ROWS sizes
+# every step (1M rows by default); a quick check that every step runs, results kept out of the
+# recorded ones: make bench BENCH_ROWS=10000 BENCH_RESULTS=build/bench/results BENCH_ARGS="--repeat 1"
 BENCH_ARGS ?=
+BENCH_ROWS ?= 1000000
+BENCH_RESULTS ?= bench/results
 # Virtual tables (bench/virtual_bench.py): VIRTUAL_BENCH_ARGS="--rows 1000000" for a quick run.
 VIRTUAL_BENCH_ARGS ?=
 # (npm ci refuses bench's lock when the registry lacks DuckDB's other-platform bindings;
@@ -79,11 +83,11 @@ bench: build
 	@if [ ! -f bench/node_modules/.package-lock.json ] || \
 	    [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then \
 	  (cd bench && (npm ci --silent --no-audit --no-fund || npm install --no-audit --no-fund)); fi
-	/usr/bin/python3 bench/run.py --build $(BUILD_DIR) $(BENCH_ARGS)
-	@echo "expression micro benchmarks (bench/expression_bench.cpp): computed columns over 1M rows"
-	$(BUILD_DIR)/bench/expression_benchmark
-	@echo "MQTT ingest (bench/mqtt_ingest.mjs): upserts into 1M rows, 20 subscribed views; then through a Python step"
-	node bench/mqtt_ingest.mjs --parallax $(BUILD_DIR)/parallax --json bench/results/mqtt_ingest.json
-	node bench/mqtt_ingest.mjs --parallax $(BUILD_DIR)/parallax --transform --json bench/results/mqtt_ingest_transform.json
+	/usr/bin/python3 bench/run.py --build $(BUILD_DIR) --rows $(BENCH_ROWS) --results $(BENCH_RESULTS) $(BENCH_ARGS)
+	@echo "expression micro benchmarks (bench/expression_bench.cpp): computed columns over $(BENCH_ROWS) rows"
+	PARALLAX_BENCH_ROWS=$(BENCH_ROWS) $(BUILD_DIR)/bench/expression_benchmark
+	@echo "MQTT ingest (bench/mqtt_ingest.mjs): upserts into $(BENCH_ROWS) rows, 20 subscribed views; then through a Python step"
+	node bench/mqtt_ingest.mjs --parallax $(BUILD_DIR)/parallax --rows $(BENCH_ROWS) --json $(BENCH_RESULTS)/mqtt_ingest.json
+	node bench/mqtt_ingest.mjs --parallax $(BUILD_DIR)/parallax --rows $(BENCH_ROWS) --transform --json $(BENCH_RESULTS)/mqtt_ingest_transform.json
 	@echo "virtual tables (bench/virtual_bench.py): a viewer on 100M orders in ClickHouse, one node and two shards"
 	/usr/bin/python3 bench/virtual_bench.py --build $(BUILD_DIR) $(VIRTUAL_BENCH_ARGS)

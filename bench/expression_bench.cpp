@@ -1,16 +1,18 @@
-// Computed columns over 1M rows: how close evaluation comes to memory speed. The baseline is
-// a hand-written loop computing the same arithmetic straight from the table's storage.
+// Computed columns over 1M rows (PARALLAX_BENCH_ROWS, orders_fixture.h): how close evaluation comes
+// to memory speed. The baseline is a hand-written loop computing the same arithmetic straight from
+// the table's storage.
 #include <benchmark/benchmark.h>
 
 #include <random>
 
+#include "orders_fixture.h"
 #include "query/column_source.h"
 #include "query/expressions/expression.h"
 
 namespace parallax {
 namespace {
 
-constexpr size_t kRows = 1'000'000;
+const size_t kRows = static_cast<size_t>(bench::bench_rows());
 
 // a (float), b (integer), s (string from 100 values), no nulls.
 std::unique_ptr<Table> make_table() {

@@ -7,7 +7,7 @@
 // (`return rows` in Arrow mode, on a local script host) to the same table.
 //
 // usage: node bench/mqtt_ingest.mjs [--parallax build/parallax] [--rows 1000000]
-//        [--messages 5000] [--real-time-limit 100] [--rate ROWS_PER_S] [--seconds 10]
+//        [--messages ROWS/200] [--real-time-limit 100] [--rate ROWS_PER_S] [--seconds 10]
 //        [--transform] [--json out.json]
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -25,7 +25,8 @@ const option = (name, fallback) => {
 };
 const parallax = path.resolve(option("--parallax", path.join(repo, "build", "parallax")));
 const tableRows = Number(option("--rows", 1_000_000));
-const loadMessages = Number(option("--messages", 5000));
+// 5,000 messages of 100 upserts at 1M rows: half the table.
+const loadMessages = Number(option("--messages", Math.max(1, Math.round(tableRows / 200))));
 const windowMs = Number(option("--real-time-limit", 100));
 const latencySeconds = Number(option("--seconds", 10));
 const withTransform = args.includes("--transform");

@@ -4,6 +4,12 @@ scaling runs and their plot, peak memory, update latency and the micro benchmark
 
 usage: run.py [--build DIR] [--rows N] [--scale N,N,...] [--repeat N] [--skip-micro]
               [--reference-max N] [--baseline PARALLAX_BINARY] [--python-rows N] [--only-orders]
+              [--results DIR]
+
+--rows (1,000,000 by default) sizes every step: the side-by-side table, memory, latency, the
+Python package and the micro benchmarks (PARALLAX_BENCH_ROWS); the scaling plot takes it and
+ten times it unless --scale says otherwise. A small --rows (`make bench BENCH_ROWS=10000
+BENCH_RESULTS=build/bench/results`) is a quick check that every step runs.
 
 Each engine runs the same replay script (workload/orders_workload.py over workload/gen_orders.py
 data) in its own process, one after the other: the reference (node tests/oracle/replay.mjs
@@ -12,7 +18,7 @@ replay --timing). A label's time is the sum of its lines, update_1row the median
 pair, as workload/compare_timing.py computes them; a label any of whose lines failed is "n/a".
 With --repeat N the engines take turns N times (reference, DuckDB, Parallax, then again) and each
 label's time is the median of its N runs, so a burst of load on the shared machine moves one run only.
-Results go to bench/results/ (markdown and JSON), with the machine's facts. With --baseline,
+Results go to bench/results/ (markdown and JSON; --results elsewhere), with the machine's facts. With --baseline,
 an older parallax binary runs the same script too (before/after figures from one run).
 """
 import argparse
@@ -340,21 +346,28 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=str(ROOT / "build"))
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the side-by-side table")
-    parser.add_argument("--scale", default="1000000,10000000", help="row counts of the scaling plot")
+    parser.add_argument("--scale", help="row counts of the scaling plot (default: --rows and 10x it)")
     parser.add_argument("--repeat", type=int, default=3, help="turns each engine takes; label times are medians")
     parser.add_argument("--only-orders", action="store_true",
                         help="the side-by-side and scaling runs only (no memory, latency, Python, micro)")
     parser.add_argument("--reference-max", type=int, default=1_000_000,
                         help="largest table the reference runs (it is slow, and WASM memory is bounded)")
     parser.add_argument("--skip-micro", action="store_true")
-    parser.add_argument("--python-rows", type=int, default=1_000_000,
-                        help="rows of the Python package's bulk load and to_pandas runs")
+    parser.add_argument("--python-rows", type=int,
+                        help="rows of the Python package's bulk load and to_pandas runs (default --rows)")
+    parser.add_argument("--results", default=str(BENCH / "results"), help="where the results go")
     parser.add_argument("--baseline", help="an older parallax binary to run beside (before/after)")
     args = parser.parse_args()
+    global RESULTS
+    RESULTS = Path(args.results).resolve()
+    if args.scale is None:
+        args.scale = f"{args.rows},{10 * args.rows}"
+    if args.python_rows is None:
+        args.python_rows = args.rows
     build = Path(args.build).resolve()
     data_dir = build / "bench"
     data_dir.mkdir(parents=True, exist_ok=True)
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     facts = machine_facts(build)
 
     sizes = sorted({args.rows, *map(int, args.scale.split(","))})
@@ -371,18 +384,18 @@ def main():
     scaling = [runs[n] for n in sorted(map(int, args.scale.split(",")))]
     plot_path = RESULTS / "scaling.png"
     plot_scaling(scaling, plot_path)
-    print(f"\nscaling plot: {plot_path.relative_to(ROOT)}")
+    print(f"\nscaling plot: {plot_path}")
     if args.only_orders:
         print("\n" + scaling_markdown(scaling))
         return
 
     log("memory and latency")
     memory_lines = [json.loads(line) for line in run(
-        [str(build / "bench" / "parallax_memory_bench"), str(orders_csv(data_dir, 1_000_000)), *view_configs()]).splitlines()]
+        [str(build / "bench" / "parallax_memory_bench"), str(orders_csv(data_dir, args.rows)), *view_configs()]).splitlines()]
     memory, view_memory = memory_lines[0], memory_lines[1:]
     latency = [json.loads(line) for line in
-               run([str(build / "bench" / "parallax_latency_bench"), "1000000", "200", *LATENCY_CONFIGS]).splitlines()]
-    print(f"\nmemory, 1M rows: resident after load {memory['rss_after_load_bytes'] / 2**20:.0f} MiB "
+               run([str(build / "bench" / "parallax_latency_bench"), str(args.rows), "200", *LATENCY_CONFIGS]).splitlines()]
+    print(f"\nmemory, {args.rows:,} rows: resident after load {memory['rss_after_load_bytes'] / 2**20:.0f} MiB "
           f"(peak {memory['rss_peak_bytes'] / 2**20:.0f} MiB), raw columnar {memory['raw_columnar_bytes'] / 2**20:.0f} MiB: "
           f"{memory['resident_over_raw']:.2f}x")
     for item in latency:
@@ -399,7 +412,8 @@ def main():
     if not args.skip_micro:
         log("micro benchmarks")
         subprocess.run([str(build / "bench" / "parallax_micro_bench"), "--benchmark_min_time=0.2",
-                        f"--benchmark_out={micro_path}", "--benchmark_out_format=json"], check=False)
+                        f"--benchmark_out={micro_path}", "--benchmark_out_format=json"], check=False,
+                       env=dict(os.environ, PARALLAX_BENCH_ROWS=str(args.rows)))
 
     (RESULTS / "orders.json").write_text(json.dumps(
         {"machine": facts, "side_by_side": main_run, "scaling": scaling, "memory": memory,
@@ -426,11 +440,11 @@ read pair). Speed-up = the other engine's ms / Parallax ms. n/a: the engine answ
 
 {scaling_markdown(scaling)}
 
-## Memory, 1,000,000 rows
+## Memory, {args.rows:,} rows
 
 {memory_markdown(memory, view_memory)}
 
-## Single-row update then read (1,000,000 rows keyed by order_id, 200 repetitions)
+## Single-row update then read ({args.rows:,} rows keyed by order_id, 200 repetitions)
 
 | view | p50 ms | p99 ms | max ms |
 |---|---:|---:|---:|
@@ -442,7 +456,7 @@ read pair). Speed-up = the other engine's ms / Parallax ms. n/a: the engine answ
 
 Micro benchmarks (Google Benchmark): `micro.json`.
 """)
-    print(f"results: {(RESULTS / 'orders.md').relative_to(ROOT)}, {(RESULTS / 'orders.json').relative_to(ROOT)}")
+    print(f"results: {RESULTS / 'orders.md'}, {RESULTS / 'orders.json'}")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,10 @@ void BM_ArrowRead(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * plain_size);
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_ArrowRead)->Args({1'000'000, 0})->Args({1'000'000, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ArrowRead)
+    ->Args({bench_rows(), 0})
+    ->Args({bench_rows(), 1})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_ArrowWrite(benchmark::State& state) {
   auto table = orders_table(state.range(0), false);
@@ -51,7 +54,10 @@ void BM_ArrowWrite(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * plain_size);
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_ArrowWrite)->Args({1'000'000, 0})->Args({1'000'000, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ArrowWrite)
+    ->Args({bench_rows(), 0})
+    ->Args({bench_rows(), 1})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace parallax::bench

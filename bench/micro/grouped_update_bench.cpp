@@ -77,7 +77,7 @@ const bool registered = [] {
       benchmark::RegisterBenchmark(
           label.c_str(),
           [config, ordered](benchmark::State& state) { run(state, config, ordered); })
-          ->Arg(1'000'000)
+          ->Arg(bench_rows())
           ->Iterations(ordered ? 200 : 3)  // recomputing takes up to seconds per update
           ->Unit(benchmark::kMillisecond);
     }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -13,6 +15,17 @@
 #include "core/table.h"
 
 namespace parallax::bench {
+
+// The rows of the benchmarks' tables: 1,000,000 (others take a tenth of it), or what
+// PARALLAX_BENCH_ROWS says (`make bench BENCH_ROWS=10000`: a quick run of every benchmark).
+inline int64_t bench_rows() {
+  static const int64_t rows = [] {
+    const char* text = std::getenv("PARALLAX_BENCH_ROWS");
+    const int64_t asked = text ? std::atoll(text) : 0;
+    return asked >= 10 ? asked : 1'000'000;
+  }();
+  return rows;
+}
 
 // The orders as CSV text with a header row.
 const std::string& orders_csv(size_t rows);

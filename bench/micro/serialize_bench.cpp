@@ -31,15 +31,15 @@ void BM_Serialize(benchmark::State& state) {
 }
 BENCHMARK(BM_Serialize<json_columns>)
     ->Name("BM_SerializeJsonColumns")
-    ->Arg(100'000)
+    ->Arg(bench_rows() / 10)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Serialize<json_rows>)
     ->Name("BM_SerializeJsonRows")
-    ->Arg(100'000)
+    ->Arg(bench_rows() / 10)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Serialize<write_csv>)
     ->Name("BM_SerializeCsv")
-    ->Arg(100'000)
+    ->Arg(bench_rows() / 10)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

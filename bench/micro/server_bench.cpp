@@ -62,7 +62,7 @@ proto::Request viewport_request(bool arrow) {
 }
 
 struct Served {
-  std::unique_ptr<Engine> engine = orders_engine(1'000'000, true);
+  std::unique_ptr<Engine> engine = orders_engine(bench_rows(), true);
   std::shared_ptr<CountingLink> link = std::make_shared<CountingLink>();
   server::ProtocolHandler handler{*engine, {}};
   Served() { handler.handle(link, make_view_request()); }
@@ -99,7 +99,7 @@ void BM_ServerUpdateToNotification(benchmark::State& state, bool row_mode) {
   size_t i = 0;
   for (auto _ : state) {
     update.mutable_table_update_req()->mutable_data()->set_from_csv(
-        one_row_update_csv((i * 997) % 1'000'000, 1.5 + static_cast<double>(i % 1000), 3));
+        one_row_update_csv((i * 997) % bench_rows(), 1.5 + static_cast<double>(i % 1000), 3));
     ++i;
     served.handler.handle(served.link, update);
     served.handler.handle(served.link, read);

@@ -47,14 +47,16 @@ void BM_ViewOneShot(benchmark::State& state, const char* config_json) {
   }
 }
 BENCHMARK_CAPTURE(BM_ViewOneShot, sort_desc, kSortDesc)
-    ->Arg(1'000'000)
+    ->Arg(bench_rows())
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_ViewOneShot, filter, kFilter)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ViewOneShot, filter, kFilter)
+    ->Arg(bench_rows())
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ViewOneShot, group_by_product, kGroupByProduct)
-    ->Arg(1'000'000)
+    ->Arg(bench_rows())
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ViewOneShot, group_split, kGroupSplit)
-    ->Arg(1'000'000)
+    ->Arg(bench_rows())
     ->Unit(benchmark::kMillisecond);
 
 // Upsert one row of a keyed table, then read the view's first 50 rows.
@@ -76,13 +78,13 @@ void BM_UpdateOneRowThenRead(benchmark::State& state, const char* config_json) {
   }
 }
 BENCHMARK_CAPTURE(BM_UpdateOneRowThenRead, unsorted, "{}")
-    ->Arg(1'000'000)
+    ->Arg(bench_rows())
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_UpdateOneRowThenRead, sort_desc, kSortDesc)
-    ->Arg(1'000'000)
+    ->Arg(bench_rows())
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_UpdateOneRowThenRead, group_by_product, kGroupByProduct)
-    ->Arg(1'000'000)
+    ->Arg(bench_rows())
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
