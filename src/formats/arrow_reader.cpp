@@ -132,7 +132,7 @@ class ColumnReader {
                            field_.name, type_name(column_.type()));
   }
   Status out_of_range(int64_t row) const {
-    return Status::invalid("Arrow column '{}', row {}: the value does not fit a {} column",
+    return Status::invalid("Arrow column '{}', row {}: the value does not fit its {} column",
                            field_.name, row, type_name(column_.type()));
   }
 
@@ -166,6 +166,10 @@ class ColumnReader {
   }
 
   Status append_integers(const ArrowArray& array) {
+    if (type().kind == ArrowKind::kFloat) {
+      return type().bit_width == 64 ? append_truncated<double>(array)
+                                    : append_truncated<float>(array);
+    }
     if (type().kind != ArrowKind::kInt) return cannot_read();
     if (may_overflow_int32(type())) {
       if (int64_t row = first_beyond_int32(type(), array); row >= 0) return out_of_range(row);
@@ -179,6 +183,22 @@ class ColumnReader {
         append_values<In>(out, array, [](In value) { return static_cast<int32_t>(value); });
       }
     });
+    return Status::ok();
+  }
+
+  // Floats into an integer column truncate towards zero, as JSON's do (pandas makes float
+  // columns of integers with gaps); a value no 32-bit integer holds fails the read.
+  template <typename In>
+  Status append_truncated(const ArrowArray& array) {
+    // (false for NaN too; null cells may hold anything, so they are checked before the cast)
+    auto fits = [](double value) { return value > -2147483649.0 && value < 2147483648.0; };
+    for (int64_t row = 0; row < array.length; ++row) {
+      if (!fits(load<In>(array.values + row * sizeof(In))) && array.is_valid(row)) {
+        return out_of_range(row);
+      }
+    }
+    append_values<In>(column_.mutable_values<int32_t>(), array,
+                      [&](In value) { return fits(value) ? static_cast<int32_t>(value) : 0; });
     return Status::ok();
   }
 

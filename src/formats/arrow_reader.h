@@ -19,7 +19,8 @@ namespace parallax {
 // (integers -> integer, floats -> float, text -> string, dates -> date, timestamps ->
 // datetime in UTC milliseconds), except that a 64-bit or uint32 column holding a value beyond
 // 32 bits becomes float (see docs/differences.md). With `schema`, values are converted to its
-// types (fields it lacks are ignored); a value that does not fit is an error.
+// types (fields it lacks are ignored; floats into an integer column truncate towards zero, as
+// from JSON); a value that does not fit is an error.
 Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema = nullptr);
 
 // Each field's name and Arrow type as the apache-arrow library prints it ("Int32",

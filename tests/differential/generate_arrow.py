@@ -10,8 +10,9 @@ columns), removes, clears and replaces (JSON or Arrow). Every Arrow type both en
 appears, with nulls: int8/16/32/64, uint8/16/32, float32/64, bool, utf8, large_utf8,
 dictionary-encoded strings (Int32 and Uint8 indices), date32, date64, timestamps in seconds,
 milliseconds (also with a time zone), microseconds and nanoseconds; updates may carry a column
-in another type of the same kind (int64 into an int8 column, a dictionary into a utf8 one,
-date64 into date32, ...), in another order, or a column the table does not have. Tables have
+in another type that holds its values (int64 into an int8 column, float64 of whole numbers
+into an integer one, a dictionary into a utf8 one, date64 into date32, ...), in another order,
+or a column the table does not have. Tables have
 an index, a limit or neither. The views are those of the other generators, on these tables:
 flat ones (generate.py: columns, sorts, filters, windows, every read), grouped and split ones
 (generate_grouped.py: every aggregate, expand/collapse) and computed columns
@@ -20,15 +21,16 @@ arrow_files.mjs (the apache-arrow package of tests/oracle); scripts name them by
 
 Kept out (docs/differences.md): values an Arrow type holds beyond 32 bits (Parallax reads them
 as float), uint8/uint16/uint32 values above the signed range (the reference reads them
-negative), floats into integer columns, and values a narrow column cannot hold (the reference
-keeps Arrow widths and wraps; Parallax has one width), so every float32 value is one a float32
-holds exactly; to_arrow only on tables whose columns are all of the widths Parallax writes
-(int32, float64); stream batches after the first with a dictionary column (the reference
-decodes every batch with the first batch's dictionary) and empty Arrow input with a dictionary
-column (the reference refuses it), several batches where a column has nulls in one batch
-and none in a later one (the reference reads those nulls as 0), timestamps before 1970 with a
-fraction of a millisecond (the reference truncates them towards zero: nanoseconds are written
-from whole milliseconds), and the aggregates of WRONG_AGGREGATES.
+negative), floats beyond 32 bits into integer columns (the reference wraps them), and values a
+narrow column cannot hold (the reference keeps Arrow widths and wraps; Parallax has one width),
+so every float32 value is a number of eighths, whose float32 and float64 texts agree; to_arrow
+only on tables whose columns are all of the widths Parallax writes (int32, float64); stream
+batches after the first with a dictionary column (the reference decodes every batch with the
+first batch's dictionary) and empty Arrow input with a dictionary column (the reference refuses
+it), several batches where a column has nulls in one batch and none in a later one (the
+reference reads those nulls as 0), timestamps before 1970 with a fraction of a millisecond (the
+reference truncates them towards zero: nanoseconds are written from whole milliseconds), and
+the aggregates of WRONG_AGGREGATES.
 """
 import json
 import os
@@ -73,9 +75,11 @@ SAME_WIDTH = {"int32", "float64", "bool", "utf8", "large_utf8", "dict", "dict8",
               "date64", "ts_ms", "ts_s", "ts_us", "ts_ns", "ts_ms_utc"}
 DICTIONARY = {"dict", "dict8"}
 # An update may carry a column in another Arrow type of its kind that holds the same values.
-WIDER = {"int8": ["int16", "int32", "int64"], "int16": ["int32", "int64"], "int32": ["int64"],
-         "int64": ["int32"], "uint8": ["int16", "int32", "uint16"], "uint16": ["int32", "uint32"],
-         "uint32": ["int64"], "float32": ["float64"], "float64": [],
+# Integers also come as floats (pandas makes float columns of integers with gaps).
+WIDER = {"int8": ["int16", "int32", "int64", "float32"], "int16": ["int32", "int64", "float64"],
+         "int32": ["int64", "float64"], "int64": ["int32", "float64"],
+         "uint8": ["int16", "int32", "uint16", "float64"], "uint16": ["int32", "uint32", "float64"],
+         "uint32": ["int64", "float64"], "float32": ["float64"], "float64": [],
          "utf8": ["dict", "large_utf8"], "large_utf8": ["utf8", "dict"], "dict": ["utf8", "dict8"],
          "dict8": ["dict", "utf8"], "date32": ["date64"], "date64": ["date32"],
          "ts_ms": ["ts_us", "ts_ns", "ts_ms_utc"], "ts_s": ["ts_ms", "ts_us"],

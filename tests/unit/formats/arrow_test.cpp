@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -173,6 +174,36 @@ TEST(ArrowReader, ConvertsToTheTableSchema) {
                 "cannot read Arrow Dictionary<Int32, Utf8> column 's' as integer"),
             std::string::npos)
       << error.status().message();
+}
+
+// Floats into an integer column, as from JSON: truncated towards zero; one that no 32-bit
+// integer holds (out of range, infinite, NaN) fails the whole read, naming its row.
+TEST(ArrowReader, FloatsIntoAnIntegerColumn) {
+  auto read_floats = [](std::vector<double> values, bool with_null) {
+    Column floats(DataType::kFloat);
+    for (double value : values) floats.append<double>(value);
+    if (with_null) floats.append_null();
+    Frame frame;
+    frame.columns.push_back({"x", &floats});
+    for (uint32_t row = 0; row < floats.size(); ++row) frame.rows.push_back(row);
+    Schema integer({{"x", DataType::kInteger}});
+    return read_arrow(write_arrow(frame), &integer);
+  };
+  auto batch = read_floats({-2.7, 2.7, 2147483647.5, -2147483648.0}, true);
+  ASSERT_TRUE(batch.is_ok()) << batch.status().message();
+  const Column& x = batch->columns[0].values;
+  EXPECT_EQ(x.value<int32_t>(0), -2);
+  EXPECT_EQ(x.value<int32_t>(1), 2);
+  EXPECT_EQ(x.value<int32_t>(2), 2147483647);
+  EXPECT_EQ(x.value<int32_t>(3), -2147483647 - 1);
+  EXPECT_TRUE(x.is_null(4));
+  for (double bad : {2147483648.0, -2147483649.0, std::numeric_limits<double>::infinity(),
+                     std::numeric_limits<double>::quiet_NaN()}) {
+    auto error = read_floats({1.0, bad}, false);
+    ASSERT_FALSE(error.is_ok()) << bad;
+    EXPECT_NE(error.status().message().find("row 1: the value does not fit"), std::string::npos)
+        << error.status().message();
+  }
 }
 
 TEST(ArrowReader, RejectsEveryTruncation) {
