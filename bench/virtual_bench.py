@@ -207,6 +207,8 @@ def direct(port, database, table, first_sql, scroll_sql, config, args):
     holds) the next window as a client without Parallax would ask for it."""
     first, scroll = [], []
     keys = ", ".join(config["group_by"] + config.get("split_by", []))
+    # A screen of a split view holds every region of its products: that many grouped rows.
+    window = args.screen * (len(REGIONS) if config.get("split_by") else 1)
     for _ in range(args.reps):
         first.append(sum(timed(port, database, s) for s in first_sql))
         if scroll_sql:
@@ -215,7 +217,7 @@ def direct(port, database, table, first_sql, scroll_sql, config, args):
         for step in range(1, args.direct_steps + 1):
             scroll.append(timed(port, database,
                                 f"SELECT {keys}, sum(price) FROM {table} GROUP BY {keys} ORDER BY "
-                                f"{keys} LIMIT {args.screen} OFFSET {step * args.screen} "
+                                f"{keys} LIMIT {window} OFFSET {step * window} "
                                 "FORMAT TabSeparated"))
     return percentiles(first), percentiles(scroll)
 
