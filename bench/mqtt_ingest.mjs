@@ -4,7 +4,9 @@
 // messages of updates, then the time from publishing a probe row to a client's notification of
 // it (p50/p99, one probe every 250 ms) while upserts come at a steady --rate (default: half the
 // rate measured) for --seconds. `--transform` adds a Python step
-// (`return rows` in Arrow mode, on a local script host) to the same table.
+// (`return rows` in Arrow mode, on a local script host) to the same table. The CPU seconds that
+// Parallax, mosquitto and the publisher spent on the upserts are printed too: on a shared
+// machine, rows per CPU second of Parallax says more than rows per second.
 //
 // usage: node bench/mqtt_ingest.mjs [--parallax build/parallax] [--rows 1000000]
 //        [--messages ROWS/200] [--real-time-limit 100] [--rate ROWS_PER_S] [--seconds 10]
@@ -57,6 +59,7 @@ function publisher(port, topic) {
     const proc = spawn("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(port), "-q", "1", "-t", topic, "-l"],
         { stdio: ["pipe", "ignore", "inherit"] });
     return {
+        pid: proc.pid,
         send: (line) => new Promise((resolve) => (proc.stdin.write(line + "\n") ? resolve() : proc.stdin.once("drain", resolve))),
         end: () => new Promise((resolve) => { proc.on("exit", resolve); proc.stdin.end(); }),
     };
@@ -69,6 +72,16 @@ function message(firstId, count, random) {
         rows.push({ id, symbol: `S${id % SYMBOLS}`, price: (id % 1000) / 10 + Math.random(), size: 1 + (id % 50) });
     }
     return JSON.stringify(rows);
+}
+
+// CPU seconds (user + system) a process has used so far (0 once it is gone).
+function cpuSeconds(pid) {
+    try {
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime (clock ticks)
+    } catch {
+        return 0;
+    }
 }
 
 function percentile(sorted, p) {
@@ -144,11 +157,17 @@ ${withTransform ? "    transforms: [{script: 'return rows', use_arrow: true}]\n"
     // Throughput: upserts of random rows published as fast as mosquitto_pub sends them.
     const before = (await status()).messages;
     const load = publisher(broker.port, "ticks");
+    const cpuBefore = [cpuSeconds(server.pid), cpuSeconds(broker.pid())];
     const loadBegan = Date.now();
-    for (let m = 0; m < loadMessages; m++) await load.send(message(0, tableRows, true));
+    let publisherCpu = 0;
+    for (let m = 0; m < loadMessages; m++) {
+        await load.send(message(0, tableRows, true));
+        if (m % 100 === 99) publisherCpu = cpuSeconds(load.pid);
+    }
     await load.end();
     await until(async () => (await status()).messages >= before + loadMessages, "the load applied");
     const loadSeconds = (Date.now() - loadBegan) / 1000;
+    const [parallaxCpu, brokerCpu] = [cpuSeconds(server.pid) - cpuBefore[0], cpuSeconds(broker.pid()) - cpuBefore[1]];
     const loadRate = Math.round((loadMessages * ROWS_PER_MESSAGE) / loadSeconds);
 
     // Latency: the same upserts at a steady rate below that (a saturated broker queues, and a
@@ -184,11 +203,15 @@ ${withTransform ? "    transforms: [{script: 'return rows', use_arrow: true}]\n"
         rows: size, transform: withTransform, real_time_limit_ms: windowMs,
         fill_rows_per_s: Math.round(size / fillSeconds),
         load_messages: loadMessages, load_rows_per_s: loadRate, steady_rows_per_s: rate,
+        load_cpu_s: { parallax: +parallaxCpu.toFixed(2), mosquitto: +brokerCpu.toFixed(2), publisher: +publisherCpu.toFixed(2) },
+        load_rows_per_parallax_cpu_s: Math.round((loadMessages * ROWS_PER_MESSAGE) / parallaxCpu),
         probes: latencies.length, probe_p50_ms: +percentile(sorted, 50)?.toFixed(1), probe_p99_ms: +percentile(sorted, 99)?.toFixed(1),
         view_notifications: notifications, windows: final.runs, conflated: final.conflated, failures: final.failures,
     };
     console.log(`upserts: ${loadMessages * ROWS_PER_MESSAGE} rows in ${loadSeconds.toFixed(1)} s: ${loadRate} rows/s ` +
         `(${final.runs} windows in all, ${notifications} notifications over 20 views)`);
+    console.log(`  CPU seconds meanwhile: parallax ${parallaxCpu.toFixed(2)} (${result.load_rows_per_parallax_cpu_s} rows per CPU second), ` +
+        `mosquitto ${brokerCpu.toFixed(2)}, the publisher at least ${publisherCpu.toFixed(2)}`);
     console.log(`at ${rate} rows/s, publish -> notification: p50 ${result.probe_p50_ms} ms, p99 ${result.probe_p99_ms} ms over ${latencies.length} probes ` +
         `(real-time limit ${windowMs} ms${withTransform ? ", through a Python step" : ""})`);
     if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(result, null, 2) + "\n");

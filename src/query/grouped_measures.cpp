@@ -80,11 +80,11 @@ std::span<const uint32_t> GroupedMeasures::aggregation_order(uint32_t node,
 }
 
 void GroupedMeasures::recompute(const Measure& measure, uint32_t node,
-                                std::vector<uint32_t>& scratch) {
+                                std::vector<uint32_t>& scratch, bool keep_order) {
   const std::vector<uint32_t>& rows = tree_->node(node).rows;
   if (!measure.combo) {
-    if (!sums_in_tree_order(measure)) return fill(measure, rows, node, true);
-    return fill(measure, aggregation_order(node, scratch), node, true);
+    if (!sums_in_tree_order(measure)) return fill(measure, rows, node, keep_order);
+    return fill(measure, aggregation_order(node, scratch), node, keep_order);
   }
   scratch.clear();
   for (const uint32_t row : rows) {
@@ -95,7 +95,7 @@ void GroupedMeasures::recompute(const Measure& measure, uint32_t node,
     if (is_retractable(measure.value.aggregate.kind)) measure.totals[node] = RunningTotals{};
     return measure.cells.set_null(node);
   }
-  fill(measure, scratch, node, true);
+  fill(measure, scratch, node, keep_order);
 }
 
 void GroupedMeasures::aggregate_all() {

@@ -54,6 +54,15 @@ class GroupedMeasures {
   // agree with the reference to the last digit); bigger ones retract sums and keep the
   // other aggregates' rows ordered.
   static constexpr size_t kReaddBelow = 2048;
+  // A change that moves more than one in this many of a big group's rows recomputes the
+  // group's non-retractable aggregates in one pass over its rows instead of moving each row
+  // in their ordered rows (a binary search and a shift of a block each: about as dear as
+  // aggregating this many rows), and the group keeps no order until a smaller change.
+  static constexpr size_t kMoveShare = 128;
+  // And a group without ordered rows builds them (a sort: about ten passes over its rows)
+  // only after a change that moves fewer than one in this many of its rows, so that windows
+  // of a live source about the threshold do not build orders that the next one drops.
+  static constexpr size_t kBuildShare = 512;
 
   GroupedMeasures(const Table& table, const ColumnSource& source, const GroupTree& tree,
                   const SplitColumns& splits, std::vector<ValueColumn> values, RowSort row_sort)
@@ -77,8 +86,10 @@ class GroupedMeasures {
   void aggregate_all();
   // Grows every per-node column to the tree's nodes.
   void add_node_columns();
-  // Recomputes the measure's cell of `node` over the node's rows in its combination.
-  void recompute(const Measure& measure, uint32_t node, std::vector<uint32_t>& scratch);
+  // Recomputes the measure's cell of `node` over the node's rows in its combination; with
+  // `keep_order`, a big group then keeps its rows ordered for the next change.
+  void recompute(const Measure& measure, uint32_t node, std::vector<uint32_t>& scratch,
+                 bool keep_order = true);
   // The percentages of every node, from their sums.
   void finish_percentages();
   // The totals of value column `v` of sibling column-tree nodes at split `level`, each named

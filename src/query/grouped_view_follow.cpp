@@ -56,6 +56,29 @@ bool GroupedView::follow(const ChangeSet& changes) {
   }
   measures_->add_node_columns();
 
+  // Big groups that this change moves many rows of: recomputed, not moved row by row
+  // (GroupedMeasures::kMoveShare); and those where it moves too many to build an order.
+  std::vector<uint8_t> no_build(tree_.size(), 0);
+  if (changed.size() > 1) {
+    std::vector<uint32_t> moves(tree_.size(), 0);
+    auto count_path = [&](uint32_t node) {
+      for (; node != kNoNode; node = tree_.node(node).parent) {
+        ++moves[node];
+        if (node == 0) break;
+      }
+    };
+    for (size_t i = 0; i < changed.size(); ++i) {
+      if (i < num_existed) count_path(tree_.leaf_of(changed[i]));
+      count_path(new_leaf[i]);
+    }
+    for (uint32_t node = 0; node < tree_.size(); ++node) {
+      const size_t rows = tree_.node(node).rows.size();
+      if (rows <= GroupedMeasures::kReaddBelow) continue;
+      no_build[node] = moves[node] * GroupedMeasures::kBuildShare > rows;
+      if (moves[node] * GroupedMeasures::kMoveShare > rows) measures_->forget_node(node);
+    }
+  }
+
   std::vector<uint8_t> is_touched(tree_.size(), 0);
   std::vector<uint32_t> touched;
   absl::flat_hash_set<std::pair<uint32_t, uint32_t>> touched_cells;       // (node, combination)
@@ -162,7 +185,7 @@ bool GroupedView::follow(const ChangeSet& changes) {
     const bool small = tree_.node(node).rows.size() <= GroupedMeasures::kReaddBelow;
     if (!is_retractable(kind) && measures_->settle_ordered(slot, node)) return;
     if (!is_retractable(kind) || small || slot.totals[node].lost_precision()) {
-      return measures_->recompute(slot, node, scratch);
+      return measures_->recompute(slot, node, scratch, !no_build[node]);
     }
     slot.totals[node].write(kind, slot.cells, node, slot.combo.has_value());
   };

@@ -100,17 +100,20 @@ bool OrderedRows::less(const Entry& a, const Entry& b, const Order& order) const
 
 template <typename Before>
 size_t OrderedRows::partition(Before before) const {
-  return locate(before).index;
+  return locate(before, true).index;
 }
 
 template <typename Before>
-OrderedRows::Spot OrderedRows::locate(Before before) const {
+OrderedRows::Spot OrderedRows::locate(Before before, bool with_index) const {
   // The first block whose last entry is not before holds the boundary.
   auto block = std::partition_point(blocks_.begin(), blocks_.end(),
                                     [&](const std::vector<Entry>& b) { return before(b.back()); });
   Spot spot{static_cast<size_t>(block - blocks_.begin()), 0, 0};
-  for (auto preceding = blocks_.begin(); preceding != block; ++preceding) {
-    spot.index += preceding->size();
+  // (Counting the entries before is a walk over the blocks: only reads of a rank need it.)
+  if (with_index) {
+    for (auto preceding = blocks_.begin(); preceding != block; ++preceding) {
+      spot.index += preceding->size();
+    }
   }
   if (block == blocks_.end()) return spot;
   spot.offset = static_cast<size_t>(std::partition_point(block->begin(), block->end(), before) -
@@ -120,11 +123,33 @@ OrderedRows::Spot OrderedRows::locate(Before before) const {
 }
 
 const OrderedRows::Entry& OrderedRows::at(size_t index) const {
+  // From the nearer end: the last entries (max, last) are read as often as the first.
+  if (index >= size_ / 2) {
+    size_t from_end = size_ - 1 - index;
+    for (auto block = blocks_.rbegin(); block != blocks_.rend(); ++block) {
+      if (from_end < block->size()) return (*block)[block->size() - 1 - from_end];
+      from_end -= block->size();
+    }
+    return blocks_.front().front();  // (before the start: never asked)
+  }
   for (const std::vector<Entry>& block : blocks_) {
     if (index < block.size()) return block[index];
     index -= block.size();
   }
   return blocks_.back().back();  // (past the end: never asked)
+}
+
+bool OrderedRows::same_key_before(const Spot& spot, const Entry& entry) const {
+  if (spot.block < blocks_.size() && spot.offset > 0)
+    return same_key(blocks_[spot.block][spot.offset - 1], entry);
+  return spot.block > 0 && same_key(blocks_[spot.block - 1].back(), entry);
+}
+
+bool OrderedRows::same_key_at(const Spot& spot, const Entry& entry) const {
+  if (spot.block >= blocks_.size()) return false;
+  const std::vector<Entry>& block = blocks_[spot.block];
+  if (spot.offset < block.size()) return same_key(block[spot.offset], entry);
+  return spot.block + 1 < blocks_.size() && same_key(blocks_[spot.block + 1].front(), entry);
 }
 
 size_t OrderedRows::lower_key(const Entry& probe) const {
@@ -265,15 +290,16 @@ bool OrderedRows::erase(const Column& input, const Column* argument, const Colum
   dictionary_ = &current.dictionary();
   const auto entry = entry_of(input, argument, current, position, row, leaf);
   if (!entry) return false;
-  const Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); });
+  const Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); }, false);
   if (spot.block == blocks_.size() || blocks_[spot.block][spot.offset].row != row) return false;
   if (counts_runs()) count_run(*entry, -1);
+  // Its neighbours, before it goes: does another row keep its value's run?
+  const bool run_left =
+      same_key_before(spot, *entry) || same_key_at(Spot{spot.block, spot.offset + 1, 0}, *entry);
   std::vector<Entry>& block = blocks_[spot.block];
   block.erase(block.begin() + static_cast<std::ptrdiff_t>(spot.offset));
   if (block.empty()) blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(spot.block));
   --size_;
-  const bool run_left = (spot.index > 0 && same_key(at(spot.index - 1), *entry)) ||
-                        (spot.index < size_ && same_key(at(spot.index), *entry));
   if (!run_left) --runs_;
   return true;
 }
@@ -283,9 +309,8 @@ bool OrderedRows::insert(const Column& input, const Column* argument, const Colu
   dictionary_ = &current.dictionary();
   const auto entry = entry_of(input, argument, current, position, row, leaf);
   if (!entry) return false;
-  Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); });
-  const bool run_exists = (spot.index > 0 && same_key(at(spot.index - 1), *entry)) ||
-                          (spot.index < size_ && same_key(at(spot.index), *entry));
+  Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); }, false);
+  const bool run_exists = same_key_before(spot, *entry) || same_key_at(spot, *entry);
   if (!run_exists) ++runs_;
   if (counts_runs()) count_run(*entry, 1);
   if (blocks_.empty()) blocks_.emplace_back();

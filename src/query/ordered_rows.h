@@ -88,8 +88,12 @@ class OrderedRows {
   struct Spot {
     size_t block, offset, index;  // `index` is the entry's among all
   };
+  // `index` only `with_index` (it walks the blocks before).
   template <typename Before>
-  Spot locate(Before before) const;
+  Spot locate(Before before, bool with_index) const;
+  // Whether the entry just before `spot`, or the one at it, has `entry`'s key.
+  bool same_key_before(const Spot& spot, const Entry& entry) const;
+  bool same_key_at(const Spot& spot, const Entry& entry) const;
   static constexpr size_t kBlock = 512;  // entries a block starts with; split at twice that
   // The first entry whose key is not below / is above `probe`'s.
   size_t lower_key(const Entry& probe) const;

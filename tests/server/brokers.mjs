@@ -61,6 +61,7 @@ export async function startMosquitto(dir, extraConfig = []) {
         port,
         url: `mqtt://127.0.0.1:${port}`,
         log: () => log,
+        pid: () => proc.pid,
         // Publishes each of `messages` (strings or Buffers) as one message, QoS 1.
         publish(topic, messages) {
             const lines = messages.filter((m) => typeof m === "string");

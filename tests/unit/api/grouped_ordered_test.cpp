@@ -185,5 +185,44 @@ TEST(GroupedViewOrdered, KeepsNoOrderUntilAChangeTouchesABigGroup) {
   ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
 }
 
+TEST(GroupedViewOrdered, AChangeOfManyRowsRecomputesAndKeepsNoOrder) {
+  // Moving one row in ordered rows costs about as much as aggregating kMoveShare rows: a
+  // change of many rows of a big group (a live source's window) recomputes it instead, and
+  // keeps no order for it; a small change after it builds the order again. Reads as
+  // recomputing does throughout (ties, nulls, moves between groups).
+  Engine engine;
+  constexpr int kRows = 3 * GroupedView::kReaddBelow;
+  auto row = [](int id, int round) {
+    const int value = (id * 7 + round * 13) % 97;
+    return "{\"id\":" + std::to_string(id) + ",\"g\":\"" + ((id + round) % 3 ? "big" : "other") +
+           "\",\"x\":" + (value == 5 ? std::string("null") : std::to_string(value) + ".5") + "}";
+  };
+  std::string rows = "[";
+  for (int id = 0; id < kRows; ++id) rows.append(id ? "," : "").append(row(id, 0));
+  ASSERT_TRUE(engine.create_table("t", json(rows + "]"), {.index = "id"}).is_ok());
+  const char* config =
+      R"({"group_by":["g"],"columns":["x","id"],"aggregates":{"x":"max","id":"median"}})";
+  for (const char* name : {"ordered", "recomputed"}) {
+    ASSERT_TRUE(engine.create_view("t", name, view_config_from_json(config).value()).is_ok());
+  }
+  grouped(engine, "recomputed").set_keep_ordered_for_testing(false);
+  ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
+  ASSERT_TRUE(engine.update("t", json(R"([{"id":1,"x":7000.5}])")).is_ok());
+  ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
+  ASSERT_GT(grouped(engine, "ordered").ordered_groups_for_testing(), 0u);
+  for (int round = 1; round <= 3; ++round) {
+    // Every 4th row, some of them moving between groups: far more than 1 in kMoveShare.
+    std::string batch = "[";
+    for (int id = round; id < kRows; id += 4)
+      batch.append(batch.size() > 1 ? "," : "").append(row(id, round));
+    ASSERT_TRUE(engine.update("t", json(batch + "]")).is_ok());
+    ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed")) << "round " << round;
+    EXPECT_EQ(grouped(engine, "ordered").ordered_groups_for_testing(), 0u) << "round " << round;
+  }
+  ASSERT_TRUE(engine.update("t", json(R"([{"id":2,"x":-1.5}])")).is_ok());
+  ASSERT_EQ(read_all(engine, "ordered"), read_all(engine, "recomputed"));
+  EXPECT_GT(grouped(engine, "ordered").ordered_groups_for_testing(), 0u);
+}
+
 }  // namespace
 }  // namespace parallax
