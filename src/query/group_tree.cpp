@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "query/group_key.h"
 
@@ -43,28 +44,27 @@ void GroupTree::find_leaves(std::span<const uint32_t> rows) {
 
 void GroupTree::fill_group_rows(std::span<const uint32_t> rows) {
   // Level by level from the leaves up: a counting sort of the rows by their group at that
-  // level into one array (stable: each group's rows stay in natural order), copied out per
-  // group. Growing tens of thousands of lists a row at a time costs more than the grouping.
+  // level, written straight into each group's rows (stable: each group's rows stay in
+  // natural order). Growing tens of thousands of lists a row at a time costs more than the
+  // grouping; a row's group at a level is its leaf's ancestor there.
   const size_t num_nodes = nodes_.size();
-  std::vector<uint32_t> parents(num_nodes);
-  for (size_t node = 0; node < num_nodes; ++node) parents[node] = nodes_[node].parent;
-  std::vector<uint32_t> group(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) group[i] = leaf_of_row_[rows[i]];
-  std::vector<uint32_t> starts(num_nodes + 1), sorted(rows.size());
+  std::vector<uint32_t> group_of_leaf(num_nodes);  // by node: its ancestor at the level
+  std::iota(group_of_leaf.begin(), group_of_leaf.end(), 0);
+  std::vector<uint32_t> counts(num_nodes);
+  std::vector<uint32_t*> next(num_nodes);
   for (size_t level = leaf_depth(); level >= 1; --level) {
-    std::fill(starts.begin(), starts.end(), 0);
-    for (const uint32_t node : group) ++starts[node + 1];
-    for (size_t node = 0; node < num_nodes; ++node) starts[node + 1] += starts[node];
-    for (size_t i = 0; i < rows.size(); ++i) sorted[starts[group[i]]++] = rows[i];
-    // (Each start has moved to its group's end: the group's rows end there.)
-    uint32_t begin = 0;
+    std::fill(counts.begin(), counts.end(), 0);
+    for (const uint32_t row : rows) ++counts[group_of_leaf[leaf_of_row_[row]]];
     for (size_t node = 0; node < num_nodes; ++node) {
-      const uint32_t end = starts[node];
-      if (end > begin) nodes_[node].rows.assign(sorted.begin() + begin, sorted.begin() + end);
-      begin = end;
+      if (nodes_[node].depth != level) continue;
+      nodes_[node].rows.resize(counts[node]);
+      next[node] = nodes_[node].rows.data();
     }
+    for (const uint32_t row : rows) *next[group_of_leaf[leaf_of_row_[row]]]++ = row;
     if (level > 1) {
-      for (uint32_t& node : group) node = parents[node];
+      for (uint32_t& node : group_of_leaf) {
+        if (nodes_[node].depth == level) node = nodes_[node].parent;
+      }
     }
   }
 }

@@ -79,6 +79,70 @@ std::span<const uint32_t> GroupedMeasures::aggregation_order(uint32_t node,
   return out;
 }
 
+std::vector<uint32_t> GroupedMeasures::leaves_in_tree_order(
+    std::vector<std::pair<uint32_t, uint32_t>>& below) const {
+  const GroupTree& tree = *tree_;
+  std::vector<uint32_t> leaves;
+  below.assign(tree.size(), {0, 0});
+  // Depth first, children in key order (aggregation_order's walk); each node's leaves end up
+  // between its position when entered and when left.
+  std::vector<std::pair<uint32_t, bool>> stack{{0, false}};  // (node, left)
+  std::vector<uint32_t> children;
+  while (!stack.empty()) {
+    const auto [next, leaving] = stack.back();
+    stack.pop_back();
+    const uint32_t at = static_cast<uint32_t>(leaves.size());
+    if (leaving) {
+      below[next].second = at;
+      continue;
+    }
+    below[next].first = at;
+    if (tree.node(next).children.empty()) {
+      leaves.push_back(next);
+      below[next].second = at + 1;
+      continue;
+    }
+    stack.push_back({next, true});
+    children = tree.node(next).children;
+    const Column& keys = tree.levels()[tree.node(next).depth];
+    std::stable_sort(children.begin(), children.end(),
+                     [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
+    for (auto child = children.rbegin(); child != children.rend(); ++child)
+      stack.push_back({*child, false});
+  }
+  return leaves;
+}
+
+void GroupedMeasures::fill_retractable(const Measure& slot, std::span<const uint32_t> leaves,
+                                       std::span<const std::pair<uint32_t, uint32_t>> below) {
+  const GroupTree& tree = *tree_;
+  const Aggregate& aggregate = slot.value.aggregate;
+  const AggregateKind kind = aggregate.kind;
+  const Column& input = source_->column(slot.value.position);
+  const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
+  // The leaves in one pass over the rows in natural order (each leaf's rows are those rows,
+  // in that order), reading the cells in table order rather than group by group.
+  RunningTotals::add_rows_by_group(kind, input, argument, tree.node(0).rows, tree.leaf_of_rows(),
+                                   slot.totals);
+  const bool tree_order = sums_in_tree_order(slot);
+  for (uint32_t node = 0; node < tree.size(); ++node) {
+    const GroupTree::Node& group = tree.node(node);
+    RunningTotals& totals = slot.totals[node];
+    if (!group.children.empty()) {
+      // Above the leaves: their rows leaf by leaf in tree order (fill's aggregation_order,
+      // without copying it), or in natural order.
+      totals = RunningTotals{};
+      if (tree_order) {
+        for (uint32_t i = below[node].first; i < below[node].second; ++i)
+          totals.add_rows(kind, input, argument, tree.node(leaves[i]).rows);
+      } else {
+        totals.add_rows(kind, input, argument, group.rows);
+      }
+    }
+    totals.write(kind, slot.cells, node, false);
+  }
+}
+
 void GroupedMeasures::recompute(const Measure& measure, uint32_t node,
                                 std::vector<uint32_t>& scratch, bool keep_order) {
   const std::vector<uint32_t>& rows = tree_->node(node).rows;
@@ -130,6 +194,19 @@ void GroupedMeasures::aggregate_all() {
   // The totals row of an empty table has no values at all but for pct sum parent's 100 (a
   // filter that keeps no row still aggregates, to 0 for a sum).
   if (table_->num_rows() == 0) return finish_percentages();
+  // Without split_by, the retractable measures of every node at once (fill_retractable).
+  std::vector<uint8_t> filled(num_measures(), 0);
+  if (splits_->empty_split() && !tree_->levels().empty()) {
+    std::vector<uint32_t> leaves;
+    std::vector<std::pair<uint32_t, uint32_t>> leaves_below;
+    for (size_t m = 0; m < num_measures(); ++m) {
+      const Measure slot = measure(m, 0);
+      if (!is_retractable(slot.value.aggregate.kind)) continue;
+      if (leaves.empty()) leaves = leaves_in_tree_order(leaves_below);
+      fill_retractable(slot, leaves, leaves_below);
+      filled[m] = 1;
+    }
+  }
   std::vector<uint32_t> by_combo, summing_order;
   std::vector<size_t> combo_starts;
   for (uint32_t node = 0; node < num_nodes; ++node) {
@@ -141,11 +218,13 @@ void GroupedMeasures::aggregate_all() {
       return *in_tree_order;
     };
     for (size_t k = 0; k < row_sort_.size(); ++k) {
+      if (filled[values_.size() + k]) continue;
       const Measure slot = measure(values_.size() + k, 0);
       fill(slot, rows_for(slot), node);
     }
     if (splits_->empty_split()) {
       for (size_t v = 0; v < values_.size(); ++v) {
+        if (filled[v]) continue;
         const Measure slot = measure(v, 0);
         fill(slot, rows_for(slot), node);
       }

@@ -148,6 +148,14 @@ class GroupedMeasures {
   // the other row pickers go by primary key.
   // (The node's own rows, or `out` holding them in that order.)
   std::span<const uint32_t> aggregation_order(uint32_t node, std::vector<uint32_t>& out) const;
+  // Without split_by: the leaves in that order, and per node the range of them below it.
+  std::vector<uint32_t> leaves_in_tree_order(
+      std::vector<std::pair<uint32_t, uint32_t>>& below) const;
+  // A build's retractable measure without split_by, every node: the leaves in one pass over
+  // the rows, the groups above them leaf by leaf (`leaves` and `below` as just made), with
+  // the sums fill would make.
+  void fill_retractable(const Measure& slot, std::span<const uint32_t> leaves,
+                        std::span<const std::pair<uint32_t, uint32_t>> below);
 
   const Table* table_;
   const ColumnSource* source_;

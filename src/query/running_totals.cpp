@@ -29,14 +29,19 @@ void RunningTotals::add(AggregateKind kind, const Column& input, const Column* a
   magnitude += std::fabs(term);
 }
 
-void RunningTotals::add_rows(AggregateKind kind, const Column& input, const Column* argument,
-                             std::span<const uint32_t> list) {
+namespace {
+
+// Adds each listed row, in order, to the totals `totals_of(row)` names: a typed loop.
+template <typename TotalsOf>
+void add_each(AggregateKind kind, const Column& input, const Column* argument,
+              std::span<const uint32_t> list, TotalsOf&& totals_of) {
   const Retraction form = descriptor(kind).retraction;
-  rows += static_cast<int64_t>(list.size());
-  if (form == Retraction::kCount) return;
+  if (form == Retraction::kCount) {
+    for (const uint32_t row : list) ++totals_of(row).rows;
+    return;
+  }
   if (form == Retraction::kWeightedMean || input.type() == DataType::kString) {
-    rows -= static_cast<int64_t>(list.size());
-    for (const uint32_t row : list) add(kind, input, argument, row, 1);
+    for (const uint32_t row : list) totals_of(row).add(kind, input, argument, row, 1);
     return;
   }
   visit_type(input.type(), [&](auto tag) {
@@ -45,21 +50,37 @@ void RunningTotals::add_rows(AggregateKind kind, const Column& input, const Colu
       const std::vector<Storage>& cells = input.values<Storage>();
       const ValidityBitmap& validity = input.validity();
       const bool absolute = form == Retraction::kSumOfAbs;
-      double total = sum, size = magnitude;
-      int64_t count = 0;
-      for (const uint32_t row : list) {
+      // Rows far apart (a group's rows in a big table) miss the cache: fetched ahead.
+      constexpr size_t kAhead = 16;
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (i + kAhead < list.size()) __builtin_prefetch(cells.data() + list[i + kAhead]);
+        const uint32_t row = list[i];
+        RunningTotals& totals = totals_of(row);
+        ++totals.rows;
         if (!validity.is_valid(row)) continue;
         double term = static_cast<double>(cells[row]);
         if (absolute) term = std::fabs(term);
-        total += term;
-        size += std::fabs(term);
-        ++count;
+        totals.sum += term;
+        totals.magnitude += std::fabs(term);
+        ++totals.values;
       }
-      sum = total;
-      magnitude = size;
-      values += count;
     }
   });
+}
+
+}  // namespace
+
+void RunningTotals::add_rows(AggregateKind kind, const Column& input, const Column* argument,
+                             std::span<const uint32_t> list) {
+  add_each(kind, input, argument, list, [this](uint32_t) -> RunningTotals& { return *this; });
+}
+
+void RunningTotals::add_rows_by_group(AggregateKind kind, const Column& input,
+                                      const Column* argument, std::span<const uint32_t> rows,
+                                      std::span<const uint32_t> group_of,
+                                      std::span<RunningTotals> totals) {
+  add_each(kind, input, argument, rows,
+           [&](uint32_t row) -> RunningTotals& { return totals[group_of[row]]; });
 }
 
 bool RunningTotals::lost_precision() const {

@@ -30,6 +30,11 @@ struct RunningTotals {
   // Adds every listed row (a typed loop: the first computation of a group).
   void add_rows(AggregateKind kind, const Column& input, const Column* argument,
                 std::span<const uint32_t> rows);
+  // Adds each listed row to the totals of its group (`group_of`, by table row): what add_rows
+  // over each group's rows, in the listed order, adds, in one pass over the rows.
+  static void add_rows_by_group(AggregateKind kind, const Column& input, const Column* argument,
+                                std::span<const uint32_t> rows, std::span<const uint32_t> group_of,
+                                std::span<RunningTotals> totals);
   // Whether retractions cancelled so much of the sum that rounding may show: the group's
   // totals should be recomputed from its rows.
   bool lost_precision() const;

@@ -32,12 +32,13 @@ std::vector<std::string> SplitColumns::keys() const {
 void SplitColumns::build(std::span<const uint32_t> rows, size_t table_rows) {
   rows_.clear();
   index_.clear();
-  of_row_.assign(table_rows, 0);
+  of_row_.clear();
   if (split_by_.empty()) {
     rows_.push_back(0);
     sizes_.assign(1, rows.size());
     return;
   }
+  of_row_.assign(table_rows, 0);
   // Each row's combination. With one or two split levels, each level's (valid, key bits) gets
   // a 32-bit code and the codes pack into one integer, so a row costs integer lookups and the
   // combination's text key is made once per combination (deeper splits: once per row).
@@ -137,7 +138,7 @@ void SplitColumns::rename_after_removal(const absl::flat_hash_map<uint32_t, uint
     } else if (removed(row) && sizes_[combo] > 0) {
       // (Rare: the first row of a column went; any other of its rows names it.)
       for (const uint32_t other : all_rows) {
-        if (of_row_[other] == combo) {
+        if (of(other) == combo) {
           row = other;
           break;
         }
@@ -247,7 +248,7 @@ Status SplitColumns::check(size_t table_rows, size_t rows_in_view) const {
       (!split_by_.empty() && index_.size() != count))
     return Status::internal("split columns: {} rows, {} sizes, {} keys, {} paths", count,
                             sizes_.size(), index_.size(), paths_.size());
-  if (of_row_.size() != table_rows)
+  if (of_row_.size() != (split_by_.empty() ? 0 : table_rows))
     return Status::internal("split columns: combinations of {} rows, the table has {}",
                             of_row_.size(), table_rows);
   size_t in_combos = 0;

@@ -53,10 +53,14 @@ class SplitColumns {
   void count_row(uint32_t combo, int delta) { sizes_[combo] += delta; }
 
   // The combination of table row `row` (0 when it is in none: filtered out or unknown).
-  uint32_t of(uint32_t row) const { return of_row_[row]; }
-  const std::vector<uint32_t>& of_rows() const { return of_row_; }
-  void set(uint32_t row, uint32_t combo) { of_row_[row] = combo; }
-  void resize_rows(size_t rows) { of_row_.resize(rows, 0); }
+  // Without split_by every row is in the one combination: no per-row state is kept.
+  uint32_t of(uint32_t row) const { return split_by_.empty() ? 0 : of_row_[row]; }
+  void set(uint32_t row, uint32_t combo) {
+    if (!split_by_.empty()) of_row_[row] = combo;
+  }
+  void resize_rows(size_t rows) {
+    if (!split_by_.empty()) of_row_.resize(rows, 0);
+  }
   // After a removal: table row `before` moved to `after`; `removed` tells the rows removed
   // (a combination named by one of them takes another of its rows from `all_rows`).
   void move_row(uint32_t before, uint32_t after) {
@@ -93,7 +97,7 @@ class SplitColumns {
   std::vector<std::string> paths_;                    // each combination's "a|b|" path prefix
   absl::flat_hash_map<std::string, uint32_t> index_;  // combination key -> combination
   std::vector<size_t> sizes_;                         // rows per combination
-  std::vector<uint32_t> of_row_;                      // by table row
+  std::vector<uint32_t> of_row_;                      // by table row (none without split_by)
 };
 
 }  // namespace parallax

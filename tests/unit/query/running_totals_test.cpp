@@ -2,6 +2,9 @@
 // over the rows that remain after adds and retractions.
 #include "query/running_totals.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "query/aggregate_rows.h"
@@ -68,6 +71,46 @@ TEST(RunningTotals, NoticesWhenRetractionCancelledTheSum) {
   totals.add(AggregateKind::kSum, values, nullptr, 0, -1);
   EXPECT_TRUE(totals.lost_precision());  // 0.1 was lost next to 1e17: recompute from rows
   EXPECT_FALSE(is_retractable(AggregateKind::kMedian));
+}
+
+}  // namespace
+}  // namespace parallax
+
+namespace parallax {
+namespace {
+
+// A build adds every group's rows in one pass over the table (add_rows_by_group): each
+// group's totals must be bit for bit what add_rows over its rows in the same order makes.
+TEST(RunningTotals, AddingByGroupInOnePassAddsAsEachGroupAlone) {
+  Column values(DataType::kFloat), weights(DataType::kFloat);
+  std::vector<uint32_t> group_of, rows;
+  for (uint32_t row = 0; row < 1000; ++row) {
+    // Terms of many magnitudes, so that any other order would round differently.
+    row % 17 == 0 ? values.append_null() : values.append<double>((row % 7 - 3) * 1e-3 * row * row);
+    weights.append<double>(row % 5 * 0.1);
+    group_of.push_back(row * 7919 % 13);
+    rows.push_back((row * 389) % 1000);  // a permutation of the rows: the order added
+  }
+  for (const AggregateKind kind : {AggregateKind::kSum, AggregateKind::kSumAbs, AggregateKind::kAvg,
+                                   AggregateKind::kCount, AggregateKind::kWeightedMean}) {
+    std::vector<RunningTotals> by_group(13);
+    RunningTotals::add_rows_by_group(kind, values, &weights, rows, group_of, by_group);
+    for (uint32_t group = 0; group < 13; ++group) {
+      std::vector<uint32_t> own;
+      for (const uint32_t row : rows) {
+        if (group_of[row] == group) own.push_back(row);
+      }
+      RunningTotals alone;
+      alone.add_rows(kind, values, &weights, own);
+      SCOPED_TRACE("kind " + std::to_string(static_cast<int>(kind)) + ", group " +
+                   std::to_string(group));
+      EXPECT_EQ(by_group[group].rows, alone.rows);
+      EXPECT_EQ(by_group[group].values, alone.values);
+      EXPECT_EQ(by_group[group].sum, alone.sum);  // exactly
+      EXPECT_EQ(by_group[group].weights, alone.weights);
+      EXPECT_EQ(by_group[group].magnitude, alone.magnitude);
+    }
+  }
 }
 
 }  // namespace
