@@ -6,6 +6,9 @@
 #   tests/fuzz/run_fuzz.sh [SECONDS=60] [BUILD_DIR=build-fuzz] [NAME...] [-- libFuzzer flags]
 # `make test` runs 20 s of each target; a longer run, e.g. 30 minutes of each on both cores:
 #   nice tests/fuzz/run_fuzz.sh 1800 build-fuzz -- -jobs=2 -workers=2
+# FUZZ_REPRODUCIBLE=1 (what make test sets) makes a run the same on every machine: a fixed
+# seed, a fixed number of inputs per target from the checked-in seeds only, and SECONDS x 3 as
+# a cap. A failure there fails again anywhere; exploring new inputs is `make fuzz`'s job.
 set -euo pipefail
 source_dir="$(cd "$(dirname "$0")/../.." && pwd)"
 seeds="$source_dir/tests/fuzz/corpus"
@@ -36,6 +39,20 @@ target_flags() {
   esac
 }
 
+# Inputs of one target in a reproducible run: about 20 s each on a loaded 2-core machine.
+target_runs() {
+  case "$1" in
+    arrow | json) echo 150000 ;;
+    pyro | serpent) echo 120000 ;;
+    pickle) echo 80000 ;;
+    pipeline) echo 25000 ;;
+    csv | sources) echo 15000 ;;
+    expression) echo 8000 ;;
+    protocol) echo 4000 ;;
+    *) echo 10000 ;;
+  esac
+}
+
 # Seconds of one target: the small parsers of live sources need less than the big readers
 # (make test's fuzz label stays near its budget).
 target_seconds() {
@@ -63,13 +80,18 @@ summary=""
 for name in "${targets[@]}"; do
   # The fuzzer adds what it finds to the first folder; the checked-in seeds stay as they are.
   out="$build_dir/fuzz-out/$name"
+  budget=(-max_total_time="$(target_seconds "$name")")
+  if [ "${FUZZ_REPRODUCIBLE:-0}" = 1 ]; then
+    rm -rf "$out/corpus"
+    budget=(-seed=1 -runs="$(target_runs "$name")" -max_total_time=$(($(target_seconds "$name") * 3)))
+  fi
   mkdir -p "$out/corpus"
   dict=()
   [ -f "$source_dir/tests/fuzz/$name.dict" ] && dict=(-dict="$source_dir/tests/fuzz/$name.dict")
-  echo "== $name: $(target_seconds "$name") s" >&2
+  echo "== $name: ${budget[*]}" >&2
   status=0
   (cd "$out" && "$build_dir/tests/fuzz/${name}_fuzz" "$out/corpus" "$seeds/$name" "${dict[@]}" \
-    -max_total_time="$(target_seconds "$name")" -max_len="$(max_len "$name")" -rss_limit_mb=2048 -timeout=10 \
+    "${budget[@]}" -max_len="$(max_len "$name")" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 $(target_flags "$name") "$@") >"$out/fuzz.log" 2>&1 || status=$?
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log" | tail -1)"
   summary+="$(printf '%-10s %10s executions  %s' "$name" "${runs:-?}" \
