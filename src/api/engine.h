@@ -92,6 +92,11 @@ class Engine {
   // there; it is read-only (updates are refused).
   Status host_virtual_table(const std::string& name, std::unique_ptr<VirtualTable> table);
   bool is_virtual(const std::string& name) const { return virtual_tables_.contains(name); }
+  // The virtual table hosted as `name`, or null.
+  const VirtualTable* virtual_table(const std::string& name) const {
+    auto found = virtual_tables_.find(name);
+    return found == virtual_tables_.end() ? nullptr : found->second.get();
+  }
   // Reruns the queries of every view of virtual tables (or of `table` only) and calls the
   // on_update callbacks of those whose results changed. A view whose database fails keeps
   // the error for its reads until a later refresh succeeds; answers the failures.

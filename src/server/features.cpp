@@ -215,4 +215,33 @@ proto::GetFeaturesResp probe_engine_features(bool unlisted) {
   return features;
 }
 
+proto::GetFeaturesResp hosted_features(proto::GetFeaturesResp features, const Engine& engine,
+                                       const std::string& table) {
+  std::vector<const VirtualTable*> tables;
+  for (const auto& name : engine.table_names()) {
+    if (!table.empty() && name != table) continue;
+    if (const VirtualTable* hosted = engine.virtual_table(name)) tables.push_back(hosted);
+  }
+  if (tables.empty()) return features;
+  for (const VirtualTable* hosted : tables) {
+    if (!hosted->accepts_expressions()) features.set_expressions(false);
+  }
+  for (DataType type : kTypes) {
+    auto found = features.mutable_aggregates()->find(column_type_of(type));
+    if (found == features.mutable_aggregates()->end()) continue;
+    auto* offered = found->second.mutable_aggregates();
+    proto::GetFeaturesResp::AggregateOptions kept;
+    for (const auto& aggregate : *offered) {
+      auto kind = aggregate_for(aggregate.name(), type);
+      const bool everywhere =
+          kind.is_ok() && std::all_of(tables.begin(), tables.end(), [&](const VirtualTable* t) {
+            return t->accepts_aggregate(*kind, type);
+          });
+      if (everywhere) *kept.add_aggregates() = aggregate;
+    }
+    found->second = std::move(kept);
+  }
+  return features;
+}
+
 }  // namespace parallax::server

@@ -52,7 +52,8 @@ void ProtocolHandler::dispatch(Request& request) {
   switch (message.client_req_case()) {
     case Case::kGetFeaturesReq: {
       Response out = request.response();
-      *out.mutable_get_features_resp() = features_;
+      // (Narrowed now: virtual tables may be hosted after the server started.)
+      *out.mutable_get_features_resp() = hosted_features(features_, engine_, message.entity_id());
       request.reply(out);
       return;
     }

@@ -64,6 +64,29 @@ class ClickHouseDialect final : public SqlDialect {
     return "toUInt8(" + expr + ")";
   }
   std::string as_float(const std::string& expr) const override { return "toFloat64(" + expr + ")"; }
+  // argMin skips the rows whose Nullable value is null: whether the row with the lowest key
+  // holds a null is asked apart (isNull is never null). (A tuple keeping the null crashes a
+  // 18.16 shard answering a Distributed table.)
+  std::string value_by_key(const std::string& expr, const std::string& key,
+                           bool last) const override {
+    const std::string pick = last ? "argMax(" : "argMin(";
+    return "CASE WHEN " + pick + "isNull(" + expr + "), " + key + ") = 1 THEN NULL ELSE " + pick +
+           expr + ", " + key + ") END";
+  }
+  // (groupArray skips nulls; strings sort byte-wise.)
+  std::string nth_smallest(const std::string& expr, const std::string& index,
+                           DataType) const override {
+    return "arrayElement(arraySort(groupArray(" + expr + ")), toInt64(" + index + "))";
+  }
+  std::string int_div(const std::string& a, const std::string& b) const override {
+    return "intDiv(" + a + ", " + b + ")";
+  }
+  std::string variance(const std::string& expr) const override {
+    return "varPop(toFloat64(" + expr + "))";
+  }
+  std::string deviation(const std::string& expr) const override {
+    return "stddevPop(toFloat64(" + expr + "))";
+  }
 };
 
 // Reads one TabSeparated field's escapes (\t, \n, \\, ...); "\N" (null) is checked before.

@@ -63,6 +63,25 @@ class PostgresDialect final : public SqlDialect {
   std::string as_float(const std::string& expr) const override {
     return "CAST(" + expr + " AS double precision)";
   }
+  std::string value_by_key(const std::string& expr, const std::string& key,
+                           bool last) const override {
+    return "(array_agg(" + expr + " ORDER BY " + key + (last ? " DESC" : "") + "))[1]";
+  }
+  std::string nth_smallest(const std::string& expr, const std::string& index,
+                           DataType type) const override {
+    const std::string order = type == DataType::kString ? bytewise(expr) : expr;
+    return "(array_agg(" + expr + " ORDER BY " + order + ") FILTER (WHERE " + expr +
+           " IS NOT NULL))[CAST(" + index + " AS integer)]";
+  }
+  std::string int_div(const std::string& a, const std::string& b) const override {
+    return "((" + a + ") / (" + b + "))";  // bigint over integer: truncated
+  }
+  std::string variance(const std::string& expr) const override {
+    return "var_pop(CAST(" + expr + " AS double precision))";
+  }
+  std::string deviation(const std::string& expr) const override {
+    return "stddev_pop(CAST(" + expr + " AS double precision))";
+  }
 };
 
 std::optional<DataType> parallax_type(std::string_view type) {

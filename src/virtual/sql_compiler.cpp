@@ -143,33 +143,112 @@ Result<std::string> sql_order_term(const SqlDialect& dialect, const std::string&
   return key + (descending ? " DESC NULLS LAST" : " ASC NULLS FIRST");
 }
 
+namespace {
+
+// median, q1, q3 (`quarters` 2, 1, 3) as the engine's quantile kernel: the value at index
+// I = min(floor(q * n), n - 1) of the group's n cells sorted with the nulls first, null when
+// that is a null; for floats at a whole q * n (I > 0), the mean of the cells at I - 1 and I.
+std::string quantile_sql(const SqlDialect& d, int quarters, const std::string& expr,
+                         DataType type) {
+  const std::string n = "count(*)", nulls = "(count(*) - count(" + expr + "))";
+  const std::string scaled = std::to_string(quarters) + " * " + n;
+  const std::string at = "least(" + d.int_div(scaled, "4") + ", " + n + " - 1)";
+  // The I-th cell is the (I - nulls + 1)-th smallest non-null one.
+  auto cell = [&](const std::string& offset) {
+    return d.nth_smallest(expr, at + " - " + nulls + offset, type);
+  };
+  std::string sql = "CASE WHEN " + n + " = 0 THEN NULL";
+  if (type == DataType::kFloat) {
+    sql += " WHEN (" + scaled + ") % 4 = 0 AND " + at + " > 0 THEN CASE WHEN " + at + " - 1 < " +
+           nulls + " THEN NULL ELSE (" + cell("") + " + " + cell(" + 1") + ") / 2 END";
+  }
+  return sql + " WHEN " + at + " < " + nulls + " THEN NULL ELSE " + cell(" + 1") + " END";
+}
+
+}  // namespace
+
 Result<std::string> sql_aggregate(const SqlDialect& d, AggregateKind kind, std::string_view name,
-                                  const std::string& expr, DataType type) {
+                                  const std::string& expr, DataType type, const std::string& key) {
   using K = AggregateKind;
   const std::string value = type == DataType::kString ? d.bytewise(expr) : expr;
   // The engine's aggregates skip null cells, but a group with any null has a null minimum,
   // counts null as one distinct value, and an empty group (the totals row of a filter that
   // keeps nothing) sums to null.
   const std::string any_null = "count(" + expr + ") < count(*)";
+  const bool number = type == DataType::kInteger || type == DataType::kFloat;
+  auto by_key = [&](bool last) -> Result<std::string> {
+    if (key.empty())
+      return Status::unsupported(
+          "aggregate '{}' on a virtual table without a one-column "
+          "primary key (it orders the rows)",
+          name);
+    return d.value_by_key(expr, key, last);
+  };
   switch (kind) {
     case K::kCount:
       return std::string("count(*)");
     case K::kSum:
       return "CASE WHEN count(*) = 0 THEN NULL ELSE coalesce(sum(" + expr + "), 0) END";
+    case K::kSumNotNull:
+      return "coalesce(sum(" + expr + "), 0)";
+    case K::kAbsSum:
+      return "abs(coalesce(sum(" + expr + "), 0))";
+    case K::kSumAbs:
+      return "coalesce(sum(abs(" + expr + ")), 0)";
     case K::kAvg:
       return "CASE WHEN count(" + expr + ") = 0 THEN NULL ELSE " + d.as_float("sum(" + expr + ")") +
              " / count(" + expr + ") END";
+    case K::kVar:
+    case K::kStddev:
+      return "CASE WHEN count(" + expr + ") < 2 THEN NULL ELSE " +
+             (kind == K::kVar ? d.variance(expr) : d.deviation(expr)) + " END";
     case K::kMin:
       return "CASE WHEN " + any_null + " THEN NULL ELSE min(" + value + ") END";
     case K::kMax:
       return "max(" + value + ")";
+    // high and low: a null counts as 0 (dates' zero is the reference's own: refused).
+    case K::kHigh:
+    case K::kLow: {
+      if (!number) break;
+      const std::string extreme = (kind == K::kHigh ? "max(" : "min(") + expr + ")";
+      return "CASE WHEN count(*) = 0 THEN NULL WHEN count(" + expr + ") = 0 THEN 0 WHEN " +
+             any_null + " AND 0 " + (kind == K::kHigh ? ">" : "<") + " " + extreme +
+             " THEN 0 ELSE " + extreme + " END";
+    }
+    case K::kHighMinusLow:
+      return "CASE WHEN count(" + expr + ") = 0 OR " + any_null + " THEN NULL ELSE max(" + expr +
+             ") - min(" + expr + ") END";
     case K::kDistinctCount:
       // (ClickHouse answers null for count(DISTINCT) over nulls only.)
       return "coalesce(count(DISTINCT " + value + "), 0) + CASE WHEN " + any_null +
              " THEN 1 ELSE 0 END";
+    case K::kUnique: {
+      // The value when every cell holds it (a null makes two runs: null).
+      const std::string cell = type == DataType::kBoolean ? d.boolean_number(expr) : value;
+      const std::string one = "min(" + cell + ")";
+      return "CASE WHEN " + any_null + " OR " + one + " <> max(" + cell + ") THEN NULL ELSE " +
+             (type == DataType::kBoolean ? "(" + one + " = 1)" : one) + " END";
+    }
+    case K::kMedian:
+      return quantile_sql(d, 2, expr, type);
+    case K::kQ1:
+      return quantile_sql(d, 1, expr, type);
+    case K::kQ3:
+      return quantile_sql(d, 3, expr, type);
+    case K::kFirst:
+      return by_key(false);
+    case K::kLastByIndex:
+      return by_key(true);
+    case K::kLastMinusFirst: {
+      PX_ASSIGN_OR_RETURN(std::string last, by_key(true));
+      PX_ASSIGN_OR_RETURN(std::string first, by_key(false));
+      return "(" + last + " - " + first + ")";
+    }
     default:
-      return Status::unsupported("aggregate '{}' on virtual tables", name);
+      break;
   }
+  return Status::unsupported("aggregate '{}' of {} columns on virtual tables", name,
+                             type_name(type));
 }
 
 }  // namespace parallax

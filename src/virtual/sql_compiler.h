@@ -25,9 +25,13 @@ Result<std::string> sql_order_term(const SqlDialect& dialect, const std::string&
                                    DataType type, SortDirection direction);
 
 // `kind` over column `expr` of `type`, as the engine's aggregate_rows computes it; an
-// aggregate the compiler has no SQL for is refused by name.
+// aggregate the compiler has no SQL for is refused by name (Status unsupported): those that
+// depend on the reference's walk of its tree (any, last), on other groups (pct sum ...),
+// on a second column (weighted mean, min by, max by), dominant and join; first, last by
+// index and last minus first need `key`, the primary key as SQL (the engine's row order).
 // `name` is how the config spelled it, for the error.
 Result<std::string> sql_aggregate(const SqlDialect& dialect, AggregateKind kind,
-                                  std::string_view name, const std::string& expr, DataType type);
+                                  std::string_view name, const std::string& expr, DataType type,
+                                  const std::string& key = "");
 
 }  // namespace parallax

@@ -30,6 +30,19 @@ class SqlDialect {
   // A boolean `expr` as 0 or 1.
   virtual std::string boolean_number(const std::string& expr) const = 0;
   virtual std::string as_float(const std::string& expr) const = 0;
+  // Aggregates over a group's rows, each as the database spells it:
+  // `expr` of the row with the lowest (`last`: highest) `key`, null cells included;
+  virtual std::string value_by_key(const std::string& expr, const std::string& key,
+                                   bool last) const = 0;
+  // the `index`-th (from 1, an integer SQL expression) smallest non-null `expr`, text
+  // byte-wise (anything when out of range: callers guard it);
+  virtual std::string nth_smallest(const std::string& expr, const std::string& index,
+                                   DataType type) const = 0;
+  // integer division of non-negative integers;
+  virtual std::string int_div(const std::string& a, const std::string& b) const = 0;
+  // the population variance and standard deviation of the non-null cells.
+  virtual std::string variance(const std::string& expr) const = 0;
+  virtual std::string deviation(const std::string& expr) const = 0;
 
   // A finite number as SQL: integers as such, others with every digit a double holds.
   std::string number(double value) const;

@@ -58,7 +58,8 @@ Result<VirtualGroupedView::Measure> VirtualGroupedView::measure(const std::strin
   }
   const DataType result = aggregate_result_type(kind, type);
   PX_ASSIGN_OR_RETURN(std::string sql,
-                      sql_aggregate(dialect(), kind, spelled, dialect().identifier(name), type));
+                      sql_aggregate(dialect(), kind, spelled, dialect().identifier(name), type,
+                                    source().order_key()));
   return Measure{name, type, kind, result, spelled, dialect().select(sql, result)};
 }
 

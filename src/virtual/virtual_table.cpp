@@ -1,5 +1,6 @@
 #include "virtual/virtual_table.h"
 
+#include "virtual/sql_compiler.h"
 #include "virtual/virtual_flat_view.h"
 #include "virtual/virtual_grouped_view.h"
 
@@ -15,6 +16,22 @@ Result<std::unique_ptr<VirtualTable>> VirtualTable::create(std::shared_ptr<Backe
   options.index = table->source_.key;
   PX_ASSIGN_OR_RETURN(table->placeholder_, Table::create(table->source_.schema, options));
   return table;
+}
+
+std::string VirtualTable::order_key() const {
+  if (!source_.key) return "";
+  const std::string key = backend_->dialect().identifier(*source_.key);
+  auto position = source_.schema.find(*source_.key);
+  if (position && source_.schema.field(*position).type == DataType::kString)
+    return backend_->dialect().bytewise(key);
+  return key;
+}
+
+bool VirtualTable::accepts_aggregate(AggregateKind kind, DataType type) const {
+  // As a view asks for it (sql_compiler.h is the one place that decides).
+  const auto& d = backend_->dialect();
+  return sql_aggregate(d, kind, descriptor(kind).name, d.identifier("x"), type, order_key())
+      .is_ok();
 }
 
 Result<size_t> VirtualTable::num_rows() const {

@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "core/table.h"
+#include "query/aggregate.h"
 #include "query/view.h"
 #include "virtual/backend.h"
 
@@ -23,8 +24,15 @@ class VirtualTable {
   Backend& backend() const { return *backend_; }
   // The table as the FROM clause names it.
   std::string from() const { return backend_->dialect().identifier(source_.name); }
+  // The primary key as SQL that orders rows as the engine's natural order (text byte-wise),
+  // or "" without a one-column key.
+  std::string order_key() const;
   // Counts the rows in the database now.
   Result<size_t> num_rows() const;
+  // What its views can do (get_features): aggregate a `type` column by `kind`, and whether
+  // they take expressions. Everything else a view of it asks is refused by name.
+  bool accepts_aggregate(AggregateKind kind, DataType type) const;
+  bool accepts_expressions() const { return false; }
   // A view of the table; configs the backend cannot answer are refused by name.
   Result<std::unique_ptr<View>> create_view(ViewConfig config) const;
 
