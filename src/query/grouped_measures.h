@@ -59,10 +59,11 @@ class GroupedMeasures {
   // in their ordered rows (a binary search and a shift of a block each: about as dear as
   // aggregating this many rows), and the group keeps no order until a smaller change.
   static constexpr size_t kMoveShare = 128;
-  // And a group without ordered rows builds them (a sort: about ten passes over its rows)
-  // only after a change that moves fewer than one in this many of its rows, so that windows
-  // of a live source about the threshold do not build orders that the next one drops.
-  static constexpr size_t kBuildShare = 512;
+  // And a group without ordered rows builds them (a sort: tens of passes over its rows) only
+  // after a one-row change or one that moves fewer than one in this many of its rows, so that
+  // a live source's windows, whose sizes vary about kMoveShare, do not build orders that the
+  // next window drops.
+  static constexpr size_t kBuildShare = 4096;
 
   GroupedMeasures(const Table& table, const ColumnSource& source, const GroupTree& tree,
                   const SplitColumns& splits, std::vector<ValueColumn> values, RowSort row_sort)
