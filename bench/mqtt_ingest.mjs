@@ -41,6 +41,14 @@ const perspective = (await import(createRequire(path.join(modules, "x.js")).reso
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "parallax-mqtt-bench-"));
 const children = [];
+// If node ends with a promise still pending (a websocket closed under an await), `finally`
+// never runs: the server and the broker are stopped on exit anyway.
+const pids = [];
+process.on("exit", () => {
+    for (const pid of pids) {
+        try { process.kill(pid, "SIGTERM"); } catch { /* gone */ }
+    }
+});
 const cleanup = async () => {
     for (const stop of children.reverse()) await stop();
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -91,6 +99,7 @@ function percentile(sorted, p) {
 try {
     const broker = await startMosquitto(path.join(scratch, "mosquitto"), ["max_queued_messages 0", "max_inflight_messages 0"]);
     children.push(() => broker.stop());
+    pids.push(broker.pid());
     const yaml = path.join(scratch, "ingest.yaml");
     fs.writeFileSync(yaml, `
 ${withTransform ? "script_host: local" : ""}
@@ -104,6 +113,7 @@ tables:
 ${withTransform ? "    transforms: [{script: 'return rows', use_arrow: true}]\n" : ""}`);
     const server = spawn(parallax, ["serve", "--pipeline", yaml, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
     children.push(() => new Promise((resolve) => { server.on("exit", resolve); server.kill("SIGTERM"); }));
+    pids.push(server.pid);
     const url = await new Promise((resolve, reject) => {
         server.stdout.on("data", (d) => { const m = String(d).match(/http:\/\/[\d.]+:\d+/); if (m) resolve(m[0].replace("http", "ws") + "/websocket"); });
         server.on("exit", (code) => reject(new Error(`parallax exited ${code}`)));
