@@ -29,19 +29,6 @@ void append_from(Column& out, const Column& in, size_t row) {
   out.set_from(out.size() - 1, in, row);
 }
 
-// A key cell as bytes that name it in a group's path.
-void append_key(std::string& path, const Column& column, size_t row) {
-  if (column.is_null(row)) {
-    path += '\0';
-    return;
-  }
-  path += '\1';
-  const Scalar value = column.scalar_at(row);
-  path.append(reinterpret_cast<const char*>(&value.integer), sizeof value.integer);
-  path.append(reinterpret_cast<const char*>(&value.number), sizeof value.number);
-  path += std::to_string(value.text.size()) + ":" + value.text;
-}
-
 }  // namespace
 
 Result<VirtualGroupedView::Measure> VirtualGroupedView::measure(const std::string& name) const {
@@ -61,55 +48,6 @@ Result<VirtualGroupedView::Measure> VirtualGroupedView::measure(const std::strin
                       sql_aggregate(dialect(), kind, spelled, dialect().identifier(name), type,
                                     source().order_key()));
   return Measure{name, type, kind, result, spelled, dialect().select(sql, result)};
-}
-
-std::string VirtualGroupedView::split_keys() const {
-  std::string keys;
-  for (const size_t position : split_by_) {
-    const Field& field = source().source().schema.field(position);
-    keys +=
-        (keys.empty() ? "" : ", ") + dialect().select(dialect().identifier(field.name), field.type);
-  }
-  return keys;
-}
-
-Result<std::vector<VirtualGroupedView::Combo>> VirtualGroupedView::query_combos() const {
-  const Schema& schema = source().source().schema;
-  std::vector<DataType> types;
-  for (const size_t position : split_by_) types.push_back(schema.field(position).type);
-  PX_ASSIGN_OR_RETURN(std::vector<Column> answer,
-                      run("SELECT DISTINCT " + split_keys() + " FROM " + source().from() + where_ +
-                              " LIMIT " + std::to_string(kMaxSplitColumns + 1),
-                          types));
-  const size_t rows = answer[0].size();
-  if (rows > kMaxSplitColumns) {
-    return Status::invalid(
-        "the split_by of a view of virtual table '{}' makes more than {} column groups: filter "
-        "it or split by fewer or coarser columns",
-        source().source().name, kMaxSplitColumns);
-  }
-  // In key order, level by level, null first, as the engine's.
-  std::vector<uint32_t> order(rows);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    for (size_t level = 0; level < split_by_.size(); ++level) {
-      const int by = compare_cells(answer[level], a, b);
-      if (by != 0) return by < 0;
-    }
-    return false;
-  });
-  std::vector<Combo> combos;
-  for (const uint32_t row : order) {
-    Combo combo;
-    for (size_t level = 0; level < split_by_.size(); ++level) {
-      combo.path += value_text(answer[level], row) + "|";
-      append_key(combo.key, answer[level], row);
-      combo.prefixes.push_back(combo.key);
-    }
-    combos.push_back(std::move(combo));
-  }
-  PX_RETURN_IF_ERROR(order_combos(combos));
-  return combos;
 }
 
 // A "col" sort: at each split level, the siblings under one parent by their total (the
@@ -138,7 +76,7 @@ Status VirtualGroupedView::order_combos(std::vector<Combo>& combos) const {
                             all));
     for (uint32_t row = 0; row < answer.back().size(); ++row) {
       std::string key;
-      for (size_t k = 0; k <= level; ++k) append_key(key, answer[k], row);
+      for (size_t k = 0; k <= level; ++k) append_split_key(key, answer[k], row);
       totals[level].emplace(std::move(key), row);
     }
     total_cells.push_back(std::move(answer.back()));
@@ -261,7 +199,8 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
   const bool split = !split_by_.empty();
   absl::flat_hash_map<std::string, uint32_t> combo_of_key;
   if (split) {
-    PX_ASSIGN_OR_RETURN(tree.combos, query_combos());
+    PX_ASSIGN_OR_RETURN(tree.combos, query_split_combos(source(), split_by_, where_));
+    PX_RETURN_IF_ERROR(order_combos(tree.combos));
     for (uint32_t combo = 0; combo < tree.combos.size(); ++combo)
       combo_of_key.emplace(tree.combos[combo].key, combo);
   }
@@ -327,7 +266,7 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
       std::string parent_path;
       for (size_t k = 0; k < level; ++k) {
         if (k + 1 == level) parent_path = node.path;
-        append_key(node.path, answer[k], row);
+        append_split_key(node.path, answer[k], row);
       }
       if (level > 0) {
         auto parent = node_of_path.find(parent_path);
@@ -373,13 +312,13 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
     split_answer_types.insert(split_answer_types.end(), split_types.begin(), split_types.end());
     split_answer_types.insert(split_answer_types.end(), cell_types.begin(), cell_types.end());
     const size_t cell_room = kMaxSplitCells - split_rows;
-    PX_ASSIGN_OR_RETURN(
-        std::vector<Column> pivot,
-        run("SELECT " + keys + split_keys() + cells + " FROM " + source().from() + where_ +
-                (group_by.empty() ? " GROUP BY " + split_columns.substr(2)
-                                  : group_by + split_columns) +
-                " LIMIT " + std::to_string(cell_room + 1),
-            split_answer_types));
+    PX_ASSIGN_OR_RETURN(std::vector<Column> pivot,
+                        run("SELECT " + keys + split_select(source(), split_by_) + cells +
+                                " FROM " + source().from() + where_ +
+                                (group_by.empty() ? " GROUP BY " + split_columns.substr(2)
+                                                  : group_by + split_columns) +
+                                " LIMIT " + std::to_string(cell_room + 1),
+                            split_answer_types));
     if (pivot[0].size() > cell_room) {
       return Status::invalid(
           "the view of virtual table '{}' has more than {} groups in its split columns: filter "
@@ -389,8 +328,8 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
     split_rows += pivot[0].size();
     for (uint32_t row = 0; row < pivot[0].size(); ++row) {
       std::string path, key;
-      for (size_t k = 0; k < level; ++k) append_key(path, pivot[k], row);
-      for (size_t k = 0; k < split_by_.size(); ++k) append_key(key, pivot[level + k], row);
+      for (size_t k = 0; k < level; ++k) append_split_key(path, pivot[k], row);
+      for (size_t k = 0; k < split_by_.size(); ++k) append_split_key(key, pivot[level + k], row);
       auto node = node_of_path.find(path);
       auto combo = combo_of_key.find(key);
       if (node == node_of_path.end() || combo == combo_of_key.end()) continue;  // changed since
@@ -508,36 +447,6 @@ Status VirtualGroupedView::check_window(const ViewWindow& window) const {
   return error_;
 }
 
-// As the engine's grouped views (GroupedView::column_window): sort entries on columns the
-// view does not show count as hidden columns after the shown ones.
-std::pair<size_t, size_t> VirtualGroupedView::column_window(const ViewWindow& window) const {
-  const size_t columns = num_columns();
-  size_t hidden = 0;
-  for (const auto& sort : config_.sort) {
-    const bool shown = std::any_of(values_.begin(), values_.end(),
-                                   [&](const Measure& value) { return value.name == sort.column; });
-    if (!shown) ++hidden;
-  }
-  const size_t per_combo = values_.size() + hidden;
-  if (hidden == 0 || values_.empty()) {
-    const size_t start = clamp_window_bound(window.start_col, 0, columns, false);
-    return {start, std::max(start, clamp_window_bound(window.end_col, columns, columns, true))};
-  }
-  auto shown_before = [&](size_t at) {
-    return std::min(columns,
-                    at / per_combo * values_.size() + std::min(at % per_combo, values_.size()));
-  };
-  const size_t all = columns / values_.size() * per_combo;
-  const size_t first = clamp_window_bound(window.start_col, 0, all, false);
-  const size_t start = shown_before(first);
-  size_t end = columns;
-  if (window.end_col) {
-    const size_t asked = clamp_window_bound(window.end_col, all, all, true);
-    end = asked <= first ? start : shown_before(std::min(all, (hidden + 1) * asked + hidden));
-  }
-  return {start, std::max(start, end)};
-}
-
 Frame VirtualGroupedView::read(const ViewWindow& window, KeyColumns keys) const {
   Frame frame;
   if (!error_.is_ok()) return frame;
@@ -566,7 +475,14 @@ Frame VirtualGroupedView::read(const ViewWindow& window, KeyColumns keys) const 
       path.id_rows->emplace_back(node, static_cast<uint8_t>(tree_.nodes[node].depth));
   }
   frame.row_path = std::move(path);
-  const auto [start_col, end_col] = column_window(window);
+  size_t hidden = 0;
+  for (const auto& sort : config_.sort) {
+    const bool shown = std::any_of(values_.begin(), values_.end(),
+                                   [&](const Measure& value) { return value.name == sort.column; });
+    if (!shown) ++hidden;
+  }
+  const auto [start_col, end_col] =
+      split_column_window(window, num_columns(), values_.size(), hidden);
   const std::vector<std::string> paths = column_paths();
   for (size_t index = start_col; index < end_col; ++index)
     frame.columns.push_back({paths[index], &tree_.cells[index]});

@@ -4,8 +4,8 @@
 // laid out here as the engine's tree: children by key, then stably by the row sort; the
 // totals row first; expand, collapse and set_depth as the engine's grouped views.
 // With split_by the combinations of split values are fetched first (bounded:
-// kMaxSplitColumns), ordered and named as the engine's (by key, or by a "col" sort's totals
-// level by level); each level's cells are then aggregated per group and combination
+// kMaxSplitColumns, split_combos.h), ordered and named as the engine's (by key, or by a "col"
+// sort's totals level by level); each level's cells are then aggregated per group and combination
 // (GROUP BY the group and split columns: only the cells that have rows cross, whatever the
 // number of combinations) and pivoted into the combinations' columns here.
 #pragma once
@@ -18,6 +18,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "query/aggregate.h"
+#include "virtual/split_combos.h"
 #include "virtual/virtual_table.h"
 
 namespace parallax {
@@ -26,8 +27,6 @@ class VirtualGroupedView final : public VirtualView {
  public:
   // Past this many groups (all levels together) a view is refused with an error.
   static constexpr size_t kMaxGroups = 1'000'000;
-  // Past this many split combinations a view is refused with an error.
-  static constexpr size_t kMaxSplitColumns = 1000;
   // Past this many cells of groups in split combinations (all levels together), likewise.
   static constexpr size_t kMaxSplitCells = 10'000'000;
 
@@ -60,12 +59,7 @@ class VirtualGroupedView final : public VirtualView {
     std::string spelled;  // the aggregate as the config names it
     std::string sql;      // over the whole group
   };
-  // A combination of split values: its columns' path prefix ("East|apple|") and its key
-  // bytes (append_key of each level).
-  struct Combo {
-    std::string path, key;
-    std::vector<std::string> prefixes;  // [level]: the key bytes of the levels down to it
-  };
+  using Combo = SplitCombo;
   struct Node {
     uint32_t parent = 0;
     uint32_t depth = 0;
@@ -85,8 +79,6 @@ class VirtualGroupedView final : public VirtualView {
       : VirtualView(table), config_(std::move(config)) {}
   Result<Measure> measure(const std::string& name) const;
   Result<Tree> query_tree() const;
-  std::string split_keys() const;  // the split columns, as selected
-  Result<std::vector<Combo>> query_combos() const;
   Status order_combos(std::vector<Combo>& combos) const;
   size_t num_combos() const { return split_by_.empty() ? 1 : tree_.combos.size(); }
   void order_children(Tree& tree) const;
@@ -95,7 +87,6 @@ class VirtualGroupedView final : public VirtualView {
   void collapse_below(uint32_t node);
   bool is_collapsed(uint32_t node) const { return collapsed_.contains(tree_.nodes[node].path); }
   size_t leaf_depth() const { return group_by_.size(); }
-  std::pair<size_t, size_t> column_window(const ViewWindow& window) const;
 
   ViewConfig config_;
   std::vector<size_t> group_by_, split_by_;  // table column positions

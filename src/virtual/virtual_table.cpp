@@ -3,6 +3,7 @@
 #include "virtual/sql_compiler.h"
 #include "virtual/virtual_flat_view.h"
 #include "virtual/virtual_grouped_view.h"
+#include "virtual/virtual_split_view.h"
 
 namespace parallax {
 
@@ -47,8 +48,10 @@ Result<std::unique_ptr<View>> VirtualTable::create_view(ViewConfig config) const
     return Status::unsupported("expressions on virtual tables (such as '{}')",
                                config.expressions[0].first);
   }
-  if (!config.split_by.empty() && config.group_by.empty())
-    return Status::unsupported("split_by without group_by on virtual tables");
+  if (!config.split_by.empty() && config.group_by.empty()) {
+    PX_ASSIGN_OR_RETURN(auto view, VirtualSplitView::create(*this, std::move(config)));
+    return std::unique_ptr<View>(std::move(view));
+  }
   if (config.group_by.empty() && config.split_by.empty()) {
     PX_ASSIGN_OR_RETURN(auto view, VirtualFlatView::create(*this, std::move(config)));
     return std::unique_ptr<View>(std::move(view));

@@ -247,6 +247,13 @@ class Generator {
       json += ",\"aggregates\":{" + aggregates + "}";
       if (chance(20)) json += ",\"group_by_depth\":" + std::to_string(1 + random_() % 2);
     }
+    if (!grouped && chance(25)) {
+      // split_by alone: each row a table row, its cells in its combination's columns.
+      std::vector<std::string> splits = {"region", "product"};
+      if (booleans_) splits.push_back("flag");
+      json += ",\"split_by\":[\"" + pick(splits) + "\"]";
+      split_ = true;
+    }
     std::string filters;
     const int terms = chance(50) ? 0 : 1 + static_cast<int>(random_() % 3);
     for (int i = 0; i < terms; ++i) {
@@ -283,6 +290,7 @@ class Generator {
   }
 
   bool chance(int percent) { return static_cast<int>(random_() % 100) < percent; }
+  bool split() const { return split_; }
   uint32_t next() { return random_(); }
 
  private:
@@ -423,6 +431,7 @@ class VirtualDifferential : public ::testing::Test {
     for (int i = 0; i < kConfigs; ++i) {
       const bool grouped = i % 2 == 1;
       const std::string config_json = generator.config(grouped);
+      const bool tree = grouped || generator.split();
       SCOPED_TRACE("config " + std::to_string(i) + ": " + config_json);
       auto memory_config = view_config_from_json(config_json);
       ASSERT_TRUE(memory_config.is_ok()) << memory_config.status().message();
@@ -441,7 +450,7 @@ class VirtualDifferential : public ::testing::Test {
       const View& v = *engine_.view("v").value();
       // A few tree operations on grouped views, the same on both.
       std::string ops;
-      for (int op = 0; grouped && op < 3; ++op) {
+      for (int op = 0; tree && op < 3; ++op) {
         if (!generator.chance(40)) continue;
         const size_t row = generator.next() % (m.num_rows() + 1);
         const int kind = static_cast<int>(generator.next() % 3);
