@@ -94,7 +94,7 @@ def fill(port, database, table, rows, products, shard=None):
     """`rows` orders in database.table (ids shard, shard+2, ... on a shard), unless there."""
     wanted = rows if shard is None else (rows + 1 - shard) // 2
     if count(port, database, table) == wanted and "UInt16" in types(port, database, table):
-        return
+        return False
     sql(port, f"CREATE DATABASE IF NOT EXISTS {database}")
     sql(port, f"DROP TABLE IF EXISTS {database}.{table}")
     sql(port, f"CREATE TABLE {database}.{table} {SCHEMA} ENGINE = MergeTree ORDER BY id")
@@ -107,6 +107,7 @@ def fill(port, database, table, rows, products, shard=None):
                   f"(SELECT number + {start} AS number FROM numbers({chunk}))")
         log(f"  {database}.{table}: {start + chunk:,}/{wanted:,} rows "
             f"({time.monotonic() - began:.1f}s)")
+    return True
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -227,9 +228,9 @@ def bench_size(rows, args, servers, build):
     database = f"bench_{rows}"
     log(f"{rows:,} rows: generating inside ClickHouse (kept in {args.data})")
     began = time.monotonic()
-    fill(single, database, "orders_single", rows, args.products)
-    fill(shard0, database, "orders_local", rows, args.products, shard=0)
-    fill(shard1, database, "orders_local", rows, args.products, shard=1)
+    generated = [fill(single, database, "orders_single", rows, args.products),
+                 fill(shard0, database, "orders_local", rows, args.products, shard=0),
+                 fill(shard1, database, "orders_local", rows, args.products, shard=1)]
     sql(shard0, f"DROP TABLE IF EXISTS {database}.orders_sharded")
     sql(shard0, f"CREATE TABLE {database}.orders_sharded AS {database}.orders_local "
                 f"ENGINE = Distributed(shards, {database}, orders_local)")
@@ -243,7 +244,8 @@ def bench_size(rows, args, servers, build):
     fallback = {"group_by": ["product", "region"], "columns": ["price"],
                 "aggregates": {"price": "sum"}}
     serve = Serve(build, urls)
-    result = {"rows": rows, "generate_s": round(generated_s, 1), "memory_start": serve.memory_mb()}
+    result = {"rows": rows, "generate_s": round(generated_s, 1) if any(generated) else None,
+              "memory_start": serve.memory_mb()}
     try:
         probe = viewer(serve, "orders_single", split, args, reps=1)
         config, note = split, None
@@ -293,8 +295,9 @@ def viewer_through(build, proxy_port, database, table, config, screen, steps):
 
 def markdown(report):
     lines = [f"# Virtual tables over ClickHouse ({report['date']})", "",
-             f"Machine: {report['machine']}; load average before: {report['load_before']}; "
-             f"ClickHouse {report['clickhouse']}.", "",
+             f"Machine: {report['machine']}; load average before: {report['load_before']}, "
+             f"after: {report['load_after']}; ClickHouse {report['clickhouse']}. Parallax and "
+             "direct are measured one after the other: compare them knowing the load moved.", "",
              f"Viewer: first screen = view + num_rows + rows 0..{report['screen']}; scroll step "
              f"= the next {report['screen']} rows; {report['reps']} viewers x {report['steps']} "
              f"steps (sent directly: {report['direct_steps']} steps per viewer, each reruns the "
@@ -316,8 +319,9 @@ def markdown(report):
                          f"{pair(r['direct_scroll'])} |")
         lines += ["", f"Parallax resident memory: {size['memory_start']['rss_mb']:.0f} MB at start, "
                   f"{size['memory_end']['rss_mb']:.0f} MB after (peak "
-                  f"{size['memory_end']['peak_rss_mb']:.0f} MB). Generated in "
-                  f"{size['generate_s']} s (0 when kept from an earlier run).", ""]
+                  f"{size['memory_end']['peak_rss_mb']:.0f} MB). "
+                  + (f"Generated in {size['generate_s']} s." if size["generate_s"] is not None
+                     else "Data kept from an earlier run."), ""]
     return "\n".join(lines) + "\n"
 
 
