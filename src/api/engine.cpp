@@ -67,7 +67,7 @@ void Engine::set_num_cpus(size_t threads) {
   pool_.reset();
 }
 
-TaskPool& Engine::task_pool() const {
+TaskPool& Engine::task_pool() {
   if (!pool_) pool_ = std::make_unique<TaskPool>(num_cpus_);
   return *pool_;
 }

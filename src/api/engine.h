@@ -4,9 +4,9 @@
 // translate (python/tests/test_front_ends.py holds them to the same answers).
 //
 // Threading: an Engine is not thread-safe, and const does not mean thread-safe either: a
-// const read of a view (read, schema, num_rows, ...) may rebuild its lazily kept state (the
-// grouped view's sort and layout live in mutable members), so two threads must never call
-// into one Engine at once, const or not. Exactly one owner serialises every call:
+// const read of a view (read, schema, num_rows, ...) may fill lazily kept caches (a flat
+// view's sorted rows, a view's expression columns live in mutable members), so two threads
+// must never call into one Engine at once, const or not. Exactly one owner serialises every call:
 // - `parallax serve` (server/server.h): the engine thread. Network threads only decode and
 //   encode messages and post requests to it (Server::post_to_engine); every request, table
 //   change and on_update callback runs there, one at a time.
@@ -62,7 +62,7 @@ class Engine {
   // first needed and kept (`parallax ... --threads N`). Results never depend on it.
   void set_num_cpus(size_t threads);
   size_t num_cpus() const { return num_cpus_ ? num_cpus_ : TaskPool::available_cores(); }
-  TaskPool& task_pool() const;
+  TaskPool& task_pool();
 
   // A table from data (types inferred) or from a schema (empty).
   Status create_table(const std::string& name, const TableData& data, TableOptions options);
@@ -165,7 +165,7 @@ class Engine {
   uint64_t next_subscription_ = 1;
   ExpressionLimits expression_limits_;
   size_t num_cpus_ = 0;
-  mutable std::unique_ptr<TaskPool> pool_;
+  std::unique_ptr<TaskPool> pool_;  // made by the first load that needs it
 };
 
 }  // namespace parallax

@@ -5,6 +5,8 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include "common/check.h"
+
 namespace parallax {
 
 Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfig config) {
@@ -38,10 +40,11 @@ Result<std::unique_ptr<FlatView>> FlatView::create(const Table& table, ViewConfi
                                          view->config_.filter_op.value_or(FilterCombinator::kAnd)));
   PX_ASSIGN_OR_RETURN(view->sort_, compile_sort(schema, view->config_.sort));
   view->filter_.echo_operands(schema, view->config_.filter);
+  view->update_rows();
   return view;
 }
 
-void FlatView::update_rows() const {
+void FlatView::update_rows() {
   if (rows_version_ == table_->version()) return;
   if (!table_->is_natural_order(natural_)) natural_ = table_->rows_in_natural_order();
   std::vector<uint32_t> rows = natural_;
@@ -137,7 +140,7 @@ const std::vector<uint32_t>& FlatView::ordered_rows(size_t end) const {
 }
 
 size_t FlatView::num_rows() const {
-  update_rows();
+  PX_DCHECK(is_current());
   return rows_.size();
 }
 
@@ -156,7 +159,7 @@ std::vector<std::string> FlatView::column_paths() const {
 Result<std::pair<Scalar, Scalar>> FlatView::min_max(const std::string& name) const {
   auto id = source_->find(name);
   if (!id) return Status::invalid("min_max names unknown column '{}'", name);
-  update_rows();
+  PX_DCHECK(is_current());
   const Column& column = source_->column(*id);
   std::optional<uint32_t> low, high;
   visit_type(column.type(), [&](auto tag) {
@@ -182,7 +185,7 @@ Result<std::pair<Scalar, Scalar>> FlatView::min_max(const std::string& name) con
 }
 
 bool FlatView::is_inverted(const ViewWindow& window) const {
-  update_rows();
+  PX_DCHECK(is_current());
   // As the reference: the start is compared before it is clamped to the view's rows.
   const double start = window.start_row ? std::floor(*window.start_row) : 0;
   return start >
@@ -190,7 +193,7 @@ bool FlatView::is_inverted(const ViewWindow& window) const {
 }
 
 Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
-  update_rows();
+  PX_DCHECK(is_current());
   Frame frame;
   const size_t start_row = clamp_window_bound(window.start_row, 0, rows_.size(), false);
   const size_t end_row =
@@ -231,7 +234,7 @@ Frame FlatView::read(const ViewWindow& window, KeyColumns keys) const {
 }
 
 Frame FlatView::read_changed(const ChangeSet& changes) const {
-  update_rows();
+  PX_DCHECK(is_current());
   std::vector<uint8_t> changed(table_->num_rows(), 0);
   for (const auto* rows : {&changes.added_rows, &changes.updated_rows}) {
     for (const uint32_t row : *rows) {

@@ -1,6 +1,8 @@
 // A view without grouping: the table's rows, filtered, sorted, some columns. It follows
 // upserts of existing rows in place (their filter result, their place among the first rows
-// of a sorted view); after other changes it re-derives its rows lazily, on the next read.
+// of a sorted view); after other changes refresh() re-derives its rows. Reads must find the
+// view current (the engine refreshes a view before handing it out; debug builds check) and
+// sort only as far as they read: the order is a cache that no answer depends on.
 #pragma once
 
 #include <memory>
@@ -41,9 +43,9 @@ class FlatView final : public View {
 
  private:
   FlatView(const Table& table, ViewConfig config) : table_(&table), config_(std::move(config)) {}
-  // Recomputes the row list when the table has changed since the last read (rows are
-  // filtered, and sorted as far as reads go, lazily: still caches behind const reads).
-  void update_rows() const;
+  // Recomputes the row list (filtered, in natural order) when the table has changed since.
+  void update_rows();
+  bool is_current() const { return rows_version_ == table_->version(); }
   // Follows a change that only overwrote cells of existing rows; false when the next read
   // must refresh instead.
   bool follow(const ChangeSet& changes);
@@ -57,14 +59,17 @@ class FlatView final : public View {
   std::vector<size_t> visible_;           // column ids of source_
   RowFilter filter_;
   std::vector<CompiledSortKey> sort_;
-  mutable std::vector<uint32_t> natural_;  // the table's rows in natural order
-  mutable std::vector<uint32_t> rows_;     // filtered; sorted when sorted_
+  std::vector<uint32_t> natural_;         // the table's rows in natural order
+  std::optional<uint64_t> rows_version_;  // the table version rows_ reflects
+  // The order, as far as reads have asked for it (a cache, hence mutable: reads sort in
+  // place, and an answer never depends on how far they have): the rows, filtered, sorted
+  // once sorted_; or, while !sorted_, the first rows in order (a read keeps twice the rows
+  // it needs, so that follow() can drop rows that sort further down and still serve the
+  // next read) by the sort keys per row (numbers_).
+  mutable std::vector<uint32_t> rows_;
   mutable bool sorted_ = false;
-  // The first rows in order, while !sorted_: a read keeps twice the rows it needs, so that
-  // follow() can drop rows that sort further down and still serve the next read.
   mutable std::vector<uint32_t> first_rows_;
-  mutable SortNumbers numbers_;  // the sort keys per row, once a read sorted
-  mutable std::optional<uint64_t> rows_version_;
+  mutable SortNumbers numbers_;
 };
 
 }  // namespace parallax

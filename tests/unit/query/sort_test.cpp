@@ -89,6 +89,7 @@ TEST(FlatViewPaging, PagesAgreeWithAFullSortAcrossUpdates) {
   const auto keys = keys_of(*table, config.sort);
   const auto source = ColumnSource::create(*table, {}).value();
   auto expect_pages = [&] {
+    view->refresh();  // as the engine does before handing the view out
     std::vector<uint32_t> sorted = table->rows_in_natural_order();
     sort_rows(*source, keys, sorted);
     EXPECT_EQ(window_rows(*view, 0, 50),
