@@ -4,12 +4,12 @@
 
 #include <chrono>
 
+#include "engine_fixture.h"
+
 namespace parallax {
 namespace {
 
-TableData json(std::string text) {
-  return {std::move(text), DataFormat::kJson};
-}
+using test::json;
 
 TEST(Engine, OnUpdateHearsEveryChangeOfTheViewsTableUntilRemoved) {
   Engine engine;

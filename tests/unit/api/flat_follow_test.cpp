@@ -13,22 +13,13 @@
 
 #include "api/engine.h"
 #include "api/view_config_json.h"
-#include "formats/json_writer.h"
+#include "engine_fixture.h"
 
 namespace parallax {
 namespace {
 
-TableData json(std::string text) {
-  return {std::move(text), DataFormat::kJson};
-}
-
-std::string read(Engine& engine, const std::string& name, std::optional<double> end) {
-  const View* view = engine.view(name).value();
-  ViewWindow window;
-  window.id = true;
-  window.end_row = end;
-  return write_json_columns(view->read(window, KeyColumns::kTrailing));
-}
+using test::json;
+using test::read_json;
 
 // One random row: keys mostly among the table's (upserts), prices with many ties and nulls.
 std::string random_row(std::mt19937& random, bool partial) {
@@ -83,17 +74,10 @@ TEST(FlatViewFollow, ReadsAsAFreshViewAfterEveryChange) {
     for (const std::string name : {"live", "deep"}) {
       ASSERT_TRUE(
           engine.create_view("t", name, view_config_from_json(config_json).value()).is_ok());
-      ASSERT_TRUE(engine
-                      .on_update(name,
-                                 [&](const ViewUpdate& update) {
-                                   const View* view = engine.view(update.view).value();
-                                   deltas[update.view] =
-                                       write_json_columns(view->read_changed(update.changes));
-                                 })
-                      .is_ok());
     }
-    (void)read(engine, "live", 50);
-    (void)read(engine, "deep", std::nullopt);
+    test::record_deltas(engine, {"live", "deep"}, deltas);
+    (void)read_json(engine, "live", 50);
+    (void)read_json(engine, "deep", std::nullopt);
     for (int step = 0; step < 40; ++step) {
       const int kind = static_cast<int>(random() % 20);
       if (kind == 0 && indexed) {
@@ -106,7 +90,7 @@ TEST(FlatViewFollow, ReadsAsAFreshViewAfterEveryChange) {
         ASSERT_TRUE(engine.update("t", json(batch + "]")).is_ok());
       }
       ASSERT_EQ(deltas["live"], deltas["deep"]) << "delta after step " << step;
-      (void)read(engine, "deep", std::nullopt);
+      (void)read_json(engine, "deep", std::nullopt);
       ASSERT_TRUE(
           engine.create_view("t", "fresh", view_config_from_json(config_json).value()).is_ok());
       // The first page, or the end of the first rows a sorted view keeps (6000 / 16: their
@@ -115,7 +99,8 @@ TEST(FlatViewFollow, ReadsAsAFreshViewAfterEveryChange) {
       const std::optional<double> end =
           depth < 3 ? std::optional<double>(50)
                     : (depth < 8 ? std::optional<double>(360 + random() % 16) : std::nullopt);
-      ASSERT_EQ(read(engine, "live", end), read(engine, "fresh", end)) << "after step " << step;
+      ASSERT_EQ(read_json(engine, "live", end), read_json(engine, "fresh", end))
+          << "after step " << step;
       ASSERT_TRUE(engine.delete_view("fresh").is_ok());
     }
   }

@@ -13,26 +13,21 @@
 
 #include "api/engine.h"
 #include "api/view_config_json.h"
-#include "formats/json_writer.h"
+#include "engine_fixture.h"
 #include "query/aggregate.h"
 #include "query/grouped_view.h"
 
 namespace parallax {
 namespace {
 
-TableData json(std::string text) {
-  return {std::move(text), DataFormat::kJson};
-}
+using test::json;
 
 size_t rows_of(Engine& engine, const std::string& name) {
   return engine.view(name).value()->num_rows();
 }
 
 std::string read_all(Engine& engine, const std::string& name) {
-  const View* view = engine.view(name).value();
-  ViewWindow window;
-  window.id = true;
-  return write_json_columns(view->read(window, KeyColumns::kTrailing));
+  return test::read_json(engine, name);
 }
 
 // One random row: key in 0..29, groups from small domains (and null), values that are
@@ -123,17 +118,7 @@ TEST(GroupedViewFollow, ReadsAsAFreshViewAfterEveryChange) {
     ASSERT_EQ(read_all(engine, "live"), read_all(engine, "rebuilt"));
     // Each view's ROW-mode delta for the last change.
     std::map<std::string, std::string> deltas;
-    for (const std::string name : {"live", "rebuilt"}) {
-      ASSERT_TRUE(engine
-                      .on_update(name,
-                                 [&](const ViewUpdate& update) {
-                                   const View* view = engine.view(update.view).value();
-                                   deltas[update.view] =
-                                       write_json_columns(view->read_changed(update.changes));
-                                 })
-                      .is_ok());
-      ASSERT_TRUE(engine.track_changes(name).is_ok());
-    }
+    test::record_deltas(engine, {"live", "rebuilt"}, deltas);
     bool reader_moved = false;  // expanded or collapsed: a fresh view shows other rows
     for (int step = 0; step < 8; ++step) {
       const int kind = static_cast<int>(random() % 10);

@@ -11,22 +11,17 @@
 
 #include "api/engine.h"
 #include "api/view_config_json.h"
-#include "formats/json_writer.h"
+#include "engine_fixture.h"
 #include "query/aggregate.h"
 #include "query/grouped_view.h"
 
 namespace parallax {
 namespace {
 
-TableData json(std::string text) {
-  return {std::move(text), DataFormat::kJson};
-}
+using test::json;
 
 std::string read_all(Engine& engine, const std::string& name) {
-  const View* view = engine.view(name).value();
-  ViewWindow window;
-  window.id = true;
-  return write_json_columns(view->read(window, KeyColumns::kTrailing));
+  return test::read_json(engine, name);
 }
 
 GroupedView& grouped(Engine& engine, const std::string& name) {

@@ -9,17 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include "columns.h"
+
 namespace parallax {
 namespace {
 
 // Integers 3, null, 1, 3.
 Column with_a_null() {
-  Column column(DataType::kInteger);
-  column.append<int32_t>(3);
-  column.append_null();
-  column.append<int32_t>(1);
-  column.append<int32_t>(3);
-  return column;
+  return test::integer_column({3, std::nullopt, 1, 3});
 }
 
 std::optional<int32_t> aggregate(AggregateKind kind, const std::vector<uint32_t>& rows) {
@@ -57,11 +54,7 @@ struct KernelCase {
   std::optional<double> expected;
 };
 
-Column float_cells(std::vector<std::optional<double>> cells) {
-  Column column(DataType::kFloat);
-  for (const auto& cell : cells) cell ? column.append<double>(*cell) : column.append_null();
-  return column;
-}
+using test::float_column;
 
 using K = AggregateKind;
 const KernelCase kNumberCases[] = {
@@ -97,8 +90,8 @@ const KernelCase kNumberCases[] = {
 };
 
 TEST(AggregateRows, EveryNumberKernelAnswersAsTheReference) {
-  const Column v = float_cells({2.5, std::nullopt, -4.0, 2.5, 8.0});
-  const Column w = float_cells({1.0, 2.0, 3.0, 0.5, std::nullopt});
+  const Column v = float_column({2.5, std::nullopt, -4.0, 2.5, 8.0});
+  const Column w = float_column({1.0, 2.0, 3.0, 0.5, std::nullopt});
   const std::vector<uint32_t> rows = {0, 1, 2, 3, 4};
   for (const auto& [kind, expected] : kNumberCases) {
     Column out(aggregate_result_type(kind, DataType::kFloat));
@@ -117,9 +110,8 @@ const std::pair<AggregateKind, std::optional<std::string>> kTextCases[] = {
 };
 
 TEST(AggregateRows, EveryTextKernelAnswersAsTheReference) {
-  Column s(DataType::kString);
-  for (const char* cell : {"b", "", "a", "b", "c"}) *cell ? s.append_string(cell) : s.append_null();
-  const Column w = float_cells({1.0, 2.0, 3.0, 0.5, std::nullopt});
+  const Column s = test::string_column({"b", std::nullopt, "a", "b", "c"});
+  const Column w = float_column({1.0, 2.0, 3.0, 0.5, std::nullopt});
   const std::vector<uint32_t> rows = {0, 1, 2, 3, 4};
   for (const auto& [kind, expected] : kTextCases) {
     Column out(aggregate_result_type(kind, DataType::kString));

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "columns.h"
+
 #include "query/column_source.h"
 
 namespace parallax {
@@ -13,33 +15,12 @@ using expressions::ExpressionError;
 
 // Table: x (float, one null), n (integer), s (string, one null), dt (datetime).
 std::unique_ptr<Table> sample() {
-  Schema schema({{"x", DataType::kFloat},
-                 {"n", DataType::kInteger},
-                 {"s", DataType::kString},
-                 {"dt", DataType::kDatetime}});
-  auto table = Table::create(schema, {}).value();
-  RowBatch batch;
-  batch.num_rows = 3;
-  BatchColumn x{"x", Column(DataType::kFloat), std::nullopt};
-  BatchColumn n{"n", Column(DataType::kInteger), std::nullopt};
-  BatchColumn s{"s", Column(DataType::kString), std::nullopt};
-  BatchColumn dt{"dt", Column(DataType::kDatetime), std::nullopt};
-  x.values.append<double>(1.5);
-  x.values.append<double>(-2);
-  x.values.append_null();
-  for (int32_t value : {1, 2, 3}) n.values.append<int32_t>(value);
-  s.values.append_string("abc");
-  s.values.append_null();
-  s.values.append_string("Hello World");
-  // 2024-01-02 10:11:12.345 UTC, 2024-03-15 23:59:59 UTC, 1999-12-31 UTC
-  for (int64_t millis : {int64_t{1704190272345}, int64_t{1710547199000}, int64_t{946598400000}})
-    dt.values.append<int64_t>(millis);
-  batch.columns.push_back(std::move(x));
-  batch.columns.push_back(std::move(n));
-  batch.columns.push_back(std::move(s));
-  batch.columns.push_back(std::move(dt));
-  EXPECT_TRUE(table->update(batch).is_ok());
-  return table;
+  return test::table_of(
+      {{"x", test::float_column({1.5, -2, std::nullopt})},
+       {"n", test::integer_column({1, 2, 3})},
+       {"s", test::string_column({"abc", std::nullopt, "Hello World"})},
+       // 2024-01-02 10:11:12.345 UTC, 2024-03-15 23:59:59 UTC, 1999-12-31 UTC
+       {"dt", test::datetime_column({1704190272345, 1710547199000, 946598400000})}});
 }
 
 ExpressionError error_of(const std::string& text) {

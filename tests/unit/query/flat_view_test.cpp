@@ -2,26 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "columns.h"
+
 namespace parallax {
 namespace {
 
 // Table: name (string), score (float, one null).
 std::unique_ptr<Table> scores() {
-  auto table =
-      Table::create(Schema({{"name", DataType::kString}, {"score", DataType::kFloat}}), {}).value();
-  RowBatch batch;
-  batch.num_rows = 4;
-  BatchColumn name{"name", Column(DataType::kString), std::nullopt};
-  BatchColumn score{"score", Column(DataType::kFloat), std::nullopt};
-  for (auto text : {"bob", "Ann", "cy", "al"}) name.values.append_string(text);
-  score.values.append<double>(2.5);
-  score.values.append_null();
-  score.values.append<double>(-1);
-  score.values.append<double>(2.5);
-  batch.columns.push_back(std::move(name));
-  batch.columns.push_back(std::move(score));
-  EXPECT_TRUE(table->update(batch).is_ok());
-  return table;
+  return test::table_of({{"name", test::string_column({"bob", "Ann", "cy", "al"})},
+                         {"score", test::float_column({2.5, std::nullopt, -1, 2.5})}});
 }
 
 std::vector<std::string> names(const FlatView& view) {
@@ -67,6 +56,7 @@ TEST(FlatView, FollowsTheTableAfterAnUpdate) {
   auto view = FlatView::create(*table, {}).value();
   EXPECT_EQ(view->num_rows(), 4u);
   table->clear();
+  view->refresh();  // as the engine does before handing the view out
   EXPECT_EQ(view->num_rows(), 0u);
 }
 

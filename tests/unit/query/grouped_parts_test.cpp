@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "columns.h"
+
 #include "query/column_source.h"
 #include "query/group_tree.h"
 #include "query/grouped_layout.h"
@@ -16,20 +18,9 @@ namespace {
 
 // Table: region (string), kind (string), 6 rows over 2 regions and 2 kinds.
 std::unique_ptr<Table> sales() {
-  auto table =
-      Table::create(Schema({{"region", DataType::kString}, {"kind", DataType::kString}}), {})
-          .value();
-  RowBatch batch;
-  batch.num_rows = 6;
-  BatchColumn region{"region", Column(DataType::kString), std::nullopt};
-  BatchColumn kind{"kind", Column(DataType::kString), std::nullopt};
-  for (auto text : {"east", "west", "east", "east", "west", "west"})
-    region.values.append_string(text);
-  for (auto text : {"a", "b", "b", "a", "a", "b"}) kind.values.append_string(text);
-  batch.columns.push_back(std::move(region));
-  batch.columns.push_back(std::move(kind));
-  EXPECT_TRUE(table->update(batch).is_ok());
-  return table;
+  return test::table_of(
+      {{"region", test::string_column({"east", "west", "east", "east", "west", "west"})},
+       {"kind", test::string_column({"a", "b", "b", "a", "a", "b"})}});
 }
 
 std::vector<uint32_t> all_rows(const Table& table) {

@@ -7,20 +7,18 @@
 
 #include <gtest/gtest.h>
 
+#include "columns.h"
+
 #include "query/aggregate_rows.h"
 
 namespace parallax {
 namespace {
 
-Column floats(std::vector<std::optional<double>> cells) {
-  Column column(DataType::kFloat);
-  for (const auto& cell : cells) cell ? column.append<double>(*cell) : column.append_null();
-  return column;
-}
+using test::float_column;
 
 TEST(RunningTotals, RetractingRowsLeavesTheAggregateOfTheRest) {
-  const Column values = floats({1.5, std::nullopt, -4.0, 2.5, 8.0, std::nullopt});
-  const Column weights = floats({2.0, 1.0, std::nullopt, 0.5, 1.0, 3.0});
+  const Column values = float_column({1.5, std::nullopt, -4.0, 2.5, 8.0, std::nullopt});
+  const Column weights = float_column({2.0, 1.0, std::nullopt, 0.5, 1.0, 3.0});
   const AggregateKind kinds[] = {
       AggregateKind::kSum,          AggregateKind::kAbsSum,      AggregateKind::kSumAbs,
       AggregateKind::kSumNotNull,   AggregateKind::kAvg,         AggregateKind::kCount,
@@ -49,7 +47,7 @@ TEST(RunningTotals, RetractingRowsLeavesTheAggregateOfTheRest) {
 }
 
 TEST(RunningTotals, AnEmptyGroupShowsWhatTheReferenceShows) {
-  const Column values = floats({3.0});
+  const Column values = float_column({3.0});
   Column out(DataType::kFloat);
   out.resize(3);
   RunningTotals totals;
@@ -64,7 +62,7 @@ TEST(RunningTotals, AnEmptyGroupShowsWhatTheReferenceShows) {
 }
 
 TEST(RunningTotals, NoticesWhenRetractionCancelledTheSum) {
-  const Column values = floats({1e17, 0.1});
+  const Column values = float_column({1e17, 0.1});
   RunningTotals totals;
   for (uint32_t row = 0; row < 2; ++row) totals.add(AggregateKind::kSum, values, nullptr, row, 1);
   EXPECT_FALSE(totals.lost_precision());

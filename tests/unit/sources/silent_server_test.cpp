@@ -53,22 +53,28 @@ double stop_after_waiting(Source& source, SourceSink& sink, std::chrono::millise
   return std::chrono::duration<double, std::milli>(Clock::now() - began).count();
 }
 
+// Starts `source` and waits for the state it reports on giving up on the silent server
+// (`expected`, found by `awaited`), then stops it: the stop must be quick.
+void expect_gives_up_then_stops(Source& source, const std::string& awaited,
+                                const std::string& expected) {
+  RecordingSink sink;
+  source.start(sink);
+  const std::string states = sink.wait_for(awaited, 5s);
+  EXPECT_NE(states.find(expected), std::string::npos) << states;
+  const auto began = Clock::now();
+  source.stop();
+  EXPECT_LT(Clock::now() - began, 1s);
+}
+
 TEST(SilentServer, PostgresGivesUpAndStops) {
   SilentServer server;
   PostgresSettings settings;
   settings.dsn = "host=127.0.0.1 port=" + std::to_string(server.port()) + " dbname=x user=y";
   settings.query = "SELECT 1";
   settings.connect_timeout = 300ms;
-  RecordingSink sink;
   PostgresSource source(settings);
-  source.start(sink);
-  const std::string states = sink.wait_for("no answer within 300 ms", 5s);
-  EXPECT_NE(states.find("reconnecting: cannot reach PostgreSQL: no answer within 300 ms"),
-            std::string::npos)
-      << states;
-  const auto began = Clock::now();
-  source.stop();
-  EXPECT_LT(Clock::now() - began, 1s);
+  expect_gives_up_then_stops(source, "no answer within 300 ms",
+                             "reconnecting: cannot reach PostgreSQL: no answer within 300 ms");
 }
 
 TEST(SilentServer, PostgresStopsWhileConnecting) {
@@ -88,15 +94,9 @@ TEST(SilentServer, MqttGivesUpAndStops) {
   settings.topic = "t";
   settings.client_id = "silent-server-test";
   settings.connect_timeout = 300ms;
-  RecordingSink sink;
   MqttSource source(settings);
-  source.start(sink);
-  const std::string states = sink.wait_for("no answer from", 5s);
-  EXPECT_NE(states.find("reconnecting: no answer from MQTT broker 127.0.0.1:"), std::string::npos)
-      << states;
-  const auto began = Clock::now();
-  source.stop();
-  EXPECT_LT(Clock::now() - began, 1s);
+  expect_gives_up_then_stops(source, "no answer from",
+                             "reconnecting: no answer from MQTT broker 127.0.0.1:");
 }
 
 TEST(SilentServer, AmqpStops) {
@@ -105,16 +105,9 @@ TEST(SilentServer, AmqpStops) {
   settings.url = "amqp://guest:guest@127.0.0.1:" + std::to_string(server.port()) + "/";
   settings.queue = "q";
   settings.connect_timeout = 300ms;
-  RecordingSink sink;
   AmqpSource source(settings);
-  source.start(sink);
-  const std::string states = sink.wait_for("cannot consume", 5s);
-  EXPECT_NE(states.find("reconnecting: cannot consume from AMQP broker 127.0.0.1:"),
-            std::string::npos)
-      << states;
-  const auto began = Clock::now();
-  source.stop();
-  EXPECT_LT(Clock::now() - began, 1s);
+  expect_gives_up_then_stops(source, "cannot consume",
+                             "reconnecting: cannot consume from AMQP broker 127.0.0.1:");
 }
 
 }  // namespace
