@@ -23,6 +23,9 @@ struct BackendTable {
   Schema schema;
   std::optional<std::string> key;
   std::vector<std::string> skipped;  // columns left out, as "name (type)"
+  // SQL that reads each schema column, by position ("" = the quoted name): ClickHouse compares
+  // and sorts an Enum by its number, the engine a string by its text, so Enums are read as text.
+  std::vector<std::string> column_sql;
 };
 
 class Backend {

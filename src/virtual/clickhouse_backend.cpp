@@ -134,15 +134,55 @@ std::string base64(std::string_view text) {
   return out;
 }
 
-// A ClickHouse type as a Parallax type: nullopt when there is none (arrays, maps, ...).
-// 64-bit and unsigned 32-bit integers are floats: Parallax integers are 32-bit, and a float
-// holds them exactly up to 2^53.
-std::optional<DataType> parallax_type(std::string_view type) {
+// Unwraps Nullable(...) and LowCardinality(...).
+std::string_view bare_type(std::string_view type) {
   for (const std::string_view wrapper : {"Nullable(", "LowCardinality("}) {
     if (type.starts_with(wrapper) && type.ends_with(")")) {
       type = type.substr(wrapper.size(), type.size() - wrapper.size() - 1);
     }
   }
+  return type;
+}
+
+bool is_enum(std::string_view type) {
+  return bare_type(type).starts_with("Enum");
+}
+
+// An Enum column read as its text (ClickHouse compares and sorts Enums by number, the engine
+// text by its bytes), or "" when its type does not parse. 18.16 cannot convert a
+// Nullable(Enum) to text (it converts the null rows' 0 too and fails), so those go through
+// their numbers: `type` lists each name as a quoted literal and its number.
+std::string enum_as_text(const std::string& column, std::string_view type) {
+  const std::string_view bare = bare_type(type);
+  if (!type.starts_with("Nullable(")) return "toString(" + column + ")";
+  const bool wide = bare.starts_with("Enum16(");
+  std::string numbers, names;
+  size_t at = bare.find('(') + 1;
+  while (at < bare.size() && bare[at] == '\'') {
+    size_t end = at + 1;
+    while (end < bare.size() && bare[end] != '\'') end += bare[end] == '\\' ? 2 : 1;
+    if (end >= bare.size()) return "";
+    const std::string_view name = bare.substr(at, end + 1 - at);
+    const size_t digits = bare.find_first_of("-0123456789", end + 1);
+    const size_t stop = bare.find_first_of(",)", end + 1);
+    if (digits == std::string_view::npos || stop == std::string_view::npos || digits > stop)
+      return "";
+    numbers += (numbers.empty() ? "" : ", ") + std::string(bare.substr(digits, stop - digits));
+    names += (names.empty() ? "" : ", ") + std::string(name);
+    if (bare[stop] == ')') break;
+    at = bare.find_first_not_of(' ', stop + 1);
+  }
+  if (numbers.empty()) return "";
+  return "if(isNull(" + column + "), NULL, transform(assumeNotNull(CAST(" + column +
+         (wide ? " AS Nullable(Int16)" : " AS Nullable(Int8)") + ")), [" + numbers + "], [" +
+         names + "], ''))";
+}
+
+// A ClickHouse type as a Parallax type: nullopt when there is none (arrays, maps, ...).
+// 64-bit and unsigned 32-bit integers are floats: Parallax integers are 32-bit, and a float
+// holds them exactly up to 2^53.
+std::optional<DataType> parallax_type(std::string_view type) {
+  type = bare_type(type);
   if (type == "Int8" || type == "Int16" || type == "Int32" || type == "UInt8" || type == "UInt16")
     return DataType::kInteger;
   if (type == "Int64" || type == "UInt32" || type == "UInt64" || type == "Float32" ||
@@ -193,7 +233,16 @@ class ClickHouseBackend final : public Backend {
         tables.back().skipped.push_back(name + " (" + type + ")");
         continue;
       }
+      std::string sql;
+      if (is_enum(type)) {
+        sql = enum_as_text(dialect_.identifier(name), type);
+        if (sql.empty()) {
+          tables.back().skipped.push_back(name + " (" + type + ")");
+          continue;
+        }
+      }
       tables.back().schema.add({name, *mapped});
+      tables.back().column_sql.push_back(std::move(sql));
       if (columns[3].string_at(row) == "1") keys.back().push_back(name);
     }
     for (size_t i = 0; i < tables.size(); ++i) {

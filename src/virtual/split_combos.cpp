@@ -24,7 +24,7 @@ std::string split_select(const VirtualTable& table, std::span<const size_t> spli
   std::string keys;
   for (const size_t position : split_by) {
     const Field& field = table.source().schema.field(position);
-    keys += (keys.empty() ? "" : ", ") + d.select(d.identifier(field.name), field.type);
+    keys += (keys.empty() ? "" : ", ") + d.select(table.column(position), field.type);
   }
   return keys;
 }

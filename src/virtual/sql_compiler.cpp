@@ -49,9 +49,8 @@ std::string with_nulls(FilterOp op, const std::string& column, const std::string
   return "(" + test + ")";
 }
 
-Result<std::string> term_sql(const SqlDialect& d, const Field& field, const FilterTerm& term,
-                             const CompiledFilterTerm& compiled) {
-  const std::string column = d.identifier(field.name);
+Result<std::string> term_sql(const SqlDialect& d, const Field& field, const std::string& column,
+                             const FilterTerm& term, const CompiledFilterTerm& compiled) {
   const FilterOp op = compiled.op;
   if (op == FilterOp::kIsNull) return column + " IS NULL";
   if (op == FilterOp::kIsNotNull) return column + " IS NOT NULL";
@@ -110,14 +109,15 @@ Result<std::string> term_sql(const SqlDialect& d, const Field& field, const Filt
 }  // namespace
 
 Result<std::string> sql_where(const SqlDialect& dialect, const Schema& schema,
+                              std::span<const std::string> columns,
                               const std::vector<FilterTerm>& filter, FilterCombinator combinator) {
   if (filter.empty()) return std::string();
   PX_ASSIGN_OR_RETURN(RowFilter compiled, RowFilter::compile(schema, filter, combinator));
   std::string where;
   for (size_t i = 0; i < filter.size(); ++i) {
     const CompiledFilterTerm& term = compiled.terms()[i];
-    PX_ASSIGN_OR_RETURN(std::string sql,
-                        term_sql(dialect, schema.field(term.column), filter[i], term));
+    PX_ASSIGN_OR_RETURN(std::string sql, term_sql(dialect, schema.field(term.column),
+                                                  columns[term.column], filter[i], term));
     if (!where.empty()) where += combinator == FilterCombinator::kAnd ? " AND " : " OR ";
     where += "(" + sql + ")";
   }

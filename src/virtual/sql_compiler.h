@@ -4,6 +4,7 @@
 // by the engine's own filter compiler first, so both read them alike.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,9 @@
 
 namespace parallax {
 
-// " WHERE ..." for the filter (empty without one).
+// " WHERE ..." for the filter (empty without one); `columns` reads each schema column.
 Result<std::string> sql_where(const SqlDialect& dialect, const Schema& schema,
+                              std::span<const std::string> columns,
                               const std::vector<FilterTerm>& filter, FilterCombinator combinator);
 
 // One ORDER BY term ordering `expr` (of `type`) as the engine sorts (nulls below every value,

@@ -32,24 +32,23 @@ Result<std::unique_ptr<VirtualFlatView>> VirtualFlatView::create(const VirtualTa
       return Status::invalid("aggregates name unknown column '{}'", aggregate.column);
   }
   const FilterCombinator combinator = cfg.filter_op.value_or(FilterCombinator::kAnd);
-  PX_ASSIGN_OR_RETURN(view->where_, sql_where(view->dialect(), schema, cfg.filter, combinator));
+  PX_ASSIGN_OR_RETURN(view->where_,
+                      sql_where(view->dialect(), schema, table.columns(), cfg.filter, combinator));
   PX_ASSIGN_OR_RETURN(RowFilter filter, RowFilter::compile(schema, cfg.filter, combinator));
   filter.echo_operands(schema, cfg.filter);
   PX_ASSIGN_OR_RETURN(std::vector<CompiledSortKey> sort, compile_sort(schema, cfg.sort));
   std::string order;
   for (const auto& key : sort) {
     const Field& field = schema.field(key.column);
-    PX_ASSIGN_OR_RETURN(std::string term,
-                        sql_order_term(view->dialect(), view->dialect().identifier(field.name),
-                                       field.type, key.direction));
+    PX_ASSIGN_OR_RETURN(std::string term, sql_order_term(view->dialect(), table.column(field.name),
+                                                         field.type, key.direction));
     order += (order.empty() ? "" : ", ") + term;
   }
   // Ties keep the engine's natural order: by primary key.
   if (const auto& key = table.source().key) {
     const Field& field = schema.field(*schema.find(*key));
-    PX_ASSIGN_OR_RETURN(std::string term,
-                        sql_order_term(view->dialect(), view->dialect().identifier(*key),
-                                       field.type, SortDirection::kAscending));
+    PX_ASSIGN_OR_RETURN(std::string term, sql_order_term(view->dialect(), table.column(*key),
+                                                         field.type, SortDirection::kAscending));
     order += (order.empty() ? "" : ", ") + term;
   }
   if (!order.empty()) view->order_by_ = " ORDER BY " + order;
@@ -96,7 +95,7 @@ Result<std::pair<Scalar, Scalar>> VirtualFlatView::min_max(const std::string& na
   auto position = schema.find(name);
   if (!position) return Status::invalid("min_max names unknown column '{}'", name);
   const DataType type = schema.field(*position).type;
-  std::string column = dialect().identifier(name);
+  std::string column = sql_column(name);
   if (type == DataType::kString) column = dialect().bytewise(column);
   // (PostgreSQL has no min or max of booleans: they go by 0 and 1.)
   const DataType read = type == DataType::kBoolean ? DataType::kInteger : type;
@@ -130,8 +129,7 @@ Result<const VirtualFlatView::Window*> VirtualFlatView::fetch(Window window) con
   std::string select;
   std::vector<DataType> types;
   auto add = [&](const Field& field) {
-    select += (select.empty() ? "" : ", ") +
-              dialect().select(dialect().identifier(field.name), field.type);
+    select += (select.empty() ? "" : ", ") + dialect().select(sql_column(field.name), field.type);
     types.push_back(field.type);
   };
   for (size_t i = window.start_col; i < window.end_col; ++i) add(schema.field(visible_[i]));

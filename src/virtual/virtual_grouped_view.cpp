@@ -44,9 +44,8 @@ Result<VirtualGroupedView::Measure> VirtualGroupedView::measure(const std::strin
     spelled = choice.name;
   }
   const DataType result = aggregate_result_type(kind, type);
-  PX_ASSIGN_OR_RETURN(std::string sql,
-                      sql_aggregate(dialect(), kind, spelled, dialect().identifier(name), type,
-                                    source().order_key()));
+  PX_ASSIGN_OR_RETURN(std::string sql, sql_aggregate(dialect(), kind, spelled, sql_column(name),
+                                                     type, source().order_key()));
   return Measure{name, type, kind, result, spelled, dialect().select(sql, result)};
 }
 
@@ -64,7 +63,7 @@ Status VirtualGroupedView::order_combos(std::vector<Combo>& combos) const {
   std::vector<DataType> types;
   for (size_t level = 0; level < split_by_.size(); ++level) {
     const Field& field = schema.field(split_by_[level]);
-    const std::string column = dialect().identifier(field.name);
+    const std::string column = sql_column(field.name);
     keys += dialect().select(column, field.type) + ", ";
     group_by += std::string(level ? ", " : " GROUP BY ") + column;
     types.push_back(field.type);
@@ -183,7 +182,8 @@ Result<std::unique_ptr<VirtualGroupedView>> VirtualGroupedView::create(const Vir
   }
   std::erase_if(cfg.sort, [](const SortKey& key) { return is_column_direction(key.direction); });
   const FilterCombinator combinator = cfg.filter_op.value_or(FilterCombinator::kAnd);
-  PX_ASSIGN_OR_RETURN(view->where_, sql_where(view->dialect(), schema, cfg.filter, combinator));
+  PX_ASSIGN_OR_RETURN(view->where_,
+                      sql_where(view->dialect(), schema, table.columns(), cfg.filter, combinator));
   PX_ASSIGN_OR_RETURN(RowFilter filter, RowFilter::compile(schema, cfg.filter, combinator));
   filter.echo_operands(schema, cfg.filter);
   PX_ASSIGN_OR_RETURN(view->tree_, view->query_tree());
@@ -232,7 +232,7 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
   std::string split_columns;
   for (const size_t position : split_by_) {
     split_types.push_back(schema.field(position).type);
-    split_columns += ", " + dialect().identifier(schema.field(position).name);
+    split_columns += ", " + sql_column(schema.field(position).name);
   }
   absl::flat_hash_map<std::string, uint32_t> node_of_path;
   std::string keys, group_by;
@@ -241,7 +241,7 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
   for (size_t level = 0; level <= group_by_.size(); ++level) {
     if (level > 0) {
       const Field& field = schema.field(group_by_[level - 1]);
-      const std::string column = dialect().identifier(field.name);
+      const std::string column = sql_column(field.name);
       keys += dialect().select(column, field.type) + ", ";
       group_by += std::string(level > 1 ? ", " : " GROUP BY ") + column;
       key_types.push_back(field.type);

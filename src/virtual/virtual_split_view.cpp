@@ -16,8 +16,7 @@ namespace {
 // A shown cell as the engine's split-only rows show it ("any" of one row: a null as the
 // type's zero), in a form SQL can order by. Dates need no zero: the engine's (year 0) sorts
 // below every date a database holds, as a null does.
-std::string shown_cell(const SqlDialect& d, const Field& field) {
-  const std::string column = d.identifier(field.name);
+std::string shown_cell(const SqlDialect& d, const Field& field, const std::string& column) {
   switch (field.type) {
     case DataType::kString:
       return "coalesce(" + column + ", '')";
@@ -83,8 +82,9 @@ Result<std::unique_ptr<VirtualSplitView>> VirtualSplitView::create(const Virtual
     const DataType type = field.type == DataType::kString ? DataType::kString
                           : field.type == DataType::kDate ? DataType::kDate
                                                           : DataType::kFloat;
-    PX_ASSIGN_OR_RETURN(std::string term,
-                        sql_order_term(d, shown_cell(d, field), type, key.direction));
+    PX_ASSIGN_OR_RETURN(
+        std::string term,
+        sql_order_term(d, shown_cell(d, field, table.column(*position)), type, key.direction));
     order += (order.empty() ? "" : ", ") + term;
   }
   // Ties keep the engine's natural order: by primary key.
@@ -94,7 +94,7 @@ Result<std::unique_ptr<VirtualSplitView>> VirtualSplitView::create(const Virtual
   if (!order.empty()) view->order_by_ = " ORDER BY " + order;
   std::erase_if(cfg.sort, [](const SortKey& key) { return is_column_direction(key.direction); });
   const FilterCombinator combinator = cfg.filter_op.value_or(FilterCombinator::kAnd);
-  PX_ASSIGN_OR_RETURN(view->where_, sql_where(d, schema, cfg.filter, combinator));
+  PX_ASSIGN_OR_RETURN(view->where_, sql_where(d, schema, table.columns(), cfg.filter, combinator));
   PX_ASSIGN_OR_RETURN(RowFilter filter, RowFilter::compile(schema, cfg.filter, combinator));
   filter.echo_operands(schema, cfg.filter);
   PX_RETURN_IF_ERROR(view->count());
@@ -156,7 +156,7 @@ Result<std::pair<Scalar, Scalar>> VirtualSplitView::min_max(const std::string& n
     return std::make_pair(Scalar::null(field.type), Scalar::null(field.type));
   // Every row shows its cell once (a null as the zero): the lowest and highest value, and
   // the zero when a cell is null.
-  std::string column = dialect().identifier(field.name);
+  std::string column = sql_column(field.name);
   if (field.type == DataType::kString) column = dialect().bytewise(column);
   const DataType read = field.type == DataType::kBoolean ? DataType::kInteger : field.type;
   if (field.type == DataType::kBoolean) column = dialect().boolean_number(column);
@@ -216,12 +216,12 @@ Result<const VirtualSplitView::Window*> VirtualSplitView::fetch(size_t start, si
   for (const size_t position : split_by_) types.push_back(schema.field(position).type);
   for (const size_t position : values_) {
     const Field& field = schema.field(position);
-    select += ", " + dialect().select(dialect().identifier(field.name), field.type);
+    select += ", " + dialect().select(sql_column(field.name), field.type);
     types.push_back(field.type);
   }
   if (keys) {
     const Field& field = schema.field(*schema.find(*source().source().key));
-    select += ", " + dialect().select(dialect().identifier(field.name), field.type);
+    select += ", " + dialect().select(sql_column(field.name), field.type);
     types.push_back(field.type);
   }
   std::vector<Column> answer;

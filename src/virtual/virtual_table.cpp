@@ -11,6 +11,11 @@ Result<std::unique_ptr<VirtualTable>> VirtualTable::create(std::shared_ptr<Backe
                                                            BackendTable source) {
   if (source.schema.size() == 0)
     return Status::invalid("table '{}' has no column Parallax can read", source.name);
+  source.column_sql.resize(source.schema.size());
+  for (size_t i = 0; i < source.schema.size(); ++i) {
+    if (source.column_sql[i].empty())
+      source.column_sql[i] = backend->dialect().identifier(source.schema.field(i).name);
+  }
   std::unique_ptr<VirtualTable> table(new VirtualTable(std::move(backend), std::move(source)));
   TableOptions options;
   options.name = table->source_.name;
@@ -19,9 +24,14 @@ Result<std::unique_ptr<VirtualTable>> VirtualTable::create(std::shared_ptr<Backe
   return table;
 }
 
+std::string VirtualTable::column(std::string_view name) const {
+  const auto position = source_.schema.find(name);
+  return position ? source_.column_sql[*position] : backend_->dialect().identifier(name);
+}
+
 std::string VirtualTable::order_key() const {
   if (!source_.key) return "";
-  const std::string key = backend_->dialect().identifier(*source_.key);
+  const std::string key = column(*source_.key);
   auto position = source_.schema.find(*source_.key);
   if (position && source_.schema.field(*position).type == DataType::kString)
     return backend_->dialect().bytewise(key);

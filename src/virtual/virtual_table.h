@@ -24,6 +24,10 @@ class VirtualTable {
   Backend& backend() const { return *backend_; }
   // The table as the FROM clause names it.
   std::string from() const { return backend_->dialect().identifier(source_.name); }
+  // A column as SQL reads it (BackendTable::column_sql), by name or by schema position.
+  std::string column(std::string_view name) const;
+  const std::string& column(size_t position) const { return source_.column_sql[position]; }
+  std::span<const std::string> columns() const { return source_.column_sql; }
   // The primary key as SQL that orders rows as the engine's natural order (text byte-wise),
   // or "" without a one-column key.
   std::string order_key() const;
@@ -62,6 +66,7 @@ class VirtualView : public View {
   const VirtualTable& source() const { return *table_; }
   Backend& backend() const { return table_->backend(); }
   const SqlDialect& dialect() const { return table_->backend().dialect(); }
+  std::string sql_column(std::string_view name) const { return table_->column(name); }
   // Runs `sql`, keeping a failure as the view's error.
   Result<std::vector<Column>> run(const std::string& sql, std::span<const DataType> types) const;
   Status error_ = Status::ok();  // the last rerun's failure

@@ -594,8 +594,12 @@ std::string clickhouse_url(std::string http, const std::string& database) {
   return "clickhouse://" + http.substr(http.find("//") + 2) + "/" + database;
 }
 
+// region is an Enum numbered out of text order: ClickHouse compares and sorts Enums by number,
+// the engine by text.
 const char* const kClickHouseTable =
-    "CREATE TABLE orders (id Int32, region Nullable(String), product Nullable(String), "
+    "CREATE TABLE orders (id Int32, region Nullable(Enum8('East' = 1, 'west' = 2, 'North' = 3, "
+    "'O\\'Neil \\\\ tab\\there' = 4, 'south' = 5, 'Ébène' = 6)), "
+    "product Nullable(String), "
     "qty Nullable(Int32), price Nullable(Float64), day Nullable(Date), ts Nullable(DateTime)) "
     "ENGINE = MergeTree ORDER BY id";
 
