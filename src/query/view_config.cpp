@@ -77,4 +77,28 @@ std::string_view filter_op_config_name(FilterOp op) {
   return filter_op_name(op);
 }
 
+Result<PivotColumns> resolve_pivot(const Schema& schema, ViewConfig& config) {
+  PivotColumns pivot;
+  for (const auto& name : config.group_by) {
+    auto position = schema.find(name);
+    if (!position) return Status::invalid("group_by names unknown column '{}'", name);
+    pivot.group_by.push_back(*position);
+  }
+  for (const auto& name : config.split_by) {
+    auto position = schema.find(name);
+    if (!position) return Status::invalid("split_by names unknown column '{}'", name);
+    pivot.split_by.push_back(*position);
+  }
+  for (const auto& choice : config.aggregates) {
+    if (!schema.find(choice.column))
+      return Status::invalid("aggregates name unknown column '{}'", choice.column);
+  }
+  if (!config.columns) {
+    std::vector<std::string> names;
+    for (const auto& field : schema.fields()) names.push_back(field.name);
+    config.columns = std::move(names);
+  }
+  return pivot;
+}
+
 }  // namespace parallax

@@ -95,4 +95,13 @@ std::optional<FilterOp> filter_op_from_name(std::string_view name);
 // The name get_config answers with ("startswith" and "endswith" for the pattern ops).
 std::string_view filter_op_config_name(FilterOp op);
 
+// What every grouped view (in memory or virtual) reads of its config first: the positions
+// of group_by and split_by in `schema`, every aggregate naming a column of it, and `columns`
+// defaulted to all of its columns. An unknown name is refused ("group_by names unknown
+// column 'x'").
+struct PivotColumns {
+  std::vector<size_t> group_by, split_by;
+};
+Result<PivotColumns> resolve_pivot(const Schema& schema, ViewConfig& config);
+
 }  // namespace parallax

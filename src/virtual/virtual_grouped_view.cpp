@@ -121,25 +121,9 @@ Result<std::unique_ptr<VirtualGroupedView>> VirtualGroupedView::create(const Vir
   std::unique_ptr<VirtualGroupedView> view(new VirtualGroupedView(table, std::move(config)));
   const Schema& schema = table.source().schema;
   ViewConfig& cfg = view->config_;
-  for (const auto& name : cfg.group_by) {
-    auto position = schema.find(name);
-    if (!position) return Status::invalid("group_by names unknown column '{}'", name);
-    view->group_by_.push_back(*position);
-  }
-  for (const auto& name : cfg.split_by) {
-    auto position = schema.find(name);
-    if (!position) return Status::invalid("split_by names unknown column '{}'", name);
-    view->split_by_.push_back(*position);
-  }
-  for (const auto& choice : cfg.aggregates) {
-    if (!schema.find(choice.column))
-      return Status::invalid("aggregates name unknown column '{}'", choice.column);
-  }
-  if (!cfg.columns) {
-    std::vector<std::string> names;
-    for (const auto& field : schema.fields()) names.push_back(field.name);
-    cfg.columns = std::move(names);
-  }
+  PX_ASSIGN_OR_RETURN(PivotColumns pivot, resolve_pivot(schema, cfg));
+  view->group_by_ = std::move(pivot.group_by);
+  view->split_by_ = std::move(pivot.split_by);
   for (const auto& name : *cfg.columns) {
     auto value = view->measure(name);
     if (!value.is_ok()) {

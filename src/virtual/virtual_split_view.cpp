@@ -44,20 +44,8 @@ Result<std::unique_ptr<VirtualSplitView>> VirtualSplitView::create(const Virtual
   const Schema& schema = table.source().schema;
   const SqlDialect& d = table.backend().dialect();
   ViewConfig& cfg = view->config_;
-  for (const auto& name : cfg.split_by) {
-    auto position = schema.find(name);
-    if (!position) return Status::invalid("split_by names unknown column '{}'", name);
-    view->split_by_.push_back(*position);
-  }
-  for (const auto& choice : cfg.aggregates) {
-    if (!schema.find(choice.column))
-      return Status::invalid("aggregates name unknown column '{}'", choice.column);
-  }
-  if (!cfg.columns) {
-    std::vector<std::string> names;
-    for (const auto& field : schema.fields()) names.push_back(field.name);
-    cfg.columns = std::move(names);
-  }
+  PX_ASSIGN_OR_RETURN(PivotColumns pivot, resolve_pivot(schema, cfg));
+  view->split_by_ = std::move(pivot.split_by);
   for (const auto& name : *cfg.columns) {
     auto position = schema.find(name);
     if (!position) return Status::invalid("columns: unknown column '{}'", name);
