@@ -66,6 +66,23 @@ void GroupedLayout::children_reordered(const GroupTree& tree, uint32_t parent,
   }
 }
 
+void GroupedLayout::child_moved(const GroupTree& tree, uint32_t parent, size_t from, size_t to) {
+  const std::vector<uint32_t>& children = tree.node(parent).children;
+  const uint32_t child = children[to];
+  // Children show together or not at all.
+  if (row_of_[child] == kHidden) return;
+  // Its block of rows [start, end) trades places with the blocks of the children it passed.
+  const uint32_t start = row_of_[child], end = end_of_rows(tree, child);
+  uint32_t first, middle, last;  // rotates [first, last) so that `middle` comes first
+  if (to > from) {
+    first = start, middle = end, last = end_of_rows(tree, children[to - 1]);
+  } else {
+    first = row_of_[children[to + 1]], middle = start, last = end;
+  }
+  std::rotate(visible_.begin() + first, visible_.begin() + middle, visible_.begin() + last);
+  for (uint32_t row = first; row < last; ++row) row_of_[visible_[row]] = row;
+}
+
 std::vector<uint8_t> GroupedLayout::expanded_nodes(const GroupTree& tree, size_t count) const {
   std::vector<uint8_t> expanded(count, 0);
   for (uint32_t node = 0; node < count; ++node) {

@@ -43,6 +43,10 @@ class GroupedLayout {
   // moved and up to the last, as lay_out would place them.
   void children_reordered(const GroupTree& tree, uint32_t parent,
                           std::span<const uint32_t> previous);
+  // After one child of `parent` moved from index `from` to index `to` among its children (the
+  // others keep their order; nothing else changed since the rows were laid out): moves its
+  // rows, and those of the children it passed, as lay_out would place them.
+  void child_moved(const GroupTree& tree, uint32_t parent, size_t from, size_t to);
   // Per node among the first `count`: whether its children are shown (it and its ancestors
   // are expanded).
   std::vector<uint8_t> expanded_nodes(const GroupTree& tree, size_t count) const;

@@ -99,6 +99,16 @@ class GroupedView final : public View {
   // then the order they had in `previous`, if given).
   bool order_children_of(uint32_t node, size_t kept, const std::vector<uint8_t>* moved = nullptr,
                          std::vector<uint32_t>* previous = nullptr);
+  // The order of order_children_of: by key, and by the row sort then key.
+  bool key_less(uint32_t a, uint32_t b) const;
+  bool sorted_less(uint32_t a, uint32_t b) const;
+  // Whether a change of some children's cells leaves the others in order (a row sort that
+  // sorts no percentage), so that move_child can put them back one by one.
+  bool moves_children_one_by_one() const;
+  // After a change of `child`'s cells alone among the children of `node`, which were in
+  // order before: moves it to its place, O(log n) comparisons and a shift of the children
+  // between. Answers its index before and after, or nullopt when it stays.
+  std::optional<std::pair<size_t, size_t>> move_child(uint32_t node, uint32_t child);
   // Orders the split combinations (with a "col" sort, as a fresh view's column traversal)
   // and names their columns.
   void order_combos();
@@ -143,6 +153,7 @@ class GroupedView final : public View {
   SplitColumns splits_;
   std::unique_ptr<GroupedMeasures> measures_;
   GroupedLayout layout_;
+  std::vector<uint32_t> child_index_;  // by node: its index among its siblings (a hint)
   std::unique_ptr<ChangeMarks> marks_;
 };
 

@@ -199,10 +199,24 @@ bool GroupedView::follow(const ChangeSet& changes) {
   }
   measures_->finish_percentages();
 
+  // The touched children of each touched group: one alone moves by binary search.
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> touched_children;
+  const bool one_by_one = !reshaped && moves_children_one_by_one();
+  if (one_by_one) {
+    for (const uint32_t node : touched) {
+      if (node != 0) touched_children[tree_.node(node).parent].push_back(node);
+    }
+  }
   std::vector<uint32_t> previous_order;
   for (const uint32_t node : touched) {
     auto found = new_children.find(node);
     const size_t added = found == new_children.end() ? 0 : found->second;
+    if (auto moving = touched_children.find(node);
+        moving != touched_children.end() && moving->second.size() == 1 && added == 0) {
+      if (const auto moved = move_child(node, moving->second[0]))
+        layout_.child_moved(tree_, node, moved->first, moved->second);
+      continue;
+    }
     // Laying out walks every group shown: a one-row change into 50,000 groups moves the rows
     // of the reordered children only.
     if (order_children_of(node, tree_.node(node).children.size() - added, &is_touched,

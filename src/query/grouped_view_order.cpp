@@ -12,6 +12,69 @@
 
 namespace parallax {
 
+bool GroupedView::key_less(uint32_t a, uint32_t b) const {
+  // By key (split-only rows: natural order), as a fresh view's tree holds them.
+  if (group_by_.empty()) return table_->natural_less(tree_.node(a).rows[0], tree_.node(b).rows[0]);
+  const Column& keys = tree_.levels()[tree_.node(a).depth - 1];
+  return compare_cells(keys, a, keys, b) < 0;
+}
+
+bool GroupedView::sorted_less(uint32_t a, uint32_t b) const {
+  // By the row sort, ties by key: the order depends on the rows only, never on the order
+  // they came in (the reference's live views keep the tie order they showed before).
+  const GroupedMeasures::RowSort& row_sort = measures_->row_sort();
+  for (size_t k = 0; k < row_sort.size(); ++k) {
+    const SortDirection direction = row_sort[k].second;
+    const Column& column = measures_->sort_cells(k);
+    int order = compare_cells(column, a, column, b, is_abs(direction));
+    if (is_descending(direction)) order = -order;
+    if (order != 0) return order < 0;
+  }
+  return key_less(a, b);
+}
+
+bool GroupedView::moves_children_one_by_one() const {
+  // A percentage's cells all move when its parent's sum does: those sorts sort afresh.
+  const GroupedMeasures::RowSort& row_sort = measures_->row_sort();
+  return !row_sort.empty() && std::none_of(row_sort.begin(), row_sort.end(), [](const auto& sort) {
+    return is_percentage(sort.first.aggregate.kind);
+  });
+}
+
+std::optional<std::pair<size_t, size_t>> GroupedView::move_child(uint32_t node, uint32_t child) {
+  std::vector<uint32_t>& children = tree_.node(node).children;
+  // Where the child is: the index it had when last moved, if still right, else found (and
+  // every sibling's index noted, so the next change of this group finds its child at once).
+  if (child_index_.size() < tree_.size()) child_index_.resize(tree_.size(), 0);
+  size_t from = child_index_[child];
+  if (from >= children.size() || children[from] != child) {
+    for (size_t i = 0; i < children.size(); ++i)
+      child_index_[children[i]] = static_cast<uint32_t>(i);
+    from = child_index_[child];
+    PX_DCHECK(from < children.size() && children[from] == child);
+  }
+  // The others keep their order (only this one's cells changed): it goes where a binary
+  // search among them puts it, the ones between shifting by one.
+  auto by_sort = [&](uint32_t a, uint32_t b) { return sorted_less(a, b); };
+  const auto begin = children.begin();
+  const auto at = begin + static_cast<std::ptrdiff_t>(from);
+  size_t to = from;
+  if (from > 0 && by_sort(child, children[from - 1])) {
+    const auto place = std::lower_bound(begin, at, child, by_sort);
+    std::rotate(place, at, at + 1);
+    to = static_cast<size_t>(place - begin);
+  } else if (from + 1 < children.size() && by_sort(children[from + 1], child)) {
+    const auto place = std::lower_bound(at + 1, children.end(), child, by_sort);
+    std::rotate(at, at + 1, place);
+    to = static_cast<size_t>(place - begin) - 1;
+  }
+  if (to == from) return std::nullopt;
+  for (size_t i = std::min(from, to); i <= std::max(from, to); ++i)
+    child_index_[children[i]] = static_cast<uint32_t>(i);
+  PX_DCHECK(std::is_sorted(children.begin(), children.end(), by_sort));
+  return std::pair{from, to};
+}
+
 bool GroupedView::order_children_of(uint32_t node, size_t kept, const std::vector<uint8_t>* moved,
                                     std::vector<uint32_t>* previous) {
   auto& children = tree_.node(node).children;
@@ -23,17 +86,9 @@ bool GroupedView::order_children_of(uint32_t node, size_t kept, const std::vecto
     if (previous) *previous = std::move(old);
     return true;
   };
-  // By key (split-only rows: natural order), as a fresh view's tree holds them.
-  auto natural = [&](uint32_t a, uint32_t b) {
-    return table_->natural_less(tree_.node(a).rows[0], tree_.node(b).rows[0]);
-  };
-  const Column* keys =
-      group_by_.empty() ? nullptr : &tree_.levels()[tree_.node(children[0]).depth - 1];
-  auto by_key = [&](uint32_t a, uint32_t b) {
-    return keys ? compare_cells(*keys, a, *keys, b) < 0 : natural(a, b);
-  };
-  const GroupedMeasures::RowSort& row_sort = measures_->row_sort();
-  if (row_sort.empty()) {
+  auto by_key = [&](uint32_t a, uint32_t b) { return key_less(a, b); };
+  auto by_sort = [&](uint32_t a, uint32_t b) { return sorted_less(a, b); };
+  if (measures_->row_sort().empty()) {
     // Without a sort the children stay in key order: only the new ones need a place.
     const auto split = children.begin() + static_cast<std::ptrdiff_t>(kept);
     if (kept > 0 && kept < children.size()) {
@@ -46,36 +101,20 @@ bool GroupedView::order_children_of(uint32_t node, size_t kept, const std::vecto
     }
     return false;
   }
-  // By the row sort, ties by key: the order depends on the rows only, never on the order
-  // they came in (the reference's live views keep the tie order they showed before).
-  auto sorted_less = [&](uint32_t a, uint32_t b) {
-    for (size_t k = 0; k < row_sort.size(); ++k) {
-      const SortDirection direction = row_sort[k].second;
-      const Column& column = measures_->sort_cells(k);
-      int order = compare_cells(column, a, column, b, is_abs(direction));
-      if (is_descending(direction)) order = -order;
-      if (order != 0) return order < 0;
-    }
-    return by_key(a, b);
-  };
-  // A percentage's cells all move when its parent's sum does: those sorts sort afresh.
-  const bool cells_stay = std::none_of(row_sort.begin(), row_sort.end(), [](const auto& sort) {
-    return is_percentage(sort.first.aggregate.kind);
-  });
-  if (moved && cells_stay) {
+  if (moved && moves_children_one_by_one()) {
     // The children whose cells stayed keep their order: the moved ones (few, after a change
     // of a few rows) are taken out and put back each at its place, found by binary search.
     std::vector<uint32_t> stayed, moving;
     stayed.reserve(children.size());
     for (const uint32_t child : children) ((*moved)[child] ? moving : stayed).push_back(child);
-    PX_DCHECK(std::is_sorted(stayed.begin(), stayed.end(), sorted_less));
+    PX_DCHECK(std::is_sorted(stayed.begin(), stayed.end(), by_sort));
     if (moving.empty()) return false;
-    std::sort(moving.begin(), moving.end(), sorted_less);
+    std::sort(moving.begin(), moving.end(), by_sort);
     std::vector<uint32_t> merged;
     merged.reserve(children.size());
     auto from = stayed.begin();
     for (const uint32_t child : moving) {
-      const auto at = std::lower_bound(from, stayed.end(), child, sorted_less);
+      const auto at = std::lower_bound(from, stayed.end(), child, by_sort);
       merged.insert(merged.end(), from, at);
       merged.push_back(child);
       from = at;
@@ -84,7 +123,7 @@ bool GroupedView::order_children_of(uint32_t node, size_t kept, const std::vecto
     return reordered(std::move(merged));
   }
   std::vector<uint32_t> order = children;
-  std::sort(order.begin(), order.end(), sorted_less);
+  std::sort(order.begin(), order.end(), by_sort);
   return reordered(std::move(order));
 }
 
