@@ -251,24 +251,33 @@ bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* a
   const bool by_argument = order_key == OrderKey::kArgumentUp || descending_;
   key_type_ = by_argument ? DataType::kFloat : input.type();
   dictionary_ = &input.dictionary();
+  blocks_.clear();
+  size_ = 0;
+  runs_ = 0;
+  by_count_.clear();
+  value_counts_.clear();
+  null_count_ = 0;
+  const bool counting = counts_values();  // no order, no entries: counts by value
   std::vector<Entry> entries;
-  entries.reserve(rows.size());
+  entries.reserve(counting ? 0 : rows.size());
   for (const uint32_t row : rows) {
     auto entry = entry_of(input, argument, input, row, row, leaf_of[row]);
     if (!entry) return false;
-    entries.push_back(*entry);
+    if (counting) {
+      count_value(*entry, 1);
+    } else {
+      entries.push_back(*entry);
+    }
   }
+  if (counting) return true;
   // The rows come in the order that breaks ties (all of it, for first, last, ...).
   if (order_key != OrderKey::kWalk) sort_by_key(entries);
-  blocks_.clear();
   for (size_t start = 0; start < entries.size(); start += kBlock) {
     const size_t end = std::min(entries.size(), start + kBlock);
     blocks_.emplace_back(entries.begin() + static_cast<std::ptrdiff_t>(start),
                          entries.begin() + static_cast<std::ptrdiff_t>(end));
   }
   size_ = entries.size();
-  runs_ = 0;
-  by_count_.clear();
   for (size_t start = 0; start < entries.size();) {
     const Entry& first = entries[start];
     auto end =
@@ -285,11 +294,32 @@ bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* a
   return true;
 }
 
+bool OrderedRows::count_value(const Entry& entry, int delta) {
+  // A null is one more distinct value; -0 and 0 are one value, as compare_keys has them.
+  if (entry.rank() == 0) {
+    if (delta < 0 && null_count_ == 0) return false;
+    null_count_ = delta > 0 ? null_count_ + 1 : null_count_ - 1;
+  } else {
+    const bool float_zero = key_type_ == DataType::kFloat && std::bit_cast<double>(entry.key) == 0;
+    uint32_t& count = value_counts_[float_zero ? 0 : entry.key];
+    if (delta < 0 && count == 0) {
+      value_counts_.erase(float_zero ? 0 : entry.key);
+      return false;
+    }
+    count = delta > 0 ? count + 1 : count - 1;
+    if (count == 0) value_counts_.erase(float_zero ? 0 : entry.key);
+  }
+  size_ = delta > 0 ? size_ + 1 : size_ - 1;
+  runs_ = static_cast<int64_t>(value_counts_.size()) + (null_count_ > 0 ? 1 : 0);
+  return true;
+}
+
 bool OrderedRows::erase(const Column& input, const Column* argument, const Column& current,
                         uint32_t position, uint32_t row, uint32_t leaf, const Order& order) {
   dictionary_ = &current.dictionary();
   const auto entry = entry_of(input, argument, current, position, row, leaf);
   if (!entry) return false;
+  if (counts_values()) return count_value(*entry, -1);
   const Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); }, false);
   if (spot.block == blocks_.size() || blocks_[spot.block][spot.offset].row != row) return false;
   if (counts_runs()) count_run(*entry, -1);
@@ -309,6 +339,7 @@ bool OrderedRows::insert(const Column& input, const Column* argument, const Colu
   dictionary_ = &current.dictionary();
   const auto entry = entry_of(input, argument, current, position, row, leaf);
   if (!entry) return false;
+  if (counts_values()) return count_value(*entry, 1);
   Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); }, false);
   const bool run_exists = same_key_before(spot, *entry) || same_key_at(spot, *entry);
   if (!run_exists) ++runs_;

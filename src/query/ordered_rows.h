@@ -3,7 +3,8 @@
 // by value (nulls first, ties in primary-key order) for median, min, distinct count, ...;
 // by the order the group's rows are walked for first, last, any, min by, max by. The result
 // is read off the ends, a rank or the runs of equal values, and is the same as
-// aggregate_rows over the group's rows (query/aggregate_rows.h).
+// aggregate_rows over the group's rows (query/aggregate_rows.h). Distinct count keeps no order:
+// only how many rows hold each value.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include <set>
 #include <span>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "core/column.h"
 #include "core/table.h"
@@ -101,6 +104,12 @@ class OrderedRows {
   // Dominant (OrderedRead::kMostRows) keeps how many rows each run holds.
   bool counts_runs() const { return descriptor(kind_).ordered_read == OrderedRead::kMostRows; }
   void count_run(const Entry& entry, int delta);
+  // Distinct count (OrderedRead::kRunCount) needs no order, only how many rows hold each
+  // value: it counts them by key in a hash map (built without sorting, strings by code).
+  bool counts_values() const { return descriptor(kind_).ordered_read == OrderedRead::kRunCount; }
+  // Counts `entry`'s value once more (`delta` 1) or less (-1); false when an erased value was
+  // not counted.
+  bool count_value(const Entry& entry, int delta);
   // Sorts entries by rank and key, keeping the given order among equal ones.
   void sort_by_key(std::vector<Entry>& entries) const;
 
@@ -112,6 +121,8 @@ class OrderedRows {
   size_t size_ = 0;
   int64_t runs_ = 0;  // distinct keys
   std::set<Run, RunLess> by_count_{RunLess{this}};
+  absl::flat_hash_map<int64_t, uint32_t> value_counts_;  // counts_values(): rows per value
+  uint32_t null_count_ = 0;                              // counts_values(): null rows
 };
 
 }  // namespace parallax
