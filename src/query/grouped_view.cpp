@@ -103,6 +103,8 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
 void GroupedView::refresh() {
   if (is_current()) return;
   // Upserts of existing keys keep the natural order: checking it is one pass, sorting is not.
+  // Unfiltered, the totals row's rows are that order: no copy of 4 bytes a row is kept.
+  if (filter_.empty() && tree_.size() > 0) natural_ = tree_.node(0).rows;
   if (!table_->is_natural_order(natural_)) natural_ = table_->rows_in_natural_order();
   // (Unfiltered: the rows in natural order as they are, not a copy of 4 bytes a row.)
   std::vector<uint32_t> passing;
@@ -123,6 +125,8 @@ void GroupedView::refresh() {
   std::vector<uint32_t> all(tree_.size());
   std::iota(all.begin(), all.end(), 0);
   lay_out(all);
+  // Kept for the next rebuild only when the tree cannot tell it and it takes a sort.
+  if (filter_.empty() || !table_->index_position()) std::vector<uint32_t>().swap(natural_);
   version_ = table_->version();
   if (marks_->tree_remembered()) marks_->mark_rebuilt();
   PX_DCHECK_OK(check_invariants());

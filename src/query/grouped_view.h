@@ -146,7 +146,7 @@ class GroupedView final : public View {
   bool table_was_empty_ = false;
   bool follow_changes_ = true;
   std::optional<uint64_t> version_;  // the table version the view reflects
-  std::vector<uint32_t> natural_;    // the table's rows in natural order
+  std::vector<uint32_t> natural_;    // filtered views of indexed tables: rows in natural order
 
   // The parts; each later one reads the earlier ones (and lives as long as the view).
   GroupTree tree_;
