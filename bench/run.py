@@ -296,6 +296,28 @@ LATENCY_CONFIGS = [
     'group_by_customer_sum={"group_by":["customer"],"columns":["price"],"aggregates":{"price":"sum"}}',
     'group_by_customer_sorted={"group_by":["customer"],"columns":["price"],"aggregates":{"price":"sum"},'
     '"sort":[["price","desc"]]}',
+    'group_by_region_customer_sorted={"group_by":["region","customer"],"columns":["price"],'
+    '"aggregates":{"price":"sum"},"sort":[["price","desc"]]}',
+    'group_by_product_sorted_avg={"group_by":["product"],"columns":["price"],"aggregates":{"price":"avg"},'
+    '"sort":[["price","asc"]]}',
+    'group_by_region_product_split_flag={"group_by":["region","product"],"split_by":["flag"],'
+    '"columns":["price"],"aggregates":{"price":"sum"}}',
+    'group_by_region_count_min_max={"group_by":["region"],"columns":["price","qty","order_id"],'
+    '"aggregates":{"price":"min","qty":"count","order_id":"max"}}',
+    'group_by_region_quantiles={"group_by":["region"],"columns":["price","qty"],'
+    '"aggregates":{"price":"q1","qty":"q3"}}',
+    'group_by_region_first_last={"group_by":["region"],"columns":["price","qty"],'
+    '"aggregates":{"price":"first","qty":"last"}}',
+    'group_by_region_dominant_unique={"group_by":["region"],"columns":["qty","product"],'
+    '"aggregates":{"qty":"dominant","product":"unique"}}',
+    'group_by_region_weighted_mean={"group_by":["region"],"columns":["price"],'
+    '"aggregates":{"price":["weighted mean",["qty"]]}}',
+    'group_by_region_product_pct_sum={"group_by":["region","product"],"columns":["price","qty"],'
+    '"aggregates":{"price":"pct sum parent","qty":"pct sum total"}}',
+    'group_by_region_var_stddev={"group_by":["region"],"columns":["price","qty"],'
+    '"aggregates":{"price":"var","qty":"stddev"}}',
+    'group_by_region_min_by_join={"group_by":["region"],"columns":["price","product"],'
+    '"aggregates":{"price":["min by",["qty"]],"product":"join"}}',
     'flat_unsorted={}',
     'flat_sort_price_desc={"sort":[["price","desc"]]}',
 ]
@@ -317,6 +339,8 @@ table / raw = {memory['table_over_raw']:.2f}x.
 
 Each view alone on that table (`parallax_memory_bench`): the resident set it adds once made and
 read, and after it followed a one-row update (state built for the first change shows there).
+The table's first append, made before the views, grew its columns by
+{memory.get('table_growth_on_first_append_bytes', 0) / 2**20:.1f} MiB (not counted in any view).
 
 | view | MiB made + read | MiB after one update | after update / table |
 |---|---:|---:|---:|"""]
@@ -392,7 +416,7 @@ def main():
     log("memory and latency")
     memory_lines = [json.loads(line) for line in run(
         [str(build / "bench" / "parallax_memory_bench"), str(orders_csv(data_dir, args.rows)), *view_configs()]).splitlines()]
-    memory, view_memory = memory_lines[0], memory_lines[1:]
+    memory, view_memory = {**memory_lines[0], **memory_lines[1]}, memory_lines[2:]
     latency = [json.loads(line) for line in
                run([str(build / "bench" / "parallax_latency_bench"), str(args.rows), "200", *LATENCY_CONFIGS]).splitlines()]
     print(f"\nmemory, {args.rows:,} rows: resident after load {memory['rss_after_load_bytes'] / 2**20:.0f} MiB "
