@@ -10,6 +10,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "common/check.h"
+#include "query/aggregate_rows.h"
 #include "query/grouped_view.h"
 
 namespace parallax {
@@ -43,6 +44,28 @@ bool GroupedView::follow(const ChangeSet& changes) {
                                       : filter_.empty() ? std::vector<uint8_t>(changed.size(), 1)
                                                         : filter_.evaluate_rows(*source_, changed);
 
+  // Upserts that leave a row's group_by cells as they were keep it in its leaf (no lookup).
+  std::vector<uint8_t> same_group(num_existed, !removal && !group_by_.empty());
+  for (const size_t position : removal ? std::vector<size_t>() : group_by_) {
+    const Column &was = source_->previous(position, changes), &now = source_->column(position);
+    visit_type(now.type(), [&](auto tag) {
+      using Storage = typename decltype(tag)::Storage;
+      for (size_t i = 0; i < num_existed; ++i) {
+        const uint32_t row = changed[i];
+        if (!same_group[i]) continue;
+        if (was.is_null(i) || now.is_null(row)) {
+          same_group[i] = was.is_null(i) && now.is_null(row);  // null stays null
+          continue;
+        }
+        if constexpr (std::is_same_v<Storage, uint32_t>) {
+          same_group[i] = was.string_at(i) == now.string_at(row);
+        } else {
+          same_group[i] = was.value<Storage>(i) == now.value<Storage>(row);  // -0 == 0 too
+        }
+      }
+    });
+  }
+
   // Where each changed row belongs now (new groups are made here).
   const size_t nodes_before = tree_.size();
   absl::flat_hash_map<uint32_t, size_t> new_children;  // parent -> children added at its end
@@ -52,7 +75,8 @@ bool GroupedView::follow(const ChangeSet& changes) {
     const std::optional<uint32_t> combo = splits_.find(changed[i]);
     if (!combo) return false;  // a new column: rebuild
     new_combo[i] = *combo;
-    new_leaf[i] = tree_.find_or_add_leaf(changed[i], &new_children);
+    const uint32_t kept = i < num_existed && same_group[i] ? tree_.leaf_of(changed[i]) : kNoNode;
+    new_leaf[i] = kept != kNoNode ? kept : tree_.find_or_add_leaf(changed[i], &new_children);
   }
   measures_->add_node_columns();
 
@@ -79,6 +103,24 @@ bool GroupedView::follow(const ChangeSet& changes) {
     }
   }
 
+  // Groups of up to kReaddBelow rows are recomputed when settled (below): their running totals
+  // are not moved row by row on the way.
+  std::vector<uint8_t> recomputed(tree_.size(), 1);
+  for (uint32_t node = 0; node < nodes_before; ++node)
+    recomputed[node] = tree_.node(node).rows.size() <= GroupedMeasures::kReaddBelow;
+  // max and min (without split_by) follow from each group's value before and the changed rows
+  // that left and joined it (follow_extreme): the rows' positions in the cells before (left)
+  // and now (joined), by group.
+  bool extremes = splits_.empty_split();
+  if (extremes) {
+    extremes = false;
+    for (size_t m = 0; m < measures_->num_measures(); ++m) {
+      const AggregateKind kind = measures_->measure(m, 0).value.aggregate.kind;
+      extremes = extremes || kind == AggregateKind::kMax || kind == AggregateKind::kMin;
+    }
+  }
+  std::vector<std::vector<uint32_t>> left_at(extremes ? tree_.size() : 0),
+      joined_at(extremes ? tree_.size() : 0);
   std::vector<uint8_t> is_touched(tree_.size(), 0);
   std::vector<uint32_t> touched;
   absl::flat_hash_set<std::pair<uint32_t, uint32_t>> touched_cells;       // (node, combination)
@@ -99,8 +141,10 @@ bool GroupedView::follow(const ChangeSet& changes) {
           measures_->move_ordered(slot, node, leaf, row, input, argument, position, sign > 0);
           continue;
         }
-        slot.totals[node].add(aggregate.kind, input, argument, position, sign);
+        if (!recomputed[node])
+          slot.totals[node].add(aggregate.kind, input, argument, position, sign);
       }
+      if (extremes) (sign > 0 ? joined_at : left_at)[node].push_back(position);
       if (!tree_.on_path(other_leaf, node)) (sign > 0 ? joining : leaving)[node].push_back(row);
       if (node == 0) break;
     }
@@ -184,7 +228,12 @@ bool GroupedView::follow(const ChangeSet& changes) {
     // agree with it to the last digit; large ones retract and add.
     const bool small = tree_.node(node).rows.size() <= GroupedMeasures::kReaddBelow;
     if (!is_retractable(kind) && measures_->settle_ordered(slot, node)) return;
-    if (!is_retractable(kind) || small || slot.totals[node].lost_precision()) {
+    if (extremes && node < nodes_before && !tree_.node(node).rows.empty() &&
+        follow_extreme(kind, previous(slot.value.position), left_at[node],
+                       current(slot.value.position), joined_at[node], slot.cells, node)) {
+      return;
+    }
+    if (!is_retractable(kind) || small || recomputed[node] || slot.totals[node].lost_precision()) {
       return measures_->recompute(slot, node, scratch, !no_build[node]);
     }
     slot.totals[node].write(kind, slot.cells, node, slot.combo.has_value());

@@ -2,6 +2,7 @@
 // (null below every value, strings by their text).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -167,3 +168,53 @@ void quantile(const AggregateDescriptor& self, const Column& input, const Column
 }
 
 }  // namespace parallax::aggregates
+
+namespace parallax {
+
+bool follow_extreme(AggregateKind kind, const Column& before, std::span<const uint32_t> left,
+                    const Column& now, std::span<const uint32_t> joined, Column& out,
+                    uint32_t position) {
+  if (kind != AggregateKind::kMax && kind != AggregateKind::kMin) return false;
+  if (out.type() != now.type() || before.type() != now.type() || out.is_null(position))
+    return false;
+  const bool highest = kind == AggregateKind::kMax;
+  bool followed = false;
+  aggregates::with_cells(now, [&](const auto& cells) {
+    using Storage = typename std::decay_t<decltype(cells)>::Storage;
+    if constexpr (!std::is_same_v<Storage, uint32_t>) {
+      auto unordered = [](Storage value) {
+        if constexpr (std::is_floating_point_v<Storage>) return std::isnan(value);
+        return false;
+      };
+      auto better = [&](Storage a, Storage b) { return highest ? b < a : a < b; };
+      Storage best = out.values<Storage>()[position];
+      if (unordered(best)) return;
+      const std::vector<Storage>& was = before.values<Storage>();
+      for (const uint32_t i : left) {
+        // max skips nulls; a min is null while the group holds one (and `best` is not).
+        if (before.is_null(i)) continue;
+        if (unordered(was[i]) || !better(best, was[i])) return;  // it may have been the extreme
+      }
+      for (const uint32_t row : joined) {
+        if (cells.null(row)) {
+          if (highest) continue;
+          out.set_null(position);  // one null is the minimum
+          followed = true;
+          return;
+        }
+        const Storage value = cells.values[row];
+        if (unordered(value)) return;
+        if (better(value, best)) {
+          best = value;
+        } else if (!better(best, value) && std::memcmp(&value, &best, sizeof value) != 0) {
+          return;  // equal, written otherwise (-0 and 0): the first in order is shown
+        }
+      }
+      out.set<Storage>(position, best);
+      followed = true;
+    }
+  });
+  return followed;
+}
+
+}  // namespace parallax
