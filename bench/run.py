@@ -316,8 +316,8 @@ LATENCY_CONFIGS = [
     '"aggregates":{"price":"pct sum parent","qty":"pct sum total"}}',
     'group_by_region_var_stddev={"group_by":["region"],"columns":["price","qty"],'
     '"aggregates":{"price":"var","qty":"stddev"}}',
-    'group_by_region_min_by_join={"group_by":["region"],"columns":["price","product"],'
-    '"aggregates":{"price":["min by",["qty"]],"product":"join"}}',
+    'group_by_region_min_by_join={"group_by":["region"],"columns":["customer","product"],'
+    '"aggregates":{"customer":["min by",["price"]],"product":"join"}}',
     'flat_unsorted={}',
     'flat_sort_price_desc={"sort":[["price","desc"]]}',
 ]

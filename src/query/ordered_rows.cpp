@@ -390,9 +390,17 @@ void OrderedRows::write(const Column& input, const Column* argument, Column& out
       return out.set_from(position, input, row_at(lower_key(Entry{best.key, 0, best.rank << 31})));
     }
     case OrderedRead::kRunFirsts: {
-      std::vector<uint32_t> firsts;  // the first row of each run of equal values
-      for (size_t index = 0; index < size; index = upper_key(at(index))) {
-        firsts.push_back(row_at(index));
+      // The first row of each run of equal values, each found by binary search from the
+      // previous one's key (no walk over the blocks: a big group has thousands).
+      std::vector<uint32_t> firsts;
+      for (Spot spot{0, 0, 0}; spot.block < blocks_.size();) {
+        const Entry first = blocks_[spot.block][spot.offset];
+        firsts.push_back(first.row);
+        spot = locate(
+            [&](const Entry& entry) {
+              return compare_keys(entry.rank(), entry.key, first.rank(), first.key) <= 0;
+            },
+            false);
       }
       return aggregate_rows(kind_, input, argument, firsts, out, position);
     }
