@@ -64,7 +64,8 @@ std::optional<Scalar> key_from_json(simdjson::dom::element value, DataType type)
 void Engine::set_num_cpus(size_t threads) {
   if (threads == num_cpus_) return;
   num_cpus_ = threads;
-  pool_.reset();
+  // Resized in place: views keep the pool they were made with.
+  if (pool_) pool_->set_threads(threads);
 }
 
 TaskPool& Engine::task_pool() {
@@ -241,7 +242,7 @@ Status Engine::create_view(const std::string& table_name, const std::string& nam
   PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view,
                       virtual_table != virtual_tables_.end()
                           ? virtual_table->second->create_view(std::move(config))
-                          : View::create(*source, std::move(config)));
+                          : View::create(*source, std::move(config), &task_pool()));
   // group_by_depth N shows N levels, as set_depth(N - 1) (the reference's row pivot depth).
   if (depth > 0) PX_RETURN_IF_ERROR(view->set_depth(depth - 1));
   views_[name] = std::move(view);

@@ -165,7 +165,7 @@ class Engine {
   uint64_t next_subscription_ = 1;
   ExpressionLimits expression_limits_;
   size_t num_cpus_ = 0;
-  std::unique_ptr<TaskPool> pool_;  // made by the first load that needs it
+  std::unique_ptr<TaskPool> pool_;  // made by the first load or view that needs it
 };
 
 }  // namespace parallax

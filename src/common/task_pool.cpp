@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <algorithm>
+
 namespace parallax {
 
 size_t TaskPool::available_cores() {
@@ -14,18 +16,46 @@ size_t TaskPool::available_cores() {
   return hardware > 0 ? hardware : 1;
 }
 
+void TaskPool::run_on(TaskPool* pool, size_t count, const std::function<void(size_t)>& task) {
+  if (pool != nullptr) return pool->run(count, task);
+  for (size_t i = 0; i < count; ++i) task(i);
+}
+
+size_t TaskPool::pieces(const TaskPool* pool, size_t count, size_t min_size) {
+  if (pool == nullptr || pool->threads() == 1) return 1;
+  const size_t most = count / std::max<size_t>(min_size, 1);
+  return std::max<size_t>(1, std::min(most, pool->threads() * 4));
+}
+
 TaskPool::TaskPool(size_t threads) {
+  start(threads);
+}
+
+TaskPool::~TaskPool() {
+  stop();
+}
+
+void TaskPool::start(size_t threads) {
   if (threads == 0) threads = available_cores();
   for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this] { work(); });
 }
 
-TaskPool::~TaskPool() {
+void TaskPool::stop() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
   for (auto& worker : workers_) worker.join();
+  workers_.clear();
+  std::lock_guard lock(mutex_);
+  stop_ = false;
+}
+
+void TaskPool::set_threads(size_t threads) {
+  std::lock_guard run_lock(run_mutex_);
+  stop();
+  start(threads);
 }
 
 void TaskPool::drain(Job& job, std::unique_lock<std::mutex>& lock) {

@@ -8,7 +8,7 @@
 
 namespace parallax {
 
-void GroupTree::build(std::span<const uint32_t> rows) {
+void GroupTree::build(std::span<const uint32_t> rows, TaskPool* pool) {
   nodes_.assign(1, Node{});
   nodes_[0].rows.assign(rows.begin(), rows.end());
   child_index_.clear();
@@ -18,54 +18,151 @@ void GroupTree::build(std::span<const uint32_t> rows) {
   for (const size_t position : group_by_) {
     levels_.emplace_back(source_->column(position).type()).resize(1);
   }
-  find_leaves(rows);
-  fill_group_rows(rows);
+  find_leaves(rows, pool);
+  fill_group_rows(rows, pool);
+  sort_string_children();
 }
 
-void GroupTree::find_leaves(std::span<const uint32_t> rows) {
-  const Column* codes = nullptr;
-  if (group_by_.size() == 1 && source_->column(group_by_[0]).type() == DataType::kString)
-    codes = &source_->column(group_by_[0]);
-  if (codes == nullptr) {
-    for (const uint32_t row : rows) leaf_of_row_[row] = find_or_add_leaf(row, nullptr);
-    return;
-  }
-  // One string level: its groups are dictionary codes (nulls in the last slot), so a row
-  // finds its leaf by indexing; only a row with a new key hashes its way in.
-  const std::vector<uint32_t>& values = codes->values<uint32_t>();
-  const uint32_t null_slot = static_cast<uint32_t>(codes->dictionary().size());
-  std::vector<uint32_t> leaf_of_code(null_slot + 1, kNoNode);
-  for (const uint32_t row : rows) {
-    uint32_t& leaf = leaf_of_code[codes->is_valid(row) ? values[row] : null_slot];
-    if (leaf == kNoNode) leaf = find_or_add_leaf(row, nullptr);
-    leaf_of_row_[row] = leaf;
-  }
+namespace {
+
+// Rows a task takes at least: below this, handing work to another thread costs more than it
+// saves.
+constexpr size_t kMinRowsPerTask = 1 << 15;
+
+}  // namespace
+
+void GroupTree::find_leaves(std::span<const uint32_t> rows, TaskPool* pool) {
+  if (find_leaves_by_codes(rows, pool)) return;
+  for (const uint32_t row : rows) leaf_of_row_[row] = find_or_add_leaf(row, nullptr);
 }
 
-void GroupTree::fill_group_rows(std::span<const uint32_t> rows) {
+bool GroupTree::find_leaves_by_codes(std::span<const uint32_t> rows, TaskPool* pool) {
+  if (group_by_.empty()) return false;
+  // Each level's codes (nulls after the dictionary's), in mixed radix: one number per path.
+  struct Level {
+    const uint32_t* codes;
+    const ValidityBitmap* validity;
+    uint32_t null_code;
+    uint64_t stride;
+  };
+  std::vector<Level> levels;
+  uint64_t combinations = 1;
+  // (Bounded so that a table of leaves by combination costs at most a few words a row.)
+  const uint64_t most = std::max<uint64_t>(uint64_t{1} << 16, 2 * uint64_t{rows.size()});
+  for (auto position = group_by_.rbegin(); position != group_by_.rend(); ++position) {
+    const Column& column = source_->column(*position);
+    if (column.type() != DataType::kString) return false;
+    const uint32_t null_code = static_cast<uint32_t>(column.dictionary().size());
+    levels.push_back(
+        {column.values<uint32_t>().data(), &column.validity(), null_code, combinations});
+    combinations *= uint64_t{null_code} + 1;
+    if (combinations > most) return false;
+  }
+  auto combination = [&](uint32_t row) {
+    uint64_t code = 0;
+    for (const Level& level : levels)
+      code += (level.validity->is_valid(row) ? level.codes[row] : level.null_code) * level.stride;
+    return static_cast<uint32_t>(code);
+  };
+  // Each piece of the rows lists the combinations it meets first, with the row that met
+  // each; taken piece by piece, those not met before are the tree's groups in the order one
+  // pass over the rows makes them (the same node numbers, keys and key rows).
+  const size_t pieces = TaskPool::pieces(pool, rows.size(), kMinRowsPerTask);
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> firsts(pieces);
+  TaskPool::run_on(pool, pieces, [&](size_t piece) {
+    const size_t first = rows.size() * piece / pieces, last = rows.size() * (piece + 1) / pieces;
+    std::vector<uint64_t> met((combinations + 63) / 64, 0);
+    for (size_t i = first; i < last; ++i) {
+      const uint32_t code = combination(rows[i]);
+      uint64_t& word = met[code >> 6];
+      const uint64_t bit = uint64_t{1} << (code & 63);
+      if (word & bit) continue;
+      word |= bit;
+      firsts[piece].emplace_back(code, rows[i]);
+    }
+  });
+  std::vector<uint32_t> leaf_of_code(combinations, kNoNode);
+  for (const auto& met : firsts) {
+    for (const auto& [code, row] : met) {
+      if (leaf_of_code[code] == kNoNode) leaf_of_code[code] = find_or_add_leaf(row, nullptr);
+    }
+  }
+  TaskPool::run_on(pool, pieces, [&](size_t piece) {
+    const size_t first = rows.size() * piece / pieces, last = rows.size() * (piece + 1) / pieces;
+    for (size_t i = first; i < last; ++i)
+      leaf_of_row_[rows[i]] = leaf_of_code[combination(rows[i])];
+  });
+  return true;
+}
+
+void GroupTree::fill_group_rows(std::span<const uint32_t> rows, TaskPool* pool) {
   // Level by level from the leaves up: a counting sort of the rows by their group at that
   // level, written straight into each group's rows (stable: each group's rows stay in
   // natural order). Growing tens of thousands of lists a row at a time costs more than the
-  // grouping; a row's group at a level is its leaf's ancestor there.
+  // grouping; a row's group at a level is its leaf's ancestor there. On several threads,
+  // each piece of the rows counts its own rows per group and writes them after those of the
+  // pieces before it: the same lists.
   const size_t num_nodes = nodes_.size();
   std::vector<uint32_t> group_of_leaf(num_nodes);  // by node: its ancestor at the level
   std::iota(group_of_leaf.begin(), group_of_leaf.end(), 0);
-  std::vector<uint32_t> counts(num_nodes);
-  std::vector<uint32_t*> next(num_nodes);
+  // (Each piece counts per node: not more pieces than the counts are worth.)
+  const size_t pieces =
+      std::min(TaskPool::pieces(pool, rows.size(), kMinRowsPerTask),
+               std::max<size_t>(1, rows.size() / std::max<size_t>(num_nodes, 1) / 4));
+  std::vector<uint32_t> counts(pieces * num_nodes);
+  std::vector<uint32_t*> next(pieces * num_nodes);
   for (size_t level = leaf_depth(); level >= 1; --level) {
-    std::fill(counts.begin(), counts.end(), 0);
-    for (const uint32_t row : rows) ++counts[group_of_leaf[leaf_of_row_[row]]];
+    TaskPool::run_on(pool, pieces, [&](size_t piece) {
+      const size_t first = rows.size() * piece / pieces, last = rows.size() * (piece + 1) / pieces;
+      uint32_t* count = counts.data() + piece * num_nodes;
+      std::fill(count, count + num_nodes, 0);
+      for (size_t i = first; i < last; ++i) ++count[group_of_leaf[leaf_of_row_[rows[i]]]];
+    });
     for (size_t node = 0; node < num_nodes; ++node) {
       if (nodes_[node].depth != level) continue;
-      nodes_[node].rows.resize(counts[node]);
-      next[node] = nodes_[node].rows.data();
+      size_t total = 0;
+      for (size_t piece = 0; piece < pieces; ++piece) total += counts[piece * num_nodes + node];
+      nodes_[node].rows.resize(total);
+      uint32_t* at = nodes_[node].rows.data();
+      for (size_t piece = 0; piece < pieces; ++piece) {
+        next[piece * num_nodes + node] = at;
+        at += counts[piece * num_nodes + node];
+      }
     }
-    for (const uint32_t row : rows) *next[group_of_leaf[leaf_of_row_[row]]]++ = row;
+    TaskPool::run_on(pool, pieces, [&](size_t piece) {
+      const size_t first = rows.size() * piece / pieces, last = rows.size() * (piece + 1) / pieces;
+      uint32_t** to = next.data() + piece * num_nodes;
+      for (size_t i = first; i < last; ++i) {
+        const uint32_t row = rows[i];
+        *to[group_of_leaf[leaf_of_row_[row]]]++ = row;
+      }
+    });
     if (level > 1) {
       for (uint32_t& node : group_of_leaf) {
         if (nodes_[node].depth == level) node = nodes_[node].parent;
       }
     }
+  }
+}
+
+void GroupTree::sort_string_children() {
+  std::vector<std::pair<std::string_view, uint32_t>> keyed;
+  for (Node& node : nodes_) {
+    if (node.children.size() < 2 || node.depth >= levels_.size()) continue;
+    const Column& keys = levels_[node.depth];
+    if (keys.type() != DataType::kString) continue;
+    // Nulls first, then by text (compare_cells' order; siblings' keys differ).
+    keyed.clear();
+    size_t nulls = 0;
+    for (const uint32_t child : node.children) {
+      if (keys.is_null(child)) {
+        node.children[nulls++] = child;
+        continue;
+      }
+      keyed.emplace_back(keys.string_at(child), child);
+    }
+    std::sort(keyed.begin(), keyed.end());
+    for (size_t i = 0; i < keyed.size(); ++i) node.children[nulls + i] = keyed[i].second;
   }
 }
 

@@ -18,6 +18,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "common/status.h"
+#include "common/task_pool.h"
 #include "core/column.h"
 #include "core/table.h"
 #include "query/column_source.h"
@@ -42,8 +43,9 @@ class GroupTree {
   GroupTree(const Table& table, const ColumnSource& source, std::vector<size_t> group_by)
       : table_(&table), source_(&source), group_by_(std::move(group_by)) {}
 
-  // A fresh tree of `rows` (table rows that pass the filter, in natural order).
-  void build(std::span<const uint32_t> rows);
+  // A fresh tree of `rows` (table rows that pass the filter, in natural order), on `pool`'s
+  // threads if given: the same tree, node numbers included, whatever their number.
+  void build(std::span<const uint32_t> rows, TaskPool* pool = nullptr);
   // The leaf group `row` belongs in, made (with any missing ancestors and their keys) if new;
   // counts the children added per parent in `new_children`, if given (the caller adds the
   // row to the groups' rows).
@@ -88,8 +90,14 @@ class GroupTree {
   using ChildKey = std::tuple<uint32_t, bool, int64_t>;
 
   // Building: each row's leaf group (leaf_of_row_), then each group's rows.
-  void find_leaves(std::span<const uint32_t> rows);
-  void fill_group_rows(std::span<const uint32_t> rows);
+  void find_leaves(std::span<const uint32_t> rows, TaskPool* pool);
+  // When every level is a string column: a row's leaf through its levels' dictionary codes,
+  // combined into one number (false, nothing done, for other keys or too many combinations).
+  bool find_leaves_by_codes(std::span<const uint32_t> rows, TaskPool* pool);
+  void fill_group_rows(std::span<const uint32_t> rows, TaskPool* pool);
+  // Puts the children of each node in key order where the keys are strings (the order the
+  // view shows without a sort), comparing the texts directly.
+  void sort_string_children();
 
   const Table* table_ = nullptr;
   const ColumnSource* source_ = nullptr;

@@ -1,6 +1,7 @@
 #include "query/grouped_measures.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "query/aggregate_rows.h"
 #include "query/group_key.h"
@@ -72,8 +73,10 @@ std::span<const uint32_t> GroupedMeasures::aggregation_order(uint32_t node,
     }
     children = tree.node(next).children;
     const Column& keys = tree.levels()[tree.node(next).depth];
-    std::stable_sort(children.begin(), children.end(),
-                     [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
+    auto by_key = [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; };
+    // (A build leaves string keys sorted.)
+    if (!std::is_sorted(children.begin(), children.end(), by_key))
+      std::stable_sort(children.begin(), children.end(), by_key);
     stack.insert(stack.end(), children.rbegin(), children.rend());
   }
   return out;
@@ -105,42 +108,105 @@ std::vector<uint32_t> GroupedMeasures::leaves_in_tree_order(
     stack.push_back({next, true});
     children = tree.node(next).children;
     const Column& keys = tree.levels()[tree.node(next).depth];
-    std::stable_sort(children.begin(), children.end(),
-                     [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; });
+    auto by_key = [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; };
+    // (A build leaves string keys sorted.)
+    if (!std::is_sorted(children.begin(), children.end(), by_key))
+      std::stable_sort(children.begin(), children.end(), by_key);
     for (auto child = children.rbegin(); child != children.rend(); ++child)
       stack.push_back({*child, false});
   }
   return leaves;
 }
 
-void GroupedMeasures::fill_retractable(const Measure& slot, std::span<const uint32_t> leaves,
-                                       std::span<const std::pair<uint32_t, uint32_t>> below) {
-  const GroupTree& tree = *tree_;
-  const Aggregate& aggregate = slot.value.aggregate;
-  const AggregateKind kind = aggregate.kind;
-  const Column& input = source_->column(slot.value.position);
-  const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
-  // The leaves in one pass over the rows in natural order (each leaf's rows are those rows,
-  // in that order), reading the cells in table order rather than group by group.
-  RunningTotals::add_rows_by_group(kind, input, argument, tree.node(0).rows, tree.leaf_of_rows(),
-                                   slot.totals);
-  const bool tree_order = sums_in_tree_order(slot);
+namespace {
+
+// Rows a task takes at least: below this, handing work to another thread costs more than it
+// saves.
+constexpr size_t kMinRowsPerTask = 1 << 14;
+
+// The nodes in tasks for `pool`: ranges [first, last) of about `target` rows, a big node
+// alone; biggest first, so that the last tasks to run are small.
+std::vector<std::pair<uint32_t, uint32_t>> node_tasks(const GroupTree& tree, const TaskPool* pool) {
+  size_t total = 0;
+  for (uint32_t node = 0; node < tree.size(); ++node) total += tree.node(node).rows.size();
+  const size_t target = std::max(kMinRowsPerTask, total / (8 * (pool ? pool->threads() : 1)));
+  std::vector<std::pair<uint32_t, uint32_t>> tasks;
+  std::vector<size_t> sizes;
+  size_t size = 0;
+  uint32_t first = 0;
   for (uint32_t node = 0; node < tree.size(); ++node) {
-    const GroupTree::Node& group = tree.node(node);
-    RunningTotals& totals = slot.totals[node];
-    if (!group.children.empty()) {
-      // Above the leaves: their rows leaf by leaf in tree order (fill's aggregation_order,
-      // without copying it), or in natural order.
-      totals = RunningTotals{};
-      if (tree_order) {
-        for (uint32_t i = below[node].first; i < below[node].second; ++i)
-          totals.add_rows(kind, input, argument, tree.node(leaves[i]).rows);
-      } else {
-        totals.add_rows(kind, input, argument, group.rows);
-      }
+    size += tree.node(node).rows.size() + 1;
+    if (size >= target || node + 1 == tree.size()) {
+      tasks.emplace_back(first, node + 1);
+      sizes.push_back(size);
+      first = node + 1;
+      size = 0;
     }
-    totals.write(kind, slot.cells, node, false);
   }
+  std::vector<size_t> order(tasks.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  std::vector<std::pair<uint32_t, uint32_t>> sorted;
+  for (const size_t i : order) sorted.push_back(tasks[i]);
+  return sorted;
+}
+
+}  // namespace
+
+void GroupedMeasures::fill_retractable(std::span<const size_t> indices,
+                                       std::span<const uint32_t> leaves,
+                                       std::span<const std::pair<uint32_t, uint32_t>> below,
+                                       TaskPool* pool) {
+  const GroupTree& tree = *tree_;
+  // The tasks: per measure, its leaves (one pass over the rows in natural order: each leaf's
+  // rows are those rows, in that order, read in table order rather than group by group) and
+  // each group above the leaves (its rows leaf by leaf in tree order, fill's
+  // aggregation_order without copying it, or in natural order). Every cell's rows are added
+  // in one task, in fill's order. Biggest first: the totals row, the leaves, the others.
+  struct Task {
+    size_t index;
+    uint32_t node;  // kNoNode: the leaves
+    size_t rows;
+  };
+  std::vector<Task> tasks;
+  for (const size_t index : indices) {
+    tasks.push_back({index, GroupTree::kNoNode, tree.node(0).rows.size()});
+    for (uint32_t node = 0; node < tree.size(); ++node) {
+      if (!tree.node(node).children.empty())
+        tasks.push_back({index, node, tree.node(node).rows.size() + (node == 0 ? 1 : 0)});
+    }
+  }
+  std::stable_sort(tasks.begin(), tasks.end(),
+                   [](const Task& a, const Task& b) { return a.rows > b.rows; });
+  TaskPool::run_on(pool, tasks.size(), [&](size_t t) {
+    const Task& task = tasks[t];
+    const Measure slot = measure(task.index, 0);
+    const Aggregate& aggregate = slot.value.aggregate;
+    const AggregateKind kind = aggregate.kind;
+    const Column& input = source_->column(slot.value.position);
+    const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
+    if (task.node == GroupTree::kNoNode) {
+      RunningTotals::add_rows_by_group(kind, input, argument, tree.node(0).rows,
+                                       tree.leaf_of_rows(), slot.totals);
+      return;
+    }
+    const GroupTree::Node& group = tree.node(task.node);
+    RunningTotals& totals = slot.totals[task.node];
+    totals = RunningTotals{};
+    if (sums_in_tree_order(slot)) {
+      for (uint32_t i = below[task.node].first; i < below[task.node].second; ++i)
+        totals.add_rows(kind, input, argument, tree.node(leaves[i]).rows);
+    } else {
+      totals.add_rows(kind, input, argument, group.rows);
+    }
+  });
+  // The cells, a column per task.
+  TaskPool::run_on(pool, indices.size(), [&](size_t i) {
+    const Measure slot = measure(indices[i], 0);
+    for (uint32_t node = 0; node < tree.size(); ++node)
+      slot.totals[node].write(slot.value.aggregate.kind, slot.cells, node, false);
+  });
 }
 
 void GroupedMeasures::recompute(const Measure& measure, uint32_t node,
@@ -162,7 +228,7 @@ void GroupedMeasures::recompute(const Measure& measure, uint32_t node,
   fill(measure, scratch, node, keep_order);
 }
 
-void GroupedMeasures::aggregate_all() {
+void GroupedMeasures::aggregate_all(TaskPool* pool) {
   const size_t num_nodes = tree_->size();
   auto new_column = [&](DataType type) {
     Column column(type);
@@ -197,64 +263,119 @@ void GroupedMeasures::aggregate_all() {
   // Without split_by, the retractable measures of every node at once (fill_retractable).
   std::vector<uint8_t> filled(num_measures(), 0);
   if (splits_->empty_split() && !tree_->levels().empty()) {
-    std::vector<uint32_t> leaves;
-    std::vector<std::pair<uint32_t, uint32_t>> leaves_below;
+    std::vector<size_t> retractable;
     for (size_t m = 0; m < num_measures(); ++m) {
-      const Measure slot = measure(m, 0);
-      if (!is_retractable(slot.value.aggregate.kind)) continue;
-      if (leaves.empty()) leaves = leaves_in_tree_order(leaves_below);
-      fill_retractable(slot, leaves, leaves_below);
-      filled[m] = 1;
+      if (is_retractable(measure(m, 0).value.aggregate.kind)) retractable.push_back(m);
+    }
+    if (!retractable.empty()) {
+      std::vector<std::pair<uint32_t, uint32_t>> leaves_below;
+      const std::vector<uint32_t> leaves = leaves_in_tree_order(leaves_below);
+      fill_retractable(retractable, leaves, leaves_below, pool);
+      for (const size_t m : retractable) filled[m] = 1;
     }
   }
-  std::vector<uint32_t> by_combo, summing_order;
-  std::vector<size_t> combo_starts;
-  for (uint32_t node = 0; node < num_nodes; ++node) {
-    const std::vector<uint32_t>& rows = tree_->node(node).rows;
-    std::optional<std::span<const uint32_t>> in_tree_order;
-    auto rows_for = [&](const Measure& slot) -> std::span<const uint32_t> {
-      if (!sums_in_tree_order(slot)) return rows;
-      if (!in_tree_order) in_tree_order = aggregation_order(node, summing_order);
-      return *in_tree_order;
-    };
-    for (size_t k = 0; k < row_sort_.size(); ++k) {
-      if (filled[values_.size() + k]) continue;
-      const Measure slot = measure(values_.size() + k, 0);
-      fill(slot, rows_for(slot), node);
-    }
-    if (splits_->empty_split()) {
-      for (size_t v = 0; v < values_.size(); ++v) {
-        if (filled[v]) continue;
-        const Measure slot = measure(v, 0);
-        fill(slot, rows_for(slot), node);
-      }
-      continue;
-    }
-    // The node's rows by split combination (stable, so each run keeps primary-key order):
-    // a counting sort when there are fewer combinations than rows, a sort otherwise.
-    const size_t num_combos = splits_->size();
-    if (num_combos <= rows.size()) {
-      combo_starts.assign(num_combos + 1, 0);
-      for (const uint32_t row : rows) ++combo_starts[splits_->of(row) + 1];
-      for (size_t combo = 0; combo < num_combos; ++combo)
-        combo_starts[combo + 1] += combo_starts[combo];
-      by_combo.resize(rows.size());
-      for (const uint32_t row : rows) by_combo[combo_starts[splits_->of(row)]++] = row;
-    } else {
-      by_combo = rows;
-      std::stable_sort(by_combo.begin(), by_combo.end(),
-                       [&](uint32_t a, uint32_t b) { return splits_->of(a) < splits_->of(b); });
-    }
-    for (size_t start = 0; start < by_combo.size();) {
-      const uint32_t combo = splits_->of(by_combo[start]);
-      size_t end = start;
-      while (end < by_combo.size() && splits_->of(by_combo[end]) == combo) ++end;
-      const std::span<const uint32_t> run(by_combo.data() + start, end - start);
-      for (size_t v = 0; v < values_.size(); ++v) fill(measure(v, combo), run, node);
-      start = end;
-    }
+  // The others node by node. When every one left keeps running totals, nodes spread over the
+  // pool: each node's totals in its task, then the cells a column per task (cells share the
+  // words of their validity bitmaps). Other aggregates' kernels write cells (and intern
+  // strings) as they go: one thread.
+  bool totals_only = true, any = false;
+  for (size_t m = 0; m < num_measures(); ++m) {
+    if (filled[m]) continue;
+    any = true;
+    const ValueColumn& value =
+        m < values_.size() ? values_[m] : row_sort_[m - values_.size()].first;
+    if (!is_retractable(value.aggregate.kind)) totals_only = false;
   }
+  if (!any) return finish_percentages();
+  if (!totals_only || pool == nullptr) {
+    NodeScratch scratch;
+    for (uint32_t node = 0; node < num_nodes; ++node) aggregate_node(node, filled, false, scratch);
+    return finish_percentages();
+  }
+  const std::vector<std::pair<uint32_t, uint32_t>> tasks = node_tasks(*tree_, pool);
+  pool->run(tasks.size(), [&](size_t t) {
+    NodeScratch scratch;
+    for (uint32_t node = tasks[t].first; node < tasks[t].second; ++node)
+      aggregate_node(node, filled, true, scratch);
+  });
+  write_totals(filled, pool);
   finish_percentages();
+}
+
+void GroupedMeasures::aggregate_node(uint32_t node, const std::vector<uint8_t>& filled,
+                                     bool totals_only, NodeScratch& scratch) {
+  const std::vector<uint32_t>& rows = tree_->node(node).rows;
+  auto aggregate = [&](const Measure& slot, std::span<const uint32_t> list) {
+    if (!totals_only) return fill(slot, list, node);
+    const Aggregate& kind = slot.value.aggregate;
+    RunningTotals& totals = slot.totals[node];
+    totals = RunningTotals{};
+    totals.add_rows(kind.kind, source_->column(slot.value.position),
+                    kind.argument ? &source_->column(*kind.argument) : nullptr, list);
+  };
+  std::optional<std::span<const uint32_t>> in_tree_order;
+  auto rows_for = [&](const Measure& slot) -> std::span<const uint32_t> {
+    if (!sums_in_tree_order(slot)) return rows;
+    if (!in_tree_order) in_tree_order = aggregation_order(node, scratch.summing_order);
+    return *in_tree_order;
+  };
+  for (size_t k = 0; k < row_sort_.size(); ++k) {
+    if (filled[values_.size() + k]) continue;
+    const Measure slot = measure(values_.size() + k, 0);
+    aggregate(slot, rows_for(slot));
+  }
+  if (splits_->empty_split()) {
+    for (size_t v = 0; v < values_.size(); ++v) {
+      if (filled[v]) continue;
+      const Measure slot = measure(v, 0);
+      aggregate(slot, rows_for(slot));
+    }
+    return;
+  }
+  // The node's rows by split combination (stable, so each run keeps primary-key order):
+  // a counting sort when there are fewer combinations than rows, a sort otherwise.
+  const size_t num_combos = splits_->size();
+  std::vector<uint32_t>& by_combo = scratch.by_combo;
+  std::vector<size_t>& combo_starts = scratch.combo_starts;
+  if (num_combos <= rows.size()) {
+    combo_starts.assign(num_combos + 1, 0);
+    for (const uint32_t row : rows) ++combo_starts[splits_->of(row) + 1];
+    for (size_t combo = 0; combo < num_combos; ++combo)
+      combo_starts[combo + 1] += combo_starts[combo];
+    by_combo.resize(rows.size());
+    for (const uint32_t row : rows) by_combo[combo_starts[splits_->of(row)]++] = row;
+  } else {
+    by_combo = rows;
+    std::stable_sort(by_combo.begin(), by_combo.end(),
+                     [&](uint32_t a, uint32_t b) { return splits_->of(a) < splits_->of(b); });
+  }
+  for (size_t start = 0; start < by_combo.size();) {
+    const uint32_t combo = splits_->of(by_combo[start]);
+    size_t end = start;
+    while (end < by_combo.size() && splits_->of(by_combo[end]) == combo) ++end;
+    const std::span<const uint32_t> run(by_combo.data() + start, end - start);
+    for (size_t v = 0; v < values_.size(); ++v) aggregate(measure(v, combo), run);
+    start = end;
+  }
+}
+
+void GroupedMeasures::write_totals(const std::vector<uint8_t>& filled, TaskPool* pool) {
+  // A column per task: (measure, combination) pairs not filled yet.
+  std::vector<std::pair<size_t, uint32_t>> columns;
+  for (size_t m = 0; m < num_measures(); ++m) {
+    if (filled[m]) continue;
+    const size_t combos = m < values_.size() ? splits_->size() : 1;
+    for (uint32_t combo = 0; combo < combos; ++combo) columns.emplace_back(m, combo);
+  }
+  const bool split = !splits_->empty_split();
+  TaskPool::run_on(pool, columns.size(), [&](size_t i) {
+    const Measure slot = measure(columns[i].first, columns[i].second);
+    for (uint32_t node = 0; node < tree_->size(); ++node) {
+      // A split cell without rows in its combination is not aggregated (stays null).
+      if (slot.combo && split && slot.totals[node].rows == 0) continue;
+      slot.totals[node].write(slot.value.aggregate.kind, slot.cells, node, false);
+    }
+  });
 }
 
 void GroupedMeasures::finish_percentages() {

@@ -19,6 +19,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "common/status.h"
+#include "common/task_pool.h"
 #include "core/column.h"
 #include "core/table.h"
 #include "query/aggregate.h"
@@ -83,8 +84,10 @@ class GroupedMeasures {
   const Column& sort_cells(size_t k) const { return sort_cells_[k]; }
   size_t num_combos() const { return cells_.size(); }
 
-  // Aggregates every node afresh (the tree and the split columns just built).
-  void aggregate_all();
+  // Aggregates every node afresh (the tree and the split columns just built), on `pool`'s
+  // threads if given: each cell adds its rows in the order one thread does, so the cells are
+  // the same to the last bit whatever the number of threads.
+  void aggregate_all(TaskPool* pool = nullptr);
   // Grows every per-node column to the tree's nodes.
   void add_node_columns();
   // Recomputes the measure's cell of `node` over the node's rows in its combination; with
@@ -152,11 +155,21 @@ class GroupedMeasures {
   // Without split_by: the leaves in that order, and per node the range of them below it.
   std::vector<uint32_t> leaves_in_tree_order(
       std::vector<std::pair<uint32_t, uint32_t>>& below) const;
-  // A build's retractable measure without split_by, every node: the leaves in one pass over
-  // the rows, the groups above them leaf by leaf (`leaves` and `below` as just made), with
-  // the sums fill would make.
-  void fill_retractable(const Measure& slot, std::span<const uint32_t> leaves,
-                        std::span<const std::pair<uint32_t, uint32_t>> below);
+  // A build's retractable measures without split_by (`indices`), every node: the leaves in
+  // one pass over the rows each, the groups above them leaf by leaf (`leaves` and `below` as
+  // leaves_in_tree_order made them), with the sums fill would make; the passes and the
+  // groups above the leaves spread over `pool`.
+  void fill_retractable(std::span<const size_t> indices, std::span<const uint32_t> leaves,
+                        std::span<const std::pair<uint32_t, uint32_t>> below, TaskPool* pool);
+  // The measures not `filled` of `node`, as fill. With `totals_only` (all of them
+  // retractable), only their running totals: write_totals writes the cells afterwards.
+  struct NodeScratch {
+    std::vector<uint32_t> by_combo, summing_order;
+    std::vector<size_t> combo_starts;
+  };
+  void aggregate_node(uint32_t node, const std::vector<uint8_t>& filled, bool totals_only,
+                      NodeScratch& scratch);
+  void write_totals(const std::vector<uint8_t>& filled, TaskPool* pool);
 
   const Table* table_;
   const ColumnSource* source_;

@@ -41,8 +41,10 @@ Result<GroupedView::ValueColumn> GroupedView::value_column(const std::string& na
   return ValueColumn{name, *position, aggregate, aggregate_result_type(aggregate.kind, type)};
 }
 
-Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, ViewConfig config) {
+Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, ViewConfig config,
+                                                         TaskPool* pool) {
   std::unique_ptr<GroupedView> view(new GroupedView(table, std::move(config)));
+  view->pool_ = pool;
   // Columns are named through the source: the table's and the view's expression columns.
   PX_ASSIGN_OR_RETURN(view->source_, ColumnSource::create(table, view->config_.expressions,
                                                           view->config_.expression_limits));
@@ -116,9 +118,9 @@ void GroupedView::refresh() {
     }
   }
   const std::span<const uint32_t> rows = filter_.empty() ? natural_ : passing;
-  tree_.build(rows);
+  tree_.build(rows, pool_);
   splits_.build(rows, table_->num_rows());
-  measures_->aggregate_all();
+  measures_->aggregate_all(pool_);
   for (uint32_t node = 0; node < tree_.size(); ++node) order_children_of(node, 0);
   order_combos();
   layout_.forget_vanished_groups(tree_);

@@ -42,7 +42,10 @@ namespace parallax {
 
 class GroupedView final : public View {
  public:
-  static Result<std::unique_ptr<GroupedView>> create(const Table& table, ViewConfig config);
+  // `pool`: the threads its builds may use (none: the calling thread alone); a build's result
+  // never depends on how many there are.
+  static Result<std::unique_ptr<GroupedView>> create(const Table& table, ViewConfig config,
+                                                     TaskPool* pool = nullptr);
 
   const ViewConfig& config() const override { return config_; }
   const Table& table() const override { return *table_; }
@@ -136,6 +139,7 @@ class GroupedView final : public View {
   std::vector<uint32_t> drop_emptied_combos();
 
   const Table* table_;
+  TaskPool* pool_ = nullptr;              // for builds; may be null
   std::unique_ptr<ColumnSource> source_;  // table and expression columns, by column id
   ViewConfig config_;
   std::vector<size_t> group_by_, split_by_;

@@ -40,10 +40,10 @@ Column primary_keys(const Table& table, std::span<const uint32_t> positions,
   return keys;
 }
 
-Result<std::unique_ptr<View>> View::create(const Table& table, ViewConfig config) {
+Result<std::unique_ptr<View>> View::create(const Table& table, ViewConfig config, TaskPool* pool) {
   if (!config.group_by.empty() || !config.split_by.empty()) {
     PX_ASSIGN_OR_RETURN(std::unique_ptr<GroupedView> view,
-                        GroupedView::create(table, std::move(config)));
+                        GroupedView::create(table, std::move(config), pool));
     return std::unique_ptr<View>(std::move(view));
   }
   PX_ASSIGN_OR_RETURN(std::unique_ptr<FlatView> view, FlatView::create(table, std::move(config)));

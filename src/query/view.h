@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/task_pool.h"
 #include "core/frame.h"
 #include "core/scalar.h"
 #include "core/schema.h"
@@ -44,8 +45,10 @@ enum class KeyColumns { kNone, kLeading, kTrailing };
 
 class View {
  public:
-  // A flat view without group_by/split_by, a grouped view otherwise.
-  static Result<std::unique_ptr<View>> create(const Table& table, ViewConfig config);
+  // A flat view without group_by/split_by, a grouped view otherwise. A grouped view builds on
+  // `pool`'s threads when given (the engine's), with the same result as on one.
+  static Result<std::unique_ptr<View>> create(const Table& table, ViewConfig config,
+                                              TaskPool* pool = nullptr);
   virtual ~View() = default;
 
   // The config as get_config answers it (defaults filled in).
