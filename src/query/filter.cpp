@@ -61,6 +61,8 @@ Result<double> numeric_operand(const FilterValue& value, DataType type, const st
         return invalid();
       }
       if (type == DataType::kDate) {
+        // Past the days a date holds (or NaN), the cast to int64 would be undefined.
+        if (!(std::fabs(millis) < 2147483648.0 * kMillisPerDay)) return invalid();
         millis = static_cast<double>(date_to_millis(millis_to_days(static_cast<int64_t>(millis))));
       }
       return millis;

@@ -56,6 +56,9 @@ class Backend {
 struct BackendOptions {
   std::optional<std::string> password;
   int timeout_seconds = 60;
+  // The most one answer may hold: past it the query is an error, so a database (or anything
+  // answering in its place) cannot make Parallax hold more memory than this per query.
+  uint64_t max_answer_bytes = uint64_t{1} << 30;
 };
 
 // clickhouse://[USER@]HOST:PORT/DATABASE (the HTTP interface) or

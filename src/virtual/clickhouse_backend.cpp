@@ -36,6 +36,10 @@ class ClickHouseDialect final : public SqlDialect {
   std::string string_literal(std::string_view text) const override {
     std::string out = "'";
     for (const char c : text) {
+      if (c == '\0') {
+        out += "\\0";  // (as its escape: the query text holds no NUL byte)
+        continue;
+      }
       if (c == '\'' || c == '\\') out += '\\';
       out += c;
     }
@@ -88,42 +92,6 @@ class ClickHouseDialect final : public SqlDialect {
     return "stddevPop(toFloat64(" + expr + "))";
   }
 };
-
-// Reads one TabSeparated field's escapes (\t, \n, \\, ...); "\N" (null) is checked before.
-std::string unescape(std::string_view field) {
-  std::string out;
-  out.reserve(field.size());
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] != '\\' || i + 1 == field.size()) {
-      out += field[i];
-      continue;
-    }
-    const char next = field[++i];
-    switch (next) {
-      case 't':
-        out += '\t';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case '0':
-        out += '\0';
-        break;
-      default:
-        out += next;
-    }
-  }
-  return out;
-}
 
 std::string base64(std::string_view text) {
   std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
@@ -256,31 +224,18 @@ class ClickHouseBackend final : public Backend {
   Result<std::vector<Column>> query(const std::string& sql,
                                     std::span<const DataType> types) override {
     PX_ASSIGN_OR_RETURN(std::string body, post(sql + " FORMAT TabSeparated"));
-    std::vector<Column> columns;
-    for (const DataType type : types) columns.emplace_back(type);
-    size_t start = 0;
-    while (start < body.size()) {
-      size_t end = body.find('\n', start);
-      if (end == std::string::npos) end = body.size();
-      const std::string_view line(body.data() + start, end - start);
-      size_t field_start = 0;
-      for (size_t i = 0; i < columns.size(); ++i) {
-        size_t field_end = line.find('\t', field_start);
-        if (field_end == std::string_view::npos) field_end = line.size();
-        if (i + 1 < columns.size() && field_end == line.size())
-          return Status::invalid("ClickHouse answered {} columns where {} were asked for", i + 1,
-                                 columns.size());
-        const std::string_view field = line.substr(field_start, field_end - field_start);
-        if (field == "\\N") {
-          columns[i].append_null();
-        } else {
-          PX_RETURN_IF_ERROR(append_text_cell(columns[i], unescape(field)));
-        }
-        field_start = field_end + 1;
-      }
-      start = end + 1;
+    // A query that fails after ClickHouse sent its first rows still answers 200: the error
+    // is the body's last line (18.16: "Code: 241, e.displayText() = DB::Exception: ...",
+    // later releases "Code: 241. DB::Exception: ..."), which would otherwise be read as a
+    // row (a split column named after the error).
+    std::string_view last(body);
+    if (last.ends_with('\n')) last.remove_suffix(1);
+    last = last.substr(last.rfind('\n') == std::string_view::npos ? 0 : last.rfind('\n') + 1);
+    if (last.starts_with("Code: ") && last.find("DB::Exception") != std::string_view::npos) {
+      return Status::invalid("ClickHouse at {} failed while answering: {}", url_,
+                             last.substr(0, 1024));
     }
-    return columns;
+    return read_tab_separated(body, types);
   }
 
  private:
@@ -297,7 +252,7 @@ class ClickHouseBackend final : public Backend {
       request.prepare_payload();
       beast::flat_buffer buffer;
       http::response_parser<http::string_body> parser;
-      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+      parser.body_limit(options_.max_answer_bytes);
       // Asynchronous, because only asynchronous operations honour tcp_stream's deadline: a
       // hung server gives an error after the timeout instead of holding the engine's thread.
       stream.expires_after(std::chrono::seconds(options_.timeout_seconds));
@@ -317,6 +272,12 @@ class ClickHouseBackend final : public Backend {
         });
       });
       context.run();
+      if (failure == http::error::body_limit) {
+        return Status::invalid(
+            "ClickHouse at {} answered more than {} MB, the most one query may answer: "
+            "filter the view or ask for fewer rows, groups or split columns",
+            url_, options_.max_answer_bytes >> 20);
+      }
       if (failure) throw beast::system_error(failure);
       beast::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -324,6 +285,9 @@ class ClickHouseBackend final : public Backend {
       reachable_ = true;
       if (response.result() != http::status::ok) {
         std::string message = response.body();
+        // (Its first KB: the rest of a long error is the database's, not the client's, concern.)
+        constexpr size_t kShown = 1024;
+        if (message.size() > kShown) message = message.substr(0, kShown) + "...";
         while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
           message.pop_back();
         return Status::invalid("ClickHouse at {} refused the query: {}", url_, message);

@@ -27,10 +27,18 @@ class PostgresDialect final : public SqlDialect {
     }
     return out + "\"";
   }
+  // An escape string (E'...'), whose backslashes are escapes whatever the server's
+  // standard_conforming_strings: a plain '...' with only its quotes doubled lets a filter
+  // value end the literal where that setting is off ('\'' reads as one quote there).
+  // PostgreSQL text holds no NUL: one is written as \000, which the database refuses.
   std::string string_literal(std::string_view text) const override {
-    std::string out = "'";  // standard_conforming_strings: only quotes are doubled
+    std::string out = "E'";
     for (const char c : text) {
-      if (c == '\'') out += '\'';
+      if (c == '\0') {
+        out += "\\000";
+        continue;
+      }
+      if (c == '\'' || c == '\\') out += c;
       out += c;
     }
     return out + "'";
@@ -140,7 +148,7 @@ class PostgresBackend final : public Backend {
   }
 
   Status execute(const std::string& sql) override {
-    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql));
+    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql, false));
     const bool done =
         PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
     std::string message = done ? "" : PQresultErrorMessage(result);
@@ -151,7 +159,7 @@ class PostgresBackend final : public Backend {
 
   Result<std::vector<Column>> query(const std::string& sql,
                                     std::span<const DataType> types) override {
-    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql));
+    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql, true));
     if (PQresultStatus(result) != PGRES_TUPLES_OK) {
       std::string message = PQresultErrorMessage(result);
       PQclear(result);
@@ -191,9 +199,14 @@ class PostgresBackend final : public Backend {
  private:
   // Runs `sql` as PQexec would (the last result), but gives up when the server has not
   // answered within the timeout: the connection is dropped and remade at the next query.
-  Result<PGresult*> exec(const std::string& sql) {
+  Result<PGresult*> exec(const std::string& sql, bool one_statement) {
     PX_RETURN_IF_ERROR(connect());
-    if (!PQsendQuery(connection_, sql.c_str())) return lost(PQerrorMessage(connection_));
+    // A view's query goes by the extended protocol, which runs one statement only: SQL that
+    // somehow held a second one (an injection) is refused whole instead of run.
+    const int sent = one_statement ? PQsendQueryParams(connection_, sql.c_str(), 0, nullptr,
+                                                       nullptr, nullptr, nullptr, 0)
+                                   : PQsendQuery(connection_, sql.c_str());
+    if (!sent) return lost(PQerrorMessage(connection_));
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::seconds(options_.timeout_seconds);
     PGresult* last = nullptr;

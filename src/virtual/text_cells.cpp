@@ -14,9 +14,10 @@ std::optional<int64_t> whole(std::string_view text) {
   int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error == std::errc() && end == text.data() + text.size()) return value;
-  // Aggregates may answer a whole number as a decimal ("12.000" from numeric sums).
+  // Aggregates may answer a whole number as a decimal ("12.000" from numeric sums); one past
+  // int64 ("1e300", "inf") is no whole number Parallax holds (casting it is undefined).
   if (auto number = parse_float(text); number && *number == std::trunc(*number))
-    return static_cast<int64_t>(*number);
+    return double_to_int64(*number);
   return std::nullopt;
 }
 
@@ -29,11 +30,50 @@ std::optional<double> real(std::string_view text) {
   return parse_float(text);
 }
 
+// One TabSeparated field's escapes (\t, \n, \\, ...); "\N" (null) is checked before.
+std::string unescape_tab_separated(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out += field[i];
+      continue;
+    }
+    const char next = field[++i];
+    switch (next) {
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case '0':
+        out += '\0';
+        break;
+      default:
+        out += next;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Status append_text_cell(Column& column, std::string_view text) {
   auto unreadable = [&] {
-    return Status::invalid("the database answered '{}' where a {} was expected", text,
+    // (The first bytes only: a hostile or broken database may answer megabytes in a cell.)
+    constexpr size_t kShown = 80;
+    return Status::invalid("the database answered '{}'{} where a {} was expected",
+                           text.substr(0, kShown), text.size() > kShown ? "..." : "",
                            type_name(column.type()));
   };
   switch (column.type()) {
@@ -76,6 +116,47 @@ Status append_text_cell(Column& column, std::string_view text) {
     }
   }
   return unreadable();
+}
+
+Result<size_t> row_count(const Column& answer) {
+  if (answer.type() != DataType::kFloat || answer.size() != 1 || answer.is_null(0))
+    return Status::invalid("the database answered no row count");
+  const double count = answer.value<double>(0);
+  if (!(count >= 0 && count <= 9007199254740992.0) || count != std::trunc(count))
+    return Status::invalid("the database answered {} as a row count", count);
+  return static_cast<size_t>(count);
+}
+
+Result<std::vector<Column>> read_tab_separated(std::string_view body,
+                                               std::span<const DataType> types) {
+  std::vector<Column> columns;
+  for (const DataType type : types) columns.emplace_back(type);
+  if (types.empty()) return columns;
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    const std::string_view line = body.substr(start, end - start);
+    size_t field_start = 0;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      size_t field_end = line.find('\t', field_start);
+      if (field_end == std::string_view::npos) field_end = line.size();
+      const bool last = i + 1 == columns.size();
+      if (last != (field_end == line.size())) {
+        return Status::invalid("the database answered a row of {} columns where {} were asked for",
+                               last ? "more" : std::to_string(i + 1), columns.size());
+      }
+      const std::string_view field = line.substr(field_start, field_end - field_start);
+      if (field == "\\N") {
+        columns[i].append_null();
+      } else {
+        PX_RETURN_IF_ERROR(append_text_cell(columns[i], unescape_tab_separated(field)));
+      }
+      field_start = field_end + 1;
+    }
+    start = end + 1;
+  }
+  return columns;
 }
 
 }  // namespace parallax

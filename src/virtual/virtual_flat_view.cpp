@@ -5,6 +5,7 @@
 #include "query/filter.h"
 #include "query/sort.h"
 #include "virtual/sql_compiler.h"
+#include "virtual/text_cells.h"
 
 namespace parallax {
 
@@ -62,9 +63,8 @@ Status VirtualFlatView::count() {
                       run("SELECT (SELECT count(*) FROM " + source().from() + where_ +
                               "), (SELECT count(*) FROM " + source().from() + ")",
                           types));
-  if (counts[0].size() != 1) return Status::invalid("the database answered no row count");
-  rows_ = static_cast<size_t>(counts[0].value<double>(0));
-  table_rows_ = static_cast<size_t>(counts[1].value<double>(0));
+  PX_ASSIGN_OR_RETURN(rows_, row_count(counts[0]));
+  PX_ASSIGN_OR_RETURN(table_rows_, row_count(counts[1]));
   return Status::ok();
 }
 

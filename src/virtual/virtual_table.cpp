@@ -1,6 +1,7 @@
 #include "virtual/virtual_table.h"
 
 #include "virtual/sql_compiler.h"
+#include "virtual/text_cells.h"
 #include "virtual/virtual_flat_view.h"
 #include "virtual/virtual_grouped_view.h"
 #include "virtual/virtual_split_view.h"
@@ -49,8 +50,7 @@ Result<size_t> VirtualTable::num_rows() const {
   const DataType types[] = {DataType::kFloat};
   PX_ASSIGN_OR_RETURN(std::vector<Column> count,
                       backend_->query("SELECT count(*) FROM " + from(), types));
-  if (count[0].size() != 1 || count[0].is_null(0)) return Status::invalid("no row count");
-  return static_cast<size_t>(count[0].value<double>(0));
+  return row_count(count[0]);
 }
 
 Result<std::unique_ptr<View>> VirtualTable::create_view(ViewConfig config) const {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "columns.h"
+#include "query/filter.h"
 
 namespace parallax {
 namespace {
@@ -49,6 +52,23 @@ TEST(FlatView, TextFiltersIgnoreCaseAndNullsMatchNotEqual) {
   config.filter = {{"score", FilterOp::kNotEqual, {{FilterValue::Kind::kNumber, false, 2.5}}}};
   EXPECT_EQ(names(*FlatView::create(*table, config).value()),
             (std::vector<std::string>{"Ann", "cy"}));
+}
+
+// A number past the dates a date column holds (1e300 from a client, NaN from protobuf) was
+// cast to int64 (undefined); it is an error like any unreadable operand.
+TEST(FlatView, DateFilterValuesPastTheDatesAreErrors) {
+  Schema schema;
+  schema.add({"day", DataType::kDate});
+  for (const double value : {1e300, -1e300, std::nan(""), 1.9e17}) {
+    const std::vector<FilterTerm> filter = {
+        {"day", FilterOp::kEqual, {{FilterValue::Kind::kNumber, false, value}}}};
+    auto compiled = RowFilter::compile(schema, filter, FilterCombinator::kAnd);
+    ASSERT_FALSE(compiled.is_ok()) << value;
+    EXPECT_NE(compiled.status().message().find("cannot be read as date"), std::string::npos);
+  }
+  const std::vector<FilterTerm> day = {
+      {"day", FilterOp::kEqual, {{FilterValue::Kind::kNumber, false, 1.7e17}}}};
+  EXPECT_TRUE(RowFilter::compile(schema, day, FilterCombinator::kAnd).is_ok());
 }
 
 TEST(FlatView, FollowsTheTableAfterAnUpdate) {

@@ -1,0 +1,278 @@
+// Virtual tables against a hostile or broken "ClickHouse" (tests/virtual/fake_clickhouse.py,
+// which answers each query as the database named in the URL says): every bad answer is an
+// error that says what was wrong, in bounded memory and time, never a crash or a wrong
+// answer, and the server goes on serving. Run under fake_clickhouse.py.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+#include "api/engine.h"
+#include "api/view_config_json.h"
+#include "api/view_output.h"
+#include "virtual/backend.h"
+#include "virtual/credentials.h"
+#include "virtual/sql_compiler.h"
+#include "virtual/virtual_table.h"
+
+namespace parallax {
+namespace {
+
+constexpr int kTimeoutSeconds = 3;
+constexpr uint64_t kMaxAnswer = 8 << 20;
+
+std::string fake_url(const std::string& database) {
+  const char* address = std::getenv("PARALLAX_TEST_FAKE_CLICKHOUSE");
+  return std::string("clickhouse://") + (address ? address : "127.0.0.1:1") + "/" + database;
+}
+
+// The most memory this process has held resident so far (VmHWM), in MB.
+size_t peak_resident_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string word;
+  size_t kb = 0;
+  while (status >> word) {
+    if (word == "VmHWM:") status >> kb;
+  }
+  return kb >> 10;
+}
+
+// Hosts table `t` of `database` and reads a flat view of it: its rows as JSON, or the
+// first error on the way (connecting, the schema, the view's count, the window).
+Result<std::string> read_flat(Engine& engine, const std::string& database,
+                              const std::string& config = R"({"columns":["id","name","price"]})") {
+  BackendOptions options;
+  options.timeout_seconds = kTimeoutSeconds;
+  options.max_answer_bytes = kMaxAnswer;
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
+                      connect_backend(fake_url(database), options));
+  std::shared_ptr<Backend> shared = std::move(backend);
+  PX_ASSIGN_OR_RETURN(std::vector<BackendTable> tables, shared->tables());
+  if (tables.size() != 1) return Status::invalid("{} tables", tables.size());
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<VirtualTable> table,
+                      VirtualTable::create(shared, std::move(tables[0])));
+  PX_RETURN_IF_ERROR(engine.host_virtual_table(database, std::move(table)));
+  PX_ASSIGN_OR_RETURN(ViewConfig parsed, view_config_from_json(config));
+  PX_RETURN_IF_ERROR(engine.create_view(database, database + "_view", std::move(parsed)));
+  PX_ASSIGN_OR_RETURN(const View* view, engine.view(database + "_view"));
+  return write_view(*view, ViewWindow{}, ViewTextFormat::kRows);
+}
+
+class VirtualHostile : public ::testing::Test {
+ protected:
+  // `database`'s answer must be an error holding `expected`, short enough to show a client.
+  void expect_error(const std::string& database, const std::string& expected) {
+    const auto started = std::chrono::steady_clock::now();
+    auto read = read_flat(engine_, database);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    ASSERT_FALSE(read.is_ok()) << database << " answered " << read.value().substr(0, 200);
+    const std::string& message = read.status().message();
+    EXPECT_NE(message.find(expected), std::string::npos)
+        << database << ": " << message.substr(0, 300);
+    EXPECT_LT(message.size(), 2000u) << database << ": " << message.substr(0, 300);
+    EXPECT_LT(seconds, kTimeoutSeconds + 5.0) << database;
+    // The server goes on serving its other tables.
+    EXPECT_TRUE(read_flat(engine_, "good" + std::to_string(++good_)).is_ok());
+  }
+
+  Engine engine_;
+  int good_ = 0;
+};
+
+TEST_F(VirtualHostile, GoodAnswersAreRead) {
+  auto rows = read_flat(engine_, "good");
+  ASSERT_TRUE(rows.is_ok()) << rows.status().message();
+  EXPECT_NE(rows->find("\"price\":2.5"), std::string::npos) << *rows;
+  // NUL bytes and escapes in cells are text like any other.
+  auto nul = read_flat(engine_, "rows_nul");
+  ASSERT_TRUE(nul.is_ok()) << nul.status().message();
+  EXPECT_NE(nul->find("c\\\\d\\te\\nf\\\\N"), std::string::npos) << *nul;
+}
+
+TEST_F(VirtualHostile, RowCountsThatAreNoCounts) {
+  expect_error("count_negative", "-1 as a row count");
+  expect_error("count_nan", "nan as a row count");
+  expect_error("count_huge", "as a row count");
+}
+
+TEST_F(VirtualHostile, CellsThatDoNotFit) {
+  expect_error("rows_bigint", "'1e300' where a integer was expected");
+  expect_error("rows_extra", "a row of more columns where 3 were asked for");
+  expect_error("rows_few", "a row of 2 columns where 3 were asked for");
+  expect_error("rows_longcell", "where a float was expected");
+}
+
+// A query that fails midway answers 200 and the error as its last line: an error, not a split
+// column named after it.
+TEST_F(VirtualHostile, ErrorsAfterTheFirstRows) {
+  auto split = read_flat(engine_, "rows_midstream", R"({"split_by":["name"],"columns":["price"]})");
+  ASSERT_FALSE(split.is_ok()) << split.value().substr(0, 300);
+  EXPECT_NE(split.status().message().find("failed while answering: Code: 241"), std::string::npos)
+      << split.status().message();
+}
+
+TEST_F(VirtualHostile, SchemasThatDoNotFit) {
+  expect_error("schema_short", "columns where 4 were asked for");
+  // Repeated and odd column names: hosted or refused, never a crash.
+  auto weird = read_flat(engine_, "schema_weird");
+  if (!weird.is_ok()) EXPECT_LT(weird.status().message().size(), 2000u);
+}
+
+TEST_F(VirtualHostile, AnswersThatAreNoHttp) {
+  expect_error("rows_truncated", "cannot be reached");
+  expect_error("rows_garbage", "cannot be reached");
+  expect_error("rows_headerbomb", "cannot be reached");
+  expect_error("rows_slow", "cannot be reached");
+}
+
+TEST_F(VirtualHostile, HugeAnswersAreRefusedInBoundedMemory) {
+  const size_t before = peak_resident_mb();
+  expect_error("rows_huge", "answered more than 8 MB");
+  expect_error("rows_hugeerror", "refused the query: Code: 62. xxx");
+  EXPECT_LT(peak_resident_mb(), before + 64) << "MB resident at most before: " << before;
+}
+
+// A date filter value past the dates Parallax holds (cast to int64 milliseconds, undefined
+// before): an error, not SQL.
+TEST(VirtualSql, DateFilterValuesBeyondDates) {
+  auto backend = connect_backend("clickhouse://127.0.0.1:1/x", {});
+  ASSERT_TRUE(backend.is_ok());
+  Schema schema;
+  schema.add({"d", DataType::kDate});
+  const std::string columns[] = {"`d`"};
+  for (const char* value : {"1e300", "-1e300", "8.64e19"}) {
+    auto config = view_config_from_json(std::string(R"({"filter":[["d","==",)") + value + "]]}");
+    ASSERT_TRUE(config.is_ok()) << config.status().message();
+    auto where =
+        sql_where((*backend)->dialect(), schema, columns, config->filter, FilterCombinator::kAnd);
+    ASSERT_FALSE(where.is_ok()) << value << ": " << where.value();
+    EXPECT_NE(where.status().message().find("cannot be read as date"), std::string::npos)
+        << where.status().message();
+  }
+}
+
+// A filter value as a JSON string.
+std::string json_text(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// Filter values that try to end their SQL literal, and values a literal must hold as they
+// are: each matches the rows whose name it is, nothing more, and runs nothing else.
+class VirtualInjection : public ::testing::Test {
+ protected:
+  // Hosts `t` (id, name) of `url` and answers the ids whose name `op` `value`, or the error.
+  Result<std::string> ids(const std::string& url, const std::string& op, std::string_view value) {
+    if (!engine_.is_virtual("t")) {
+      PX_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, connect_backend(url, {}));
+      std::shared_ptr<Backend> shared = std::move(backend);
+      PX_ASSIGN_OR_RETURN(BackendTable table, backend_table(*shared, "t"));
+      PX_ASSIGN_OR_RETURN(std::unique_ptr<VirtualTable> made,
+                          VirtualTable::create(shared, std::move(table)));
+      PX_RETURN_IF_ERROR(engine_.host_virtual_table("t", std::move(made)));
+    }
+    const std::string name = "v" + std::to_string(++views_);
+    PX_ASSIGN_OR_RETURN(
+        ViewConfig config,
+        view_config_from_json(
+            R"({"columns":["id"],"sort":[["id","asc"]],)"
+            R"("filter":[["name",")" +
+            op + "\"," + (op == "in" ? "[" + json_text(value) + "]" : json_text(value)) + "]]}"));
+    PX_RETURN_IF_ERROR(engine_.create_view("t", name, std::move(config)));
+    PX_ASSIGN_OR_RETURN(const View* view, engine_.view(name));
+    return write_view(*view, ViewWindow{}, ViewTextFormat::kColumns);
+  }
+
+  // Every attack against table t of `url`, whose victim table must survive.
+  void attack(Backend& direct, const std::string& url) {
+    const std::string quote = "it's", backslash = "back\\slash";
+    for (const std::string& payload :
+         {std::string("\\'))); DROP TABLE victim; --"), std::string("'))); DROP TABLE victim; --"),
+          std::string("\\\\'))); DROP TABLE victim; --"), std::string("x\\"), std::string("\\"),
+          std::string("'"), std::string("\"); DROP TABLE victim; --")}) {
+      for (const char* op : {"==", "!=", "contains", "begins with", "ends with", "<", "in"}) {
+        auto found = ids(url, op, payload);
+        ASSERT_TRUE(direct.execute("INSERT INTO victim VALUES (1)").is_ok())
+            << "the victim table is gone after " << op << " " << payload;
+        ASSERT_TRUE(found.is_ok()) << op << " " << payload << ": " << found.status().message();
+      }
+      EXPECT_EQ(ids(url, "==", payload).value(), R"({"id":[]})") << payload;
+    }
+    EXPECT_EQ(ids(url, "==", quote).value(), R"({"id":[2]})");
+    EXPECT_EQ(ids(url, "==", backslash).value(), R"({"id":[3]})");
+    EXPECT_EQ(ids(url, "contains", "\\").value(), R"({"id":[3]})");
+    EXPECT_EQ(ids(url, "ends with", "'s").value(), R"({"id":[2]})");
+    EXPECT_EQ(ids(url, "begins with", "back\\").value(), R"({"id":[3]})");
+    // A NUL byte: ClickHouse text may hold one (row 4), PostgreSQL's cannot (an error).
+    auto nul = ids(url, "==", std::string_view("nul\0byte", 8));
+    if (nul.is_ok()) {
+      EXPECT_EQ(*nul, R"({"id":[4]})");
+    } else {
+      EXPECT_NE(nul.status().message().find("PostgreSQL"), std::string::npos)
+          << nul.status().message();
+    }
+  }
+
+  Engine engine_;
+  int views_ = 0;
+};
+
+TEST_F(VirtualInjection, PostgresWithoutStandardConformingStrings) {
+  const char* url = std::getenv("PARALLAX_TEST_POSTGRES");
+  if (!url) GTEST_SKIP() << "PARALLAX_TEST_POSTGRES is not set (run under db_servers.py)";
+  auto setup = connect_backend(url, {});
+  ASSERT_TRUE(setup.is_ok());
+  (void)(*setup)->execute("DROP DATABASE IF EXISTS injection");
+  ASSERT_TRUE((*setup)->execute("CREATE DATABASE injection").is_ok());
+  // Where backslashes escape in every string: an old server's default, or a DBA's choice.
+  ASSERT_TRUE(
+      (*setup)->execute("ALTER DATABASE injection SET standard_conforming_strings = off").is_ok());
+  std::string database_url = url;
+  database_url = database_url.substr(0, database_url.rfind('/')) + "/injection";
+  auto direct = connect_backend(database_url, {});
+  ASSERT_TRUE(direct.is_ok());
+  for (const char* statement :
+       {"CREATE TABLE t (id integer PRIMARY KEY, name text)",
+        R"(INSERT INTO t VALUES (1, 'a'), (2, E'it\'s'), (3, E'back\\slash'))",
+        "CREATE TABLE victim (x integer)"}) {
+    const Status done = (*direct)->execute(statement);
+    ASSERT_TRUE(done.is_ok()) << statement << ": " << done.message();
+  }
+  attack(**direct, database_url);
+}
+
+TEST_F(VirtualInjection, ClickHouse) {
+  const char* http = std::getenv("PARALLAX_TEST_CLICKHOUSE");
+  if (!http) GTEST_SKIP() << "PARALLAX_TEST_CLICKHOUSE is not set (run under db_servers.py)";
+  const std::string address = std::string(http).substr(std::string(http).find("//") + 2);
+  auto setup = connect_backend("clickhouse://" + address + "/default", {});
+  ASSERT_TRUE(setup.is_ok());
+  ASSERT_TRUE((*setup)->execute("DROP DATABASE IF EXISTS injection").is_ok());
+  ASSERT_TRUE((*setup)->execute("CREATE DATABASE injection").is_ok());
+  const std::string database_url = "clickhouse://" + address + "/injection";
+  auto direct = connect_backend(database_url, {});
+  ASSERT_TRUE(direct.is_ok());
+  for (const char* statement :
+       {"CREATE TABLE t (id Int32, name String) ENGINE = MergeTree ORDER BY id",
+        R"(INSERT INTO t VALUES (1, 'a'), (2, 'it\'s'), (3, 'back\\slash'), (4, 'nul\0byte'))",
+        "CREATE TABLE victim (x Int32) ENGINE = Memory"}) {
+    const Status done = (*direct)->execute(statement);
+    ASSERT_TRUE(done.is_ok()) << statement << ": " << done.message();
+  }
+  attack(**direct, database_url);
+}
+
+}  // namespace
+}  // namespace parallax
