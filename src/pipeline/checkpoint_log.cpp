@@ -92,6 +92,10 @@ Status write_durably(int fd, std::string_view bytes, const std::string& path) {
 Result<std::vector<CheckpointLog::Record>> CheckpointLog::read() {
   valid_ = false;
   appended_ = base_ = 0;
+  // A link is not a log this server wrote (it writes files): not read, not cut; the next
+  // write replaces it.
+  std::error_code link_error;
+  if (std::filesystem::is_symlink(path_, link_error)) return std::vector<Record>{};
   std::ifstream in(path_, std::ios::binary);
   if (!in) return std::vector<Record>{};  // none yet
   std::stringstream buffer;
@@ -136,7 +140,7 @@ Status CheckpointLog::append(const std::string& checkpoint, const RowBatch& rows
   // The first record of a new log holds every row so far (the table started empty).
   if (!valid_ || replace) return rewrite(checkpoint, rows);
   const std::string record = encode_record(checkpoint, rows, false);
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errno_status("open", path_);
   const Status wrote = write_durably(fd, record, path_);
   ::close(fd);
@@ -157,7 +161,12 @@ Status CheckpointLog::rewrite(const std::string& checkpoint, const RowBatch& row
   }
   const std::string temporary = path_ + ".tmp";
   const std::string bytes = header(key_) + encode_record(checkpoint, rows, true);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A new file of our own: whatever is at the temporary name (a link someone left in a state
+  // directory others can write to) is removed, not written through; the rows are the table's,
+  // for the server's user only.
+  ::unlink(temporary.c_str());
+  const int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return errno_status("create", temporary);
   Status wrote = write_durably(fd, bytes, temporary);
   ::close(fd);

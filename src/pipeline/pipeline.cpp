@@ -228,9 +228,14 @@ void Pipeline::parameters_changed(const RowBatch& rows) {
       continue;
     const std::string table(tables->values.string_at(row));
     const std::string name(names->values.string_at(row));
+    const std::string value(values->values.string_at(row));
     for (auto& slot : slots_) {
       if (slot->runner->spec().name != table || slot->runner->spec().live()) continue;
-      if (!slot->runner->set_parameter(name, std::string(values->values.string_at(row)))) continue;
+      if (Status allowed = slot->runner->check_client_value(name, value); !allowed.is_ok()) {
+        refuse_parameter(*slot, rows, row, name, allowed.message());
+        continue;
+      }
+      if (!slot->runner->set_parameter(name, value)) continue;
       std::fprintf(stderr, "parallax pipeline: table '%s': parameter '%s' set by a client\n",
                    table.c_str(), name.c_str());
       {
@@ -242,7 +247,38 @@ void Pipeline::parameters_changed(const RowBatch& rows) {
   }
 }
 
+// A value a client may not give (TableRunner::check_client_value) changes nothing: the row
+// gets back the value in use (posted: the table is being changed now), the error goes to the
+// log and the table's status.
+void Pipeline::refuse_parameter(Slot& slot, const RowBatch& rows, size_t row,
+                                const std::string& name, const std::string& error) {
+  std::fprintf(stderr, "parallax pipeline: %s\n", error.c_str());
+  const BatchColumn* keys = rows.find("parameter");
+  if (!post_ || !keys || keys->values.is_null(row)) return;
+  std::string in_use;
+  for (const auto& [known, value] : slot.runner->parameters()) {
+    if (known == name) in_use = value;
+  }
+  RowBatch restored;
+  for (const auto& [column, text] :
+       {std::pair<const char*, std::string>{"parameter", std::string(keys->values.string_at(row))},
+        {"value", in_use}}) {
+    Column cells(DataType::kString);
+    cells.append_string(text);
+    restored.columns.push_back({column, std::move(cells), std::nullopt});
+  }
+  restored.num_rows = 1;
+  post_([restored = std::move(restored), parameters = config_.parameters_table,
+         status = config_.status_table, health = slot.health, error](Engine& engine) {
+    (void)engine.update(parameters, restored);
+    ++health->failures;
+    health->last_error = error;
+    log_status(engine, status, *health);
+  });
+}
+
 void Pipeline::start(PostToEngine post) {
+  post_ = post;
   for (auto& slot : slots_) {
     const TableSpec& spec = slot->runner->spec();
     if (spec.live()) {

@@ -59,6 +59,8 @@ class Pipeline {
   // A checkpointed table's rows back from its log (on the engine's owner thread, before serving).
   void restore(Slot& slot, Engine& engine);
   void parameters_changed(const RowBatch& rows);
+  void refuse_parameter(Slot& slot, const RowBatch& rows, size_t row, const std::string& name,
+                        const std::string& error);
 
   PipelineConfig config_;
   std::unique_ptr<LocalScriptHost> script_host_;
@@ -67,6 +69,7 @@ class Pipeline {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  PostToEngine post_;  // from start()
   std::shared_ptr<ParametersLink> parameters_link_ = std::make_shared<ParametersLink>();
 };
 

@@ -92,6 +92,34 @@ bool TableRunner::set_parameter(const std::string& name, const std::string& valu
   return true;
 }
 
+Status TableRunner::check_client_value(const std::string& name, const std::string& value) const {
+  // (The value in use, even the file's own, is no change: a restored row passes.)
+  for (const auto& [known, current] : parameters()) {
+    if (known == name && current == value) return Status::ok();
+  }
+  std::vector<const ScriptStepSpec*> steps;
+  if (spec_.connector) steps.push_back(&*spec_.connector);
+  for (const auto& step : spec_.transforms) steps.push_back(&step);
+  const bool as_code = std::any_of(steps.begin(), steps.end(), [&name](const ScriptStepSpec* step) {
+    const auto& declared = step->settings.parameters;
+    const bool has = std::any_of(declared.begin(), declared.end(), [&name](const auto& parameter) {
+      return parameter.first == name;
+    });
+    return has && (!step->settings.enclose_parameters_in_quotes ||
+                   step->settings.time_zone.find("{" + name + "}") != std::string::npos);
+  });
+  const bool inert = std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view(" _.,:/+-").find(c) != std::string_view::npos;
+  });
+  if (!as_code || inert) return Status::ok();
+  return Status::invalid(
+      "parameter '{}' of table '{}' refused: a client may set it only to letters, digits, "
+      "spaces and _ . , : / + - (its step fills it into the script unquoted, as code; "
+      "enclose_parameters_in_quotes: true takes any text)",
+      name, spec_.name);
+}
+
 Result<RowBatch> TableRunner::run_step(const ScriptStepSpec& step, ScriptClient& client,
                                        const RowBatch* input) {
   ScriptStepSettings settings = step.settings;

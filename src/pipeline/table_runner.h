@@ -30,6 +30,11 @@ class TableRunner {
   // Sets a parameter of every step that has it, from the next run on; false when no step
   // has it or it has that value already. Any thread.
   bool set_parameter(const std::string& name, const std::string& value);
+  // Whether a client may give parameter `name` `value`: a step that fills it unquoted
+  // (enclose_parameters_in_quotes off, or in its time_zone) makes it part of the script's
+  // code, so a client's value must be inert there: letters, digits, spaces and _ . , : / + -
+  // only (no quote, bracket, parenthesis or newline that could end a string or add code).
+  Status check_client_value(const std::string& name, const std::string& value) const;
   Result<RowBatch> produce();
   // The table's transforms over `batch`, in order (a live table's window).
   Result<RowBatch> transform(RowBatch batch);

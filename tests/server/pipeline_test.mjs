@@ -174,6 +174,23 @@ tables:
     await parameters.update([{ parameter: "prices.tz", value: "Europe/London" }]);
     await until(async () => (await status.to_json())[0].state === "ok");
     assert.equal((await prices.to_json())[0].zone, "Europe/London");
+    // A value that would be code where its step fills it in unquoted (the transform's
+    // '{label}' is in the script's own quotes; {factor} is bare) is refused and changes
+    // nothing: the row shows the value in use again, the table is not rerun with it.
+    const runs = async () => (await (await status.to_json())[0]).runs;
+    const before = await runs();
+    await parameters.update([{ parameter: "prices.label", value: "' + 'INJECTED' + '" }]);
+    await until(async () => /parameter 'label' of table 'prices' refused/.test((await status.to_json())[0].last_error));
+    await parameters.update([{ parameter: "prices.factor", value: "__import__('os').getpid()" }]);
+    await until(async () => /parameter 'factor' of table 'prices' refused/.test((await status.to_json())[0].last_error));
+    await until(async () => (await shown.to_json()).every((row) => !/INJECTED|import/.test(row.value)));
+    assert.deepEqual((await shown.to_json()).filter((row) => row.table === "prices").map((row) => row.value),
+        ["10", "second", "['a', 'b']", "Europe/London"]);
+    assert.equal(await runs(), before);
+    assert.deepEqual((await prices.to_json()).map((row) => row.label), ["second", "second"]);
+    // Inert text is taken.
+    await parameters.update([{ parameter: "prices.label", value: "third run: 3/4 + 1.5, ok-ish" }]);
+    await until(async () => (await prices.to_json())[0].label === "third run: 3/4 + 1.5, ok-ish");
     assert.match(server.stderr(), /table 'prices': parameter 'factor' set by a client/);
     for (const view of [status, prices, shown]) await view.delete();
     await client.terminate();

@@ -115,5 +115,34 @@ TEST_F(CheckpointLogTest, AnUnwritableDirectoryIsAnError) {
   EXPECT_NE(wrote.message().find("state directory"), std::string::npos) << wrote.message();
 }
 
+// A state directory others can write to (say --state-dir /tmp/...), where someone left
+// symbolic links where the log writes: the files they point to are never written, and the
+// log is the server's own, readable by its user only (it holds the table's rows).
+TEST_F(CheckpointLogTest, SymbolicLinksInTheStateDirectoryAreNotFollowed) {
+  std::filesystem::create_directories(dir / "state");
+  const std::filesystem::path victim = dir / "victim";
+  std::ofstream(victim) << "precious";
+  std::filesystem::create_symlink(victim, path + ".tmp");
+  CheckpointLog log(path, "SELECT 1\nid");
+  ASSERT_TRUE(log.read()->empty());
+  ASSERT_TRUE(log.append("1", rows_of({1}, {"a"}), false).is_ok());
+  std::ifstream kept(victim);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "precious");
+  EXPECT_FALSE(std::filesystem::is_symlink(path));
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  CheckpointLog again(path, "SELECT 1\nid");
+  ASSERT_EQ(again.read()->size(), 1u);
+
+  // The log itself a link to another file: that file is not used, nor written.
+  std::filesystem::remove(path);
+  std::filesystem::create_symlink(victim, path);
+  CheckpointLog linked(path, "SELECT 1\nid");
+  ASSERT_TRUE(linked.read()->empty());
+  ASSERT_TRUE(linked.append("2", rows_of({2}, {"b"}), false).is_ok());
+  std::ifstream still(victim);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(still), {}), "precious");
+}
+
 }  // namespace
 }  // namespace parallax

@@ -69,6 +69,20 @@ TEST(ScriptOutput, DatetimeSpellingsAndTimeZones) {
   EXPECT_FALSE(utc_to_zone_wall_clock(noon, "Nowhere/Land").is_ok());
 }
 
+// A zone comes from a client's parameter too (`time_zone: "{tz}"`): only IANA names, never
+// a path the zone loader would open (a FIFO there would hold the table's runs).
+TEST(ScriptOutput, TimeZonesAreNamesNotPaths) {
+  EXPECT_TRUE(check_time_zone("America/Argentina/Buenos_Aires").is_ok());
+  EXPECT_TRUE(check_time_zone("Etc/GMT+5").is_ok());
+  EXPECT_TRUE(check_time_zone("UTC").is_ok());
+  for (const char* path : {"/usr/share/zoneinfo/Europe/Paris", "Europe/../Europe/Paris",
+                           "file:/usr/share/zoneinfo/UTC", "./UTC", "Europe//Paris", "/dev/zero"}) {
+    const Status checked = check_time_zone(path);
+    EXPECT_FALSE(checked.is_ok()) << path;
+    EXPECT_NE(checked.message().find("unknown time zone"), std::string::npos) << path;
+  }
+}
+
 TEST(ScriptParameters, FillsNamedPlaceholdersOnly) {
   ScriptParameters parameters = {{"n", "5"}, {"who", "O'Brien"}};
   EXPECT_EQ(fill_parameters("x = {n}; d = {'k': 1}; s = f'{y}'", parameters, false).value(),
