@@ -25,7 +25,7 @@ fi
 # The longest input worth trying per target: seeds fit, and bigger inputs only slow it down.
 max_len() {
   case "$1" in
-    arrow) echo 16384 ;;
+    arrow | checkpoint) echo 16384 ;;
     json | protocol) echo 8192 ;;
     *) echo 4096 ;;
   esac
@@ -47,7 +47,9 @@ target_runs() {
     pickle) echo 80000 ;;
     pipeline) echo 25000 ;;
     csv | sources) echo 15000 ;;
+    virtual) echo 40000 ;;
     expression) echo 8000 ;;
+    checkpoint) echo 2500 ;;  # every input appends and flushes a file
     protocol) echo 4000 ;;
     *) echo 10000 ;;
   esac
