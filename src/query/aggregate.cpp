@@ -189,21 +189,18 @@ constexpr std::array<AggregateDescriptor, kAggregateKinds> kRegistry{{
      .retraction = Retraction::kSumOrZero,
      .tree_order = true,
      .percentage = Percentage::kOfTotal},
-    // Welford's running mean and squared deviations, as the kernel adds them (so a group's first
-    // build rounds as the reference); big groups retract a row by the inverse step.
+    // Not kept in order: their rounding depends on every value's order of addition.
     {.kind = K::kStddev,
      .name = "stddev",
      .accepts = kNumbers,
      .kernel = kernel::deviation,
      .result = R::kFloat,
-     .retraction = Retraction::kDeviation,
      .tree_order = true},
     {.kind = K::kVar,
      .name = "var",
      .accepts = kNumbers,
      .kernel = kernel::variance,
      .result = R::kFloat,
-     .retraction = Retraction::kVariance,
      .tree_order = true},
     {.kind = K::kUnique,
      .name = "unique",

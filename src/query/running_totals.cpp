@@ -16,8 +16,6 @@ void RunningTotals::add(AggregateKind kind, const Column& input, const Column* a
   rows += sign;
   if (form == Retraction::kCount || input.is_null(position)) return;
   double term = numeric_cell(input, position);
-  if (form == Retraction::kVariance || form == Retraction::kDeviation)
-    return add_spread(term, sign);
   if (form == Retraction::kWeightedMean) {
     if (argument->is_null(position)) return;
     const double weight = numeric_cell(*argument, position);
@@ -29,29 +27,6 @@ void RunningTotals::add(AggregateKind kind, const Column& input, const Column* a
   values += sign;
   sum += sign * term;
   magnitude += std::fabs(term);
-}
-
-void RunningTotals::add_spread(double value, int sign) {
-  if (sign > 0) {
-    // As aggregates::spread, step for step (the same rounding over the same rows).
-    ++values;
-    const double delta = value - mean;
-    mean += delta / static_cast<double>(values);
-    const double step = delta * (value - mean);
-    sum += step;
-    magnitude += std::fabs(step);
-    return;
-  }
-  if (--values == 0) {
-    mean = sum = 0;
-    return;
-  }
-  // The inverse: the mean without `value`, then the step that added it, taken back.
-  const double delta = value - mean;
-  mean -= delta / static_cast<double>(values);
-  const double step = delta * (value - mean);
-  sum -= step;
-  magnitude += std::fabs(step);
 }
 
 namespace {
@@ -75,7 +50,6 @@ void add_each(AggregateKind kind, const Column& input, const Column* argument,
       const std::vector<Storage>& cells = input.values<Storage>();
       const ValidityBitmap& validity = input.validity();
       const bool absolute = form == Retraction::kSumOfAbs;
-      const bool spread = form == Retraction::kVariance || form == Retraction::kDeviation;
       // Rows far apart (a group's rows in a big table) miss the cache: fetched ahead.
       constexpr size_t kAhead = 16;
       for (size_t i = 0; i < list.size(); ++i) {
@@ -85,10 +59,6 @@ void add_each(AggregateKind kind, const Column& input, const Column* argument,
         ++totals.rows;
         if (!validity.is_valid(row)) continue;
         double term = static_cast<double>(cells[row]);
-        if (spread) {
-          totals.add_spread(term, 1);
-          continue;
-        }
         if (absolute) term = std::fabs(term);
         totals.sum += term;
         totals.magnitude += std::fabs(term);
@@ -116,9 +86,7 @@ void RunningTotals::add_rows_by_group(AggregateKind kind, const Column& input,
 bool RunningTotals::lost_precision() const {
   // Each add or retract may round by a relative 2^-52 of what it adds: a sum far below the
   // magnitude of every term it has seen may be mostly rounding. (Integer sums are exact, and
-  // are only recomputed needlessly when they cancel to near zero.) Var and stddev: the same
-  // for the squared deviations against every step that added or retracted some (a retraction
-  // that rounds them below zero too); a group of equal values (all steps 0) is kept.
+  // are only recomputed needlessly when they cancel to near zero.)
   return values > 0 && std::fabs(sum) < 1e-6 * magnitude;
 }
 
@@ -138,14 +106,6 @@ void RunningTotals::write(AggregateKind kind, Column& out, uint32_t position,
       return write_number(out, position, sum / weights);
     case Retraction::kAbsOfSum:
       return write_number(out, position, std::fabs(sum));
-    case Retraction::kVariance:
-    case Retraction::kDeviation: {
-      // As the reference: no spread of one value.
-      if (values < 2) return out.set_null(position);
-      const double population = sum / static_cast<double>(values);
-      return write_number(out, position,
-                          form == Retraction::kVariance ? population : std::sqrt(population));
-    }
     case Retraction::kSum:
     case Retraction::kSumOrZero:
     case Retraction::kSumOfAbs:

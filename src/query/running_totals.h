@@ -1,8 +1,8 @@
-// Aggregates that can take a row back out: sums, counts, means, weighted means, the
-// percentages of sums, variances and standard deviations. A group keeps them as running totals, so
-// an update retracts what a row contributed before and adds what it contributes now, without
-// reading the group's other rows. The rest (median, min, distinct count, ...) are recomputed from
-// the rows of the groups a change touched (query/aggregate_rows.h).
+// Aggregates that can take a row back out: sums, counts, means, weighted means and the
+// percentages of sums. A group keeps them as running totals, so an update retracts what a
+// row contributed before and adds what it contributes now, without reading the group's
+// other rows. The rest (median, min, distinct count, ...) are recomputed from the rows of
+// the groups a change touched (query/aggregate_rows.h).
 #pragma once
 
 #include <cstdint>
@@ -17,18 +17,11 @@ namespace parallax {
 bool is_retractable(AggregateKind kind);
 
 struct RunningTotals {
-  int64_t rows = 0;    // every row (count)
-  int64_t values = 0;  // rows with a value (and a weight, for weighted mean)
-  // Of the values (|value| for sum abs, value * weight for weighted mean); for var and stddev
-  // the sum of squared deviations from the mean (Welford's M2).
-  double sum = 0;
+  int64_t rows = 0;      // every row (count)
+  int64_t values = 0;    // rows with a value (and a weight, for weighted mean)
+  double sum = 0;        // of the values (|value| for sum abs, value * weight for weighted mean)
   double weights = 0;    // weighted mean: of the weights
-  double mean = 0;       // var, stddev: the running mean of the values
-  double magnitude = 0;  // of |each term| added or retracted (var, stddev: |each step of
-                         // M2|), to notice cancellation
-
-  // Var, stddev: Welford's step for `value` added (sign +1), or its inverse (sign -1).
-  void add_spread(double value, int sign);
+  double magnitude = 0;  // of |each term| added or retracted, to notice cancellation
 
   // Adds (sign +1) or retracts (sign -1) the cell at `position` of `input` (and `argument`,
   // the weight column of weighted mean, at the same position).
@@ -42,8 +35,7 @@ struct RunningTotals {
   static void add_rows_by_group(AggregateKind kind, const Column& input, const Column* argument,
                                 std::span<const uint32_t> rows, std::span<const uint32_t> group_of,
                                 std::span<RunningTotals> totals);
-  // Whether retractions cancelled so much of the sum (var, stddev: of the squared
-  // deviations) that rounding may show: the group's
+  // Whether retractions cancelled so much of the sum that rounding may show: the group's
   // totals should be recomputed from its rows.
   bool lost_precision() const;
   // Writes the aggregate into `out` at `position`, as aggregate_rows would over the same
