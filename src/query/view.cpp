@@ -15,6 +15,31 @@ size_t clamp_window_bound(std::optional<double> bound, size_t fallback, size_t s
   return std::min(static_cast<size_t>(rounded), size);
 }
 
+std::pair<size_t, size_t> split_column_window(const ViewWindow& window, size_t columns,
+                                              size_t values, size_t hidden) {
+  const size_t per_combo = values + hidden;
+  if (hidden == 0 || values == 0) {
+    const size_t start = clamp_window_bound(window.start_col, 0, columns, false);
+    return {start, std::max(start, clamp_window_bound(window.end_col, columns, columns, true))};
+  }
+  // The shown columns before position `at` of the reference's columns.
+  auto shown_before = [&](size_t at) {
+    return std::min(columns, at / per_combo * values + std::min(at % per_combo, values));
+  };
+  const size_t all = columns / values * per_combo;
+  const size_t first = clamp_window_bound(window.start_col, 0, all, false);
+  const size_t start = shown_before(first);
+  size_t end = columns;
+  if (window.end_col) {
+    // (The bound is stretched before it is compared with the start: start_col 2, end_col 2
+    // shows the columns from 2 to 5 with one hidden column.)
+    const size_t asked = clamp_window_bound(window.end_col, all, all, true);
+    const size_t bound = std::min(all, (hidden + 1) * asked + hidden);
+    end = bound <= first ? start : shown_before(bound);
+  }
+  return {start, std::max(start, end)};
+}
+
 Column primary_keys(const Table& table, std::span<const uint32_t> positions,
                     std::span<const uint32_t> rows, size_t size) {
   const DataType type = table.index_position() ? table.schema().field(*table.index_position()).type

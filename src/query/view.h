@@ -33,6 +33,15 @@ struct ViewWindow {
 // Clamps a window bound to [0, size]; starts round down, ends round up; none means `fallback`.
 size_t clamp_window_bound(std::optional<double> bound, size_t fallback, size_t size, bool is_end);
 
+// A grouped view's column window [start, end) of its `columns` (split combinations x
+// `values` shown columns, or the `values` alone without split_by). Sort entries on columns
+// the view does not show (`hidden`): the reference adds a hidden column for each after the
+// shown ones of every combination (or of the single group without split_by), and counts a
+// window's columns among all of them, its end as (H + 1) * end + H (probed:
+// cases/grouped_hidden_sort_window.jsonl). Such a window shows more columns than it asks for.
+std::pair<size_t, size_t> split_column_window(const ViewWindow& window, size_t columns,
+                                              size_t values, size_t hidden);
+
 // A column of `size` cells holding, at positions[i], the primary key of table row rows[i]
 // (the "__ID__" and "__INDEX__" columns of reads).
 Column primary_keys(const Table& table, std::span<const uint32_t> positions,

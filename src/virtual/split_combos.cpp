@@ -29,28 +29,6 @@ std::string split_select(const VirtualTable& table, std::span<const size_t> spli
   return keys;
 }
 
-std::pair<size_t, size_t> split_column_window(const ViewWindow& window, size_t columns,
-                                              size_t values, size_t hidden) {
-  const size_t per_combo = values + hidden;
-  if (hidden == 0 || values == 0) {
-    const size_t start = clamp_window_bound(window.start_col, 0, columns, false);
-    return {start, std::max(start, clamp_window_bound(window.end_col, columns, columns, true))};
-  }
-  auto shown_before = [&](size_t at) {
-    return std::min(columns, at / per_combo * values + std::min(at % per_combo, values));
-  };
-  const size_t all = columns / values * per_combo;
-  const size_t first = clamp_window_bound(window.start_col, 0, all, false);
-  const size_t start = shown_before(first);
-  size_t end = columns;
-  if (window.end_col) {
-    const size_t asked = clamp_window_bound(window.end_col, all, all, true);
-    const size_t bound = std::min(all, (hidden + 1) * asked + hidden);
-    end = bound <= first ? start : shown_before(bound);
-  }
-  return {start, std::max(start, end)};
-}
-
 Result<std::vector<SplitCombo>> query_split_combos(const VirtualTable& table,
                                                    std::span<const size_t> split_by,
                                                    const std::string& where) {

@@ -30,12 +30,6 @@ void append_split_key(std::string& path, const Column& column, size_t row);
 // The split columns (table positions) as a SELECT list, each read as its Parallax type.
 std::string split_select(const VirtualTable& table, std::span<const size_t> split_by);
 
-// A grouped view's column window [start, end) of its `columns` (combinations x `values`),
-// as the engine's (GroupedView::column_window): `hidden` sort entries on columns the view
-// does not show count as columns after the shown ones of each combination.
-std::pair<size_t, size_t> split_column_window(const ViewWindow& window, size_t columns,
-                                              size_t values, size_t hidden);
-
 Result<std::vector<SplitCombo>> query_split_combos(const VirtualTable& table,
                                                    std::span<const size_t> split_by,
                                                    const std::string& where);
