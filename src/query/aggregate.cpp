@@ -189,18 +189,21 @@ constexpr std::array<AggregateDescriptor, kAggregateKinds> kRegistry{{
      .retraction = Retraction::kSumOrZero,
      .tree_order = true,
      .percentage = Percentage::kOfTotal},
-    // Not kept in order: their rounding depends on every value's order of addition.
+    // The values' exact sum and sum of squares (query/exact_spread.h), which the kernel reads
+    // too: big groups take a row out exactly, and read as a fresh computation.
     {.kind = K::kStddev,
      .name = "stddev",
      .accepts = kNumbers,
      .kernel = kernel::deviation,
      .result = R::kFloat,
+     .retraction = Retraction::kDeviation,
      .tree_order = true},
     {.kind = K::kVar,
      .name = "var",
      .accepts = kNumbers,
      .kernel = kernel::variance,
      .result = R::kFloat,
+     .retraction = Retraction::kVariance,
      .tree_order = true},
     {.kind = K::kUnique,
      .name = "unique",

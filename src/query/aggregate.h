@@ -84,6 +84,10 @@ enum class Retraction : uint8_t {
   kSumOfAbs,      // the sum of |each value|
   kMean,          // the sum over the values
   kWeightedMean,  // the sum of value * weight over the weights
+  // The values' exact sum and sum of squares (RunningTotals::spread): the population variance,
+  // or its square root
+  kVariance,
+  kDeviation,
 };
 // Non-retractable aggregates whose rows can be kept in order (query/ordered_rows.h): by what,
 // and how the result is read off the ordered rows. kNone: recomputed over a touched group.

@@ -33,7 +33,7 @@ class OrderedRows {
   };
 
   // Whether `kind` can be kept this way (its descriptor's order_key: every non-retractable
-  // aggregate but var and stddev, whose rounding depends on every value's order of addition).
+  // aggregate).
   static bool supports(AggregateKind kind);
 
   OrderedRows() = default;

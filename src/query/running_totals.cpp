@@ -16,6 +16,10 @@ void RunningTotals::add(AggregateKind kind, const Column& input, const Column* a
   rows += sign;
   if (form == Retraction::kCount || input.is_null(position)) return;
   double term = numeric_cell(input, position);
+  if (form == Retraction::kVariance || form == Retraction::kDeviation) {
+    values += sign;
+    return spread.get().add(term, sign);
+  }
   if (form == Retraction::kWeightedMean) {
     if (argument->is_null(position)) return;
     const double weight = numeric_cell(*argument, position);
@@ -50,6 +54,7 @@ void add_each(AggregateKind kind, const Column& input, const Column* argument,
       const std::vector<Storage>& cells = input.values<Storage>();
       const ValidityBitmap& validity = input.validity();
       const bool absolute = form == Retraction::kSumOfAbs;
+      const bool exact_spread = form == Retraction::kVariance || form == Retraction::kDeviation;
       // Rows far apart (a group's rows in a big table) miss the cache: fetched ahead.
       constexpr size_t kAhead = 16;
       for (size_t i = 0; i < list.size(); ++i) {
@@ -59,6 +64,11 @@ void add_each(AggregateKind kind, const Column& input, const Column* argument,
         ++totals.rows;
         if (!validity.is_valid(row)) continue;
         double term = static_cast<double>(cells[row]);
+        if (exact_spread) {
+          ++totals.values;
+          totals.spread.get().add(term, 1);
+          continue;
+        }
         if (absolute) term = std::fabs(term);
         totals.sum += term;
         totals.magnitude += std::fabs(term);
@@ -86,7 +96,8 @@ void RunningTotals::add_rows_by_group(AggregateKind kind, const Column& input,
 bool RunningTotals::lost_precision() const {
   // Each add or retract may round by a relative 2^-52 of what it adds: a sum far below the
   // magnitude of every term it has seen may be mostly rounding. (Integer sums are exact, and
-  // are only recomputed needlessly when they cancel to near zero.)
+  // are only recomputed needlessly when they cancel to near zero.) Var and stddev keep neither
+  // sum nor magnitude: exact, never recomputed.
   return values > 0 && std::fabs(sum) < 1e-6 * magnitude;
 }
 
@@ -106,6 +117,15 @@ void RunningTotals::write(AggregateKind kind, Column& out, uint32_t position,
       return write_number(out, position, sum / weights);
     case Retraction::kAbsOfSum:
       return write_number(out, position, std::fabs(sum));
+    case Retraction::kVariance:
+    case Retraction::kDeviation: {
+      // As the kernel (aggregates::spread): from the same exact sums.
+      const ExactSpread* sums = spread.find();
+      const std::optional<double> population = sums ? sums->variance() : std::nullopt;
+      if (!population) return out.set_null(position);  // no spread of one value
+      return write_number(out, position,
+                          form == Retraction::kVariance ? *population : std::sqrt(*population));
+    }
     case Retraction::kSum:
     case Retraction::kSumOrZero:
     case Retraction::kSumOfAbs:

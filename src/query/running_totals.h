@@ -1,20 +1,46 @@
-// Aggregates that can take a row back out: sums, counts, means, weighted means and the
-// percentages of sums. A group keeps them as running totals, so an update retracts what a
-// row contributed before and adds what it contributes now, without reading the group's
-// other rows. The rest (median, min, distinct count, ...) are recomputed from the rows of
-// the groups a change touched (query/aggregate_rows.h).
+// Aggregates that can take a row back out: sums, counts, means, weighted means, the
+// percentages of sums, variances and standard deviations. A group keeps them as running totals, so
+// an update retracts what a row contributed before and adds what it contributes now, without
+// reading the group's other rows. The rest (median, min, distinct count, ...) are recomputed from
+// the rows of the groups a change touched (query/aggregate_rows.h).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "core/column.h"
 #include "query/aggregate.h"
+#include "query/exact_spread.h"
 
 namespace parallax {
 
 // Whether `kind` is kept as RunningTotals.
 bool is_retractable(AggregateKind kind);
+
+// Var, stddev: a group's exact sums (query/exact_spread.h), made at its first value, copied
+// with the totals (8 bytes for the other aggregates).
+class SpreadSums {
+ public:
+  SpreadSums() = default;
+  SpreadSums(const SpreadSums& other)
+      : sums_(other.sums_ ? std::make_unique<ExactSpread>(*other.sums_) : nullptr) {}
+  SpreadSums& operator=(const SpreadSums& other) {
+    if (this != &other) sums_ = other.sums_ ? std::make_unique<ExactSpread>(*other.sums_) : nullptr;
+    return *this;
+  }
+  SpreadSums(SpreadSums&&) noexcept = default;
+  SpreadSums& operator=(SpreadSums&&) noexcept = default;
+
+  ExactSpread& get() {
+    if (!sums_) sums_ = std::make_unique<ExactSpread>();
+    return *sums_;
+  }
+  const ExactSpread* find() const { return sums_.get(); }
+
+ private:
+  std::unique_ptr<ExactSpread> sums_;
+};
 
 struct RunningTotals {
   int64_t rows = 0;      // every row (count)
@@ -22,6 +48,9 @@ struct RunningTotals {
   double sum = 0;        // of the values (|value| for sum abs, value * weight for weighted mean)
   double weights = 0;    // weighted mean: of the weights
   double magnitude = 0;  // of |each term| added or retracted, to notice cancellation
+  // Var, stddev: the values' exact sum and sum of squares, which add and retract without
+  // rounding (a followed group reads as one built afresh, whatever changed in it).
+  SpreadSums spread;
 
   // Adds (sign +1) or retracts (sign -1) the cell at `position` of `input` (and `argument`,
   // the weight column of weighted mean, at the same position).
@@ -36,7 +65,7 @@ struct RunningTotals {
                                 std::span<const uint32_t> rows, std::span<const uint32_t> group_of,
                                 std::span<RunningTotals> totals);
   // Whether retractions cancelled so much of the sum that rounding may show: the group's
-  // totals should be recomputed from its rows.
+  // totals should be recomputed from its rows. (Never for var and stddev: exact.)
   bool lost_precision() const;
   // Writes the aggregate into `out` at `position`, as aggregate_rows would over the same
   // rows (a percentage as its plain sum). `empty_is_null`: a group without rows shows null.

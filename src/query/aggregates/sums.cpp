@@ -2,9 +2,11 @@
 // retractable ones are also kept as running totals (query/running_totals.h), which must agree with
 // these.
 #include <cmath>
+#include <optional>
 
 #include "query/aggregate_rows.h"
 #include "query/aggregates/kernels.h"
+#include "query/exact_spread.h"
 
 namespace parallax::aggregates {
 
@@ -22,30 +24,33 @@ void add_up(const Column& input, std::span<const uint32_t> rows, Column& out, ui
   });
 }
 
-enum class Spread { kMean, kVariance, kDeviation };
-
-template <Spread What>
-void spread(const Column& input, std::span<const uint32_t> rows, Column& out, uint32_t position) {
+// The mean: the sum over the values.
+void average(const Column& input, std::span<const uint32_t> rows, Column& out, uint32_t position) {
   with_cells(input, [&](const auto& cells) {
-    // The sum for the mean; Welford's running mean and squared deviations for the
-    // population variance, as the reference computes it (so its rounding agrees).
-    double total = 0, running_mean = 0, deviations = 0;
+    double total = 0;
     size_t values = 0;
     for (const uint32_t row : rows) {
       if (cells.null(row)) continue;
-      const double value = cells.number(row);
-      total += value;
+      total += cells.number(row);
       ++values;
-      const double delta = value - running_mean;
-      running_mean += delta / static_cast<double>(values);
-      deviations += delta * (value - running_mean);
     }
     if (values == 0) return out.set_null(position);
-    const double n = static_cast<double>(values);
-    if (What == Spread::kMean) return write_number(out, position, total / n);
-    if (values < 2) return out.set_null(position);  // as the reference: no spread of one value
-    const double population = deviations / n;
-    write_number(out, position, What == Spread::kVariance ? population : std::sqrt(population));
+    write_number(out, position, total / static_cast<double>(values));
+  });
+}
+
+// The population variance or its square root, from the values' exact sums (query/exact_spread.h):
+// what running totals that added and retracted any rows to reach these read too.
+template <bool Deviation>
+void spread(const Column& input, std::span<const uint32_t> rows, Column& out, uint32_t position) {
+  with_cells(input, [&](const auto& cells) {
+    ExactSpread sums;
+    for (const uint32_t row : rows) {
+      if (!cells.null(row)) sums.add(cells.number(row), 1);
+    }
+    const std::optional<double> population = sums.variance();
+    if (!population) return out.set_null(position);  // as the reference: no spread of one value
+    write_number(out, position, Deviation ? std::sqrt(*population) : *population);
   });
 }
 
@@ -73,17 +78,17 @@ void sum_abs(const AggregateDescriptor&, const Column& input, const Column*,
 
 void mean(const AggregateDescriptor&, const Column& input, const Column*,
           std::span<const uint32_t> rows, Column& out, uint32_t position) {
-  spread<Spread::kMean>(input, rows, out, position);
+  average(input, rows, out, position);
 }
 
 void variance(const AggregateDescriptor&, const Column& input, const Column*,
               std::span<const uint32_t> rows, Column& out, uint32_t position) {
-  spread<Spread::kVariance>(input, rows, out, position);
+  spread<false>(input, rows, out, position);
 }
 
 void deviation(const AggregateDescriptor&, const Column& input, const Column*,
                std::span<const uint32_t> rows, Column& out, uint32_t position) {
-  spread<Spread::kDeviation>(input, rows, out, position);
+  spread<true>(input, rows, out, position);
 }
 
 void weighted_mean(const AggregateDescriptor&, const Column& input, const Column* argument,
