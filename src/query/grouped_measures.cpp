@@ -379,49 +379,88 @@ void GroupedMeasures::write_totals(const std::vector<uint8_t>& filled, TaskPool*
 }
 
 void GroupedMeasures::finish_percentages() {
+  std::vector<uint32_t> all(tree_->size());
+  std::iota(all.begin(), all.end(), 0u);
+  std::vector<Column*> out(cells_.size());
+  for (size_t v = 0; v < values_.size(); ++v) {
+    if (!is_percentage(values_[v].aggregate.kind)) continue;
+    for (size_t combo = 0; combo < cells_.size(); ++combo) out[combo] = &cells_[combo][v];
+    write_percentages(v, all, out);
+  }
+  percentages_stale_ = false;
+}
+
+void GroupedMeasures::percentages_moved() {
+  percentages_stale_ = std::any_of(values_.begin(), values_.end(), [](const ValueColumn& value) {
+    return is_percentage(value.aggregate.kind);
+  });
+}
+
+std::vector<Column> GroupedMeasures::percentages(size_t v, std::span<const uint32_t> nodes) const {
+  // Copies of the cells, so that every cell not written below reads as it would after
+  // finish_percentages (which leaves those cells too).
+  std::vector<Column> fresh;
+  std::vector<Column*> out;
+  fresh.reserve(cells_.size());
+  for (size_t combo = 0; combo < cells_.size(); ++combo) fresh.push_back(cells_[combo][v]);
+  for (Column& column : fresh) out.push_back(&column);
+  write_percentages(v, nodes, out);
+  return fresh;
+}
+
+void GroupedMeasures::write_percentages(size_t v, std::span<const uint32_t> nodes,
+                                        std::span<Column* const> out) const {
   // Without split_by: each group's sum over its parent's (or the totals row's) sum. With
   // split_by, as the reference: each cell's sum over its group's sum in the parent column, the
   // columns that share the cell's split values but the last (with one split level, every
   // column) for pct sum parent; over the totals row's sum across every column for pct sum total.
-  const size_t num_nodes = tree_->size();
+  // (Sums across columns are added in combination order whichever nodes are written, so a
+  // window's cells are the bits the whole view's are.)
   const bool split = !splits_->empty_split();
+  const bool parent = descriptor(values_[v].aggregate.kind).percentage == Percentage::kOfParent;
+  const size_t num_combos = cells_.size();
   size_t num_parents = 1;
-  const std::vector<uint32_t> column_parent = splits_->parent_columns(num_parents);
-  std::vector<double> across;  // [parent column][node] for pct sum parent, [0][node] for total
-  for (size_t v = 0; v < values_.size(); ++v) {
-    const AggregateKind kind = values_[v].aggregate.kind;
-    if (!is_percentage(kind)) continue;
-    const bool parent = descriptor(kind).percentage == Percentage::kOfParent;
-    if (split) {
-      across.assign(num_parents * num_nodes, 0);
-      for (size_t combo = 0; combo < cells_.size(); ++combo) {
-        double* sums = across.data() + (parent ? column_parent[combo] : 0) * num_nodes;
-        for (uint32_t node = 0; node < num_nodes; ++node) {
-          if (totals_[combo][v][node].rows > 0) sums[node] += totals_[combo][v][node].sum;
+  std::vector<uint32_t> column_parent;
+  std::vector<double> across;  // pct sum parent: [parent column][i], for node nodes[i]
+  double grand = 0;            // pct sum total: the totals row's sum across every column
+  if (split) {
+    if (parent) {
+      column_parent = splits_->parent_columns(num_parents);
+      across.assign(num_parents * nodes.size(), 0);
+      for (size_t combo = 0; combo < num_combos; ++combo) {
+        const std::vector<RunningTotals>& sums = totals_[combo][v];
+        double* to = across.data() + column_parent[combo] * nodes.size();
+        for (size_t i = 0; i < nodes.size(); ++i) {
+          if (sums[nodes[i]].rows > 0) to[i] += sums[nodes[i]].sum;
         }
+      }
+    } else {
+      for (size_t combo = 0; combo < num_combos; ++combo) {
+        if (totals_[combo][v][0].rows > 0) grand += totals_[combo][v][0].sum;
       }
     }
-    for (size_t combo = 0; combo < cells_.size(); ++combo) {
-      const std::vector<RunningTotals>& sums = totals_[combo][v];
-      Column& out = cells_[combo][v];
-      for (uint32_t node = 0; node < num_nodes; ++node) {
-        double denominator = 0;
-        if (split) {
-          if (sums[node].rows == 0) continue;  // not aggregated in this combination
-          denominator = parent ? across[column_parent[combo] * num_nodes + node] : across[0];
-        } else {
-          denominator = sums[parent && node != 0 ? tree_->node(node).parent : 0].sum;
-        }
-        // Over a zero sum: null, never an infinity (as the reference).
-        if (denominator == 0) {
-          out.set_null(node);
-        } else {
-          write_number(out, node, sums[node].sum / denominator * 100.0);
-        }
-        // The totals row is 100% of its parent without split_by, even of a zero sum, and with
-        // split_by when it has no rows (as the reference).
-        if (node == 0 && parent && (!split || sums[node].rows == 0)) write_number(out, node, 100);
+  }
+  for (size_t combo = 0; combo < num_combos; ++combo) {
+    const std::vector<RunningTotals>& sums = totals_[combo][v];
+    Column& cells = *out[combo];
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const uint32_t node = nodes[i];
+      double denominator = 0;
+      if (split) {
+        if (sums[node].rows == 0) continue;  // not aggregated in this combination
+        denominator = parent ? across[column_parent[combo] * nodes.size() + i] : grand;
+      } else {
+        denominator = sums[parent && node != 0 ? tree_->node(node).parent : 0].sum;
       }
+      // Over a zero sum: null, never an infinity (as the reference).
+      if (denominator == 0) {
+        cells.set_null(node);
+      } else {
+        write_number(cells, node, sums[node].sum / denominator * 100.0);
+      }
+      // The totals row is 100% of its parent without split_by, even of a zero sum, and with
+      // split_by when it has no rows (as the reference).
+      if (node == 0 && parent && (!split || sums[node].rows == 0)) write_number(cells, node, 100);
     }
   }
 }

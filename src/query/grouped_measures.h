@@ -18,6 +18,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "common/check.h"
 #include "common/status.h"
 #include "common/task_pool.h"
 #include "core/column.h"
@@ -79,8 +80,12 @@ class GroupedMeasures {
   const RowSort& row_sort() const { return row_sort_; }
   size_t num_measures() const { return values_.size() + row_sort_.size(); }
   Measure measure(size_t index, uint32_t combo);
-  // Value `v`'s cells in combination `combo`, and sort key `k`'s.
-  const Column& cells(size_t combo, size_t v) const { return cells_[combo][v]; }
+  // Value `v`'s cells in combination `combo`, and sort key `k`'s. A percentage's cells only
+  // when percentages_current() (else: percentages()).
+  const Column& cells(size_t combo, size_t v) const {
+    PX_DCHECK(!percentages_stale_ || !is_percentage(values_[v].aggregate.kind));
+    return cells_[combo][v];
+  }
   const Column& sort_cells(size_t k) const { return sort_cells_[k]; }
   size_t num_combos() const { return cells_.size(); }
 
@@ -96,6 +101,14 @@ class GroupedMeasures {
                  bool keep_order = true);
   // The percentages of every node, from their sums.
   void finish_percentages();
+  // After a change moved sums: the percentages' cells are not rewritten (a pct sum total's
+  // cells all move with the grand total, a pct sum parent's with their parent's sum: 1,000
+  // children a change), but computed when read, for the rows read (percentages()).
+  void percentages_moved();
+  bool percentages_current() const { return !percentages_stale_; }
+  // Value `v`'s cells in every combination, `nodes`' written as finish_percentages would write
+  // them (the others as kept): what a read shows of a percentage.
+  std::vector<Column> percentages(size_t v, std::span<const uint32_t> nodes) const;
   // The totals of value column `v` of sibling column-tree nodes at split `level`, each named
   // by its first combination (combinations in key order, those below the last ending at `end`):
   // what a "col" sort orders columns by.
@@ -170,6 +183,9 @@ class GroupedMeasures {
   void aggregate_node(uint32_t node, const std::vector<uint8_t>& filled, bool totals_only,
                       NodeScratch& scratch);
   void write_totals(const std::vector<uint8_t>& filled, TaskPool* pool);
+  // Writes percentage value `v` of `nodes` into `out` (one column per combination).
+  void write_percentages(size_t v, std::span<const uint32_t> nodes,
+                         std::span<Column* const> out) const;
 
   const Table* table_;
   const ColumnSource* source_;
@@ -187,6 +203,8 @@ class GroupedMeasures {
   using OrderedKey = std::tuple<uint32_t, uint32_t, uint32_t>;
   absl::flat_hash_map<OrderedKey, std::unique_ptr<OrderedRows>> ordered_;
   bool keep_ordered_ = true;
+  // The percentages' cells hold what some earlier change left (percentages_moved).
+  bool percentages_stale_ = false;
 };
 
 }  // namespace parallax

@@ -231,20 +231,29 @@ Result<std::pair<Scalar, Scalar>> GroupedView::min_max(const std::string& name) 
   }
   if (!v) return Status::invalid("min_max names unknown column '{}'", name);
   // Over every group below the totals row, in every split combination.
+  std::vector<Column> percentages;
+  if (is_percentage(values()[*v].aggregate.kind) && !measures_->percentages_current()) {
+    std::vector<uint32_t> all(tree_.size());
+    std::iota(all.begin(), all.end(), 0u);
+    percentages = measures_->percentages(*v, all);
+  }
+  auto cells = [&](size_t combo) -> const Column& {
+    return percentages.empty() ? measures_->cells(combo, *v) : percentages[combo];
+  };
   std::optional<std::pair<size_t, uint32_t>> low, high;
   for (size_t combo = 0; combo < measures_->num_combos(); ++combo) {
-    const Column& column = measures_->cells(combo, *v);
+    const Column& column = cells(combo);
     for (uint32_t node = 1; node < tree_.size(); ++node) {
       if (tree_.node(node).gone || column.is_null(node)) continue;
-      if (!low || compare_cells(column, node, measures_->cells(low->first, *v), low->second) < 0)
+      if (!low || compare_cells(column, node, cells(low->first), low->second) < 0)
         low = {{combo, node}};
-      if (!high || compare_cells(column, node, measures_->cells(high->first, *v), high->second) > 0)
+      if (!high || compare_cells(column, node, cells(high->first), high->second) > 0)
         high = {{combo, node}};
     }
   }
   const DataType type = values()[*v].result_type;
   auto scalar = [&](const auto& at) {
-    return at ? measures_->cells(at->first, *v).scalar_at(at->second) : Scalar::null(type);
+    return at ? cells(at->first).scalar_at(at->second) : Scalar::null(type);
   };
   return std::make_pair(scalar(low), scalar(high));
 }
@@ -319,9 +328,17 @@ Frame GroupedView::read(const ViewWindow& window, KeyColumns keys) const {
         {"__ID__", &frame.own(primary_keys(*table_, frame.rows, key_rows, tree_.size())), true});
   }
   const std::vector<std::string> paths = column_paths();
+  // Percentages a change moved: the frame's rows only, from the sums (a view of 1,000 groups
+  // per parent would rewrite them all on every change otherwise).
+  std::vector<std::vector<Column>> percentages(values().size());
   for (size_t index = start_col; index < end_col; ++index) {
     const auto [combo, v] = column_at(index);
-    frame.columns.push_back({paths[index], &measures_->cells(combo, v)});
+    if (!is_percentage(values()[v].aggregate.kind) || measures_->percentages_current()) {
+      frame.columns.push_back({paths[index], &measures_->cells(combo, v)});
+      continue;
+    }
+    if (percentages[v].empty()) percentages[v] = measures_->percentages(v, frame.rows);
+    frame.columns.push_back({paths[index], &frame.own(std::move(percentages[v][combo]))});
   }
   return frame;
 }

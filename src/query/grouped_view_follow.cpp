@@ -248,7 +248,7 @@ bool GroupedView::follow(const ChangeSet& changes) {
     for (size_t k = values().size(); k < measures_->num_measures(); ++k)
       settle(measures_->measure(k, 0), node);
   }
-  measures_->finish_percentages();
+  measures_->percentages_moved();
 
   // The touched children of each touched group: one alone moves by binary search.
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> touched_children;

@@ -314,3 +314,75 @@ TEST(GroupedViewFollow, SortedGroupsMovedOneByOneReadAsARebuild) {
 
 }  // namespace
 }  // namespace parallax
+
+#include "api/view_output.h"
+#include "formats/json_writer.h"
+
+namespace parallax {
+namespace {
+
+using test::json;
+
+// A change moves every percentage under the sums it moved; a followed view computes them when
+// read, for the rows read only (GroupedMeasures::percentages_moved). Windows of rows and of
+// columns, and min_max over every group, must read as a rebuilt view's after each change.
+TEST(GroupedViewFollow, PercentagesReadInWindowsAsARebuild) {
+  const char* configs[] = {
+      R"({"group_by":["g","h"],"columns":["x","y"],"aggregates":{"x":"pct sum parent","y":"pct sum total"}})",
+      R"({"group_by":["g","h"],"split_by":["s"],"columns":["x","y"],"aggregates":{"x":"pct sum parent","y":"pct sum total"}})",
+      R"({"group_by":["g"],"split_by":["s","k"],"columns":["x","y"],"aggregates":{"x":"pct sum parent","y":"pct sum total"}})",
+      R"({"group_by":["h"],"columns":["y","x"],"aggregates":{"y":"pct sum parent","x":"sum"},"sort":[["y","desc"]]})",
+  };
+  std::mt19937 random(20261208);
+  auto value = [&] { return std::to_string(static_cast<int>(random() % 41) - 10) + ".25"; };
+  const char* groups[] = {"\"a\"", "\"b\"", "\"c\"", "null"};
+  auto row = [&](int id) {
+    return "{\"id\":" + std::to_string(id) + ",\"g\":" + groups[random() % 4] +
+           ",\"h\":" + std::to_string(id % 300) + ",\"s\":\"" + "xy"[random() % 2] +
+           "\",\"k\":" + std::to_string(random() % 3) + ",\"x\":" + value() + ",\"y\":" + value() +
+           "}";
+  };
+  for (const char* config : configs) {
+    SCOPED_TRACE(config);
+    Engine engine;
+    std::string rows = "[";
+    for (int id = 0; id < 3000; ++id) rows += (id ? "," : "") + row(id);
+    TableOptions options;
+    options.index = "id";
+    ASSERT_TRUE(engine.create_table("t", json(rows + "]"), options).is_ok());
+    for (const char* name : {"live", "rebuilt"})
+      ASSERT_TRUE(engine.create_view("t", name, view_config_from_json(config).value()).is_ok());
+    dynamic_cast<GroupedView&>(*engine.view_for_testing("rebuilt").value())
+        .set_follow_changes_for_testing(false);
+    for (int step = 0; step < 12; ++step) {
+      std::string batch = "[";
+      const int count = 1 + static_cast<int>(random() % 3);
+      for (int i = 0; i < count; ++i) batch += (i ? "," : "") + row(random() % 3000);
+      ASSERT_TRUE(engine.update("t", json(batch + "]")).is_ok());
+      const View* live = engine.view("live").value();
+      const View* rebuilt = engine.view("rebuilt").value();
+      for (const auto& [start, end] :
+           std::vector<std::pair<double, double>>{{0, 1}, {0, 50}, {3, 9}, {120, 180}, {0, 2000}}) {
+        ViewWindow window;
+        window.start_row = start;
+        window.end_row = end;
+        for (const double start_col : {0.0, 1.0}) {
+          window.start_col = start_col;
+          ASSERT_EQ(write_json_columns(live->read(window, KeyColumns::kTrailing)),
+                    write_json_columns(rebuilt->read(window, KeyColumns::kTrailing)))
+              << "step " << step << ", rows " << start << ".." << end << " from column "
+              << start_col;
+        }
+      }
+      for (const char* column : {"x", "y"}) {
+        const auto seen = live->min_max(column).value(),
+                   expected = rebuilt->min_max(column).value();
+        EXPECT_EQ(min_max_value_json(seen.first), min_max_value_json(expected.first)) << column;
+        EXPECT_EQ(min_max_value_json(seen.second), min_max_value_json(expected.second)) << column;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace parallax
