@@ -254,6 +254,8 @@ bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* a
   blocks_.clear();
   size_ = 0;
   runs_ = 0;
+  firsts_.clear();
+  joined_.reset();
   by_count_.clear();
   value_counts_.clear();
   null_count_ = 0;
@@ -278,6 +280,7 @@ bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* a
                          entries.begin() + static_cast<std::ptrdiff_t>(end));
   }
   size_ = entries.size();
+  firsts_current_ = true;
   for (size_t start = 0; start < entries.size();) {
     const Entry& first = entries[start];
     auto end =
@@ -285,6 +288,7 @@ bool OrderedRows::build(AggregateKind kind, const Column& input, const Column* a
                              [&](const Entry& entry) { return same_key(entry, first); });
     const size_t stop = static_cast<size_t>(end - entries.begin());
     ++runs_;
+    firsts_.push_back(first.row);
     if (counts_runs()) {
       by_count_.insert(Run{dominant_count(static_cast<int64_t>(stop - start), first.rank()),
                            first.rank(), first.key});
@@ -323,6 +327,7 @@ bool OrderedRows::erase(const Column& input, const Column* argument, const Colum
   const Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); }, false);
   if (spot.block == blocks_.size() || blocks_[spot.block][spot.offset].row != row) return false;
   if (counts_runs()) count_run(*entry, -1);
+  if (!same_key_before(spot, *entry)) firsts_current_ = false;  // the first of its run
   // Its neighbours, before it goes: does another row keep its value's run?
   const bool run_left =
       same_key_before(spot, *entry) || same_key_at(Spot{spot.block, spot.offset + 1, 0}, *entry);
@@ -341,7 +346,9 @@ bool OrderedRows::insert(const Column& input, const Column* argument, const Colu
   if (!entry) return false;
   if (counts_values()) return count_value(*entry, 1);
   Spot spot = locate([&](const Entry& other) { return less(other, *entry, order); }, false);
-  const bool run_exists = same_key_before(spot, *entry) || same_key_at(spot, *entry);
+  const bool after_its_run = same_key_before(spot, *entry);
+  if (!after_its_run) firsts_current_ = false;  // first of its run now
+  const bool run_exists = after_its_run || same_key_at(spot, *entry);
   if (!run_exists) ++runs_;
   if (counts_runs()) count_run(*entry, 1);
   if (blocks_.empty()) blocks_.emplace_back();
@@ -361,7 +368,7 @@ bool OrderedRows::insert(const Column& input, const Column* argument, const Colu
 }
 
 void OrderedRows::write(const Column& input, const Column* argument, Column& out,
-                        uint32_t position) const {
+                        uint32_t position) {
   const size_t size = size_;
   auto row_at = [&](size_t index) { return at(index).row; };
   // Most aggregates are decided by a few rows: aggregate_rows over just those.
@@ -392,17 +399,28 @@ void OrderedRows::write(const Column& input, const Column* argument, Column& out
     case OrderedRead::kRunFirsts: {
       // The first row of each run of equal values, each found by binary search from the
       // previous one's key (no walk over the blocks: a big group has thousands).
-      std::vector<uint32_t> firsts;
-      for (Spot spot{0, 0, 0}; spot.block < blocks_.size();) {
-        const Entry first = blocks_[spot.block][spot.offset];
-        firsts.push_back(first.row);
-        spot = locate(
-            [&](const Entry& entry) {
-              return compare_keys(entry.rank(), entry.key, first.rank(), first.key) <= 0;
-            },
-            false);
+      if (!firsts_current_) {
+        firsts_.clear();
+        joined_.reset();
+        for (Spot spot{0, 0, 0}; spot.block < blocks_.size();) {
+          const Entry first = blocks_[spot.block][spot.offset];
+          firsts_.push_back(first.row);
+          spot = locate(
+              [&](const Entry& entry) {
+                return compare_keys(entry.rank(), entry.key, first.rank(), first.key) <= 0;
+              },
+              false);
+        }
+        firsts_current_ = true;
       }
-      return aggregate_rows(kind_, input, argument, firsts, out, position);
+      // Those rows' cells did not change since (a changed row leaves and rejoins its run): the
+      // cell they made before still holds.
+      if (!joined_ || joined_->type() != out.type()) {
+        joined_.emplace(out.type());
+        joined_->resize(1);
+        aggregate_rows(kind_, input, argument, firsts_, *joined_, 0);
+      }
+      return out.set_from(position, *joined_, 0);
     }
     case OrderedRead::kExtremes: {
       // Whether there is a null (first), the lowest value, the first row of the highest.

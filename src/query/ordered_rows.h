@@ -53,8 +53,9 @@ class OrderedRows {
   bool insert(const Column& input, const Column* argument, const Column& current, uint32_t position,
               uint32_t row, uint32_t leaf, const Order& order);
   size_t size() const { return size_; }
-  // Writes the aggregate of the rows (at least one) into `out` at `position`.
-  void write(const Column& input, const Column* argument, Column& out, uint32_t position) const;
+  // Writes the aggregate of the rows (at least one) into `out` at `position`. (Not const:
+  // join keeps what it wrote, below.)
+  void write(const Column& input, const Column* argument, Column& out, uint32_t position);
 
  private:
   struct Entry {
@@ -123,6 +124,13 @@ class OrderedRows {
   std::set<Run, RunLess> by_count_{RunLess{this}};
   absl::flat_hash_map<int64_t, uint32_t> value_counts_;  // counts_values(): rows per value
   uint32_t null_count_ = 0;                              // counts_values(): null rows
+  // Join (OrderedRead::kRunFirsts): the first row of each run, and the cell the aggregate
+  // makes of them, kept until a change puts a row first in its run or takes out a run's first
+  // row (a one-row change in a group of 125,000 rows and 1,000 values rarely does: the
+  // joined text, 1,000 binary searches and a sort of 1,000 strings, stays as it was).
+  std::vector<uint32_t> firsts_;
+  bool firsts_current_ = false;
+  std::optional<Column> joined_;
 };
 
 }  // namespace parallax
