@@ -110,5 +110,36 @@ TEST(JsonReader, NumbersBeyondInt64AreNoDatetimes) {
   EXPECT_EQ(fine->columns[0].values.value<int64_t>(0), -8'640'000'000'000'000);
 }
 
+// Escapes at the start, the end, side by side and between plain runs; bytes past ASCII (UTF-8)
+// and DEL go through as they are.
+TEST(JsonWriter, EscapesEveryCharacterJsonNeedsEscapedAndNothingElse) {
+  const std::string text =
+      std::string("\"a\\b\n\r\t\b\f") + '\x01' + "\x1f caf\xc3\xa9 \x7f" + '\0' + "end\"";
+  std::string out = "x";
+  append_json_string(out, text);
+  EXPECT_EQ(out, "x\"\\\"a\\\\b\\n\\r\\t\\b\\f\\u0001\\u001f caf\xc3\xa9 \x7f\\u0000end\\\"\"");
+  std::string empty;
+  append_json_string(empty, "");
+  EXPECT_EQ(empty, "\"\"");
+  std::string plain;
+  append_json_string(plain, std::string(5000, 'p'));
+  EXPECT_EQ(plain, "\"" + std::string(5000, 'p') + "\"");
+  // (Plain runs are passed over 8 bytes at a time: an escape at every offset of a word.)
+  for (size_t at = 0; at < 24; ++at) {
+    for (const char c : {'"', '\\', '\x1f', '\n'}) {
+      std::string one(24, 'a');
+      one[at] = c;
+      std::string written;
+      append_json_string(written, one);
+      const std::string escaped = c == '"'    ? "\\\""
+                                  : c == '\\' ? "\\\\"
+                                  : c == '\n' ? "\\n"
+                                              : "\\u001f";
+      EXPECT_EQ(written, "\"" + std::string(at, 'a') + escaped + std::string(23 - at, 'a') + "\"")
+          << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace parallax
