@@ -179,6 +179,11 @@ void GroupedMeasures::fill_retractable(std::span<const size_t> indices,
   }
   std::stable_sort(tasks.begin(), tasks.end(),
                    [](const Task& a, const Task& b) { return a.rows > b.rows; });
+  // The leaves' rows in tree order: a group's are those of its range of leaves, added as one
+  // sequence (fetched ahead across leaves of a few rows each).
+  std::vector<std::span<const uint32_t>> leaf_rows;
+  leaf_rows.reserve(leaves.size());
+  for (const uint32_t leaf : leaves) leaf_rows.emplace_back(tree.node(leaf).rows);
   TaskPool::run_on(pool, tasks.size(), [&](size_t t) {
     const Task& task = tasks[t];
     const Measure slot = measure(task.index, 0);
@@ -195,8 +200,10 @@ void GroupedMeasures::fill_retractable(std::span<const size_t> indices,
     RunningTotals& totals = slot.totals[task.node];
     totals = RunningTotals{};
     if (sums_in_tree_order(slot)) {
-      for (uint32_t i = below[task.node].first; i < below[task.node].second; ++i)
-        totals.add_rows(kind, input, argument, tree.node(leaves[i]).rows);
+      const auto [first, last] = below[task.node];
+      totals.add_lists(
+          kind, input, argument,
+          std::span<const std::span<const uint32_t>>(leaf_rows).subspan(first, last - first));
     } else {
       totals.add_rows(kind, input, argument, group.rows);
     }

@@ -35,17 +35,23 @@ void RunningTotals::add(AggregateKind kind, const Column& input, const Column* a
 
 namespace {
 
-// Adds each listed row, in order, to the totals `totals_of(row)` names: a typed loop.
-template <typename TotalsOf>
+// Adds the rows of each list, list after list and each in order, to the totals
+// `totals_of(row)` names: a typed loop. `kPrefetchTotals`: the totals are far apart too (a
+// group's, by table row), and fetched ahead as the cells are.
+template <bool kPrefetchTotals = false, typename TotalsOf>
 void add_each(AggregateKind kind, const Column& input, const Column* argument,
-              std::span<const uint32_t> list, TotalsOf&& totals_of) {
+              std::span<const std::span<const uint32_t>> lists, TotalsOf&& totals_of) {
   const Retraction form = descriptor(kind).retraction;
   if (form == Retraction::kCount) {
-    for (const uint32_t row : list) ++totals_of(row).rows;
+    for (const auto list : lists) {
+      for (const uint32_t row : list) ++totals_of(row).rows;
+    }
     return;
   }
   if (form == Retraction::kWeightedMean || input.type() == DataType::kString) {
-    for (const uint32_t row : list) totals_of(row).add(kind, input, argument, row, 1);
+    for (const auto list : lists) {
+      for (const uint32_t row : list) totals_of(row).add(kind, input, argument, row, 1);
+    }
     return;
   }
   visit_type(input.type(), [&](auto tag) {
@@ -55,24 +61,42 @@ void add_each(AggregateKind kind, const Column& input, const Column* argument,
       const ValidityBitmap& validity = input.validity();
       const bool absolute = form == Retraction::kSumOfAbs;
       const bool exact_spread = form == Retraction::kVariance || form == Retraction::kDeviation;
-      // Rows far apart (a group's rows in a big table) miss the cache: fetched ahead.
+      // Rows far apart (a group's rows in a big table) miss the cache: fetched ahead, across
+      // the lists (a tree's leaves hold a few rows each: ahead within one list alone, most
+      // rows would not be).
       constexpr size_t kAhead = 16;
-      for (size_t i = 0; i < list.size(); ++i) {
-        if (i + kAhead < list.size()) __builtin_prefetch(cells.data() + list[i + kAhead]);
-        const uint32_t row = list[i];
-        RunningTotals& totals = totals_of(row);
-        ++totals.rows;
-        if (!validity.is_valid(row)) continue;
-        double term = static_cast<double>(cells[row]);
-        if (exact_spread) {
-          ++totals.values;
-          totals.spread.get().add(term, 1);
-          continue;
+      size_t ahead_list = 0, ahead_at = 0;  // the row kAhead rows ahead of the one added
+      auto advance = [&] {
+        ++ahead_at;
+        while (ahead_list < lists.size() && ahead_at >= lists[ahead_list].size()) {
+          ++ahead_list;
+          ahead_at = 0;
         }
-        if (absolute) term = std::fabs(term);
-        totals.sum += term;
-        totals.magnitude += std::fabs(term);
-        ++totals.values;
+      };
+      while (ahead_list < lists.size() && lists[ahead_list].empty()) ++ahead_list;
+      for (size_t i = 0; i < kAhead && ahead_list < lists.size(); ++i) advance();
+      for (const auto list : lists) {
+        for (const uint32_t row : list) {
+          if (ahead_list < lists.size()) {
+            const uint32_t ahead = lists[ahead_list][ahead_at];
+            __builtin_prefetch(cells.data() + ahead);
+            if constexpr (kPrefetchTotals) __builtin_prefetch(&totals_of(ahead), 1);
+            advance();
+          }
+          RunningTotals& totals = totals_of(row);
+          ++totals.rows;
+          if (!validity.is_valid(row)) continue;
+          double term = static_cast<double>(cells[row]);
+          if (exact_spread) {
+            ++totals.values;
+            totals.spread.get().add(term, 1);
+            continue;
+          }
+          if (absolute) term = std::fabs(term);
+          totals.sum += term;
+          totals.magnitude += std::fabs(term);
+          ++totals.values;
+        }
       }
     }
   });
@@ -82,15 +106,20 @@ void add_each(AggregateKind kind, const Column& input, const Column* argument,
 
 void RunningTotals::add_rows(AggregateKind kind, const Column& input, const Column* argument,
                              std::span<const uint32_t> list) {
-  add_each(kind, input, argument, list, [this](uint32_t) -> RunningTotals& { return *this; });
+  add_lists(kind, input, argument, {&list, 1});
+}
+
+void RunningTotals::add_lists(AggregateKind kind, const Column& input, const Column* argument,
+                              std::span<const std::span<const uint32_t>> lists) {
+  add_each(kind, input, argument, lists, [this](uint32_t) -> RunningTotals& { return *this; });
 }
 
 void RunningTotals::add_rows_by_group(AggregateKind kind, const Column& input,
                                       const Column* argument, std::span<const uint32_t> rows,
                                       std::span<const uint32_t> group_of,
                                       std::span<RunningTotals> totals) {
-  add_each(kind, input, argument, rows,
-           [&](uint32_t row) -> RunningTotals& { return totals[group_of[row]]; });
+  add_each<true>(kind, input, argument, {&rows, 1},
+                 [&](uint32_t row) -> RunningTotals& { return totals[group_of[row]]; });
 }
 
 bool RunningTotals::lost_precision() const {

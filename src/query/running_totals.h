@@ -59,6 +59,9 @@ struct RunningTotals {
   // Adds every listed row (a typed loop: the first computation of a group).
   void add_rows(AggregateKind kind, const Column& input, const Column* argument,
                 std::span<const uint32_t> rows);
+  // Adds the rows of each list, list after list: what add_rows of each in turn adds.
+  void add_lists(AggregateKind kind, const Column& input, const Column* argument,
+                 std::span<const std::span<const uint32_t>> lists);
   // Adds each listed row to the totals of its group (`group_of`, by table row): what add_rows
   // over each group's rows, in the listed order, adds, in one pass over the rows.
   static void add_rows_by_group(AggregateKind kind, const Column& input, const Column* argument,
