@@ -159,41 +159,74 @@ void GroupedMeasures::fill_retractable(std::span<const size_t> indices,
                                        std::span<const std::pair<uint32_t, uint32_t>> below,
                                        TaskPool* pool) {
   const GroupTree& tree = *tree_;
-  // The tasks: per measure, its leaves (one pass over the rows in natural order: each leaf's
-  // rows are those rows, in that order, read in table order rather than group by group) and
-  // each group above the leaves (its rows leaf by leaf in tree order, fill's
-  // aggregation_order without copying it, or in natural order). Every cell's rows are added
-  // in one task, in fill's order. Biggest first: the totals row, the leaves, the others.
+  const std::span<const uint32_t> all = tree.node(0).rows;
+  // Where each leaf's rows start in tree order (leaf by leaf; a group's rows are those of its
+  // range of leaves).
+  std::vector<size_t> leaf_start(leaves.size() + 1, 0);
+  for (size_t i = 0; i < leaves.size(); ++i)
+    leaf_start[i + 1] = leaf_start[i] + tree.node(leaves[i]).rows.size();
+  // A measure that adds one number a row and sums groups in tree order (a sum or mean of
+  // numbers) first writes its terms in tree order, in one pass over the rows in natural order
+  // (a group's place to write, of tens of thousands, rather than every row fetched from afar
+  // for each group above the leaves); each cell then adds a range of them, in fill's order:
+  // a leaf's rows in natural order, a group's leaf by leaf.
+  std::vector<uint8_t> scattered(indices.size(), 0);
+  std::vector<std::unique_ptr<double[]>> terms(indices.size());
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const Measure slot = measure(indices[i], 0);
+    scattered[i] =
+        sums_in_tree_order(slot) &&
+        RunningTotals::adds_terms(slot.value.aggregate.kind, source_->column(slot.value.position));
+  }
+  // The first tasks: per measure, its terms written or its leaves (one pass over the rows in
+  // natural order: each leaf's rows are those rows, in that order, read in table order rather
+  // than group by group) and each group above the leaves (its rows leaf by leaf in tree order,
+  // fill's aggregation_order without copying it, or in natural order). Every cell's rows are
+  // added in one task, in fill's order. Biggest first: the totals row, the leaves, the others.
   struct Task {
-    size_t index;
-    uint32_t node;  // kNoNode: the leaves
+    size_t measure;  // in `indices`
+    uint32_t node;   // kNoNode: the leaves (or every term)
     size_t rows;
   };
-  std::vector<Task> tasks;
-  for (const size_t index : indices) {
-    tasks.push_back({index, GroupTree::kNoNode, tree.node(0).rows.size()});
+  std::vector<Task> tasks, term_tasks;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    tasks.push_back({i, GroupTree::kNoNode, all.size()});
     for (uint32_t node = 0; node < tree.size(); ++node) {
-      if (!tree.node(node).children.empty())
-        tasks.push_back({index, node, tree.node(node).rows.size() + (node == 0 ? 1 : 0)});
+      if (tree.node(node).children.empty()) continue;
+      const Task task{i, node, tree.node(node).rows.size() + (node == 0 ? 1 : 0)};
+      (scattered[i] ? term_tasks : tasks).push_back(task);
     }
+    if (scattered[i]) term_tasks.push_back({i, GroupTree::kNoNode, all.size()});
   }
-  std::stable_sort(tasks.begin(), tasks.end(),
-                   [](const Task& a, const Task& b) { return a.rows > b.rows; });
-  // The leaves' rows in tree order: a group's are those of its range of leaves, added as one
-  // sequence (fetched ahead across leaves of a few rows each).
+  auto biggest_first = [](std::vector<Task>& list) {
+    std::stable_sort(list.begin(), list.end(),
+                     [](const Task& a, const Task& b) { return a.rows > b.rows; });
+  };
+  biggest_first(tasks);
+  biggest_first(term_tasks);
+  // The leaves' rows in tree order, added as one sequence (fetched ahead across leaves of a
+  // few rows each).
   std::vector<std::span<const uint32_t>> leaf_rows;
   leaf_rows.reserve(leaves.size());
   for (const uint32_t leaf : leaves) leaf_rows.emplace_back(tree.node(leaf).rows);
   TaskPool::run_on(pool, tasks.size(), [&](size_t t) {
     const Task& task = tasks[t];
-    const Measure slot = measure(task.index, 0);
+    const Measure slot = measure(indices[task.measure], 0);
     const Aggregate& aggregate = slot.value.aggregate;
     const AggregateKind kind = aggregate.kind;
     const Column& input = source_->column(slot.value.position);
     const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
+    if (task.node == GroupTree::kNoNode && scattered[task.measure]) {
+      std::vector<size_t> places(tree.size(), 0);
+      for (size_t i = 0; i < leaves.size(); ++i) places[leaves[i]] = leaf_start[i];
+      terms[task.measure].reset(new double[all.size()]);
+      RunningTotals::scatter_terms(kind, input, all, tree.leaf_of_rows(), places,
+                                   terms[task.measure].get(), slot.totals);
+      return;
+    }
     if (task.node == GroupTree::kNoNode) {
-      RunningTotals::add_rows_by_group(kind, input, argument, tree.node(0).rows,
-                                       tree.leaf_of_rows(), slot.totals);
+      RunningTotals::add_rows_by_group(kind, input, argument, all, tree.leaf_of_rows(),
+                                       slot.totals);
       return;
     }
     const GroupTree::Node& group = tree.node(task.node);
@@ -208,12 +241,101 @@ void GroupedMeasures::fill_retractable(std::span<const size_t> indices,
       totals.add_rows(kind, input, argument, group.rows);
     }
   });
+  // The measures whose terms were written: each leaf's and each group's ranges of them.
+  TaskPool::run_on(pool, term_tasks.size(), [&](size_t t) {
+    const Task& task = term_tasks[t];
+    const Measure slot = measure(indices[task.measure], 0);
+    const double* written = terms[task.measure].get();
+    auto range = [&](size_t first, size_t last) {
+      return std::span<const double>(written + leaf_start[first],
+                                     leaf_start[last] - leaf_start[first]);
+    };
+    if (task.node == GroupTree::kNoNode) {
+      for (size_t i = 0; i < leaves.size(); ++i) slot.totals[leaves[i]].add_terms(range(i, i + 1));
+      return;
+    }
+    RunningTotals& totals = slot.totals[task.node];
+    totals = RunningTotals{};
+    const auto [first, last] = below[task.node];
+    for (uint32_t i = first; i < last; ++i) {
+      totals.rows += slot.totals[leaves[i]].rows;
+      totals.values += slot.totals[leaves[i]].values;
+    }
+    totals.add_terms(range(first, last));
+  });
+  terms.clear();
   // The cells, a column per task.
   TaskPool::run_on(pool, indices.size(), [&](size_t i) {
     const Measure slot = measure(indices[i], 0);
     for (uint32_t node = 0; node < tree.size(); ++node)
       slot.totals[node].write(slot.value.aggregate.kind, slot.cells, node, false);
   });
+}
+
+bool GroupedMeasures::fill_split_levels(TaskPool* pool) {
+  const GroupTree& tree = *tree_;
+  const std::span<const uint32_t> all = tree.node(0).rows;
+  const size_t num_combos = splits_->size();
+  std::vector<size_t> indices;
+  for (size_t v = 0; v < values_.size(); ++v) {
+    if (is_retractable(values_[v].aggregate.kind)) indices.push_back(v);
+  }
+  // (Split-only rows are a group each; and the cells of every combination at every node are
+  // written, so not when there are far more of them than rows.)
+  if (indices.empty() || tree.levels().empty() ||
+      num_combos * tree.size() > 4 * all.size() + (size_t{1} << 16))
+    return false;
+  // Each cell of a node in a combination adds the node's rows in that combination in natural
+  // order (aggregate_node's runs): one pass over the rows per level of the tree, each row added
+  // to its group's cell there, instead of sorting every group's rows by combination.
+  const size_t depth = tree.leaf_depth();
+  std::vector<std::vector<uint32_t>> at_level(depth + 1);
+  std::vector<uint32_t> index_in_level(tree.size());
+  for (uint32_t node = 0; node < tree.size(); ++node) {
+    auto& level = at_level[tree.node(node).depth];
+    index_in_level[node] = static_cast<uint32_t>(level.size());
+    level.push_back(node);
+  }
+  const std::vector<uint32_t>& leaf_of = tree.leaf_of_rows();
+  TaskPool::run_on(pool, depth + 1, [&](size_t level) {
+    const std::vector<uint32_t>& nodes = at_level[level];
+    const size_t width = nodes.size();
+    // Each node's group at this level (parents are numbered before their children).
+    std::vector<uint32_t> up(tree.size());
+    for (uint32_t node = 0; node < tree.size(); ++node)
+      up[node] = tree.node(node).depth <= level ? node : up[tree.node(node).parent];
+    std::vector<uint32_t> cell_of(leaf_of.size(), 0);  // by table row
+    for (const uint32_t row : all)
+      cell_of[row] =
+          static_cast<uint32_t>(splits_->of(row) * width + index_in_level[up[leaf_of[row]]]);
+    std::vector<RunningTotals> cells;
+    for (const size_t v : indices) {
+      const Aggregate& aggregate = values_[v].aggregate;
+      cells.assign(num_combos * width, RunningTotals{});
+      RunningTotals::add_rows_by_group(
+          aggregate.kind, source_->column(values_[v].position),
+          aggregate.argument ? &source_->column(*aggregate.argument) : nullptr, all, cell_of,
+          cells);
+      for (size_t combo = 0; combo < num_combos; ++combo) {
+        std::vector<RunningTotals>& totals = totals_[combo][v];
+        for (size_t i = 0; i < width; ++i) totals[nodes[i]] = std::move(cells[combo * width + i]);
+      }
+    }
+  });
+  // The cells, a column per task; a node without rows in a combination is not aggregated
+  // there (stays null), as in write_totals.
+  std::vector<std::pair<size_t, uint32_t>> columns;
+  for (const size_t v : indices) {
+    for (uint32_t combo = 0; combo < num_combos; ++combo) columns.emplace_back(v, combo);
+  }
+  TaskPool::run_on(pool, columns.size(), [&](size_t i) {
+    const Measure slot = measure(columns[i].first, columns[i].second);
+    for (uint32_t node = 0; node < tree.size(); ++node) {
+      if (slot.totals[node].rows == 0) continue;
+      slot.totals[node].write(slot.value.aggregate.kind, slot.cells, node, false);
+    }
+  });
+  return true;
 }
 
 void GroupedMeasures::recompute(const Measure& measure, uint32_t node,
@@ -281,6 +403,12 @@ void GroupedMeasures::aggregate_all(TaskPool* pool) {
       for (const size_t m : retractable) filled[m] = 1;
     }
   }
+  // With split_by, the value columns' retractable measures a level at a time.
+  if (!splits_->empty_split() && fill_split_levels(pool)) {
+    for (size_t v = 0; v < values_.size(); ++v) {
+      if (is_retractable(values_[v].aggregate.kind)) filled[v] = 1;
+    }
+  }
   // The others node by node. When every one left keeps running totals, nodes spread over the
   // pool: each node's totals in its task, then the cells a column per task (cells share the
   // words of their validity bitmaps). Other aggregates' kernels write cells (and intern
@@ -339,6 +467,8 @@ void GroupedMeasures::aggregate_node(uint32_t node, const std::vector<uint8_t>& 
     }
     return;
   }
+  if (std::all_of(filled.begin(), filled.begin() + values_.size(), [](uint8_t f) { return f; }))
+    return;
   // The node's rows by split combination (stable, so each run keeps primary-key order):
   // a counting sort when there are fewer combinations than rows, a sort otherwise.
   const size_t num_combos = splits_->size();
@@ -361,7 +491,9 @@ void GroupedMeasures::aggregate_node(uint32_t node, const std::vector<uint8_t>& 
     size_t end = start;
     while (end < by_combo.size() && splits_->of(by_combo[end]) == combo) ++end;
     const std::span<const uint32_t> run(by_combo.data() + start, end - start);
-    for (size_t v = 0; v < values_.size(); ++v) aggregate(measure(v, combo), run);
+    for (size_t v = 0; v < values_.size(); ++v) {
+      if (!filled[v]) aggregate(measure(v, combo), run);
+    }
     start = end;
   }
 }

@@ -174,6 +174,10 @@ class GroupedMeasures {
   // groups above the leaves spread over `pool`.
   void fill_retractable(std::span<const size_t> indices, std::span<const uint32_t> leaves,
                         std::span<const std::pair<uint32_t, uint32_t>> below, TaskPool* pool);
+  // A build's retractable value columns with split_by, every node and combination, with the
+  // sums fill would make, a level of the tree per task of `pool`; false (nothing done) for
+  // split-only rows or when the cells far outnumber the rows.
+  bool fill_split_levels(TaskPool* pool);
   // The measures not `filled` of `node`, as fill. With `totals_only` (all of them
   // retractable), only their running totals: write_totals writes the cells afterwards.
   struct NodeScratch {

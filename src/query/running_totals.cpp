@@ -122,6 +122,57 @@ void RunningTotals::add_rows_by_group(AggregateKind kind, const Column& input,
                  [&](uint32_t row) -> RunningTotals& { return totals[group_of[row]]; });
 }
 
+bool RunningTotals::adds_terms(AggregateKind kind, const Column& input) {
+  // (add_each's typed loop.)
+  const Retraction form = descriptor(kind).retraction;
+  const bool sums = form == Retraction::kSum || form == Retraction::kSumOrZero ||
+                    form == Retraction::kAbsOfSum || form == Retraction::kSumOfAbs ||
+                    form == Retraction::kMean;
+  return sums && input.type() != DataType::kString;
+}
+
+void RunningTotals::scatter_terms(AggregateKind kind, const Column& input,
+                                  std::span<const uint32_t> rows,
+                                  std::span<const uint32_t> group_of, std::span<size_t> places,
+                                  double* terms, std::span<RunningTotals> totals) {
+  const bool absolute = descriptor(kind).retraction == Retraction::kSumOfAbs;
+  visit_type(input.type(), [&](auto tag) {
+    using Storage = typename decltype(tag)::Storage;
+    if constexpr (!std::is_same_v<Storage, uint32_t>) {
+      const std::vector<Storage>& cells = input.values<Storage>();
+      const ValidityBitmap& validity = input.validity();
+      // Tens of thousands of groups' totals and places: those of a row some rows ahead are
+      // fetched ahead.
+      constexpr size_t kAhead = 16;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (i + kAhead < rows.size()) {
+          const uint32_t ahead = group_of[rows[i + kAhead]];
+          __builtin_prefetch(&totals[ahead], 1);
+          __builtin_prefetch(terms + places[ahead], 1);
+        }
+        const uint32_t row = rows[i];
+        const uint32_t group = group_of[row];
+        RunningTotals& group_totals = totals[group];
+        ++group_totals.rows;
+        double term = 0.0;
+        if (validity.is_valid(row)) {
+          term = static_cast<double>(cells[row]);
+          if (absolute) term = std::fabs(term);
+          ++group_totals.values;
+        }
+        terms[places[group]++] = term;
+      }
+    }
+  });
+}
+
+void RunningTotals::add_terms(std::span<const double> terms) {
+  for (const double term : terms) {
+    sum += term;
+    magnitude += std::fabs(term);
+  }
+}
+
 bool RunningTotals::lost_precision() const {
   // Each add or retract may round by a relative 2^-52 of what it adds: a sum far below the
   // magnitude of every term it has seen may be mostly rounding. (Integer sums are exact, and

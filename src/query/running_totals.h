@@ -67,6 +67,18 @@ struct RunningTotals {
   static void add_rows_by_group(AggregateKind kind, const Column& input, const Column* argument,
                                 std::span<const uint32_t> rows, std::span<const uint32_t> group_of,
                                 std::span<RunningTotals> totals);
+  // Whether add_rows of `kind` over `input` adds one number a row to `sum` and its size to
+  // `magnitude` (the typed sums and means): what scatter_terms and add_terms do in two steps.
+  static bool adds_terms(AggregateKind kind, const Column& input);
+  // For such a kind: writes the term each listed row adds at `terms[places[group_of[row]]++]`
+  // (a null's as +0.0: added to a running sum, which starts at +0.0 and so is never -0.0, it
+  // changes no bit), and counts each group's rows and values into `totals` (not the sums).
+  static void scatter_terms(AggregateKind kind, const Column& input, std::span<const uint32_t> rows,
+                            std::span<const uint32_t> group_of, std::span<size_t> places,
+                            double* terms, std::span<RunningTotals> totals);
+  // Adds each term (and its size) to `sum` and `magnitude`, in order: with the rows and values
+  // counted, what add_rows of the rows the terms came from adds.
+  void add_terms(std::span<const double> terms);
   // Whether retractions cancelled so much of the sum that rounding may show: the group's
   // totals should be recomputed from its rows. (Never for var and stddev: exact.)
   bool lost_precision() const;

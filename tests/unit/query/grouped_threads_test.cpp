@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -160,6 +161,68 @@ TEST(GroupedThreads, FloatSumsDependOnTheirOrderHere) {
   for (size_t row = table->num_rows(); row-- > 0;)
     if (price.is_valid(row)) backward += price.value<double>(row);
   EXPECT_NE(forward, backward);
+}
+
+// A built view's sums add their rows in the reference's order, whatever the passes that make
+// them: a group's in tree order (the rows of each leaf below it in natural order, leaves in key
+// order), a split cell's in natural order. Summed otherwise (leaves' sums combined, rows in
+// table order), this data shows it in the last bits.
+TEST(GroupedThreads, BuiltSumsAddTheirRowsInTheReferencesOrder) {
+  auto table = orders();
+  const Column& price = table->column(table->schema().find("price").value());
+  const Column& product = table->column(table->schema().find("product").value());
+  const Column& flag = table->column(table->schema().find("flag").value());
+  auto cell = [](const View& view, std::string_view name, size_t row) {
+    const Frame frame = view.read({}, KeyColumns::kNone);
+    for (const FrameColumn& column : frame.columns) {
+      if (column.name == name) return column.column->value<double>(frame.rows.at(row));
+    }
+    ADD_FAILURE() << "no column " << name;
+    return 0.0;
+  };
+  TaskPool pool(2);
+  for (TaskPool* threads : {static_cast<TaskPool*>(nullptr), &pool}) {
+    // group_by product: the totals row adds product by product, nulls first, then by text.
+    auto view =
+        GroupedView::create(*table, config({"product"}, {}, {{"price", "sum", {}}}), threads)
+            .value();
+    view->refresh();
+    std::vector<std::optional<std::string>> keys;
+    for (size_t row = 0; row < table->num_rows(); ++row) {
+      keys.push_back(product.is_null(row) ? std::nullopt
+                                          : std::optional(std::string(product.string_at(row))));
+    }
+    std::vector<std::optional<std::string>> sorted = keys;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    double tree_order = 0, first_leaf = 0;
+    for (const auto& key : sorted) {
+      for (size_t row = 0; row < table->num_rows(); ++row) {
+        if (keys[row] != key || price.is_null(row)) continue;
+        tree_order += price.value<double>(row);
+        if (key == sorted[0]) first_leaf += price.value<double>(row);
+      }
+    }
+    double natural = 0;
+    for (size_t row = 0; row < table->num_rows(); ++row)
+      if (price.is_valid(row)) natural += price.value<double>(row);
+    ASSERT_NE(tree_order, natural);  // (the data shows the order)
+    EXPECT_EQ(cell(*view, "price", 0), tree_order);
+    EXPECT_EQ(cell(*view, "price", 1), first_leaf);
+    // group_by region, product split_by flag: a split cell of the totals row adds its rows in
+    // natural order.
+    auto split =
+        GroupedView::create(*table, config({"region", "product"}, {"flag"}, {{"price", "sum", {}}}),
+                            threads)
+            .value();
+    split->refresh();
+    double yes = 0;
+    for (size_t row = 0; row < table->num_rows(); ++row) {
+      if (flag.is_valid(row) && flag.string_at(row) == "yes" && price.is_valid(row))
+        yes += price.value<double>(row);
+    }
+    EXPECT_EQ(cell(*split, "yes|price", 0), yes);
+  }
 }
 
 TEST(GroupedThreads, AViewBuiltOnThreadsFollowsChangesAsOneBuiltAlone) {
