@@ -39,6 +39,14 @@ void GroupedMeasures::fill(const Measure& measure, std::span<const uint32_t> row
   totals = RunningTotals{};
   totals.add_rows(aggregate.kind, input, argument, rows);
   totals.write(aggregate.kind, measure.cells, node, false);
+  written(totals, node);
+}
+
+void GroupedMeasures::written(RunningTotals& totals, uint32_t node) const {
+  // A group of up to kReaddBelow rows is recomputed from its rows whenever a change touches it,
+  // never retracted: var and stddev's exact sums (a few hundred bytes) need not outlive the
+  // cell (a view of 50,000 customers would keep 50,000 of them).
+  if (tree_->node(node).rows.size() <= kReaddBelow) totals.spread = SpreadSums{};
 }
 
 bool GroupedMeasures::sums_in_tree_order(const Measure& measure) {
@@ -267,8 +275,10 @@ void GroupedMeasures::fill_retractable(std::span<const size_t> indices,
   // The cells, a column per task.
   TaskPool::run_on(pool, indices.size(), [&](size_t i) {
     const Measure slot = measure(indices[i], 0);
-    for (uint32_t node = 0; node < tree.size(); ++node)
+    for (uint32_t node = 0; node < tree.size(); ++node) {
       slot.totals[node].write(slot.value.aggregate.kind, slot.cells, node, false);
+      written(slot.totals[node], node);
+    }
   });
 }
 
@@ -513,6 +523,7 @@ void GroupedMeasures::write_totals(const std::vector<uint8_t>& filled, TaskPool*
       // A split cell without rows in its combination is not aggregated (stays null).
       if (slot.combo && split && slot.totals[node].rows == 0) continue;
       slot.totals[node].write(slot.value.aggregate.kind, slot.cells, node, false);
+      written(slot.totals[node], node);
     }
   });
 }

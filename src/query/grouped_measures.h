@@ -187,6 +187,8 @@ class GroupedMeasures {
   void aggregate_node(uint32_t node, const std::vector<uint8_t>& filled, bool totals_only,
                       NodeScratch& scratch);
   void write_totals(const std::vector<uint8_t>& filled, TaskPool* pool);
+  // After `node`'s cell was written from `totals`: drops what only a big group retracts with.
+  void written(RunningTotals& totals, uint32_t node) const;
   // Writes percentage value `v` of `nodes` into `out` (one column per combination).
   void write_percentages(size_t v, std::span<const uint32_t> nodes,
                          std::span<Column* const> out) const;
