@@ -1,5 +1,6 @@
 #include "api/engine.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <simdjson.h>
 
 #include "core/temporal.h"
@@ -101,8 +102,8 @@ Status Engine::create_table(const std::string& name, Schema schema, TableOptions
 
 Status Engine::delete_table(const std::string& name) {
   PX_RETURN_IF_ERROR(table(name).status());
-  for (const auto& [view, table] : view_tables_) {
-    if (table == name)
+  for (const auto& [view, entry] : views_) {
+    if (entry.table == name)
       return Status::invalid("table '{}' still has views (such as '{}')", name, view);
   }
   tables_.erase(name);
@@ -133,10 +134,11 @@ std::vector<Status> Engine::refresh_virtual_tables(const std::string& only) {
   std::vector<Status> failures;
   std::vector<std::string> changed;
   std::map<const Backend*, Status> unreachable;
-  for (auto& [view_name, view] : views_) {
-    const std::string& table = view_tables_.at(view_name);
+  for (auto& [view_name, entry] : views_) {
+    const std::string& table = entry.table;
     if (!virtual_tables_.contains(table) || (!only.empty() && table != only)) continue;
-    auto* virtual_view = dynamic_cast<VirtualView*>(view.get());
+    // (Views of virtual tables are never shared: each is rerun once.)
+    auto* virtual_view = dynamic_cast<VirtualView*>(entry.view.get());
     if (!virtual_view) continue;
     // A database found unreachable is not asked again this round: each view would wait
     // out the timeout on the engine's thread.
@@ -233,10 +235,8 @@ Status Engine::replace(const std::string& name, const RowBatch& batch) {
   return notify(name, table->replace(batch));
 }
 
-Status Engine::create_view(const std::string& table_name, const std::string& name,
-                           ViewConfig config) {
+Result<std::unique_ptr<View>> Engine::make_view(const std::string& table_name, ViewConfig config) {
   PX_ASSIGN_OR_RETURN(const Table* source, table(table_name));
-  config.expression_limits = expression_limits_;
   const uint32_t depth = config.group_by_depth.value_or(0);
   auto virtual_table = virtual_tables_.find(table_name);
   PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view,
@@ -245,56 +245,102 @@ Status Engine::create_view(const std::string& table_name, const std::string& nam
                           : View::create(*source, std::move(config), &task_pool()));
   // group_by_depth N shows N levels, as set_depth(N - 1) (the reference's row pivot depth).
   if (depth > 0) PX_RETURN_IF_ERROR(view->set_depth(depth - 1));
-  views_[name] = std::move(view);
-  view_tables_[name] = table_name;
+  return view;
+}
+
+Status Engine::create_view(const std::string& table_name, const std::string& name,
+                           ViewConfig config, ViewSharing sharing) {
+  PX_RETURN_IF_ERROR(table(table_name).status());
+  config.expression_limits = expression_limits_;
+  // A view made with group_by_depth was set_depth'd when made: its later groups' layout
+  // follows from that history, not from its config alone, so it is never shared.
+  const bool shareable = sharing == ViewSharing::kShared && !virtual_tables_.contains(table_name) &&
+                         config.group_by_depth.value_or(0) == 0;
+  if (shareable) {
+    for (const auto& [other, entry] : views_) {
+      if (entry.shared && entry.table == table_name && entry.config == config && other != name) {
+        views_[name] = ViewEntry{entry.view, table_name, std::move(config), true, false};
+        return Status::ok();
+      }
+    }
+  }
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view, make_view(table_name, config));
+  views_[name] = ViewEntry{std::shared_ptr<View>(std::move(view)), table_name, std::move(config),
+                           shareable, false};
   return Status::ok();
 }
 
+size_t Engine::num_underlying_views() const {
+  absl::flat_hash_set<const View*> distinct;
+  for (const auto& [name, entry] : views_) distinct.insert(entry.view.get());
+  return distinct.size();
+}
+
 Status Engine::delete_view(const std::string& name) {
+  // The underlying view lives on while other names share it.
   if (views_.erase(name) == 0) return Status::not_found("no view named '{}'", name);
-  view_tables_.erase(name);
   subscriptions_.erase(name);
   return Status::ok();
 }
 
+Result<Engine::ViewEntry*> Engine::find_view(const std::string& name) {
+  auto found = views_.find(name);
+  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
+  return &found->second;
+}
+
+Result<View*> Engine::own_view(const std::string& name) {
+  PX_ASSIGN_OR_RETURN(ViewEntry * entry, find_view(name));
+  if (!entry->shared) return entry->view.get();
+  entry->shared = false;
+  // Alone on it: it stays this name's, and no later view joins it.
+  if (entry->view.use_count() == 1) return entry->view.get();
+  // Still shared: a view of its own, made afresh from the same config, reads as the shared
+  // one does (both read as a fresh view of the table), so the client's rows keep their
+  // numbers; the others keep the shared one, untouched.
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<View> fork, make_view(entry->table, entry->config));
+  fork->refresh();
+  if (entry->tracks) fork->track_changes();
+  entry->view = std::shared_ptr<View>(std::move(fork));
+  return entry->view.get();
+}
+
 Result<const View*> Engine::view(const std::string& name) {
-  PX_ASSIGN_OR_RETURN(View * found, view_for_testing(name));
-  found->refresh();
-  return static_cast<const View*>(found);
+  PX_ASSIGN_OR_RETURN(ViewEntry * entry, find_view(name));
+  entry->view->refresh();
+  return static_cast<const View*>(entry->view.get());
 }
 
 Result<View*> Engine::view_for_testing(const std::string& name) {
-  auto found = views_.find(name);
-  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
-  return found->second.get();
+  return own_view(name);
 }
 
 Status Engine::track_changes(const std::string& name) {
-  PX_ASSIGN_OR_RETURN(View * found, view_for_testing(name));
-  found->track_changes();
+  // Tracking only adds what ROW-mode deltas read (read_changed): a shared view tracks for
+  // every name on it, and a fork of this name tracks again.
+  PX_ASSIGN_OR_RETURN(ViewEntry * entry, find_view(name));
+  entry->tracks = true;
+  entry->view->track_changes();
   return Status::ok();
 }
 
 Result<int64_t> Engine::expand(const std::string& name, size_t row) {
-  auto found = views_.find(name);
-  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
-  return found->second->expand(row);
+  PX_ASSIGN_OR_RETURN(View * view, own_view(name));
+  return view->expand(row);
 }
 
 Result<int64_t> Engine::collapse(const std::string& name, size_t row) {
-  auto found = views_.find(name);
-  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
-  return found->second->collapse(row);
+  PX_ASSIGN_OR_RETURN(View * view, own_view(name));
+  return view->collapse(row);
 }
 
 Status Engine::set_depth(const std::string& name, size_t depth) {
-  auto found = views_.find(name);
-  if (found == views_.end()) return Status::not_found("no view named '{}'", name);
-  return found->second->set_depth(depth);
+  PX_ASSIGN_OR_RETURN(View * view, own_view(name));
+  return view->set_depth(depth);
 }
 
 Result<uint64_t> Engine::on_update(const std::string& view_name, ViewUpdateCallback callback) {
-  if (!views_.contains(view_name)) return Status::not_found("no view named '{}'", view_name);
+  PX_RETURN_IF_ERROR(find_view(view_name).status());
   const uint64_t id = next_subscription_++;
   subscriptions_[view_name].push_back({id, std::move(callback)});
   return id;
@@ -341,10 +387,14 @@ Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {
   // Views follow the change first (expression columns recompute the changed rows); those
   // with subscribers refresh now, as their callbacks read them. The others refresh when next
   // read, so a run of changes nobody reads costs at most one rebuild.
-  for (auto& [view_name, view] : views_) {
-    if (view_tables_.at(view_name) != table) continue;
-    view->table_changed(*changes);
-    if (subscriptions_.contains(view_name)) view->refresh();
+  // A view shared by several names follows once.
+  absl::flat_hash_set<View*> followed;
+  for (auto& [view_name, entry] : views_) {
+    if (entry.table != table || !followed.insert(entry.view.get()).second) continue;
+    entry.view->table_changed(*changes);
+  }
+  for (auto& [view_name, entry] : views_) {
+    if (entry.table == table && subscriptions_.contains(view_name)) entry.view->refresh();
   }
   if (auto watchers = table_watchers_.find(table); watchers != table_watchers_.end()) {
     const Table& changed = *tables_.at(table);
@@ -355,7 +405,7 @@ Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {
   // Callbacks may subscribe, unsubscribe or delete views, so they run from a copy.
   std::vector<std::pair<std::string, ViewUpdateCallback>> callbacks;
   for (const auto& [view_name, subscribers] : subscriptions_) {
-    if (view_tables_.at(view_name) != table) continue;
+    if (views_.at(view_name).table != table) continue;
     for (const auto& subscription : subscribers)
       callbacks.emplace_back(view_name, subscription.callback);
   }

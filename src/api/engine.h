@@ -102,7 +102,18 @@ class Engine {
   // the error for its reads until a later refresh succeeds; answers the failures.
   std::vector<Status> refresh_virtual_tables(const std::string& table = "");
 
-  Status create_view(const std::string& table, const std::string& name, ViewConfig config);
+  // kShared: a view whose config equals (ViewConfig::operator==) that of another shared view
+  // of the same in-memory table uses the same underlying view, followed once per change
+  // (the server's clients: 20 clients of 10 dashboards follow 10 views). A view reads as a
+  // view made afresh on its table whatever history it followed, so sharing changes no
+  // answer; what a client changes of its own view (expand, collapse, set_depth, or the
+  // testing hook) forks it first into a view of its own, built afresh from its config.
+  // Views made with group_by_depth, and views of virtual tables, are never shared.
+  enum class ViewSharing { kPrivate, kShared };
+  Status create_view(const std::string& table, const std::string& name, ViewConfig config,
+                     ViewSharing sharing = ViewSharing::kPrivate);
+  // How many distinct underlying views the engine keeps (shared ones counted once).
+  size_t num_underlying_views() const;
   // What each evaluation of a view's expressions may spend (a loop bomb ends with an error
   // instead of holding the engine); applies to views created after the call.
   void set_expression_limits(const ExpressionLimits& limits) { expression_limits_ = limits; }
@@ -117,7 +128,8 @@ class Engine {
   // ROW-mode on_update deltas.
   Status track_changes(const std::string& view);
   // Testing hook: the view itself, for tests and benchmarks that switch how it follows
-  // changes (GroupedView's *_for_testing).
+  // changes (GroupedView's *_for_testing); a shared view forks first (the switch is this
+  // name's alone).
   Result<View*> view_for_testing(const std::string& name);
   // Grouped views: show or hide the children of a visible row; answers the rows changed.
   Result<int64_t> expand(const std::string& view, size_t row);
@@ -148,14 +160,28 @@ class Engine {
   void remove_table_change(const std::string& table, uint64_t id);
 
  private:
+  // A named view: its underlying view (held by every name that shares it) and what a fork
+  // needs to make it again.
+  struct ViewEntry {
+    std::shared_ptr<View> view;
+    std::string table;
+    ViewConfig config;    // as asked for (expression limits set)
+    bool shared = false;  // made kShared and never changed by its client: others may join
+    bool tracks = false;  // track_changes was asked for this name
+  };
   Result<Table*> mutable_table(const std::string& name);
+  Result<ViewEntry*> find_view(const std::string& name);
+  // A view made from `config` as create_view makes it (group_by_depth applied).
+  Result<std::unique_ptr<View>> make_view(const std::string& table, ViewConfig config);
+  // The view `name` alone holds, to be changed by its client: a view still shared is first
+  // forked into one of its own, and either way leaves the views others may join.
+  Result<View*> own_view(const std::string& name);
   // Runs the on_update callbacks of every view of `table` when `changes` is not empty.
   Status notify(const std::string& table, Result<ChangeSet> changes);
 
   std::map<std::string, std::unique_ptr<Table>> tables_;
   std::map<std::string, std::unique_ptr<VirtualTable>> virtual_tables_;
-  absl::flat_hash_map<std::string, std::unique_ptr<View>> views_;
-  absl::flat_hash_map<std::string, std::string> view_tables_;  // view name -> table name
+  absl::flat_hash_map<std::string, ViewEntry> views_;
   struct Subscription {
     uint64_t id;
     ViewUpdateCallback callback;

@@ -29,6 +29,7 @@ enum class SortDirection {
 struct SortKey {
   std::string column;
   SortDirection direction;
+  bool operator==(const SortKey&) const = default;
 };
 
 enum class FilterOp {
@@ -54,12 +55,14 @@ struct FilterValue {
   bool boolean = false;
   double number = 0;
   std::string text;
+  bool operator==(const FilterValue&) const = default;
 };
 
 struct FilterTerm {
   std::string column;
   FilterOp op;
   std::vector<FilterValue> values;  // one value, several for in / not in, none for is (not) null
+  bool operator==(const FilterTerm&) const = default;
 };
 
 enum class FilterCombinator { kAnd, kOr };
@@ -70,6 +73,7 @@ struct AggregateChoice {
   std::string column;
   std::string name;
   std::optional<std::string> argument;
+  bool operator==(const AggregateChoice&) const = default;
 };
 
 struct ViewConfig {
@@ -86,6 +90,9 @@ struct ViewConfig {
   std::optional<uint32_t> group_by_depth;
   // Not part of a request: the engine sets what its expressions may spend.
   ExpressionLimits expression_limits;
+  // Field by field: configs that compare equal make views that read alike (api::Engine
+  // shares one view between them).
+  bool operator==(const ViewConfig&) const = default;
 };
 
 std::string_view sort_direction_name(SortDirection direction);

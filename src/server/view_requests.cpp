@@ -57,8 +57,11 @@ void ProtocolHandler::make_view(Request& request) {
   }
   const std::string engine_name =
       std::to_string(request.client->client_id()) + "/" + make.view_id();
-  if (request.failed(
-          engine_.create_view(message.entity_id(), engine_name, std::move(config).value()))) {
+  // Clients that open the same view of a table share one until one of them expands,
+  // collapses or sets the depth of its own (api::Engine::ViewSharing).
+  if (request.failed(engine_.create_view(message.entity_id(), engine_name,
+                                         std::move(config).value(),
+                                         Engine::ViewSharing::kShared))) {
     return;
   }
   state.views[make.view_id()] = ClientView{engine_name, message.entity_id(), {}, {}};
@@ -230,13 +233,16 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
   if (message.view_on_update_req().has_mode()) {
     // ROW mode: each change's rows as Arrow. Deltas are never conflated (each carries rows
     // the others do not); a client too far behind is dropped by its queue bound instead.
-    auto found = engine_.view(view.engine_name);
-    if (request.failed(found.status())) return;
+    if (request.failed(engine_.view(view.engine_name).status())) return;
     // The view starts tracking its changed rows now, from the state the client last saw.
-    const View* tracked = found.value();
     if (request.failed(engine_.track_changes(view.engine_name))) return;
     subscribed = engine_.on_update(
-        view.engine_name, [this, client, msg_id, view_id, tracked](const ViewUpdate& update) {
+        view.engine_name, [this, client, msg_id, view_id](const ViewUpdate& update) {
+          // Looked up by name at each change: a shared view forks into a new one when its
+          // client expands or collapses it.
+          auto found = engine_.view(update.view);
+          if (!found.is_ok()) return;
+          const View* tracked = found.value();
           const ChangeSet& changes = update.changes;
           const Frame rows = tracked->read_changed(changes);
           // The reference says nothing of a clear (its rows are gone, none changed).

@@ -144,3 +144,58 @@ test("ROW-mode deltas agree with the reference's", async () => {
         await server.stop();
     }
 });
+
+// Clients that open equal views share one view in the server until one changes its own
+// (api::Engine::ViewSharing): two views of each config, one of them collapsed and expanded
+// between steps, must each read and send deltas as the reference's two views do.
+async function runTwins(client, label, names) {
+    const table = await client.table(schema, { index: "id", name: label });
+    await table.update(start);
+    const opened = [];
+    const deltas = {};
+    for (const name of names) {
+        for (const twin of ["a", "b"]) {
+            const view = await table.view(views[name]);
+            const key = `${name}_${twin}`;
+            deltas[key] = [];
+            await view.on_update((update) => deltas[key].push(update.delta ? decode(update.delta) : "no delta"),
+                                 { mode: "row" });
+            opened.push({ key, view });
+        }
+    }
+    const result = [];
+    const steps = indexedSteps.slice(0, 8);
+    for (let i = 0; i < steps.length; i++) {
+        for (const key of Object.keys(deltas)) deltas[key].length = 0;
+        // The totals row, and in two-level views a group of the first level.
+        if (i === 2) for (const { key, view } of opened) if (key.endsWith("_a")) await view.collapse(key.startsWith("grouped_two") ? 1 : 0);
+        if (i === 5) for (const { key, view } of opened) if (key.endsWith("_a")) await view.expand(key.startsWith("grouped_two") ? 1 : 0);
+        await steps[i](table);
+        const rows = {};
+        for (const { key, view } of opened) rows[key] = await view.to_json();
+        result.push({ deltas: structuredClone(deltas), rows });
+    }
+    for (const { view } of opened) await view.delete();
+    await table.delete();
+    return result;
+}
+
+test("equal views of several clients keep their own collapse and deltas", async () => {
+    const server = await serve();
+    try {
+        const client = await perspective.websocket(server.url);
+        const names = ["grouped", "grouped_two", "grouped_sorted", "flat"];
+        const expected = await runTwins(perspective, `ref_twins_${unique}`, names);
+        const actual = await runTwins(client, `px_twins_${unique}`, names);
+        for (let i = 0; i < expected.length; i++) {
+            assert.deepEqual(actual[i].rows, expected[i].rows, `rows after step ${i + 1}`);
+            assert.deepEqual(actual[i].deltas, expected[i].deltas, `deltas after step ${i + 1}`);
+        }
+        // The collapse showed: the twins read differently after it.
+        assert.notDeepEqual(expected[3].rows.grouped_a, expected[3].rows.grouped_b);
+        assert.notDeepEqual(expected[3].rows.grouped_two_a, expected[3].rows.grouped_two_b);
+        await client.terminate?.();
+    } finally {
+        await server.stop();
+    }
+});

@@ -22,6 +22,7 @@ struct ExpressionLimits {
   uint64_t held_cells = 256'000'000;
 
   uint64_t budget(size_t rows) const { return steps + steps_per_row * rows; }
+  bool operator==(const ExpressionLimits&) const = default;
 };
 
 // One evaluation's budget, shared by every expression of a view: a view of 256 expressions
