@@ -246,6 +246,18 @@ uint32_t GroupTree::find_or_add_leaf(uint32_t row,
   return node;
 }
 
+uint32_t GroupTree::find_leaf(uint32_t row) const {
+  uint32_t node = 0;
+  for (const size_t position : group_by_) {
+    const Column& column = source_->column(position);
+    const bool valid = column.is_valid(row);
+    auto found = child_index_.find(ChildKey{node, valid, valid ? group_key_bits(column, row) : 0});
+    if (found == child_index_.end()) return kNoNode;
+    node = found->second;
+  }
+  return node;
+}
+
 void GroupTree::move_row(uint32_t before, uint32_t after) {
   if (before >= leaf_of_row_.size()) return;
   const uint32_t leaf = leaf_of_row_[before];

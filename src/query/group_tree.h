@@ -65,6 +65,11 @@ class GroupTree {
     return row < leaf_of_row_.size() ? leaf_of_row_[row] : kNoNode;
   }
   const std::vector<uint32_t>& leaf_of_rows() const { return leaf_of_row_; }
+  // The leaf group of `row`'s keys as the table holds them now (kNoNode: no such group), found
+  // by key rather than read from leaf_of: for a row in a group whose keys did not change, its
+  // leaf without a load from a 4-byte-a-row array that a change of random rows misses in
+  // cache. Not for split-only trees (their leaves are rows).
+  uint32_t find_leaf(uint32_t row) const;
   void set_leaf(uint32_t row, uint32_t leaf) { leaf_of_row_[row] = leaf; }
   // Numbers the rows as the table does now (new rows in no group yet).
   void resize_rows(size_t rows) { leaf_of_row_.resize(rows, kNoNode); }

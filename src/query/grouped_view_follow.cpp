@@ -66,6 +66,17 @@ bool GroupedView::follow(const ChangeSet& changes) {
     });
   }
 
+  // Where each changed row was: unfiltered, a row whose group_by cells stayed is in the leaf
+  // of its keys, found by key (GroupTree::find_leaf: its cells were just read, where leaf_of
+  // is one more cache miss a row and view, the most a change of random rows costs).
+  const bool by_key = filter_.empty() && !removal && !group_by_.empty();
+  std::vector<uint32_t> old_leaves(num_existed);
+  for (size_t i = 0; i < num_existed; ++i) {
+    old_leaves[i] =
+        by_key && same_group[i] ? tree_.find_leaf(changed[i]) : tree_.leaf_of(changed[i]);
+    PX_DCHECK(old_leaves[i] == tree_.leaf_of(changed[i]));
+  }
+
   // Where each changed row belongs now (new groups are made here).
   const size_t nodes_before = tree_.size();
   absl::flat_hash_map<uint32_t, size_t> new_children;  // parent -> children added at its end
@@ -75,7 +86,7 @@ bool GroupedView::follow(const ChangeSet& changes) {
     const std::optional<uint32_t> combo = splits_.find(changed[i]);
     if (!combo) return false;  // a new column: rebuild
     new_combo[i] = *combo;
-    const uint32_t kept = i < num_existed && same_group[i] ? tree_.leaf_of(changed[i]) : kNoNode;
+    const uint32_t kept = i < num_existed && same_group[i] ? old_leaves[i] : kNoNode;
     new_leaf[i] = kept != kNoNode ? kept : tree_.find_or_add_leaf(changed[i], &new_children);
   }
   measures_->add_node_columns();
@@ -92,7 +103,7 @@ bool GroupedView::follow(const ChangeSet& changes) {
       }
     };
     for (size_t i = 0; i < changed.size(); ++i) {
-      if (i < num_existed) count_path(tree_.leaf_of(changed[i]));
+      if (i < num_existed) count_path(old_leaves[i]);
       count_path(new_leaf[i]);
     }
     for (uint32_t node = 0; node < tree_.size(); ++node) {
@@ -163,7 +174,7 @@ bool GroupedView::follow(const ChangeSet& changes) {
       }
     };
     for (size_t i = 0; i < changed.size(); ++i) {
-      if (i < num_existed) add_path(tree_.leaf_of(changed[i]));
+      if (i < num_existed) add_path(old_leaves[i]);
       add_path(new_leaf[i]);
     }
     marks_->remember_cells(paths, nodes_before);
@@ -176,7 +187,7 @@ bool GroupedView::follow(const ChangeSet& changes) {
   for (size_t i = 0; i < changed.size(); ++i) {
     const uint32_t row = changed[i];
     const bool existed = i < num_existed;
-    const uint32_t old_leaf = existed ? tree_.leaf_of(row) : kNoNode;
+    const uint32_t old_leaf = existed ? old_leaves[i] : kNoNode;
     if (removal) left_groups.push_back(old_leaf);
     const uint32_t old_combo = splits_.of(row);
     if (old_leaf != kNoNode) {
@@ -187,7 +198,7 @@ bool GroupedView::follow(const ChangeSet& changes) {
       splits_.count_row(new_combo[i], 1);
       walk(new_leaf[i], new_combo[i], old_leaf, 1, row, current, row);
     }
-    tree_.set_leaf(row, new_leaf[i]);
+    if (new_leaf[i] != old_leaf) tree_.set_leaf(row, new_leaf[i]);
     splits_.set(row, new_combo[i]);
   }
 
