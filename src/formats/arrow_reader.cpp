@@ -5,6 +5,7 @@
 
 #include "core/temporal.h"
 #include "formats/arrow/ipc_decoder.h"
+#include "formats/decode_limits.h"
 
 namespace parallax {
 
@@ -366,8 +367,14 @@ DataType inferred_type(const ArrowContents& contents, size_t field) {
 
 }  // namespace
 
-Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema) {
-  PX_ASSIGN_OR_RETURN(ArrowContents contents, decode_arrow(bytes));
+Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema,
+                            size_t max_decoded_bytes) {
+  PX_ASSIGN_OR_RETURN(ArrowContents contents, decode_arrow(bytes, max_decoded_bytes));
+  // The columns about to be made: rows of nulls or of one-bit booleans take next to no bytes
+  // in Arrow.
+  const auto cells = static_cast<size_t>(contents.num_rows) * contents.fields.size();
+  if (cells > (max_decoded_bytes - contents.made_bytes) / kDecodedCellBytes)
+    return decoded_size_exceeded(max_decoded_bytes);
   RowBatch batch;
   batch.num_rows = static_cast<size_t>(contents.num_rows);
   // Reserved: a column's move may copy (its dictionary's deque), re-interning every string.

@@ -4,6 +4,7 @@
 // date32, date64, timestamps of any unit and time zone. Bad bytes are an error, never a crash.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,8 +21,11 @@ namespace parallax {
 // datetime in UTC milliseconds), except that a 64-bit or uint32 column holding a value beyond
 // 32 bits becomes float (see docs/differences.md). With `schema`, values are converted to its
 // types (fields it lacks are ignored; floats into an integer column truncate towards zero, as
-// from JSON); a value that does not fit is an error.
-Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema = nullptr);
+// from JSON); a value that does not fit is an error. `max_decoded_bytes` bounds the buffers
+// decoding makes and the columns read (kDecodedCellBytes a cell), checked before either is
+// made (formats/decode_limits.h).
+Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema = nullptr,
+                            size_t max_decoded_bytes = SIZE_MAX);
 
 // Each field's name and Arrow type as the apache-arrow library prints it ("Int32",
 // "Dictionary<Int32, Utf8>", "Timestamp<MILLISECOND>"), in schema order.

@@ -230,7 +230,8 @@ Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, co
 
 class RowCollector {
  public:
-  RowCollector(bool fixed_keys, Layout layout) : fixed_keys_(fixed_keys), layout_(layout) {}
+  RowCollector(bool fixed_keys, Layout layout, size_t max_cells = SIZE_MAX)
+      : fixed_keys_(fixed_keys), layout_(layout), max_cells_(max_cells) {}
 
   Status add_row(element row) {
     simdjson::dom::object object;
@@ -249,6 +250,9 @@ class RowCollector {
                                  key);
         }
         position = columns_.size();
+        // A new column has a cell for every row so far: checked before it is made.
+        if ((columns_.size() + 1) * (num_rows_ + 1) > max_cells_)
+          return decoded_size_exceeded(max_cells_ * kDecodedCellBytes);
         positions_.emplace(std::string(key), position);
         PendingColumn column{std::string(key)};
         column.cells.resize(num_rows_);
@@ -264,6 +268,8 @@ class RowCollector {
       column.present.push_back(true);
     }
     ++num_rows_;
+    if (num_rows_ * columns_.size() > max_cells_)
+      return decoded_size_exceeded(max_cells_ * kDecodedCellBytes);
     for (auto& column : columns_) {
       if (column.cells.size() < num_rows_) {
         column.cells.emplace_back();
@@ -281,6 +287,7 @@ class RowCollector {
  private:
   bool fixed_keys_;
   Layout layout_;
+  size_t max_cells_;
   size_t num_rows_ = 0;
   std::vector<PendingColumn> columns_;
   absl::flat_hash_map<std::string, size_t> positions_;
@@ -356,7 +363,7 @@ simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string_view 
 
 }  // namespace
 
-Result<RowBatch> read_json(std::string_view json, const Schema* schema) {
+Result<RowBatch> read_json(std::string_view json, const Schema* schema, size_t max_decoded_bytes) {
   simdjson::dom::parser parser;
   element document;
   if (auto error = parse_json(parser, json, document)) {
@@ -367,7 +374,8 @@ Result<RowBatch> read_json(std::string_view json, const Schema* schema) {
   if (document.get(rows) != simdjson::SUCCESS) {
     return Status::invalid("JSON data must be a list of row objects or an object of columns");
   }
-  RowCollector collector(/*fixed_keys=*/schema == nullptr, Layout::kRows);
+  RowCollector collector(/*fixed_keys=*/schema == nullptr, Layout::kRows,
+                         max_decoded_bytes / kDecodedCellBytes);
   for (element row : rows) PX_RETURN_IF_ERROR(collector.add_row(row));
   return collector.finish(schema);
 }

@@ -2,18 +2,25 @@
 // per line), parsed with simdjson into a batch.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "common/status.h"
 #include "core/row_batch.h"
 #include "core/schema.h"
+#include "formats/decode_limits.h"
 
 namespace parallax {
 
 // With `schema`, values are coerced to its types (keys it lacks are ignored) (strings are parsed,
 // numbers become dates/datetimes as epoch milliseconds, ...); without, types are inferred from the
 // values. A key missing from a row leaves that cell absent (see BatchColumn::present).
-Result<RowBatch> read_json(std::string_view json, const Schema* schema = nullptr);
+// `max_decoded_bytes` bounds what a list of rows decodes to while it is read (16 bytes a cell:
+// rows x columns, which sparse rows make far larger than the text); past it, an error.
+Result<RowBatch> read_json(std::string_view json, const Schema* schema = nullptr,
+                           size_t max_decoded_bytes = SIZE_MAX);
+
 Result<RowBatch> read_ndjson(std::string_view text, const Schema* schema = nullptr);
 
 }  // namespace parallax

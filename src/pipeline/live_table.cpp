@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <future>
 
+#include "formats/decode_limits.h"
 #include "pipeline/table_apply.h"
 #include "pipeline/table_feed.h"
 #include "sources/amqp_source.h"
@@ -170,8 +171,13 @@ void LiveTable::run() {
 Result<RowBatch> LiveTable::rows_of(SourceMessage& message) {
   const Schema* schema = schema_ ? &*schema_ : nullptr;
   if (!message.rows) {
-    auto rows = decode_message(message.bytes, spec_.message_format, schema);
-    if (!rows.is_ok()) return rows.status();
+    auto rows =
+        decode_message(message.bytes, spec_.message_format, schema, spec_.max_decoded_bytes);
+    if (!rows.is_ok()) {
+      if (is_decoded_size_exceeded(rows.status()))
+        return Status::invalid("{} (max_decoded_mb)", rows.status().message());
+      return rows.status();
+    }
     message.rows = std::move(rows).value();
     if (schema == nullptr && message.rows->columns.size() > kMaxColumns) {
       return Status::invalid("the message has {} columns; a live table takes at most {}",
@@ -229,8 +235,28 @@ void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
     batches.push_back(std::move(copy).value());
     window.clear();
   }
-  for (auto& message : window) {
+  // What the window's messages decoded to: past max_decoded_bytes, the rest of the window
+  // waits for the next one (a message alone past it was rejected by rows_of).
+  size_t decoded = 0;
+  std::vector<SourceMessage> deferred;
+  for (size_t m = 0; m < window.size(); ++m) {
+    SourceMessage& message = window[m];
     auto rows = rows_of(message);
+    if (rows.is_ok() && !message.snapshot && !batches.empty() &&
+        batch_bytes(*rows) > spec_.max_decoded_bytes - decoded) {
+      // Encoded messages are decoded again then (what waits stays as small as it came).
+      if (message.bytes.empty()) {
+        message.rows = std::move(rows).value();
+      } else {
+        message.rows.reset();
+      }
+      for (size_t k = m; k < window.size(); ++k) {
+        window_bytes -= window[k].bytes.size();
+        deferred.push_back(std::move(window[k]));
+      }
+      window.resize(m);
+      break;
+    }
     if (!rows.is_ok()) {
       ++rejected;
       rejection = "a message was rejected: " + rows.status().message();
@@ -239,11 +265,20 @@ void LiveTable::process(std::vector<SourceMessage> window, int64_t conflated) {
       if (message.settle) message.settle(false);
       continue;
     }
-    if (message.snapshot) batches.clear();  // the source's whole content supersedes the rest
+    if (message.snapshot) {
+      batches.clear();  // the source's whole content supersedes the rest
+      decoded = 0;
+    }
+    decoded += batch_bytes(*rows);
     if (!schema_) schema_ = rows->schema();
     batches.push_back(std::move(rows).value());
     if (message.settle) settles.push_back(std::move(message.settle));
     if (message.checkpoint) checkpoint = std::move(message.checkpoint);
+  }
+  if (!deferred.empty()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.insert(pending_.begin(), std::make_move_iterator(deferred.begin()),
+                    std::make_move_iterator(deferred.end()));
   }
   const int64_t accepted = static_cast<int64_t>(window.size()) - rejected;
   const bool any = !batches.empty();

@@ -202,7 +202,7 @@ class Reader {
       read.timeout_seconds = static_cast<int>(seconds);
     }
     for (const char* key : {"transforms", "refresh", "index", "limit", "schema", "real_time_limit",
-                            "transform_input", "max_queued_mb"}) {
+                            "transform_input", "max_queued_mb", "max_decoded_mb"}) {
       if (node[key]) {
         return error(node[key], path + "." + key,
                      "is not for a virtual table (its rows stay in the database, its views run "
@@ -215,10 +215,10 @@ class Reader {
 
   Result<TableSpec> table(const YAML::Node& node, const std::string& path,
                           const PipelineConfig& config) const {
-    PX_RETURN_IF_ERROR(
-        only_keys(node, path,
-                  {"name", "source", "transforms", "refresh", "index", "mode", "limit",
-                   "real_time_limit", "transform_input", "schema", "max_queued_mb"}));
+    PX_RETURN_IF_ERROR(only_keys(
+        node, path,
+        {"name", "source", "transforms", "refresh", "index", "mode", "limit", "real_time_limit",
+         "transform_input", "schema", "max_queued_mb", "max_decoded_mb"}));
     TableSpec spec;
     PX_ASSIGN_OR_RETURN(spec.name, text(node, path, "name"));
     const YAML::Node source = node["source"];
@@ -373,6 +373,10 @@ class Reader {
         PX_ASSIGN_OR_RETURN(int64_t mb, integer(node, path, "max_queued_mb", 1, 1 << 20));
         spec.max_queued_bytes = static_cast<size_t>(mb) << 20;
       }
+      if (node["max_decoded_mb"]) {
+        PX_ASSIGN_OR_RETURN(int64_t mb, integer(node, path, "max_decoded_mb", 1, 1 << 20));
+        spec.max_decoded_bytes = static_cast<size_t>(mb) << 20;
+      }
       if (node["transform_input"]) {
         PX_ASSIGN_OR_RETURN(std::string input, text(node, path, "transform_input"));
         if (input != "batch" && input != "table") {
@@ -391,7 +395,8 @@ class Reader {
       }
       if (spec.postgres) spec.postgres->refresh = spec.refresh;
     } else {
-      for (const char* key : {"real_time_limit", "transform_input", "max_queued_mb"}) {
+      for (const char* key :
+           {"real_time_limit", "transform_input", "max_queued_mb", "max_decoded_mb"}) {
         if (node[key]) {
           return error(node[key], path + "." + key,
                        "is for live sources (mqtt, amqp, postgres, table)");

@@ -26,6 +26,7 @@
 //       mode: virtual                                # or {postgres: {url (or dsn), table, ...}}
 //       real_time_limit: 250ms                       # apply what arrived at most this often
 //       max_queued_mb: 256                           # received, not yet applied, at most
+//       max_decoded_mb: 1024                         # a window's messages decoded, at most
 //       transform_input: batch                       # or table: transforms see every row
 //       schema: {symbol: string, price: float}       # optional: live tables' column types
 //
@@ -95,6 +96,10 @@ struct TableSpec {
   // Messages received and not yet applied, at most: past it the source stops reading from
   // its broker until the table catches up (the broker holds the rest, by its own limits).
   size_t max_queued_bytes = size_t{256} << 20;
+  // What one window's messages may decode to, at most (a message alone past it is rejected;
+  // messages past it with others are left for the next window): decoding can make far more
+  // than the bytes received (LZ4 Arrow, sparse JSON rows).
+  size_t max_decoded_bytes = size_t{1024} << 20;
 
   bool live() const { return mqtt || amqp || postgres || !feed_table.empty(); }
 };

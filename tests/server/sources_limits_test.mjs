@@ -2,7 +2,8 @@
 // cases): a first message with more columns than a table may have, a flood faster than the
 // table applies it (memory stays bounded: the source pauses, nothing is lost), a broker URL
 // whose password must not reach pipeline_status, a database that accepts connections and
-// never answers (the server still stops at once), and tables fed by each other in a loop.
+// never answers (the server still stops at once), and tables fed by each other in a loop;
+// messages that decode to more than max_decoded_mb (sparse JSON rows: each key a column).
 //
 // usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
 //        node tests/server/sources_limits_test.mjs
@@ -41,7 +42,7 @@ async function statusOf(client, table) {
     return rows[0];
 }
 
-test("MQTT: too many columns, a flood past max_queued_mb, a URL's password", async () => {
+test("MQTT: too many columns, a flood past max_queued_mb, a URL's password, max_decoded_mb", async () => {
     const broker = await startMosquitto(path.join(scratch, "mosquitto"));
     cleanups.push(() => broker.stop());
     const yaml = path.join(scratch, "mqtt.yaml");
@@ -56,6 +57,12 @@ tables:
     max_queued_mb: 1
   - name: secret
     source: {mqtt: {url: "mqtt://admin:s3cret-pw@127.0.0.1:99999", topic: x}}
+  - name: sparse
+    source: {mqtt: {url: "${broker.url}", topic: sparse, format: json}}
+    mode: append
+    schema: {v: float}
+    real_time_limit: 1s
+    max_decoded_mb: 1
 `);
     const server = await serve("--pipeline", yaml);
     cleanups.push(() => server.stop());
@@ -81,6 +88,18 @@ tables:
     await until(async () => (await statusOf(client, "flood")).rows === 80000, "every flooded row", 60000);
     assert.match(server.stderr(), /table 'flood': source paused: more than 1 MB received and not yet applied/);
     assert.equal((await statusOf(client, "flood")).rejected, 0);
+
+    // 3,000 rows of a key each: 3,000 columns of 3,000 cells from 40 KB, refused before they
+    // are made. Then 10 messages of 20,000 rows (200 KB each, decoded) in one window, where
+    // 1 MB may be decoded at once: the window takes what fits, the next ones the rest.
+    await until(async () => (await statusOf(client, "sparse")).state === "ok", "sparse connects");
+    broker.publish("sparse", [JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ v: 1, [`k${i}`]: 1 })))]);
+    await until(async () => (await statusOf(client, "sparse")).rejected === 1, "the sparse message");
+    assert.match((await statusOf(client, "sparse")).last_error,
+        /a message was rejected: the data decodes to more than 1 MB \(max_decoded_mb\)/);
+    broker.publish("sparse", Array.from({ length: 10 }, () => JSON.stringify(Array.from({ length: 20000 }, () => ({ v: 1.5 })))));
+    await until(async () => (await statusOf(client, "sparse")).rows === 200000, "every row within max_decoded_mb", 60000);
+    assert.equal((await statusOf(client, "sparse")).rejected, 1);
 
     // A broker URL's user and password are not shown to clients.
     await until(async () => (await statusOf(client, "secret")).state === "failed", "the bad URL");

@@ -11,6 +11,7 @@
 #include "formats/arrow/body_compression.h"
 #include "formats/arrow/file_generated.h"
 #include "formats/arrow/message_generated.h"
+#include "formats/decode_limits.h"
 
 namespace parallax {
 
@@ -55,9 +56,8 @@ struct Message {
 // The buffers and field nodes of one record batch, handed out in order (decompressed).
 class BatchReader {
  public:
-  BatchReader(const fb::RecordBatch& batch, std::string_view body,
-              std::deque<std::vector<uint8_t>>& owned)
-      : batch_(batch), body_(body), owned_(owned) {}
+  BatchReader(const fb::RecordBatch& batch, std::string_view body, ArrowContents& out)
+      : batch_(batch), body_(body), out_(out), owned_(out.owned) {}
 
   Status check_compression() const {
     const auto* compression = batch_.compression();
@@ -80,7 +80,8 @@ class BatchReader {
   }
 
   // `size` zero bytes that live as long as the decoded batch.
-  std::string_view zeros(size_t size) {
+  Result<std::string_view> zeros(size_t size) {
+    PX_RETURN_IF_ERROR(make(size));
     owned_.emplace_back(size, 0);
     return std::string_view(reinterpret_cast<const char*>(owned_.back().data()), size);
   }
@@ -99,6 +100,10 @@ class BatchReader {
     }
     std::string_view data = body_.substr(static_cast<size_t>(offset), static_cast<size_t>(length));
     if (batch_.compression() == nullptr) return data;
+    // The uncompressed length leads the buffer: charged before it is decompressed.
+    int64_t declared = 0;
+    if (data.size() >= sizeof(declared)) std::memcpy(&declared, data.data(), sizeof(declared));
+    if (declared > 0) PX_RETURN_IF_ERROR(make(static_cast<size_t>(declared)));
     PX_ASSIGN_OR_RETURN(std::vector<uint8_t> plain, decompress_lz4_buffer(data));
     owned_.push_back(std::move(plain));
     return std::string_view(reinterpret_cast<const char*>(owned_.back().data()),
@@ -106,8 +111,17 @@ class BatchReader {
   }
 
  private:
+  // Counts `size` more bytes made, or answers why not.
+  Status make(size_t size) {
+    if (size > out_.max_made_bytes - out_.made_bytes)
+      return decoded_size_exceeded(out_.max_made_bytes);
+    out_.made_bytes += size;
+    return Status::ok();
+  }
+
   const fb::RecordBatch& batch_;
   std::string_view body_;
+  ArrowContents& out_;
   std::deque<std::vector<uint8_t>>& owned_;
   flatbuffers::uoffset_t next_node_ = 0;
   flatbuffers::uoffset_t next_buffer_ = 0;
@@ -211,7 +225,7 @@ Status decode_array(const ArrowType& type, bool as_values, int64_t length, Batch
       return Status::invalid("Arrow data buffer of {} bytes is too short for {} values of {}",
                              values.size(), length, arrow_type_name(type));
     }
-    values = reader.zeros(static_cast<size_t>(needed));
+    PX_ASSIGN_OR_RETURN(values, reader.zeros(static_cast<size_t>(needed)));
   }
   array.values = bytes_of(values);
   return Status::ok();
@@ -382,11 +396,17 @@ class Decoder {
       return Status::invalid("Arrow dictionary batch for unknown dictionary id {}", batch->id());
     }
     PX_ASSIGN_OR_RETURN(int64_t length, batch_length(batch->data()));
-    BatchReader reader(*batch->data(), body, out_.owned);
+    BatchReader reader(*batch->data(), body, out_);
     PX_RETURN_IF_ERROR(reader.check_compression());
     ArrowArray array;
     PX_RETURN_IF_ERROR(decode_array(type->second, true, length, reader, array));
     auto& current = dictionaries_[batch->id()];
+    // Each value is a string made here (a delta copies the values before it, too).
+    const size_t copied = batch->is_delta() && current ? current->values.size() : 0;
+    const size_t made = (copied + static_cast<size_t>(length)) * sizeof(std::string);
+    if (made > out_.max_made_bytes - out_.made_bytes)
+      return decoded_size_exceeded(out_.max_made_bytes);
+    out_.made_bytes += made;
     auto dictionary = batch->is_delta() && current ? std::make_shared<ArrowDictionary>(*current)
                                                    : std::make_shared<ArrowDictionary>();
     if (static_cast<int64_t>(dictionary->values.size()) + length > kMaxRows) {
@@ -411,7 +431,7 @@ class Decoder {
     if (length > kMaxRows - out_.num_rows) {
       return Status::invalid("Arrow data of more than {} rows", kMaxRows);
     }
-    BatchReader reader(*batch, body, out_.owned);
+    BatchReader reader(*batch, body, out_);
     PX_RETURN_IF_ERROR(reader.check_compression());
     std::vector<ArrowArray> arrays(out_.fields.size());
     for (size_t i = 0; i < arrays.size(); ++i) {
@@ -445,8 +465,9 @@ Status decode(std::string_view bytes, ArrowContents& out, bool schema_only) {
 
 }  // namespace
 
-Result<ArrowContents> decode_arrow(std::string_view bytes) {
+Result<ArrowContents> decode_arrow(std::string_view bytes, size_t max_decoded_bytes) {
   ArrowContents contents;
+  contents.max_made_bytes = max_decoded_bytes;
   PX_RETURN_IF_ERROR(decode(bytes, contents, false));
   return contents;
 }

@@ -48,10 +48,15 @@ struct ArrowContents {
   int64_t num_rows = 0;
   // Decompressed buffers and realigned metadata the arrays point into.
   std::deque<std::vector<uint8_t>> owned;
+  // What decoding made beyond the input (decompressed and zero-filled buffers), and its bound.
+  size_t made_bytes = 0;
+  size_t max_made_bytes = SIZE_MAX;
 };
 
-// `bytes` must outlive the result (uncompressed arrays point into it).
-Result<ArrowContents> decode_arrow(std::string_view bytes);
+// `bytes` must outlive the result (uncompressed arrays point into it). Past
+// `max_decoded_bytes` of buffers made (decompressed, or zeros standing in for a column of
+// nulls' values), an error (formats/decode_limits.h) before they are made.
+Result<ArrowContents> decode_arrow(std::string_view bytes, size_t max_decoded_bytes = SIZE_MAX);
 // Only the schema (cheap: the first message, or the file footer).
 Result<std::vector<ArrowField>> decode_arrow_schema(std::string_view bytes);
 
