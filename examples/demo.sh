@@ -40,9 +40,19 @@ trap stop EXIT
 trap 'exit 130' INT TERM
 
 broker_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Loopback only, and no anonymous clients: other users of this machine can reach a loopback
+# port, so the publisher and Parallax log in with a password made for this run (kept in
+# $work, which only we can read; never on a command line, which `ps` shows).
+password=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))')
+umask 077
+printf 'demo:%s\n' "$password" > "$work/passwd"
+mosquitto_passwd -U "$work/passwd"  # hashed in place
+mkdir -p "$work/config"
+printf -- '-u demo\n-P %s\n' "$password" > "$work/config/mosquitto_pub"
 {
   echo "listener $broker_port 127.0.0.1"
-  echo "allow_anonymous true"
+  echo "allow_anonymous false"
+  echo "password_file $work/passwd"
   echo "persistence false"
   [ "$(id -u)" = 0 ] && echo "user root"  # (as root, mosquitto would switch to its own user)
 } > "$work/mosquitto.conf"
@@ -59,7 +69,8 @@ if ! (: < "/dev/tcp/127.0.0.1/$broker_port") 2> /dev/null; then
 fi
 echo "demo: mosquitto on 127.0.0.1:$broker_port (its files in $work, removed at the end)"
 
-sed "s#mqtt://127.0.0.1:1883#mqtt://127.0.0.1:$broker_port#" examples/live/orders.yaml \
+pipeline=$(< examples/live/orders.yaml)  # (edited here, not by sed: its arguments show in `ps`)
+printf '%s\n' "${pipeline//mqtt:\/\/127.0.0.1:1883/mqtt://demo:$password@127.0.0.1:$broker_port}" \
   > "$work/orders.yaml"
 "$parallax" serve --pipeline "$work/orders.yaml" --state-dir "$work/state" "${address[@]}" \
   2> >(tee "$work/parallax.log" >&2) &
@@ -73,6 +84,6 @@ for _ in $(seq 300); do
 done
 echo "demo: publishing $(($(wc -l < "$data") - 1)) orders to topic orders/live, then 20 changes every 250 ms"
 /usr/bin/python3 examples/live/publish_orders.py "$data" 0.25 |
-  mosquitto_pub -h 127.0.0.1 -p "$broker_port" -q 1 -t orders/live -l &
+  XDG_CONFIG_HOME="$work/config" mosquitto_pub -h 127.0.0.1 -p "$broker_port" -q 1 -t orders/live -l &
 pids+=($!)
 wait "${pids[1]}"

@@ -1,6 +1,7 @@
 // `make demo` (examples/demo.sh) with mosquitto: the orders stream in through the broker the
 // script starts, the table fed by them follows, changes keep coming, and Ctrl-C (SIGINT)
-// stops the server, the broker and the publisher and removes their files.
+// stops the server, the broker and the publisher and removes their files. The broker takes no
+// anonymous client (the demo logs in with a password made for the run).
 //
 // usage: PARALLAX=build/parallax ORACLE_NODE_MODULES=tests/oracle/node_modules \
 //        node tests/server/demo_test.mjs
@@ -10,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { parallax, repo, until as untilEvery } from "./serve.mjs";
 
 const modules = path.resolve(process.env.ORACLE_NODE_MODULES ?? path.join(repo, "tests", "oracle", "node_modules"));
@@ -37,6 +38,11 @@ test("make demo streams orders through its own mosquitto and cleans up on Ctrl-C
     try {
         await until(() => /serving \d+ table\(s\) at (http:\/\/[\d.]+:\d+)/.test(output), "the server", 60000);
         assert.match(output, /demo: mosquitto on 127\.0\.0\.1:\d+/);
+        const brokerPort = output.match(/demo: mosquitto on 127\.0\.0\.1:(\d+)/)[1];
+        const anonymous = spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", brokerPort, "-q", "1",
+            "-t", "orders/live", "-m", '[{"order_id":1,"qty":999999}]'], { encoding: "utf8", timeout: 20000 });
+        assert.notEqual(anonymous.status, 0, `an anonymous publisher is refused: ${anonymous.stderr}`);
+        assert.match(anonymous.stderr, /not authori[sz]ed/i);
         const url = output.match(/at (http:\/\/[\d.]+:\d+)/)[1].replace("http", "ws") + "/websocket";
         const client = await perspective.websocket(url);
         const orders = await client.open_table("orders");
