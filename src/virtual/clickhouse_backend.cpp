@@ -25,6 +25,7 @@ using tcp = boost::asio::ip::tcp;
 
 class ClickHouseDialect final : public SqlDialect {
  public:
+  SqlFlavor flavor() const override { return SqlFlavor::kClickHouse; }
   std::string identifier(std::string_view name) const override {
     std::string out = "`";
     for (const char c : name) {
@@ -76,6 +77,17 @@ class ClickHouseDialect final : public SqlDialect {
     const std::string pick = last ? "argMax(" : "argMin(";
     return "CASE WHEN " + pick + "isNull(" + expr + "), " + key + ") = 1 THEN NULL ELSE " + pick +
            expr + ", " + key + ") END";
+  }
+  // As value_by_key, ordered by a tuple (argMin of a tuple *value* is what crashed a shard).
+  std::string value_by_order(const std::string& expr, const std::string& number,
+                             std::span<const std::string> keys, bool highest) const override {
+    std::string order =
+        highest ? "tuple(isNull(" + number + "), -coalesce(toFloat64(" + number + "), 0)"
+                : "tuple(isNotNull(" + number + "), coalesce(toFloat64(" + number + "), 0)";
+    for (const auto& key : keys) order += ", isNotNull(" + key + "), assumeNotNull(" + key + ")";
+    order += ")";
+    return "CASE WHEN argMin(isNull(" + expr + "), " + order + ") = 1 THEN NULL ELSE argMin(" +
+           expr + ", " + order + ") END";
   }
   // (groupArray skips nulls; strings sort byte-wise.)
   std::string nth_smallest(const std::string& expr, const std::string& index,

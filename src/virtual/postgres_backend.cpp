@@ -19,6 +19,7 @@ namespace {
 
 class PostgresDialect final : public SqlDialect {
  public:
+  SqlFlavor flavor() const override { return SqlFlavor::kPostgres; }
   std::string identifier(std::string_view name) const override {
     std::string out = "\"";
     for (const char c : name) {
@@ -74,6 +75,13 @@ class PostgresDialect final : public SqlDialect {
   std::string value_by_key(const std::string& expr, const std::string& key,
                            bool last) const override {
     return "(array_agg(" + expr + " ORDER BY " + key + (last ? " DESC" : "") + "))[1]";
+  }
+  std::string value_by_order(const std::string& expr, const std::string& number,
+                             std::span<const std::string> keys, bool highest) const override {
+    std::string order =
+        highest ? number + " IS NULL, " + number + " DESC" : number + " IS NOT NULL, " + number;
+    for (const auto& key : keys) order += ", " + key + " NULLS FIRST";
+    return "(array_agg(" + expr + " ORDER BY " + order + "))[1]";
   }
   std::string nth_smallest(const std::string& expr, const std::string& index,
                            DataType type) const override {

@@ -168,7 +168,9 @@ std::string quantile_sql(const SqlDialect& d, int quarters, const std::string& e
 }  // namespace
 
 Result<std::string> sql_aggregate(const SqlDialect& d, AggregateKind kind, std::string_view name,
-                                  const std::string& expr, DataType type, const std::string& key) {
+                                  const std::string& expr, DataType type, const std::string& key,
+                                  const std::string& argument,
+                                  std::span<const std::string> tree_keys) {
   using K = AggregateKind;
   const std::string value = type == DataType::kString ? d.bytewise(expr) : expr;
   // The engine's aggregates skip null cells, but a group with any null has a null minimum,
@@ -239,6 +241,28 @@ Result<std::string> sql_aggregate(const SqlDialect& d, AggregateKind kind, std::
       return by_key(false);
     case K::kLastByIndex:
       return by_key(true);
+    case K::kWeightedMean: {
+      // Over the rows where both are non-null; null when their weights add up to 0.
+      if (!number || argument.empty()) break;
+      const std::string x = d.as_float(expr), w = d.as_float(argument);
+      const std::string weights = "sum(CASE WHEN " + expr + " IS NOT NULL THEN " + w + " END)";
+      return "CASE WHEN coalesce(" + weights + ", 0) = 0 THEN NULL ELSE sum(CASE WHEN " + argument +
+             " IS NOT NULL THEN " + x + " * " + w + " END) / " + weights + " END";
+    }
+    case K::kMinBy:
+    case K::kMaxBy: {
+      // The first row (in key order) with the lowest argument, a null lowest of all (max by:
+      // the highest, skipping nulls; the first row when all are null).
+      if (argument.empty()) break;
+      if (key.empty())
+        return Status::unsupported(
+            "aggregate '{}' on a virtual table without a one-column primary key (it orders "
+            "the rows)",
+            name);
+      std::vector<std::string> order(tree_keys.begin(), tree_keys.end());
+      order.push_back(key);
+      return d.value_by_order(expr, argument, order, kind == K::kMaxBy);
+    }
     case K::kLastMinusFirst: {
       PX_ASSIGN_OR_RETURN(std::string last, by_key(true));
       PX_ASSIGN_OR_RETURN(std::string first, by_key(false));

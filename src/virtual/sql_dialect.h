@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -11,9 +12,13 @@
 
 namespace parallax {
 
+enum class SqlFlavor { kClickHouse, kPostgres };
+
 class SqlDialect {
  public:
   virtual ~SqlDialect() = default;
+  // Which database: expressions (sql_expressions.h) spell their functions per database.
+  virtual SqlFlavor flavor() const = 0;
   virtual std::string identifier(std::string_view name) const = 0;
   virtual std::string string_literal(std::string_view text) const = 0;
   // `expr` (text) ordered and compared byte by byte, as the engine compares strings.
@@ -34,6 +39,10 @@ class SqlDialect {
   // `expr` of the row with the lowest (`last`: highest) `key`, null cells included;
   virtual std::string value_by_key(const std::string& expr, const std::string& key,
                                    bool last) const = 0;
+  // `expr` of the row with the lowest `number` (a null lowest of all; `highest`: the highest,
+  // a null lowest too), ties by the lowest `keys` in turn (null first), null cells included;
+  virtual std::string value_by_order(const std::string& expr, const std::string& number,
+                                     std::span<const std::string> keys, bool highest) const = 0;
   // the `index`-th (from 1, an integer SQL expression) smallest non-null `expr`, text
   // byte-wise (anything when out of range: callers guard it);
   virtual std::string nth_smallest(const std::string& expr, const std::string& index,

@@ -26,7 +26,7 @@ class VirtualFlatView final : public VirtualView {
   Frame read(const ViewWindow& window, KeyColumns keys) const override;
   bool is_inverted(const ViewWindow& window) const override;
   Status check_window(const ViewWindow& window) const override;
-  std::vector<Field> expression_schema() const override { return {}; }
+  std::vector<Field> expression_schema() const override { return source().expression_fields(); }
   Frame read_changed(const ChangeSet& changes) const override;
   Result<bool> rerun() override;
 

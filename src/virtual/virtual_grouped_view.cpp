@@ -38,14 +38,36 @@ Result<VirtualGroupedView::Measure> VirtualGroupedView::measure(const std::strin
   const DataType type = schema.field(*position).type;
   AggregateKind kind = default_aggregate(type);
   std::string spelled = kind == AggregateKind::kSum ? "sum" : "count";
+  std::string argument;
   for (const auto& choice : config_.aggregates) {
     if (choice.column != name) continue;
     PX_ASSIGN_OR_RETURN(kind, aggregate_for(choice.name, type));
     spelled = choice.name;
+    if (!aggregate_takes_argument(kind)) continue;
+    // As the engine checks it (grouped_view.cpp).
+    if (!choice.argument)
+      return Status::invalid("aggregate '{}' of '{}' needs a column", choice.name, name);
+    auto found = schema.find(*choice.argument);
+    if (!found) return Status::invalid("aggregates name unknown column '{}'", *choice.argument);
+    const DataType argument_type = schema.field(*found).type;
+    if (argument_type != DataType::kFloat && argument_type != DataType::kInteger)
+      return Status::invalid("'{}' takes a numeric column, not '{}'", choice.name,
+                             *choice.argument);
+    argument = sql_column(*choice.argument);
   }
   const DataType result = aggregate_result_type(kind, type);
-  PX_ASSIGN_OR_RETURN(std::string sql, sql_aggregate(dialect(), kind, spelled, sql_column(name),
-                                                     type, source().order_key()));
+  // The engine's tree order: groups by their keys (text byte-wise), rows by primary key.
+  std::vector<std::string> tree_keys;
+  for (const size_t position : group_by_) {
+    const Field& field = schema.field(position);
+    const std::string column = sql_column(field.name);
+    tree_keys.push_back(field.type == DataType::kString    ? dialect().bytewise(column)
+                        : field.type == DataType::kBoolean ? dialect().boolean_number(column)
+                                                           : column);
+  }
+  PX_ASSIGN_OR_RETURN(std::string sql,
+                      sql_aggregate(dialect(), kind, spelled, sql_column(name), type,
+                                    source().order_key(), argument, tree_keys));
   return Measure{name, type, kind, result, spelled, dialect().select(sql, result)};
 }
 

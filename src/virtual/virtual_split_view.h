@@ -32,7 +32,7 @@ class VirtualSplitView final : public VirtualView {
   Frame read(const ViewWindow& window, KeyColumns keys) const override;
   bool is_inverted(const ViewWindow& window) const override;
   Status check_window(const ViewWindow& window) const override;
-  std::vector<Field> expression_schema() const override { return {}; }
+  std::vector<Field> expression_schema() const override { return source().expression_fields(); }
   Frame read_changed(const ChangeSet& changes) const override;
   Result<int64_t> expand(size_t row) override;
   Result<int64_t> collapse(size_t row) override;

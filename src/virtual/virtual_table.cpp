@@ -1,6 +1,7 @@
 #include "virtual/virtual_table.h"
 
 #include "virtual/sql_compiler.h"
+#include "virtual/sql_expressions.h"
 #include "virtual/text_cells.h"
 #include "virtual/virtual_flat_view.h"
 #include "virtual/virtual_grouped_view.h"
@@ -22,6 +23,7 @@ Result<std::unique_ptr<VirtualTable>> VirtualTable::create(std::shared_ptr<Backe
   options.name = table->source_.name;
   options.index = table->source_.key;
   PX_ASSIGN_OR_RETURN(table->placeholder_, Table::create(table->source_.schema, options));
+  table->table_columns_ = table->source_.schema.size();
   return table;
 }
 
@@ -42,7 +44,9 @@ std::string VirtualTable::order_key() const {
 bool VirtualTable::accepts_aggregate(AggregateKind kind, DataType type) const {
   // As a view asks for it (sql_compiler.h is the one place that decides).
   const auto& d = backend_->dialect();
-  return sql_aggregate(d, kind, descriptor(kind).name, d.identifier("x"), type, order_key())
+  const std::string argument = aggregate_takes_argument(kind) ? d.identifier("w") : "";
+  return sql_aggregate(d, kind, descriptor(kind).name, d.identifier("x"), type, order_key(),
+                       argument)
       .is_ok();
 }
 
@@ -53,20 +57,44 @@ Result<size_t> VirtualTable::num_rows() const {
   return row_count(count[0]);
 }
 
+std::vector<Field> VirtualTable::expression_fields() const {
+  const auto& fields = source_.schema.fields();
+  return {fields.begin() + static_cast<std::ptrdiff_t>(table_columns_), fields.end()};
+}
+
+Result<std::shared_ptr<const VirtualTable>> VirtualTable::with_expressions(
+    const ViewConfig& config) const {
+  std::shared_ptr<VirtualTable> table(new VirtualTable(backend_, source_));
+  table->placeholder_ = placeholder_;
+  table->table_columns_ = table_columns_;
+  const Schema& own = placeholder_->schema();
+  for (const auto& [name, text] : config.expressions) {
+    PX_ASSIGN_OR_RETURN(SqlExpression expression,
+                        sql_expression(backend_->dialect(), own, source_.column_sql, name, text));
+    if (!table->source_.schema.add({name, expression.type}))
+      return Status::invalid("expression '{}' is defined twice", name);
+    table->source_.column_sql.push_back(std::move(expression.sql));
+  }
+  return std::shared_ptr<const VirtualTable>(std::move(table));
+}
+
 Result<std::unique_ptr<View>> VirtualTable::create_view(ViewConfig config) const {
+  // With expressions, the view is made of this table with its expression columns (which
+  // the view keeps); their SQL goes where the columns' would.
+  std::shared_ptr<const VirtualTable> with;
   if (!config.expressions.empty()) {
-    return Status::unsupported("expressions on virtual tables (such as '{}')",
-                               config.expressions[0].first);
+    PX_ASSIGN_OR_RETURN(with, with_expressions(config));
   }
+  const VirtualTable& table = with ? *with : *this;
+  std::unique_ptr<VirtualView> view;
   if (!config.split_by.empty() && config.group_by.empty()) {
-    PX_ASSIGN_OR_RETURN(auto view, VirtualSplitView::create(*this, std::move(config)));
-    return std::unique_ptr<View>(std::move(view));
+    PX_ASSIGN_OR_RETURN(view, VirtualSplitView::create(table, std::move(config)));
+  } else if (config.group_by.empty() && config.split_by.empty()) {
+    PX_ASSIGN_OR_RETURN(view, VirtualFlatView::create(table, std::move(config)));
+  } else {
+    PX_ASSIGN_OR_RETURN(view, VirtualGroupedView::create(table, std::move(config)));
   }
-  if (config.group_by.empty() && config.split_by.empty()) {
-    PX_ASSIGN_OR_RETURN(auto view, VirtualFlatView::create(*this, std::move(config)));
-    return std::unique_ptr<View>(std::move(view));
-  }
-  PX_ASSIGN_OR_RETURN(auto view, VirtualGroupedView::create(*this, std::move(config)));
+  if (with) view->keep(std::move(with));
   return std::unique_ptr<View>(std::move(view));
 }
 

@@ -36,16 +36,24 @@ class VirtualTable {
   // What its views can do (get_features): aggregate a `type` column by `kind`, and whether
   // they take expressions. Everything else a view of it asks is refused by name.
   bool accepts_aggregate(AggregateKind kind, DataType type) const;
-  bool accepts_expressions() const { return false; }
+  // Expressions are compiled to SQL (sql_expressions.h): those without one are refused by
+  // name when a view asks for them.
+  bool accepts_expressions() const { return true; }
+  // The fields of a view's expression columns (those past the table's own), in config order.
+  std::vector<Field> expression_fields() const;
   // A view of the table; configs the backend cannot answer are refused by name.
   Result<std::unique_ptr<View>> create_view(ViewConfig config) const;
 
  private:
   VirtualTable(std::shared_ptr<Backend> backend, BackendTable source)
       : backend_(std::move(backend)), source_(std::move(source)) {}
+  // The table with a view's expression columns after its own: their SQL in column_sql.
+  Result<std::shared_ptr<const VirtualTable>> with_expressions(const ViewConfig& config) const;
+
   std::shared_ptr<Backend> backend_;
   BackendTable source_;
-  std::unique_ptr<Table> placeholder_;
+  std::shared_ptr<Table> placeholder_;
+  size_t table_columns_ = 0;  // the table's own columns (expression columns follow)
 };
 
 // What every view of a virtual table adds to View: rerunning its queries.
@@ -61,6 +69,8 @@ class VirtualView : public View {
   // Keeps `error` as the view's error without asking the database (which a refresh found
   // unreachable through another view), until a rerun succeeds.
   void fail(Status error) { error_ = std::move(error); }
+  // Keeps the table the view was made of alive (a table with the view's expression columns).
+  void keep(std::shared_ptr<const VirtualTable> table) { kept_ = std::move(table); }
 
  protected:
   const VirtualTable& source() const { return *table_; }
@@ -74,6 +84,7 @@ class VirtualView : public View {
 
  private:
   const VirtualTable* table_;
+  std::shared_ptr<const VirtualTable> kept_;
 };
 
 // Whether two columns hold the same cells (what a rerun compares).

@@ -12,8 +12,10 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -31,6 +33,8 @@ namespace {
 
 constexpr size_t kRows = 3000;
 constexpr int kConfigs = 150;
+// Then configs with generated expression columns (Generator::expression).
+constexpr int kExpressionConfigs = 150;
 const char* const kRegions[] = {"East", "west", "North", "O'Neil \\ tab\there", "south", "Ébène"};
 const char* const kProducts[] = {"apple", "Apricot", "banana", "cherry", "date",
                                  "elder", "fig",     "grape",  "kiwi",   "lemon"};
@@ -209,27 +213,48 @@ class Generator {
  public:
   Generator(uint32_t seed, bool booleans) : random_(seed), booleans_(booleans) {}
 
-  std::string config(bool grouped) {
+  std::string config(bool grouped, bool with_expressions = false) {
     split_ = false;
     std::vector<std::string> columns = {"id", "region", "product", "qty", "price", "day", "ts"};
     if (booleans_) columns.push_back("flag");
+    std::vector<std::string> group_keys = {"region", "product", "day", "qty", "ts"};
+    if (booleans_) group_keys.push_back("flag");
+    std::vector<std::string> splits = {"region", "product", "day"};
+    if (booleans_) splits.push_back("flag");
     std::string json = "{";
+    if (with_expressions) {
+      // One to three expression columns, shown, grouped, split, filtered, sorted and
+      // aggregated like the table's own.
+      kinds_.clear();
+      std::string expressions;
+      const int count = 1 + static_cast<int>(random_() % 3);
+      for (int i = 0; i < count; ++i) {
+        const std::string name = "e" + std::to_string(i);
+        const char kind = "nnnsbdt"[random_() % 7];
+        const std::string text = expression(kind, 0);
+        kinds_[name] = kind;
+        expressions +=
+            (expressions.empty() ? "" : ",") + json_string(name) + ":" + json_string(text);
+        columns.push_back(name);
+        columns.push_back(name);  // (more likely to be picked)
+        group_keys.push_back(name);
+        if (kind == 's' || kind == 'b') splits.push_back(name);
+      }
+      json += "\"expressions\":{" + expressions + "},";
+    }
     std::vector<std::string> shown;
     for (const auto& column : columns) {
-      if (chance(45)) shown.push_back(column);
+      if (chance(45) && std::find(shown.begin(), shown.end(), column) == shown.end())
+        shown.push_back(column);
     }
     if (shown.empty()) shown.push_back(pick(columns));
     json += "\"columns\":" + list(shown);
     if (grouped) {
-      std::vector<std::string> keys = {"region", "product", "day", "qty", "ts"};
-      if (booleans_) keys.push_back("flag");
-      std::vector<std::string> group_by{pick(keys)};
-      if (chance(50)) group_by.push_back(pick(keys));
+      std::vector<std::string> group_by{pick(group_keys)};
+      if (chance(50)) group_by.push_back(pick(group_keys));
       if (group_by.size() == 2 && group_by[0] == group_by[1]) group_by.pop_back();
       json += ",\"group_by\":" + list(group_by);
       // split_by: at most a few hundred combinations (the virtual bound is 1000).
-      std::vector<std::string> splits = {"region", "product", "day"};
-      if (booleans_) splits.push_back("flag");
       if (chance(35)) {
         std::vector<std::string> split_by{pick(splits)};
         if (chance(40) && split_by[0] != "day") split_by.push_back(pick(splits));
@@ -249,9 +274,12 @@ class Generator {
     }
     if (!grouped && chance(25)) {
       // split_by alone: each row a table row, its cells in its combination's columns.
-      std::vector<std::string> splits = {"region", "product"};
-      if (booleans_) splits.push_back("flag");
-      json += ",\"split_by\":[\"" + pick(splits) + "\"]";
+      std::vector<std::string> alone = {"region", "product"};
+      if (booleans_) alone.push_back("flag");
+      for (const auto& split : splits) {
+        if (kinds_.contains(split)) alone.push_back(split);
+      }
+      json += ",\"split_by\":[\"" + pick(alone) + "\"]";
       split_ = true;
     }
     std::string filters;
@@ -269,7 +297,9 @@ class Generator {
     for (int i = 0; i < keys; ++i) {
       std::string column = grouped ? pick(shown) : pick(columns);
       std::string direction = directions[random_() % (split_ ? 9 : 5)];
-      if ((column == "day" || column == "ts") && direction.find("abs") != std::string::npos)
+      if ((column == "day" || column == "ts" || kind(column) == 'd' || kind(column) == 't' ||
+           kind(column) == 'b') &&
+          direction.find("abs") != std::string::npos)
         direction = direction.starts_with("col") ? "col desc" : "desc";
       if (!sort.empty()) sort += ",";
       sort += "[\"" + column + "\",\"" + direction + "\"]";
@@ -303,9 +333,124 @@ class Generator {
     for (const auto& item : items) out += (out.size() > 1 ? "," : "") + ("\"" + item + "\"");
     return out + "]";
   }
+  // The kind of an expression column: n(umber), s(tring), b(oolean), d(ate), t (datetime);
+  // 0 for the table's columns.
+  char kind(const std::string& column) const {
+    auto found = kinds_.find(column);
+    return found == kinds_.end() ? 0 : found->second;
+  }
+
+  // An expression of `kind` in the reference's language, over the orders' columns.
+  std::string expression(char kind, int depth) {
+    const bool leaf = depth >= 2 || chance(30);
+    auto sub = [&](char k) { return expression(k, depth + 1); };
+    auto paren = [](const std::string& text) { return "(" + text + ")"; };
+    switch (kind) {
+      case 'n': {
+        if (leaf) {
+          const char* leaves[] = {"\"qty\"", "\"price\"", "\"id\"", "2", "0.5", "-3", "100"};
+          return leaves[random_() % 7];
+        }
+        const char* ops[] = {" + ", " - ", " * ", " / ", " ^ "};
+        switch (random_() % 14) {
+          case 0:
+          case 1:
+          case 2: {
+            const std::string op = ops[random_() % 5];
+            return paren(sub('n') + op + (op == " ^ " ? (chance(50) ? "2" : "0.5") : sub('n')));
+          }
+          case 3:
+            return "-" + paren(sub('n'));
+          case 4: {
+            const char* functions[] = {"abs", "sqrt",  "floor", "ceil", "round",   "trunc", "sgn",
+                                       "log", "log10", "exp",   "frac", "integer", "float"};
+            return std::string(functions[random_() % 13]) + paren(sub('n'));
+          }
+          case 5:
+            return "if (" + sub('b') + ") {" + sub('n') + "} else {" + sub('n') + "}";
+          case 6:
+            return "length(" + sub('s') + ")";
+          case 7:
+            return "bucket(\"price\", " + std::to_string(1 + random_() % 50) + ")";
+          case 8:
+            return chance(50) ? "percent_of(" + sub('n') + ", " + sub('n') + ")"
+                              : "sum(" + sub('n') + ", " + sub('n') + ")";
+          case 9:
+            return chance(50) ? "\"qty\" % " + std::to_string(static_cast<int>(random_() % 9) - 2)
+                              : "\"price\" % 3";  // refused: not whole numbers
+          case 10:
+            return "hour_of_day(" + sub(chance(70) ? 't' : 'd') + ")";
+          case 11:
+            return sub('b') + " ? " + sub('n') + " : " + sub('n');
+          case 12:
+            return "avg(" + sub('n') + ", " + sub('n') + ", 1)";
+          default:
+            return paren(sub('n') + ops[random_() % 4] + sub('n'));
+        }
+      }
+      case 's': {
+        if (leaf) {
+          const char* leaves[] = {"\"region\"", "\"product\"", "'x'", "'East'"};
+          return leaves[random_() % 4];
+        }
+        switch (random_() % 6) {
+          case 0:
+            return "concat(" + sub('s') + ", '-', " + sub('s') + ")";
+          case 1:
+            return std::string(chance(50) ? "upper" : "lower") + paren(sub('s'));
+          case 2:
+            return "if (" + sub('b') + ") {" + sub('s') + "} else {" + sub('s') + "}";
+          case 3:
+            return "day_of_week(" + sub(chance(50) ? 'd' : 't') + ")";
+          case 4:
+            return "month_of_year(" + sub(chance(50) ? 'd' : 't') + ")";
+          default:
+            return "\"region\"";
+        }
+      }
+      case 'b': {
+        const char* compares[] = {" == ", " != ", " < ", " <= ", " > ", " >= "};
+        switch (random_() % (leaf ? 3 : 8)) {
+          case 0:
+            return paren(sub('n') + compares[random_() % 6] + sub('n'));
+          case 1:
+            return paren(sub('s') + compares[random_() % 6] + sub('s'));
+          case 2:
+            return std::string(chance(50) ? "is_null" : "is_not_null") +
+                   paren(chance(50) ? "\"price\"" : "\"region\"");
+          case 3: {
+            const char* logic[] = {" and ", " or ", " xor ", " nand ", " nor "};
+            return paren(sub('b') + logic[random_() % 5] + sub('b'));
+          }
+          case 4:
+            return "not(" + sub(chance(50) ? 'b' : 'n') + ")";
+          case 5:
+            return paren(sub('d') + compares[random_() % 6] + sub('d'));
+          case 6:
+            return "inrange(0, " + sub('n') + ", 100)";
+          default:
+            return "boolean(" + sub(chance(50) ? 'n' : 's') + ")";
+        }
+      }
+      case 'd': {
+        if (leaf) return "\"day\"";
+        const char* units[] = {"'D'", "'W'", "'M'", "'Y'", "'2M'", "'3Y'", "'h'"};
+        return "bucket(" + sub(chance(50) ? 'd' : 't') + ", " + units[random_() % 7] + ")";
+      }
+      default: {  // datetimes
+        if (leaf) return "\"ts\"";
+        const char* units[] = {"'s'", "'m'", "'h'", "'30m'", "'6h'", "'10s'"};
+        return chance(70) ? "bucket(\"ts\", " + std::string(units[random_() % 6]) + ")"
+                          : "if (" + sub('b') + ") {\"ts\"} else {" + sub('t') + "}";
+      }
+    }
+  }
+
   std::string aggregate_for(const std::string& column) {
-    const bool numeric = column == "id" || column == "qty" || column == "price";
-    const bool temporal = column == "day" || column == "ts";
+    const bool numeric =
+        column == "id" || column == "qty" || column == "price" || kind(column) == 'n';
+    const bool temporal =
+        column == "day" || column == "ts" || kind(column) == 'd' || kind(column) == 't';
     std::vector<std::string> names = {"count", "distinct count", "median",        "q1",
                                       "q3",    "first",          "last by index", "unique"};
     if (numeric) {
@@ -317,7 +462,7 @@ class Generator {
     return pick(names);
   }
   std::string filter(const std::string& column) {
-    const bool text = column == "region" || column == "product";
+    const bool text = column == "region" || column == "product" || kind(column) == 's';
     std::vector<std::string> ops = {
         "==", "!=", "<", ">", "<=", ">=", "in", "not in", "is null", "is not null"};
     if (text) ops.insert(ops.end(), {"contains", "begins with", "ends with"});
@@ -325,6 +470,21 @@ class Generator {
     std::string value;
     if (op == "is null" || op == "is not null") return "[\"" + column + "\",\"" + op + "\"]";
     auto one = [&]() -> std::string {
+      switch (kind(column)) {
+        case 'n':
+          return std::to_string(static_cast<int>(random_() % 300) - 50);
+        case 's':
+          return chance(50) ? json_string(kRegions[random_() % 6])
+                            : json_string(chance(50) ? "3 Tuesday" : "x-apple");
+        case 'b':
+          return chance(50) ? "true" : "false";
+        case 'd':
+          return "\"" + format_date_iso(19690 + static_cast<int32_t>(random_() % 80)) + "\"";
+        case 't':
+          return std::to_string((1700000000LL + static_cast<int64_t>(random_() % 5000000)) * 1000);
+        default:
+          break;
+      }
       if (column == "region") return json_string(kRegions[random_() % 6]);
       if (column == "product") {
         std::string name = kProducts[random_() % 10];
@@ -354,7 +514,8 @@ class Generator {
 
   std::mt19937 random_;
   bool booleans_;
-  bool split_ = false;  // whether the config being made splits
+  std::map<std::string, char> kinds_;  // the expression columns of the config being made
+  bool split_ = false;                 // whether the config being made splits
 };
 
 struct Backends {
@@ -428,9 +589,15 @@ class VirtualDifferential : public ::testing::Test {
   void compare_all(uint32_t seed) {
     Generator generator(seed, booleans_);
     int compared = 0, refused = 0;
-    for (int i = 0; i < kConfigs; ++i) {
+    for (int i = 0; i < kConfigs + kExpressionConfigs; ++i) {
       const bool grouped = i % 2 == 1;
-      const std::string config_json = generator.config(grouped);
+      const bool with_expressions = i >= kConfigs;
+      if (i == kConfigs) {
+        std::printf("compared %d configs, %d refused by name\n", compared, refused);
+        EXPECT_GT(compared, kConfigs * 3 / 4);
+        compared = refused = 0;
+      }
+      const std::string config_json = generator.config(grouped, with_expressions);
       const bool tree = grouped || generator.split();
       SCOPED_TRACE("config " + std::to_string(i) + ": " + config_json);
       auto memory_config = view_config_from_json(config_json);
@@ -440,6 +607,7 @@ class VirtualDifferential : public ::testing::Test {
           engine_.create_view("virtual", "v", view_config_from_json(config_json).value());
       if (virtual_made.code() == StatusCode::kUnsupported) {
         ++refused;  // refused by name: fine, never answered wrongly
+        if (with_expressions) refusals_[virtual_made.message()]++;
         if (memory_made.is_ok()) (void)engine_.delete_view("m");
         continue;
       }
@@ -472,8 +640,10 @@ class VirtualDifferential : public ::testing::Test {
       ASSERT_TRUE(engine_.delete_view("m").is_ok());
       ASSERT_TRUE(engine_.delete_view("v").is_ok());
     }
-    std::printf("compared %d configs, %d refused by name\n", compared, refused);
-    EXPECT_GT(compared, kConfigs * 3 / 4);
+    std::printf("compared %d expression configs, %d refused by name\n", compared, refused);
+    for (const auto& [message, count] : refusals_)
+      std::printf("  %d x %s\n", count, message.c_str());
+    EXPECT_GT(compared, kExpressionConfigs * 2 / 3);
     // Past the bound on split combinations: a clear error, and no view.
     const Status too_many = engine_.create_view(
         "virtual", "v",
@@ -576,8 +746,105 @@ class VirtualDifferential : public ::testing::Test {
     }
   }
 
+  // A column named and filled to break out of any SQL quoting that is not the dialect's:
+  // quotes of every kind, backslashes, a statement after a ';'. Expression views over it
+  // (the name and the values as expression columns, literals, filters and group keys) must
+  // answer as the engine, and the table must still be there after.
+  void check_hostile(std::shared_ptr<Backend> backend, const std::string& create) {
+    const std::string column = "we\"ird`na\\me'; DROP TABLE hostile; --";
+    const std::vector<std::string> values = {
+        "it's", "back\\slash", "`tick`", "\"dq\"", "'; DROP TABLE hostile; --", "x\\'y", "plain"};
+    const SqlDialect& d = backend->dialect();
+    ASSERT_TRUE(backend->execute("DROP TABLE IF EXISTS hostile").is_ok());
+    const std::string created = create.substr(0, create.find('@')) + d.identifier(column) +
+                                create.substr(create.find('@') + 1);
+    const Status made = backend->execute(created);
+    ASSERT_TRUE(made.is_ok()) << created << ": " << made.message();
+    std::string sql, json = "[";
+    for (size_t i = 0; i < values.size() * 3; ++i) {
+      const std::string& value = values[i % values.size()];
+      const bool null = i % 5 == 4;
+      sql += (sql.empty() ? "" : ",") +
+             ("(" + std::to_string(i + 1) + "," + (null ? "NULL" : d.string_literal(value)) + "," +
+              std::to_string(static_cast<int>(i % 4) - 1) + ")");
+      json += (json.size() > 1 ? "," : "") +
+              ("{\"id\":" + std::to_string(i + 1) + "," + json_string(column) + ":" +
+               (null ? "null" : json_string(value)) +
+               ",\"n\":" + std::to_string(static_cast<int>(i % 4) - 1) + "}");
+    }
+    const Status inserted = backend->execute("INSERT INTO hostile VALUES " + sql);
+    ASSERT_TRUE(inserted.is_ok()) << inserted.message();
+    TableOptions options;
+    options.index = "id";
+    ASSERT_TRUE(engine_
+                    .create_table("hostile_memory",
+                                  Schema({{"id", DataType::kInteger},
+                                          {column, DataType::kString},
+                                          {"n", DataType::kInteger}}),
+                                  options)
+                    .is_ok());
+    ASSERT_TRUE(engine_.update("hostile_memory", TableData{json + "]", DataFormat::kJson}).is_ok());
+    auto tables = backend->tables();
+    ASSERT_TRUE(tables.is_ok()) << tables.status().message();
+    for (auto& table : *tables) {
+      if (table.name != "hostile") continue;
+      table.key = "id";
+      auto hosted = VirtualTable::create(backend, std::move(table));
+      ASSERT_TRUE(hosted.is_ok()) << hosted.status().message();
+      ASSERT_TRUE(engine_.host_virtual_table("hostile_virtual", std::move(hosted).value()).is_ok());
+    }
+    // The name as an expression sees it: col('...') with quotes and backslashes escaped.
+    auto quoted = [](const std::string& text, char quote) {
+      std::string out(1, quote);
+      for (const char c : text) {
+        if (c == quote || c == '\\') out += '\\';
+        out += c;
+      }
+      return out + quote;
+    };
+    const std::string ref = "col(" + quoted(column, '\'') + ")";
+    std::vector<std::string> texts = {ref, "concat(" + ref + ", " + quoted(values[4], '\'') + ")",
+                                      "upper(" + ref + ")", "length(" + ref + ") / \"n\""};
+    for (const auto& value : values)
+      texts.push_back("if (" + ref + " == " + quoted(value, '\'') + ") {" + quoted(value, '\'') +
+                      "} else {" + quoted(values[4], '\'') + "}");
+    for (size_t i = 0; i < texts.size(); ++i) {
+      const std::string name =
+          i % 2 ? column + " " + std::to_string(i) : values[i % values.size()] + std::to_string(i);
+      for (const std::string shape :
+           {"", R"(,"group_by":[@],"aggregates":{@:"distinct count"})", R"(,"split_by":[@])"}) {
+        std::string config =
+            "{\"expressions\":{" + json_string(name) + ":" + json_string(texts[i]) +
+            "},\"columns\":[" + json_string(name) + "," + json_string(column) + "],\"sort\":[[" +
+            json_string(name) + ",\"desc\"]],\"filter\":[[" + json_string(name) + ",\"!=\"," +
+            (i == 3 ? std::string("1") : json_string(values[i % values.size()])) + "]]";
+        std::string rest = shape;
+        while (rest.find('@') != std::string::npos)
+          rest.replace(rest.find('@'), 1, json_string(name));
+        config += rest + "}";
+        SCOPED_TRACE(config);
+        auto parsed = view_config_from_json(config);
+        ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
+        const Status m = engine_.create_view("hostile_memory", "hm", *parsed);
+        const Status v = engine_.create_view("hostile_virtual", "hv", *parsed);
+        ASSERT_TRUE(m.is_ok()) << m.message();
+        ASSERT_TRUE(v.is_ok()) << v.message();
+        Generator generator(static_cast<uint32_t>(i), false);
+        check_same(*engine_.view("hm").value(), *engine_.view("hv").value(), generator);
+        ASSERT_TRUE(engine_.delete_view("hm").is_ok());
+        ASSERT_TRUE(engine_.delete_view("hv").is_ok());
+      }
+    }
+    // Nothing was dropped: the table still answers its rows.
+    const DataType types[] = {DataType::kFloat};
+    auto count = backend->query("SELECT count(*) FROM hostile", types);
+    ASSERT_TRUE(count.is_ok()) << count.status().message();
+    EXPECT_EQ((*count)[0].value<double>(0), static_cast<double>(values.size() * 3));
+  }
+
   Engine engine_;
   bool booleans_ = false;
+  std::map<std::string, int> refusals_;  // of expression configs, by message
 };
 
 std::unique_ptr<Backend> connect_or_skip(const char* variable, const std::string& suffix) {
@@ -616,6 +883,9 @@ TEST_F(VirtualDifferential, ClickHouse) {
   load(*shared, {kClickHouseTable}, false);
   host(shared, "orders");
   compare_all(1);
+  check_hostile(shared,
+                "CREATE TABLE hostile (id Int32, @ Nullable(String), n Nullable(Int32)) "
+                "ENGINE = MergeTree ORDER BY id");
 }
 
 // Two ClickHouse servers, each holding about half of the rows in orders_local, and a
@@ -664,6 +934,7 @@ TEST_F(VirtualDifferential, Postgres) {
        true);
   host(shared, "orders");
   compare_all(2);
+  check_hostile(shared, "CREATE TABLE hostile (id integer PRIMARY KEY, @ text, n integer)");
 }
 
 }  // namespace
