@@ -82,7 +82,7 @@ class ClickHouseDialect final : public SqlDialect {
   std::string value_by_order(const std::string& expr, const std::string& number,
                              std::span<const std::string> keys, bool highest) const override {
     std::string order =
-        highest ? "tuple(isNull(" + number + "), -coalesce(toFloat64(" + number + "), 0)"
+        highest ? "tuple(isNull(" + number + "), coalesce(toFloat64(" + number + "), 0) * -1"
                 : "tuple(isNotNull(" + number + "), coalesce(toFloat64(" + number + "), 0)";
     for (const auto& key : keys) order += ", isNotNull(" + key + "), assumeNotNull(" + key + ")";
     order += ")";
