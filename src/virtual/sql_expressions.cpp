@@ -101,7 +101,10 @@ class Translator {
         PX_ASSIGN_OR_RETURN(std::string condition, value(*node.children[0]));
         PX_ASSIGN_OR_RETURN(std::string then, value(*node.children[1]));
         PX_ASSIGN_OR_RETURN(std::string otherwise, value(*node.children[2]));
-        return "CASE WHEN " + truth(condition) + " THEN " + then + " ELSE " + otherwise + " END";
+        // A null condition takes the first branch, as the engine's evaluator (and the
+        // reference): not truth(), where a null is false.
+        return "CASE WHEN (" + condition + " IS NULL OR " + condition + " <> 0) THEN " + then +
+               " ELSE " + otherwise + " END";
       }
       case NodeKind::kCall:
         return call(node);
@@ -315,6 +318,10 @@ class Translator {
     if (f == "percent_of") {
       const std::string sql = arithmetic_sql("/", args[0], args[1]);
       return "(" + sql + " * 100)";
+    }
+    if (f == "inrange") {
+      return nulls_to_null(
+          flag("(" + ieee("<=", args[0], args[1]) + " AND " + ieee("<=", args[1], args[2]) + ")"));
     }
     if (f == "is_null" || f == "is_not_null")
       return flag(x + (f == "is_null" ? " IS NULL" : " IS NOT NULL"));

@@ -24,6 +24,12 @@ int compare_cells(const Column& column, uint32_t a, uint32_t b, bool abs = false
   return parallax::compare_cells(column, a, column, b, abs);
 }
 
+// After every GROUP BY: ClickHouse drops constant keys (an expression column such as 'x'),
+// and a GROUP BY of constants only is then an aggregation without keys, which answers one row
+// even when no row passes the filter (seen on 18.16 through a Distributed table); the engine
+// has no such group.
+constexpr const char* kGroupsWithRows = " HAVING count(*) > 0";
+
 void append_from(Column& out, const Column& in, size_t row) {
   out.resize(out.size() + 1);
   out.set_from(out.size() - 1, in, row);
@@ -91,10 +97,11 @@ Status VirtualGroupedView::order_combos(std::vector<Combo>& combos) const {
     types.push_back(field.type);
     std::vector<DataType> all = types;
     all.push_back(value.result);
-    PX_ASSIGN_OR_RETURN(std::vector<Column> answer,
-                        run("SELECT " + keys + value.sql + " FROM " + source().from() + where_ +
-                                group_by + " LIMIT " + std::to_string(kMaxSplitColumns + 1),
-                            all));
+    PX_ASSIGN_OR_RETURN(
+        std::vector<Column> answer,
+        run("SELECT " + keys + value.sql + " FROM " + source().from() + where_ + group_by +
+                kGroupsWithRows + " LIMIT " + std::to_string(kMaxSplitColumns + 1),
+            all));
     for (uint32_t row = 0; row < answer.back().size(); ++row) {
       std::string key;
       for (size_t k = 0; k <= level; ++k) append_split_key(key, answer[k], row);
@@ -255,10 +262,11 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
     std::vector<DataType> types = key_types;
     types.insert(types.end(), measure_types.begin(), measure_types.end());
     const size_t room = kMaxGroups - tree.nodes.size();
-    PX_ASSIGN_OR_RETURN(std::vector<Column> answer,
-                        run("SELECT " + keys + measures + " FROM " + source().from() + where_ +
-                                group_by + " LIMIT " + std::to_string(room + 1),
-                            types));
+    PX_ASSIGN_OR_RETURN(
+        std::vector<Column> answer,
+        run("SELECT " + keys + measures + " FROM " + source().from() + where_ + group_by +
+                (level > 0 ? kGroupsWithRows : "") + " LIMIT " + std::to_string(room + 1),
+            types));
     const size_t rows = answer[0].size();
     if (rows > room) {
       return Status::invalid(
@@ -323,7 +331,7 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
                                 " FROM " + source().from() + where_ +
                                 (group_by.empty() ? " GROUP BY " + split_columns.substr(2)
                                                   : group_by + split_columns) +
-                                " LIMIT " + std::to_string(cell_room + 1),
+                                kGroupsWithRows + " LIMIT " + std::to_string(cell_room + 1),
                             split_answer_types));
     if (pivot[0].size() > cell_room) {
       return Status::invalid(
