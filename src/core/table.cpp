@@ -146,11 +146,19 @@ Result<ChangeSet> Table::apply(const RowBatch& batch, bool initial_load) {
   }
 
   // Each touched row once, first touch first; existing rows' cells saved before overwriting.
-  absl::flat_hash_set<uint32_t> seen;
-  seen.reserve(targets.size());
-  for (const uint32_t target : targets) {
-    if (!seen.insert(target).second) continue;
-    (target >= rows_before ? changes.added_rows : changes.updated_rows).push_back(target);
+  if (!index_position_ && num_rows_ - rows_before == batch.num_rows) {
+    // Every row appended (no key, no limit reached): each a new row, in batch order, without
+    // a set of a million rows to tell.
+    changes.added_rows.resize(batch.num_rows);
+    std::iota(changes.added_rows.begin(), changes.added_rows.end(),
+              static_cast<uint32_t>(rows_before));
+  } else {
+    absl::flat_hash_set<uint32_t> seen;
+    seen.reserve(targets.size());
+    for (const uint32_t target : targets) {
+      if (!seen.insert(target).second) continue;
+      (target >= rows_before ? changes.added_rows : changes.updated_rows).push_back(target);
+    }
   }
   for (const Column& column : columns_) {
     changes.previous.push_back(column.gathered(changes.updated_rows));
