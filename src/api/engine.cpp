@@ -1,5 +1,6 @@
 #include "api/engine.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <simdjson.h>
 
@@ -387,15 +388,24 @@ Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {
   // Views follow the change first (expression columns recompute the changed rows); those
   // with subscribers refresh now, as their callbacks read them. The others refresh when next
   // read, so a run of changes nobody reads costs at most one rebuild.
-  // A view shared by several names follows once.
-  absl::flat_hash_set<View*> followed;
+  // A view shared by several names follows once. Views share nothing but the table, which
+  // following and refreshing only read (every cache a view fills is its own), so they follow
+  // on the engine's task pool, a view a task: the same views whatever the threads (a build
+  // inside a task runs on that task's thread alone, TaskPool::run).
+  std::vector<std::pair<View*, bool>> followers;  // view, whether to refresh it now
+  absl::flat_hash_map<View*, size_t> follower_of;
   for (auto& [view_name, entry] : views_) {
-    if (entry.table != table || !followed.insert(entry.view.get()).second) continue;
-    entry.view->table_changed(*changes);
+    if (entry.table != table) continue;
+    auto [found, added] = follower_of.try_emplace(entry.view.get(), followers.size());
+    if (added) followers.emplace_back(entry.view.get(), false);
+    if (subscriptions_.contains(view_name)) followers[found->second].second = true;
   }
-  for (auto& [view_name, entry] : views_) {
-    if (entry.table == table && subscriptions_.contains(view_name)) entry.view->refresh();
-  }
+  // (A clear or replace rebuilds every view: each build spreads over the whole pool instead.)
+  const bool spread = followers.size() > 1 && !changes->cleared;
+  TaskPool::run_on(spread ? &task_pool() : nullptr, followers.size(), [&](size_t i) {
+    followers[i].first->table_changed(*changes);
+    if (followers[i].second) followers[i].first->refresh();
+  });
   if (auto watchers = table_watchers_.find(table); watchers != table_watchers_.end()) {
     const Table& changed = *tables_.at(table);
     const auto copies = watchers->second;  // a callback may unsubscribe

@@ -1,5 +1,6 @@
-// The engine's task pool (set_num_cpus, --threads): tables loaded and views read with any
-// number of threads are the same as with one, and the pool's threads are made once.
+// The engine's task pool (set_num_cpus, --threads): tables loaded, views read and views
+// followed (a view a task, Engine::notify) with any number of threads are the same as with
+// one, and the pool's threads are made once.
 #include <filesystem>
 #include <string>
 
@@ -41,20 +42,30 @@ std::string run_with(size_t threads) {
   EXPECT_EQ(engine.num_cpus(), threads);
   EXPECT_TRUE(
       engine.create_table("t", {orders_csv(60'000, 0), DataFormat::kCsv}, {.index = "id"}).is_ok());
-  const char* configs[] = {R"({"group_by":["customer"],"aggregates":{"price":"sum","qty":"avg"}})",
-                           R"({"group_by":["region"],"columns":["customer","price"],)"
-                           R"("aggregates":{"customer":"distinct count","price":"median"}})",
-                           R"({"sort":[["price","desc"]],"columns":["id","price"]})"};
+  const char* configs[] = {
+      R"({"group_by":["customer"],"aggregates":{"price":"sum","qty":"avg"}})",
+      R"({"group_by":["region"],"columns":["customer","price"],)"
+      R"("aggregates":{"customer":"distinct count","price":"median"}})",
+      R"({"sort":[["price","desc"]],"columns":["id","price"]})",
+      R"({"group_by":["region","customer"],"columns":["p2","qty"],)"
+      R"("expressions":{"p2":"\"price\" * 2"},"aggregates":{"qty":"max"}})",
+      R"({"group_by":["qty"],"columns":["price"],"aggregates":{"price":"avg"}})"};
   std::string out;
   for (size_t i = 0; i < std::size(configs); ++i) {
     const std::string name = "v" + std::to_string(i);
     EXPECT_TRUE(engine.create_view("t", name, view_config_from_json(configs[i]).value()).is_ok());
+    // Subscribed: each change is followed and the view refreshed at once, on the pool.
+    EXPECT_TRUE(engine.on_update(name, [](const ViewUpdate&) {}).is_ok());
     out += read_all(engine, name) + "\n";
   }
   // A big update (half upserts, half new rows) through the pool, then the views again.
   const size_t before = process_threads();
   EXPECT_TRUE(engine.update("t", {orders_csv(60'000, 30'000), DataFormat::kCsv}).is_ok());
   EXPECT_TRUE(engine.update("t", {orders_csv(60'000, 45'000), DataFormat::kCsv}).is_ok());
+  // Small upserts that the views follow.
+  for (size_t step = 0; step < 12; ++step) {
+    EXPECT_TRUE(engine.update("t", {orders_csv(300, step * 7'000), DataFormat::kCsv}).is_ok());
+  }
   EXPECT_EQ(process_threads(), before) << "the pool's threads are made once";
   for (size_t i = 0; i < std::size(configs); ++i) out += read_all(engine, "v" + std::to_string(i));
   return out;
