@@ -78,14 +78,32 @@ bool FlatView::follow(const ChangeSet& changes) {
   auto natural_less = [&](uint32_t a, uint32_t b) { return table_->natural_less(a, b); };
   std::vector<uint8_t> keep(updated.size(), 1);
   if (!filter_.empty()) {
-    // Each row that enters or leaves moves the rows after it: a big change refreshes once.
-    if (!natural_rows || updated.size() > 64) return false;
+    if (!natural_rows) return false;
     keep = filter_.evaluate_rows(*source_, updated);
+    // Each row that enters or leaves moves the rows after it: a few move one by one, more in
+    // one pass over the view's rows (the leaving taken out, the entering merged in), never a
+    // refresh, which evaluates the filter over every row of the table.
+    std::vector<uint32_t> entering;
+    absl::flat_hash_set<uint32_t> leaving;
     for (size_t i = 0; i < updated.size(); ++i) {
       const auto at = std::lower_bound(rows_.begin(), rows_.end(), updated[i], natural_less);
       const bool present = at != rows_.end() && *at == updated[i];
-      if (keep[i] && !present) rows_.insert(at, updated[i]);
-      if (!keep[i] && present) rows_.erase(at);
+      if (keep[i] == present) continue;
+      if (updated.size() <= 64) {
+        if (keep[i]) rows_.insert(at, updated[i]);
+        if (!keep[i]) rows_.erase(at);
+      } else if (keep[i]) {
+        entering.push_back(updated[i]);
+      } else {
+        leaving.insert(updated[i]);
+      }
+    }
+    if (!leaving.empty()) std::erase_if(rows_, [&](uint32_t row) { return leaving.contains(row); });
+    if (!entering.empty()) {
+      std::sort(entering.begin(), entering.end(), natural_less);
+      const auto before = static_cast<std::ptrdiff_t>(rows_.size());
+      rows_.insert(rows_.end(), entering.begin(), entering.end());
+      std::inplace_merge(rows_.begin(), rows_.begin() + before, rows_.end(), natural_less);
     }
   }
   if (sort_.empty()) return true;

@@ -82,6 +82,17 @@ TEST(FlatViewFollow, ReadsAsAFreshViewAfterEveryChange) {
       const int kind = static_cast<int>(random() % 20);
       if (kind == 0 && indexed) {
         ASSERT_TRUE(engine.remove("t", "[" + std::to_string(random() % 6000) + "]").is_ok());
+      } else if (kind == 19 && indexed) {
+        // Upserts of 65 to 300 existing rows, prices in and out of the filters: a filtered
+        // view moves the rows entering and leaving in one pass.
+        std::string batch = "[";
+        const int count = 65 + static_cast<int>(random() % 236);
+        for (int i = 0; i < count; ++i) {
+          batch.append(i ? "," : "")
+              .append("{\"id\":" + std::to_string(random() % 6000) +
+                      ",\"price\":" + std::to_string(static_cast<int>(random() % 40) - 10) + ".5}");
+        }
+        ASSERT_TRUE(engine.update("t", json(batch + "]")).is_ok());
       } else {
         std::string batch = "[";
         const int count = kind < 15 ? 1 : 1 + static_cast<int>(random() % 40);
