@@ -196,15 +196,6 @@ Frame VirtualFlatView::read(const ViewWindow& window, KeyColumns keys) const {
   return frame;
 }
 
-Frame VirtualFlatView::read_changed(const ChangeSet&) const {
-  // The database says nothing of which rows changed: the window last read is sent again.
-  if (!last_) return Frame{};
-  ViewWindow window;
-  window.start_row = static_cast<double>(last_->start);
-  window.end_row = static_cast<double>(last_->end);
-  return read(window, KeyColumns::kNone);
-}
-
 Result<bool> VirtualFlatView::rerun() {
   const size_t rows = rows_, table_rows = table_rows_;
   // A view that answered errors answers again: its clients hear of it.

@@ -27,12 +27,15 @@ class VirtualFlatView final : public VirtualView {
   bool is_inverted(const ViewWindow& window) const override;
   Status check_window(const ViewWindow& window) const override;
   std::vector<Field> expression_schema() const override { return source().expression_fields(); }
-  Frame read_changed(const ChangeSet& changes) const override;
   Result<bool> rerun() override;
 
  private:
   VirtualFlatView(const VirtualTable& table, ViewConfig config)
       : VirtualView(table), config_(std::move(config)) {}
+  std::optional<std::pair<size_t, size_t>> last_rows() const override {
+    if (!last_) return std::nullopt;
+    return std::pair{last_->start, last_->end};
+  }
   // The rows [start, end) of the columns [start_col, end_col), and the keys when asked.
   struct Window {
     size_t start = 0, end = 0, start_col = 0, end_col = 0;

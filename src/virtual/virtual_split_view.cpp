@@ -278,15 +278,6 @@ Frame VirtualSplitView::read(const ViewWindow& window, KeyColumns keys) const {
   return frame;
 }
 
-Frame VirtualSplitView::read_changed(const ChangeSet&) const {
-  // The database says nothing of which rows changed: the window last read is sent again.
-  if (!last_) return Frame{};
-  ViewWindow window;
-  window.start_row = static_cast<double>(last_->start);
-  window.end_row = static_cast<double>(last_->end);
-  return read(window, KeyColumns::kNone);
-}
-
 // As the engine's split-only views: row 0 names the hidden totals row (expand answers how
 // many rows it showed again, collapse how many it hid), rows 1..n the table rows (leaves:
 // expand answers their index, collapse 0), rows past them 0.

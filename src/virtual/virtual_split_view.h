@@ -33,7 +33,6 @@ class VirtualSplitView final : public VirtualView {
   bool is_inverted(const ViewWindow& window) const override;
   Status check_window(const ViewWindow& window) const override;
   std::vector<Field> expression_schema() const override { return source().expression_fields(); }
-  Frame read_changed(const ChangeSet& changes) const override;
   Result<int64_t> expand(size_t row) override;
   Result<int64_t> collapse(size_t row) override;
   Status set_depth(size_t depth) override;
@@ -42,6 +41,10 @@ class VirtualSplitView final : public VirtualView {
  private:
   VirtualSplitView(const VirtualTable& table, ViewConfig config)
       : VirtualView(table), config_(std::move(config)) {}
+  std::optional<std::pair<size_t, size_t>> last_rows() const override {
+    if (!last_) return std::nullopt;
+    return std::pair{last_->start, last_->end};
+  }
   // The rows [start, end): each one's cells per shown column (all combinations), and keys.
   struct Window {
     size_t start = 0, end = 0;

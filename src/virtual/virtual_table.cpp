@@ -98,6 +98,15 @@ Result<std::unique_ptr<View>> VirtualTable::create_view(ViewConfig config) const
   return std::unique_ptr<View>(std::move(view));
 }
 
+Frame VirtualView::read_changed(const ChangeSet&) const {
+  const auto rows = last_rows();
+  if (!rows) return Frame{};
+  ViewWindow window;
+  window.start_row = static_cast<double>(rows->first);
+  window.end_row = static_cast<double>(rows->second);
+  return read(window, KeyColumns::kNone);
+}
+
 Result<std::vector<Column>> VirtualView::run(const std::string& sql,
                                              std::span<const DataType> types) const {
   return backend().query(sql, types);

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "common/status.h"
 #include "core/table.h"
@@ -71,8 +73,13 @@ class VirtualView : public View {
   void fail(Status error) { error_ = std::move(error); }
   // Keeps the table the view was made of alive (a table with the view's expression columns).
   void keep(std::shared_ptr<const VirtualTable> table) { kept_ = std::move(table); }
+  // The database says nothing of which rows changed: the rows last read (last_rows) are sent
+  // again, or nothing before the first read. (A grouped view sends every visible row.)
+  Frame read_changed(const ChangeSet& changes) const override;
 
  protected:
+  // The rows [start, end) the view last read, if it read any.
+  virtual std::optional<std::pair<size_t, size_t>> last_rows() const { return std::nullopt; }
   const VirtualTable& source() const { return *table_; }
   Backend& backend() const { return table_->backend(); }
   const SqlDialect& dialect() const { return table_->backend().dialect(); }
