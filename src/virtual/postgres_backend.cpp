@@ -1,5 +1,6 @@
 // PostgreSQL over libpq: one connection, reset when it breaks or a query outlives the
-// timeout (a hung server must not hold the engine's thread); text results. Tables are
+// timeout (a hung server must not hold the engine's thread); text results, read a row at a
+// time (single-row mode) and bounded in size as they arrive. Tables are
 // those of the connection's current schema (search_path), each column's type from
 // information_schema, the primary key from pg_index.
 #include "virtual/postgres_backend.h"
@@ -156,7 +157,7 @@ class PostgresBackend final : public Backend {
   }
 
   Status execute(const std::string& sql) override {
-    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql, false));
+    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql));
     const bool done =
         PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
     std::string message = done ? "" : PQresultErrorMessage(result);
@@ -165,84 +166,146 @@ class PostgresBackend final : public Backend {
     return Status::ok();
   }
 
+  // The answer is read a row at a time (libpq would otherwise hold all of it before the
+  // first row is seen), its cells' bytes counted as they arrive: past
+  // BackendOptions::max_answer_bytes the query is cancelled and refused, as ClickHouse's are.
   Result<std::vector<Column>> query(const std::string& sql,
                                     std::span<const DataType> types) override {
-    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql, true));
-    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
-      std::string message = PQresultErrorMessage(result);
-      PQclear(result);
-      if (PQstatus(connection_) != CONNECTION_OK) {
-        return lost(message);
+    // A view's query goes by the extended protocol, which runs one statement only: SQL that
+    // somehow held a second one (an injection) is refused whole instead of run.
+    PX_ASSIGN_OR_RETURN(const Deadline deadline, send(sql, [&] {
+                          return PQsendQueryParams(connection_, sql.c_str(), 0, nullptr, nullptr,
+                                                   nullptr, nullptr, 0);
+                        }));
+    // (Refused only when no query is running, which one just is.)
+    PQsetSingleRowMode(connection_);
+    std::vector<Column> columns;
+    for (const DataType type : types) columns.emplace_back(type);
+    uint64_t bytes = 0;
+    std::string refusal;
+    for (;;) {
+      PX_ASSIGN_OR_RETURN(PGresult * result, next_result(deadline));
+      if (!result) break;
+      const ExecStatusType status = PQresultStatus(result);
+      if (status != PGRES_SINGLE_TUPLE && status != PGRES_TUPLES_OK) {
+        if (refusal.empty()) refusal = PQresultErrorMessage(result);
+        PQclear(result);
+        continue;  // to the end of the results, so that the connection takes the next query
       }
-      return Status::invalid("PostgreSQL at {} refused the query: {}", url_, trim(message));
+      if (!refusal.empty()) {
+        PQclear(result);
+        continue;
+      }
+      Status read = append_rows(result, columns, bytes);
+      PQclear(result);
+      if (!read.is_ok()) {
+        abandon(deadline);
+        return read;
+      }
+      if (bytes > options_.max_answer_bytes) {
+        abandon(deadline);
+        return Status::invalid(
+            "PostgreSQL at {} answered more than {} MB, the most one query may answer: filter "
+            "the view or ask for fewer rows, groups or split columns",
+            url_, options_.max_answer_bytes >> 20);
+      }
+    }
+    if (!refusal.empty()) {
+      if (PQstatus(connection_) != CONNECTION_OK) return lost(refusal);
+      return Status::invalid("PostgreSQL at {} refused the query: {}", url_, trim(refusal));
     }
     reachable_ = true;
-    const int rows = PQntuples(result);
-    if (static_cast<size_t>(PQnfields(result)) != types.size()) {
-      PQclear(result);
-      return Status::invalid("PostgreSQL answered other columns than asked for");
-    }
-    std::vector<Column> columns;
-    for (size_t i = 0; i < types.size(); ++i) {
-      Column column(types[i]);
-      column.reserve(static_cast<size_t>(rows));
-      for (int row = 0; row < rows; ++row) {
-        if (PQgetisnull(result, row, static_cast<int>(i))) {
-          column.append_null();
-          continue;
-        }
-        const std::string_view text(PQgetvalue(result, row, static_cast<int>(i)),
-                                    PQgetlength(result, row, static_cast<int>(i)));
-        if (Status read = append_text_cell(column, text); !read.is_ok()) {
-          PQclear(result);
-          return read;
-        }
-      }
-      columns.push_back(std::move(column));
-    }
-    PQclear(result);
     return columns;
   }
 
  private:
+  using Deadline = std::chrono::steady_clock::time_point;
+
   // Runs `sql` as PQexec would (the last result), but gives up when the server has not
   // answered within the timeout: the connection is dropped and remade at the next query.
-  Result<PGresult*> exec(const std::string& sql, bool one_statement) {
-    PX_RETURN_IF_ERROR(connect());
-    // A view's query goes by the extended protocol, which runs one statement only: SQL that
-    // somehow held a second one (an injection) is refused whole instead of run.
-    const int sent = one_statement ? PQsendQueryParams(connection_, sql.c_str(), 0, nullptr,
-                                                       nullptr, nullptr, nullptr, 0)
-                                   : PQsendQuery(connection_, sql.c_str());
-    if (!sent) return lost(PQerrorMessage(connection_));
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(options_.timeout_seconds);
+  Result<PGresult*> exec(const std::string& sql) {
+    PX_ASSIGN_OR_RETURN(const Deadline deadline,
+                        send(sql, [&] { return PQsendQuery(connection_, sql.c_str()); }));
     PGresult* last = nullptr;
     for (;;) {
-      while (PQisBusy(connection_)) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-          if (last) PQclear(last);
-          return lost(fmt::format("no answer within {} s", options_.timeout_seconds));
-        }
-        pollfd socket{PQsocket(connection_), POLLIN, 0};
-        if (::poll(&socket, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
-          if (last) PQclear(last);
-          return lost("poll failed");
-        }
-        if (!PQconsumeInput(connection_)) {
-          if (last) PQclear(last);
-          return lost(PQerrorMessage(connection_));
-        }
+      auto next = next_result(deadline);
+      if (!next.is_ok()) {
+        if (last) PQclear(last);
+        return next.status();
       }
-      PGresult* next = PQgetResult(connection_);
-      if (!next) break;
+      if (!*next) break;
       if (last) PQclear(last);
-      last = next;
+      last = *next;
     }
     if (!last) return lost(PQerrorMessage(connection_));
     return last;
+  }
+
+  // Connects if needed and sends the query (`send_query` calls libpq): the deadline of its
+  // answer.
+  template <typename Send>
+  Result<Deadline> send(const std::string& sql, Send send_query) {
+    PX_RETURN_IF_ERROR(connect());
+    if (!send_query()) return lost(PQerrorMessage(connection_));
+    return std::chrono::steady_clock::now() + std::chrono::seconds(options_.timeout_seconds);
+  }
+
+  // The query's next result (nullptr after the last), waiting for it until the deadline.
+  Result<PGresult*> next_result(Deadline deadline) {
+    while (PQisBusy(connection_)) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return lost(fmt::format("no answer within {} s", options_.timeout_seconds));
+      pollfd socket{PQsocket(connection_), POLLIN, 0};
+      if (::poll(&socket, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)
+        return lost("poll failed");
+      if (!PQconsumeInput(connection_)) return lost(PQerrorMessage(connection_));
+    }
+    return PQgetResult(connection_);
+  }
+
+  // Appends the rows of `result` to `columns`, adding their cells' bytes to `bytes`.
+  Status append_rows(const PGresult* result, std::vector<Column>& columns, uint64_t& bytes) {
+    if (static_cast<size_t>(PQnfields(result)) != columns.size())
+      return Status::invalid("PostgreSQL answered other columns than asked for");
+    const int rows = PQntuples(result);
+    for (int row = 0; row < rows; ++row) {
+      for (size_t i = 0; i < columns.size(); ++i) {
+        const int field = static_cast<int>(i);
+        bytes += 1;  // (a null or empty cell costs something too)
+        if (PQgetisnull(result, row, field)) {
+          columns[i].append_null();
+          continue;
+        }
+        const std::string_view text(PQgetvalue(result, row, field),
+                                    PQgetlength(result, row, field));
+        bytes += text.size();
+        PX_RETURN_IF_ERROR(append_text_cell(columns[i], text));
+      }
+    }
+    return Status::ok();
+  }
+
+  // Stops a query whose answer is not wanted: cancelled in the database, its remaining rows
+  // read and dropped a row at a time (the connection then takes the next query). A
+  // connection that cannot be brought back is dropped (remade at the next query) without
+  // calling the database unreachable.
+  void abandon(Deadline deadline) {
+    if (PGcancel* cancel = PQgetCancel(connection_)) {
+      char error[256];
+      (void)PQcancel(cancel, error, sizeof error);
+      PQfreeCancel(cancel);
+    }
+    for (;;) {
+      auto next = next_result(deadline);
+      if (!next.is_ok()) {
+        reachable_ = true;  // (it answered: only this query was too much)
+        return;
+      }
+      if (!*next) return;
+      PQclear(*next);
+    }
   }
 
   // The connection broke or hung: it is dropped (remade at the next query).

@@ -134,6 +134,55 @@ TEST_F(VirtualHostile, HugeAnswersAreRefusedInBoundedMemory) {
   EXPECT_LT(peak_resident_mb(), before + 64) << "MB resident at most before: " << before;
 }
 
+// PostgreSQL's answers are bounded as ClickHouse's: read a row at a time, and past
+// max_answer_bytes the query is cancelled and refused with a clear error; the connection then
+// answers the next query (and a window within the bound), and the database stays reachable.
+TEST(VirtualPostgresBound, HugeAnswersAreRefused) {
+  const char* url = std::getenv("PARALLAX_TEST_POSTGRES");
+  if (!url) GTEST_SKIP() << "PARALLAX_TEST_POSTGRES is not set (run under db_servers.py)";
+  auto setup = connect_backend(url, {});
+  ASSERT_TRUE(setup.is_ok()) << setup.status().message();
+  for (const char* statement :
+       {"DROP TABLE IF EXISTS bound", "CREATE TABLE bound (id integer PRIMARY KEY, text text)",
+        // About 8 MB of text: 8,000 rows of 1,000 bytes.
+        "INSERT INTO bound SELECT g, repeat('x', 1000) FROM generate_series(1, 8000) g"}) {
+    const Status done = (*setup)->execute(statement);
+    ASSERT_TRUE(done.is_ok()) << statement << ": " << done.message();
+  }
+  BackendOptions options;
+  options.max_answer_bytes = 1 << 20;
+  auto backend = connect_backend(url, options);
+  ASSERT_TRUE(backend.is_ok()) << backend.status().message();
+  std::shared_ptr<Backend> shared = std::move(backend).value();
+  auto table = backend_table(*shared, "bound");
+  ASSERT_TRUE(table.is_ok()) << table.status().message();
+  auto made = VirtualTable::create(shared, std::move(table).value());
+  ASSERT_TRUE(made.is_ok()) << made.status().message();
+  Engine engine;
+  ASSERT_TRUE(engine.host_virtual_table("bound", std::move(made).value()).is_ok());
+  ASSERT_TRUE(engine.create_view("bound", "all", ViewConfig{}).is_ok());
+  const View& view = *engine.view("all").value();
+  EXPECT_EQ(view.num_rows(), 8000u);
+  auto everything = write_view(view, ViewWindow{}, ViewTextFormat::kColumns);
+  ASSERT_FALSE(everything.is_ok()) << everything->size() << " bytes answered";
+  EXPECT_NE(everything.status().message().find("answered more than 1 MB"), std::string::npos)
+      << everything.status().message();
+  EXPECT_LT(everything.status().message().size(), 2000u);
+  EXPECT_TRUE(shared->reachable());
+  // The same connection answers the next queries: a window within the bound, a count.
+  ViewWindow some;
+  some.start_row = 10;
+  some.end_row = 20;
+  auto window = write_view(view, some, ViewTextFormat::kColumns);
+  ASSERT_TRUE(window.is_ok()) << window.status().message();
+  EXPECT_NE(window->find("\"id\":[11,12,13,14,15,16,17,18,19,20]"), std::string::npos)
+      << window->substr(0, 200);
+  const DataType count_type[] = {DataType::kFloat};
+  auto count = shared->query("SELECT count(*) FROM bound", count_type);
+  ASSERT_TRUE(count.is_ok()) << count.status().message();
+  EXPECT_EQ((*count)[0].value<double>(0), 8000.0);
+}
+
 // A date filter value past the dates Parallax holds (cast to int64 milliseconds, undefined
 // before): an error, not SQL.
 TEST(VirtualSql, DateFilterValuesBeyondDates) {
