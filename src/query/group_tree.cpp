@@ -9,6 +9,7 @@
 namespace parallax {
 
 void GroupTree::build(std::span<const uint32_t> rows, TaskPool* pool) {
+  children_in_key_order_ = false;
   nodes_.assign(1, Node{});
   nodes_[0].rows.assign(rows.begin(), rows.end());
   child_index_.clear();
@@ -21,6 +22,11 @@ void GroupTree::build(std::span<const uint32_t> rows, TaskPool* pool) {
   find_leaves(rows, pool);
   fill_group_rows(rows, pool);
   sort_string_children();
+  // (Other keys' children stay in the order their groups were made.)
+  children_in_key_order_ =
+      !levels_.empty() && std::all_of(levels_.begin(), levels_.end(), [](const Column& keys) {
+        return keys.type() == DataType::kString;
+      });
 }
 
 namespace {
@@ -220,6 +226,7 @@ uint32_t GroupTree::find_or_add_leaf(uint32_t row,
     }
     auto [found, inserted] = child_index_.try_emplace(key, static_cast<uint32_t>(nodes_.size()));
     if (inserted) {
+      children_in_key_order_ = false;
       Node child;
       child.parent = node;
       child.depth = static_cast<uint32_t>(level + 1);
@@ -285,6 +292,7 @@ int GroupTree::compare_leaves(uint32_t a, uint32_t b) const {
 std::vector<std::pair<uint32_t, std::string>> GroupTree::drop_emptied(
     std::span<const uint32_t> touched) {
   std::vector<std::pair<uint32_t, std::string>> dropped;
+  children_in_key_order_ = false;  // (taking children out keeps it; not worth the proof)
   for (const uint32_t node : touched) {
     Node& group = nodes_[node];
     if (node == 0 || group.gone || !group.rows.empty()) continue;
@@ -341,6 +349,11 @@ Status GroupTree::check(size_t table_rows) const {
       ++seen_as_child[child];
       child_rows += nodes_[child].rows.size();
     }
+    if (children_in_key_order_ && node.depth < levels_.size() &&
+        !std::is_sorted(node.children.begin(), node.children.end(), [&](uint32_t a, uint32_t b) {
+          return compare_cells(levels_[node.depth], a, levels_[node.depth], b) < 0;
+        }))
+      return Status::internal("group tree: node {} said in key order, its children are not", index);
     if (!node.children.empty() && child_rows != node.rows.size())
       return Status::internal("group tree: node {} has {} rows, its children {}", index,
                               node.rows.size(), child_rows);

@@ -53,7 +53,16 @@ class GroupTree {
 
   size_t size() const { return nodes_.size(); }
   const Node& node(uint32_t index) const { return nodes_[index]; }
-  Node& node(uint32_t index) { return nodes_[index]; }
+  // (The caller may reorder or add children: the tree no longer vouches for their order.)
+  Node& node(uint32_t index) {
+    children_in_key_order_ = false;
+    return nodes_[index];
+  }
+  // Whether every group's children are in key order (compare_cells of their level's keys):
+  // a build leaves them so where every level is a string column, until a group is reached
+  // through the non-const node() or given new children. The ones who read the tree in key
+  // order skip checking 50,000 children that are known to be in it.
+  bool children_in_key_order() const { return children_in_key_order_; }
   // The depth of the rows the tree ends in: one per group_by level; split-only rows sit one
   // level below a hidden totals row, as the reference's primary-key level.
   size_t leaf_depth() const { return group_by_.empty() ? 1 : group_by_.size(); }
@@ -112,6 +121,7 @@ class GroupTree {
   absl::flat_hash_map<ChildKey, uint32_t> child_index_;
   std::vector<uint32_t> leaf_of_row_;  // by table row; kNoNode when filtered out
   std::vector<Column> levels_;         // [group level]: key per node
+  bool children_in_key_order_ = false;
 };
 
 }  // namespace parallax

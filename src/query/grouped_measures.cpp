@@ -82,8 +82,8 @@ std::span<const uint32_t> GroupedMeasures::aggregation_order(uint32_t node,
     children = tree.node(next).children;
     const Column& keys = tree.levels()[tree.node(next).depth];
     auto by_key = [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; };
-    // (A build leaves string keys sorted.)
-    if (!std::is_sorted(children.begin(), children.end(), by_key))
+    // (A build leaves string keys sorted; the tree says when nothing reordered them since.)
+    if (!tree.children_in_key_order() && !std::is_sorted(children.begin(), children.end(), by_key))
       std::stable_sort(children.begin(), children.end(), by_key);
     stack.insert(stack.end(), children.rbegin(), children.rend());
   }
@@ -117,8 +117,8 @@ std::vector<uint32_t> GroupedMeasures::leaves_in_tree_order(
     children = tree.node(next).children;
     const Column& keys = tree.levels()[tree.node(next).depth];
     auto by_key = [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; };
-    // (A build leaves string keys sorted.)
-    if (!std::is_sorted(children.begin(), children.end(), by_key))
+    // (A build leaves string keys sorted; the tree says when nothing reordered them since.)
+    if (!tree.children_in_key_order() && !std::is_sorted(children.begin(), children.end(), by_key))
       std::stable_sort(children.begin(), children.end(), by_key);
     for (auto child = children.rbegin(); child != children.rend(); ++child)
       stack.push_back({*child, false});

@@ -77,6 +77,10 @@ std::optional<std::pair<size_t, size_t>> GroupedView::move_child(uint32_t node, 
 
 bool GroupedView::order_children_of(uint32_t node, size_t kept, const std::vector<uint8_t>* moved,
                                     std::vector<uint32_t>* previous) {
+  // In key order, as the tree vouches (no sort): nothing to do, and no mutable access that
+  // would make the tree forget it.
+  if (kept == 0 && measures_->row_sort().empty() && std::as_const(tree_).children_in_key_order())
+    return false;
   auto& children = tree_.node(node).children;
   if (children.empty()) return false;
   // Answers the order changed, handing the old one to `previous`.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -59,6 +60,33 @@ TEST(GroupTreeCheck, AnswersInternalForEachBrokenInvariant) {
   tree = built();
   tree.node(0).children.push_back(2);  // a grandchild listed as a child of the totals row
   expect_internal(tree.check(table->num_rows()), "not its live child");
+}
+
+// The tree vouches for its children's key order (readers skip checking it) only from a
+// build of string keys until anyone may have reordered them.
+TEST(GroupTreeCheck, ChildrenInKeyOrderOnlyUntilTheyMayBeReordered) {
+  auto table = test::table_of({{"region", test::string_column({"west", "east", "west", "north"})},
+                               {"size", test::integer_column({3, 1, 2, 3})}});
+  auto source = ColumnSource::create(*table, {}).value();
+  GroupTree tree(*table, *source, {0});
+  tree.build(all_rows(*table));
+  EXPECT_TRUE(tree.children_in_key_order());
+  ASSERT_TRUE(tree.check(table->num_rows()).is_ok()) << tree.check(table->num_rows()).message();
+  EXPECT_EQ(std::as_const(tree).node(0).children.size(), 3u);  // reading keeps it
+  EXPECT_TRUE(tree.children_in_key_order());
+  std::vector<uint32_t>& children = tree.node(0).children;  // may be reordered
+  EXPECT_FALSE(tree.children_in_key_order());
+  std::reverse(children.begin(), children.end());
+  EXPECT_TRUE(tree.check(table->num_rows()).is_ok()) << tree.check(table->num_rows()).message();
+  tree.build(all_rows(*table));
+  EXPECT_TRUE(tree.children_in_key_order());
+
+  GroupTree by_size(*table, *source, {1});  // numbers: children in the order met
+  by_size.build(all_rows(*table));
+  EXPECT_FALSE(by_size.children_in_key_order());
+  GroupTree by_both(*table, *source, {0, 1});
+  by_both.build(all_rows(*table));
+  EXPECT_FALSE(by_both.children_in_key_order());
 }
 
 TEST(SplitColumnsCheck, AnswersInternalWhenSizesDisagree) {
