@@ -110,6 +110,7 @@ Status Engine::delete_table(const std::string& name) {
   tables_.erase(name);
   table_watchers_.erase(name);
   virtual_tables_.erase(name);
+  virtual_hints_.erase(name);
   return Status::ok();
 }
 
@@ -135,6 +136,7 @@ std::vector<Status> Engine::refresh_virtual_tables(const std::string& only) {
   std::vector<Status> failures;
   std::vector<std::string> changed;
   std::map<const Backend*, Status> unreachable;
+  std::map<std::string, bool> unchanged_tables;  // by its change hint, this round
   for (auto& [view_name, entry] : views_) {
     const std::string& table = entry.table;
     if (!virtual_tables_.contains(table) || (!only.empty() && table != only)) continue;
@@ -143,12 +145,37 @@ std::vector<Status> Engine::refresh_virtual_tables(const std::string& only) {
     if (!virtual_view) continue;
     // A database found unreachable is not asked again this round: each view would wait
     // out the timeout on the engine's thread.
-    const Backend& backend = virtual_tables_.at(table)->backend();
+    Backend& backend = virtual_tables_.at(table)->backend();
     if (auto down = unreachable.find(&backend); down != unreachable.end()) {
       virtual_view->fail(down->second);
       failures.push_back(down->second);
       continue;
     }
+    // Asked once per table and round, before its views rerun (a change after it shows in
+    // the next hint). A view whose last rerun failed reruns whatever the hint says.
+    auto unchanged = unchanged_tables.find(table);
+    if (unchanged == unchanged_tables.end()) {
+      Result<std::optional<std::string>> hint =
+          backend.change_hint(virtual_tables_.at(table)->source().name);
+      if (!hint.is_ok() && !backend.reachable()) {
+        unreachable.emplace(&backend, hint.status());
+        virtual_hints_.erase(table);
+        virtual_view->fail(hint.status());
+        failures.push_back(hint.status());
+        continue;
+      }
+      // No hint, or a refused hint query: rerun as without hints (never miss a change).
+      bool same = false;
+      if (hint.is_ok() && hint->has_value()) {
+        auto last = virtual_hints_.find(table);
+        same = last != virtual_hints_.end() && last->second == **hint;
+        virtual_hints_[table] = **hint;
+      } else {
+        virtual_hints_.erase(table);
+      }
+      unchanged = unchanged_tables.emplace(table, same).first;
+    }
+    if (unchanged->second && !virtual_view->failed()) continue;
     Result<bool> rerun = virtual_view->rerun();
     if (!rerun.is_ok()) {
       failures.push_back(rerun.status());

@@ -97,7 +97,8 @@ class Engine {
     auto found = virtual_tables_.find(name);
     return found == virtual_tables_.end() ? nullptr : found->second.get();
   }
-  // Reruns the queries of every view of virtual tables (or of `table` only) and calls the
+  // Reruns the queries of every view of virtual tables (or of `table` only) whose database's
+  // change hint moved since the last refresh (or that has none, or failed), and calls the
   // on_update callbacks of those whose results changed. A view whose database fails keeps
   // the error for its reads until a later refresh succeeds; answers the failures.
   std::vector<Status> refresh_virtual_tables(const std::string& table = "");
@@ -181,6 +182,8 @@ class Engine {
 
   std::map<std::string, std::unique_ptr<Table>> tables_;
   std::map<std::string, std::unique_ptr<VirtualTable>> virtual_tables_;
+  // Each virtual table's change hint at its last refresh (Backend::change_hint).
+  std::map<std::string, std::string> virtual_hints_;
   absl::flat_hash_map<std::string, ViewEntry> views_;
   struct Subscription {
     uint64_t id;

@@ -43,12 +43,21 @@ class Backend {
                                             std::span<const DataType> types) = 0;
   // Runs a statement that answers no rows (tests and benchmarks load data with it).
   virtual Status execute(const std::string& sql) = 0;
+  // A cheap token that changes whenever `table` may have changed (ClickHouse: its active
+  // parts and mutations; PostgreSQL: the cluster's WAL insert position), or nullopt when the
+  // database has none for it (a ClickHouse Distributed or Memory table): a refresh reruns
+  // views only when it changed. It may change without the rows changing (merges, writes to
+  // other tables), never the other way round.
+  virtual Result<std::optional<std::string>> change_hint(const std::string& table) = 0;
+  // How many queries it has sent (query, change_hint): tests count what a refresh asks.
+  uint64_t queries_sent() const { return queries_sent_; }
   // False after the database could not be reached (refused, broken or silent past the
   // timeout) until it answers again: a refresh then spares its other views the wait.
   bool reachable() const { return reachable_; }
 
  protected:
   bool reachable_ = true;
+  uint64_t queries_sent_ = 0;
 };
 
 // What connecting needs besides the URL: the password (from a file or the environment,

@@ -169,8 +169,22 @@ class PostgresBackend final : public Backend {
   // The answer is read a row at a time (libpq would otherwise hold all of it before the
   // first row is seen), its cells' bytes counted as they arrive: past
   // BackendOptions::max_answer_bytes the query is cancelled and refused, as ClickHouse's are.
+  // The cluster's WAL insert position: any committed write anywhere moves it (the commit
+  // record is inserted before the rows become visible), so it misses no change of the table;
+  // writes elsewhere only cost a rerun. (pg_stat_user_tables' counts lag behind commits.)
+  // A standby refuses it: its views then always rerun.
+  Result<std::optional<std::string>> change_hint(const std::string&) override {
+    const DataType text[] = {DataType::kString};
+    PX_ASSIGN_OR_RETURN(std::vector<Column> columns,
+                        query("SELECT pg_current_wal_insert_lsn()::text", text));
+    if (columns[0].size() != 1 || columns[0].is_null(0))
+      return Status::invalid("PostgreSQL at {} answered no WAL position", url_);
+    return std::optional<std::string>(std::string(columns[0].string_at(0)));
+  }
+
   Result<std::vector<Column>> query(const std::string& sql,
                                     std::span<const DataType> types) override {
+    ++queries_sent_;
     // A view's query goes by the extended protocol, which runs one statement only: SQL that
     // somehow held a second one (an injection) is refused whole instead of run.
     PX_ASSIGN_OR_RETURN(const Deadline deadline, send(sql, [&] {

@@ -71,6 +71,8 @@ class VirtualView : public View {
   // Keeps `error` as the view's error without asking the database (which a refresh found
   // unreachable through another view), until a rerun succeeds.
   void fail(Status error) { error_ = std::move(error); }
+  // Whether its last rerun failed (it then reruns even when the table's hint is unchanged).
+  bool failed() const { return !error_.is_ok(); }
   // Keeps the table the view was made of alive (a table with the view's expression columns).
   void keep(std::shared_ptr<const VirtualTable> table) { kept_ = std::move(table); }
   // The database says nothing of which rows changed: the rows last read (last_rows) are sent
