@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <vector>
 
 #include "virtual/text_cells.h"
@@ -185,11 +186,12 @@ class PostgresBackend final : public Backend {
   Result<std::vector<Column>> query(const std::string& sql,
                                     std::span<const DataType> types) override {
     ++queries_sent_;
+    const std::string bounded = bounded_rows(sql, types);
     // A view's query goes by the extended protocol, which runs one statement only: SQL that
     // somehow held a second one (an injection) is refused whole instead of run.
-    PX_ASSIGN_OR_RETURN(const Deadline deadline, send(sql, [&] {
-                          return PQsendQueryParams(connection_, sql.c_str(), 0, nullptr, nullptr,
-                                                   nullptr, nullptr, 0);
+    PX_ASSIGN_OR_RETURN(const Deadline deadline, send(bounded, [&] {
+                          return PQsendQueryParams(connection_, bounded.c_str(), 0, nullptr,
+                                                   nullptr, nullptr, nullptr, 0);
                         }));
     // (Refused only when no query is running, which one just is.)
     PQsetSingleRowMode(connection_);
@@ -226,6 +228,13 @@ class PostgresBackend final : public Backend {
     }
     if (!refusal.empty()) {
       if (PQstatus(connection_) != CONNECTION_OK) return lost(refusal);
+      if (const size_t at = refusal.find(kRowTooBig); at != std::string::npos) {
+        const uint64_t row = std::strtoull(refusal.c_str() + at + kRowTooBig.size(), nullptr, 10);
+        return Status::invalid(
+            "PostgreSQL at {} answered more than {} MB, the most one query may answer (one row "
+            "of {} MB): filter the view or ask for fewer columns",
+            url_, options_.max_answer_bytes >> 20, row >> 20);
+      }
       return Status::invalid("PostgreSQL at {} refused the query: {}", url_, trim(refusal));
     }
     reachable_ = true;
@@ -234,6 +243,36 @@ class PostgresBackend final : public Backend {
 
  private:
   using Deadline = std::chrono::steady_clock::time_point;
+
+  // What the database says (in a refusal) of a row past the bound, before the row's bytes.
+  static constexpr std::string_view kRowTooBig = "parallax: a row of ";
+
+  // `sql` whose rows are measured in the database before they are sent: libpq reads a whole
+  // row before append_rows sees it, so one row of a 1 GB cell (or of many wide cells) would be
+  // held whole. A row larger than max_answer_bytes instead fails the query there (its bytes
+  // in the message, found by kRowTooBig), so no row held here exceeds the bound and the
+  // answer stays under twice it. Text is measured by octet_length (read from the value's
+  // header, even when toasted), other cells by twice their stored size (numeric's text takes
+  // about two characters a byte; fixed-size types are a few bytes). The check is an extra
+  // last column (null), never a WHERE clause: one could be pushed below the query's own
+  // filter and refuse a row the answer does not hold. A subquery with its own ORDER BY or
+  // LIMIT is scanned in order, and the outer query sorts nothing.
+  std::string bounded_rows(const std::string& sql, std::span<const DataType> types) const {
+    if (types.empty()) return sql;
+    std::string names, size;
+    for (size_t i = 0; i < types.size(); ++i) {
+      const std::string name = "c" + std::to_string(i);
+      names += (i ? ", " : "") + name;
+      size += i ? " + " : "";
+      size += types[i] == DataType::kString
+                  ? "coalesce(octet_length(" + name + "::text)::bigint, 0)"
+                  : "2 * coalesce(pg_column_size(" + name + ")::bigint, 0)";
+    }
+    return "SELECT " + names + ", CASE WHEN " + size +
+           " <= " + std::to_string(options_.max_answer_bytes) + " THEN NULL ELSE CAST('" +
+           std::string(kRowTooBig) + "' || (" + size + ") AS boolean) END FROM (" + sql +
+           ") AS parallax_answer(" + names + ")";
+  }
 
   // Runs `sql` as PQexec would (the last result), but gives up when the server has not
   // answered within the timeout: the connection is dropped and remade at the next query.
@@ -280,8 +319,9 @@ class PostgresBackend final : public Backend {
   }
 
   // Appends the rows of `result` to `columns`, adding their cells' bytes to `bytes`.
+  // (The last field is bounded_rows' check, always null.)
   Status append_rows(const PGresult* result, std::vector<Column>& columns, uint64_t& bytes) {
-    if (static_cast<size_t>(PQnfields(result)) != columns.size())
+    if (static_cast<size_t>(PQnfields(result)) != columns.size() + (columns.empty() ? 0 : 1))
       return Status::invalid("PostgreSQL answered other columns than asked for");
     const int rows = PQntuples(result);
     for (int row = 0; row < rows; ++row) {

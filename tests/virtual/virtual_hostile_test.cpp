@@ -183,6 +183,127 @@ TEST(VirtualPostgresBound, HugeAnswersAreRefused) {
   EXPECT_EQ((*count)[0].value<double>(0), 8000.0);
 }
 
+// Database `name` made afresh on the ClickHouse at `http` (http://HOST:PORT): its URL.
+Result<std::string> fresh_clickhouse_database(const std::string& http, const std::string& name) {
+  const std::string address = http.substr(http.find("//") + 2);
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<Backend> setup,
+                      connect_backend("clickhouse://" + address + "/default", {}));
+  PX_RETURN_IF_ERROR(setup->execute("DROP DATABASE IF EXISTS " + name));
+  PX_RETURN_IF_ERROR(setup->execute("CREATE DATABASE " + name));
+  return "clickhouse://" + address + "/" + name;
+}
+
+// Hosts table `name` of the database at `url`, made by `statements`, behind a backend whose
+// answers are bounded to `max_answer_bytes`, in `engine`.
+std::shared_ptr<Backend> host_bounded(Engine& engine, const std::string& url,
+                                      const std::string& name,
+                                      std::initializer_list<const char*> statements,
+                                      uint64_t max_answer_bytes) {
+  auto setup = connect_backend(url, {});
+  EXPECT_TRUE(setup.is_ok()) << setup.status().message();
+  if (!setup.is_ok()) return nullptr;
+  for (const char* statement : statements) {
+    const Status done = (*setup)->execute(statement);
+    EXPECT_TRUE(done.is_ok()) << statement << ": " << done.message();
+  }
+  BackendOptions options;
+  options.max_answer_bytes = max_answer_bytes;
+  std::shared_ptr<Backend> shared = std::move(connect_backend(url, options)).value();
+  auto table = backend_table(*shared, name);
+  EXPECT_TRUE(table.is_ok()) << table.status().message();
+  if (!table.is_ok()) return nullptr;
+  auto made = VirtualTable::create(shared, std::move(table).value());
+  EXPECT_TRUE(made.is_ok()) << made.status().message();
+  if (!made.is_ok()) return nullptr;
+  EXPECT_TRUE(engine.host_virtual_table(name, std::move(made).value()).is_ok());
+  return shared;
+}
+
+// Forgets the process's peak resident memory (VmHWM starts again from VmRSS).
+void reset_peak_resident() {
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+// Reading the whole of `view` (a table with a row past the 4 MB bound) is refused with the
+// bound's error (holding `detail`) in bounded memory; its first row, which is small, is read.
+void expect_huge_row_refused(const View& view, const std::string& detail) {
+  reset_peak_resident();
+  const size_t before = peak_resident_mb();
+  auto everything = write_view(view, ViewWindow{}, ViewTextFormat::kColumns);
+  ASSERT_FALSE(everything.is_ok()) << everything->size() << " bytes answered";
+  const std::string& message = everything.status().message();
+  EXPECT_NE(message.find("answered more than 4 MB"), std::string::npos) << message;
+  EXPECT_NE(message.find(detail), std::string::npos) << message;
+  EXPECT_LT(message.size(), 2000u);
+  // (Without the check libpq holds the row twice: its input buffer and its result.)
+  EXPECT_LT(peak_resident_mb(), before + 20) << "MB resident before: " << before;
+  // The rows beside it are read, on the same connection.
+  ViewWindow first;
+  first.start_row = 0;
+  first.end_row = 1;
+  auto window = write_view(view, first, ViewTextFormat::kColumns);
+  ASSERT_TRUE(window.is_ok()) << window.status().message();
+  EXPECT_NE(window->find("\"id\":[1]"), std::string::npos) << window->substr(0, 200);
+  EXPECT_NE(window->find("small"), std::string::npos) << window->substr(0, 200);
+}
+
+// libpq reads a whole row before the first cell of it is seen: one row of a 50 MB cell, or of
+// many cells each under the bound, is refused by the database before it is sent (the answer
+// bound holds for one row too), in bounded memory; the rows beside it are still read, and the
+// connection answers the next query.
+TEST(VirtualPostgresBound, OneHugeRowIsRefusedInBoundedMemory) {
+  if (!std::getenv("PARALLAX_TEST_POSTGRES"))
+    GTEST_SKIP() << "PARALLAX_TEST_POSTGRES is not set (run under db_servers.py)";
+  Engine engine;
+  std::string wide = "CREATE TABLE wide (id integer PRIMARY KEY";
+  std::string wide_row = "INSERT INTO wide SELECT 2";
+  for (int i = 0; i < 20; ++i) {
+    wide += ", t" + std::to_string(i) + " text";
+    wide_row += ", repeat('y', 3000000)";  // 20 cells of 3 MB: each under the bound
+  }
+  wide += ")";
+  const std::string wide_small = "INSERT INTO wide (id, t0) VALUES (1, 'small')";
+  const std::string url = std::getenv("PARALLAX_TEST_POSTGRES");
+  std::shared_ptr<Backend> huge = host_bounded(
+      engine, url, "huge",
+      {"DROP TABLE IF EXISTS huge", "CREATE TABLE huge (id integer PRIMARY KEY, text text)",
+       "INSERT INTO huge VALUES (1, 'small'), (3, 'small too')",
+       "INSERT INTO huge VALUES (2, repeat('x', 50000000))"},  // 50 MB in one cell
+      4 << 20);
+  std::shared_ptr<Backend> wide_backend = host_bounded(
+      engine, url, "wide",
+      {"DROP TABLE IF EXISTS wide", wide.c_str(), wide_small.c_str(), wide_row.c_str()}, 4 << 20);
+  ASSERT_TRUE(huge && wide_backend);
+  for (const char* name : {"huge", "wide"}) {
+    SCOPED_TRACE(name);
+    const Backend& backend = *(std::string(name) == "huge" ? huge : wide_backend);
+    ASSERT_TRUE(engine.create_view(name, std::string(name) + "_all", ViewConfig{}).is_ok());
+    expect_huge_row_refused(*engine.view(std::string(name) + "_all").value(), "(one row of ");
+    EXPECT_TRUE(backend.reachable());
+  }
+}
+
+// ClickHouse's answers are bounded as a whole HTTP body (Boost.Beast's body_limit, chunked
+// or not) before any row is read, so one huge row is refused like many small ones.
+TEST(VirtualClickHouseBound, OneHugeRowIsRefusedInBoundedMemory) {
+  const char* http = std::getenv("PARALLAX_TEST_CLICKHOUSE");
+  if (!http) GTEST_SKIP() << "PARALLAX_TEST_CLICKHOUSE is not set (run under db_servers.py)";
+  auto url = fresh_clickhouse_database(http, "bound");
+  ASSERT_TRUE(url.is_ok()) << url.status().message();
+  Engine engine;
+  std::shared_ptr<Backend> huge =
+      host_bounded(engine, *url, "huge",
+                   {"CREATE TABLE huge (id Int32, text String) ENGINE = MergeTree ORDER BY id",
+                    "INSERT INTO huge VALUES (1, 'small'), (3, 'small too')",
+                    // 50 MB in one cell (18.16 has no repeat()).
+                    "INSERT INTO huge SELECT 2, arrayStringConcat(arrayMap(x -> 'xxxxxxxxxx', "
+                    "range(5000000)))"},
+                   4 << 20);
+  ASSERT_TRUE(huge);
+  ASSERT_TRUE(engine.create_view("huge", "huge_all", ViewConfig{}).is_ok());
+  expect_huge_row_refused(*engine.view("huge_all").value(), "");
+}
+
 // A date filter value past the dates Parallax holds (cast to int64 milliseconds, undefined
 // before): an error, not SQL.
 TEST(VirtualSql, DateFilterValuesBeyondDates) {
@@ -305,12 +426,9 @@ TEST_F(VirtualInjection, PostgresWithoutStandardConformingStrings) {
 TEST_F(VirtualInjection, ClickHouse) {
   const char* http = std::getenv("PARALLAX_TEST_CLICKHOUSE");
   if (!http) GTEST_SKIP() << "PARALLAX_TEST_CLICKHOUSE is not set (run under db_servers.py)";
-  const std::string address = std::string(http).substr(std::string(http).find("//") + 2);
-  auto setup = connect_backend("clickhouse://" + address + "/default", {});
-  ASSERT_TRUE(setup.is_ok());
-  ASSERT_TRUE((*setup)->execute("DROP DATABASE IF EXISTS injection").is_ok());
-  ASSERT_TRUE((*setup)->execute("CREATE DATABASE injection").is_ok());
-  const std::string database_url = "clickhouse://" + address + "/injection";
+  auto made = fresh_clickhouse_database(http, "injection");
+  ASSERT_TRUE(made.is_ok()) << made.status().message();
+  const std::string database_url = *made;
   auto direct = connect_backend(database_url, {});
   ASSERT_TRUE(direct.is_ok());
   for (const char* statement :
