@@ -313,6 +313,76 @@ TEST_F(VirtualLive, ClickHouse) {
   run(**direct, proxy, "clickhouse://127.0.0.1:" + std::to_string(proxy.port()) + "/live", 1);
 }
 
+// A Distributed table's rows live in its shards' MergeTree tables: the server that hosts it
+// has no parts of it to hash, and a row inserted into a shard directly changes nothing on it.
+// The table (and any other engine that is no *MergeTree) has no change hint, so its views
+// rerun on every refresh and miss no change. (Two servers, each a shard of both.)
+TEST_F(VirtualLive, ClickHouseDistributedAlwaysReruns) {
+  const char* urls = std::getenv("PARALLAX_TEST_CLICKHOUSE_SHARDS");
+  if (!urls) GTEST_SKIP() << "PARALLAX_TEST_CLICKHOUSE_SHARDS is not set (run under db_servers.py)";
+  const std::string both = urls;
+  const size_t comma = both.find(',');
+  ASSERT_NE(comma, std::string::npos);
+  std::vector<std::unique_ptr<Backend>> shards;
+  for (const std::string http : {both.substr(0, comma), both.substr(comma + 1)}) {
+    const std::string address = http.substr(http.find("//") + 2);
+    auto setup = connect_backend("clickhouse://" + address + "/default", {});
+    ASSERT_TRUE(setup.is_ok()) << setup.status().message();
+    ASSERT_TRUE((*setup)->execute("DROP DATABASE IF EXISTS livedist").is_ok());
+    ASSERT_TRUE((*setup)->execute("CREATE DATABASE livedist").is_ok());
+    auto shard = connect_backend("clickhouse://" + address + "/livedist", {});
+    ASSERT_TRUE(shard.is_ok()) << shard.status().message();
+    const Status made = (*shard)->execute(
+        "CREATE TABLE live_local (id Int32, region Nullable(String), price Float64) "
+        "ENGINE = MergeTree ORDER BY id");
+    ASSERT_TRUE(made.is_ok()) << made.message();
+    shards.push_back(std::move(shard).value());
+  }
+  ASSERT_TRUE(shards[0]
+                  ->execute("CREATE TABLE live AS live_local ENGINE = Distributed(shards, "
+                            "livedist, live_local, id)")
+                  .is_ok());
+  ASSERT_TRUE(shards[0]->execute("INSERT INTO live_local VALUES (2, 'west', 3)").is_ok());
+  ASSERT_TRUE(shards[1]->execute("INSERT INTO live_local VALUES (1, 'east', 2.5)").is_ok());
+  const std::string first = std::string(both.substr(0, comma));
+  host("clickhouse://" + first.substr(first.find("//") + 2) + "/livedist");
+  const Backend& served = engine_.virtual_table("live")->backend();
+  EXPECT_EQ(engine_.table_size("live").value(), 2u);
+  auto hint = engine_.virtual_table("live")->backend().change_hint("live");
+  ASSERT_TRUE(hint.is_ok()) << hint.status().message();
+  EXPECT_FALSE(hint->has_value()) << "a Distributed table has no hint: " << **hint;
+
+  // Nothing changed: the views rerun (the hint query, then theirs), nobody hears of it.
+  const std::string flat = read("flat").value();
+  EXPECT_TRUE(refresh(0).empty());
+  const uint64_t before = served.queries_sent();
+  EXPECT_TRUE(refresh(0).empty());
+  EXPECT_GT(served.queries_sent() - before, 2u) << "no hint: both views reran";
+  EXPECT_EQ(read("flat").value(), flat);
+
+  // A row inserted into the other shard (the server asked holds no part of it): both views
+  // hear of it at the next refresh.
+  ASSERT_TRUE(shards[1]->execute("INSERT INTO live_local VALUES (4, 'east', 100.25)").is_ok());
+  EXPECT_EQ(refresh(0), (std::map<std::string, int>{{"flat", 1}, {"grouped", 1}}));
+  EXPECT_NE(read("flat").value().find("100.25"), std::string::npos);
+  EXPECT_NE(read("grouped").value().find("102.75"), std::string::npos) << read("grouped").value();
+  EXPECT_EQ(engine_.table_size("live").value(), 3u);
+  EXPECT_TRUE(refresh(0).empty());
+
+  // A Memory table (no parts either) beside it: no hint.
+  ASSERT_TRUE(shards[0]->execute("CREATE TABLE memory (x Int32) ENGINE = Memory").is_ok());
+  auto memory = shards[0]->change_hint("memory");
+  ASSERT_TRUE(memory.is_ok()) << memory.status().message();
+  EXPECT_FALSE(memory->has_value());
+  // And the MergeTree under it has one, which the insert into it moved.
+  auto local = shards[1]->change_hint("live_local");
+  ASSERT_TRUE(local.is_ok() && local->has_value()) << local.status().message();
+  ASSERT_TRUE(shards[1]->execute("INSERT INTO live_local VALUES (5, 'west', 1)").is_ok());
+  auto moved = shards[1]->change_hint("live_local");
+  ASSERT_TRUE(moved.is_ok() && moved->has_value()) << moved.status().message();
+  EXPECT_NE(**moved, **local);
+}
+
 TEST_F(VirtualLive, Postgres) {
   const char* url = std::getenv("PARALLAX_TEST_POSTGRES");
   if (!url) GTEST_SKIP() << "PARALLAX_TEST_POSTGRES is not set (run under db_servers.py)";
