@@ -36,3 +36,22 @@ export function fields(buffer) {
     }
     return out;
 }
+
+const { tableFromIPC } = await import(requireOracle.resolve("apache-arrow"));
+
+// A ROW-mode delta (Arrow IPC) as its schema's types and its columns' values.
+export function decode(bytes) {
+    const table = tableFromIPC(new Uint8Array(bytes));
+    const out = { schema: {}, columns: {} };
+    for (const field of table.schema.fields) {
+        out.schema[field.name] = String(field.type);
+        const column = table.getChild(field.name);
+        const values = [];
+        for (let i = 0; i < column.length; i++) {
+            const v = column.get(i);
+            values.push(typeof v === "bigint" ? Number(v) : v);
+        }
+        out.columns[field.name] = values;
+    }
+    return out;
+}

@@ -13,25 +13,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { perspective, requireOracle, serve } from "./harness.mjs";
-
-const { tableFromIPC } = await import(requireOracle.resolve("apache-arrow"));
-
-function decode(bytes) {
-    const table = tableFromIPC(new Uint8Array(bytes));
-    const out = { schema: {}, columns: {} };
-    for (const field of table.schema.fields) {
-        out.schema[field.name] = String(field.type);
-        const column = table.getChild(field.name);
-        const values = [];
-        for (let i = 0; i < column.length; i++) {
-            const v = column.get(i);
-            values.push(typeof v === "bigint" ? Number(v) : v);
-        }
-        out.columns[field.name] = values;
-    }
-    return out;
-}
+import { decode, perspective, serve } from "./harness.mjs";
 
 const schema = { id: "integer", g: "string", h: "string", x: "float", n: "integer" };
 const start = [
