@@ -33,7 +33,10 @@ void GroupedMeasures::fill(const Measure& measure, std::span<const uint32_t> row
   const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
   if (!is_retractable(aggregate.kind)) {
     if (keep_order && fill_ordered(measure, rows, node)) return;
-    return aggregate_rows(aggregate.kind, input, argument, rows, measure.cells, node);
+    aggregate_rows(aggregate.kind, input, argument, rows, measure.cells, node);
+    // (A join recomputed makes a text of its own: see keep_texts_in_use.)
+    if (aggregate.kind == AggregateKind::kJoin) keep_texts_in_use(measure.cells);
+    return;
   }
   RunningTotals& totals = measure.totals[node];
   totals = RunningTotals{};
@@ -365,6 +368,15 @@ void GroupedMeasures::recompute(const Measure& measure, uint32_t node,
     return measure.cells.set_null(node);
   }
   fill(measure, scratch, node, keep_order);
+}
+
+size_t GroupedMeasures::texts_held() const {
+  size_t texts = 0;
+  for (const auto& columns : cells_) {
+    for (const Column& column : columns) texts += column.dictionary().size();
+  }
+  for (const Column& column : sort_cells_) texts += column.dictionary().size();
+  return texts;
 }
 
 void GroupedMeasures::aggregate_all(TaskPool* pool) {

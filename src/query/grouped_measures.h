@@ -129,6 +129,8 @@ class GroupedMeasures {
   }
   // How many (group, aggregate) orders are kept now (none until a change touches a group).
   size_t ordered_groups() const { return ordered_.size(); }
+  // How many texts the cells' dictionaries hold, every column's added up.
+  size_t texts_held() const;
   // Moves a changed row out of (`adding` false) or into the measure's ordered rows of `node`,
   // if kept; its cells are at `position` of `input` and `argument`, and it is in `leaf`.
   void move_ordered(const Measure& measure, uint32_t node, uint32_t leaf, uint32_t row,

@@ -77,6 +77,8 @@ class GroupedView final : public View {
   void set_keep_ordered_for_testing(bool keep) { measures_->set_keep_ordered(keep); }
   // How many (group, aggregate) orders are kept now (none until a change touches a group).
   size_t ordered_groups_for_testing() const { return measures_->ordered_groups(); }
+  // How many texts the aggregated cells' dictionaries hold (a join's texts among them).
+  size_t texts_held_for_testing() const { return measures_->texts_held(); }
   static constexpr size_t kReaddBelow = GroupedMeasures::kReaddBelow;
 
  private:

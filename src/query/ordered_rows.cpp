@@ -12,6 +12,9 @@ namespace parallax {
 
 namespace {
 
+// keep_texts_in_use: texts a dictionary may hold beyond twice its column's cells.
+constexpr size_t kTextsSlack = 64;
+
 // A double's bits, or nullopt for NaN (which no order places).
 std::optional<int64_t> double_key(double value) {
   if (std::isnan(value)) return std::nullopt;
@@ -19,6 +22,22 @@ std::optional<int64_t> double_key(double value) {
 }
 
 }  // namespace
+
+void keep_texts_in_use(Column& cells) {
+  if (cells.type() != DataType::kString ||
+      cells.dictionary().size() <= 2 * cells.size() + kTextsSlack)
+    return;
+  StringDictionary kept;
+  std::vector<int64_t> renumbered(cells.dictionary().size(), -1);
+  std::vector<uint32_t>& codes = cells.mutable_values<uint32_t>();
+  for (size_t row = 0; row < codes.size(); ++row) {
+    if (cells.is_null(row)) continue;
+    int64_t& code = renumbered[codes[row]];
+    if (code < 0) code = kept.intern(cells.dictionary().at(codes[row]));
+    codes[row] = static_cast<uint32_t>(code);
+  }
+  cells.mutable_dictionary() = std::move(kept);
+}
 
 bool OrderedRows::supports(AggregateKind kind) {
   return descriptor(kind).order_key != OrderKey::kNone;
@@ -419,6 +438,9 @@ void OrderedRows::write(const Column& input, const Column* argument, Column& out
         joined_.emplace(out.type());
         joined_->resize(1);
         aggregate_rows(kind_, input, argument, firsts_, *joined_, 0);
+        // A new text: the ones it replaced may be held by no cell now.
+        out.set_from(position, *joined_, 0);
+        return keep_texts_in_use(out);
       }
       return out.set_from(position, *joined_, 0);
     }

@@ -22,6 +22,13 @@
 
 namespace parallax {
 
+// A join writes a new text into a grouped view's cells whenever a run's first row changes,
+// and a column's dictionary keeps every text it was given: past twice as many texts as
+// `cells` has cells (and a few), only those its cells hold are kept (codes renumbered, which
+// nothing outside the column keeps: cells are compared and written by their text). Amortised,
+// a write costs O(1) more; the dictionary holds at most about twice the texts in use.
+void keep_texts_in_use(Column& cells);
+
 class OrderedRows {
  public:
   // How rows that tie on the aggregate's key are ordered: primary-key order (`leaves` null),
