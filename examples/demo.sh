@@ -30,6 +30,9 @@ fi
 work=$(mktemp -d "$(realpath "$demo_dir")/live.XXXXXX")
 pids=()
 stop() {  # the publisher, the server, then the broker
+  # Not cut short by a second signal: `timeout make demo` sends TERM to the group and make
+  # sends its child TERM again, which would exit here and leave $work (the password) behind.
+  trap '' INT TERM
   for ((i = ${#pids[@]} - 1; i >= 0; --i)); do
     kill "${pids[i]}" 2> /dev/null || true
     wait "${pids[i]}" 2> /dev/null || true
