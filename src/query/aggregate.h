@@ -142,7 +142,8 @@ struct AggregateDescriptor {
   OrderedRead ordered_read = OrderedRead::kFirst;
   double quantile = 0;  // median 0.5, q1 0.25, q3 0.75
   // The reference reads a group's rows in its tree's order (its children's order), not in
-  // primary-key order; which rows or which rounding this aggregate shows depends on it.
+  // primary-key order; which rows (or, for a product, which rounding) this aggregate shows
+  // depends on it. Not sums and means: exact (query/exact_sum.h), in any order.
   bool tree_order = false;
   // The reference resends every group an update touched when a view shows this aggregate,
   // even those whose cells did not change (ROW-mode deltas).

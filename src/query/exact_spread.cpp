@@ -55,6 +55,31 @@ void BigUnsigned::add_shifted(unsigned __int128 value, uint64_t shift, bool subt
   }
 }
 
+void BigUnsigned::add(const BigUnsigned& other, uint64_t shift) {
+  for (size_t i = 0; i < other.limbs_.size(); ++i) add_shifted(other.limbs_[i], shift + 64 * i);
+}
+
+uint64_t BigUnsigned::bit_length() const {
+  size_t used = limbs_.size();
+  while (used > 0 && limbs_[used - 1] == 0) --used;
+  return used == 0 ? 0 : used * 64 - std::countl_zero(limbs_[used - 1]);
+}
+
+uint64_t BigUnsigned::trailing_zeros() const {
+  size_t i = 0;
+  while (i < limbs_.size() && limbs_[i] == 0) ++i;
+  return i == limbs_.size() ? 0 : i * 64 + std::countr_zero(limbs_[i]);
+}
+
+unsigned __int128 BigUnsigned::bits_at(uint64_t offset) const {
+  auto limb = [&](size_t i) -> unsigned __int128 { return i < limbs_.size() ? limbs_[i] : 0; };
+  const size_t first = offset / 64;
+  const unsigned bit = offset % 64;
+  unsigned __int128 out = limb(first) | (limb(first + 1) << 64);
+  if (bit != 0) out = (out >> bit) | (limb(first + 2) << (128 - bit));
+  return out;
+}
+
 void BigUnsigned::shift_left(uint64_t bits) {
   trim();
   if (limbs_.empty() || bits == 0) return;

@@ -25,8 +25,15 @@ class BigUnsigned {
   bool is_zero() const;
   // Adds (or, with `subtract`, takes out: the result must not fall below zero) `value` * 2^shift.
   void add_shifted(unsigned __int128 value, uint64_t shift, bool subtract = false);
+  // Adds `other` * 2^shift.
+  void add(const BigUnsigned& other, uint64_t shift);
   // Multiplies by 2^bits.
   void shift_left(uint64_t bits);
+  // How many bits the value takes (0 for zero), and how many zeros end it (for a nonzero value).
+  uint64_t bit_length() const;
+  uint64_t trailing_zeros() const;
+  // The 128 bits from bit `offset` up.
+  unsigned __int128 bits_at(uint64_t offset) const;
   // `a` - `b`, for `a` >= `b`.
   static BigUnsigned difference(const BigUnsigned& a, const BigUnsigned& b);
   static BigUnsigned product(BigUnsigned a, BigUnsigned b);

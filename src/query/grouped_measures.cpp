@@ -42,14 +42,21 @@ void GroupedMeasures::fill(const Measure& measure, std::span<const uint32_t> row
   totals = RunningTotals{};
   totals.add_rows(aggregate.kind, input, argument, rows);
   totals.write(aggregate.kind, measure.cells, node, false);
-  written(totals, node);
+  written(aggregate.kind, totals, node);
 }
 
-void GroupedMeasures::written(RunningTotals& totals, uint32_t node) const {
-  // A group of up to kReaddBelow rows is recomputed from its rows whenever a change touches it,
-  // never retracted: var and stddev's exact sums (a few hundred bytes) need not outlive the
-  // cell (a view of 50,000 customers would keep 50,000 of them).
-  if (tree_->node(node).rows.size() <= kReaddBelow) totals.spread = SpreadSums{};
+bool GroupedMeasures::readds_small_groups(AggregateKind kind) {
+  const Retraction form = descriptor(kind).retraction;
+  return form == Retraction::kNone || form == Retraction::kVariance ||
+         form == Retraction::kDeviation;
+}
+
+void GroupedMeasures::written(AggregateKind kind, RunningTotals& totals, uint32_t node) const {
+  // Var and stddev in a group of up to kReaddBelow rows are recomputed from its rows whenever
+  // a change touches it, never retracted: their exact sums (a few hundred bytes) need not
+  // outlive the cell (a view of 50,000 customers would keep 50,000 of them).
+  if (readds_small_groups(kind) && tree_->node(node).rows.size() <= kReaddBelow)
+    totals.spread = SpreadSums{};
 }
 
 bool GroupedMeasures::sums_in_tree_order(const Measure& measure) {
@@ -93,42 +100,6 @@ std::span<const uint32_t> GroupedMeasures::aggregation_order(uint32_t node,
   return out;
 }
 
-std::vector<uint32_t> GroupedMeasures::leaves_in_tree_order(
-    std::vector<std::pair<uint32_t, uint32_t>>& below) const {
-  const GroupTree& tree = *tree_;
-  std::vector<uint32_t> leaves;
-  below.assign(tree.size(), {0, 0});
-  // Depth first, children in key order (aggregation_order's walk); each node's leaves end up
-  // between its position when entered and when left.
-  std::vector<std::pair<uint32_t, bool>> stack{{0, false}};  // (node, left)
-  std::vector<uint32_t> children;
-  while (!stack.empty()) {
-    const auto [next, leaving] = stack.back();
-    stack.pop_back();
-    const uint32_t at = static_cast<uint32_t>(leaves.size());
-    if (leaving) {
-      below[next].second = at;
-      continue;
-    }
-    below[next].first = at;
-    if (tree.node(next).children.empty()) {
-      leaves.push_back(next);
-      below[next].second = at + 1;
-      continue;
-    }
-    stack.push_back({next, true});
-    children = tree.node(next).children;
-    const Column& keys = tree.levels()[tree.node(next).depth];
-    auto by_key = [&](uint32_t a, uint32_t b) { return compare_cells(keys, a, keys, b) < 0; };
-    // (A build leaves string keys sorted; the tree says when nothing reordered them since.)
-    if (!tree.children_in_key_order() && !std::is_sorted(children.begin(), children.end(), by_key))
-      std::stable_sort(children.begin(), children.end(), by_key);
-    for (auto child = children.rbegin(); child != children.rend(); ++child)
-      stack.push_back({*child, false});
-  }
-  return leaves;
-}
-
 namespace {
 
 // Rows a task takes at least: below this, handing work to another thread costs more than it
@@ -165,61 +136,31 @@ std::vector<std::pair<uint32_t, uint32_t>> node_tasks(const GroupTree& tree, con
 
 }  // namespace
 
-void GroupedMeasures::fill_retractable(std::span<const size_t> indices,
-                                       std::span<const uint32_t> leaves,
-                                       std::span<const std::pair<uint32_t, uint32_t>> below,
-                                       TaskPool* pool) {
+void GroupedMeasures::fill_retractable(std::span<const size_t> indices, TaskPool* pool) {
   const GroupTree& tree = *tree_;
   const std::span<const uint32_t> all = tree.node(0).rows;
-  // Where each leaf's rows start in tree order (leaf by leaf; a group's rows are those of its
-  // range of leaves).
-  std::vector<size_t> leaf_start(leaves.size() + 1, 0);
-  for (size_t i = 0; i < leaves.size(); ++i)
-    leaf_start[i + 1] = leaf_start[i] + tree.node(leaves[i]).rows.size();
-  // A measure that adds one number a row and sums groups in tree order (a sum or mean of
-  // numbers) first writes its terms in tree order, in one pass over the rows in natural order
-  // (a group's place to write, of tens of thousands, rather than every row fetched from afar
-  // for each group above the leaves); each cell then adds a range of them, in fill's order:
-  // a leaf's rows in natural order, a group's leaf by leaf.
-  std::vector<uint8_t> scattered(indices.size(), 0);
-  std::vector<std::unique_ptr<double[]>> terms(indices.size());
-  for (size_t i = 0; i < indices.size(); ++i) {
-    const Measure slot = measure(indices[i], 0);
-    scattered[i] =
-        sums_in_tree_order(slot) &&
-        RunningTotals::adds_terms(slot.value.aggregate.kind, source_->column(slot.value.position));
-  }
-  // The first tasks: per measure, its terms written or its leaves (one pass over the rows in
-  // natural order: each leaf's rows are those rows, in that order, read in table order rather
-  // than group by group) and each group above the leaves (its rows leaf by leaf in tree order,
-  // fill's aggregation_order without copying it, or in natural order). Every cell's rows are
-  // added in one task, in fill's order. Biggest first: the totals row, the leaves, the others.
+  // Sums are exact (query/exact_sum.h): a group's are its children's added up, whatever order
+  // its rows come in. So each measure adds every row once, to its leaf, in one pass over the
+  // rows in natural order, then each group's totals into its parent's, children before parents
+  // (numbered after them). Var and stddev's exact sums are not added up that way: each group
+  // above the leaves adds its rows, a task each.
   struct Task {
     size_t measure;  // in `indices`
-    uint32_t node;   // kNoNode: the leaves (or every term)
+    uint32_t node;   // kNoNode: the leaves (and, for sums, every group above them)
     size_t rows;
   };
-  std::vector<Task> tasks, term_tasks;
+  std::vector<Task> tasks;
   for (size_t i = 0; i < indices.size(); ++i) {
     tasks.push_back({i, GroupTree::kNoNode, all.size()});
+    if (RunningTotals::adds_totals(measure(indices[i], 0).value.aggregate.kind)) continue;
     for (uint32_t node = 0; node < tree.size(); ++node) {
-      if (tree.node(node).children.empty()) continue;
-      const Task task{i, node, tree.node(node).rows.size() + (node == 0 ? 1 : 0)};
-      (scattered[i] ? term_tasks : tasks).push_back(task);
+      if (!tree.node(node).children.empty())
+        tasks.push_back({i, node, tree.node(node).rows.size() + (node == 0 ? 1 : 0)});
     }
-    if (scattered[i]) term_tasks.push_back({i, GroupTree::kNoNode, all.size()});
   }
-  auto biggest_first = [](std::vector<Task>& list) {
-    std::stable_sort(list.begin(), list.end(),
-                     [](const Task& a, const Task& b) { return a.rows > b.rows; });
-  };
-  biggest_first(tasks);
-  biggest_first(term_tasks);
-  // The leaves' rows in tree order, added as one sequence (fetched ahead across leaves of a
-  // few rows each).
-  std::vector<std::span<const uint32_t>> leaf_rows;
-  leaf_rows.reserve(leaves.size());
-  for (const uint32_t leaf : leaves) leaf_rows.emplace_back(tree.node(leaf).rows);
+  // Biggest first, so that the last tasks to run are small.
+  std::stable_sort(tasks.begin(), tasks.end(),
+                   [](const Task& a, const Task& b) { return a.rows > b.rows; });
   TaskPool::run_on(pool, tasks.size(), [&](size_t t) {
     const Task& task = tasks[t];
     const Measure slot = measure(indices[task.measure], 0);
@@ -227,60 +168,24 @@ void GroupedMeasures::fill_retractable(std::span<const size_t> indices,
     const AggregateKind kind = aggregate.kind;
     const Column& input = source_->column(slot.value.position);
     const Column* argument = aggregate.argument ? &source_->column(*aggregate.argument) : nullptr;
-    if (task.node == GroupTree::kNoNode && scattered[task.measure]) {
-      std::vector<size_t> places(tree.size(), 0);
-      for (size_t i = 0; i < leaves.size(); ++i) places[leaves[i]] = leaf_start[i];
-      terms[task.measure].reset(new double[all.size()]);
-      RunningTotals::scatter_terms(kind, input, all, tree.leaf_of_rows(), places,
-                                   terms[task.measure].get(), slot.totals);
+    if (task.node != GroupTree::kNoNode) {
+      RunningTotals& totals = slot.totals[task.node];
+      totals = RunningTotals{};
+      totals.add_rows(kind, input, argument, tree.node(task.node).rows);
       return;
     }
-    if (task.node == GroupTree::kNoNode) {
-      RunningTotals::add_rows_by_group(kind, input, argument, all, tree.leaf_of_rows(),
-                                       slot.totals);
-      return;
-    }
-    const GroupTree::Node& group = tree.node(task.node);
-    RunningTotals& totals = slot.totals[task.node];
-    totals = RunningTotals{};
-    if (sums_in_tree_order(slot)) {
-      const auto [first, last] = below[task.node];
-      totals.add_lists(
-          kind, input, argument,
-          std::span<const std::span<const uint32_t>>(leaf_rows).subspan(first, last - first));
-    } else {
-      totals.add_rows(kind, input, argument, group.rows);
+    RunningTotals::add_rows_by_group(kind, input, argument, all, tree.leaf_of_rows(), slot.totals);
+    if (!RunningTotals::adds_totals(kind)) return;
+    for (uint32_t node = static_cast<uint32_t>(tree.size()); node-- > 1;) {
+      if (!tree.node(node).gone) slot.totals[tree.node(node).parent].add_totals(slot.totals[node]);
     }
   });
-  // The measures whose terms were written: each leaf's and each group's ranges of them.
-  TaskPool::run_on(pool, term_tasks.size(), [&](size_t t) {
-    const Task& task = term_tasks[t];
-    const Measure slot = measure(indices[task.measure], 0);
-    const double* written = terms[task.measure].get();
-    auto range = [&](size_t first, size_t last) {
-      return std::span<const double>(written + leaf_start[first],
-                                     leaf_start[last] - leaf_start[first]);
-    };
-    if (task.node == GroupTree::kNoNode) {
-      for (size_t i = 0; i < leaves.size(); ++i) slot.totals[leaves[i]].add_terms(range(i, i + 1));
-      return;
-    }
-    RunningTotals& totals = slot.totals[task.node];
-    totals = RunningTotals{};
-    const auto [first, last] = below[task.node];
-    for (uint32_t i = first; i < last; ++i) {
-      totals.rows += slot.totals[leaves[i]].rows;
-      totals.values += slot.totals[leaves[i]].values;
-    }
-    totals.add_terms(range(first, last));
-  });
-  terms.clear();
   // The cells, a column per task.
   TaskPool::run_on(pool, indices.size(), [&](size_t i) {
     const Measure slot = measure(indices[i], 0);
     for (uint32_t node = 0; node < tree.size(); ++node) {
       slot.totals[node].write(slot.value.aggregate.kind, slot.cells, node, false);
-      written(slot.totals[node], node);
+      written(slot.value.aggregate.kind, slot.totals[node], node);
     }
   });
 }
@@ -419,9 +324,7 @@ void GroupedMeasures::aggregate_all(TaskPool* pool) {
       if (is_retractable(measure(m, 0).value.aggregate.kind)) retractable.push_back(m);
     }
     if (!retractable.empty()) {
-      std::vector<std::pair<uint32_t, uint32_t>> leaves_below;
-      const std::vector<uint32_t> leaves = leaves_in_tree_order(leaves_below);
-      fill_retractable(retractable, leaves, leaves_below, pool);
+      fill_retractable(retractable, pool);
       for (const size_t m : retractable) filled[m] = 1;
     }
   }
@@ -535,7 +438,7 @@ void GroupedMeasures::write_totals(const std::vector<uint8_t>& filled, TaskPool*
       // A split cell without rows in its combination is not aggregated (stays null).
       if (slot.combo && split && slot.totals[node].rows == 0) continue;
       slot.totals[node].write(slot.value.aggregate.kind, slot.cells, node, false);
-      written(slot.totals[node], node);
+      written(slot.value.aggregate.kind, slot.totals[node], node);
     }
   });
 }
@@ -583,25 +486,27 @@ void GroupedMeasures::write_percentages(size_t v, std::span<const uint32_t> node
   const size_t num_combos = cells_.size();
   size_t num_parents = 1;
   std::vector<uint32_t> column_parent;
-  std::vector<double> across;  // pct sum parent: [parent column][i], for node nodes[i]
-  double grand = 0;            // pct sum total: the totals row's sum across every column
+  // (Exact, rounded once: a sum of sums.)
+  std::vector<ExactSum> across;  // pct sum parent: [parent column][i], for node nodes[i]
+  ExactSum grand_sum;            // pct sum total: the totals row's sum across every column
   if (split) {
     if (parent) {
       column_parent = splits_->parent_columns(num_parents);
-      across.assign(num_parents * nodes.size(), 0);
+      across.assign(num_parents * nodes.size(), ExactSum{});
       for (size_t combo = 0; combo < num_combos; ++combo) {
         const std::vector<RunningTotals>& sums = totals_[combo][v];
-        double* to = across.data() + column_parent[combo] * nodes.size();
+        ExactSum* to = across.data() + column_parent[combo] * nodes.size();
         for (size_t i = 0; i < nodes.size(); ++i) {
-          if (sums[nodes[i]].rows > 0) to[i] += sums[nodes[i]].sum;
+          if (sums[nodes[i]].rows > 0) to[i].add(sums[nodes[i]].sum);
         }
       }
     } else {
       for (size_t combo = 0; combo < num_combos; ++combo) {
-        if (totals_[combo][v][0].rows > 0) grand += totals_[combo][v][0].sum;
+        if (totals_[combo][v][0].rows > 0) grand_sum.add(totals_[combo][v][0].sum);
       }
     }
   }
+  const double grand = grand_sum.value();
   for (size_t combo = 0; combo < num_combos; ++combo) {
     const std::vector<RunningTotals>& sums = totals_[combo][v];
     Column& cells = *out[combo];
@@ -610,15 +515,15 @@ void GroupedMeasures::write_percentages(size_t v, std::span<const uint32_t> node
       double denominator = 0;
       if (split) {
         if (sums[node].rows == 0) continue;  // not aggregated in this combination
-        denominator = parent ? across[column_parent[combo] * nodes.size() + i] : grand;
+        denominator = parent ? across[column_parent[combo] * nodes.size() + i].value() : grand;
       } else {
-        denominator = sums[parent && node != 0 ? tree_->node(node).parent : 0].sum;
+        denominator = sums[parent && node != 0 ? tree_->node(node).parent : 0].sum.value();
       }
       // Over a zero sum: null, never an infinity (as the reference).
       if (denominator == 0) {
         cells.set_null(node);
       } else {
-        write_number(cells, node, sums[node].sum / denominator * 100.0);
+        write_number(cells, node, sums[node].sum.value() / denominator * 100.0);
       }
       // The totals row is 100% of its parent without split_by, even of a zero sum, and with
       // split_by when it has no rows (as the reference).
@@ -638,7 +543,7 @@ Column GroupedMeasures::node_totals(size_t v, size_t level, const std::vector<ui
       const RunningTotals& sum =
           totals_[nodes[i]][v].empty() ? RunningTotals{} : totals_[nodes[i]][v][0];
       if (is_percentage(values_[v].aggregate.kind) && sum.rows > 0) {
-        write_number(values, i, sum.sum);
+        write_number(values, i, sum.sum.value());
       } else {
         values.set_from(i, cells_[nodes[i]][v], 0);
       }
@@ -754,7 +659,7 @@ Column GroupedMeasures::compared_cells(size_t combo, size_t v,
   const std::vector<RunningTotals>& totals = totals_[combo][v];
   for (const uint32_t node : nodes) {
     if (node < totals.size() && totals[node].rows > 0) {
-      sums.append<double>(totals[node].sum);
+      sums.append<double>(totals[node].sum.value());
     } else {
       sums.append_null();
     }

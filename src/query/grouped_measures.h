@@ -52,10 +52,13 @@ class GroupedMeasures {
     uint32_t index = 0;                  // names it (with `slot`) among ordered rows kept
     uint32_t slot = 0;                   // its combination; 0 for a sort key
   };
-  // Groups of at most this many rows recompute their aggregates (cheap, and the sums then
-  // agree with the reference to the last digit); bigger ones retract sums and keep the
-  // other aggregates' rows ordered.
+  // Groups of at most this many rows recompute their non-retractable aggregates and var and
+  // stddev when a change touches them (cheap, and var's exact sums need not be kept); bigger
+  // ones keep the others' rows ordered and retract var's. Sums, means and counts retract in
+  // groups of any size (their sums are exact: query/exact_sum.h).
   static constexpr size_t kReaddBelow = 2048;
+  // Whether `kind` is recomputed in groups of at most kReaddBelow rows (not retracted).
+  static bool readds_small_groups(AggregateKind kind);
   // A change that moves more than one in this many of a big group's rows recomputes the
   // group's non-retractable aggregates in one pass over its rows instead of moving each row
   // in their ordered rows (a binary search and a shift of a block each: about as dear as
@@ -117,7 +120,7 @@ class GroupedMeasures {
   // Renumbers the combinations as SplitColumns::permute and ::drop_emptied did.
   void permute_combos(std::span<const uint32_t> order);
   void compact_combos(std::span<const uint32_t> renumbered);
-  // Whether `measure` adds rows up in the tree's order rather than primary-key order.
+  // Whether `measure` reads rows in the tree's order rather than primary-key order.
   static bool sums_in_tree_order(const Measure& measure);
 
   // Big groups keep their rows ordered for each non-retractable measure instead of
@@ -159,23 +162,18 @@ class GroupedMeasures {
   // As fill, through an OrderedRows kept for a big group; false (and nothing kept) for other
   // groups and aggregates.
   bool fill_ordered(const Measure& measure, std::span<const uint32_t> rows, uint32_t node);
-  // The order the reference adds up a group's rows, which decides a float sum's last bits:
-  // the rows of each leaf group below it (in primary-key order), leaves in key order; with
+  // The order the reference walks a group's rows (AggregateDescriptor::tree_order): the rows
+  // of each leaf group below it (in primary-key order), leaves in key order; with
   // split_by, each leaf's rows by split combination, as the reference's row tree, whose
   // leaves go on to the split levels (a split cell adds its rows in primary-key order). "last"
   // and "any" take the last/first row in that order too, while "first", "last by index" and
-  // the other row pickers go by primary key.
+  // the other row pickers go by primary key (and sums, exact, in any order).
   // (The node's own rows, or `out` holding them in that order.)
   std::span<const uint32_t> aggregation_order(uint32_t node, std::vector<uint32_t>& out) const;
-  // Without split_by: the leaves in that order, and per node the range of them below it.
-  std::vector<uint32_t> leaves_in_tree_order(
-      std::vector<std::pair<uint32_t, uint32_t>>& below) const;
-  // A build's retractable measures without split_by (`indices`), every node: the leaves in
-  // one pass over the rows each, the groups above them leaf by leaf (`leaves` and `below` as
-  // leaves_in_tree_order made them), with the sums fill would make; the passes and the
-  // groups above the leaves spread over `pool`.
-  void fill_retractable(std::span<const size_t> indices, std::span<const uint32_t> leaves,
-                        std::span<const std::pair<uint32_t, uint32_t>> below, TaskPool* pool);
+  // A build's retractable measures without split_by (`indices`), every node: each row added to
+  // its leaf in one pass over the rows, the groups above the leaves from their children's
+  // (exact) sums, a measure per task of `pool`.
+  void fill_retractable(std::span<const size_t> indices, TaskPool* pool);
   // A build's retractable value columns with split_by, every node and combination, with the
   // sums fill would make, a level of the tree per task of `pool`; false (nothing done) for
   // split-only rows or when the cells far outnumber the rows.
@@ -189,8 +187,9 @@ class GroupedMeasures {
   void aggregate_node(uint32_t node, const std::vector<uint8_t>& filled, bool totals_only,
                       NodeScratch& scratch);
   void write_totals(const std::vector<uint8_t>& filled, TaskPool* pool);
-  // After `node`'s cell was written from `totals`: drops what only a big group retracts with.
-  void written(RunningTotals& totals, uint32_t node) const;
+  // After `node`'s cell of `kind` was written from `totals`: drops what only a big group
+  // retracts with.
+  void written(AggregateKind kind, RunningTotals& totals, uint32_t node) const;
   // Writes percentage value `v` of `nodes` into `out` (one column per combination).
   void write_percentages(size_t v, std::span<const uint32_t> nodes,
                          std::span<Column* const> out) const;

@@ -114,10 +114,12 @@ bool GroupedView::follow(const ChangeSet& changes) {
     }
   }
 
-  // Groups of up to kReaddBelow rows are recomputed when settled (below): their running totals
-  // are not moved row by row on the way. Noted as the walk first touches each group (before
-  // rows join or leave it), not for every group: a change of one row in 50,000 groups.
-  std::vector<uint8_t> recomputed(tree_.size(), 1);
+  // Groups made by this change, and var and stddev in groups of up to kReaddBelow rows, are
+  // recomputed when settled (below): their running totals are not moved row by row on the way
+  // (sums, means and counts retract in groups of any size: exact). Noted as the walk first
+  // touches each group (before rows join or leave it), not for every group: a change of one
+  // row in 50,000 groups.
+  std::vector<uint8_t> made(tree_.size(), 1), small(tree_.size(), 1);
   // max and min (without split_by) follow from each group's value before and the changed rows
   // that left and joined it (follow_extreme): the rows' positions in the cells before (left)
   // and now (joined), by group.
@@ -141,8 +143,8 @@ bool GroupedView::follow(const ChangeSet& changes) {
     for (uint32_t node = leaf;; node = tree_.node(node).parent) {
       if (!std::exchange(is_touched[node], 1)) {
         touched.push_back(node);
-        recomputed[node] =
-            node >= nodes_before || tree_.node(node).rows.size() <= GroupedMeasures::kReaddBelow;
+        made[node] = node >= nodes_before;
+        small[node] = tree_.node(node).rows.size() <= GroupedMeasures::kReaddBelow;
       }
       touched_cells.insert({node, combo});
       for (size_t m = 0; m < measures_->num_measures(); ++m) {
@@ -154,7 +156,7 @@ bool GroupedView::follow(const ChangeSet& changes) {
           measures_->move_ordered(slot, node, leaf, row, input, argument, position, sign > 0);
           continue;
         }
-        if (!recomputed[node])
+        if (!made[node] && !(small[node] && GroupedMeasures::readds_small_groups(aggregate.kind)))
           slot.totals[node].add(aggregate.kind, input, argument, position, sign);
       }
       if (extremes) (sign > 0 ? joined_at : left_at)[node].push_back(position);
@@ -237,16 +239,18 @@ bool GroupedView::follow(const ChangeSet& changes) {
   std::vector<uint32_t> scratch;
   auto settle = [&](const Measure& slot, uint32_t node) {
     const AggregateKind kind = slot.value.aggregate.kind;
-    // Small groups are re-added row by row, in the reference's order, so that float sums
-    // agree with it to the last digit; large ones retract and add.
-    const bool small = tree_.node(node).rows.size() <= GroupedMeasures::kReaddBelow;
+    // Var and stddev of small groups (before or after the change) are recomputed; sums were
+    // retracted and added, exactly.
+    const bool readd =
+        GroupedMeasures::readds_small_groups(kind) &&
+        (small[node] || tree_.node(node).rows.size() <= GroupedMeasures::kReaddBelow);
     if (!is_retractable(kind) && measures_->settle_ordered(slot, node)) return;
     if (extremes && node < nodes_before && !tree_.node(node).rows.empty() &&
         follow_extreme(kind, previous(slot.value.position), left_at[node],
                        current(slot.value.position), joined_at[node], slot.cells, node)) {
       return;
     }
-    if (!is_retractable(kind) || small || recomputed[node] || slot.totals[node].lost_precision()) {
+    if (!is_retractable(kind) || readd || made[node]) {
       return measures_->recompute(slot, node, scratch, !no_build[node]);
     }
     slot.totals[node].write(kind, slot.cells, node, slot.combo.has_value());

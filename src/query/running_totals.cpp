@@ -23,21 +23,19 @@ void RunningTotals::add(AggregateKind kind, const Column& input, const Column* a
   if (form == Retraction::kWeightedMean) {
     if (argument->is_null(position)) return;
     const double weight = numeric_cell(*argument, position);
-    weights += sign * weight;
+    spread.weights().add(weight, sign);
     term *= weight;
   } else if (form == Retraction::kSumOfAbs) {
     term = std::fabs(term);
   }
   values += sign;
-  sum += sign * term;
-  magnitude += std::fabs(term);
+  sum.add(term, sign);
 }
 
 namespace {
 
-// Adds the rows of each list, list after list and each in order, to the totals
-// `totals_of(row)` names: a typed loop. `kPrefetchTotals`: the totals are far apart too (a
-// group's, by table row), and fetched ahead as the cells are.
+// Adds the rows of each list to the totals `totals_of(row)` names: a typed loop. `kPrefetchTotals`:
+// the totals are far apart too (a group's, by table row), and fetched ahead as the cells are.
 template <bool kPrefetchTotals = false, typename TotalsOf>
 void add_each(AggregateKind kind, const Column& input, const Column* argument,
               std::span<const std::span<const uint32_t>> lists, TotalsOf&& totals_of) {
@@ -93,8 +91,7 @@ void add_each(AggregateKind kind, const Column& input, const Column* argument,
             continue;
           }
           if (absolute) term = std::fabs(term);
-          totals.sum += term;
-          totals.magnitude += std::fabs(term);
+          totals.sum.add(term);
           ++totals.values;
         }
       }
@@ -122,63 +119,18 @@ void RunningTotals::add_rows_by_group(AggregateKind kind, const Column& input,
                  [&](uint32_t row) -> RunningTotals& { return totals[group_of[row]]; });
 }
 
-bool RunningTotals::adds_terms(AggregateKind kind, const Column& input) {
-  // (add_each's typed loop.)
+bool RunningTotals::adds_totals(AggregateKind kind) {
   const Retraction form = descriptor(kind).retraction;
-  const bool sums = form == Retraction::kSum || form == Retraction::kSumOrZero ||
-                    form == Retraction::kAbsOfSum || form == Retraction::kSumOfAbs ||
-                    form == Retraction::kMean;
-  return sums && input.type() != DataType::kString;
+  return form != Retraction::kNone && form != Retraction::kVariance &&
+         form != Retraction::kDeviation;
 }
 
-void RunningTotals::scatter_terms(AggregateKind kind, const Column& input,
-                                  std::span<const uint32_t> rows,
-                                  std::span<const uint32_t> group_of, std::span<size_t> places,
-                                  double* terms, std::span<RunningTotals> totals) {
-  const bool absolute = descriptor(kind).retraction == Retraction::kSumOfAbs;
-  visit_type(input.type(), [&](auto tag) {
-    using Storage = typename decltype(tag)::Storage;
-    if constexpr (!std::is_same_v<Storage, uint32_t>) {
-      const std::vector<Storage>& cells = input.values<Storage>();
-      const ValidityBitmap& validity = input.validity();
-      // Tens of thousands of groups' totals and places: those of a row some rows ahead are
-      // fetched ahead.
-      constexpr size_t kAhead = 16;
-      for (size_t i = 0; i < rows.size(); ++i) {
-        if (i + kAhead < rows.size()) {
-          const uint32_t ahead = group_of[rows[i + kAhead]];
-          __builtin_prefetch(&totals[ahead], 1);
-          __builtin_prefetch(terms + places[ahead], 1);
-        }
-        const uint32_t row = rows[i];
-        const uint32_t group = group_of[row];
-        RunningTotals& group_totals = totals[group];
-        ++group_totals.rows;
-        double term = 0.0;
-        if (validity.is_valid(row)) {
-          term = static_cast<double>(cells[row]);
-          if (absolute) term = std::fabs(term);
-          ++group_totals.values;
-        }
-        terms[places[group]++] = term;
-      }
-    }
-  });
-}
-
-void RunningTotals::add_terms(std::span<const double> terms) {
-  for (const double term : terms) {
-    sum += term;
-    magnitude += std::fabs(term);
-  }
-}
-
-bool RunningTotals::lost_precision() const {
-  // Each add or retract may round by a relative 2^-52 of what it adds: a sum far below the
-  // magnitude of every term it has seen may be mostly rounding. (Integer sums are exact, and
-  // are only recomputed needlessly when they cancel to near zero.) Var and stddev keep neither
-  // sum nor magnitude: exact, never recomputed.
-  return values > 0 && std::fabs(sum) < 1e-6 * magnitude;
+void RunningTotals::add_totals(const RunningTotals& other) {
+  rows += other.rows;
+  values += other.values;
+  sum.add(other.sum);
+  // (Weighted mean's weights; no other aggregate this adds makes extra sums.)
+  if (const ExactSum* weights = other.spread.find_weights()) spread.weights().add(*weights);
 }
 
 void RunningTotals::write(AggregateKind kind, Column& out, uint32_t position,
@@ -191,12 +143,14 @@ void RunningTotals::write(AggregateKind kind, Column& out, uint32_t position,
       return out.set<int32_t>(position, static_cast<int32_t>(rows));
     case Retraction::kMean:
       if (values == 0) return out.set_null(position);
-      return write_number(out, position, sum / static_cast<double>(values));
-    case Retraction::kWeightedMean:
+      return write_number(out, position, sum.value() / static_cast<double>(values));
+    case Retraction::kWeightedMean: {
+      const double weights = spread.weights_value();
       if (weights == 0) return out.set_null(position);
-      return write_number(out, position, sum / weights);
+      return write_number(out, position, sum.value() / weights);
+    }
     case Retraction::kAbsOfSum:
-      return write_number(out, position, std::fabs(sum));
+      return write_number(out, position, std::fabs(sum.value()));
     case Retraction::kVariance:
     case Retraction::kDeviation: {
       // As the kernel (aggregates::spread): from the same exact sums.
@@ -209,7 +163,7 @@ void RunningTotals::write(AggregateKind kind, Column& out, uint32_t position,
     case Retraction::kSum:
     case Retraction::kSumOrZero:
     case Retraction::kSumOfAbs:
-      return write_number(out, position, sum);
+      return write_number(out, position, sum.value());
     case Retraction::kNone:
       break;
   }

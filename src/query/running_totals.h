@@ -12,44 +12,55 @@
 #include "core/column.h"
 #include "query/aggregate.h"
 #include "query/exact_spread.h"
+#include "query/exact_sum.h"
 
 namespace parallax {
 
 // Whether `kind` is kept as RunningTotals.
 bool is_retractable(AggregateKind kind);
 
-// Var, stddev: a group's exact sums (query/exact_spread.h), made at its first value, copied
-// with the totals (8 bytes for the other aggregates).
+// Var, stddev: a group's exact sum and sum of squares (query/exact_spread.h); weighted mean:
+// its weights' exact sum. Made at the group's first value, copied with the totals (8 bytes
+// for the other aggregates).
+struct ExtraSums {
+  ExactSpread spread;
+  ExactSum weights;
+};
 class SpreadSums {
  public:
   SpreadSums() = default;
   SpreadSums(const SpreadSums& other)
-      : sums_(other.sums_ ? std::make_unique<ExactSpread>(*other.sums_) : nullptr) {}
+      : sums_(other.sums_ ? std::make_unique<ExtraSums>(*other.sums_) : nullptr) {}
   SpreadSums& operator=(const SpreadSums& other) {
-    if (this != &other) sums_ = other.sums_ ? std::make_unique<ExactSpread>(*other.sums_) : nullptr;
+    if (this != &other) sums_ = other.sums_ ? std::make_unique<ExtraSums>(*other.sums_) : nullptr;
     return *this;
   }
   SpreadSums(SpreadSums&&) noexcept = default;
   SpreadSums& operator=(SpreadSums&&) noexcept = default;
 
-  ExactSpread& get() {
-    if (!sums_) sums_ = std::make_unique<ExactSpread>();
-    return *sums_;
-  }
-  const ExactSpread* find() const { return sums_.get(); }
+  ExactSpread& get() { return made().spread; }
+  const ExactSpread* find() const { return sums_ ? &sums_->spread : nullptr; }
+  ExactSum& weights() { return made().weights; }
+  const ExactSum* find_weights() const { return sums_ ? &sums_->weights : nullptr; }
+  // The weights' sum (0 when none were added).
+  double weights_value() const { return sums_ ? sums_->weights.value() : 0; }
 
  private:
-  std::unique_ptr<ExactSpread> sums_;
+  ExtraSums& made() {
+    if (!sums_) sums_ = std::make_unique<ExtraSums>();
+    return *sums_;
+  }
+  std::unique_ptr<ExtraSums> sums_;
 };
 
 struct RunningTotals {
-  int64_t rows = 0;      // every row (count)
-  int64_t values = 0;    // rows with a value (and a weight, for weighted mean)
-  double sum = 0;        // of the values (|value| for sum abs, value * weight for weighted mean)
-  double weights = 0;    // weighted mean: of the weights
-  double magnitude = 0;  // of |each term| added or retracted, to notice cancellation
-  // Var, stddev: the values' exact sum and sum of squares, which add and retract without
-  // rounding (a followed group reads as one built afresh, whatever changed in it).
+  int64_t rows = 0;    // every row (count)
+  int64_t values = 0;  // rows with a value (and a weight, for weighted mean)
+  // Of the values (|value| for sum abs, value * weight for weighted mean), exact
+  // (query/exact_sum.h): rows add and retract without rounding, in any order, so a followed
+  // group reads as one built afresh, bit for bit.
+  ExactSum sum;
+  // Var, stddev: the values' exact sum and sum of squares; weighted mean: the weights' sum.
   SpreadSums spread;
 
   // Adds (sign +1) or retracts (sign -1) the cell at `position` of `input` (and `argument`,
@@ -63,25 +74,14 @@ struct RunningTotals {
   void add_lists(AggregateKind kind, const Column& input, const Column* argument,
                  std::span<const std::span<const uint32_t>> lists);
   // Adds each listed row to the totals of its group (`group_of`, by table row): what add_rows
-  // over each group's rows, in the listed order, adds, in one pass over the rows.
+  // over each group's rows adds, in one pass over the rows.
   static void add_rows_by_group(AggregateKind kind, const Column& input, const Column* argument,
                                 std::span<const uint32_t> rows, std::span<const uint32_t> group_of,
                                 std::span<RunningTotals> totals);
-  // Whether add_rows of `kind` over `input` adds one number a row to `sum` and its size to
-  // `magnitude` (the typed sums and means): what scatter_terms and add_terms do in two steps.
-  static bool adds_terms(AggregateKind kind, const Column& input);
-  // For such a kind: writes the term each listed row adds at `terms[places[group_of[row]]++]`
-  // (a null's as +0.0: added to a running sum, which starts at +0.0 and so is never -0.0, it
-  // changes no bit), and counts each group's rows and values into `totals` (not the sums).
-  static void scatter_terms(AggregateKind kind, const Column& input, std::span<const uint32_t> rows,
-                            std::span<const uint32_t> group_of, std::span<size_t> places,
-                            double* terms, std::span<RunningTotals> totals);
-  // Adds each term (and its size) to `sum` and `magnitude`, in order: with the rows and values
-  // counted, what add_rows of the rows the terms came from adds.
-  void add_terms(std::span<const double> terms);
-  // Whether retractions cancelled so much of the sum that rounding may show: the group's
-  // totals should be recomputed from its rows. (Never for var and stddev: exact.)
-  bool lost_precision() const;
+  // Adds another group's totals (of the same aggregate): a group's from its children's. Only
+  // where adds_totals(kind): not var and stddev, whose exact sums are added row by row.
+  void add_totals(const RunningTotals& other);
+  static bool adds_totals(AggregateKind kind);
   // Writes the aggregate into `out` at `position`, as aggregate_rows would over the same
   // rows (a percentage as its plain sum). `empty_is_null`: a group without rows shows null.
   void write(AggregateKind kind, Column& out, uint32_t position, bool empty_is_null) const;

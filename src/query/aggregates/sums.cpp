@@ -1,12 +1,13 @@
 // Counts, sums, means, spreads and products: the aggregates that add (or multiply) values up. The
 // retractable ones are also kept as running totals (query/running_totals.h), which must agree with
-// these.
+// these: sums are exact (query/exact_sum.h), rounded once, whatever the rows' order.
 #include <cmath>
 #include <optional>
 
 #include "query/aggregate_rows.h"
 #include "query/aggregates/kernels.h"
 #include "query/exact_spread.h"
+#include "query/exact_sum.h"
 
 namespace parallax::aggregates {
 
@@ -15,27 +16,27 @@ namespace {
 template <bool AbsoluteTerms, bool AbsoluteSum>
 void add_up(const Column& input, std::span<const uint32_t> rows, Column& out, uint32_t position) {
   with_cells(input, [&](const auto& cells) {
-    double total = 0;
+    ExactSum total;
     for (const uint32_t row : rows) {
       if (cells.null(row)) continue;
-      total += AbsoluteTerms ? std::fabs(cells.number(row)) : cells.number(row);
+      total.add(AbsoluteTerms ? std::fabs(cells.number(row)) : cells.number(row));
     }
-    write_number(out, position, AbsoluteSum ? std::fabs(total) : total);
+    write_number(out, position, AbsoluteSum ? std::fabs(total.value()) : total.value());
   });
 }
 
 // The mean: the sum over the values.
 void average(const Column& input, std::span<const uint32_t> rows, Column& out, uint32_t position) {
   with_cells(input, [&](const auto& cells) {
-    double total = 0;
+    ExactSum total;
     size_t values = 0;
     for (const uint32_t row : rows) {
       if (cells.null(row)) continue;
-      total += cells.number(row);
+      total.add(cells.number(row));
       ++values;
     }
     if (values == 0) return out.set_null(position);
-    write_number(out, position, total / static_cast<double>(values));
+    write_number(out, position, total.value() / static_cast<double>(values));
   });
 }
 
@@ -94,15 +95,16 @@ void deviation(const AggregateDescriptor&, const Column& input, const Column*,
 void weighted_mean(const AggregateDescriptor&, const Column& input, const Column* argument,
                    std::span<const uint32_t> rows, Column& out, uint32_t position) {
   with_cells(input, [&](const auto& cells) {
-    double weighted = 0, weights = 0;
+    ExactSum weighted, weights;
     for (const uint32_t row : rows) {
       if (cells.null(row) || argument->is_null(row)) continue;
       const double weight = numeric_cell(*argument, row);
-      weighted += cells.number(row) * weight;
-      weights += weight;
+      weighted.add(cells.number(row) * weight);
+      weights.add(weight);
     }
-    if (weights == 0) return out.set_null(position);
-    write_number(out, position, weighted / weights);
+    const double total_weight = weights.value();
+    if (total_weight == 0) return out.set_null(position);
+    write_number(out, position, weighted.value() / total_weight);
   });
 }
 

@@ -1,7 +1,8 @@
 // A grouped view built on the engine's task pool is the same view as one built on one thread,
-// to the last bit of every float: each cell adds its rows in the one-thread order whatever
-// the number of threads (dictionary-coded keys, the counting sort and the aggregates spread
-// over pieces of the rows, groups and columns, never partial sums combined).
+// to the last bit of every float: sums are exact (query/exact_sum.h), and the other cells
+// read their rows in the one-thread order whatever the number of threads (dictionary-coded
+// keys, the counting sort and the aggregates spread over pieces of the rows, groups and
+// columns).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "columns.h"
+#include "fsum.h"
 
 #include "common/task_pool.h"
 #include "query/grouped_view.h"
@@ -163,11 +165,10 @@ TEST(GroupedThreads, FloatSumsDependOnTheirOrderHere) {
   EXPECT_NE(forward, backward);
 }
 
-// A built view's sums add their rows in the reference's order, whatever the passes that make
-// them: a group's in tree order (the rows of each leaf below it in natural order, leaves in key
-// order), a split cell's in natural order. Summed otherwise (leaves' sums combined, rows in
-// table order), this data shows it in the last bits.
-TEST(GroupedThreads, BuiltSumsAddTheirRowsInTheReferencesOrder) {
+// A built view's sums are the correctly rounded sums of their rows, whatever the passes that
+// make them (leaves' sums combined, rows in table order, on any number of threads): this data
+// shows the order of floating-point adds in the last bits (tree order against natural order).
+TEST(GroupedThreads, BuiltSumsAreCorrectlyRounded) {
   auto table = orders();
   const Column& price = table->column(table->schema().find("price").value());
   const Column& product = table->column(table->schema().find("product").value());
@@ -195,33 +196,36 @@ TEST(GroupedThreads, BuiltSumsAddTheirRowsInTheReferencesOrder) {
     std::vector<std::optional<std::string>> sorted = keys;
     std::sort(sorted.begin(), sorted.end());
     sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    double tree_order = 0, first_leaf = 0;
+    double tree_order = 0;
+    std::vector<double> all, first_leaf;
     for (const auto& key : sorted) {
       for (size_t row = 0; row < table->num_rows(); ++row) {
         if (keys[row] != key || price.is_null(row)) continue;
         tree_order += price.value<double>(row);
-        if (key == sorted[0]) first_leaf += price.value<double>(row);
+        if (key == sorted[0]) first_leaf.push_back(price.value<double>(row));
       }
     }
     double natural = 0;
-    for (size_t row = 0; row < table->num_rows(); ++row)
-      if (price.is_valid(row)) natural += price.value<double>(row);
+    for (size_t row = 0; row < table->num_rows(); ++row) {
+      if (!price.is_valid(row)) continue;
+      natural += price.value<double>(row);
+      all.push_back(price.value<double>(row));
+    }
     ASSERT_NE(tree_order, natural);  // (the data shows the order)
-    EXPECT_EQ(cell(*view, "price", 0), tree_order);
-    EXPECT_EQ(cell(*view, "price", 1), first_leaf);
-    // group_by region, product split_by flag: a split cell of the totals row adds its rows in
-    // natural order.
+    EXPECT_EQ(cell(*view, "price", 0), test::fsum(all));
+    EXPECT_EQ(cell(*view, "price", 1), test::fsum(first_leaf));
+    // group_by region, product split_by flag: a split cell of the totals row.
     auto split =
         GroupedView::create(*table, config({"region", "product"}, {"flag"}, {{"price", "sum", {}}}),
                             threads)
             .value();
     split->refresh();
-    double yes = 0;
+    std::vector<double> yes;
     for (size_t row = 0; row < table->num_rows(); ++row) {
       if (flag.is_valid(row) && flag.string_at(row) == "yes" && price.is_valid(row))
-        yes += price.value<double>(row);
+        yes.push_back(price.value<double>(row));
     }
-    EXPECT_EQ(cell(*split, "yes|price", 0), yes);
+    EXPECT_EQ(cell(*split, "yes|price", 0), test::fsum(yes));
   }
 }
 
