@@ -203,10 +203,15 @@ bool GroupedMeasures::fill_split_levels(TaskPool* pool) {
   if (indices.empty() || tree.levels().empty() ||
       num_combos * tree.size() > 4 * all.size() + (size_t{1} << 16))
     return false;
-  // Each cell of a node in a combination adds the node's rows in that combination in natural
-  // order (aggregate_node's runs): one pass over the rows per level of the tree, each row added
-  // to its group's cell there, instead of sorting every group's rows by combination.
+  // Each cell of a node in a combination adds the node's rows in that combination: one pass
+  // over the rows per level of the tree, each row added to its group's cell there, instead of
+  // sorting every group's rows by combination. Sums are exact, so only the leaves' level is
+  // passed over for them; each group's cells are then its children's added up (below). Var
+  // and stddev pass over every level.
   const size_t depth = tree.leaf_depth();
+  auto passes = [&](size_t v, size_t level) {
+    return level == depth || !RunningTotals::adds_totals(values_[v].aggregate.kind);
+  };
   std::vector<std::vector<uint32_t>> at_level(depth + 1);
   std::vector<uint32_t> index_in_level(tree.size());
   for (uint32_t node = 0; node < tree.size(); ++node) {
@@ -216,6 +221,8 @@ bool GroupedMeasures::fill_split_levels(TaskPool* pool) {
   }
   const std::vector<uint32_t>& leaf_of = tree.leaf_of_rows();
   TaskPool::run_on(pool, depth + 1, [&](size_t level) {
+    if (std::none_of(indices.begin(), indices.end(), [&](size_t v) { return passes(v, level); }))
+      return;
     const std::vector<uint32_t>& nodes = at_level[level];
     const size_t width = nodes.size();
     // Each node's group at this level (parents are numbered before their children).
@@ -228,6 +235,7 @@ bool GroupedMeasures::fill_split_levels(TaskPool* pool) {
           static_cast<uint32_t>(splits_->of(row) * width + index_in_level[up[leaf_of[row]]]);
     std::vector<RunningTotals> cells;
     for (const size_t v : indices) {
+      if (!passes(v, level)) continue;
       const Aggregate& aggregate = values_[v].aggregate;
       cells.assign(num_combos * width, RunningTotals{});
       RunningTotals::add_rows_by_group(
@@ -239,6 +247,19 @@ bool GroupedMeasures::fill_split_levels(TaskPool* pool) {
         for (size_t i = 0; i < width; ++i) totals[nodes[i]] = std::move(cells[combo * width + i]);
       }
     }
+  });
+  // The groups above the leaves, a (value, combination) per task: children are numbered after
+  // their parents.
+  std::vector<std::pair<size_t, uint32_t>> added_up;
+  for (const size_t v : indices) {
+    if (!passes(v, 0)) {
+      for (uint32_t combo = 0; combo < num_combos; ++combo) added_up.emplace_back(v, combo);
+    }
+  }
+  TaskPool::run_on(pool, added_up.size(), [&](size_t i) {
+    std::vector<RunningTotals>& totals = totals_[added_up[i].second][added_up[i].first];
+    for (uint32_t node = static_cast<uint32_t>(tree.size()); node-- > 1;)
+      totals[tree.node(node).parent].add_totals(totals[node]);
   });
   // The cells, a column per task; a node without rows in a combination is not aggregated
   // there (stays null), as in write_totals.
