@@ -48,6 +48,8 @@ process.on("exit", () => {
     for (const pid of pids) {
         try { process.kill(pid, "SIGTERM"); } catch { /* gone */ }
     }
+    // (Synchronous, so it runs on any exit, a throw in the clients' cleanup too.)
+    fs.rmSync(scratch, { recursive: true, force: true });
 });
 const cleanup = async () => {
     for (const stop of children.reverse()) await stop();
@@ -154,14 +156,23 @@ ${withTransform ? "    transforms: [{script: 'return rows', use_arrow: true}]\n"
     const sentAt = new Map();
     const latencies = [];
     let lastSeen = -1;
-    await probeView.on_update(async () => {
+    // The probe's read in flight, if any: the view is deleted only after it (deleting a view
+    // while its read borrows it throws "attempted to take ownership of Rust value while it was
+    // borrowed" in the client).
+    let probeRead = Promise.resolve();
+    let stopping = false;
+    await probeView.on_update(() => {
+        if (stopping) return;
         const arrived = performance.now();
-        const { size: seen } = await probeView.to_columns();
-        const k = seen?.[0];
-        if (k !== undefined && k !== lastSeen && sentAt.has(k)) {
-            lastSeen = k;
-            latencies.push(arrived - sentAt.get(k));
-        }
+        probeRead = probeRead.then(async () => {
+            const { size: seen } = await probeView.to_columns();
+            const k = seen?.[0];
+            if (k !== undefined && k !== lastSeen && sentAt.has(k)) {
+                lastSeen = k;
+                latencies.push(arrived - sentAt.get(k));
+            }
+        });
+        return probeRead;
     });
 
     // Throughput: upserts of random rows published as fast as mosquitto_pub sends them.
@@ -225,11 +236,18 @@ ${withTransform ? "    transforms: [{script: 'return rows', use_arrow: true}]\n"
     console.log(`at ${rate} rows/s, publish -> notification: p50 ${result.probe_p50_ms} ms, p99 ${result.probe_p99_ms} ms over ${latencies.length} probes ` +
         `(real-time limit ${windowMs} ms${withTransform ? ", through a Python step" : ""})`);
     if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(result, null, 2) + "\n");
-    for (const { view, client } of clients) { await view.delete(); await client.terminate?.(); }
-    await probeView.delete();
-    await statusView.delete();
-    await probeClient.terminate?.();
-    await control.terminate?.();
+    stopping = true;
+    await probeRead.catch(() => {});
+    try {
+        for (const { view, client } of clients) { await view.delete(); await client.terminate?.(); }
+        await probeView.delete();
+        await statusView.delete();
+        await probeClient.terminate?.();
+        await control.terminate?.();
+    } catch (error) {
+        // The figures are printed and written: a client failing to close changes none of them.
+        console.error(`closing the clients: ${error.message}`);
+    }
 } finally {
     await cleanup();
 }
