@@ -10,7 +10,12 @@ StringDictionary& StringDictionary::operator=(const StringDictionary& other) {
   if (this == &other) return *this;
   strings_.clear();
   codes_.clear();
-  for (const auto& value : other.strings_) intern(value);
+  // Its texts are distinct: each added without looking it up, into a table sized once.
+  codes_.reserve(other.strings_.size());
+  for (const auto& value : other.strings_) {
+    const auto code = static_cast<uint32_t>(strings_.size());
+    codes_.emplace(strings_.emplace_back(value), code);
+  }
   return *this;
 }
 

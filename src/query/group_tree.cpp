@@ -19,8 +19,8 @@ void GroupTree::build(std::span<const uint32_t> rows, TaskPool* pool) {
   for (const size_t position : group_by_) {
     levels_.emplace_back(source_->column(position).type()).resize(1);
   }
-  find_leaves(rows, pool);
-  fill_group_rows(rows, pool);
+  LeafCounts leaves = find_leaves(rows, pool);
+  fill_group_rows(rows, pool, leaves);
   sort_string_children();
   // (Other keys' children stay in the order their groups were made.)
   children_in_key_order_ =
@@ -37,12 +37,26 @@ constexpr size_t kMinRowsPerTask = 1 << 15;
 
 }  // namespace
 
-void GroupTree::find_leaves(std::span<const uint32_t> rows, TaskPool* pool) {
-  if (find_leaves_by_codes(rows, pool)) return;
+GroupTree::LeafCounts GroupTree::find_leaves(std::span<const uint32_t> rows, TaskPool* pool) {
+  LeafCounts out;
+  if (find_leaves_by_codes(rows, pool, out)) return out;
   for (const uint32_t row : rows) leaf_of_row_[row] = find_or_add_leaf(row, nullptr);
+  // (Each piece counts per node: not more pieces than the counts are worth.)
+  const size_t num_nodes = nodes_.size();
+  out.pieces = std::min(TaskPool::pieces(pool, rows.size(), kMinRowsPerTask),
+                        std::max<size_t>(1, rows.size() / num_nodes / 4));
+  out.counts.assign(out.pieces * num_nodes, 0);
+  TaskPool::run_on(pool, out.pieces, [&](size_t piece) {
+    const size_t first = rows.size() * piece / out.pieces;
+    const size_t last = rows.size() * (piece + 1) / out.pieces;
+    uint32_t* count = out.counts.data() + piece * num_nodes;
+    for (size_t i = first; i < last; ++i) ++count[leaf_of_row_[rows[i]]];
+  });
+  return out;
 }
 
-bool GroupTree::find_leaves_by_codes(std::span<const uint32_t> rows, TaskPool* pool) {
+bool GroupTree::find_leaves_by_codes(std::span<const uint32_t> rows, TaskPool* pool,
+                                     LeafCounts& out) {
   if (group_by_.empty()) return false;
   // Each level's codes (nulls after the dictionary's), in mixed radix: one number per path.
   struct Level {
@@ -70,73 +84,142 @@ bool GroupTree::find_leaves_by_codes(std::span<const uint32_t> rows, TaskPool* p
       code += (level.validity->is_valid(row) ? level.codes[row] : level.null_code) * level.stride;
     return static_cast<uint32_t>(code);
   };
-  // Each piece of the rows lists the combinations it meets first, with the row that met
-  // each; taken piece by piece, those not met before are the tree's groups in the order one
-  // pass over the rows makes them (the same node numbers, keys and key rows).
-  const size_t pieces = TaskPool::pieces(pool, rows.size(), kMinRowsPerTask);
+  // One pass over the rows: each row's combination, kept in leaf_of_row_ until its leaf is
+  // known (filling the leaves' rows puts the leaf there), and each piece's rows per
+  // combination. A piece counts every combination: not more pieces than the counts are
+  // worth. The combinations each piece meets first (count 0 before), with the row that met
+  // each, taken piece by piece, are the tree's groups in the order one pass over the rows
+  // makes them (the same node numbers, keys and key rows).
+  const size_t pieces = std::min(TaskPool::pieces(pool, rows.size(), kMinRowsPerTask),
+                                 std::max<size_t>(1, rows.size() / combinations));
+  std::vector<uint32_t> by_code(pieces * combinations, 0);
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> firsts(pieces);
   TaskPool::run_on(pool, pieces, [&](size_t piece) {
     const size_t first = rows.size() * piece / pieces, last = rows.size() * (piece + 1) / pieces;
-    std::vector<uint64_t> met((combinations + 63) / 64, 0);
+    uint32_t* count = by_code.data() + piece * combinations;
     for (size_t i = first; i < last; ++i) {
-      const uint32_t code = combination(rows[i]);
-      uint64_t& word = met[code >> 6];
-      const uint64_t bit = uint64_t{1} << (code & 63);
-      if (word & bit) continue;
-      word |= bit;
-      firsts[piece].emplace_back(code, rows[i]);
+      const uint32_t row = rows[i];
+      const uint32_t code = combination(row);
+      leaf_of_row_[row] = code;
+      if (count[code]++ == 0) firsts[piece].emplace_back(code, row);
     }
   });
-  std::vector<uint32_t> leaf_of_code(combinations, kNoNode);
-  // Room for every group at once (each new leaf adds at most one node a level): tens of
-  // thousands of groups, else grown a node at a time.
+  out.leaf_of_code.assign(combinations, kNoNode);
+  std::vector<uint32_t>& leaf_of_code = out.leaf_of_code;
   constexpr uint32_t kMet = kNoNode - 1;
-  size_t distinct = 0;
-  for (const auto& met : firsts) {
-    for (const auto& [code, row] : met) {
+  std::vector<std::pair<uint32_t, uint32_t>> met;  // (combination, first row), in that order
+  for (const auto& piece_firsts : firsts) {
+    for (const auto& [code, row] : piece_firsts) {
       if (leaf_of_code[code] != kNoNode) continue;
       leaf_of_code[code] = kMet;
-      ++distinct;
+      met.emplace_back(code, row);
     }
   }
-  nodes_.reserve(nodes_.size() + distinct * group_by_.size());
-  child_index_.reserve(child_index_.size() + distinct * group_by_.size());
-  for (const auto& met : firsts) {
+  // The groups, made in that order a level at a time down each new leaf's path, as
+  // find_or_add_leaf makes them row by row (the same nodes, numbers, paths and child index):
+  // a group is found by its combination's prefix down to its level, in a table a level (no
+  // key hashed, no text interned to find it). Room for every group at once (each new leaf
+  // adds at most one node a level).
+  const size_t depth = group_by_.size();
+  std::vector<uint64_t> stride(depth), radix(depth);  // by group level, from the top
+  for (size_t level = 0; level < depth; ++level) {
+    stride[level] = levels[depth - 1 - level].stride;
+    radix[level] = uint64_t{levels[depth - 1 - level].null_code} + 1;
+  }
+  std::vector<std::vector<uint32_t>> group_of_prefix(depth - 1);  // (the leaves': leaf_of_code)
+  for (size_t level = 0; level + 1 < depth; ++level)
+    group_of_prefix[level].assign(combinations / stride[level], kNoNode);
+  nodes_.reserve(nodes_.size() + met.size() * depth);
+  child_index_.reserve(child_index_.size() + met.size() * depth);
+  for (const auto& [code, row] : met) {
+    uint32_t parent = 0;
+    for (size_t level = 0; level < depth; ++level) {
+      const uint64_t prefix = code / stride[level];
+      uint32_t& group = level + 1 == depth ? leaf_of_code[code] : group_of_prefix[level][prefix];
+      if (group == kNoNode || group == kMet) {
+        const uint32_t key = static_cast<uint32_t>(prefix % radix[level]);
+        const bool valid = key + 1 != radix[level];
+        group = static_cast<uint32_t>(nodes_.size());
+        Node& child = nodes_.emplace_back();
+        child.parent = parent;
+        child.depth = static_cast<uint32_t>(level + 1);
+        child.key_row = row;
+        child.path = nodes_[parent].path;
+        append_group_key(child.path, source_->column(group_by_[level]), row);
+        nodes_[parent].children.push_back(group);
+        child_index_.emplace(ChildKey{parent, valid, valid ? key : 0}, group);
+      }
+      parent = group;
+    }
+  }
+  set_level_keys_by_codes();
+  // The pieces' counts by leaf.
+  const size_t num_nodes = nodes_.size();
+  out.pieces = pieces;
+  out.counts.assign(pieces * num_nodes, 0);
+  for (size_t piece = 0; piece < pieces; ++piece) {
     for (const auto& [code, row] : met) {
-      if (leaf_of_code[code] == kMet) leaf_of_code[code] = find_or_add_leaf(row, nullptr);
+      out.counts[piece * num_nodes + leaf_of_code[code]] = by_code[piece * combinations + code];
     }
   }
-  TaskPool::run_on(pool, pieces, [&](size_t piece) {
-    const size_t first = rows.size() * piece / pieces, last = rows.size() * (piece + 1) / pieces;
-    for (size_t i = first; i < last; ++i)
-      leaf_of_row_[rows[i]] = leaf_of_code[combination(rows[i])];
-  });
   return true;
 }
 
-void GroupTree::fill_group_rows(std::span<const uint32_t> rows, TaskPool* pool) {
+void GroupTree::set_level_keys_by_codes() {
+  // Each group's key at a level is its key row's (the row that made it went through its
+  // ancestors): the source column's code, where this level's dictionary is a copy of the
+  // source's. Copying a dictionary hashes each text once into a table made big enough at
+  // once; interning the keys one by one looks each up first and grows the table as it goes.
+  // Copied only where most of its texts are keys here (a filter may leave few of them).
+  const size_t num_nodes = nodes_.size();
+  for (size_t level = 0; level < levels_.size(); ++level) {
+    Column& keys = levels_[level];
+    const Column& source = source_->column(group_by_[level]);
+    keys.resize(num_nodes);
+    const std::vector<uint32_t>& codes = source.values<uint32_t>();
+    std::vector<uint8_t> seen(source.dictionary().size(), 0);
+    size_t distinct = 0;
+    for (size_t node = 1; node < num_nodes; ++node) {
+      const uint32_t row = nodes_[node].key_row;
+      if (nodes_[node].depth != level + 1 || !source.is_valid(row) || seen[codes[row]]) continue;
+      seen[codes[row]] = 1;
+      ++distinct;
+    }
+    const bool copy = source.dictionary().size() <= 2 * distinct + 64;
+    if (copy) keys.mutable_dictionary() = source.dictionary();
+    for (size_t node = 1; node < num_nodes; ++node) {
+      const uint32_t row = nodes_[node].key_row;
+      if (nodes_[node].depth <= level) continue;
+      if (!copy) {
+        keys.set_from(node, source, row);
+      } else if (source.is_valid(row)) {
+        keys.set<uint32_t>(node, codes[row]);
+      }
+    }
+  }
+}
+
+void GroupTree::fill_group_rows(std::span<const uint32_t> rows, TaskPool* pool,
+                                LeafCounts& leaves) {
   // Level by level from the leaves up: a counting sort of the rows by their group at that
   // level, written straight into each group's rows (stable: each group's rows stay in
   // natural order). Growing tens of thousands of lists a row at a time costs more than the
   // grouping; a row's group at a level is its leaf's ancestor there. On several threads,
-  // each piece of the rows counts its own rows per group and writes them after those of the
-  // pieces before it: the same lists.
+  // each piece of the rows writes its rows of a group after those of the pieces before it:
+  // the same lists. A group's rows in a piece are its children's, so only the leaves' were
+  // counted (finding them): summed up the tree here, children after their parents.
   const size_t num_nodes = nodes_.size();
+  const size_t pieces = leaves.pieces;
+  std::vector<uint32_t>& counts = leaves.counts;
+  for (size_t piece = 0; piece < pieces; ++piece) {
+    uint32_t* count = counts.data() + piece * num_nodes;
+    for (size_t node = num_nodes - 1; node >= 1; --node) count[nodes_[node].parent] += count[node];
+  }
   std::vector<uint32_t> group_of_leaf(num_nodes);  // by node: its ancestor at the level
   std::iota(group_of_leaf.begin(), group_of_leaf.end(), 0);
-  // (Each piece counts per node: not more pieces than the counts are worth.)
-  const size_t pieces =
-      std::min(TaskPool::pieces(pool, rows.size(), kMinRowsPerTask),
-               std::max<size_t>(1, rows.size() / std::max<size_t>(num_nodes, 1) / 4));
-  std::vector<uint32_t> counts(pieces * num_nodes);
   std::vector<uint32_t*> next(pieces * num_nodes);
+  const uint32_t* leaf_of_code = leaves.leaf_of_code.empty() ? nullptr : leaves.leaf_of_code.data();
   for (size_t level = leaf_depth(); level >= 1; --level) {
-    TaskPool::run_on(pool, pieces, [&](size_t piece) {
-      const size_t first = rows.size() * piece / pieces, last = rows.size() * (piece + 1) / pieces;
-      uint32_t* count = counts.data() + piece * num_nodes;
-      std::fill(count, count + num_nodes, 0);
-      for (size_t i = first; i < last; ++i) ++count[group_of_leaf[leaf_of_row_[rows[i]]]];
-    });
     for (size_t node = 0; node < num_nodes; ++node) {
       if (nodes_[node].depth != level) continue;
       size_t total = 0;
@@ -148,12 +231,26 @@ void GroupTree::fill_group_rows(std::span<const uint32_t> rows, TaskPool* pool) 
         at += counts[piece * num_nodes + node];
       }
     }
+    // The leaves, when leaf_of_row_ holds combinations: each row's leaf is written as the row
+    // is (one pass where two would read every row).
+    const bool codes = leaf_of_code != nullptr && level == leaf_depth();
     TaskPool::run_on(pool, pieces, [&](size_t piece) {
       const size_t first = rows.size() * piece / pieces, last = rows.size() * (piece + 1) / pieces;
       uint32_t** to = next.data() + piece * num_nodes;
       // Tens of thousands of groups are written at once, each at its own place: the place a
       // row some rows ahead goes to is fetched ahead (as for a write).
       constexpr size_t kAhead = 16;
+      if (codes) {
+        for (size_t i = first; i < last; ++i) {
+          if (i + kAhead < last)
+            __builtin_prefetch(to[leaf_of_code[leaf_of_row_[rows[i + kAhead]]]], 1);
+          const uint32_t row = rows[i];
+          const uint32_t leaf = leaf_of_code[leaf_of_row_[row]];
+          leaf_of_row_[row] = leaf;
+          *to[leaf]++ = row;
+        }
+        return;
+      }
       for (size_t i = first; i < last; ++i) {
         if (i + kAhead < last)
           __builtin_prefetch(to[group_of_leaf[leaf_of_row_[rows[i + kAhead]]]], 1);

@@ -103,12 +103,26 @@ class GroupTree {
   // (parent, key valid, key bits) -> child node.
   using ChildKey = std::tuple<uint32_t, bool, int64_t>;
 
-  // Building: each row's leaf group (leaf_of_row_), then each group's rows.
-  void find_leaves(std::span<const uint32_t> rows, TaskPool* pool);
+  // What finding the leaves hands to filling the groups' rows.
+  struct LeafCounts {
+    // Piece i of n of the rows is [size * i / n, size * (i + 1) / n).
+    size_t pieces = 1;
+    std::vector<uint32_t> counts;  // [piece * nodes + leaf]: the piece's rows in that leaf
+    // Not empty when leaf_of_row_ still holds each row's combination of codes: the leaf of
+    // each combination (filling the leaves' rows writes each row's leaf as it goes).
+    std::vector<uint32_t> leaf_of_code;
+  };
+  // Building: each row's leaf group (leaf_of_row_) and the leaves' row counts, then each
+  // group's rows.
+  LeafCounts find_leaves(std::span<const uint32_t> rows, TaskPool* pool);
   // When every level is a string column: a row's leaf through its levels' dictionary codes,
-  // combined into one number (false, nothing done, for other keys or too many combinations).
-  bool find_leaves_by_codes(std::span<const uint32_t> rows, TaskPool* pool);
-  void fill_group_rows(std::span<const uint32_t> rows, TaskPool* pool);
+  // combined into one number, counted in the same pass (false, nothing done, for other keys
+  // or too many combinations).
+  bool find_leaves_by_codes(std::span<const uint32_t> rows, TaskPool* pool, LeafCounts& out);
+  void fill_group_rows(std::span<const uint32_t> rows, TaskPool* pool, LeafCounts& leaves);
+  // After groups were made without their keys (find_leaves_by_codes): each level's key per
+  // node.
+  void set_level_keys_by_codes();
   // Puts the children of each node in key order where the keys are strings (the order the
   // view shows without a sort), comparing the texts directly.
   void sort_string_children();

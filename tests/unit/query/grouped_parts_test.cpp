@@ -2,6 +2,7 @@
 // consistent and kInternal naming what broke when one of its parallel arrays disagrees.
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -87,6 +88,67 @@ TEST(GroupTreeCheck, ChildrenInKeyOrderOnlyUntilTheyMayBeReordered) {
   GroupTree by_both(*table, *source, {0, 1});
   by_both.build(all_rows(*table));
   EXPECT_FALSE(by_both.children_in_key_order());
+}
+
+// A tree of string keys is built from their dictionary codes, its groups made in bulk; a
+// tree that follows changes makes them row by row (find_or_add_leaf). Both must be the same
+// tree: node numbers, parents, paths, key rows, keys, children and the child index that
+// finds a row's leaf by its keys.
+TEST(GroupTree, BuiltByCodesAsMadeRowByRow) {
+  test::Cells<std::string> region, product, wide;
+  uint64_t state = 99;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  for (size_t i = 0; i < 3000; ++i) {
+    const uint64_t r = next();
+    region.push_back(r % 11 == 0 ? std::nullopt : std::optional("r" + std::to_string(r % 5)));
+    product.push_back(r % 7 == 0 ? std::nullopt
+                                 : std::optional("p" + std::to_string(next() % 300)));
+    wide.push_back("w" + std::to_string(i));  // as many texts as rows
+  }
+  auto table = test::table_of({{"region", test::string_column(region)},
+                               {"product", test::string_column(product)},
+                               {"wide", test::string_column(wide)}});
+  auto source = ColumnSource::create(*table, {}).value();
+  std::vector<uint32_t> some;  // a filter's rows: few of wide's texts are keys
+  for (uint32_t row = 0; row < table->num_rows(); row += 37) some.push_back(row);
+  const std::vector<std::vector<size_t>> levels = {{1}, {0, 1}, {1, 0, 2}, {2}};
+  for (const std::vector<uint32_t>& rows : {all_rows(*table), some}) {
+    for (const std::vector<size_t>& group_by : levels) {
+      SCOPED_TRACE(::testing::Message() << group_by.size() << " levels, " << rows.size());
+      GroupTree built(*table, *source, group_by);
+      built.build(rows);
+      ASSERT_TRUE(built.check(table->num_rows()).is_ok())
+          << built.check(table->num_rows()).message();
+      GroupTree made(*table, *source, group_by);
+      made.build({});
+      for (const uint32_t row : rows) {
+        const uint32_t leaf = made.find_or_add_leaf(row, nullptr);
+        EXPECT_EQ(built.leaf_of(row), leaf) << row;
+        EXPECT_EQ(built.find_leaf(row), leaf) << row;
+      }
+      ASSERT_EQ(built.size(), made.size());
+      for (uint32_t node = 0; node < built.size(); ++node) {
+        const GroupTree::Node& a = std::as_const(built).node(node);
+        const GroupTree::Node& b = std::as_const(made).node(node);
+        EXPECT_EQ(a.parent, b.parent) << node;
+        EXPECT_EQ(a.depth, b.depth) << node;
+        EXPECT_EQ(a.key_row, b.key_row) << node;
+        EXPECT_EQ(a.path, b.path) << node;
+        std::vector<uint32_t> children = a.children, made_children = b.children;
+        std::sort(children.begin(), children.end());
+        EXPECT_EQ(children, made_children) << node;  // (made in number order)
+        for (size_t level = 0; level < group_by.size(); ++level) {
+          const Column& keys = built.levels()[level];
+          const Column& made_keys = made.levels()[level];
+          ASSERT_EQ(keys.is_null(node), made_keys.is_null(node)) << node << " " << level;
+          if (!keys.is_null(node)) EXPECT_EQ(keys.string_at(node), made_keys.string_at(node));
+        }
+      }
+    }
+  }
 }
 
 TEST(SplitColumnsCheck, AnswersInternalWhenSizesDisagree) {
