@@ -280,19 +280,51 @@ uint64_t text_prefix(std::string_view text) {
 
 }  // namespace
 
-void GroupTree::sort_string_children() {
-  struct Keyed {
-    uint64_t prefix;
-    std::string_view text;
-    uint32_t child;
+namespace {
+
+struct Keyed {
+  uint64_t prefix;  // text_prefix(text)
+  std::string_view text;
+  uint32_t child;
+};
+
+// Sorts `keyed` by text (distinct texts: one order, whatever the sort). Tens of thousands of
+// texts: a radix sort of their first bytes as one number, a pass per byte that differs among
+// them (`C00000`..`C49999`: 5 passes), then texts sharing their first 8 bytes by the rest.
+void sort_by_text(std::vector<Keyed>& keyed, std::vector<Keyed>& scratch) {
+  auto by_text = [](const Keyed& a, const Keyed& b) {
+    return a.prefix != b.prefix ? a.prefix < b.prefix : a.text < b.text;
   };
-  std::vector<Keyed> keyed;
+  if (keyed.size() < 256) return std::sort(keyed.begin(), keyed.end(), by_text);
+  uint64_t any = 0, every = ~uint64_t{0};
+  for (const Keyed& k : keyed) any |= k.prefix, every &= k.prefix;
+  const uint64_t differ = any ^ every;
+  scratch.resize(keyed.size());
+  for (unsigned shift = 0; shift < 64; shift += 8) {  // least significant byte first: stable
+    if ((differ >> shift & 0xff) == 0) continue;
+    size_t starts[257] = {};
+    for (const Keyed& k : keyed) ++starts[(k.prefix >> shift & 0xff) + 1];
+    for (size_t byte = 1; byte <= 256; ++byte) starts[byte] += starts[byte - 1];
+    for (const Keyed& k : keyed) scratch[starts[k.prefix >> shift & 0xff]++] = k;
+    keyed.swap(scratch);
+  }
+  for (size_t first = 0; first < keyed.size();) {
+    size_t last = first + 1;
+    while (last < keyed.size() && keyed[last].prefix == keyed[first].prefix) ++last;
+    if (last - first > 1) std::sort(keyed.begin() + first, keyed.begin() + last, by_text);
+    first = last;
+  }
+}
+
+}  // namespace
+
+void GroupTree::sort_string_children() {
+  std::vector<Keyed> keyed, scratch;
   for (Node& node : nodes_) {
     if (node.children.size() < 2 || node.depth >= levels_.size()) continue;
     const Column& keys = levels_[node.depth];
     if (keys.type() != DataType::kString) continue;
-    // Nulls first, then by text (compare_cells' order; siblings' keys differ). Tens of
-    // thousands of texts: most told apart by their first bytes as one number.
+    // Nulls first, then by text (compare_cells' order; siblings' keys differ).
     keyed.clear();
     size_t nulls = 0;
     for (const uint32_t child : node.children) {
@@ -303,9 +335,7 @@ void GroupTree::sort_string_children() {
       const std::string_view text = keys.string_at(child);
       keyed.push_back({text_prefix(text), text, child});
     }
-    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-      return a.prefix != b.prefix ? a.prefix < b.prefix : a.text < b.text;
-    });
+    sort_by_text(keyed, scratch);
     for (size_t i = 0; i < keyed.size(); ++i) node.children[nulls + i] = keyed[i].child;
   }
 }

@@ -93,7 +93,7 @@ TEST(GroupTreeCheck, ChildrenInKeyOrderOnlyUntilTheyMayBeReordered) {
 // A tree of string keys is built from their dictionary codes, its groups made in bulk; a
 // tree that follows changes makes them row by row (find_or_add_leaf). Both must be the same
 // tree: node numbers, parents, paths, key rows, keys, children and the child index that
-// finds a row's leaf by its keys.
+// finds a row's leaf by its keys. (check() verifies the built children are in key order.)
 TEST(GroupTree, BuiltByCodesAsMadeRowByRow) {
   test::Cells<std::string> region, product, wide;
   uint64_t state = 99;
@@ -106,7 +106,8 @@ TEST(GroupTree, BuiltByCodesAsMadeRowByRow) {
     region.push_back(r % 11 == 0 ? std::nullopt : std::optional("r" + std::to_string(r % 5)));
     product.push_back(r % 7 == 0 ? std::nullopt
                                  : std::optional("p" + std::to_string(next() % 300)));
-    wide.push_back("w" + std::to_string(i));  // as many texts as rows
+    // As many texts as rows, most sharing their first 8 bytes with hundreds of others.
+    wide.push_back("w" + std::to_string(i % 7) + "-shared-" + std::to_string(i));
   }
   auto table = test::table_of({{"region", test::string_column(region)},
                                {"product", test::string_column(product)},
