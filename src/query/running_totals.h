@@ -20,37 +20,55 @@ namespace parallax {
 bool is_retractable(AggregateKind kind);
 
 // Var, stddev: a group's exact sum and sum of squares (query/exact_spread.h); weighted mean:
-// its weights' exact sum. Made at the group's first value, copied with the totals (8 bytes
-// for the other aggregates).
-struct ExtraSums {
-  ExactSpread spread;
-  ExactSum weights;
-};
+// its weights' exact sum. Made at the group's first value, copied with the totals: 8 bytes for
+// the other aggregates, and each kind allocates only its own (a weighted mean's 40 bytes, not
+// var's sums too: a view of 1M groups).
 class SpreadSums {
  public:
   SpreadSums() = default;
-  SpreadSums(const SpreadSums& other)
-      : sums_(other.sums_ ? std::make_unique<ExtraSums>(*other.sums_) : nullptr) {}
+  SpreadSums(const SpreadSums& other) : sums_(other.sums_ ? other.sums_->copy() : nullptr) {}
   SpreadSums& operator=(const SpreadSums& other) {
-    if (this != &other) sums_ = other.sums_ ? std::make_unique<ExtraSums>(*other.sums_) : nullptr;
+    if (this != &other) sums_ = other.sums_ ? other.sums_->copy() : nullptr;
     return *this;
   }
   SpreadSums(SpreadSums&&) noexcept = default;
   SpreadSums& operator=(SpreadSums&&) noexcept = default;
 
-  ExactSpread& get() { return made().spread; }
-  const ExactSpread* find() const { return sums_ ? &sums_->spread : nullptr; }
-  ExactSum& weights() { return made().weights; }
-  const ExactSum* find_weights() const { return sums_ ? &sums_->weights : nullptr; }
+  // (A group's totals hold one kind's sums: get() and weights() are not both called.)
+  ExactSpread& get() { return made<Spread>().sums; }
+  const ExactSpread* find() const {
+    const auto* spread = dynamic_cast<const Spread*>(sums_.get());
+    return spread ? &spread->sums : nullptr;
+  }
+  ExactSum& weights() { return made<Weights>().sums; }
+  const ExactSum* find_weights() const {
+    const auto* weights = dynamic_cast<const Weights*>(sums_.get());
+    return weights ? &weights->sums : nullptr;
+  }
   // The weights' sum (0 when none were added).
-  double weights_value() const { return sums_ ? sums_->weights.value() : 0; }
+  double weights_value() const {
+    const ExactSum* weights = find_weights();
+    return weights ? weights->value() : 0;
+  }
 
  private:
-  ExtraSums& made() {
-    if (!sums_) sums_ = std::make_unique<ExtraSums>();
-    return *sums_;
+  struct Sums {
+    virtual ~Sums() = default;
+    virtual std::unique_ptr<Sums> copy() const = 0;
+  };
+  template <typename T>
+  struct Of : Sums {
+    T sums;
+    std::unique_ptr<Sums> copy() const override { return std::make_unique<Of>(*this); }
+  };
+  using Spread = Of<ExactSpread>;
+  using Weights = Of<ExactSum>;
+  template <typename T>
+  T& made() {
+    if (!sums_) sums_ = std::make_unique<T>();
+    return static_cast<T&>(*sums_);
   }
-  std::unique_ptr<ExtraSums> sums_;
+  std::unique_ptr<Sums> sums_;
 };
 
 struct RunningTotals {
