@@ -3,15 +3,24 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 
 #include "query/group_key.h"
 
 namespace parallax {
 
 void GroupTree::build(std::span<const uint32_t> rows, TaskPool* pool) {
+  build(std::vector<uint32_t>(rows.begin(), rows.end()), pool);
+}
+
+// (Nodes move when nodes_ grows: the totals row's rows, read below as `rows`, stay put.)
+static_assert(std::is_nothrow_move_constructible_v<GroupTree::Node>);
+
+void GroupTree::build(std::vector<uint32_t>&& all, TaskPool* pool) {
   children_in_key_order_ = false;
   nodes_.assign(1, Node{});
-  nodes_[0].rows.assign(rows.begin(), rows.end());
+  nodes_[0].rows = std::move(all);
+  const std::span<const uint32_t> rows = nodes_[0].rows;
   child_index_.clear();
   leaf_of_row_.assign(table_->num_rows(), kNoNode);
   // Each level's key, per node (null for the totals row), filled in as groups are made.

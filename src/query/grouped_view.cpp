@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <span>
+#include <utility>
 
 #include "common/check.h"
 #include "query/group_key.h"
@@ -105,8 +106,9 @@ Result<std::unique_ptr<GroupedView>> GroupedView::create(const Table& table, Vie
 void GroupedView::refresh() {
   if (is_current()) return;
   // Upserts of existing keys keep the natural order: checking it is one pass, sorting is not.
-  // Unfiltered, the totals row's rows are that order: no copy of 4 bytes a row is kept.
-  if (filter_.empty() && tree_.size() > 0) natural_ = tree_.node(0).rows;
+  // Unfiltered, the totals row's rows are that order: no copy of 4 bytes a row is kept (they
+  // are taken from the tree, rebuilt below, and given back to it).
+  if (filter_.empty() && tree_.size() > 0) natural_ = std::move(tree_.node(0).rows);
   if (!table_->is_natural_order(natural_)) natural_ = table_->rows_in_natural_order();
   // (Unfiltered: the rows in natural order as they are, not a copy of 4 bytes a row.)
   std::vector<uint32_t> passing;
@@ -117,8 +119,13 @@ void GroupedView::refresh() {
       if (keep[row]) passing.push_back(row);
     }
   }
-  const std::span<const uint32_t> rows = filter_.empty() ? natural_ : passing;
-  tree_.build(rows, pool_);
+  // The rows become the totals row's rows (not copied: 4 bytes a row).
+  if (filter_.empty()) {
+    tree_.build(std::move(natural_), pool_);
+  } else {
+    tree_.build(std::move(passing), pool_);
+  }
+  const std::span<const uint32_t> rows = std::as_const(tree_).node(0).rows;
   splits_.build(rows, table_->num_rows());
   measures_->aggregate_all(pool_);
   for (uint32_t node = 0; node < tree_.size(); ++node) order_children_of(node, 0);

@@ -124,7 +124,7 @@ TEST(GroupTree, BuiltByCodesAsMadeRowByRow) {
       ASSERT_TRUE(built.check(table->num_rows()).is_ok())
           << built.check(table->num_rows()).message();
       GroupTree made(*table, *source, group_by);
-      made.build({});
+      made.build(std::vector<uint32_t>{});
       for (const uint32_t row : rows) {
         const uint32_t leaf = made.find_or_add_leaf(row, nullptr);
         EXPECT_EQ(built.leaf_of(row), leaf) << row;
