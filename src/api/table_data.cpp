@@ -23,13 +23,13 @@ Result<RowBatch> read_table_data(const TableData& data, const Schema* schema, Ta
       break;
     case DataFormat::kJson:
     case DataFormat::kColumns:
-      batch = read_json(data.text, schema);
+      batch = read_json(data.text, schema, SIZE_MAX, pool);
       break;
     case DataFormat::kNdjson:
-      batch = read_ndjson(data.text, schema);
+      batch = read_ndjson(data.text, schema, pool);
       break;
     case DataFormat::kArrow:
-      batch = read_arrow(data.text, schema);
+      batch = read_arrow(data.text, schema, SIZE_MAX, pool);
       break;
   }
   return batch;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "core/temporal.h"
 #include "formats/arrow/ipc_decoder.h"
@@ -367,34 +368,50 @@ DataType inferred_type(const ArrowContents& contents, size_t field) {
 
 }  // namespace
 
-Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema,
-                            size_t max_decoded_bytes) {
+Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema, size_t max_decoded_bytes,
+                            TaskPool* pool) {
   PX_ASSIGN_OR_RETURN(ArrowContents contents, decode_arrow(bytes, max_decoded_bytes));
   // The columns about to be made: rows of nulls or of one-bit booleans take next to no bytes
   // in Arrow.
   const auto cells = static_cast<size_t>(contents.num_rows) * contents.fields.size();
   if (cells > (max_decoded_bytes - contents.made_bytes) / kDecodedCellBytes)
     return decoded_size_exceeded(max_decoded_bytes);
-  RowBatch batch;
-  batch.num_rows = static_cast<size_t>(contents.num_rows);
-  // Reserved: a column's move may copy (its dictionary's deque), re-interning every string.
-  batch.columns.reserve(contents.fields.size());
+  // The fields read, and as what.
+  std::vector<size_t> fields;
+  std::vector<DataType> types;
   for (size_t i = 0; i < contents.fields.size(); ++i) {
-    const ArrowField& field = contents.fields[i];
-    DataType type;
     if (schema != nullptr) {
-      const std::optional<size_t> position = schema->find(field.name);
+      const std::optional<size_t> position = schema->find(contents.fields[i].name);
       if (!position) continue;
-      type = schema->field(*position).type;
+      types.push_back(schema->field(*position).type);
     } else {
-      type = inferred_type(contents, i);
+      types.push_back(DataType::kString);  // inferred below, on the column's task
     }
-    BatchColumn column{field.name, Column(type), std::nullopt};
-    column.values.reserve(batch.num_rows);
-    ColumnReader reader(field, column.values);
-    for (const auto& arrays : contents.batches) PX_RETURN_IF_ERROR(reader.append(arrays[i]));
-    batch.columns.push_back(std::move(column));
+    fields.push_back(i);
   }
+  // A column per task: each reads its field from every record batch in order, so the columns
+  // (and the first error, in field order) are one thread's.
+  const auto num_rows = static_cast<size_t>(contents.num_rows);
+  std::vector<std::optional<BatchColumn>> columns(fields.size());
+  std::vector<Status> results(fields.size());
+  TaskPool::run_on(pool, fields.size(), [&](size_t i) {
+    const ArrowField& field = contents.fields[fields[i]];
+    const DataType type = schema != nullptr ? types[i] : inferred_type(contents, fields[i]);
+    BatchColumn column{field.name, Column(type), std::nullopt};
+    column.values.reserve(num_rows);
+    ColumnReader reader(field, column.values);
+    for (const auto& arrays : contents.batches) {
+      results[i] = reader.append(arrays[fields[i]]);
+      if (!results[i].is_ok()) return;
+    }
+    columns[i].emplace(std::move(column));
+  });
+  for (const auto& status : results) PX_RETURN_IF_ERROR(status);
+  RowBatch batch;
+  batch.num_rows = num_rows;
+  // Reserved: a column's move may copy (its dictionary's deque), re-interning every string.
+  batch.columns.reserve(columns.size());
+  for (auto& column : columns) batch.columns.push_back(std::move(*column));
   return batch;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/task_pool.h"
 #include "core/row_batch.h"
 #include "core/schema.h"
 
@@ -23,9 +24,10 @@ namespace parallax {
 // types (fields it lacks are ignored; floats into an integer column truncate towards zero, as
 // from JSON); a value that does not fit is an error. `max_decoded_bytes` bounds the buffers
 // decoding makes and the columns read (kDecodedCellBytes a cell), checked before either is
-// made (formats/decode_limits.h).
+// made (formats/decode_limits.h). With `pool`, the columns are read on its threads, a column
+// per task (the batch, or the error, is one thread's).
 Result<RowBatch> read_arrow(std::string_view bytes, const Schema* schema = nullptr,
-                            size_t max_decoded_bytes = SIZE_MAX);
+                            size_t max_decoded_bytes = SIZE_MAX, TaskPool* pool = nullptr);
 
 // Each field's name and Arrow type as the apache-arrow library prints it ("Int32",
 // "Dictionary<Int32, Utf8>", "Timestamp<MILLISECOND>"), in schema order.

@@ -1,242 +1,36 @@
 #include "formats/json_reader.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
+#include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <simdjson.h>
 
-#include <fmt/format.h>
-
-#include "common/number_format.h"
-#include "core/temporal.h"
-#include "core/value_parsing.h"
-#include "formats/type_inference.h"
+#include "formats/json_columns.h"
+#include "formats/json_split.h"
 
 namespace parallax {
 
 namespace {
 
 using simdjson::dom::element;
-using simdjson::dom::element_type;
 
-// The cells of one input column, before they are typed.
-struct PendingColumn {
-  std::string name;
-  std::vector<element> cells;  // not to be read where `present` is clear
-  ValidityBitmap present;
-  bool all_present = true;
-};
+// Below this, an input is read in one piece: a task would cost more than it saves.
+constexpr size_t kMinRunBytes = 1 << 20;
 
-bool is_int32(double value) {
-  return value == std::trunc(value) && value >= std::numeric_limits<int32_t>::min() &&
-         value <= std::numeric_limits<int32_t>::max();
-}
-
-// The type one JSON value suggests, or nullopt for null.
-std::optional<DataType> classify_value(element value) {
-  switch (value.type()) {
-    case element_type::NULL_VALUE:
-      return std::nullopt;
-    case element_type::BOOL:
-      return DataType::kBoolean;
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE:
-      return is_int32(double(value)) ? DataType::kInteger : DataType::kFloat;
-    case element_type::STRING:
-      return classify_text(std::string_view(value), TextDialect::kJson);
-    case element_type::ARRAY:
-    case element_type::OBJECT:
-      break;
-  }
-  return DataType::kString;
-}
-
-std::string describe(element value) {
-  return simdjson::minify(value);
-}
-
-bool is_number(element_type kind) {
-  return kind == element_type::INT64 || kind == element_type::UINT64 ||
-         kind == element_type::DOUBLE;
-}
-
-// A number as the reference writes it into a string column: integral values without a
-// fraction, others with six decimals (C's "%f").
-std::string number_as_text(double number) {
-  if (number == 0) return "0";  // -0 too
-  if (number == std::trunc(number) && std::abs(number) < 1e300) {
-    return fmt::format("{:.0f}", number);
-  }
-  return fmt::format("{:f}", number);
-}
-
-// Reads one JSON value as `type`; false when it cannot be (the reference's coercions, minus
-// the ones that silently corrupt data: see docs/differences.md).
-bool append_coerced(Column& column, element value) {
-  const element_type kind = value.type();
-  const bool number = is_number(kind);
-  const bool text = kind == element_type::STRING;
-  const std::string_view string = text ? std::string_view(value) : std::string_view();
-  switch (column.type()) {
-    case DataType::kBoolean:
-      if (kind == element_type::BOOL) return column.append<uint8_t>(bool(value)), true;
-      if (number && double(value) == std::trunc(double(value))) {
-        return column.append<uint8_t>(double(value) != 0), true;
-      }
-      if (text) {
-        if (auto parsed = parse_boolean(string)) return column.append<uint8_t>(*parsed), true;
-      }
-      return false;
-    case DataType::kInteger: {
-      std::optional<double> parsed;
-      if (number) parsed = double(value);
-      if (text && string.empty()) return column.append_null(), true;
-      if (text) parsed = parse_float(string);
-      if (!parsed || !(*parsed > -2147483649.0 && *parsed < 2147483648.0)) return false;
-      return column.append<int32_t>(static_cast<int32_t>(*parsed)), true;
-    }
-    case DataType::kFloat:
-      if (number) return column.append<double>(double(value)), true;
-      if (text && string.empty()) return column.append_null(), true;
-      if (text) {
-        if (auto parsed = parse_float(string)) return column.append<double>(*parsed), true;
-      }
-      return false;
-    case DataType::kString:
-      if (text) return column.append_string(string), true;
-      if (number) return column.append_string(number_as_text(double(value))), true;
-      if (kind == element_type::BOOL)
-        return column.append_string(bool(value) ? "true" : "false"), true;
-      return false;
-    case DataType::kDate:
-      if (number && double(value) == std::trunc(double(value))) {
-        const auto millis = double_to_int64(double(value));
-        if (!millis) return false;
-        return column.append<int32_t>(millis_to_days(*millis)), true;
-      }
-      if (text && !has_numeric_offset(string)) {
-        if (auto days = parse_compact_date(string)) return column.append<int32_t>(*days), true;
-        return append_text(column, string, TextDialect::kJson);
-      }
-      return false;
-    case DataType::kDatetime:
-      if (number) {
-        const auto millis = double_to_int64(double(value));
-        if (!millis) return false;
-        return column.append<int64_t>(*millis), true;
-      }
-      if (text) {
-        if (auto days = parse_compact_date(string))
-          return column.append<int64_t>(date_to_millis(*days)), true;
-        return append_text(column, string, TextDialect::kJson);
-      }
-      return false;
-  }
-  return false;
-}
-
-Status append_value(Column& column, element value, const std::string& name, size_t row) {
-  if (value.is_null()) {
-    column.append_null();
-    return Status::ok();
-  }
-  if (!append_coerced(column, value)) {
-    return Status::invalid("row {}, column '{}': cannot read {} as {}", row, name, describe(value),
-                           type_name(column.type()));
-  }
-  return Status::ok();
-}
-
-// The type of a column whose values are `cells`: the first non-null value decides, then an
-// integer column becomes float when a float follows and string when text follows.
-DataType infer_type(const PendingColumn& input, size_t num_rows) {
-  std::optional<DataType> type;
-  for (size_t row = 0; row < num_rows; ++row) {
-    if (!input.present.is_valid(row)) continue;
-    const auto cell = classify_value(input.cells[row]);
-    if (!cell) continue;
-    if (!type) {
-      type = *cell;
-    } else if (*type == DataType::kInteger && *cell == DataType::kFloat) {
-      type = DataType::kFloat;
-    } else if ((*type == DataType::kInteger || *type == DataType::kFloat) &&
-               input.cells[row].is_string() && *cell != DataType::kInteger &&
-               *cell != DataType::kFloat) {
-      return DataType::kString;
-    }
-  }
-  return type.value_or(DataType::kString);
-}
-
-// Types (from the schema, or inferred) and converts the pending columns into a batch.
-// How the input was laid out, which changes inference as in the reference: a JSON list of
-// rows moves columns that are null in the first row to the end, in the order their first
-// values appear; NDJSON takes every type from its first line and moves the columns null
-// there to the end in their own order.
-enum class Layout { kRows, kColumns, kNdjson };
-
-Result<RowBatch> finish(std::vector<PendingColumn>& pending, size_t num_rows, const Schema* schema,
-                        Layout layout) {
-  RowBatch batch;
-  batch.num_rows = num_rows;
-  // Inferred columns that were null in the first row, with the row of their first value.
-  std::vector<std::pair<size_t, BatchColumn>> late;
-  for (auto& input : pending) {
-    DataType type = DataType::kString;
-    bool null_at_first = false;
-    if (schema != nullptr) {
-      auto position = schema->find(input.name);
-      if (!position) continue;  // the reference ignores columns the table lacks
-      type = schema->field(*position).type;
-    } else {
-      null_at_first = layout != Layout::kColumns && num_rows > 0 &&
-                      (!input.present.is_valid(0) || input.cells[0].is_null());
-      type =
-          infer_type(input, layout == Layout::kNdjson ? std::min<size_t>(num_rows, 1) : num_rows);
-    }
-    BatchColumn column{input.name, Column(type), std::nullopt};
-    column.values.reserve(num_rows);
-    for (size_t row = 0; row < num_rows; ++row) {
-      if (!input.present.is_valid(row)) {
-        column.values.append_null();  // absent: the table keeps its value (see `present`)
-        continue;
-      }
-      PX_RETURN_IF_ERROR(append_value(column.values, input.cells[row], input.name, row));
-    }
-    // Read `present` before it moves into the column.
-    size_t first_value_row = 1;
-    while (null_at_first && layout == Layout::kRows && first_value_row < num_rows &&
-           (!input.present.is_valid(first_value_row) || input.cells[first_value_row].is_null())) {
-      ++first_value_row;
-    }
-    if (!input.all_present) column.present = std::move(input.present);
-    if (null_at_first) {
-      late.emplace_back(first_value_row, std::move(column));
-    } else {
-      batch.columns.push_back(std::move(column));
-    }
-  }
-  // Late columns join in the order their first value appears, as the reference discovers
-  // them; columns with no value at all come last.
-  std::stable_sort(late.begin(), late.end(),
-                   [&](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [first_value_row, column] : late) batch.columns.push_back(std::move(column));
-  return batch;
-}
-
+// The rows of one document, as columns in the order their keys first appear.
 class RowCollector {
  public:
-  RowCollector(bool fixed_keys, Layout layout, size_t max_cells = SIZE_MAX)
-      : fixed_keys_(fixed_keys), layout_(layout), max_cells_(max_cells) {}
+  RowCollector(bool fixed_keys, size_t max_cells = SIZE_MAX)
+      : fixed_keys_(fixed_keys), max_cells_(max_cells) {}
 
   Status add_row(element row) {
     simdjson::dom::object object;
     if (row.get(object) != simdjson::SUCCESS) {
-      return Status::invalid("row {} is not an object: {}", num_rows_, describe(row));
+      return Status::invalid("row {} is not an object: {}", num_rows_, simdjson::minify(row));
     }
     for (auto field : object) {
       const std::string_view key = field.key;
@@ -254,13 +48,13 @@ class RowCollector {
         if ((columns_.size() + 1) * (num_rows_ + 1) > max_cells_)
           return decoded_size_exceeded(max_cells_ * kDecodedCellBytes);
         positions_.emplace(std::string(key), position);
-        PendingColumn column{std::string(key)};
+        PendingJsonColumn column{std::string(key)};
         column.cells.resize(num_rows_);
         column.present.resize(num_rows_, false);
         column.all_present = num_rows_ == 0;
         columns_.push_back(std::move(column));
       }
-      PendingColumn& column = columns_[position];
+      PendingJsonColumn& column = columns_[position];
       if (column.cells.size() > num_rows_) {
         return Status::invalid("row {} names column '{}' twice", num_rows_, key);
       }
@@ -280,28 +74,28 @@ class RowCollector {
     return Status::ok();
   }
 
-  Result<RowBatch> finish(const Schema* schema) {
-    return parallax::finish(columns_, num_rows_, schema, layout_);
+  // Moves the rows into `part`.
+  void finish(JsonPart& part) {
+    part.columns = std::move(columns_);
+    part.num_rows = num_rows_;
   }
 
  private:
   bool fixed_keys_;
-  Layout layout_;
   size_t max_cells_;
   size_t num_rows_ = 0;
-  std::vector<PendingColumn> columns_;
+  std::vector<PendingJsonColumn> columns_;
   absl::flat_hash_map<std::string, size_t> positions_;
 };
 
-Result<RowBatch> read_column_object(simdjson::dom::object object, const Schema* schema) {
-  std::vector<PendingColumn> pending;
+Result<JsonInput> read_column_object(simdjson::dom::object object, JsonPart part) {
   std::optional<size_t> num_rows;
   for (auto field : object) {
     simdjson::dom::array values;
     if (field.value.get(values) != simdjson::SUCCESS) {
       return Status::invalid("column '{}' is not a list of values", field.key);
     }
-    PendingColumn column{std::string(field.key)};
+    PendingJsonColumn column{std::string(field.key)};
     for (element value : values) column.cells.push_back(value);
     if (num_rows && *num_rows != column.cells.size()) {
       return Status::invalid("column '{}' has {} values, but an earlier column has {}", field.key,
@@ -309,9 +103,10 @@ Result<RowBatch> read_column_object(simdjson::dom::object object, const Schema* 
     }
     num_rows = column.cells.size();
     column.present.resize(column.cells.size(), true);
-    pending.push_back(std::move(column));
+    part.columns.push_back(std::move(column));
   }
-  return finish(pending, num_rows.value_or(0), schema, Layout::kColumns);
+  part.num_rows = num_rows.value_or(0);
+  return one_json_part(std::move(part));
 }
 
 // `json` with every integer literal too long for 64 bits written as a float ("...0.0"):
@@ -353,35 +148,40 @@ std::string with_long_integers_as_floats(std::string_view json) {
 }
 
 // Parses JSON text, retrying once with long integers as floats when simdjson refuses them.
+// `padded`: SIMDJSON_PADDING bytes follow the text, so simdjson reads it without a copy.
 simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string_view json,
-                                element& document) {
-  auto error = parser.parse(json.data(), json.size()).get(document);
+                                element& document, bool padded = false) {
+  auto error = parser.parse(json.data(), json.size(), !padded).get(document);
   if (error != simdjson::NUMBER_ERROR) return error;
   const std::string rewritten = with_long_integers_as_floats(json);
   return parser.parse(rewritten).get(document);
 }
 
-}  // namespace
+constexpr std::string_view kNotRowsOrColumns =
+    "JSON data must be a list of row objects or an object of columns";
 
-Result<RowBatch> read_json(std::string_view json, const Schema* schema, size_t max_decoded_bytes) {
-  simdjson::dom::parser parser;
-  element document;
-  if (auto error = parse_json(parser, json, document)) {
-    return Status::invalid("invalid JSON: {}", simdjson::error_message(error));
-  }
-  if (document.is_object()) return read_column_object(document.get_object().value(), schema);
-  simdjson::dom::array rows;
-  if (document.get(rows) != simdjson::SUCCESS) {
-    return Status::invalid("JSON data must be a list of row objects or an object of columns");
-  }
-  RowCollector collector(/*fixed_keys=*/schema == nullptr, Layout::kRows,
-                         max_decoded_bytes / kDecodedCellBytes);
-  for (element row : rows) PX_RETURN_IF_ERROR(collector.add_row(row));
-  return collector.finish(schema);
+// Collects the rows of `document` into `part`; `not_a_list` when it is no list.
+Status collect_list(element document, std::string_view not_a_list, bool fixed_keys,
+                    size_t max_cells, JsonPart& part) {
+  simdjson::dom::array list;
+  if (document.get(list) != simdjson::SUCCESS) return Status::invalid("{}", not_a_list);
+  RowCollector collector(fixed_keys, max_cells);
+  for (element row : list) PX_RETURN_IF_ERROR(collector.add_row(row));
+  collector.finish(part);
+  return Status::ok();
 }
 
-Result<RowBatch> read_ndjson(std::string_view text, const Schema* schema) {
-  // One row object per line: joined into a single JSON list, parsed once.
+// Parses `rows` (the text of a JSON list of row objects, padded) and collects them into `part`.
+Status collect_rows(std::string_view rows, bool fixed_keys, size_t max_cells, JsonPart& part) {
+  element document;
+  if (auto error = parse_json(*part.parser, rows, document, /*padded=*/true)) {
+    return Status::invalid("invalid JSON: {}", simdjson::error_message(error));
+  }
+  return collect_list(document, kNotRowsOrColumns, fixed_keys, max_cells, part);
+}
+
+// NDJSON lines joined into one JSON list ("[line,line]"), padded for simdjson.
+Result<simdjson::padded_string> ndjson_as_list(std::string_view text) {
   std::string rows = "[";
   size_t line_number = 0;
   while (!text.empty()) {
@@ -398,16 +198,100 @@ Result<RowBatch> read_ndjson(std::string_view text, const Schema* schema) {
     rows += line;
   }
   rows += ']';
-  simdjson::dom::parser parser;
+  return simdjson::padded_string(rows);
+}
+
+// Collects runs of the input, a run per task, each into its own part; nullopt when a run
+// fails (the caller then reads the input in one piece, for one pass's error) or when
+// `fixed_keys` and a later run names a column the first row lacks.
+std::optional<JsonInput> collect_runs(const std::vector<std::string_view>& runs, bool ndjson,
+                                      bool fixed_keys, size_t max_cells, TaskPool* pool) {
+  JsonInput input;
+  input.parts.resize(runs.size());
+  std::vector<Status> results(runs.size());
+  TaskPool::run_on(pool, runs.size(), [&](size_t i) {
+    simdjson::padded_string rows;
+    if (ndjson) {
+      auto joined = ndjson_as_list(runs[i]);
+      if (!joined.is_ok()) {
+        results[i] = joined.status();
+        return;
+      }
+      rows = std::move(*joined);
+    } else {
+      rows = simdjson::padded_string(runs[i].size() + 2);
+      rows.data()[0] = '[';
+      std::memcpy(rows.data() + 1, runs[i].data(), runs[i].size());
+      rows.data()[runs[i].size() + 1] = ']';
+    }
+    // Later runs may add columns (which the merge then refuses when the keys are fixed).
+    results[i] = collect_rows(rows, fixed_keys && i == 0, max_cells, input.parts[i]);
+  });
+  for (const auto& status : results) {
+    if (!status.is_ok()) return std::nullopt;
+  }
+  if (!merge_json_parts(input, fixed_keys)) return std::nullopt;
+  return input;
+}
+
+// How many runs to cut `size` bytes into for `pool`, or 1 (in one piece).
+size_t run_count(size_t size, TaskPool* pool) {
+  // simdjson parses at most 4 GiB at once: a larger input is refused in one piece as in many.
+  if (size >= simdjson::SIMDJSON_MAXSIZE_BYTES) return 1;
+  return TaskPool::pieces(pool, size, kMinRunBytes);
+}
+
+}  // namespace
+
+Result<RowBatch> read_json(std::string_view json, const Schema* schema, size_t max_decoded_bytes,
+                           TaskPool* pool) {
+  const size_t max_cells = max_decoded_bytes / kDecodedCellBytes;
+  const bool fixed_keys = schema == nullptr;
+  if (const size_t count = run_count(json.size(), pool); count > 1) {
+    const auto runs = split_json_rows(json, count, pool);
+    // Each run bounded by its share of the cells, so all of them by the whole bound; past it
+    // (or on any error), one pass decides.
+    if (runs.size() > 1) {
+      auto input = collect_runs(runs, false, fixed_keys,
+                                max_cells == SIZE_MAX ? max_cells : max_cells / runs.size(), pool);
+      if (input && input->num_rows * input->columns.size() <= max_cells) {
+        return convert_json_input(*input, schema, JsonLayout::kRows, pool);
+      }
+    }
+  }
+  JsonPart part;
   element document;
-  simdjson::dom::array parsed_rows;
-  if (auto error = parse_json(parser, rows, document)) {
+  if (auto error = parse_json(*part.parser, json, document)) {
+    return Status::invalid("invalid JSON: {}", simdjson::error_message(error));
+  }
+  if (document.is_object()) {
+    PX_ASSIGN_OR_RETURN(JsonInput input,
+                        read_column_object(document.get_object().value(), std::move(part)));
+    return convert_json_input(input, schema, JsonLayout::kColumns, pool);
+  }
+  PX_RETURN_IF_ERROR(collect_list(document, kNotRowsOrColumns, fixed_keys, max_cells, part));
+  return convert_json_input(one_json_part(std::move(part)), schema, JsonLayout::kRows, pool);
+}
+
+Result<RowBatch> read_ndjson(std::string_view text, const Schema* schema, TaskPool* pool) {
+  const bool fixed_keys = schema == nullptr;
+  if (const size_t count = run_count(text.size(), pool); count > 1) {
+    const auto runs = split_lines(text, count);
+    if (runs.size() > 1) {
+      if (auto input = collect_runs(runs, true, fixed_keys, SIZE_MAX, pool)) {
+        return convert_json_input(*input, schema, JsonLayout::kNdjson, pool);
+      }
+    }
+  }
+  // One row object per line: joined into a single JSON list, parsed once.
+  PX_ASSIGN_OR_RETURN(simdjson::padded_string rows, ndjson_as_list(text));
+  JsonPart part;
+  element document;
+  if (auto error = parse_json(*part.parser, rows, document, /*padded=*/true)) {
     return Status::invalid("invalid NDJSON: {}", simdjson::error_message(error));
   }
-  if (document.get(parsed_rows) != simdjson::SUCCESS) return Status::invalid("invalid NDJSON");
-  RowCollector collector(/*fixed_keys=*/schema == nullptr, Layout::kNdjson);
-  for (element row : parsed_rows) PX_RETURN_IF_ERROR(collector.add_row(row));
-  return collector.finish(schema);
+  PX_RETURN_IF_ERROR(collect_list(document, "invalid NDJSON", fixed_keys, SIZE_MAX, part));
+  return convert_json_input(one_json_part(std::move(part)), schema, JsonLayout::kNdjson, pool);
 }
 
 }  // namespace parallax

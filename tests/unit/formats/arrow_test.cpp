@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "same_batch.h"
+
 #include <limits>
 #include <string>
 #include <vector>
@@ -174,6 +176,33 @@ TEST(ArrowReader, ConvertsToTheTableSchema) {
                 "cannot read Arrow Dictionary<Int32, Utf8> column 's' as integer"),
             std::string::npos)
       << error.status().message();
+}
+
+// With a task pool, a column per task: the batch, or the first error in field order, is one
+// thread's, in both formats, compressed or not.
+TEST(ArrowReader, AnyNumberOfThreadsReadsAsOne) {
+  Fixture fixture;
+  std::vector<uint32_t> rows;
+  for (uint32_t i = 0; i < 60'000; ++i) rows.push_back((i * 7 + i / 6) % 6);
+  Schema widened({{"i", DataType::kFloat},
+                  {"d", DataType::kDatetime},
+                  {"s", DataType::kString},
+                  {"b", DataType::kBoolean}});
+  // Two fields that cannot be read so: the first in field order names the error.
+  Schema failing(
+      {{"dt", DataType::kInteger}, {"s", DataType::kInteger}, {"f", DataType::kInteger}});
+  for (ArrowFormat format : {ArrowFormat::kStream, ArrowFormat::kFile}) {
+    for (ArrowCompression compression : {ArrowCompression::kNone, ArrowCompression::kLz4Frame}) {
+      const std::string bytes = write_arrow(fixture.frame(rows), {format, compression});
+      ASSERT_EQ(read_arrow(bytes)->num_rows, rows.size());
+      for (const Schema* schema : std::vector<const Schema*>{nullptr, &widened, &failing}) {
+        expect_same_with_any_threads(
+            [&](TaskPool* pool) { return read_arrow(bytes, schema, SIZE_MAX, pool); });
+      }
+      EXPECT_NE(read_arrow(bytes, &failing).status().message().find("column 'f'"),
+                std::string::npos);
+    }
+  }
 }
 
 // Floats into an integer column, as from JSON: truncated towards zero; one that no 32-bit

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <string>
-#include <type_traits>
 
 #include "formats/csv_reader.h"
+#include "same_batch.h"
 
 namespace parallax {
 namespace {
@@ -27,29 +27,6 @@ std::string large_csv(bool quoted, bool crlf) {
   return text;
 }
 
-void expect_same(const RowBatch& a, const RowBatch& b) {
-  ASSERT_EQ(a.num_rows, b.num_rows);
-  ASSERT_EQ(a.columns.size(), b.columns.size());
-  for (size_t c = 0; c < a.columns.size(); ++c) {
-    const Column& x = a.columns[c].values;
-    const Column& y = b.columns[c].values;
-    ASSERT_EQ(a.columns[c].name, b.columns[c].name);
-    ASSERT_EQ(x.type(), y.type()) << c;
-    for (size_t row = 0; row < a.num_rows; ++row) {
-      ASSERT_EQ(x.is_null(row), y.is_null(row)) << c << " " << row;
-      if (x.is_null(row)) continue;
-      visit_type(x.type(), [&](auto tag) {
-        using Storage = typename decltype(tag)::Storage;
-        if constexpr (std::is_same_v<Storage, uint32_t>) {
-          ASSERT_EQ(x.string_at(row), y.string_at(row)) << c << " " << row;
-        } else {
-          ASSERT_EQ(x.value<Storage>(row), y.value<Storage>(row)) << c << " " << row;
-        }
-      });
-    }
-  }
-}
-
 TEST(CsvReaderLarge, AnyNumberOfThreadsReadsAsOne) {
   for (bool crlf : {false, true}) {
     const RowBatch one = read_csv(large_csv(false, crlf)).value();
@@ -60,9 +37,9 @@ TEST(CsvReaderLarge, AnyNumberOfThreadsReadsAsOne) {
     }
     for (const size_t threads : {1, 2, 3, 5}) {
       TaskPool pool(threads);
-      expect_same(read_csv(large_csv(false, crlf), nullptr, &pool).value(), one);
+      expect_identical(read_csv(large_csv(false, crlf), nullptr, &pool).value(), one);
       // Quotes force one pass over the text; the cells are the same.
-      expect_same(read_csv(large_csv(true, crlf), nullptr, &pool).value(), one);
+      expect_identical(read_csv(large_csv(true, crlf), nullptr, &pool).value(), one);
     }
   }
 }
