@@ -22,6 +22,16 @@ const literal = (value) => {
   return quoteText(value);
 };
 
+// The table function reading the file at op.path in op.format (CSV when none).
+const readerOf = (op) => {
+  const file = quoteText(op.path);
+  switch (op.format ?? 'csv') {
+    case 'csv': return `read_csv(${file}, header = true)`;
+    case 'json': return `read_json(${file}, format = 'array')`;
+    case 'ndjson': return `read_json(${file}, format = 'newline_delimited')`;
+    default: throw new Error(`format '${op.format}' is not translated`);
+  }
+};
 const aggregateSql = {
   sum: (c) => `sum(${c})`,
   avg: (c) => `avg(${c})`,
@@ -77,7 +87,7 @@ class Session {
   async createTable(op) {
     if (!op.path) throw new Error('only tables from a "path" are translated');
     const name = quoteName(op.name ?? 't');
-    const source = `read_csv(${quoteText(op.path)}, header = true)`;
+    const source = readerOf(op);
     if (op.index) {
       // A primary key needs the column list up front: take the types the reader infers.
       const described = await this.query(`DESCRIBE SELECT * FROM ${source}`);

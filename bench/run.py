@@ -41,6 +41,8 @@ sys.path.insert(0, str(BENCH / "workload"))
 sys.dont_write_bytecode = True  # importing must not leave __pycache__ in the repo
 from compare_timing import per_label  # noqa: E402  the definition of a label's time
 from gen_orders import write_orders  # noqa: E402
+sys.path.insert(0, str(BENCH))
+from loads import loads_markdown, run_loads  # noqa: E402
 from orders_workload import orders_workload  # noqa: E402
 
 # The workloads the scaling plot and table follow: all of them, in the workload's order.
@@ -366,6 +368,20 @@ def python_markdown(python):
 | `view.to_records()` | {python['to_records_s']:.3f} | |"""
 
 
+def loads_section(loads):
+    if loads is None:
+        return ""
+    return f"""## Loads on both cores, {loads['rows']:,} rows
+
+A new table from the orders file in each format (loads.py): wall ms of the load and, in
+brackets, the CPU seconds of the whole process; median of {loads['repeat']} turns, load average
+{loads['loadavg'][0]:.1f}-{loads['loadavg'][1]:.1f} while they ran. parallax_N: `--threads N`.
+
+{loads_markdown(loads)}
+
+"""
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=str(ROOT / "build"))
@@ -377,6 +393,8 @@ def main():
     parser.add_argument("--reference-max", type=int, default=1_000_000,
                         help="largest table the reference runs (it is slow, and WASM memory is bounded)")
     parser.add_argument("--skip-micro", action="store_true")
+    parser.add_argument("--skip-loads", action="store_true",
+                        help="no 'Loads on both cores' (loads.py: CSV, JSON, NDJSON, Arrow, 1 and 2 threads)")
     parser.add_argument("--python-rows", type=int,
                         help="rows of the Python package's bulk load and to_pandas runs (default --rows)")
     parser.add_argument("--results", default=str(BENCH / "results"), help="where the results go")
@@ -426,6 +444,13 @@ def main():
         text = item.get("error") or f"p50 {item['p50_ms']:.3f} ms, p99 {item['p99_ms']:.3f} ms"
         print(f"update 1 row + read 50 rows, {item['view']}: {text}")
 
+    loads = None
+    if not args.skip_loads:
+        log("loads on both cores")
+        loads = run_loads(build, data_dir, orders_csv(data_dir, args.rows), args.rows, args.repeat,
+                          args.baseline)
+        print("\n" + loads_markdown(loads))
+
     log("python package")
     python = json.loads(run(["/usr/bin/python3", str(BENCH / "python_bench.py"), str(args.python_rows)],
                             env=dict(os.environ, PYTHONPATH=str(build / "python"))))
@@ -442,7 +467,7 @@ def main():
     (RESULTS / "orders.json").write_text(json.dumps(
         {"machine": facts, "side_by_side": main_run, "scaling": scaling, "memory": memory,
          "view_memory": view_memory, "latency": latency,
-         "python": python},
+         "python": python, "loads": loads},
         indent=1) + "\n")
     latency_lines = "\n".join(
         f"| {i['view']} | " + (f"{i['p50_ms']:.3f} | {i['p99_ms']:.3f} | {i['max_ms']:.3f} |" if "p50_ms" in i
@@ -474,7 +499,7 @@ read pair). Speed-up = the other engine's ms / Parallax ms. n/a: the engine answ
 |---|---:|---:|---:|
 {latency_lines}
 
-## Python package, {python['rows']:,} rows
+{loads_section(loads)}## Python package, {python['rows']:,} rows
 
 {python_lines}
 
