@@ -18,7 +18,7 @@ int run_replay(int argc, char** argv) {
       "  Runs a replay script: one JSON request a line (make tables, views, updates, reads),\n"
       "  one JSON answer a line on stdout. '-' reads the script from stdin.\n"
       "  --timing   add each request's time in ms to its answer\n"
-      "  --threads N  threads for CSV loads (default: all cores)\n"
+      "  --threads N  threads for loads and view builds (default: all cores)\n"
       "example:\n"
       "  echo '{\"op\":\"table\",\"name\":\"t\",\"data\":[{\"a\":1}]}' | parallax replay -\n";
   std::string path;

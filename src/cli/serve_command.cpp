@@ -47,7 +47,7 @@ constexpr const char* kServeUsage =
     "                      [--expression-steps N] [--expression-steps-per-row N]\n"
     "                            what one evaluation of a view's expressions may spend\n"
     "                            (20000000 + 2000 per row; docs/differences.md)\n"
-    "                      [--threads N]  threads for CSV loads (all cores)\n"
+    "                      [--threads N]  threads for loads, view builds (all cores)\n"
     "  Hosts each FILE as a table named after it (orders.csv is 'orders') and the tables a\n"
     "  pipeline file feeds; serves the viewer at / and the Perspective protocol at /websocket.\n"
     "  --lock             clients may read but not make, change or delete tables\n"

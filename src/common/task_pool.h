@@ -1,7 +1,8 @@
 // A small pool of worker threads that an Engine owns and lends to the work that splits well
-// (CSV loads, grouped views' first builds): made once, sized by Engine::set_num_cpus
-// (--threads), never a thread per call. Work is handed out as numbered tasks; each task writes its
-// own results, so what a caller gets never depends on how many threads ran it.
+// (CSV, JSON and Arrow loads, grouped views' first builds): made once, sized by
+// Engine::set_num_cpus (--threads), never a thread per call. Work is handed out as numbered
+// tasks; each task writes its own results, so what a caller gets never depends on how many
+// threads ran it.
 #pragma once
 
 #include <condition_variable>
