@@ -3,6 +3,7 @@
 // the backend's dialect (sql_dialect.h) and the database does the work; only results cross.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <span>
@@ -28,6 +29,11 @@ struct BackendTable {
   std::vector<std::string> column_sql;
 };
 
+// Thread safety: query, execute and change_hint may be called from several threads at once
+// (the server's database workers run a view's queries off the engine's thread, several at a
+// time): ClickHouse opens a connection per query, PostgreSQL keeps a pool of connections, one
+// per query running. A query run inside a CancelScope (query_cancel.h) stops when its flag
+// is set, answering an error.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -56,8 +62,8 @@ class Backend {
   bool reachable() const { return reachable_; }
 
  protected:
-  bool reachable_ = true;
-  uint64_t queries_sent_ = 0;
+  std::atomic<bool> reachable_{true};
+  std::atomic<uint64_t> queries_sent_{0};
 };
 
 // What connecting needs besides the URL: the password (from a file or the environment,

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 
+#include "virtual/query_cancel.h"
 #include "virtual/text_cells.h"
 
 namespace parallax {
@@ -318,7 +319,17 @@ class ClickHouseBackend final : public Backend {
                            [&](beast::error_code error, size_t) { failure = error; });
         });
       });
-      context.run();
+      // In slices, so that a query no longer wanted (CancelScope) is hung up on: closing the
+      // connection makes ClickHouse stop the query (it checks its client between blocks).
+      bool cancelled = false;
+      while (!context.stopped()) {
+        context.run_for(std::chrono::milliseconds(50));
+        if (!cancelled && !context.stopped() && CancelScope::cancelled()) {
+          cancelled = true;
+          stream.close();
+        }
+      }
+      if (cancelled) return Status::invalid("ClickHouse at {}: the query was cancelled", url_);
       if (failure == http::error::body_limit) {
         return Status::invalid(
             "ClickHouse at {} answered more than {} MB, the most one query may answer: "

@@ -1,18 +1,21 @@
-// PostgreSQL over libpq: one connection, reset when it breaks or a query outlives the
-// timeout (a hung server must not hold the engine's thread); text results, read a row at a
-// time (single-row mode) and bounded in size as they arrive. Tables are
-// those of the connection's current schema (search_path), each column's type from
-// information_schema, the primary key from pg_index.
+// PostgreSQL over libpq: a connection per query running (kept for the next), reset when it breaks
+// or a query outlives the timeout (a hung server must not hold the engine's thread); text results,
+// read a row at a time (single-row mode) and bounded in size as they arrive. Tables are those of
+// the connection's current schema (search_path), each column's type from information_schema, the
+// primary key from pg_index.
 #include "virtual/postgres_backend.h"
 
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <vector>
 
+#include "virtual/query_cancel.h"
 #include "virtual/text_cells.h"
 
 namespace parallax {
@@ -119,7 +122,7 @@ class PostgresBackend final : public Backend {
   PostgresBackend(std::string url, BackendOptions options)
       : url_(std::move(url)), options_(std::move(options)) {}
   ~PostgresBackend() override {
-    if (connection_) PQfinish(connection_);
+    for (PGconn* idle : idle_) PQfinish(idle);
   }
 
   std::string_view kind() const override { return "postgres"; }
@@ -158,7 +161,8 @@ class PostgresBackend final : public Backend {
   }
 
   Status execute(const std::string& sql) override {
-    PX_ASSIGN_OR_RETURN(PGresult * result, exec(sql));
+    Lease lease(*this);
+    PX_ASSIGN_OR_RETURN(PGresult * result, exec(lease.conn, sql));
     const bool done =
         PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
     std::string message = done ? "" : PQresultErrorMessage(result);
@@ -186,21 +190,23 @@ class PostgresBackend final : public Backend {
   Result<std::vector<Column>> query(const std::string& sql,
                                     std::span<const DataType> types) override {
     ++queries_sent_;
+    Lease lease(*this);
+    PGconn*& conn = lease.conn;
     const std::string bounded = bounded_rows(sql, types);
     // A view's query goes by the extended protocol, which runs one statement only: SQL that
     // somehow held a second one (an injection) is refused whole instead of run.
-    PX_ASSIGN_OR_RETURN(const Deadline deadline, send(bounded, [&] {
-                          return PQsendQueryParams(connection_, bounded.c_str(), 0, nullptr,
-                                                   nullptr, nullptr, nullptr, 0);
+    PX_ASSIGN_OR_RETURN(const Deadline deadline, send(conn, bounded, [&] {
+                          return PQsendQueryParams(conn, bounded.c_str(), 0, nullptr, nullptr,
+                                                   nullptr, nullptr, 0);
                         }));
     // (Refused only when no query is running, which one just is.)
-    PQsetSingleRowMode(connection_);
+    PQsetSingleRowMode(conn);
     std::vector<Column> columns;
     for (const DataType type : types) columns.emplace_back(type);
     uint64_t bytes = 0;
     std::string refusal;
     for (;;) {
-      PX_ASSIGN_OR_RETURN(PGresult * result, next_result(deadline));
+      PX_ASSIGN_OR_RETURN(PGresult * result, next_result(conn, deadline));
       if (!result) break;
       const ExecStatusType status = PQresultStatus(result);
       if (status != PGRES_SINGLE_TUPLE && status != PGRES_TUPLES_OK) {
@@ -215,11 +221,11 @@ class PostgresBackend final : public Backend {
       Status read = append_rows(result, columns, bytes);
       PQclear(result);
       if (!read.is_ok()) {
-        abandon(deadline);
+        abandon(conn, deadline);
         return read;
       }
       if (bytes > options_.max_answer_bytes) {
-        abandon(deadline);
+        abandon(conn, deadline);
         return Status::invalid(
             "PostgreSQL at {} answered more than {} MB, the most one query may answer: filter "
             "the view or ask for fewer rows, groups or split columns",
@@ -227,7 +233,7 @@ class PostgresBackend final : public Backend {
       }
     }
     if (!refusal.empty()) {
-      if (PQstatus(connection_) != CONNECTION_OK) return lost(refusal);
+      if (PQstatus(conn) != CONNECTION_OK) return lost(conn, refusal);
       if (const size_t at = refusal.find(kRowTooBig); at != std::string::npos) {
         const uint64_t row = std::strtoull(refusal.c_str() + at + kRowTooBig.size(), nullptr, 10);
         return Status::invalid(
@@ -243,6 +249,27 @@ class PostgresBackend final : public Backend {
 
  private:
   using Deadline = std::chrono::steady_clock::time_point;
+
+  // A connection taken from the idle ones for one query (null: connect() makes one), given
+  // back after unless it broke (lost() drops it).
+  struct Lease {
+    explicit Lease(PostgresBackend& backend) : backend(backend) {
+      std::lock_guard lock(backend.idle_mutex_);
+      if (!backend.idle_.empty()) {
+        conn = backend.idle_.back();
+        backend.idle_.pop_back();
+      }
+    }
+    ~Lease() {
+      if (!conn) return;
+      std::lock_guard lock(backend.idle_mutex_);
+      backend.idle_.push_back(conn);
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    PostgresBackend& backend;
+    PGconn* conn = nullptr;
+  };
 
   // What the database says (in a refusal) of a row past the bound, before the row's bytes.
   static constexpr std::string_view kRowTooBig = "parallax: a row of ";
@@ -276,12 +303,12 @@ class PostgresBackend final : public Backend {
 
   // Runs `sql` as PQexec would (the last result), but gives up when the server has not
   // answered within the timeout: the connection is dropped and remade at the next query.
-  Result<PGresult*> exec(const std::string& sql) {
+  Result<PGresult*> exec(PGconn*& conn, const std::string& sql) {
     PX_ASSIGN_OR_RETURN(const Deadline deadline,
-                        send(sql, [&] { return PQsendQuery(connection_, sql.c_str()); }));
+                        send(conn, sql, [&] { return PQsendQuery(conn, sql.c_str()); }));
     PGresult* last = nullptr;
     for (;;) {
-      auto next = next_result(deadline);
+      auto next = next_result(conn, deadline);
       if (!next.is_ok()) {
         if (last) PQclear(last);
         return next.status();
@@ -290,32 +317,40 @@ class PostgresBackend final : public Backend {
       if (last) PQclear(last);
       last = *next;
     }
-    if (!last) return lost(PQerrorMessage(connection_));
+    if (!last) return lost(conn, PQerrorMessage(conn));
     return last;
   }
 
   // Connects if needed and sends the query (`send_query` calls libpq): the deadline of its
   // answer.
   template <typename Send>
-  Result<Deadline> send(const std::string& sql, Send send_query) {
-    PX_RETURN_IF_ERROR(connect());
-    if (!send_query()) return lost(PQerrorMessage(connection_));
+  Result<Deadline> send(PGconn*& conn, const std::string& sql, Send send_query) {
+    PX_RETURN_IF_ERROR(connect(conn));
+    if (!send_query()) return lost(conn, PQerrorMessage(conn));
     return std::chrono::steady_clock::now() + std::chrono::seconds(options_.timeout_seconds);
   }
 
   // The query's next result (nullptr after the last), waiting for it until the deadline.
-  Result<PGresult*> next_result(Deadline deadline) {
-    while (PQisBusy(connection_)) {
+  // A query no longer wanted (CancelScope) is cancelled in the database: it then ends with
+  // an error, which the caller reads as the last result.
+  Result<PGresult*> next_result(PGconn*& conn, Deadline deadline) {
+    bool cancel_sent = false;
+    while (PQisBusy(conn)) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0)
-        return lost(fmt::format("no answer within {} s", options_.timeout_seconds));
-      pollfd socket{PQsocket(connection_), POLLIN, 0};
-      if (::poll(&socket, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)
-        return lost("poll failed");
-      if (!PQconsumeInput(connection_)) return lost(PQerrorMessage(connection_));
+        return lost(conn, fmt::format("no answer within {} s", options_.timeout_seconds));
+      if (!cancel_sent && CancelScope::cancelled()) {
+        cancel(conn);
+        cancel_sent = true;
+      }
+      // (In slices of 50 ms, to see a cancellation while the database works.)
+      pollfd socket{PQsocket(conn), POLLIN, 0};
+      const int wait = static_cast<int>(std::min<int64_t>(left.count(), 50));
+      if (::poll(&socket, 1, wait) < 0 && errno != EINTR) return lost(conn, "poll failed");
+      if (!PQconsumeInput(conn)) return lost(conn, PQerrorMessage(conn));
     }
-    return PQgetResult(connection_);
+    return PQgetResult(conn);
   }
 
   // Appends the rows of `result` to `columns`, adding their cells' bytes to `bytes`.
@@ -345,14 +380,10 @@ class PostgresBackend final : public Backend {
   // read and dropped a row at a time (the connection then takes the next query). A
   // connection that cannot be brought back is dropped (remade at the next query) without
   // calling the database unreachable.
-  void abandon(Deadline deadline) {
-    if (PGcancel* cancel = PQgetCancel(connection_)) {
-      char error[256];
-      (void)PQcancel(cancel, error, sizeof error);
-      PQfreeCancel(cancel);
-    }
+  void abandon(PGconn*& conn, Deadline deadline) {
+    cancel(conn);
     for (;;) {
-      auto next = next_result(deadline);
+      auto next = next_result(conn, deadline);
       if (!next.is_ok()) {
         reachable_ = true;  // (it answered: only this query was too much)
         return;
@@ -362,10 +393,18 @@ class PostgresBackend final : public Backend {
     }
   }
 
+  static void cancel(PGconn* conn) {
+    if (PGcancel* cancel = PQgetCancel(conn)) {
+      char error[256];
+      (void)PQcancel(cancel, error, sizeof error);
+      PQfreeCancel(cancel);
+    }
+  }
+
   // The connection broke or hung: it is dropped (remade at the next query).
-  Status lost(const std::string& message) {
-    if (connection_) PQfinish(connection_);
-    connection_ = nullptr;
+  Status lost(PGconn*& conn, const std::string& message) {
+    if (conn) PQfinish(conn);
+    conn = nullptr;
     reachable_ = false;
     return Status::invalid("PostgreSQL at {} cannot be reached: {}", url_, trim(message));
   }
@@ -375,9 +414,9 @@ class PostgresBackend final : public Backend {
     return text;
   }
 
-  Status connect() {
-    if (connection_ && PQstatus(connection_) == CONNECTION_OK) return Status::ok();
-    if (connection_) PQfinish(connection_);
+  Status connect(PGconn*& conn) {
+    if (conn && PQstatus(conn) == CONNECTION_OK) return Status::ok();
+    if (conn) PQfinish(conn);
     // The URL carries no password; libpq takes it from here, PGPASSWORD or ~/.pgpass.
     const std::string timeout = std::to_string(options_.timeout_seconds);
     std::vector<const char*> keys{"dbname", "connect_timeout", "application_name"};
@@ -388,16 +427,16 @@ class PostgresBackend final : public Backend {
     }
     keys.push_back(nullptr);
     values.push_back(nullptr);
-    connection_ = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
-    if (PQstatus(connection_) != CONNECTION_OK) {
-      std::string message = PQerrorMessage(connection_);
-      PQfinish(connection_);
-      connection_ = nullptr;
+    conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+    if (PQstatus(conn) != CONNECTION_OK) {
+      std::string message = PQerrorMessage(conn);
+      PQfinish(conn);
+      conn = nullptr;
       reachable_ = false;
       return Status::invalid("PostgreSQL at {} cannot be reached: {}", url_, trim(message));
     }
     // Dates in ISO form and datetimes read as UTC, whatever the server's defaults.
-    PQclear(PQexec(connection_,
+    PQclear(PQexec(conn,
                    "SET DateStyle = 'ISO'; SET TimeZone = 'UTC'; "
                    "SET extra_float_digits = 3"));
     return Status::ok();
@@ -406,7 +445,10 @@ class PostgresBackend final : public Backend {
   std::string url_;
   BackendOptions options_;
   PostgresDialect dialect_;
-  PGconn* connection_ = nullptr;
+  // Connections no query is using: a query takes one (or connects a new one) and gives it
+  // back after, so queries from several database workers run at once, each on its own.
+  std::mutex idle_mutex_;
+  std::vector<PGconn*> idle_;
 };
 
 }  // namespace
