@@ -265,15 +265,45 @@ Status Engine::replace(const std::string& name, const RowBatch& batch) {
 
 Result<std::unique_ptr<View>> Engine::make_view(const std::string& table_name, ViewConfig config) {
   PX_ASSIGN_OR_RETURN(const Table* source, table(table_name));
-  const uint32_t depth = config.group_by_depth.value_or(0);
   auto virtual_table = virtual_tables_.find(table_name);
+  if (virtual_table != virtual_tables_.end())
+    return make_virtual_view(*virtual_table->second, std::move(config));
+  const uint32_t depth = config.group_by_depth.value_or(0);
   PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view,
-                      virtual_table != virtual_tables_.end()
-                          ? virtual_table->second->create_view(std::move(config))
-                          : View::create(*source, std::move(config), &task_pool()));
+                      View::create(*source, std::move(config), &task_pool()));
   // group_by_depth N shows N levels, as set_depth(N - 1) (the reference's row pivot depth).
   if (depth > 0) PX_RETURN_IF_ERROR(view->set_depth(depth - 1));
   return view;
+}
+
+Result<std::unique_ptr<View>> Engine::make_virtual_view(const VirtualTable& table,
+                                                        ViewConfig config) {
+  const uint32_t depth = config.group_by_depth.value_or(0);
+  PX_ASSIGN_OR_RETURN(std::unique_ptr<View> view, table.create_view(std::move(config)));
+  if (depth > 0) PX_RETURN_IF_ERROR(view->set_depth(depth - 1));  // as make_view
+  return view;
+}
+
+Status Engine::adopt_view(const std::string& table_name, const std::string& name,
+                          std::shared_ptr<View> view, ViewConfig config) {
+  if (!virtual_tables_.contains(table_name))
+    return Status::not_found("no virtual table named '{}'", table_name);
+  if (views_.contains(name)) return Status::invalid("a view named '{}' already exists", name);
+  views_[name] = ViewEntry{std::move(view), table_name, std::move(config), false, false};
+  return Status::ok();
+}
+
+Result<std::shared_ptr<View>> Engine::shared_view(const std::string& name) {
+  PX_ASSIGN_OR_RETURN(ViewEntry * entry, find_view(name));
+  return entry->view;
+}
+
+void Engine::notify_view(const std::string& name) {
+  auto found = subscriptions_.find(name);
+  if (found == subscriptions_.end()) return;
+  const auto copies = found->second;  // a callback may unsubscribe
+  const ChangeSet changes;
+  for (const auto& subscription : copies) subscription.callback({name, changes});
 }
 
 Status Engine::create_view(const std::string& table_name, const std::string& name,
@@ -390,10 +420,9 @@ Result<ExpressionValidation> Engine::validate_expressions(
   return parallax::validate_expressions(source->schema(), expressions);
 }
 
-Result<std::vector<Field>> Engine::expression_schema(const std::string& view_name) {
-  PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
-  std::vector<Field> fields = found->expression_schema();
-  const std::vector<Field> shown = found->schema();
+std::vector<Field> view_expression_schema(const View& view) {
+  std::vector<Field> fields = view.expression_schema();
+  const std::vector<Field> shown = view.schema();
   for (auto& field : fields) {
     for (const auto& column : shown) {
       if (column.name == field.name) field.type = column.type;
@@ -402,11 +431,19 @@ Result<std::vector<Field>> Engine::expression_schema(const std::string& view_nam
   return fields;
 }
 
+ViewDimensions view_dimensions(const View& view) {
+  return ViewDimensions{view.num_table_rows(), view.table().schema().size(), view.num_rows(),
+                        view.num_columns()};
+}
+
+Result<std::vector<Field>> Engine::expression_schema(const std::string& view_name) {
+  PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
+  return view_expression_schema(*found);
+}
+
 Result<ViewDimensions> Engine::dimensions(const std::string& view_name) {
   PX_ASSIGN_OR_RETURN(const View* found, view(view_name));
-  const Table& source = found->table();
-  return ViewDimensions{found->num_table_rows(), source.schema().size(), found->num_rows(),
-                        found->num_columns()};
+  return view_dimensions(*found);
 }
 
 Status Engine::notify(const std::string& table, Result<ChangeSet> changes) {

@@ -9,7 +9,10 @@
 // must never call into one Engine at once, const or not. Exactly one owner serialises every call:
 // - `parallax serve` (server/server.h): the engine thread. Network threads only decode and
 //   encode messages and post requests to it (Server::post_to_engine); every request, table
-//   change and on_update callback runs there, one at a time.
+//   change and on_update callback runs there, one at a time. The one exception: a view of a
+//   virtual table, handed out by shared_view (or made by make_virtual_view), is read and
+//   rerun on its database's workers (server/virtual_lanes.h), one job at a time; the engine
+//   thread then never calls into it.
 // - pipelines (pipeline/pipeline.h): each table's thread reads its source and runs its
 //   transforms without the engine, then posts the result to the server's engine thread;
 //   Pipeline::load runs before serving, on the thread that then hands the engine over.
@@ -55,6 +58,11 @@ struct ViewDimensions {
   size_t num_view_columns = 0;
 };
 
+// A view's dimensions and expression schema as Engine::dimensions and ::expression_schema
+// answer them, for whoever holds the view itself (Engine::shared_view).
+ViewDimensions view_dimensions(const View& view);
+std::vector<Field> view_expression_schema(const View& view);
+
 class Engine {
  public:
   // How many threads the engine's work may use at once (0: every core the process may use,
@@ -97,6 +105,12 @@ class Engine {
     auto found = virtual_tables_.find(name);
     return found == virtual_tables_.end() ? nullptr : found->second.get();
   }
+  // The same, shared: a job running off the engine's thread keeps it (and its backend) alive
+  // should the table be deleted meanwhile.
+  std::shared_ptr<const VirtualTable> shared_virtual_table(const std::string& name) const {
+    auto found = virtual_tables_.find(name);
+    return found == virtual_tables_.end() ? nullptr : found->second;
+  }
   // Reruns the queries of every view of virtual tables (or of `table` only) whose database's
   // change hint moved since the last refresh (or that has none, or failed), and calls the
   // on_update callbacks of those whose results changed. A view whose database fails keeps
@@ -113,6 +127,22 @@ class Engine {
   enum class ViewSharing { kPrivate, kShared };
   Status create_view(const std::string& table, const std::string& name, ViewConfig config,
                      ViewSharing sharing = ViewSharing::kPrivate);
+  // Views of virtual tables made off the engine's thread (the server's database workers,
+  // server/virtual_lanes.h), where their queries run: make_virtual_view makes one (config as
+  // create_view takes it, expression limits set by the caller), adopt_view hosts it as `name`
+  // as create_view would have. shared_view hands the view itself out: whoever holds it must
+  // see that one thread at a time touches it (a virtual view's reads run queries and fill its
+  // caches), and that the engine's own calls on it (view, dimensions, expand, ...,
+  // refresh_virtual_tables) are not among them.
+  static Result<std::unique_ptr<View>> make_virtual_view(const VirtualTable& table,
+                                                         ViewConfig config);
+  Status adopt_view(const std::string& table, const std::string& name, std::shared_ptr<View> view,
+                    ViewConfig config);
+  Result<std::shared_ptr<View>> shared_view(const std::string& name);
+  // Calls the view's on_update callbacks (no rows changed that the engine knows of): a
+  // virtual view rerun elsewhere whose results changed.
+  void notify_view(const std::string& name);
+
   // How many distinct underlying views the engine keeps (shared ones counted once).
   size_t num_underlying_views() const;
   // What each evaluation of a view's expressions may spend (a loop bomb ends with an error
@@ -181,7 +211,7 @@ class Engine {
   Status notify(const std::string& table, Result<ChangeSet> changes);
 
   std::map<std::string, std::unique_ptr<Table>> tables_;
-  std::map<std::string, std::unique_ptr<VirtualTable>> virtual_tables_;
+  std::map<std::string, std::shared_ptr<VirtualTable>> virtual_tables_;
   // Each virtual table's change hint at its last refresh (Backend::change_hint).
   std::map<std::string, std::string> virtual_hints_;
   absl::flat_hash_map<std::string, ViewEntry> views_;

@@ -36,7 +36,7 @@ constexpr const char* kServeUsage =
     "                      [--allow-origin ORIGIN]... [--auth-token-file FILE]\n"
     "                      [--tls-cert FILE.pem --tls-key FILE.pem]\n"
     "                      [--virtual URL]... [--virtual-password-file F] [--virtual-refresh MS]\n"
-    "                      [--virtual-timeout S]\n"
+    "                      [--virtual-timeout S] [--virtual-workers N] [--virtual-queue N]\n"
     "                      [--max-queued-mb N]   all clients' queues together (1024, at most\n"
     "                                            a quarter of RAM); the furthest behind go first\n"
     "                      [--client-views N] [--client-subscriptions N] [--client-tables N]\n"
@@ -71,6 +71,10 @@ constexpr const char* kServeUsage =
     "                     (default 2000; 0: never)\n"
     "  --virtual-timeout S  how long a query may take before the database counts as\n"
     "                     unreachable (default 60; big tables need more)\n"
+    "  --virtual-workers N  threads per database running its views' queries, off the\n"
+    "                     thread that answers every other request (default 4)\n"
+    "  --virtual-queue N  requests that may wait for a database's workers; past it they are\n"
+    "                     refused with an error (default 64)\n"
     "examples:\n"
     "  parallax serve orders.csv --index order_id     then open http://127.0.0.1:8080/\n"
     "  parallax serve --pipeline pipeline.yaml --port 9000\n"
@@ -206,6 +210,12 @@ int run_serve(int argc, char** argv) {
       if (seconds < 1 || seconds > 86400) return fail("--virtual-timeout must be 1..86400 seconds");
       virtual_options.timeout_seconds = static_cast<int>(seconds);
       virtual_timeout_given = true;
+    } else if ((arg == "--virtual-workers" || arg == "--virtual-queue") && has_value) {
+      const long value = std::atol(argv[++i]);
+      if (value < 1 || value > 4096) return fail(std::string(arg) + " must be 1..4096");
+      (arg == "--virtual-workers" ? options.virtual_workers.threads
+                                  : options.virtual_workers.max_waiting) =
+          static_cast<size_t>(value);
     } else if (arg == "--virtual-refresh" && has_value) {
       virtual_refresh_ms = std::atol(argv[++i]);
       if (virtual_refresh_ms < 0) return fail("--virtual-refresh must be 0 or more milliseconds");
@@ -286,9 +296,8 @@ int run_serve(int argc, char** argv) {
   }
   std::unique_ptr<VirtualRefresher> refresher;
   if (any_virtual && virtual_refresh_ms > 0) {  // --virtual's or a pipeline's
-    refresher = std::make_unique<VirtualRefresher>(
-        std::chrono::milliseconds(virtual_refresh_ms),
-        [&server](std::function<void(Engine&)> task) { server.post_to_engine(std::move(task)); });
+    refresher = std::make_unique<VirtualRefresher>(std::chrono::milliseconds(virtual_refresh_ms),
+                                                   [&server] { server.refresh_virtual_tables(); });
   }
   std::unique_ptr<server::DemoStream> stream;
   if (demo_interval_ms) {

@@ -41,8 +41,8 @@ Result<size_t> host_virtual_database(Engine& engine, const std::string& url,
   return hosted;
 }
 
-VirtualRefresher::VirtualRefresher(std::chrono::milliseconds period, Post post)
-    : period_(period), post_(std::move(post)), thread_([this] { run(); }) {}
+VirtualRefresher::VirtualRefresher(std::chrono::milliseconds period, std::function<void()> tick)
+    : period_(period), tick_(std::move(tick)), thread_([this] { run(); }) {}
 
 VirtualRefresher::~VirtualRefresher() {
   {
@@ -55,22 +55,7 @@ VirtualRefresher::~VirtualRefresher() {
 
 void VirtualRefresher::run() {
   std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) {
-    if (running_.exchange(true)) continue;  // the last refresh is still running
-    post_([this](Engine& engine) {
-      const std::vector<Status> failures = engine.refresh_virtual_tables();
-      const std::string failure = failures.empty() ? "" : failures.front().message();
-      if (failure != last_failure_) {
-        if (failure.empty()) {
-          std::fprintf(stderr, "parallax serve: virtual tables answer again\n");
-        } else {
-          std::fprintf(stderr, "parallax serve: refreshing virtual tables: %s\n", failure.c_str());
-        }
-        last_failure_ = failure;
-      }
-      running_ = false;
-    });
-  }
+  while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) tick_();
 }
 
 }  // namespace parallax

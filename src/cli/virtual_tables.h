@@ -26,24 +26,21 @@ Result<size_t> host_virtual_database(Engine& engine, const std::string& url,
                                      const std::optional<std::string>& password_file,
                                      BackendOptions options);
 
-// Every `period`, posts a refresh of the virtual tables' views to the engine's thread (one
-// at a time: periods that pass while one runs are skipped). Failures are logged on stderr
-// when they start and when they end.
+// Every `period`, calls `tick` (`parallax serve`: Server::refresh_virtual_tables, which
+// starts a refresh of the virtual tables' views on their databases' workers; a table whose
+// last refresh still runs is skipped, and failures go to stderr when they start and end).
 class VirtualRefresher {
  public:
-  using Post = std::function<void(std::function<void(Engine&)>)>;
-  VirtualRefresher(std::chrono::milliseconds period, Post post);
+  VirtualRefresher(std::chrono::milliseconds period, std::function<void()> tick);
   ~VirtualRefresher();
 
  private:
   void run();
   std::chrono::milliseconds period_;
-  Post post_;
+  std::function<void()> tick_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::atomic<bool> running_{false};
-  std::string last_failure_;  // engine thread only
   std::thread thread_;
 };
 

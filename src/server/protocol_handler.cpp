@@ -36,7 +36,20 @@ void fill_system_info(proto::ServerSystemInfoResp& info) {
 }  // namespace
 
 ProtocolHandler::ProtocolHandler(Engine& engine, HandlerOptions options)
-    : engine_(engine), options_(options), features_(probe_engine_features()) {}
+    : engine_(engine), options_(options), features_(probe_engine_features()) {
+  if (options_.post_to_engine) {
+    lanes_ =
+        std::make_unique<VirtualLanes>(engine_, options_.virtual_workers, options_.post_to_engine);
+  }
+}
+
+void ProtocolHandler::refresh_virtual_tables() {
+  if (lanes_) {
+    lanes_->refresh();
+    return;
+  }
+  (void)engine_.refresh_virtual_tables();
+}
 
 void ProtocolHandler::handle(const std::shared_ptr<ClientLink>& client,
                              const proto::Request& message) {
@@ -140,6 +153,8 @@ void ProtocolHandler::disconnect(uint64_t client_id) {
   auto found = clients_.find(client_id);
   if (found != clients_.end()) {
     for (const auto& [view_id, entry] : found->second.views) {
+      // (A virtual table's view's query running is cancelled; its answer goes nowhere.)
+      if (entry.slot) lanes_->drop(entry.slot);
       (void)engine_.delete_view(entry.engine_name);
     }
     clients_.erase(found);

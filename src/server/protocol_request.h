@@ -40,6 +40,9 @@ class ProtocolHandler::Request {
 
   const std::shared_ptr<ClientLink>& client;
   const proto::Request& message;
+  // A virtual table's view's request handled on the engine's thread in its turn, after the
+  // requests asked before it on the view's lane have answered (virtual_requests.cpp).
+  bool on_engine_turn = false;
 };
 
 // Erases `client_id`'s subscription `msg_id` from a list of subscribers; answers how many it

@@ -31,7 +31,11 @@ struct Server::State {
       : engine(engine),
         options(std::move(options)),
         queue_budget(this->options.max_total_queued_bytes),
-        handler(engine, HandlerOptions{this->options.lock, this->options.client_limits}),
+        handler(engine, HandlerOptions{this->options.lock, this->options.client_limits,
+                                       [this](std::function<void()> task) {
+                                         asio::post(engine_io, std::move(task));
+                                       },
+                                       this->options.virtual_workers}),
         context{engine_io,
                 handler,
                 {this->options.max_message_bytes, this->options.max_queued_bytes},
@@ -141,6 +145,10 @@ uint16_t Server::port() const {
 
 void Server::post_to_engine(std::function<void(Engine&)> task) {
   asio::post(state_->engine_io, [this, task = std::move(task)] { task(state_->engine); });
+}
+
+void Server::refresh_virtual_tables() {
+  asio::post(state_->engine_io, [this] { state_->handler.refresh_virtual_tables(); });
 }
 
 void Server::run_until_signal() {

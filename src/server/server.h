@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "server/client_limits.h"
 #include "server/queue_budget.h"
+#include "server/virtual_lanes.h"
 
 namespace parallax::server {
 
@@ -34,6 +35,10 @@ struct ServerOptions {
   size_t max_total_queued_bytes = QueueBudget::default_max_bytes();
   ClientLimits client_limits;  // views, subscriptions, tables... per client
 
+  // Each database's workers, which run the queries of virtual tables' views off the engine
+  // thread (virtual_lanes.h): threads, and requests that may wait for them.
+  VirtualWorkerOptions virtual_workers;
+
   AccessOptions access;                     // allowed origins, token
   std::string tls_cert_file, tls_key_file;  // both set: https and wss only
 };
@@ -52,6 +57,10 @@ class Server {
   uint16_t port() const;
   // Runs `task` on the engine thread, after the requests already queued there.
   void post_to_engine(std::function<void(Engine&)> task);
+  // Starts a refresh of the virtual tables' views (their queries run on their databases'
+  // workers, ProtocolHandler::refresh_virtual_tables); one still running for a table is not
+  // started again.
+  void refresh_virtual_tables();
   // Blocks until SIGINT or SIGTERM, then stops.
   void run_until_signal();
   void stop();

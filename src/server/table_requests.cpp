@@ -54,6 +54,10 @@ void ProtocolHandler::handle_table_request(Request& request) {
       break;
     }
     case Case::kTableSizeReq: {
+      if (lanes_ && engine_.is_virtual(name)) {
+        virtual_table_size(request);  // a count(*) in the database, on its workers
+        return;
+      }
       auto size = engine_.table_size(name);
       if (request.failed(size.status())) return;
       out.mutable_table_size_resp()->set_size(static_cast<uint32_t>(size.value()));
@@ -168,6 +172,14 @@ void ProtocolHandler::make_table(Request& request) {
     if (found == views.end()) {
       request.fail(Status::not_found("no view named '{}'", data.from_view()),
                    proto::StatusCode::VIEW_NOT_FOUND);
+      return;
+    }
+    if (found->second.slot) {
+      // (Its rows would be read on the view's lane, then the table made here: not done yet.)
+      request.fail(Status::unsupported(
+          "a table cannot be made from view '{}' of a virtual table: make it from a query "
+          "in the database",
+          data.from_view()));
       return;
     }
     const View* view = engine_.view(found->second.engine_name).value();

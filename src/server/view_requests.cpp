@@ -5,10 +5,10 @@
 #include <string>
 
 #include "api/view_arrow.h"
-#include "api/view_output.h"
 #include "server/protocol_convert.h"
 #include "server/protocol_handler.h"
 #include "server/protocol_request.h"
+#include "server/view_answers.h"
 
 namespace parallax::server {
 
@@ -34,6 +34,20 @@ Status check_view_config(const ViewConfig& config, const ClientLimits& limits) {
   return Status::ok();
 }
 
+// A ROW-mode on_update: the changed rows as Arrow.
+void send_delta(const std::weak_ptr<ClientLink>& client, uint32_t msg_id,
+                const std::string& view_id, uint32_t port, const std::string& delta) {
+  auto link = client.lock();
+  if (!link) return;
+  proto::Response note;
+  note.set_msg_id(msg_id);
+  note.set_entity_id(view_id);
+  auto* resp = note.mutable_view_on_update_resp();
+  resp->set_port_id(port);
+  resp->set_delta(delta);
+  link->send(note.SerializeAsString());
+}
+
 }  // namespace
 
 using proto::Response;
@@ -57,6 +71,10 @@ void ProtocolHandler::make_view(Request& request) {
   }
   const std::string engine_name =
       std::to_string(request.client->client_id()) + "/" + make.view_id();
+  if (lanes_ && engine_.is_virtual(message.entity_id())) {
+    make_virtual_view(request, make.view_id(), engine_name, std::move(config).value());
+    return;
+  }
   // Clients that open the same view of a table share one until one of them expands,
   // collapses or sets the depth of its own (api::Engine::ViewSharing).
   if (request.failed(engine_.create_view(message.entity_id(), engine_name,
@@ -80,94 +98,24 @@ void ProtocolHandler::handle_view_request(Request& request) {
     return;
   }
   ClientView& entry = found->second;
-  auto looked_up = engine_.view(entry.engine_name);
-  if (request.failed(looked_up.status())) return;
-  const View& view = *looked_up.value();
-  Response out = request.response();
   using Case = proto::Request::ClientReqCase;
-  auto write = [&](const auto& read, ViewTextFormat format) -> Result<std::string> {
-    return write_view(view, read_window_from_proto(read), format);
-  };
+  // A virtual table's view answers on its database's workers (virtual_lanes.h); its
+  // subscriptions are kept here, once what was asked before them has answered.
+  if (entry.slot && !request.on_engine_turn) {
+    handle_virtual_view_request(request, entry);
+    return;
+  }
+  Response out = request.response();
+  if (is_view_read(message.client_req_case())) {
+    auto looked_up = engine_.view(entry.engine_name);
+    if (request.failed(looked_up.status()) ||
+        request.failed(answer_view_read(*looked_up.value(), message, out))) {
+      return;
+    }
+    request.reply(out);
+    return;
+  }
   switch (message.client_req_case()) {
-    case Case::kViewSchemaReq: {
-      auto* schema = out.mutable_view_schema_resp()->mutable_schema();
-      for (const auto& field : view.schema()) (*schema)[field.name] = column_type_of(field.type);
-      break;
-    }
-    case Case::kViewDimensionsReq: {
-      auto dimensions = engine_.dimensions(entry.engine_name);
-      if (request.failed(dimensions.status())) return;
-      auto* out_dimensions = out.mutable_view_dimensions_resp();
-      out_dimensions->set_num_table_rows(static_cast<uint32_t>(dimensions->num_table_rows));
-      out_dimensions->set_num_table_columns(static_cast<uint32_t>(dimensions->num_table_columns));
-      out_dimensions->set_num_view_rows(static_cast<uint32_t>(dimensions->num_view_rows));
-      out_dimensions->set_num_view_columns(static_cast<uint32_t>(dimensions->num_view_columns));
-      break;
-    }
-    case Case::kViewGetConfigReq:
-      *out.mutable_view_get_config_resp()->mutable_config() = view_config_to_proto(view.config());
-      break;
-    case Case::kViewColumnPathsReq: {
-      const auto& range = message.view_column_paths_req();
-      const auto paths = view.column_paths();
-      const size_t end =
-          range.has_end_col() ? std::min<size_t>(range.end_col(), paths.size()) : paths.size();
-      auto* out_paths = out.mutable_view_column_paths_resp();
-      for (size_t i = range.has_start_col() ? range.start_col() : 0; i < end; ++i) {
-        out_paths->add_paths(paths[i]);
-      }
-      break;
-    }
-    case Case::kViewExpressionSchemaReq: {
-      auto fields = engine_.expression_schema(entry.engine_name);
-      if (request.failed(fields.status())) return;
-      auto* schema = out.mutable_view_expression_schema_resp()->mutable_schema();
-      for (const auto& field : *fields) (*schema)[field.name] = column_type_of(field.type);
-      break;
-    }
-    case Case::kViewToColumnsStringReq: {
-      const auto& req = message.view_to_columns_string_req();
-      auto text = write(req, ViewTextFormat::kColumns);
-      if (request.failed(text.status())) return;
-      out.mutable_view_to_columns_string_resp()->set_json_string(std::move(text).value());
-      break;
-    }
-    case Case::kViewToRowsStringReq: {
-      const auto& req = message.view_to_rows_string_req();
-      auto text = write(req, ViewTextFormat::kRows);
-      if (request.failed(text.status())) return;
-      out.mutable_view_to_rows_string_resp()->set_json_string(std::move(text).value());
-      break;
-    }
-    case Case::kViewToNdjsonStringReq: {
-      const auto& req = message.view_to_ndjson_string_req();
-      auto text = write(req, ViewTextFormat::kNdjson);
-      if (request.failed(text.status())) return;
-      out.mutable_view_to_ndjson_string_resp()->set_ndjson_string(std::move(text).value());
-      break;
-    }
-    case Case::kViewToCsvReq: {
-      auto text = write_view(view, view_window_from_proto(message.view_to_csv_req().viewport()),
-                             ViewTextFormat::kCsv);
-      if (request.failed(text.status())) return;
-      out.mutable_view_to_csv_resp()->set_csv(std::move(text).value());
-      break;
-    }
-    case Case::kViewToArrowReq: {
-      const auto& req = message.view_to_arrow_req();
-      auto bytes =
-          write_view_arrow(view, view_window_from_proto(req.viewport()), req.compression());
-      if (request.failed(bytes.status())) return;
-      out.mutable_view_to_arrow_resp()->set_arrow(std::move(bytes).value());
-      break;
-    }
-    case Case::kViewGetMinMaxReq: {
-      auto range = view.min_max(message.view_get_min_max_req().column_name());
-      if (request.failed(range.status())) return;
-      out.mutable_view_get_min_max_resp()->set_min(min_max_value_json(range.value().first));
-      out.mutable_view_get_min_max_resp()->set_max(min_max_value_json(range.value().second));
-      break;
-    }
     case Case::kViewOnUpdateReq:
       subscribe_updates(request, entry);
       return;
@@ -233,32 +181,42 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
   if (message.view_on_update_req().has_mode()) {
     // ROW mode: each change's rows as Arrow. Deltas are never conflated (each carries rows
     // the others do not); a client too far behind is dropped by its queue bound instead.
-    if (request.failed(engine_.view(view.engine_name).status())) return;
-    // The view starts tracking its changed rows now, from the state the client last saw.
-    if (request.failed(engine_.track_changes(view.engine_name))) return;
-    subscribed = engine_.on_update(
-        view.engine_name, [this, client, msg_id, view_id](const ViewUpdate& update) {
-          // Looked up by name at each change: a shared view forks into a new one when its
-          // client expands or collapses it.
-          auto found = engine_.view(update.view);
-          if (!found.is_ok()) return;
-          const View* tracked = found.value();
-          const ChangeSet& changes = update.changes;
-          const Frame rows = tracked->read_changed(changes);
-          // The reference says nothing of a clear (its rows are gone, none changed).
-          if (changes.cleared && changes.added_rows.empty() && changes.updated_rows.empty()) {
-            return;
-          }
-          auto link = client.lock();
-          if (!link) return;
-          Response note;
-          note.set_msg_id(msg_id);
-          note.set_entity_id(view_id);
-          auto* resp = note.mutable_view_on_update_resp();
-          resp->set_port_id(current_port_);
-          resp->set_delta(frame_to_arrow(*tracked, rows));
-          link->send(note.SerializeAsString());
-        });
+    if (auto slot = view.slot) {
+      // A virtual view's changed rows are read on its lane (the read may run a query, and
+      // only the lane touches the view), then sent from the engine's thread.
+      subscribed = engine_.on_update(
+          view.engine_name, [this, client, msg_id, view_id, slot](const ViewUpdate&) {
+            (void)lanes_->run(
+                slot,
+                [this, client, msg_id, view_id](VirtualSlot& s) -> VirtualLanes::Then {
+                  if (!s.view || s.dropped) return {};
+                  std::string delta = frame_to_arrow(*s.view, s.view->read_changed(ChangeSet{}));
+                  return [this, client, msg_id, view_id, delta = std::move(delta)] {
+                    send_delta(client, msg_id, view_id, current_port_, delta);
+                  };
+                },
+                /*bounded=*/false);  // (one per rerun that changed something: refreshes conflate)
+          });
+    } else {
+      if (request.failed(engine_.view(view.engine_name).status())) return;
+      // The view starts tracking its changed rows now, from the state the client last saw.
+      if (request.failed(engine_.track_changes(view.engine_name))) return;
+      subscribed = engine_.on_update(
+          view.engine_name, [this, client, msg_id, view_id](const ViewUpdate& update) {
+            // Looked up by name at each change: a shared view forks into a new one when its
+            // client expands or collapses it.
+            auto found = engine_.view(update.view);
+            if (!found.is_ok()) return;
+            const View* tracked = found.value();
+            const ChangeSet& changes = update.changes;
+            const Frame rows = tracked->read_changed(changes);
+            // The reference says nothing of a clear (its rows are gone, none changed).
+            if (changes.cleared && changes.added_rows.empty() && changes.updated_rows.empty()) {
+              return;
+            }
+            send_delta(client, msg_id, view_id, current_port_, frame_to_arrow(*tracked, rows));
+          });
+    }
   } else {
     subscribed =
         engine_.on_update(view.engine_name, [this, client, msg_id, view_id](const ViewUpdate&) {
@@ -286,7 +244,12 @@ void ProtocolHandler::subscribe_updates(Request& request, ClientView& view) {
 void ProtocolHandler::delete_view(Request& request, ClientState& state,
                                   const std::string& view_id) {
   ClientView& entry = state.views.at(view_id);
-  if (request.failed(engine_.delete_view(entry.engine_name))) return;
+  // (A virtual table's view deleted before it was made was never in the engine.)
+  if (entry.slot) lanes_->drop(entry.slot);
+  if ((!entry.slot || entry.slot->adopted) &&
+      request.failed(engine_.delete_view(entry.engine_name))) {
+    return;
+  }
   Response out = request.response();
   out.mutable_view_delete_resp();
   request.reply(out);

@@ -25,8 +25,13 @@ row count answers 3 and a window three good rows, except where the name says:
   rows_nul           NUL bytes and every escape in the cells (good rows)
   schema_weird       the schema repeats `id`, has an empty name, a name with ` and \\, __ID__
   schema_short       the schema answer has two cells a row
+  rows_held          a window (a query with LIMIT) is held, unanswered, until the test
+                     releases it: GET /held answers how many are held now, /cancelled how
+                     many were hung up on by Parallax while held, /release answers every
+                     held one and those to come, /hold holds again
 """
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -59,6 +64,8 @@ def read_request(conn):
         body += chunk
     path = lines[0].split(" ")[1]
     database = path.partition("database=")[2].partition("&")[0]
+    if path.startswith(("/held", "/cancelled", "/release", "/hold")):
+        database = path  # the test's gate, below
     return database, body.decode("utf-8", "replace")
 
 
@@ -69,10 +76,44 @@ def answer(conn, body, status="200 OK", extra=""):
         f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data)
 
 
+# rows_held: the gate the test opens and closes, and what it counts (in the server's process).
+GATE = threading.Event()
+GATE_LOCK = threading.Lock()
+GATE_COUNTS = {"held": 0, "cancelled": 0}
+
+
+def hold(conn):
+    """Waits for the gate; answers False when Parallax hung up meanwhile."""
+    with GATE_LOCK:
+        GATE_COUNTS["held"] += 1
+    try:
+        while not GATE.wait(0.05):
+            readable, _, _ = select.select([conn], [], [], 0)
+            if readable and not conn.recv(1, socket.MSG_PEEK):
+                with GATE_LOCK:
+                    GATE_COUNTS["cancelled"] += 1
+                return False
+        return True
+    finally:
+        with GATE_LOCK:
+            GATE_COUNTS["held"] -= 1
+
+
 def serve(conn):
     try:
         database, sql = read_request(conn)
         if database is None:
+            return
+        if database.startswith("/"):
+            if database.startswith("/release"):
+                GATE.set()
+            elif database.startswith("/hold"):
+                GATE.clear()
+            with GATE_LOCK:
+                key = "cancelled" if database.startswith("/cancelled") else "held"
+                answer(conn, str(GATE_COUNTS[key]) + "\n")
+            return
+        if database == "rows_held" and "LIMIT" in sql and not hold(conn):
             return
         if "system.columns" in sql:
             if database == "schema_weird":
