@@ -249,6 +249,13 @@ Result<std::string> sql_aggregate(const SqlDialect& d, AggregateKind kind, std::
       return "CASE WHEN coalesce(" + weights + ", 0) = 0 THEN NULL ELSE sum(CASE WHEN " + argument +
              " IS NOT NULL THEN " + x + " * " + w + " END) / " + weights + " END";
     }
+    case K::kPctSumParent:
+    case K::kPctSumTotal:
+      // The group's own sum (0 without a non-null cell, as the engine's running sum): the view
+      // divides it by another group's (virtual_percentages.h). Row and "col" sorts by a
+      // percentage order by this sum, as the engine's do.
+      if (!number) break;
+      return "coalesce(sum(" + expr + "), 0)";
     case K::kMinBy:
     case K::kMaxBy: {
       // The first row (in key order) with the lowest argument, a null lowest of all (max by:

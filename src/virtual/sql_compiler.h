@@ -28,12 +28,13 @@ Result<std::string> sql_order_term(const SqlDialect& dialect, const std::string&
 
 // `kind` over column `expr` of `type`, as the engine's aggregate_rows computes it; an
 // aggregate the compiler has no SQL for is refused by name (Status unsupported): those that
-// depend on the reference's walk of its tree (any, last), on other groups (pct sum ...),
-// dominant and join; first, last by index, last minus first, min by and max by need `key`,
-// the primary key as SQL (the engine's row order); weighted mean, min by and max by take
-// `argument`, the SQL of their numeric second column; min by and max by break ties in the
-// engine's tree order: by `tree_keys` (the group_by columns, as they order groups), then
-// `key`. `name` is how the config spelled it, for the error.
+// depend on the reference's walk of its tree (any, last), dominant and join. pct sum parent
+// and pct sum total answer the group's sum, which the caller must turn into shares
+// (virtual_percentages.h): a share depends on other groups. first, last by index, last minus first,
+// min by and max by need `key`, the primary key as SQL (the engine's row order); weighted mean, min
+// by and max by take `argument`, the SQL of their numeric second column; min by and max by break
+// ties in the engine's tree order: by `tree_keys` (the group_by columns, as they order groups),
+// then `key`. `name` is how the config spelled it, for the error.
 Result<std::string> sql_aggregate(const SqlDialect& dialect, AggregateKind kind,
                                   std::string_view name, const std::string& expr, DataType type,
                                   const std::string& key = "", const std::string& argument = "",

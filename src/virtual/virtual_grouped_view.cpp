@@ -10,6 +10,7 @@
 #include "query/group_key.h"
 #include "query/traversal_order.h"
 #include "virtual/sql_compiler.h"
+#include "virtual/virtual_percentages.h"
 
 namespace parallax {
 
@@ -167,8 +168,6 @@ Result<std::unique_ptr<VirtualGroupedView>> VirtualGroupedView::create(const Vir
                                 [&](const Measure& value) { return value.name == key.column; });
       if (found == view->values_.end())
         return Status::invalid("sort names column '{}', which the view does not show", key.column);
-      if (is_percentage(found->kind))
-        return Status::unsupported("\"col\" sorts by '{}' on virtual tables", found->spelled);
       view->column_sort_ = {static_cast<size_t>(found - view->values_.begin()), key.direction};
       continue;
     }
@@ -353,8 +352,31 @@ Result<VirtualGroupedView::Tree> VirtualGroupedView::query_tree() const {
       }
     }
   }
+  place_percentages(tree);
   order_children(tree);
   return tree;
+}
+
+void VirtualGroupedView::place_percentages(Tree& tree) const {
+  const bool split = !split_by_.empty();
+  std::vector<uint32_t> parents(tree.nodes.size()), column_parents;
+  for (uint32_t node = 0; node < tree.nodes.size(); ++node) parents[node] = tree.nodes[node].parent;
+  // A combination's parent column: the combinations that share its split values but the last.
+  absl::flat_hash_map<std::string, uint32_t> parent_of_prefix;
+  for (const Combo& combo : tree.combos) {
+    const std::string prefix = split_by_.size() < 2 ? "" : combo.prefixes[split_by_.size() - 2];
+    column_parents.push_back(
+        parent_of_prefix.try_emplace(prefix, static_cast<uint32_t>(parent_of_prefix.size()))
+            .first->second);
+  }
+  const size_t combos = split ? tree.combos.size() : 1;
+  for (size_t v = 0; v < values_.size(); ++v) {
+    if (!is_percentage(values_[v].kind)) continue;
+    std::vector<Column*> cells;
+    for (size_t combo = 0; combo < combos; ++combo)
+      cells.push_back(&tree.cells[combo * values_.size() + v]);
+    write_percentages(values_[v].kind, split, parents, column_parents, cells);
+  }
 }
 
 void VirtualGroupedView::order_children(Tree& tree) const {

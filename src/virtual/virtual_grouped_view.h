@@ -81,6 +81,8 @@ class VirtualGroupedView final : public VirtualView {
   Result<Tree> query_tree() const;
   Status order_combos(std::vector<Combo>& combos) const;
   size_t num_combos() const { return split_by_.empty() ? 1 : tree_.combos.size(); }
+  // pct sum parent / total: the cells hold the groups' sums until then (sql_compiler.h).
+  void place_percentages(Tree& tree) const;
   void order_children(Tree& tree) const;
   void layout_rows();
   void settle_new_groups();

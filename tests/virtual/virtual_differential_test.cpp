@@ -463,6 +463,9 @@ class Generator {
       names.insert(names.end(),
                    {"sum", "avg", "min", "max", "sum", "avg", "abs sum", "sum abs", "sum not null",
                     "high", "low", "high minus low", "last minus first", "stddev", "var", "mean"});
+      // Shares of other groups' sums (the view computes them: virtual_percentages.h).
+      names.insert(names.end(),
+                   {"pct sum parent", "pct sum total", "pct sum parent", "pct sum total"});
     }
     if (temporal) names.insert(names.end(), {"min", "max"});
     return pick(names);
@@ -639,14 +642,15 @@ class VirtualDifferential : public ::testing::Test {
   void compare_all(uint32_t seed, bool expressions = true) {
     compare_known();
     Generator generator(seed, booleans_);
-    int compared = 0, refused = 0;
+    int compared = 0, refused = 0, percentages = 0;  // configs compared with a pct sum
     for (int i = 0; i < kConfigs + (expressions ? kExpressionConfigs : 0); ++i) {
       const bool grouped = i % 2 == 1;
       const bool with_expressions = i >= kConfigs;
       if (i == kConfigs) {
-        std::printf("compared %d configs, %d refused by name\n", compared, refused);
+        std::printf("compared %d configs (%d with a pct sum), %d refused by name\n", compared,
+                    percentages, refused);
         EXPECT_GT(compared, kConfigs * 3 / 4);
-        compared = refused = 0;
+        compared = refused = percentages = 0;
       }
       const std::string config_json = generator.config(grouped, with_expressions);
       const bool tree = grouped || generator.split();
@@ -688,16 +692,19 @@ class VirtualDifferential : public ::testing::Test {
       }
       check_same(m, v, generator);
       ++compared;
+      if (config_json.find("\"pct sum ") != std::string::npos) ++percentages;
       ASSERT_TRUE(engine_.delete_view("m").is_ok());
       ASSERT_TRUE(engine_.delete_view("v").is_ok());
     }
     if (expressions) {
-      std::printf("compared %d expression configs, %d refused by name\n", compared, refused);
+      std::printf("compared %d expression configs (%d with a pct sum), %d refused by name\n",
+                  compared, percentages, refused);
       for (const auto& [message, count] : refusals_)
         std::printf("  %d x %s\n", count, message.c_str());
       EXPECT_GT(compared, kExpressionConfigs * 2 / 3);
     } else {
-      std::printf("compared %d configs, %d refused by name\n", compared, refused);
+      std::printf("compared %d configs (%d with a pct sum), %d refused by name\n", compared,
+                  percentages, refused);
       EXPECT_GT(compared, kConfigs * 3 / 4);
     }
     // Past the bound on split combinations: a clear error, and no view.
