@@ -95,6 +95,19 @@ class ClickHouseDialect final : public SqlDialect {
                            DataType) const override {
     return "arrayElement(arraySort(groupArray(" + expr + ")), toInt64(" + index + "))";
   }
+  // The non-null cells sorted (groupArray skips nulls, strings sort byte-wise): each equal
+  // run is contiguous, arrayEnumerateUniq numbers a value's cells 1, 2, ..., so the first
+  // cell numbered with the highest count is in the run of the smallest most frequent value.
+  std::string most_frequent(const std::string& expr, DataType type) const override {
+    return "arrayElement(" + sorted_cells(expr) + ", indexOf(arrayEnumerateUniq(" +
+           sorted_cells(expr) + "), " + top_frequency(expr, type) + "))";
+  }
+  std::string top_frequency(const std::string& expr, DataType) const override {
+    return "arrayReduce('max', arrayEnumerateUniq(" + sorted_cells(expr) + "))";
+  }
+  static std::string sorted_cells(const std::string& expr) {
+    return "arraySort(groupArray(" + expr + "))";
+  }
   std::string int_div(const std::string& a, const std::string& b) const override {
     return "intDiv(" + a + ", " + b + ")";
   }

@@ -94,6 +94,19 @@ class PostgresDialect final : public SqlDialect {
     return "(array_agg(" + expr + " ORDER BY " + order + ") FILTER (WHERE " + expr +
            " IS NOT NULL))[CAST(" + index + " AS integer)]";
   }
+  // The group's cells (array_agg, an aggregate of the outer query) counted per value in a
+  // subquery; ties by value, text byte-wise (mode() breaks ties as it likes).
+  std::string most_frequent(const std::string& expr, DataType type) const override {
+    const std::string v = type == DataType::kString ? bytewise("v") : "v";
+    return "(SELECT v FROM unnest(array_agg(" + expr +
+           ")) AS parallax_cells(v) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, " + v +
+           " LIMIT 1)";
+  }
+  std::string top_frequency(const std::string& expr, DataType) const override {
+    return "coalesce((SELECT count(*) FROM unnest(array_agg(" + expr +
+           ")) AS parallax_cells(v) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC LIMIT "
+           "1), 0)";
+  }
   std::string int_div(const std::string& a, const std::string& b) const override {
     return "((" + a + ") / (" + b + "))";  // bigint over integer: truncated
   }

@@ -249,6 +249,13 @@ Result<std::string> sql_aggregate(const SqlDialect& d, AggregateKind kind, std::
       return "CASE WHEN coalesce(" + weights + ", 0) = 0 THEN NULL ELSE sum(CASE WHEN " + argument +
              " IS NOT NULL THEN " + x + " * " + w + " END) / " + weights + " END";
     }
+    case K::kDominant:
+      // The most frequent value, ties to the smallest; each null is a value seen once, the
+      // smallest of all: null when a null ties with the most frequent value (or no cell
+      // holds one), as the engine's runs.
+      return "CASE WHEN count(" + expr + ") = 0 OR (" + any_null + " AND " +
+             d.top_frequency(expr, type) + " <= 1) THEN NULL ELSE " + d.most_frequent(expr, type) +
+             " END";
     case K::kPctSumParent:
     case K::kPctSumTotal:
       // The group's own sum (0 without a non-null cell, as the engine's running sum): the view

@@ -28,7 +28,7 @@ Result<std::string> sql_order_term(const SqlDialect& dialect, const std::string&
 
 // `kind` over column `expr` of `type`, as the engine's aggregate_rows computes it; an
 // aggregate the compiler has no SQL for is refused by name (Status unsupported): those that
-// depend on the reference's walk of its tree (any, last), dominant and join. pct sum parent
+// depend on the reference's walk of its tree (any, last) and join. pct sum parent
 // and pct sum total answer the group's sum, which the caller must turn into shares
 // (virtual_percentages.h): a share depends on other groups. first, last by index, last minus first,
 // min by and max by need `key`, the primary key as SQL (the engine's row order); weighted mean, min

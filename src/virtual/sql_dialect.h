@@ -47,6 +47,10 @@ class SqlDialect {
   // byte-wise (anything when out of range: callers guard it);
   virtual std::string nth_smallest(const std::string& expr, const std::string& index,
                                    DataType type) const = 0;
+  // the smallest of the most frequent non-null `expr` values (text byte-wise; anything when
+  // every cell is null: callers guard it), and how many rows hold it (0 when none);
+  virtual std::string most_frequent(const std::string& expr, DataType type) const = 0;
+  virtual std::string top_frequency(const std::string& expr, DataType type) const = 0;
   // integer division of non-negative integers;
   virtual std::string int_div(const std::string& a, const std::string& b) const = 0;
   // the population variance and standard deviation of the non-null cells.

@@ -457,8 +457,8 @@ class Generator {
         column == "id" || column == "qty" || column == "price" || kind(column) == 'n';
     const bool temporal =
         column == "day" || column == "ts" || kind(column) == 'd' || kind(column) == 't';
-    std::vector<std::string> names = {"count", "distinct count", "median",        "q1",
-                                      "q3",    "first",          "last by index", "unique"};
+    std::vector<std::string> names = {"count", "distinct count", "median", "q1",      "q3",
+                                      "first", "last by index",  "unique", "dominant"};
     if (numeric) {
       names.insert(names.end(),
                    {"sum", "avg", "min", "max", "sum", "avg", "abs sum", "sum abs", "sum not null",
@@ -642,15 +642,17 @@ class VirtualDifferential : public ::testing::Test {
   void compare_all(uint32_t seed, bool expressions = true) {
     compare_known();
     Generator generator(seed, booleans_);
-    int compared = 0, refused = 0, percentages = 0;  // configs compared with a pct sum
+    // Configs compared with a pct sum, with dominant.
+    int compared = 0, refused = 0, percentages = 0, dominants = 0;
     for (int i = 0; i < kConfigs + (expressions ? kExpressionConfigs : 0); ++i) {
       const bool grouped = i % 2 == 1;
       const bool with_expressions = i >= kConfigs;
       if (i == kConfigs) {
-        std::printf("compared %d configs (%d with a pct sum), %d refused by name\n", compared,
-                    percentages, refused);
+        std::printf(
+            "compared %d configs (%d with a pct sum, %d with dominant), %d refused by name\n",
+            compared, percentages, dominants, refused);
         EXPECT_GT(compared, kConfigs * 3 / 4);
-        compared = refused = percentages = 0;
+        compared = refused = percentages = dominants = 0;
       }
       const std::string config_json = generator.config(grouped, with_expressions);
       const bool tree = grouped || generator.split();
@@ -693,18 +695,21 @@ class VirtualDifferential : public ::testing::Test {
       check_same(m, v, generator);
       ++compared;
       if (config_json.find("\"pct sum ") != std::string::npos) ++percentages;
+      if (config_json.find("\"dominant\"") != std::string::npos) ++dominants;
       ASSERT_TRUE(engine_.delete_view("m").is_ok());
       ASSERT_TRUE(engine_.delete_view("v").is_ok());
     }
     if (expressions) {
-      std::printf("compared %d expression configs (%d with a pct sum), %d refused by name\n",
-                  compared, percentages, refused);
+      std::printf(
+          "compared %d expression configs (%d with a pct sum, %d with dominant), %d refused by "
+          "name\n",
+          compared, percentages, dominants, refused);
       for (const auto& [message, count] : refusals_)
         std::printf("  %d x %s\n", count, message.c_str());
       EXPECT_GT(compared, kExpressionConfigs * 2 / 3);
     } else {
-      std::printf("compared %d configs (%d with a pct sum), %d refused by name\n", compared,
-                  percentages, refused);
+      std::printf("compared %d configs (%d with a pct sum, %d with dominant), %d refused by name\n",
+                  compared, percentages, dominants, refused);
       EXPECT_GT(compared, kConfigs * 3 / 4);
     }
     // Past the bound on split combinations: a clear error, and no view.
